@@ -1,0 +1,151 @@
+// Package app is the SELF application: its modules, their wiring and the ABCI 2.0
+// handlers CometBFT drives (one file per hook).
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/libs/log"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/store"
+	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/bank"
+)
+
+const (
+	AppName = "selfchain"
+	// AppVersion is the application protocol version reported to CometBFT.
+	AppVersion uint64 = 1
+	// BondDenom is the native token's base denomination.
+	BondDenom = "uself"
+)
+
+// Version is the software version, set at build time with -ldflags.
+var Version = "dev"
+
+var _ abci.Application = (*App)(nil)
+
+// App is the SELF state machine. The consensus connection (FinalizeBlock, Commit,
+// proposals) and the mempool connection (CheckTx) run on different goroutines: the
+// consensus side owns `block`; CheckTx works on its own branch of the last committed
+// state under checkMu; queries read committed versions, which are immutable.
+type App struct {
+	logger log.Logger
+	db     dbm.DB
+	cms    *store.MultiStore
+	cfg    Config
+
+	mm      *runtime.Manager
+	msgs    *runtime.MsgRouter
+	queries *runtime.QueryRouter
+	ante    *tx.Ante
+	sigs    *tx.SigCache
+
+	AuthKeeper auth.Keeper
+	BankKeeper bank.Keeper
+
+	chainID    string
+	lastCommit atomic.Pointer[store.CommitID]
+
+	// consensus connection only
+	block     *store.Branch
+	decoded   map[[32]byte]*tx.Tx // txs decoded by ProcessProposal, reused by FinalizeBlock
+	finalized *finalizeResult     // set by FinalizeBlock, consumed by Commit
+
+	// mempool connection
+	checkMu     sync.Mutex
+	checkBranch *store.Branch
+	checkHeight int64
+}
+
+type finalizeResult struct{ height int64 }
+
+// storeNames is the one IAVL tree per module; adding a module adds its name here.
+var storeNames = []string{auth.ModuleName, bank.ModuleName}
+
+// New opens the application on db (already holding its state, or empty).
+func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = log.NewNopLogger()
+	}
+	pruning, _ := cfg.PruningOptions()
+	cms, err := store.Open(db, storeNames, store.Options{Pruning: pruning, IAVLCacheSize: cfg.State.IAVLCacheSize})
+	if err != nil {
+		return nil, fmt.Errorf("open state: %w", err)
+	}
+	minGas, _ := tx.ParseGasPrices(cfg.MinGasPrices)
+	a := &App{logger: logger, db: db, cms: cms, cfg: cfg, decoded: map[[32]byte]*tx.Tx{}}
+
+	// Keepers, wired explicitly: each gets only the narrow interface it declares.
+	a.AuthKeeper = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
+	a.BankKeeper = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), a.AuthKeeper)
+	a.mm = runtime.NewManager(
+		auth.NewModule(a.AuthKeeper),
+		bank.NewModule(a.BankKeeper),
+	)
+	a.msgs, a.queries = runtime.NewMsgRouter(), runtime.NewQueryRouter()
+	a.mm.RegisterServices(runtime.Registrars{Msg: a.msgs, Query: a.queries})
+
+	a.sigs = tx.NewSigCache(cfg.SigCacheSize)
+	a.ante = &tx.Ante{Accounts: a.AuthKeeper, Fees: a.BankKeeper, Sigs: a.sigs, MinGasPrices: minGas}
+
+	if bz, err := db.Get(chainIDKey); err != nil {
+		return nil, err
+	} else {
+		a.chainID = string(bz)
+	}
+	last := cms.LastCommitID()
+	a.lastCommit.Store(&last)
+	if err := a.resetCheckState(last.Version); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// chainIDKey keeps the chain id (learnt at InitChain) outside the merkle state:
+// CometBFT does not repeat it in later requests.
+var chainIDKey = []byte("selfchain/chain-id")
+
+// Close releases the state database.
+func (a *App) Close() error { return a.cms.Close() }
+
+// ChainID is the chain this state belongs to ("" before InitChain).
+func (a *App) ChainID() string { return a.chainID }
+
+// MsgRouter exposes routable message types (tests, tools).
+func (a *App) MsgRouter() *runtime.MsgRouter { return a.msgs }
+
+// LastCommitID is the last committed version and app hash; safe from any goroutine.
+func (a *App) LastCommitID() store.CommitID { return *a.lastCommit.Load() }
+
+// modules lists the app's modules in execution order; used for genesis without opening a store.
+func modules() *runtime.Manager {
+	return runtime.NewManager(
+		auth.NewModule(auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))),
+		bank.NewModule(bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), nil)),
+	)
+}
+
+// DefaultGenesisAppState is the app_state of a new genesis.json.
+func DefaultGenesisAppState() map[string]json.RawMessage { return modules().DefaultGenesis() }
+
+// ValidateGenesisAppState checks a genesis app_state, naming the bad field.
+func ValidateGenesisAppState(raw json.RawMessage) error {
+	state := map[string]json.RawMessage{}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &state); err != nil {
+			return runtime.ErrInvalidGenesis.Wrapf("app_state: %v", err)
+		}
+	}
+	return modules().ValidateGenesis(state)
+}

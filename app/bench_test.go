@@ -1,0 +1,74 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	dbm "github.com/cosmos/cosmos-db"
+
+	"github.com/selfchain/selfchain/app/store"
+	"github.com/selfchain/selfchain/testutil"
+)
+
+// BenchmarkFinalizeBlock executes blocks of 5,000 signed bank sends from 1,000
+// accounts (FinalizeBlock + Commit) on pebbledb and reports tx/s. "cold" verifies
+// every signature in the block (a validator that never saw the txs); "warm" is a
+// node whose CheckTx already verified them.
+func BenchmarkFinalizeBlock(b *testing.B) {
+	for _, warm := range []bool{false, true} {
+		name := "cold"
+		if warm {
+			name = "warm"
+		}
+		b.Run(name, func(b *testing.B) { benchFinalize(b, warm) })
+	}
+}
+
+func benchFinalize(b *testing.B, warm bool) {
+	const nAccs, perBlock = 1000, 5000
+	accs := make([]*testutil.Account, nAccs)
+	for i := range accs {
+		accs[i] = testutil.NewAccount(i)
+	}
+	cfg := testutil.Config()
+	cfg.State.DBBackend = "pebbledb"
+	db := openBenchDB(b)
+	ta := testutil.NewTestApp(b, db, cfg, testutil.GenesisAppState(accs, 1_000_000_000))
+	defer ta.Close()
+	ta.NextBlock()
+
+	var elapsed time.Duration
+	b.ResetTimer()
+	b.StopTimer()
+	for n := 0; n < b.N; n++ {
+		txs := make([][]byte, perBlock)
+		for i := range txs {
+			from, to := accs[i%nAccs], accs[(i*7+1)%nAccs]
+			txs[i] = testutil.Send(from, to.Addr, 1, testutil.TxOpts{Fee: fee(1), OmitPubKey: from.Seq > 0})
+		}
+		if warm {
+			for _, bz := range txs {
+				ta.CheckTx(bz)
+			}
+		}
+		start := time.Now()
+		b.StartTimer()
+		res := ta.NextBlock(txs...)
+		b.StopTimer()
+		elapsed += time.Since(start)
+		for _, r := range res.TxResults {
+			if r.Code != 0 {
+				b.Fatalf("tx failed: %d %s", r.Code, r.Log)
+			}
+		}
+	}
+	b.ReportMetric(float64(perBlock*b.N)/elapsed.Seconds(), "tx/s")
+}
+
+func openBenchDB(b *testing.B) dbm.DB {
+	db, err := store.OpenDB("pebbledb", "application", b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db
+}

@@ -1,0 +1,32 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// Commit persists the state FinalizeBlock wrote and moves CheckTx onto it.
+func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	if a.finalized == nil {
+		return nil, fmt.Errorf("commit without a finalized block")
+	}
+	start := time.Now()
+	id, err := a.cms.Commit()
+	if err != nil {
+		return nil, fmt.Errorf("commit state: %w", err)
+	}
+	if id.Version != a.finalized.height {
+		return nil, fmt.Errorf("committed version %d for block %d: state and chain disagree", id.Version, a.finalized.height)
+	}
+	a.finalized = nil
+	a.lastCommit.Store(&id)
+	if err := a.resetCheckState(id.Version); err != nil {
+		return nil, err
+	}
+	metricCommit.Observe(time.Since(start).Seconds())
+	metricHeight.Set(float64(id.Version))
+	return &abci.ResponseCommit{}, nil
+}

@@ -1,0 +1,125 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/template"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/selfchain/selfchain/app/store"
+	"github.com/selfchain/selfchain/app/tx"
+)
+
+// Config is the node-local application configuration, read from <home>/config/app.toml.
+// Nothing here is consensus-critical: two nodes may differ in all of it.
+type Config struct {
+	// MinGasPrices is the node's floor for admitting txs to its mempool, e.g. "0.001uself".
+	MinGasPrices string      `toml:"minimum-gas-prices"`
+	State        StateConfig `toml:"state"`
+	// MaxTxBytes bounds a tx admitted by CheckTx.
+	MaxTxBytes   int `toml:"max-tx-bytes"`
+	SigCacheSize int `toml:"sig-cache-size"`
+}
+
+type StateConfig struct {
+	// DBBackend is "pebbledb" (default), "goleveldb", or "rocksdb" (binary built with -tags rocksdb).
+	DBBackend         string `toml:"db-backend"`
+	Pruning           string `toml:"pruning"` // nothing | default | everything | custom
+	PruningKeepRecent uint64 `toml:"pruning-keep-recent"`
+	PruningInterval   uint64 `toml:"pruning-interval"`
+	IAVLCacheSize     int    `toml:"iavl-cache-size"`
+}
+
+func DefaultConfig() Config {
+	return Config{
+		MinGasPrices: "0.001uself",
+		State:        StateConfig{DBBackend: "pebbledb", Pruning: "default", IAVLCacheSize: 100_000},
+		MaxTxBytes:   tx.DefaultMaxTxBytes,
+		SigCacheSize: 100_000,
+	}
+}
+
+// Validate checks the config, naming the bad key.
+func (c Config) Validate() error {
+	if _, err := tx.ParseGasPrices(c.MinGasPrices); err != nil {
+		return fmt.Errorf("app.toml minimum-gas-prices: %w", err)
+	}
+	switch c.State.DBBackend {
+	case "pebbledb", "goleveldb", "rocksdb", "memdb":
+	default:
+		return fmt.Errorf("app.toml state.db-backend: unknown backend %q (want pebbledb, goleveldb or rocksdb)", c.State.DBBackend)
+	}
+	if _, err := c.PruningOptions(); err != nil {
+		return fmt.Errorf("app.toml state.pruning: %w", err)
+	}
+	if c.MaxTxBytes <= 0 {
+		return fmt.Errorf("app.toml max-tx-bytes: must be positive")
+	}
+	return nil
+}
+
+func (c Config) PruningOptions() (store.PruningOptions, error) {
+	return store.NewPruningOptions(c.State.Pruning, c.State.PruningKeepRecent, c.State.PruningInterval)
+}
+
+// ConfigPath is where a node home keeps app.toml.
+func ConfigPath(home string) string { return filepath.Join(home, "config", "app.toml") }
+
+// LoadConfig reads app.toml over the defaults; a missing file means the defaults.
+func LoadConfig(home string) (Config, error) {
+	c := DefaultConfig()
+	bz, err := os.ReadFile(ConfigPath(home))
+	if os.IsNotExist(err) {
+		return c, nil
+	}
+	if err != nil {
+		return c, err
+	}
+	md, err := toml.Decode(string(bz), &c)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", ConfigPath(home), err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return c, fmt.Errorf("%s: unknown key %q", ConfigPath(home), und[0].String())
+	}
+	return c, c.Validate()
+}
+
+const configTemplate = `# SELF Chain node-local application settings (not consensus-critical).
+
+# The node's floor for admitting a tx to its mempool: the fee must cover gas x price
+# in at least one listed denom, e.g. "0.001uself". Empty admits free txs.
+minimum-gas-prices = "{{ .MinGasPrices }}"
+
+# Largest tx (bytes) CheckTx admits.
+max-tx-bytes = {{ .MaxTxBytes }}
+
+# Verified-signature cache entries (a tx checked in CheckTx is not re-verified in its block).
+sig-cache-size = {{ .SigCacheSize }}
+
+[state]
+# pebbledb (default), goleveldb, or rocksdb (only in a binary built with -tags rocksdb).
+db-backend = "{{ .State.DBBackend }}"
+# nothing: keep every version; default: keep 362880 recent, prune every 10 blocks;
+# everything: keep 2 recent, prune every 10; custom: use the two values below.
+pruning = "{{ .State.Pruning }}"
+pruning-keep-recent = {{ .State.PruningKeepRecent }}
+pruning-interval = {{ .State.PruningInterval }}
+# IAVL node cache size (nodes) per module tree.
+iavl-cache-size = {{ .State.IAVLCacheSize }}
+`
+
+// WriteConfig writes c as a commented app.toml.
+func WriteConfig(home string, c Config) error {
+	var buf bytes.Buffer
+	if err := template.Must(template.New("app").Parse(configTemplate)).Execute(&buf, c); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(ConfigPath(home)), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(ConfigPath(home), buf.Bytes(), 0o644)
+}

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"runtime/debug"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/store"
+	"github.com/selfchain/selfchain/app/tx"
+)
+
+// runTx executes one decoded tx on parent in two branches: the ante branch (fee,
+// sequence) is kept once the ante passes; the message branch is kept only if every
+// message succeeds. So a failing tx changes nothing but its fee and sequence, and a
+// tx that fails the ante changes nothing at all. CheckTx stops after the ante.
+func (a *App) runTx(base *runtime.Context, parent *store.Branch, t *tx.Tx) abci.ExecTxResult {
+	gas := runtime.NewGasMeter(t.GasLimit())
+	anteBranch := parent.Branch()
+	actx := base.WithStores(anteBranch).WithGasMeter(gas)
+	if err := a.guard(gas, func() error { return a.ante.Run(actx, t) }); err != nil {
+		return txResult(err, gas, nil)
+	}
+	if err := anteBranch.Write(); err != nil {
+		return txResult(err, gas, nil)
+	}
+	events := actx.EventManager().Events()
+	if base.IsCheckTx() {
+		return txResult(nil, gas, events)
+	}
+
+	msgBranch := parent.Branch()
+	mctx := actx.WithStores(msgBranch)
+	err := a.guard(gas, func() error {
+		for i, msg := range t.Msgs {
+			typeURL := t.Body.Messages[i].TypeUrl
+			h, ok := a.msgs.Handler(typeURL)
+			if !ok { // Decode only yields routable messages; keep the check for safety
+				return runtime.ErrUnknownRequest.Wrapf("no handler for %s", typeURL)
+			}
+			if _, err := h(mctx, msg); err != nil {
+				return runtime.Wrapf(err, "message %d (%s)", i, typeURL)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return txResult(err, gas, events)
+	}
+	if err := msgBranch.Write(); err != nil {
+		return txResult(err, gas, events)
+	}
+	return txResult(nil, gas, append(events, mctx.EventManager().Events()...))
+}
+
+// guard runs f, turning an out-of-gas panic into ErrOutOfGas and any other panic
+// into ErrPanic: nothing a client sends may crash the node.
+func (a *App) guard(gas *runtime.GasMeter, f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if oog, ok := r.(runtime.OutOfGasPanic); ok {
+				err = runtime.ErrOutOfGas.Wrapf("out of gas in %s: gas wanted %d, used more than that", oog.Descriptor, gas.Limit())
+				return
+			}
+			a.logger.Error("panic while executing a tx", "panic", r, "stack", string(debug.Stack()))
+			err = runtime.ErrPanic.Wrapf("%v", r)
+		}
+	}()
+	return f()
+}
+
+func txResult(err error, gas *runtime.GasMeter, events []abci.Event) abci.ExecTxResult {
+	used := min(gas.Consumed(), gas.Limit())
+	res := abci.ExecTxResult{GasWanted: int64(gas.Limit()), GasUsed: int64(used), Events: events}
+	if err != nil {
+		res.Codespace, res.Code, res.Log = runtime.ABCIInfo(err)
+	}
+	return res
+}

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/selfchain/selfchain/app/runtime"
+)
+
+// InitChain loads genesis app_state into the working state; block 1 commits it.
+// A genesis error is returned as an error: the node cannot start on a bad genesis,
+// and the message names the bad field.
+func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	if req.ChainId == "" {
+		return nil, fmt.Errorf("genesis: chain_id is empty")
+	}
+	if err := a.db.SetSync(chainIDKey, []byte(req.ChainId)); err != nil {
+		return nil, err
+	}
+	a.chainID = req.ChainId
+	if req.InitialHeight > 1 {
+		a.cms.SetInitialVersion(req.InitialHeight)
+	}
+
+	state := map[string]json.RawMessage{}
+	if len(req.AppStateBytes) > 0 {
+		if err := json.Unmarshal(req.AppStateBytes, &state); err != nil {
+			return nil, fmt.Errorf("genesis app_state is not a JSON object: %w", err)
+		}
+	}
+	branch := a.cms.Working()
+	ctx := runtime.NewContext(context.Background(), branch, runtime.Header{
+		ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time,
+	}, runtime.ModeGenesis, a.logger)
+	if err := a.mm.InitGenesis(ctx, state); err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
+	if err := branch.Write(); err != nil {
+		return nil, err
+	}
+	// Validators come from genesis.json as CometBFT gave them (PoAI will take them over).
+	return &abci.ResponseInitChain{AppHash: a.cms.WorkingHash()}, nil
+}

@@ -1,0 +1,148 @@
+package runtime
+
+import (
+	"context"
+	"time"
+
+	"cosmossdk.io/collections/corecompat"
+	"github.com/cometbft/cometbft/libs/log"
+
+	"github.com/selfchain/selfchain/app/store"
+)
+
+// ExecMode says why state is being touched; modules rarely need it.
+type ExecMode uint8
+
+const (
+	ModeFinalize ExecMode = iota // executing a decided block
+	ModeCheck                    // admission to the mempool
+	ModeRecheck                  // re-admission after a block
+	ModeSimulate                 // gas estimation
+	ModeQuery                    // read-only query
+	ModeGenesis                  // InitChain
+)
+
+// Header is what a module may know of the current block.
+type Header struct {
+	ChainID         string
+	Height          int64
+	Time            time.Time
+	ProposerAddress []byte
+}
+
+// Stores gives access to each module's KVStore in one branch of state.
+type Stores interface {
+	Store(name string) store.KVStore
+}
+
+// Context carries one execution's state access, block header, gas meter and
+// events. It implements context.Context so module code takes a plain
+// context.Context (what collections expects) and Unwrap recovers it without
+// context.WithValue chains on the hot path.
+type Context struct {
+	std     context.Context
+	stores  Stores
+	header  Header
+	gas     *GasMeter
+	gasCfg  *GasConfig
+	events  *EventManager
+	mode    ExecMode
+	logger  log.Logger
+	metered bool
+}
+
+type ctxKey struct{}
+
+// NewContext builds a Context. gas nil means an infinite, unmetered meter.
+func NewContext(std context.Context, stores Stores, header Header, mode ExecMode, logger log.Logger) *Context {
+	if std == nil {
+		std = context.Background()
+	}
+	if logger == nil {
+		logger = log.NewNopLogger()
+	}
+	cfg := DefaultGasConfig()
+	return &Context{
+		std: std, stores: stores, header: header, mode: mode, logger: logger,
+		gas: NewGasMeter(InfiniteGas), gasCfg: &cfg, events: NewEventManager(),
+	}
+}
+
+// WithStores returns a copy that reads and writes another branch, with a fresh event manager.
+func (c *Context) WithStores(s Stores) *Context {
+	cp := *c
+	cp.stores = s
+	cp.events = NewEventManager()
+	return &cp
+}
+
+// WithGasMeter returns a copy whose store access is charged to g.
+func (c *Context) WithGasMeter(g *GasMeter) *Context {
+	cp := *c
+	cp.gas = g
+	cp.metered = g != nil && g.Limit() != InfiniteGas
+	if g == nil {
+		cp.gas = NewGasMeter(InfiniteGas)
+	}
+	return &cp
+}
+
+func (c *Context) WithGasConfig(cfg GasConfig) *Context { cp := *c; cp.gasCfg = &cfg; return &cp }
+func (c *Context) WithMode(m ExecMode) *Context         { cp := *c; cp.mode = m; return &cp }
+func (c *Context) WithHeader(h Header) *Context         { cp := *c; cp.header = h; return &cp }
+
+func (c *Context) Header() Header              { return c.header }
+func (c *Context) ChainID() string             { return c.header.ChainID }
+func (c *Context) BlockHeight() int64          { return c.header.Height }
+func (c *Context) BlockTime() time.Time        { return c.header.Time }
+func (c *Context) GasMeter() *GasMeter         { return c.gas }
+func (c *Context) GasConfig() GasConfig        { return *c.gasCfg }
+func (c *Context) EventManager() *EventManager { return c.events }
+func (c *Context) Mode() ExecMode              { return c.mode }
+func (c *Context) IsCheckTx() bool             { return c.mode == ModeCheck || c.mode == ModeRecheck }
+func (c *Context) Logger() log.Logger          { return c.logger }
+func (c *Context) Stores() Stores              { return c.stores }
+
+// KVStore returns a module's store in this context, metered when the context has a finite gas meter.
+func (c *Context) KVStore(name string) store.KVStore {
+	s := c.stores.Store(name)
+	if !c.metered {
+		return s
+	}
+	return gasKV{parent: s, gas: c.gas, cfg: c.gasCfg}
+}
+
+// context.Context
+func (c *Context) Deadline() (time.Time, bool) { return c.std.Deadline() }
+func (c *Context) Done() <-chan struct{}       { return c.std.Done() }
+func (c *Context) Err() error                  { return c.std.Err() }
+func (c *Context) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c
+	}
+	return c.std.Value(key)
+}
+
+// Unwrap returns the runtime Context behind ctx. It panics when ctx did not come from
+// the runtime: module code is only ever called with one, so that is a wiring bug.
+func Unwrap(ctx context.Context) *Context {
+	if c, ok := ctx.(*Context); ok {
+		return c
+	}
+	if c, ok := ctx.Value(ctxKey{}).(*Context); ok {
+		return c
+	}
+	panic("runtime.Unwrap: context does not carry a runtime Context")
+}
+
+// KVStoreService hands a module its own store from the runtime Context; it is
+// the core/store service collections builds on.
+type KVStoreService struct{ name string }
+
+var _ corecompat.KVStoreService = KVStoreService{}
+
+func NewKVStoreService(storeName string) KVStoreService { return KVStoreService{name: storeName} }
+
+func (s KVStoreService) OpenKVStore(ctx context.Context) corecompat.KVStore {
+	return Unwrap(ctx).KVStore(s.name)
+}

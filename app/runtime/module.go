@@ -1,0 +1,181 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// Module is the least a module is: a name (also its store and codespace name)
+// and a consensus version, bumped whenever its stored bytes change.
+type Module interface {
+	Name() string
+	ConsensusVersion() uint64
+}
+
+// HasGenesis modules own a section of the genesis app_state.
+type HasGenesis interface {
+	DefaultGenesis() json.RawMessage
+	// ValidateGenesis names the bad field in its error.
+	ValidateGenesis(json.RawMessage) error
+	InitGenesis(ctx context.Context, data json.RawMessage) error
+	ExportGenesis(ctx context.Context) (json.RawMessage, error)
+}
+
+// Registrars receive a module's Msg and Query services.
+type Registrars struct {
+	Msg   *MsgRouter
+	Query *QueryRouter
+}
+
+type HasServices interface {
+	RegisterServices(Registrars)
+}
+
+type HasBeginBlock interface {
+	BeginBlock(ctx context.Context) error
+}
+
+// HasEndBlock modules run after the block's txs; they may return validator updates.
+type HasEndBlock interface {
+	EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error)
+}
+
+// HasVoteExtensions is the optional hook PoAI uses: a validator's own data in its
+// precommit, and the check other validators apply to it.
+type HasVoteExtensions interface {
+	ExtendVote(ctx context.Context, req *abci.RequestExtendVote) ([]byte, error)
+	VerifyVoteExtension(ctx context.Context, req *abci.RequestVerifyVoteExtension) (bool, error)
+}
+
+// Manager runs modules in one fixed order (the order given to NewManager).
+type Manager struct {
+	modules []Module
+	byName  map[string]Module
+}
+
+func NewManager(mods ...Module) *Manager {
+	m := &Manager{modules: mods, byName: map[string]Module{}}
+	for _, mod := range mods {
+		if _, dup := m.byName[mod.Name()]; dup {
+			panic("module registered twice: " + mod.Name())
+		}
+		m.byName[mod.Name()] = mod
+	}
+	return m
+}
+
+func (m *Manager) Modules() []Module         { return m.modules }
+func (m *Manager) Module(name string) Module { return m.byName[name] }
+
+func (m *Manager) RegisterServices(r Registrars) {
+	for _, mod := range m.modules {
+		if s, ok := mod.(HasServices); ok {
+			s.RegisterServices(r)
+		}
+	}
+}
+
+// DefaultGenesis returns every module's default genesis keyed by module name.
+func (m *Manager) DefaultGenesis() map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for _, mod := range m.modules {
+		if g, ok := mod.(HasGenesis); ok {
+			out[mod.Name()] = g.DefaultGenesis()
+		}
+	}
+	return out
+}
+
+// ValidateGenesis checks every module's section; a missing section means the default.
+func (m *Manager) ValidateGenesis(state map[string]json.RawMessage) error {
+	for name := range state {
+		if _, ok := m.byName[name]; !ok {
+			return ErrInvalidGenesis.Wrapf("app_state.%s: no such module", name)
+		}
+	}
+	for _, mod := range m.modules {
+		g, ok := mod.(HasGenesis)
+		if !ok {
+			continue
+		}
+		raw, ok := state[mod.Name()]
+		if !ok {
+			raw = g.DefaultGenesis()
+		}
+		if err := g.ValidateGenesis(raw); err != nil {
+			return ErrInvalidGenesis.Wrapf("app_state.%s: %v", mod.Name(), err)
+		}
+	}
+	return nil
+}
+
+func (m *Manager) InitGenesis(ctx context.Context, state map[string]json.RawMessage) error {
+	if err := m.ValidateGenesis(state); err != nil {
+		return err
+	}
+	for _, mod := range m.modules {
+		g, ok := mod.(HasGenesis)
+		if !ok {
+			continue
+		}
+		raw, ok := state[mod.Name()]
+		if !ok {
+			raw = g.DefaultGenesis()
+		}
+		if err := g.InitGenesis(ctx, raw); err != nil {
+			return ErrInvalidGenesis.Wrapf("app_state.%s: %v", mod.Name(), err)
+		}
+	}
+	return nil
+}
+
+func (m *Manager) ExportGenesis(ctx context.Context) (map[string]json.RawMessage, error) {
+	out := map[string]json.RawMessage{}
+	for _, mod := range m.modules {
+		if g, ok := mod.(HasGenesis); ok {
+			raw, err := g.ExportGenesis(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("export %s: %w", mod.Name(), err)
+			}
+			out[mod.Name()] = raw
+		}
+	}
+	return out, nil
+}
+
+func (m *Manager) BeginBlock(ctx context.Context) error {
+	for _, mod := range m.modules {
+		if b, ok := mod.(HasBeginBlock); ok {
+			if err := b.BeginBlock(ctx); err != nil {
+				return fmt.Errorf("%s begin block: %w", mod.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// EndBlock runs every module's end-block hook; at most one module may return validator updates.
+func (m *Manager) EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error) {
+	var updates []abci.ValidatorUpdate
+	var from string
+	for _, mod := range m.modules {
+		e, ok := mod.(HasEndBlock)
+		if !ok {
+			continue
+		}
+		u, err := e.EndBlock(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s end block: %w", mod.Name(), err)
+		}
+		if len(u) > 0 {
+			if from != "" {
+				return nil, fmt.Errorf("validator updates from both %s and %s", from, mod.Name())
+			}
+			updates, from = u, mod.Name()
+		}
+	}
+	return updates, nil
+}

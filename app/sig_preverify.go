@@ -1,0 +1,48 @@
+package app
+
+import (
+	"context"
+	goruntime "runtime"
+	"sync"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/tx"
+)
+
+// preVerify checks the signatures of a block's txs in parallel against the last
+// committed state, filling the signature cache. Execution then re-checks each tx in
+// order; a hit only skips recomputing a check that already passed with the same
+// inputs, so the block's outcome does not depend on scheduling or on this pass.
+// Accounts created within the block are not in committed state: those txs are
+// simply verified inline during execution.
+func (a *App) preVerify(txs []*tx.Tx) {
+	last := a.LastCommitID().Version
+	if last == 0 || len(txs) < 2 {
+		return
+	}
+	workers := min(goruntime.GOMAXPROCS(0), len(txs))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			br, err := a.cms.BranchAt(last)
+			if err != nil {
+				return
+			}
+			ctx := runtime.NewContext(context.Background(), br, runtime.Header{ChainID: a.chainID, Height: last}, runtime.ModeQuery, a.logger)
+			for i := w; i < len(txs); i += workers {
+				t := txs[i]
+				if t == nil {
+					continue
+				}
+				acc, found, err := a.AuthKeeper.GetAccount(ctx, t.Signer)
+				if err != nil || !found {
+					continue
+				}
+				tx.PreVerify(a.sigs, a.chainID, t, acc)
+			}
+		}(w)
+	}
+	wg.Wait()
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"fmt"
+)
+
+// inlineStores covers the usual number of modules without a separate allocation per branch.
+const inlineStores = 16
+
+// Branch is a write-buffered view of every store. Reads fall through to the parent, writes are
+// buffered until Write. Per-store caches are created on first use, so a branch that touches
+// one module costs one small allocation for that module. A Branch is not safe for concurrent use.
+type Branch struct {
+	names    []string // sorted; shared with the MultiStore, never modified
+	parent   *Branch  // nested branches write into their parent's caches
+	bases    []baseStore
+	writable bool  // root branches: whether the bases accept writes (working trees)
+	version  int64 // root BranchAt branches: the committed version read, for errors
+	caches   []*cacheStore
+	inline   [inlineStores]*cacheStore
+}
+
+func newRootBranch(names []string, bases []baseStore, writable bool, version int64) *Branch {
+	b := &Branch{names: names, bases: bases, writable: writable, version: version}
+	b.initCaches()
+	return b
+}
+
+func (b *Branch) initCaches() {
+	if n := len(b.names); n <= inlineStores {
+		b.caches = b.inline[:n:n]
+	} else {
+		b.caches = make([]*cacheStore, n)
+	}
+}
+
+// Store returns the KVStore of module name in this branch. An unknown name is a programming
+// error and panics.
+func (b *Branch) Store(name string) KVStore {
+	i := indexOf(b.names, name)
+	if i < 0 {
+		panic(fmt.Sprintf("store: unknown store %q", name))
+	}
+	return b.cache(i)
+}
+
+func (b *Branch) cache(i int) *cacheStore {
+	if c := b.caches[i]; c != nil {
+		return c
+	}
+	c := &cacheStore{}
+	if b.parent != nil {
+		c.parent = b.parent.cache(i)
+	} else {
+		c.parent = b.bases[i]
+	}
+	b.caches[i] = c
+	return c
+}
+
+// Branch returns a nested branch whose Write applies to b.
+func (b *Branch) Branch() *Branch {
+	c := &Branch{names: b.names, parent: b, writable: true}
+	c.initCaches()
+	return c
+}
+
+// Write flushes the buffered writes into the parent, store by store in name order and key by
+// key in key order; the branch is then empty and reusable. Root branches of BranchAt have no
+// writable parent and return an error.
+func (b *Branch) Write() error {
+	if !b.writable {
+		return fmt.Errorf("store: branch at committed version %d is read-only", b.version)
+	}
+	for i, c := range b.caches {
+		if c == nil || c.buf == nil || c.buf.Len() == 0 {
+			continue
+		}
+		buf := c.buf
+		c.buf = nil
+		if b.parent != nil {
+			b.parent.cache(i).absorb(buf)
+			continue
+		}
+		if err := flushTo(b.bases[i].(writableBase), buf); err != nil {
+			return fmt.Errorf("store: write %q: %w", b.names[i], err)
+		}
+	}
+	return nil
+}
+
+// indexOf finds name in the sorted names, or -1.
+func indexOf(names []string, name string) int {
+	lo, hi := 0, len(names)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if names[m] < name {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(names) && names[lo] == name {
+		return lo
+	}
+	return -1
+}

@@ -1,0 +1,139 @@
+// Package tx holds the transaction envelope, its sign bytes, the ante pipeline
+// that admits a tx (size, signature, sequence, fee, gas) and a builder for clients.
+package tx
+
+import (
+	"bytes"
+	"crypto/sha256"
+
+	gogotypes "github.com/cosmos/gogoproto/types"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+)
+
+// Hard limits checked before anything is decoded or looked up in state.
+const (
+	DefaultMaxTxBytes = 1 << 20 // node-level bound; consensus params bound blocks
+	MaxMsgsPerTx      = 32
+	MaxSignatures     = 1
+	MaxMemoBytes      = 1024 // structural cap; the auth param max_memo_characters is the (lower) live bound
+)
+
+// MsgDecoder turns an Any into a registered message (runtime.MsgRouter).
+type MsgDecoder interface {
+	Decode(typeURL string, value []byte) (runtime.Msg, error)
+}
+
+// Tx is a decoded, statelessly validated transaction.
+type Tx struct {
+	Raw      TxRaw
+	Body     TxBody
+	AuthInfo AuthInfo
+	Msgs     []runtime.Msg
+	Signer   crypto.Address
+	Hash     [32]byte // sha256 of the wire bytes: the CometBFT tx hash
+	Size     int
+}
+
+// Decode parses wire bytes into a Tx and runs every stateless check: size, canonical
+// envelope, message decoding and ValidateBasic, one signer that signs every message.
+func Decode(bz []byte, dec MsgDecoder, maxTxBytes int) (*Tx, error) {
+	if maxTxBytes <= 0 {
+		maxTxBytes = DefaultMaxTxBytes
+	}
+	if len(bz) == 0 {
+		return nil, runtime.ErrTxDecode.Wrap("empty tx")
+	}
+	if len(bz) > maxTxBytes {
+		return nil, runtime.ErrTxTooLarge.Wrapf("tx is %d bytes, the limit is %d", len(bz), maxTxBytes)
+	}
+	t := &Tx{Size: len(bz), Hash: sha256.Sum256(bz)}
+	if err := t.Raw.Unmarshal(bz); err != nil {
+		return nil, runtime.ErrTxDecode.Wrapf("tx envelope: %v", err)
+	}
+	// Only the canonical encoding is accepted, so one signed tx has exactly one hash
+	// (unknown fields or reordered envelopes would otherwise replay under new hashes).
+	if canon, err := t.Raw.Marshal(); err != nil || !bytes.Equal(canon, bz) {
+		return nil, runtime.ErrTxDecode.Wrap("tx envelope is not canonically encoded (unknown or reordered fields)")
+	}
+	if err := t.Body.Unmarshal(t.Raw.BodyBytes); err != nil {
+		return nil, runtime.ErrTxDecode.Wrapf("tx body: %v", err)
+	}
+	if err := t.AuthInfo.Unmarshal(t.Raw.AuthInfoBytes); err != nil {
+		return nil, runtime.ErrTxDecode.Wrapf("tx auth info: %v", err)
+	}
+	if err := t.validate(dec); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Tx) validate(dec MsgDecoder) error {
+	n := len(t.Body.Messages)
+	if n == 0 {
+		return runtime.ErrInvalidRequest.Wrap("tx has no messages")
+	}
+	if n > MaxMsgsPerTx {
+		return runtime.ErrTooManyMessages.Wrapf("tx has %d messages, at most %d are allowed", n, MaxMsgsPerTx)
+	}
+	if len(t.Body.Memo) > MaxMemoBytes {
+		return runtime.ErrMemoTooLarge.Wrapf("memo is %d bytes, at most %d", len(t.Body.Memo), MaxMemoBytes)
+	}
+	if len(t.AuthInfo.SignerInfos) != 1 {
+		return runtime.ErrUnauthorized.Wrapf("tx has %d signer infos, exactly 1 is required", len(t.AuthInfo.SignerInfos))
+	}
+	switch len(t.Raw.Signatures) {
+	case 0:
+		return runtime.ErrNoSignatures.Wrap("tx is unsigned")
+	case 1:
+	default:
+		return runtime.ErrTooManySignatures.Wrapf("tx has %d signatures, exactly 1 is required", len(t.Raw.Signatures))
+	}
+	si := t.AuthInfo.SignerInfos[0]
+	signer, err := crypto.AddressFromBech32(si.Address)
+	if err != nil {
+		return runtime.ErrInvalidAddress.Wrapf("signer address: %v", err)
+	}
+	t.Signer = signer
+	if si.PublicKey != nil {
+		if _, err := crypto.PubKeyFromTyped(si.PublicKey.Type, si.PublicKey.Key); err != nil {
+			return runtime.ErrInvalidPubKey.Wrapf("signer public key: %v", err)
+		}
+	}
+	if t.AuthInfo.Fee.GasLimit == 0 {
+		return runtime.ErrOutOfGas.Wrap("gas limit is 0: set --gas")
+	}
+	if err := t.AuthInfo.Fee.Amount.Validate(); err != nil {
+		return runtime.ErrInsufficientFee.Wrapf("fee: %v", err)
+	}
+	t.Msgs = make([]runtime.Msg, n)
+	for i, a := range t.Body.Messages {
+		msg, err := decodeAny(dec, a)
+		if err != nil {
+			return runtime.Wrapf(err, "message %d", i)
+		}
+		if err := msg.ValidateBasic(); err != nil {
+			return runtime.Wrapf(err, "message %d (%s)", i, a.TypeUrl)
+		}
+		if msg.Signer() != si.Address {
+			return runtime.ErrUnauthorized.Wrapf("message %d is signed by %s but the tx signer is %s", i, msg.Signer(), si.Address)
+		}
+		t.Msgs[i] = msg
+	}
+	return nil
+}
+
+func decodeAny(dec MsgDecoder, a *gogotypes.Any) (runtime.Msg, error) {
+	if a == nil {
+		return nil, runtime.ErrTxDecode.Wrap("nil message")
+	}
+	return dec.Decode(a.TypeUrl, a.Value)
+}
+
+// Sequence and PubKey of the (single) signer; PubKey is nil when the tx omits it.
+func (t *Tx) Sequence() uint64      { return t.AuthInfo.SignerInfos[0].Sequence }
+func (t *Tx) PubKey() *types.PubKey { return t.AuthInfo.SignerInfos[0].PublicKey }
+func (t *Tx) Fee() types.Coins      { return t.AuthInfo.Fee.Amount }
+func (t *Tx) GasLimit() uint64      { return t.AuthInfo.Fee.GasLimit }

@@ -1,0 +1,144 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+)
+
+// Defaults of the tx flags, as in the Cosmos SDK.
+const (
+	DefaultGas           = 200_000
+	DefaultGasAdjustment = 1.3
+	DefaultGasPrices     = "0.001uself"
+	// simulateGasLimit is the gas limit of the tx sent to /app/simulate: high
+	// enough not to cut the estimate short.
+	simulateGasLimit = 100_000_000
+)
+
+// Factory holds a tx's settings other than its messages and signer.
+type Factory struct {
+	ChainID       string
+	Gas           uint64  // gas limit when not GasAuto
+	GasAuto       bool    // estimate by simulation, times GasAdjustment
+	GasAdjustment float64 // default DefaultGasAdjustment
+	GasPrices     string  // fee = ceil(price × gas) when Fees is empty
+	Fees          types.Coins
+	Memo          string
+	TimeoutHeight uint64
+}
+
+// Plan is a tx ready to sign: what the user is asked to confirm.
+type Plan struct {
+	ChainID       string
+	Signer        crypto.Address
+	AccountNumber uint64
+	Sequence      uint64
+	IncludePubKey bool
+	Gas           uint64
+	Fee           types.Coins
+	Msgs          []runtime.Msg
+	Memo          string
+	TimeoutHeight uint64
+}
+
+// Prepare looks up the signer's account, estimates gas when asked and computes the fee.
+// Simulation signs a draft tx with s (so the node checks the real signature path).
+func (f Factory) Prepare(ctx context.Context, c *Client, s tx.Signer, msgs ...runtime.Msg) (*Plan, error) {
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("tx has no messages")
+	}
+	addr := s.PubKey().Address()
+	num, seq, hasPub, err := c.AccountInfo(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	chainID := f.ChainID
+	if chainID == "" {
+		if chainID, err = c.ChainID(ctx); err != nil {
+			return nil, err
+		}
+	}
+	p := &Plan{ChainID: chainID, Signer: addr, AccountNumber: num, Sequence: seq, IncludePubKey: !hasPub,
+		Msgs: msgs, Memo: f.Memo, TimeoutHeight: f.TimeoutHeight, Gas: f.Gas}
+	if f.GasAuto {
+		draft := *p
+		draft.Gas = simulateGasLimit
+		if draft.Fee, err = f.fee(DefaultGas); err != nil {
+			return nil, err
+		}
+		bz, err := draft.Sign(s)
+		if err != nil {
+			return nil, err
+		}
+		used, err := c.Simulate(ctx, bz)
+		if err != nil {
+			return nil, fmt.Errorf("gas estimation failed: %w", err)
+		}
+		adj := f.GasAdjustment
+		if adj <= 0 {
+			adj = DefaultGasAdjustment
+		}
+		p.Gas = uint64(math.Ceil(float64(used) * adj))
+	}
+	if p.Gas == 0 {
+		return nil, fmt.Errorf("gas limit is 0: set --gas to a positive number or \"auto\"")
+	}
+	if p.Fee, err = f.fee(p.Gas); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// fee is the explicit fee, or gas × gas price (nothing when no price is set).
+func (f Factory) fee(gas uint64) (types.Coins, error) {
+	if !f.Fees.IsZero() {
+		return f.Fees, nil
+	}
+	prices, err := tx.ParseGasPrices(f.GasPrices)
+	if err != nil {
+		return nil, fmt.Errorf("--gas-prices: %w", err)
+	}
+	if len(prices) > 1 {
+		return nil, fmt.Errorf("--gas-prices %q lists several denoms: pick one, or set --fees", f.GasPrices)
+	}
+	if len(prices) == 0 {
+		return nil, nil
+	}
+	amt := prices[0].Required(gas)
+	if amt.IsZero() {
+		return nil, nil
+	}
+	return types.Coins{{Denom: prices[0].Denom, Amount: amt}}, nil
+}
+
+// Sign builds and signs the planned tx, returning its wire bytes.
+func (p *Plan) Sign(s tx.Signer) ([]byte, error) {
+	b := tx.Builder{Msgs: p.Msgs, Memo: p.Memo, TimeoutHeight: p.TimeoutHeight, Fee: p.Fee, GasLimit: p.Gas, IncludePubKey: p.IncludePubKey}
+	return b.Sign(p.ChainID, p.AccountNumber, p.Sequence, s)
+}
+
+// Simulate runs tx bytes against the node's latest state and returns the gas used.
+func (c *Client) Simulate(ctx context.Context, txBytes []byte) (uint64, error) {
+	res, err := c.QueryRaw(ctx, PathSimulate, txBytes, 0, false)
+	if err != nil {
+		return 0, err
+	}
+	var out struct {
+		GasUsed json.Number `json:"gas_used"`
+	}
+	if err := json.Unmarshal(res.Response.Value, &out); err != nil {
+		return 0, fmt.Errorf("decode simulation result %q: %w", res.Response.Value, err)
+	}
+	n, err := out.GasUsed.Int64()
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("simulation returned gas_used %q", out.GasUsed)
+	}
+	return uint64(n), nil
+}

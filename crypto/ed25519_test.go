@@ -1,0 +1,114 @@
+package crypto
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestEd25519SignVerify(t *testing.T) {
+	priv, err := GenerateKey(KeyTypeEd25519)
+	require.NoError(t, err)
+	pub := priv.PubKey()
+	require.Equal(t, KeyTypeEd25519, priv.Type())
+	require.Equal(t, KeyTypeEd25519, pub.Type())
+	require.Len(t, pub.Bytes(), 32)
+	require.Len(t, priv.Bytes(), 32)
+
+	msg := []byte("transfer 10 SELF")
+	sig, err := priv.Sign(msg)
+	require.NoError(t, err)
+	require.Len(t, sig, 64)
+	require.True(t, pub.VerifySignature(msg, sig))
+
+	require.False(t, pub.VerifySignature([]byte("transfer 11 SELF"), sig), "wrong message")
+	bad := bytes.Clone(sig)
+	bad[10] ^= 1
+	require.False(t, pub.VerifySignature(msg, bad), "flipped bit")
+	require.False(t, pub.VerifySignature(msg, sig[:63]), "short sig")
+	require.False(t, pub.VerifySignature(msg, append(bytes.Clone(sig), 0)), "long sig")
+	require.False(t, pub.VerifySignature(msg, nil), "nil sig")
+
+	other, err := GenerateKey(KeyTypeEd25519)
+	require.NoError(t, err)
+	require.False(t, other.PubKey().VerifySignature(msg, sig), "other key")
+	require.False(t, pub.Equals(other.PubKey()))
+	require.False(t, pub.Equals(nil))
+}
+
+func TestEd25519RoundTrip(t *testing.T) {
+	priv, err := GenerateKey(KeyTypeEd25519)
+	require.NoError(t, err)
+
+	priv2, err := PrivKeyFromTyped(KeyTypeEd25519, priv.Bytes())
+	require.NoError(t, err)
+	require.True(t, priv.PubKey().Equals(priv2.PubKey()))
+
+	pub2, err := PubKeyFromTyped(priv.PubKey().Type(), priv.PubKey().Bytes())
+	require.NoError(t, err)
+	require.True(t, pub2.Equals(priv.PubKey()))
+	require.Equal(t, priv.PubKey().Address(), pub2.Address())
+	require.Equal(t, PubKeyAddress(KeyTypeEd25519, pub2.Bytes()), pub2.Address())
+
+	// Signing is deterministic (RFC 8032), so a decoded key signs identically.
+	s1, _ := priv.Sign([]byte("m"))
+	s2, _ := priv2.Sign([]byte("m"))
+	require.Equal(t, s1, s2)
+}
+
+func TestEd25519BytesAreCopies(t *testing.T) {
+	priv, err := GenerateKey(KeyTypeEd25519)
+	require.NoError(t, err)
+	pub := priv.PubKey()
+	addr := pub.Address()
+
+	b := pub.Bytes()
+	b[0] ^= 0xff
+	require.Equal(t, addr, pub.Address(), "mutating Bytes() must not change the key")
+
+	raw := priv.PubKey().Bytes()
+	pub2, err := PubKeyFromTyped(KeyTypeEd25519, raw)
+	require.NoError(t, err)
+	raw[0] ^= 0xff
+	require.Equal(t, addr, pub2.Address(), "constructor must copy its input")
+}
+
+func TestTypedKeyErrors(t *testing.T) {
+	_, err := PubKeyFromTyped("x", make([]byte, 32))
+	require.ErrorIs(t, err, ErrUnknownKeyType)
+	require.Contains(t, err.Error(), `unknown key type "x" (known: `)
+	require.Contains(t, err.Error(), KeyTypeEd25519)
+
+	_, err = PubKeyFromTyped(KeyTypeEd25519, make([]byte, 31))
+	require.ErrorIs(t, err, ErrInvalidKey)
+	require.Contains(t, err.Error(), "must be 32 bytes, got 31")
+
+	_, err = PubKeyFromTyped(KeyTypeEd25519, nil)
+	require.ErrorIs(t, err, ErrInvalidKey)
+
+	_, err = PrivKeyFromTyped(KeyTypeEd25519, make([]byte, 64))
+	require.ErrorIs(t, err, ErrInvalidKey)
+	require.Contains(t, err.Error(), "must be 32 bytes, got 64")
+
+	_, err = PrivKeyFromTyped("nope", make([]byte, 32))
+	require.ErrorIs(t, err, ErrUnknownKeyType)
+
+	_, err = GenerateKey("nope")
+	require.ErrorIs(t, err, ErrUnknownKeyType)
+}
+
+func TestPrivKeyIsRedacted(t *testing.T) {
+	priv, err := GenerateKey(KeyTypeEd25519)
+	require.NoError(t, err)
+	hexSeed := fmt.Sprintf("%x", priv.Bytes())
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x"} {
+		out := fmt.Sprintf(verb, priv)
+		require.NotContains(t, out, hexSeed, verb)
+		if verb != "%x" { // %x hex-encodes String()
+			require.True(t, strings.Contains(out, "redacted"), verb)
+		}
+	}
+}

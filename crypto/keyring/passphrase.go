@@ -1,0 +1,91 @@
+package keyring
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// PassphraseEnv is the environment variable EnvPassphrase reads first.
+const PassphraseEnv = "SELFCHAIN_KEYRING_PASSPHRASE"
+
+var errNoPassphrase = errors.New("no passphrase: set " + PassphraseEnv + " or run in a terminal")
+
+// EnvPassphrase returns a PassphraseFunc that uses $SELFCHAIN_KEYRING_PASSPHRASE
+// if set and non-empty, else prompts on the terminal (without echo, on
+// stderr) if stdin is one, else fails.
+func EnvPassphrase() PassphraseFunc {
+	return passphraseSource{
+		getenv:   os.Getenv,
+		isTerm:   func() bool { return isTerminal(os.Stdin) },
+		readPass: func() ([]byte, error) { return readPassword(os.Stdin) },
+		out:      os.Stderr,
+	}.get
+}
+
+// passphraseSource holds EnvPassphrase's dependencies so tests can fake
+// the environment and the terminal.
+type passphraseSource struct {
+	getenv   func(string) string
+	isTerm   func() bool
+	readPass func() ([]byte, error)
+	out      io.Writer
+}
+
+func (s passphraseSource) get(prompt string, confirm bool) (string, error) {
+	if p := s.getenv(PassphraseEnv); p != "" {
+		return p, nil
+	}
+	if !s.isTerm() {
+		return "", errNoPassphrase
+	}
+	p, err := s.ask(prompt)
+	if err != nil || !confirm {
+		return p, err
+	}
+	again, err := s.ask("Repeat passphrase: ")
+	if err != nil {
+		return "", err
+	}
+	if again != p {
+		return "", errors.New("passphrases do not match")
+	}
+	return p, nil
+}
+
+func (s passphraseSource) ask(prompt string) (string, error) {
+	fmt.Fprint(s.out, prompt)
+	b, err := s.readPass()
+	fmt.Fprintln(s.out) // the user's newline was not echoed
+	if err != nil {
+		return "", fmt.Errorf("read passphrase: %w", err)
+	}
+	return string(b), nil
+}
+
+// readLine reads up to a newline one byte at a time, so nothing after the
+// passphrase is consumed from stdin.
+func readLine(r io.Reader) ([]byte, error) {
+	var buf [1]byte
+	var line []byte
+	for {
+		n, err := r.Read(buf[:])
+		if n > 0 {
+			switch buf[0] {
+			case '\n':
+				return line, nil
+			case '\r':
+			default:
+				line = append(line, buf[0])
+			}
+			continue
+		}
+		if err == io.EOF && len(line) > 0 {
+			return line, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}

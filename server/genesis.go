@@ -1,0 +1,194 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtcrypto "github.com/cometbft/cometbft/crypto"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/cometbft/cometbft/privval"
+	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/cosmos/gogoproto/jsonpb"
+
+	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/bank"
+)
+
+// GenesisPath is where a home keeps genesis.json.
+func GenesisPath(home string) string {
+	return filepath.Join(home, cmtcfg.DefaultConfigDir, cmtcfg.DefaultGenesisJSONName)
+}
+
+// LoadGenesis reads and checks a genesis file (CometBFT's part and the app_state).
+func LoadGenesis(path string) (*cmttypes.GenesisDoc, error) {
+	bz, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := cmttypes.GenesisDocFromJSON(bz)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return gen, nil
+}
+
+// ValidateGenesis checks everything a node checks before InitChain: CometBFT's
+// rules (chain id, consensus params, validators) and every module's app_state.
+func ValidateGenesis(gen *cmttypes.GenesisDoc) error {
+	if err := gen.ValidateAndComplete(); err != nil {
+		return fmt.Errorf("genesis: %w", err)
+	}
+	for i, v := range gen.Validators {
+		if !cmttypes.IsValidPubkeyType(gen.ConsensusParams.Validator, v.PubKey.Type()) {
+			return fmt.Errorf("genesis: validators[%d] (%s) has a %s key, which consensus_params.validator.pub_key_types does not allow", i, v.Name, v.PubKey.Type())
+		}
+	}
+	if err := app.ValidateGenesisAppState(gen.AppState); err != nil {
+		return fmt.Errorf("genesis app_state: %w", err)
+	}
+	return nil
+}
+
+// saveGenesis validates gen and writes it to path.
+func saveGenesis(path string, gen *cmttypes.GenesisDoc) error {
+	if err := ValidateGenesis(gen); err != nil {
+		return err
+	}
+	return gen.SaveAs(path)
+}
+
+// AddGenesisAccount gives addr coins in app_state.bank.balances. An address
+// already listed is an error unless appendCoins, which adds to its balance. A
+// stated supply is kept consistent; an empty one stays empty (it is derived).
+func AddGenesisAccount(genesisPath string, addr crypto.Address, coins types.Coins, appendCoins bool) error {
+	if err := coins.Validate(); err != nil {
+		return fmt.Errorf("invalid coins: %w", err)
+	}
+	if coins.IsZero() {
+		return errors.New("no coins to add")
+	}
+	gen, err := LoadGenesis(genesisPath)
+	if err != nil {
+		return err
+	}
+	state := map[string]json.RawMessage{}
+	if len(gen.AppState) > 0 {
+		if err := json.Unmarshal(gen.AppState, &state); err != nil {
+			return fmt.Errorf("genesis app_state: %w", err)
+		}
+	}
+	var bs bank.GenesisState
+	if raw, ok := state[bank.ModuleName]; ok && len(raw) > 0 && string(raw) != "null" {
+		if err := jsonpb.Unmarshal(bytes.NewReader(raw), &bs); err != nil {
+			return fmt.Errorf("genesis app_state.%s: %w", bank.ModuleName, err)
+		}
+	} else {
+		bs = bank.DefaultGenesis()
+	}
+
+	found := false
+	for i, b := range bs.Balances {
+		other, err := crypto.AddressFromBech32(b.Address)
+		if err != nil || !other.Equals(addr) {
+			continue
+		}
+		if !appendCoins {
+			return fmt.Errorf("account %s is already in genesis with %s: pass --append to add to it", addr, b.Coins)
+		}
+		sum, err := b.Coins.Add(coins)
+		if err != nil {
+			return err
+		}
+		bs.Balances[i].Coins = sum
+		found = true
+	}
+	if !found {
+		bs.Balances = append(bs.Balances, bank.Balance{Address: addr.String(), Coins: coins})
+	}
+	if !bs.Supply.IsZero() {
+		if bs.Supply, err = bs.Supply.Add(coins); err != nil {
+			return fmt.Errorf("supply: %w", err)
+		}
+	}
+
+	var buf bytes.Buffer
+	if err := (&jsonpb.Marshaler{OrigName: true, EmitDefaults: true}).Marshal(&buf, &bs); err != nil {
+		return err
+	}
+	state[bank.ModuleName] = buf.Bytes()
+	if gen.AppState, err = json.Marshal(state); err != nil {
+		return err
+	}
+	return saveGenesis(genesisPath, gen)
+}
+
+// AddGenesisValidator adds a validator with pub and power to genesis.validators.
+// A key already in the set is an error.
+func AddGenesisValidator(genesisPath, name string, pub cmtcrypto.PubKey, power int64) error {
+	if power <= 0 {
+		return fmt.Errorf("validator power must be positive, got %d", power)
+	}
+	gen, err := LoadGenesis(genesisPath)
+	if err != nil {
+		return err
+	}
+	for _, v := range gen.Validators {
+		if v.PubKey.Equals(pub) {
+			return fmt.Errorf("validator %X (%s) is already in genesis", pub.Address(), v.Name)
+		}
+	}
+	gen.Validators = append(gen.Validators, cmttypes.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: power, Name: name})
+	return saveGenesis(genesisPath, gen)
+}
+
+// ParseValidatorPubKey reads a consensus public key given as JSON (what
+// `comet show-validator` prints: {"type":"tendermint/PubKeyEd25519","value":"..."}),
+// or as a path to a priv_validator_key.json, or to a node home holding one.
+func ParseValidatorPubKey(s string) (cmtcrypto.PubKey, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, errors.New("empty validator public key")
+	}
+	if !strings.HasPrefix(s, "{") {
+		if fi, err := os.Stat(s); err == nil && fi.IsDir() {
+			s = filepath.Join(s, cmtcfg.DefaultConfigDir, cmtcfg.DefaultPrivValKeyName)
+		}
+		bz, err := os.ReadFile(s)
+		if err != nil {
+			return nil, fmt.Errorf("validator public key: not JSON and not a readable file: %w", err)
+		}
+		var key privval.FilePVKey
+		if err := cmtjson.Unmarshal(bz, &key); err == nil && key.PubKey != nil {
+			return key.PubKey, nil
+		}
+		s = strings.TrimSpace(string(bz))
+	}
+	var pub cmtcrypto.PubKey
+	if err := cmtjson.Unmarshal([]byte(s), &pub); err != nil || pub == nil {
+		return nil, fmt.Errorf("validator public key: want {\"type\":\"tendermint/PubKeyEd25519\",\"value\":\"<base64>\"} (see `selfchaind comet show-validator`) or a priv_validator_key.json path: %v", err)
+	}
+	return pub, nil
+}
+
+// ShowValidator returns the home's consensus public key.
+func ShowValidator(home string) (cmtcrypto.PubKey, error) {
+	conf := cmtcfg.DefaultConfig()
+	conf.SetRoot(home)
+	bz, err := os.ReadFile(conf.PrivValidatorKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("validator key: %w", err)
+	}
+	var key privval.FilePVKey
+	if err := cmtjson.Unmarshal(bz, &key); err != nil || key.PrivKey == nil {
+		return nil, fmt.Errorf("validator key %s: %v", conf.PrivValidatorKeyFile(), err)
+	}
+	return key.PrivKey.PubKey(), nil
+}

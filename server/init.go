@@ -1,0 +1,198 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtcrypto "github.com/cometbft/cometbft/crypto"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/cometbft/cometbft/crypto/mldsa65"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	cmttypes "github.com/cometbft/cometbft/types"
+	cmttime "github.com/cometbft/cometbft/types/time"
+
+	"github.com/selfchain/selfchain/app"
+)
+
+// Consensus key types a validator may use.
+const (
+	ConsensusKeyEd25519 = cmttypes.ABCIPubKeyTypeEd25519
+	ConsensusKeyMlDsa65 = cmttypes.ABCIPubKeyTypeMlDsa65
+)
+
+// DefaultValidatorPower is the voting power init gives the home's own validator.
+const DefaultValidatorPower = 10
+
+// DefaultBlockMaxBytes is the genesis block size limit: room for a commit
+// signed by hundreds of ML-DSA-65 validators (3.3 KB each) plus transactions.
+const DefaultBlockMaxBytes = 4 << 20
+
+// InitOption adjusts InitHome.
+type InitOption func(*initOptions)
+
+type initOptions struct{ overwrite bool }
+
+// Overwrite lets InitHome replace an existing genesis.json (keys are kept).
+func Overwrite(ok bool) InitOption { return func(o *initOptions) { o.overwrite = ok } }
+
+// chainIDRe keeps chain ids printable; CometBFT bounds the length.
+var chainIDRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9._-]*$`)
+
+// InitHome prepares a node home as `cometbft init` and the SDK's `init` do:
+// config/config.toml (CometBFT defaults with moniker), config/app.toml,
+// config/node_key.json, config/priv_validator_key.json (consensusKeyType
+// "ed25519", the default, or "ml_dsa_65"), data/priv_validator_state.json, and a
+// genesis.json with this node as the single validator. Existing keys are kept;
+// an existing genesis is an error unless Overwrite(true).
+func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOption) error {
+	var o initOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if moniker == "" {
+		return errors.New("moniker must not be empty")
+	}
+	if len(chainID) > cmttypes.MaxChainIDLen || !chainIDRe.MatchString(chainID) {
+		return fmt.Errorf("invalid chain id %q: want 1-%d letters, digits, '.', '_' or '-', e.g. selfchain-devnet-1", chainID, cmttypes.MaxChainIDLen)
+	}
+	if consensusKeyType == "" {
+		consensusKeyType = ConsensusKeyEd25519
+	}
+	if consensusKeyType != ConsensusKeyEd25519 && consensusKeyType != ConsensusKeyMlDsa65 {
+		return fmt.Errorf("unknown consensus key type %q: want %s or %s", consensusKeyType, ConsensusKeyEd25519, ConsensusKeyMlDsa65)
+	}
+	conf := cmtcfg.DefaultConfig()
+	conf.SetRoot(home)
+	genFile := conf.GenesisFile()
+	if _, err := os.Stat(genFile); err == nil && !o.overwrite {
+		return fmt.Errorf("genesis file %s already exists: pass --overwrite to replace it", genFile)
+	}
+	for _, dir := range []string{home, filepath.Join(home, cmtcfg.DefaultConfigDir), filepath.Join(home, cmtcfg.DefaultDataDir)} {
+		if err := os.MkdirAll(dir, cmtcfg.DefaultDirPerm); err != nil {
+			return err
+		}
+	}
+
+	// config.toml: keep an existing file's settings, only set the moniker.
+	if _, err := os.Stat(CometConfigPath(home)); err == nil {
+		loaded, err := LoadCometConfig(home, nil)
+		if err != nil {
+			return err
+		}
+		conf = loaded
+	}
+	conf.Moniker = moniker
+	if err := writeCometConfig(home, conf); err != nil {
+		return err
+	}
+	if _, err := os.Stat(app.ConfigPath(home)); errors.Is(err, fs.ErrNotExist) {
+		if err := app.WriteConfig(home, app.DefaultConfig()); err != nil {
+			return err
+		}
+	}
+
+	if _, err := p2p.LoadOrGenNodeKey(conf.NodeKeyFile()); err != nil {
+		return fmt.Errorf("node key: %w", err)
+	}
+	pub, err := ensurePrivValidator(conf, consensusKeyType)
+	if err != nil {
+		return err
+	}
+
+	appState, err := json.Marshal(app.DefaultGenesisAppState())
+	if err != nil {
+		return err
+	}
+	gen := &cmttypes.GenesisDoc{
+		GenesisTime:     cmttime.Now(),
+		ChainID:         chainID,
+		InitialHeight:   1,
+		ConsensusParams: DefaultConsensusParams(),
+		Validators:      []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: DefaultValidatorPower, Name: moniker}},
+		AppState:        appState,
+	}
+	if err := ValidateGenesis(gen); err != nil {
+		return err
+	}
+	return gen.SaveAs(genFile)
+}
+
+// writeCometConfig renders config.toml; CometBFT's writer panics on error, so it is recovered here.
+func writeCometConfig(home string, conf *cmtcfg.Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("write %s: %v", CometConfigPath(home), r)
+		}
+	}()
+	cmtcfg.WriteConfigFile(CometConfigPath(home), conf)
+	return nil
+}
+
+// DefaultConsensusParams are CometBFT's defaults with a 4 MiB block and both
+// ed25519 and ML-DSA-65 validator keys allowed.
+func DefaultConsensusParams() *cmttypes.ConsensusParams {
+	p := cmttypes.DefaultConsensusParams()
+	p.Block.MaxBytes = DefaultBlockMaxBytes
+	p.Validator.PubKeyTypes = []string{ConsensusKeyEd25519, ConsensusKeyMlDsa65}
+	return p
+}
+
+// ensurePrivValidator loads the home's validator key, or creates one of keyType
+// with a fresh sign state. An existing key of another type is an error rather than
+// silently replaced: it is the validator's identity.
+func ensurePrivValidator(conf *cmtcfg.Config, keyType string) (cmtcrypto.PubKey, error) {
+	keyFile, stateFile := conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile()
+	if _, err := os.Stat(keyFile); err == nil {
+		if _, err := os.Stat(stateFile); errors.Is(err, fs.ErrNotExist) {
+			if err := writeEmptySignState(stateFile); err != nil {
+				return nil, err
+			}
+		}
+		pv, err := loadPrivValidator(conf)
+		if err != nil {
+			return nil, err
+		}
+		if pv.Key.PubKey.Type() != keyType {
+			return nil, fmt.Errorf("%s holds a %s key, not %s: remove it to generate a new one", keyFile, pv.Key.PubKey.Type(), keyType)
+		}
+		return pv.Key.PubKey, nil
+	}
+	var priv cmtcrypto.PrivKey
+	switch keyType {
+	case ConsensusKeyMlDsa65:
+		k, err := mldsa65.GenPrivKey()
+		if err != nil {
+			return nil, err
+		}
+		priv = k
+	default:
+		priv = ed25519.GenPrivKey()
+	}
+	pv := privval.NewFilePV(priv, keyFile, stateFile)
+	if err := savePV(pv); err != nil {
+		return nil, err
+	}
+	return pv.Key.PubKey, nil
+}
+
+// savePV writes the key and state files; privval panics on I/O errors.
+func savePV(pv *privval.FilePV) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("save validator key: %v", r)
+		}
+	}()
+	pv.Save()
+	return nil
+}
+
+func writeEmptySignState(path string) error {
+	return os.WriteFile(path, []byte("{\n  \"height\": \"0\",\n  \"round\": 0,\n  \"step\": 0\n}"), 0o600)
+}

@@ -1,0 +1,209 @@
+// Package server runs a SELF Chain node: the application and an in-process
+// CometBFT node wired to it, and the files a node home holds (config,
+// keys, genesis). cmd/selfchaind and constellation both build on it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	"github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/store"
+)
+
+// Option adjusts how Start reads a home.
+type Option func(*options)
+
+type options struct {
+	overrides map[string]any
+	comet     []func(*cmtcfg.Config)
+	app       []func(*app.Config)
+}
+
+// WithCometOverrides sets config.toml keys ("rpc.laddr", "consensus.timeout_commit", ...)
+// on top of the file, as command-line flags do.
+func WithCometOverrides(kv map[string]any) Option {
+	return func(o *options) {
+		if o.overrides == nil {
+			o.overrides = map[string]any{}
+		}
+		for k, v := range kv {
+			o.overrides[k] = v
+		}
+	}
+}
+
+// WithCometConfig edits the loaded CometBFT config before the node is built.
+func WithCometConfig(f func(*cmtcfg.Config)) Option {
+	return func(o *options) { o.comet = append(o.comet, f) }
+}
+
+// WithAppConfig edits the loaded app.toml settings before the app is built.
+func WithAppConfig(f func(*app.Config)) Option {
+	return func(o *options) { o.app = append(o.app, f) }
+}
+
+// Node is a running application with its CometBFT node.
+type Node struct {
+	comet *node.Node
+	app   *app.App
+	db    dbm.DB
+	conf  *cmtcfg.Config
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start loads the home's config.toml and app.toml, opens the application
+// state, and starts CometBFT in-process with the file-based validator key and
+// node key. ctx bounds the start-up (handshake and replay of stored blocks);
+// a started node runs until Stop.
+func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Option) (*Node, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if logger == nil {
+		logger = cmtlog.NewNopLogger()
+	}
+	conf, err := LoadCometConfig(home, o.overrides)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range o.comet {
+		f(conf)
+	}
+	if err := conf.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	appCfg, err := app.LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range o.app {
+		f(&appCfg)
+	}
+	if err := appCfg.Validate(); err != nil {
+		return nil, err
+	}
+	// Checked before anything is opened: CometBFT's loaders exit the process on a bad file.
+	pv, err := loadPrivValidator(conf)
+	if err != nil {
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("node key: %w", err)
+	}
+	if _, err := os.Stat(conf.GenesisFile()); err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
+
+	db, err := store.OpenDB(appCfg.State.DBBackend, "application", filepath.Join(home, cmtcfg.DefaultDataDir))
+	if err != nil {
+		return nil, fmt.Errorf("open application db: %w", err)
+	}
+	a, err := app.New(logger.With("module", "app"), db, appCfg)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open application: %w", err)
+	}
+	n := &Node{app: a, db: db, conf: conf}
+
+	// One mutex per ABCI connection, not one for all: CheckTx keeps running while a
+	// block executes (the app guards its own state; see DESIGN.md).
+	n.comet, err = node.NewNodeWithContext(ctx, conf, pv, nodeKey,
+		proxy.NewConnSyncLocalClientCreator(a),
+		node.DefaultGenesisDocProviderFunc(conf),
+		cmtcfg.DefaultDBProvider,
+		node.DefaultMetricsProvider(conf.Instrumentation),
+		logger,
+	)
+	if err != nil {
+		n.closeApp()
+		return nil, fmt.Errorf("create node: %w", err)
+	}
+	if err := n.comet.Start(); err != nil {
+		n.closeApp()
+		return nil, fmt.Errorf("start node: %w", err)
+	}
+	return n, nil
+}
+
+// loadPrivValidator loads the file validator key and its last-sign state,
+// returning errors where privval.LoadFilePV would exit the process.
+func loadPrivValidator(conf *cmtcfg.Config) (*privval.FilePV, error) {
+	keyFile, stateFile := conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile()
+	bz, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("validator key: %w", err)
+	}
+	var key privval.FilePVKey
+	if err := cmtjson.Unmarshal(bz, &key); err != nil || key.PrivKey == nil {
+		return nil, fmt.Errorf("validator key %s: not a priv_validator_key.json (%v)", keyFile, err)
+	}
+	sbz, err := os.ReadFile(stateFile)
+	if err != nil {
+		return nil, fmt.Errorf("validator sign state (keeps the node from double-signing): %w", err)
+	}
+	var st privval.FilePVLastSignState
+	if err := cmtjson.Unmarshal(sbz, &st); err != nil {
+		return nil, fmt.Errorf("validator sign state %s: %w", stateFile, err)
+	}
+	return privval.LoadFilePV(keyFile, stateFile), nil
+}
+
+// Stop stops CometBFT, then closes the application and its database. It is safe to call twice.
+func (n *Node) Stop() error {
+	n.stopOnce.Do(func() {
+		var errs []error
+		if n.comet.IsRunning() {
+			if err := n.comet.Stop(); err != nil {
+				errs = append(errs, fmt.Errorf("stop node: %w", err))
+			}
+			n.comet.Wait()
+		}
+		errs = append(errs, n.closeApp())
+		n.stopErr = errors.Join(errs...)
+	})
+	return n.stopErr
+}
+
+func (n *Node) closeApp() error {
+	var errs []error
+	if err := n.app.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close application: %w", err))
+	}
+	if err := n.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close application db: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// RPCAddress is the CometBFT RPC listen address, e.g. tcp://127.0.0.1:26657.
+func (n *Node) RPCAddress() string { return n.conf.RPC.ListenAddress }
+
+// Config is the CometBFT configuration the node runs with.
+func (n *Node) Config() *cmtcfg.Config { return n.conf }
+
+// App is the running application.
+func (n *Node) App() *app.App { return n.app }
+
+// Comet is the CometBFT node (block store, switch, event bus).
+func (n *Node) Comet() *node.Node { return n.comet }
+
+// Wait blocks until the CometBFT node has stopped (by Stop or by itself).
+func (n *Node) Wait() { n.comet.Wait() }

@@ -1,0 +1,229 @@
+// Package testutil builds apps, accounts and signed txs for tests and benchmarks.
+package testutil
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/bank"
+)
+
+const (
+	ChainID = "selfchain-test-1"
+	Denom   = app.BondDenom
+)
+
+// Account is a test key with the account number and next sequence the chain expects.
+type Account struct {
+	Key  crypto.PrivKey
+	Addr crypto.Address
+	Num  uint64
+	Seq  uint64
+}
+
+// NewAccount derives a deterministic ed25519 account from i.
+func NewAccount(i int) *Account {
+	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("selfchain-test-account"), uint64(i)))
+	s, _ := crypto.Scheme(crypto.KeyTypeEd25519)
+	k, err := s.PrivKeyFromSeed(seed[:])
+	if err != nil {
+		panic(err)
+	}
+	return &Account{Key: k, Addr: k.PubKey().Address()}
+}
+
+// GenesisAppState funds each account with balance uself and registers it in auth
+// (account numbers 0..n-1, in order).
+func GenesisAppState(accs []*Account, balance uint64) json.RawMessage {
+	state := app.DefaultGenesisAppState()
+	var ag auth.GenesisState
+	mustJSON(json.Unmarshal(state[auth.ModuleName], &ag))
+	var bg bank.GenesisState
+	mustJSON(json.Unmarshal(state[bank.ModuleName], &bg))
+	for i, a := range accs {
+		a.Num = uint64(i)
+		ag.Accounts = append(ag.Accounts, auth.GenesisAccount{Address: a.Addr.String(), AccountNumber: a.Num})
+		bg.Balances = append(bg.Balances, bank.Balance{Address: a.Addr.String(), Coins: types.Coins{types.NewCoin(Denom, balance)}})
+	}
+	state[auth.ModuleName] = marshalJSON(&ag)
+	state[bank.ModuleName] = marshalJSON(&bg)
+	bz, err := json.Marshal(state)
+	mustJSON(err)
+	return bz
+}
+
+// TestApp drives an app through ABCI directly: InitChain, FinalizeBlock, Commit.
+type TestApp struct {
+	*app.App
+	TB     testing.TB
+	DB     dbm.DB
+	Height int64
+	Time   time.Time
+}
+
+// Config is the app config tests use: no minimum gas price unless a test sets one.
+func Config() app.Config {
+	c := app.DefaultConfig()
+	c.MinGasPrices = ""
+	c.State.DBBackend = "memdb"
+	return c
+}
+
+// NewTestApp opens an app on db (memdb when nil) and runs InitChain with appState.
+func NewTestApp(tb testing.TB, db dbm.DB, cfg app.Config, appState json.RawMessage) *TestApp {
+	tb.Helper()
+	if db == nil {
+		db = dbm.NewMemDB()
+	}
+	a, err := app.New(nil, db, cfg)
+	if err != nil {
+		tb.Fatalf("app.New: %v", err)
+	}
+	ta := &TestApp{App: a, TB: tb, DB: db, Time: time.Unix(1_700_000_000, 0).UTC()}
+	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{
+		ChainId: ChainID, InitialHeight: 1, Time: ta.Time, AppStateBytes: appState,
+	}); err != nil {
+		tb.Fatalf("InitChain: %v", err)
+	}
+	return ta
+}
+
+// NextBlock finalizes and commits a block of txs, returning FinalizeBlock's response.
+func (ta *TestApp) NextBlock(txs ...[]byte) *abci.ResponseFinalizeBlock {
+	ta.TB.Helper()
+	ta.Height++
+	ta.Time = ta.Time.Add(time.Second)
+	res, err := ta.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{
+		Height: ta.Height, Time: ta.Time, Txs: txs, ProposerAddress: make([]byte, 20),
+	})
+	if err != nil {
+		ta.TB.Fatalf("FinalizeBlock %d: %v", ta.Height, err)
+	}
+	if _, err := ta.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
+		ta.TB.Fatalf("Commit %d: %v", ta.Height, err)
+	}
+	return res
+}
+
+// CheckTx runs a tx through CheckTx.
+func (ta *TestApp) CheckTx(bz []byte) *abci.ResponseCheckTx {
+	ta.TB.Helper()
+	res, err := ta.App.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: bz, Type: abci.CheckTxType_New})
+	if err != nil {
+		ta.TB.Fatalf("CheckTx: %v", err)
+	}
+	return res
+}
+
+// Balance reads a committed balance through the bank query service.
+func (ta *TestApp) Balance(addr crypto.Address, denom string) types.Int {
+	ta.TB.Helper()
+	var res bank.QueryBalanceResponse
+	ta.MustQuery("/selfchain.bank.v1.Query/Balance", &bank.QueryBalanceRequest{Address: addr.String(), Denom: denom}, &res)
+	return res.Balance.Amount
+}
+
+type protoMsg interface {
+	Marshal() ([]byte, error)
+	Unmarshal([]byte) error
+}
+
+// MustQuery runs an ABCI query at the latest height and decodes the response.
+func (ta *TestApp) MustQuery(path string, req, res protoMsg) {
+	ta.TB.Helper()
+	bz, err := req.Marshal()
+	if err != nil {
+		ta.TB.Fatal(err)
+	}
+	out, err := ta.Query(context.Background(), &abci.RequestQuery{Path: path, Data: bz})
+	if err != nil || out.Code != 0 {
+		ta.TB.Fatalf("query %s: err=%v code=%d log=%s", path, err, out.GetCode(), out.GetLog())
+	}
+	if err := res.Unmarshal(out.Value); err != nil {
+		ta.TB.Fatal(err)
+	}
+}
+
+// TxOpts overrides defaults of SignTx.
+type TxOpts struct {
+	Fee           types.Coins
+	Gas           uint64
+	Memo          string
+	ChainID       string // default ChainID
+	OmitPubKey    bool
+	TimeoutHeight uint64
+}
+
+// SignTx signs msgs by acc at its current sequence and advances the sequence.
+func SignTx(acc *Account, o TxOpts, msgs ...runtime.Msg) []byte {
+	if o.Gas == 0 {
+		o.Gas = 200_000
+	}
+	if o.ChainID == "" {
+		o.ChainID = ChainID
+	}
+	b := tx.Builder{Msgs: msgs, Memo: o.Memo, Fee: o.Fee, GasLimit: o.Gas, IncludePubKey: !o.OmitPubKey, TimeoutHeight: o.TimeoutHeight}
+	bz, err := b.Sign(o.ChainID, acc.Num, acc.Seq, tx.KeySigner{Key: acc.Key})
+	if err != nil {
+		panic(err)
+	}
+	acc.Seq++
+	return bz
+}
+
+// Send builds a signed MsgSend of amount uself from -> to.
+func Send(from *Account, to crypto.Address, amount uint64, o TxOpts) []byte {
+	return SignTx(from, o, &bank.MsgSend{
+		FromAddress: from.Addr.String(), ToAddress: to.String(),
+		Amount: types.Coins{types.NewCoin(Denom, amount)},
+	})
+}
+
+func marshalJSON(v any) json.RawMessage {
+	bz, err := json.Marshal(v)
+	mustJSON(err)
+	return bz
+}
+
+func mustJSON(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// SignBody signs an already-built body (possibly malformed, for bad-input tests).
+func SignBody(acc *Account, body tx.TxBody, o TxOpts) []byte {
+	if o.Gas == 0 {
+		o.Gas = 200_000
+	}
+	if o.ChainID == "" {
+		o.ChainID = ChainID
+	}
+	pub := acc.Key.PubKey()
+	auth := tx.AuthInfo{
+		SignerInfos: []tx.SignerInfo{{Address: acc.Addr.String(), Sequence: acc.Seq,
+			PublicKey: &types.PubKey{Type: pub.Type(), Key: pub.Bytes()}}},
+		Fee: tx.Fee{Amount: o.Fee, GasLimit: o.Gas},
+	}
+	bodyBz, _ := body.Marshal()
+	authBz, _ := auth.Marshal()
+	signBz, _ := tx.SignBytes(o.ChainID, acc.Num, bodyBz, authBz)
+	sig, _ := acc.Key.Sign(signBz)
+	acc.Seq++
+	raw := tx.TxRaw{BodyBytes: bodyBz, AuthInfoBytes: authBz, Signatures: [][]byte{sig}}
+	bz, _ := raw.Marshal()
+	return bz
+}

@@ -1,0 +1,134 @@
+package bank_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	dbm "github.com/cosmos/cosmos-db"
+	"github.com/stretchr/testify/require"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/store"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/bank"
+)
+
+// memStores is an in-memory runtime.Stores: one cosmos-db MemDB per store name.
+type memStores map[string]*dbm.MemDB
+
+func (s memStores) Store(name string) store.KVStore {
+	db, ok := s[name]
+	if !ok {
+		db = dbm.NewMemDB()
+		s[name] = db
+	}
+	return db
+}
+
+func newCtx() *runtime.Context {
+	return runtime.NewContext(context.Background(), memStores{},
+		runtime.Header{ChainID: "test-1", Height: 1}, runtime.ModeFinalize, nil)
+}
+
+type env struct {
+	ctx  *runtime.Context
+	ak   auth.Keeper
+	k    bank.Keeper
+	msgs bank.MsgServer
+	q    bank.QueryServer
+}
+
+func newKeepers() (auth.Keeper, bank.Keeper) {
+	ak := auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
+	return ak, bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), ak)
+}
+
+const atom = "uatom"
+
+// setup initialises auth (default) then bank with gs (auth first, as the app does).
+func setup(t testing.TB, gs bank.GenesisState) *env {
+	t.Helper()
+	e := &env{ctx: newCtx()}
+	e.ak, e.k = newKeepers()
+	require.NoError(t, e.ak.InitGenesis(e.ctx, auth.DefaultGenesis()))
+	require.NoError(t, e.k.InitGenesis(e.ctx, gs))
+	e.msgs, e.q = bank.NewMsgServer(e.k), bank.NewQueryServer(e.k)
+	return e
+}
+
+// funded: alice holds 1000uself and 50uatom, carol 10uself.
+func funded(t testing.TB) *env {
+	gs := bank.DefaultGenesis()
+	gs.DenomMetadata = append(gs.DenomMetadata, bank.Metadata{Base: atom, Display: "ATOM", Exponent: 6})
+	gs.Balances = []bank.Balance{
+		{Address: alice.String(), Coins: coins(t, "50uatom,1000uself")},
+		{Address: carol.String(), Coins: coins(t, "10uself")},
+	}
+	return setup(t, gs)
+}
+
+func testAddr(n byte) crypto.Address { return crypto.Address(bytes.Repeat([]byte{n}, crypto.AddressLen)) }
+
+var (
+	alice = testAddr(1)
+	bob   = testAddr(2)
+	carol = testAddr(3)
+)
+
+func coins(t testing.TB, s string) types.Coins {
+	t.Helper()
+	cs, err := types.ParseCoins(s)
+	require.NoError(t, err)
+	return cs
+}
+
+func (e *env) balance(t testing.TB, a crypto.Address, denom string) string {
+	t.Helper()
+	v, err := e.k.GetBalance(e.ctx, a, denom)
+	require.NoError(t, err)
+	return v.String()
+}
+
+func (e *env) supply(t testing.TB, denom string) string {
+	t.Helper()
+	v, err := e.k.GetSupply(e.ctx, denom)
+	require.NoError(t, err)
+	return v.String()
+}
+
+// snapshot is the whole bank state, for "nothing changed" checks.
+func (e *env) snapshot(t testing.TB) bank.GenesisState {
+	t.Helper()
+	gs, err := e.k.ExportGenesis(e.ctx)
+	require.NoError(t, err)
+	return gs
+}
+
+func (e *env) events() []abci.Event { return e.ctx.EventManager().Events() }
+
+func attrs(ev abci.Event) map[string]string {
+	m := map[string]string{}
+	for _, a := range ev.Attributes {
+		m[a.Key] = a.Value
+	}
+	return m
+}
+
+// maxInt is 2^256-1.
+func maxInt() types.Int {
+	var b [32]byte
+	for i := range b {
+		b[i] = 0xff
+	}
+	return types.IntFromBytes32(b)
+}
+
+func half() types.Int { // 2^255
+	var b [32]byte
+	b[0] = 0x80
+	return types.IntFromBytes32(b)
+}
