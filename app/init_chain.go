@@ -22,7 +22,9 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	a.chainID = req.ChainId
 	if req.InitialHeight > 1 {
-		a.cms.SetInitialVersion(req.InitialHeight)
+		if err := a.cms.SetInitialVersion(req.InitialHeight); err != nil {
+			return nil, err
+		}
 	}
 
 	state := map[string]json.RawMessage{}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"text/template"
 	"time"
 
@@ -98,11 +100,20 @@ output = "{{ .Output }}"
 # Gas limit of a tx: a number, or "auto" to simulate and multiply by gas-adjustment.
 gas = "{{ .Gas }}"
 gas-prices = "{{ .GasPrices }}"
-gas-adjustment = {{ .GasAdjustment }}
+gas-adjustment = {{ tomlFloat .GasAdjustment }}
 # Wait until a broadcast tx is in a block, for at most broadcast-timeout.
 wait = {{ .Wait }}
 broadcast-timeout = "{{ .BroadcastTimeout }}"
 `
+
+// tomlFloat writes f so TOML reads it back as a float (2 would be an integer).
+func tomlFloat(f float64) string {
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".eEnN") {
+		s += ".0"
+	}
+	return s
+}
 
 // SaveConfig writes c as a commented client.toml under home.
 func SaveConfig(home string, c Config) error {
@@ -110,7 +121,7 @@ func SaveConfig(home string, c Config) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := template.Must(template.New("client").Parse(configTemplate)).Execute(&buf, c); err != nil {
+	if err := template.Must(template.New("client").Funcs(template.FuncMap{"tomlFloat": tomlFloat}).Parse(configTemplate)).Execute(&buf, c); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(ConfigPath(home)), 0o755); err != nil {

@@ -177,18 +177,3 @@ func ParseValidatorPubKey(s string) (cmtcrypto.PubKey, error) {
 	}
 	return pub, nil
 }
-
-// ShowValidator returns the home's consensus public key.
-func ShowValidator(home string) (cmtcrypto.PubKey, error) {
-	conf := cmtcfg.DefaultConfig()
-	conf.SetRoot(home)
-	bz, err := os.ReadFile(conf.PrivValidatorKeyFile())
-	if err != nil {
-		return nil, fmt.Errorf("validator key: %w", err)
-	}
-	var key privval.FilePVKey
-	if err := cmtjson.Unmarshal(bz, &key); err != nil || key.PrivKey == nil {
-		return nil, fmt.Errorf("validator key %s: %v", conf.PrivValidatorKeyFile(), err)
-	}
-	return key.PrivKey.PubKey(), nil
-}

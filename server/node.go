@@ -62,6 +62,7 @@ type Node struct {
 	app   *app.App
 	db    dbm.DB
 	conf  *cmtcfg.Config
+	dbs   dbTracker
 
 	stopOnce sync.Once
 	stopErr  error
@@ -128,16 +129,18 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 	n.comet, err = node.NewNodeWithContext(ctx, conf, pv, nodeKey,
 		proxy.NewConnSyncLocalClientCreator(a),
 		node.DefaultGenesisDocProviderFunc(conf),
-		cmtcfg.DefaultDBProvider,
+		n.dbs.provider,
 		node.DefaultMetricsProvider(conf.Instrumentation),
 		logger,
 	)
 	if err != nil {
-		n.closeApp()
+		n.dbs.closeAll()
+		_ = n.closeApp()
 		return nil, fmt.Errorf("create node: %w", err)
 	}
 	if err := n.comet.Start(); err != nil {
-		n.closeApp()
+		n.dbs.closeAll()
+		_ = n.closeApp()
 		return nil, fmt.Errorf("start node: %w", err)
 	}
 	return n, nil
@@ -176,6 +179,7 @@ func (n *Node) Stop() error {
 			}
 			n.comet.Wait()
 		}
+		n.dbs.closeAll()
 		errs = append(errs, n.closeApp())
 		n.stopErr = errors.Join(errs...)
 	})

@@ -2,6 +2,7 @@
 package testutil
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -11,6 +12,8 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	dbm "github.com/cosmos/cosmos-db"
+	"github.com/cosmos/gogoproto/jsonpb"
+	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
@@ -50,9 +53,9 @@ func NewAccount(i int) *Account {
 func GenesisAppState(accs []*Account, balance uint64) json.RawMessage {
 	state := app.DefaultGenesisAppState()
 	var ag auth.GenesisState
-	mustJSON(json.Unmarshal(state[auth.ModuleName], &ag))
+	mustJSON(jsonpb.Unmarshal(bytes.NewReader(state[auth.ModuleName]), &ag))
 	var bg bank.GenesisState
-	mustJSON(json.Unmarshal(state[bank.ModuleName], &bg))
+	mustJSON(jsonpb.Unmarshal(bytes.NewReader(state[bank.ModuleName]), &bg))
 	for i, a := range accs {
 		a.Num = uint64(i)
 		ag.Accounts = append(ag.Accounts, auth.GenesisAccount{Address: a.Addr.String(), AccountNumber: a.Num})
@@ -192,10 +195,10 @@ func Send(from *Account, to crypto.Address, amount uint64, o TxOpts) []byte {
 	})
 }
 
-func marshalJSON(v any) json.RawMessage {
-	bz, err := json.Marshal(v)
-	mustJSON(err)
-	return bz
+func marshalJSON(m proto.Message) json.RawMessage {
+	var buf bytes.Buffer
+	mustJSON((&jsonpb.Marshaler{OrigName: true}).Marshal(&buf, m))
+	return buf.Bytes()
 }
 
 func mustJSON(err error) {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/iavl"
 )
@@ -33,15 +35,49 @@ func (w *workingTree) remove(key []byte) error {
 	return err
 }
 
-// versionTree is the read-only base of BranchAt branches: one committed version, loaded through
-// a node database that skips the fast index (see MultiStore.readers).
-type versionTree struct{ tree *iavl.ImmutableTree }
+// versionTree is the read-only base of BranchAt branches: one committed version, loaded on first
+// use (a query touches one store of many) through a node database that skips the fast index
+// (see MultiStore.readers).
+type versionTree struct {
+	reader  *iavl.MutableTree
+	name    string
+	version int64
+	tree    *iavl.ImmutableTree
+}
 
-func (v *versionTree) get(key []byte) ([]byte, error) { return v.tree.Get(key) }
-func (v *versionTree) has(key []byte) (bool, error)   { return v.tree.Has(key) }
+func (v *versionTree) load() (*iavl.ImmutableTree, error) {
+	if v.tree == nil {
+		tree, err := v.reader.GetImmutable(v.version)
+		if err != nil {
+			return nil, fmt.Errorf("store: load version %d of %q: %w", v.version, v.name, err)
+		}
+		v.tree = tree
+	}
+	return v.tree, nil
+}
+
+func (v *versionTree) get(key []byte) ([]byte, error) {
+	t, err := v.load()
+	if err != nil {
+		return nil, err
+	}
+	return t.Get(key)
+}
+
+func (v *versionTree) has(key []byte) (bool, error) {
+	t, err := v.load()
+	if err != nil {
+		return false, err
+	}
+	return t.Has(key)
+}
 
 func (v *versionTree) iterator(start, end []byte, ascending bool) (dbm.Iterator, error) {
-	return v.tree.Iterator(start, end, ascending)
+	t, err := v.load()
+	if err != nil {
+		return nil, err
+	}
+	return t.Iterator(start, end, ascending)
 }
 
 // emptyBase is the state before the first commit.
@@ -57,9 +93,9 @@ func (emptyBase) iterator(start, end []byte, _ bool) (dbm.Iterator, error) {
 type emptyIterator struct{ start, end []byte }
 
 func (it *emptyIterator) Domain() ([]byte, []byte) { return it.start, it.end }
-func (it *emptyIterator) Valid() bool               { return false }
-func (it *emptyIterator) Next()                     { panic("store: Next on an invalid iterator") }
-func (it *emptyIterator) Key() []byte               { panic("store: Key on an invalid iterator") }
-func (it *emptyIterator) Value() []byte             { panic("store: Value on an invalid iterator") }
-func (it *emptyIterator) Error() error              { return nil }
-func (it *emptyIterator) Close() error              { return nil }
+func (it *emptyIterator) Valid() bool              { return false }
+func (it *emptyIterator) Next()                    { panic("store: Next on an invalid iterator") }
+func (it *emptyIterator) Key() []byte              { panic("store: Key on an invalid iterator") }
+func (it *emptyIterator) Value() []byte            { panic("store: Value on an invalid iterator") }
+func (it *emptyIterator) Error() error             { return nil }
+func (it *emptyIterator) Close() error             { return nil }

@@ -8,16 +8,17 @@ import (
 const inlineStores = 16
 
 // Branch is a write-buffered view of every store. Reads fall through to the parent, writes are
-// buffered until Write. Per-store caches are created on first use, so a branch that touches
-// one module costs one small allocation for that module. A Branch is not safe for concurrent use.
+// buffered until Write. Per-store caches live inline in the Branch and are wired to their
+// parent on first use, so creating a branch is a single allocation. A Branch is not safe for
+// concurrent use.
 type Branch struct {
 	names    []string // sorted; shared with the MultiStore, never modified
 	parent   *Branch  // nested branches write into their parent's caches
 	bases    []baseStore
-	writable bool  // root branches: whether the bases accept writes (working trees)
-	version  int64 // root BranchAt branches: the committed version read, for errors
-	caches   []*cacheStore
-	inline   [inlineStores]*cacheStore
+	writable bool         // root branches: whether the bases accept writes (working trees)
+	version  int64        // root BranchAt branches: the committed version read, for errors
+	caches   []cacheStore // caches[i].parent == nil until store i is first used
+	inline   [inlineStores]cacheStore
 }
 
 func newRootBranch(names []string, bases []baseStore, writable bool, version int64) *Branch {
@@ -30,7 +31,7 @@ func (b *Branch) initCaches() {
 	if n := len(b.names); n <= inlineStores {
 		b.caches = b.inline[:n:n]
 	} else {
-		b.caches = make([]*cacheStore, n)
+		b.caches = make([]cacheStore, n)
 	}
 }
 
@@ -45,16 +46,14 @@ func (b *Branch) Store(name string) KVStore {
 }
 
 func (b *Branch) cache(i int) *cacheStore {
-	if c := b.caches[i]; c != nil {
-		return c
+	c := &b.caches[i]
+	if c.parent == nil {
+		if b.parent != nil {
+			c.parent = b.parent.cache(i)
+		} else {
+			c.parent = b.bases[i]
+		}
 	}
-	c := &cacheStore{}
-	if b.parent != nil {
-		c.parent = b.parent.cache(i)
-	} else {
-		c.parent = b.bases[i]
-	}
-	b.caches[i] = c
 	return c
 }
 
@@ -65,28 +64,43 @@ func (b *Branch) Branch() *Branch {
 	return c
 }
 
-// Write flushes the buffered writes into the parent, store by store in name order and key by
-// key in key order; the branch is then empty and reusable. Root branches of BranchAt have no
-// writable parent and return an error.
+// Write flushes the buffered writes into the parent, each store's in key order; the branch is
+// then empty and reusable. Root branches of BranchAt have no writable parent and return an
+// error. Iterators opened on b or its parent should be closed first: on a root branch the
+// IAVL trees change underneath them.
 func (b *Branch) Write() error {
 	if !b.writable {
 		return fmt.Errorf("store: branch at committed version %d is read-only", b.version)
 	}
-	for i, c := range b.caches {
-		if c == nil || c.buf == nil || c.buf.Len() == 0 {
-			continue
+	if b.parent != nil {
+		for i := range b.caches {
+			c := &b.caches[i]
+			if c.buf.len() == 0 {
+				continue
+			}
+			buf := c.buf
+			c.buf = buffer{}
+			b.parent.cache(i).buf.absorb(&buf)
 		}
-		buf := c.buf
-		c.buf = nil
-		if b.parent != nil {
-			b.parent.cache(i).absorb(buf)
-			continue
-		}
-		if err := flushTo(b.bases[i].(writableBase), buf); err != nil {
-			return fmt.Errorf("store: write %q: %w", b.names[i], err)
+		return nil
+	}
+	// Root branch over the working trees: each tree gets its writes in key order; the trees
+	// are independent, so they are updated in parallel.
+	var dirty []int
+	for i := range b.caches {
+		if b.caches[i].buf.len() != 0 {
+			dirty = append(dirty, i)
 		}
 	}
-	return nil
+	return forEach(dirty, func(i int) error {
+		c := &b.caches[i]
+		buf := c.buf
+		c.buf = buffer{}
+		if err := flushTo(b.bases[i].(writableBase), &buf); err != nil {
+			return fmt.Errorf("store: write %q: %w", b.names[i], err)
+		}
+		return nil
+	})
 }
 
 // indexOf finds name in the sorted names, or -1.

@@ -104,6 +104,10 @@ func TestBranchInvalidInput(t *testing.T) {
 	require.NoError(t, tx.Store("bank").Set([]byte("k"), []byte("v")))
 	require.NoError(t, tx.Write())
 	require.Equal(t, []byte("v"), mustGet(t, b.Store("bank"), "k"))
+	keys, _ := collect(t, must(b.Store("bank").ReverseIterator(nil, nil)))
+	require.Equal(t, []string{"k"}, keys)
+	keys, _ = collect(t, must(b.Store("acc").Iterator(nil, nil)))
+	require.Empty(t, keys)
 	require.Error(t, b.Write())
 }
 
@@ -171,7 +175,8 @@ func runBranchProperty(t *testing.T, seed int64) {
 			tx := blk.Branch()
 			txModel := blkModel.clone()
 			s := tx.Store(name)
-			for op := 0; op < 25; op++ {
+			ops := 5 + rng.Intn(70) // some tx buffers outgrow the small-slice mode
+			for op := 0; op < ops; op++ {
 				switch r := rng.Intn(10); {
 				case r < 4:
 					k, v := randKey(), []byte(fmt.Sprintf("v%d", rng.Intn(1000)))
@@ -252,27 +257,58 @@ func must(it dbm.Iterator, err error) dbm.Iterator {
 	return it
 }
 
-// Writes made while an iterator is open must not disturb it (modules delete while iterating).
+// Writes made while an iterator is open must not disturb it (modules delete while iterating),
+// for both buffer representations.
 func TestBranchWriteWhileIterating(t *testing.T) {
-	ms, _, _ := openTest(t, "memdb", Options{})
-	commitBlock(t, ms, map[string]map[string]string{"bank": {"a": "1", "c": "3", "e": "5"}})
-	blk := ms.Working()
-	s := blk.Store("bank")
-	require.NoError(t, s.Set([]byte("b"), []byte("2")))
-	require.NoError(t, s.Set([]byte("d"), []byte("4")))
-
-	it, err := s.Iterator(nil, nil)
-	require.NoError(t, err)
-	var seen []string
-	for ; it.Valid(); it.Next() {
-		seen = append(seen, string(it.Key()))
-		require.NoError(t, s.Delete(it.Key()))
-		require.NoError(t, s.Set([]byte("z"+string(it.Key())), []byte("x")))
+	for _, buffered := range []int{2, 3 * smallMax} {
+		t.Run(fmt.Sprint(buffered), func(t *testing.T) {
+			ms, _, _ := openTest(t, "memdb", Options{})
+			committed := map[string]string{}
+			for i := 0; i < 50; i += 2 {
+				committed[fmt.Sprintf("k%03d", i)] = "c"
+			}
+			commitBlock(t, ms, map[string]map[string]string{"bank": committed})
+			blk := ms.Working()
+			s := blk.Store("bank")
+			for i := 1; i < 2*buffered; i += 2 {
+				require.NoError(t, s.Set([]byte(fmt.Sprintf("k%03d", i)), []byte("b")))
+			}
+			want := refModel{}
+			for k, v := range committed {
+				want[k] = v
+			}
+			for i := 1; i < 2*buffered; i += 2 {
+				want[fmt.Sprintf("k%03d", i)] = "b"
+			}
+			for _, asc := range []bool{true, false} {
+				var it dbm.Iterator
+				var err error
+				if asc {
+					it, err = s.Iterator(nil, nil)
+				} else {
+					it, err = s.ReverseIterator(nil, nil)
+				}
+				require.NoError(t, err)
+				var seen []string
+				for ; it.Valid(); it.Next() {
+					k := string(it.Key())
+					seen = append(seen, k)
+					require.Equal(t, want[k], string(it.Value()))
+					// Churn the buffer: deletes, inserts around the cursor, and growth.
+					require.NoError(t, s.Delete(it.Key()))
+					require.NoError(t, s.Set([]byte(k+"x"), []byte("n")))
+					require.NoError(t, s.Set([]byte(k), []byte(want[k])))
+				}
+				require.NoError(t, it.Close())
+				require.Equal(t, want.rangeKeys(nil, nil, asc), seen)
+				for _, k := range seen {
+					want[k+"x"] = "n"
+				}
+				keys, _ := collect(t, must(s.Iterator(nil, nil)))
+				require.Equal(t, want.rangeKeys(nil, nil, true), keys)
+			}
+		})
 	}
-	require.NoError(t, it.Close())
-	require.Equal(t, []string{"a", "b", "c", "d", "e"}, seen)
-	keys, _ := collect(t, must(s.Iterator(nil, nil)))
-	require.Equal(t, []string{"za", "zb", "zc", "zd", "ze"}, keys)
 }
 
 func TestBranchManyStoresLazy(t *testing.T) {

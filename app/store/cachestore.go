@@ -4,7 +4,6 @@ import (
 	"bytes"
 
 	dbm "github.com/cosmos/cosmos-db"
-	"github.com/tidwall/btree"
 )
 
 // baseStore is what a cacheStore reads through to: another cacheStore, a working IAVL tree or
@@ -22,24 +21,11 @@ type writableBase interface {
 	remove(key []byte) error
 }
 
-// entry is one buffered write; a nil value is a deletion (tombstone).
-type entry struct {
-	key   []byte
-	value []byte
-}
-
-func entryLess(a, b entry) bool { return bytes.Compare(a.key, b.key) < 0 }
-
-// newBuffer makes a sorted write buffer; a Branch is single-goroutine so it needs no locks.
-func newBuffer() *btree.BTreeG[entry] {
-	return btree.NewBTreeGOptions(entryLess, btree.Options{NoLocks: true})
-}
-
 // cacheStore is one module's store inside a Branch: writes are buffered in key order, reads
 // fall through to the parent. It is the KVStore handed to modules.
 type cacheStore struct {
 	parent baseStore
-	buf    *btree.BTreeG[entry] // nil until the first write
+	buf    buffer
 }
 
 var _ KVStore = (*cacheStore)(nil)
@@ -52,10 +38,8 @@ func (c *cacheStore) Get(key []byte) ([]byte, error) {
 }
 
 func (c *cacheStore) get(key []byte) ([]byte, error) {
-	if c.buf != nil {
-		if e, ok := c.buf.Get(entry{key: key}); ok {
-			return e.value, nil
-		}
+	if e, ok := c.buf.get(key); ok {
+		return e.value, nil
 	}
 	return c.parent.get(key)
 }
@@ -68,10 +52,8 @@ func (c *cacheStore) Has(key []byte) (bool, error) {
 }
 
 func (c *cacheStore) has(key []byte) (bool, error) {
-	if c.buf != nil {
-		if e, ok := c.buf.Get(entry{key: key}); ok {
-			return e.value != nil, nil
-		}
+	if e, ok := c.buf.get(key); ok {
+		return e.value != nil, nil
 	}
 	return c.parent.has(key)
 }
@@ -87,7 +69,7 @@ func (c *cacheStore) Set(key, value []byte) error {
 	kv := make([]byte, len(key)+len(value))
 	copy(kv, key)
 	copy(kv[len(key):], value)
-	c.put(entry{key: kv[:len(key):len(key)], value: kv[len(key):]})
+	c.buf.set(entry{key: kv[:len(key):len(key)], value: kv[len(key):]}, nil)
 	return nil
 }
 
@@ -95,15 +77,8 @@ func (c *cacheStore) Delete(key []byte) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	c.put(entry{key: bytes.Clone(key)})
+	c.buf.set(entry{key: bytes.Clone(key)}, nil)
 	return nil
-}
-
-func (c *cacheStore) put(e entry) {
-	if c.buf == nil {
-		c.buf = newBuffer()
-	}
-	c.buf.Set(e)
 }
 
 func (c *cacheStore) Iterator(start, end []byte) (dbm.Iterator, error) {
@@ -125,30 +100,17 @@ func (c *cacheStore) iterator(start, end []byte, ascending bool) (dbm.Iterator, 
 	if err != nil {
 		return nil, err
 	}
-	if c.buf == nil || c.buf.Len() == 0 {
+	if c.buf.len() == 0 {
 		return parent, nil
 	}
 	// Iterate a copy-on-write snapshot so writes made while iterating do not disturb it.
-	return newMergeIterator(parent, c.buf.Copy(), start, end, ascending), nil
-}
-
-// absorb takes over the writes of a child buffer; the child must not use buf afterwards.
-func (c *cacheStore) absorb(buf *btree.BTreeG[entry]) {
-	if c.buf == nil || c.buf.Len() == 0 {
-		c.buf = buf
-		return
-	}
-	var hint btree.PathHint // the child's keys arrive in order, so hinted inserts are cheap
-	buf.Scan(func(e entry) bool {
-		c.buf.SetHint(e, &hint)
-		return true
-	})
+	return newMergeIterator(parent, c.buf.cursor(), start, end, ascending), nil
 }
 
 // flushTo applies the buffer to a working tree in key order.
-func flushTo(dst writableBase, buf *btree.BTreeG[entry]) error {
+func flushTo(dst writableBase, buf *buffer) error {
 	var err error
-	buf.Scan(func(e entry) bool {
+	buf.scan(func(e entry) bool {
 		if e.value == nil {
 			err = dst.remove(e.key)
 		} else {

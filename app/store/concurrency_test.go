@@ -70,6 +70,7 @@ func TestConcurrentReadsDuringCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	require.Positive(t, reads.Load())
+	t.Logf("%d snapshot reads during 40 blocks", reads.Load())
 }
 
 // readLatest checks a consistent snapshot of the latest version; an error is only acceptable

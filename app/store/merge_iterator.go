@@ -4,14 +4,13 @@ import (
 	"bytes"
 
 	dbm "github.com/cosmos/cosmos-db"
-	"github.com/tidwall/btree"
 )
 
 // mergeIterator walks a parent iterator and a snapshot of a branch buffer together, in either
 // direction: buffered entries shadow the parent's, and tombstones hide keys.
 type mergeIterator struct {
 	parent     dbm.Iterator
-	cache      btree.IterG[entry]
+	cache      *cursor
 	cacheValid bool
 	start, end []byte
 	ascending  bool
@@ -21,21 +20,20 @@ type mergeIterator struct {
 
 var _ dbm.Iterator = (*mergeIterator)(nil)
 
-func newMergeIterator(parent dbm.Iterator, snapshot *btree.BTreeG[entry], start, end []byte, ascending bool) *mergeIterator {
-	it := &mergeIterator{parent: parent, start: start, end: end, ascending: ascending}
-	it.cache = snapshot.Iter()
+func newMergeIterator(parent dbm.Iterator, cache *cursor, start, end []byte, ascending bool) *mergeIterator {
+	it := &mergeIterator{parent: parent, cache: cache, start: start, end: end, ascending: ascending}
 	var ok bool
 	switch {
 	case ascending && start == nil:
-		ok = it.cache.First()
+		ok = cache.first()
 	case ascending:
-		ok = it.cache.Seek(entry{key: start})
+		ok = cache.seek(start)
 	case end == nil:
-		ok = it.cache.Last()
-	case it.cache.Seek(entry{key: end}): // first item >= end: step back below it
-		ok = it.cache.Prev()
+		ok = cache.last()
+	case cache.seek(end): // first item >= end: step back below it
+		ok = cache.prev()
 	default: // every item is below end
-		ok = it.cache.Last()
+		ok = cache.last()
 	}
 	it.cacheValid = ok && it.cacheInRange()
 	it.settle()
@@ -43,7 +41,7 @@ func newMergeIterator(parent dbm.Iterator, snapshot *btree.BTreeG[entry], start,
 }
 
 func (it *mergeIterator) cacheInRange() bool {
-	k := it.cache.Item().key
+	k := it.cache.item().key
 	if it.ascending {
 		return it.end == nil || bytes.Compare(k, it.end) < 0
 	}
@@ -53,9 +51,9 @@ func (it *mergeIterator) cacheInRange() bool {
 func (it *mergeIterator) advanceCache() {
 	var ok bool
 	if it.ascending {
-		ok = it.cache.Next()
+		ok = it.cache.next()
 	} else {
-		ok = it.cache.Prev()
+		ok = it.cache.prev()
 	}
 	it.cacheValid = ok && it.cacheInRange()
 }
@@ -68,7 +66,7 @@ func (it *mergeIterator) settle() {
 			it.valid, it.fromCache = pv, false
 			return
 		}
-		ce := it.cache.Item()
+		ce := it.cache.item()
 		cmp := -1 // parent exhausted: the cache item comes first
 		if pv {
 			cmp = bytes.Compare(ce.key, it.parent.Key())
@@ -93,7 +91,7 @@ func (it *mergeIterator) settle() {
 }
 
 func (it *mergeIterator) Domain() ([]byte, []byte) { return it.start, it.end }
-func (it *mergeIterator) Valid() bool               { return it.valid }
+func (it *mergeIterator) Valid() bool              { return it.valid }
 
 func (it *mergeIterator) Next() {
 	if !it.valid {
@@ -112,7 +110,7 @@ func (it *mergeIterator) Key() []byte {
 		panic("store: Key on an invalid iterator")
 	}
 	if it.fromCache {
-		return it.cache.Item().key
+		return it.cache.item().key
 	}
 	return it.parent.Key()
 }
@@ -122,7 +120,7 @@ func (it *mergeIterator) Value() []byte {
 		panic("store: Value on an invalid iterator")
 	}
 	if it.fromCache {
-		return it.cache.Item().value
+		return it.cache.item().value
 	}
 	return it.parent.Value()
 }
@@ -130,7 +128,7 @@ func (it *mergeIterator) Value() []byte {
 func (it *mergeIterator) Error() error { return it.parent.Error() }
 
 func (it *mergeIterator) Close() error {
-	it.cache.Release()
+	it.cache.release()
 	it.valid = false
 	return it.parent.Close()
 }

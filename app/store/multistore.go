@@ -31,7 +31,8 @@ type MultiStore struct {
 
 	// readers open committed versions for BranchAt and Query. They have their own node DBs
 	// (own caches, no fast index), so concurrent reads share no mutable state with the working
-	// trees: IAVL's fast index is only consistent for the goroutine that commits.
+	// trees. Reading through the working trees' node DB races with SaveVersion and pruning,
+	// and its fast index can show a reader of version v the data of v+1 mid-commit.
 	readers []*iavl.MutableTree
 
 	mu       sync.RWMutex // guards the fields below, read from other goroutines
@@ -190,9 +191,10 @@ func (ms *MultiStore) LastCommitID() CommitID {
 // WorkingHash is the app hash the working trees would commit to now (after Branch.Write).
 func (ms *MultiStore) WorkingHash() []byte {
 	roots := make([][]byte, len(ms.trees))
-	for i, tree := range ms.trees {
-		roots[i] = tree.WorkingHash()
-	}
+	_ = forEach(allIndexes(len(ms.trees)), func(i int) error {
+		roots[i] = ms.trees[i].WorkingHash()
+		return nil
+	})
 	return appHash(ms.names, roots)
 }
 
@@ -203,16 +205,23 @@ func (ms *MultiStore) Working() *Branch {
 
 // Commit saves a new version of every tree, records the commit info and prunes.
 func (ms *MultiStore) Commit() (CommitID, error) {
+	versions := make([]int64, len(ms.trees))
 	ci := commitInfo{names: ms.names, roots: make([][]byte, len(ms.trees))}
-	for i, tree := range ms.trees {
-		root, version, err := tree.SaveVersion()
+	err := forEach(allIndexes(len(ms.trees)), func(i int) (err error) {
+		ci.roots[i], versions[i], err = ms.trees[i].SaveVersion()
 		if err != nil {
-			return CommitID{}, fmt.Errorf("store: save %q: %w", ms.names[i], err)
+			return fmt.Errorf("store: save %q: %w", ms.names[i], err)
 		}
-		if i > 0 && version != ci.version {
-			return CommitID{}, fmt.Errorf("store: %q saved version %d, %q saved %d", ms.names[i], version, ms.names[0], ci.version)
+		return nil
+	})
+	if err != nil {
+		return CommitID{}, err
+	}
+	ci.version = versions[0]
+	for i, v := range versions {
+		if v != ci.version {
+			return CommitID{}, fmt.Errorf("store: %q saved version %d, %q saved %d", ms.names[i], v, ms.names[0], ci.version)
 		}
-		ci.version, ci.roots[i] = version, root
 	}
 	if err := writeCommitInfo(ms.db, ci); err != nil {
 		return CommitID{}, fmt.Errorf("store: write commit info %d: %w", ci.version, err)
@@ -226,7 +235,8 @@ func (ms *MultiStore) Commit() (CommitID, error) {
 	ms.mu.Unlock()
 
 	if err := ms.prune(ci.version); err != nil {
-		return id, fmt.Errorf("store: committed version %d but pruning failed: %w", ci.version, err)
+		err = fmt.Errorf("store: committed version %d but pruning failed: %w", ci.version, err)
+		return CommitID{Version: id.Version, Hash: slices.Clone(id.Hash)}, err
 	}
 	return CommitID{Version: id.Version, Hash: slices.Clone(id.Hash)}, nil
 }
@@ -252,12 +262,12 @@ func (ms *MultiStore) prune(version int64) error {
 	if err := deleteCommitInfos(ms.db, from, to); err != nil {
 		return err
 	}
-	for i, tree := range ms.trees {
-		if err := tree.DeleteVersionsTo(to); err != nil {
+	return forEach(allIndexes(len(ms.trees)), func(i int) error {
+		if err := ms.trees[i].DeleteVersionsTo(to); err != nil {
 			return fmt.Errorf("%q: delete versions up to %d: %w", ms.names[i], to, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // BranchAt returns a branch over the committed version (read-only parent: its Write fails).
@@ -280,12 +290,10 @@ func (ms *MultiStore) BranchAt(version int64) (*Branch, error) {
 	if err := checkVersion(version, earliest, last); err != nil {
 		return nil, err
 	}
+	trees := make([]versionTree, len(ms.readers)) // one allocation for all stores
 	for i, reader := range ms.readers {
-		tree, err := reader.GetImmutable(version)
-		if err != nil {
-			return nil, fmt.Errorf("store: load version %d of %q: %w", version, ms.names[i], err)
-		}
-		bases[i] = &versionTree{tree: tree}
+		trees[i] = versionTree{reader: reader, name: ms.names[i], version: version}
+		bases[i] = &trees[i]
 	}
 	return newRootBranch(ms.names, bases, false, version), nil
 }
@@ -321,4 +329,17 @@ func (ms *MultiStore) closeTrees() error {
 		errs = append(errs, r.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// SetInitialVersion makes the first Commit save version v (a genesis initial_height > 1).
+// It only has an effect before anything is committed.
+func (ms *MultiStore) SetInitialVersion(v int64) error {
+	if ms.LastCommitID().Version != 0 {
+		return fmt.Errorf("store: initial version %d set after commits", v)
+	}
+	ms.opts.InitialVersion = v
+	for _, t := range ms.trees {
+		t.SetInitialVersion(uint64(v))
+	}
+	return nil
 }

@@ -42,6 +42,8 @@ func setup(t testing.TB) (*runtime.Context, auth.Keeper) {
 }
 
 // testAddr is a fixed, distinct address per n.
-func testAddr(n byte) crypto.Address { return crypto.Address(bytes.Repeat([]byte{n}, crypto.AddressLen)) }
+func testAddr(n byte) crypto.Address {
+	return crypto.Address(bytes.Repeat([]byte{n}, crypto.AddressLen))
+}
 
 func storeService() runtime.KVStoreService { return runtime.NewKVStoreService(auth.ModuleName) }

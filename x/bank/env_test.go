@@ -71,7 +71,9 @@ func funded(t testing.TB) *env {
 	return setup(t, gs)
 }
 
-func testAddr(n byte) crypto.Address { return crypto.Address(bytes.Repeat([]byte{n}, crypto.AddressLen)) }
+func testAddr(n byte) crypto.Address {
+	return crypto.Address(bytes.Repeat([]byte{n}, crypto.AddressLen))
+}
 
 var (
 	alice = testAddr(1)
@@ -132,3 +134,5 @@ func half() types.Int { // 2^255
 	b[0] = 0x80
 	return types.IntFromBytes32(b)
 }
+
+func storeService() runtime.KVStoreService { return runtime.NewKVStoreService(bank.ModuleName) }

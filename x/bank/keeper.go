@@ -39,9 +39,8 @@ var (
 type Keeper struct {
 	ak AccountKeeper
 
-	Schema collections.Schema
-	// Balances is keyed by (address, denom): an address's balances are one prefix.
-	Balances      collections.Map[collections.Pair[[]byte, string], types.Int]
+	Schema        collections.Schema
+	Balances      collections.Map[balanceKey, types.Int]
 	Supply        collections.Map[string, types.Int]
 	DenomMetadata collections.Map[string, Metadata]
 	Params        collections.Item[Params]
@@ -65,9 +64,16 @@ func NewKeeper(storeService runtime.KVStoreService, ak AccountKeeper) Keeper {
 	return k
 }
 
+// balanceKey is (address, denom): an address's balances form one prefix.
+type balanceKey = collections.Pair[[]byte, string]
+
 // GetBalance returns addr's balance of denom, zero when it has none.
 func (k Keeper) GetBalance(ctx context.Context, addr crypto.Address, denom string) (types.Int, error) {
-	v, err := k.Balances.Get(ctx, collections.Join([]byte(addr), denom))
+	return k.getBalance(ctx, collections.Join([]byte(addr), denom))
+}
+
+func (k Keeper) getBalance(ctx context.Context, key balanceKey) (types.Int, error) {
+	v, err := k.Balances.Get(ctx, key)
 	if errors.Is(err, collections.ErrNotFound) {
 		return types.Int{}, nil
 	}
@@ -75,8 +81,7 @@ func (k Keeper) GetBalance(ctx context.Context, addr crypto.Address, denom strin
 }
 
 // setBalance stores a balance, deleting it at zero so state holds only real holdings.
-func (k Keeper) setBalance(ctx context.Context, addr crypto.Address, denom string, amt types.Int) error {
-	key := collections.Join([]byte(addr), denom)
+func (k Keeper) setBalance(ctx context.Context, key balanceKey, amt types.Int) error {
 	if amt.IsZero() {
 		return k.Balances.Remove(ctx, key)
 	}

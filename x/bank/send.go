@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"cosmossdk.io/collections"
+
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
@@ -57,9 +59,9 @@ func (k Keeper) send(ctx context.Context, from, to crypto.Address, fromStr, toSt
 	return nil
 }
 
-// DeductFee moves fee from payer to the FeeCollector. It emits no event: the
-// ante pipeline reports the fee with the tx. The collector gets no auth account
-// (it never signs), saving a read per tx.
+// DeductFee moves fee from payer to the FeeCollector. It emits no event (hot
+// path): reporting the fee with its tx is the ante pipeline's job. The collector
+// gets no auth account (it never signs), saving a read per tx.
 func (k Keeper) DeductFee(ctx context.Context, payer crypto.Address, fee types.Coins) error {
 	if len(fee) == 0 {
 		return nil
@@ -149,15 +151,17 @@ func validateAmount(amt types.Coins) error {
 // one Set per denom. Known denoms are not looked up: a positive balance implies
 // metadata (a keeper invariant), so metadata is read only to explain a shortfall.
 func (k Keeper) debit(ctx context.Context, addr crypto.Address, amt types.Coins) error {
-	var buf [inlineDenoms]types.Int
-	left := buf[:0]
+	var leftBuf [inlineDenoms]types.Int
+	var keyBuf [inlineDenoms]balanceKey
+	left, keys := leftBuf[:0], keyBuf[:0]
 	for i, c := range amt {
 		// Cheap canonical-form check (no regexp): sorted, unique denoms make the
-		// check-then-write above sound; positivity keeps zero entries out.
+		// check-then-write sound; positivity keeps zero entries out.
 		if c.Amount.IsZero() || (i > 0 && amt[i-1].Denom >= c.Denom) {
 			return runtime.ErrInvalidCoins.Wrapf("%s: coins must be sorted by denom, unique and positive", amt)
 		}
-		have, err := k.GetBalance(ctx, addr, c.Denom)
+		key := collections.Join([]byte(addr), c.Denom) // built once, used by the Get and the Set
+		have, err := k.getBalance(ctx, key)
 		if err != nil {
 			return err
 		}
@@ -165,10 +169,10 @@ func (k Keeper) debit(ctx context.Context, addr crypto.Address, amt types.Coins)
 		if err != nil {
 			return k.shortfall(ctx, addr, c, have)
 		}
-		left = append(left, rest)
+		left, keys = append(left, rest), append(keys, key)
 	}
-	for i, c := range amt {
-		if err := k.setBalance(ctx, addr, c.Denom, left[i]); err != nil {
+	for i := range keys {
+		if err := k.setBalance(ctx, keys[i], left[i]); err != nil {
 			return err
 		}
 	}
@@ -198,7 +202,8 @@ func (k Keeper) requireDenom(ctx context.Context, denom string) error {
 // if it does, state is corrupt and the error says so.
 func (k Keeper) credit(ctx context.Context, addr crypto.Address, amt types.Coins) error {
 	for _, c := range amt {
-		have, err := k.GetBalance(ctx, addr, c.Denom)
+		key := collections.Join([]byte(addr), c.Denom)
+		have, err := k.getBalance(ctx, key)
 		if err != nil {
 			return err
 		}
@@ -206,7 +211,7 @@ func (k Keeper) credit(ctx context.Context, addr crypto.Address, amt types.Coins
 		if err != nil {
 			return fmt.Errorf("bank invariant broken: balance of %s in %s overflows", addr, c.Denom)
 		}
-		if err := k.setBalance(ctx, addr, c.Denom, sum); err != nil {
+		if err := k.setBalance(ctx, key, sum); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cli runs the selfchaind binary against one home.
+type cli struct {
+	t    *testing.T
+	bin  string
+	home string
+}
+
+// run executes the binary and returns stdout, stderr and whether it exited 0.
+func (c *cli) run(args ...string) (stdout, stderr string, ok bool) {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	// The home comes from the environment, exercising SELFCHAIN_<FLAG>.
+	cmd.Env = append(os.Environ(), "SELFCHAIN_HOME="+c.home)
+	cmd.Stdin = strings.NewReader("") // not a terminal: nothing may prompt
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if err != nil {
+		if _, exited := err.(*exec.ExitError); !exited {
+			c.t.Fatalf("selfchaind %v: %v", args, err)
+		}
+	}
+	return out.String(), errb.String(), err == nil
+}
+
+// must runs a command that has to succeed.
+func (c *cli) must(args ...string) string {
+	c.t.Helper()
+	out, errOut, ok := c.run(args...)
+	if !ok {
+		c.t.Fatalf("selfchaind %s failed:\nstdout: %s\nstderr: %s", strings.Join(args, " "), out, errOut)
+	}
+	return out
+}
+
+// fails runs a command that has to fail with a message containing want.
+func (c *cli) fails(want string, args ...string) {
+	c.t.Helper()
+	out, errOut, ok := c.run(args...)
+	if ok {
+		c.t.Fatalf("selfchaind %s succeeded, want failure:\n%s", strings.Join(args, " "), out)
+	}
+	if !strings.Contains(errOut, want) {
+		c.t.Fatalf("selfchaind %s: stderr %q does not mention %q", strings.Join(args, " "), errOut, want)
+	}
+}
+
+func loopbackPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer collects a child's output while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestCLIEndToEnd drives the built binary: init, keys, genesis, start, a bank
+// send with --wait, queries, status, bad input, and a clean SIGTERM stop.
+func TestCLIEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs a node")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "selfchaind")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	c := &cli{t: t, bin: bin, home: filepath.Join(dir, "home")}
+	const chainID = "selfchain-e2e-1"
+
+	c.must("init", "e2e", "--chain-id", chainID)
+	c.fails("already exists", "init", "e2e", "--chain-id", chainID)
+	rpc, p2p, prom := loopbackPort(t), loopbackPort(t), loopbackPort(t)
+	node := fmt.Sprintf("tcp://127.0.0.1:%d", rpc)
+	// client.toml: what `make devnet` writes.
+	c.must("config", "keyring-backend", "test")
+	c.must("config", "node", node)
+	if got := strings.TrimSpace(c.must("config", "chain-id")); got != chainID {
+		t.Fatalf("init should set client.toml chain-id, got %q", got)
+	}
+
+	var faucet struct {
+		Address  string `json:"address"`
+		Mnemonic string `json:"mnemonic"`
+	}
+	if err := json.Unmarshal([]byte(c.must("keys", "add", "faucet", "--key-type", "ed25519", "--output", "json")), &faucet); err != nil {
+		t.Fatal(err)
+	}
+	if len(strings.Fields(faucet.Mnemonic)) != 24 || !strings.HasPrefix(faucet.Address, "self1") {
+		t.Fatalf("keys add: %+v", faucet)
+	}
+	c.must("genesis", "add-account", "faucet", "1000000000000uself")
+	c.fails("already in genesis", "genesis", "add-account", faucet.Address, "1uself")
+	c.must("genesis", "validate")
+
+	start := exec.Command(bin, "start",
+		"--rpc.laddr", node,
+		"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p),
+		"--p2p.pex=false",
+		"--consensus.timeout_commit", "300ms",
+		"--instrumentation.prometheus",
+		"--instrumentation.prometheus_listen_addr", fmt.Sprintf("127.0.0.1:%d", prom),
+	)
+	start.Env = append(os.Environ(), "SELFCHAIN_HOME="+c.home)
+	logs := &syncBuffer{}
+	start.Stdout, start.Stderr = logs, logs
+	if err := start.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- start.Wait() }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = start.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("node log:\n%s", logs.String())
+		}
+	})
+
+	// Wait for height 2 through `status`.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _, ok := c.run("status", "--output", "json")
+		var st struct {
+			SyncInfo struct {
+				Height string `json:"latest_block_height"`
+			} `json:"sync_info"`
+		}
+		if ok && json.Unmarshal([]byte(out), &st) == nil {
+			if h, _ := strconv.Atoi(st.SyncInfo.Height); h >= 2 {
+				break
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("node exited early: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node did not reach height 2 in 30s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	alice := strings.TrimSpace(c.must("keys", "add", "alice", "--key-type", "ed25519", "--no-backup", "--output", "json"))
+	var aliceKey struct {
+		Address string `json:"address"`
+	}
+	if err := json.Unmarshal([]byte(alice), &aliceKey); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(c.must("keys", "show", "alice", "--address")); got != aliceKey.Address {
+		t.Fatalf("keys show --address = %q, want %q", got, aliceKey.Address)
+	}
+
+	var res struct {
+		TxHash string `json:"txhash"`
+		Code   uint32 `json:"code"`
+		Height int64  `json:"height"`
+	}
+	out := c.must("tx", "bank", "send", "faucet", aliceKey.Address, "1000uself", "--wait", "--yes", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Code != 0 || res.Height == 0 || len(res.TxHash) != 64 {
+		t.Fatalf("send: %s (%v)", out, err)
+	}
+	if out := c.must("query", "bank", "balance", "alice"); !strings.Contains(out, "1000") {
+		t.Fatalf("alice's balance: %q", out)
+	}
+	var bal struct {
+		Balance struct {
+			Amount string `json:"amount"`
+			Denom  string `json:"denom"`
+		} `json:"balance"`
+	}
+	if err := json.Unmarshal([]byte(c.must("query", "bank", "balance", aliceKey.Address, "--output", "json")), &bal); err != nil || bal.Balance.Amount != "1000" {
+		t.Fatalf("balance json: %+v (%v)", bal, err)
+	}
+	if out := c.must("query", "tx", res.TxHash); !strings.Contains(out, "height") {
+		t.Fatalf("query tx: %q", out)
+	}
+	// --gas auto simulates; multi-send pays both.
+	bob := loopbackPort(t) // any distinct key name
+	bobName := fmt.Sprintf("bob%d", bob)
+	c.must("keys", "add", bobName, "--key-type", "ed25519", "--no-backup")
+	bobAddr := strings.TrimSpace(c.must("keys", "show", bobName, "-a"))
+	c.must("tx", "bank", "multi-send", "faucet", aliceKey.Address, bobAddr, "7uself", "--gas", "auto", "--wait", "--yes")
+	if out := c.must("query", "bank", "balances", bobName); strings.TrimSpace(out) != "7uself" {
+		t.Fatalf("bob's balances: %q", out)
+	}
+	if out := c.must("query", "bank", "balance", "alice"); !strings.Contains(out, "1007") {
+		t.Fatalf("alice's balance after multi-send: %q", out)
+	}
+	if out := c.must("status"); !strings.Contains(out, chainID) || !strings.Contains(out, "latest_block_height") {
+		t.Fatalf("status: %q", out)
+	}
+
+	// Bad input: non-zero exit and a message that says what is wrong.
+	c.fails("invalid recipient address", "tx", "bank", "send", "faucet", "self1notanaddress", "1uself", "--yes")
+	c.fails("negative", "tx", "bank", "send", "faucet", aliceKey.Address, "-5uself", "--yes")
+	c.fails("invalid amount", "tx", "bank", "send", "faucet", aliceKey.Address, "5", "--yes")
+	c.fails("unknown denom", "tx", "bank", "send", "faucet", aliceKey.Address, "5unope", "--yes")
+	c.fails("invalid address", "query", "bank", "balance", "self1qqqqqqqq")
+	c.fails("not found on chain", "query", "auth", "account", faucetlessAddress(t, c))
+	c.fails("insufficient", "tx", "bank", "send", bobName, aliceKey.Address, "1000000uself", "--yes", "--wait", "--fees", "1uself")
+
+	// Both CometBFT's and the app's metrics on the one Prometheus endpoint.
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", prom))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"cometbft_consensus_height", "selfchain_"} {
+		if !bytes.Contains(metrics, []byte(want)) {
+			t.Errorf("metrics endpoint lacks %s", want)
+		}
+	}
+
+	// SIGTERM: a clean stop and exit status 0.
+	if err := start.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("node exited with %v after SIGTERM", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("node did not stop within 20s of SIGTERM")
+	}
+	if !strings.Contains(logs.String(), "node stopped") {
+		t.Fatalf("no clean-stop message in the node log")
+	}
+}
+
+// faucetlessAddress is a fresh key's address: valid, but never funded.
+func faucetlessAddress(t *testing.T, c *cli) string {
+	t.Helper()
+	name := fmt.Sprintf("nobody%d", time.Now().UnixNano())
+	c.must("keys", "add", name, "--key-type", "ed25519", "--no-backup")
+	return strings.TrimSpace(c.must("keys", "show", name, "-a"))
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+)
+
+// Tx flag names (persistent on `tx`, so every tx command has them).
+const (
+	flagFees             = "fees"
+	flagGas              = "gas"
+	flagGasPrices        = "gas-prices"
+	flagGasAdjustment    = "gas-adjustment"
+	flagMemo             = "memo"
+	flagTimeoutHeight    = "timeout-height"
+	flagWait             = "wait"
+	flagBroadcastTimeout = "broadcast-timeout"
+)
+
+func addTxFlags(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.String(flagFees, "", "fee to pay, e.g. 200uself (default: --gas-prices × gas)")
+	f.String(flagGas, strconv.Itoa(client.DefaultGas), `gas limit: a number, or "auto" to simulate and multiply by --gas-adjustment`)
+	f.String(flagGasPrices, client.DefaultGasPrices, "price per unit of gas, used when --fees is absent")
+	f.Float64(flagGasAdjustment, client.DefaultGasAdjustment, `multiplier of the simulated gas with --gas auto`)
+	f.String(flagMemo, "", "memo to include in the tx")
+	f.Uint64(flagTimeoutHeight, 0, "block height after which the tx is no longer valid (0: none)")
+	f.BoolP(flagYes, "y", false, "sign and broadcast without asking for confirmation")
+	f.Bool(flagWait, false, "wait until the tx is in a block and print its result")
+	f.String(flagBroadcastTimeout, client.DefaultBroadcastTimeout.String(), "how long --wait waits")
+}
+
+// parseGas reads --gas: a positive integer, or "auto".
+func parseGas(s string) (gas uint64, auto bool, err error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "auto") {
+		return 0, true, nil
+	}
+	gas, err = strconv.ParseUint(s, 10, 64)
+	if err != nil || gas == 0 {
+		return 0, false, fmt.Errorf("invalid --gas %q: want a positive integer or \"auto\"", s)
+	}
+	return gas, false, nil
+}
+
+// parseFees reads --fees; empty means "compute from gas prices".
+func parseFees(s string) (types.Coins, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	fees, err := types.ParseCoins(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --fees: %w", err)
+	}
+	return fees, nil
+}
+
+// parseAmount reads a coins argument such as 1000uself or 5uself,10uatom.
+func parseAmount(s string) (types.Coins, error) {
+	coins, err := types.ParseCoins(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid amount: %w", err)
+	}
+	return coins, nil
+}
+
+// parseAddress reads a bech32 account address argument, naming it in the error.
+func parseAddress(what, s string) (crypto.Address, error) {
+	addr, err := crypto.AddressFromBech32(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid %s address: %w", what, err)
+	}
+	return addr, nil
+}
+
+// txFactory turns the layered tx settings into a client.Factory.
+func txFactory(v *viper.Viper) (client.Factory, error) {
+	gas, auto, err := parseGas(v.GetString(flagGas))
+	if err != nil {
+		return client.Factory{}, err
+	}
+	fees, err := parseFees(v.GetString(flagFees))
+	if err != nil {
+		return client.Factory{}, err
+	}
+	prices := v.GetString(flagGasPrices)
+	if _, err := tx.ParseGasPrices(prices); err != nil {
+		return client.Factory{}, fmt.Errorf("invalid --gas-prices: %w", err)
+	}
+	adj := v.GetFloat64(flagGasAdjustment)
+	if adj <= 0 {
+		return client.Factory{}, fmt.Errorf("invalid --gas-adjustment %v: must be positive", adj)
+	}
+	return client.Factory{
+		ChainID: v.GetString(flagChainID), Gas: gas, GasAuto: auto, GasAdjustment: adj,
+		GasPrices: prices, Fees: fees, Memo: v.GetString(flagMemo), TimeoutHeight: v.GetUint64(flagTimeoutHeight),
+	}, nil
+}
+
+// broadcastTimeout reads --broadcast-timeout.
+func broadcastTimeout(v *viper.Viper) (time.Duration, error) {
+	d, err := time.ParseDuration(v.GetString(flagBroadcastTimeout))
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("invalid --broadcast-timeout %q: want a duration such as 30s", v.GetString(flagBroadcastTimeout))
+	}
+	return d, nil
+}

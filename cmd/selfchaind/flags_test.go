@@ -1,0 +1,171 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+
+	"github.com/selfchain/selfchain/client"
+)
+
+// probe runs the root command with args plus a "probe" subcommand that
+// captures the layered settings.
+func probe(t *testing.T, args ...string) *viper.Viper {
+	t.Helper()
+	root := NewRootCmd()
+	var got *viper.Viper
+	p := &cobra.Command{Use: "probe", RunE: func(cmd *cobra.Command, _ []string) error {
+		got = settings(cmd)
+		return nil
+	}}
+	addTxFlags(p)
+	root.AddCommand(p)
+	root.SetArgs(append([]string{"probe"}, args...))
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestSettingsPrecedence(t *testing.T) {
+	home := t.TempDir()
+	cfg := client.DefaultConfig()
+	cfg.ChainID, cfg.Node, cfg.GasPrices, cfg.Wait = "from-file-1", "tcp://file:1", "0.5ufile", true
+	if err := client.SaveConfig(home, cfg); err != nil {
+		t.Fatal(err)
+	}
+
+	// Nothing but the file: the file beats flag defaults.
+	v := probe(t, "--home", home)
+	if v.GetString(flagChainID) != "from-file-1" || v.GetString(flagNode) != "tcp://file:1" || v.GetString(flagGasPrices) != "0.5ufile" || !v.GetBool(flagWait) {
+		t.Fatalf("file values not used: chain-id %q node %q gas-prices %q wait %v", v.GetString(flagChainID), v.GetString(flagNode), v.GetString(flagGasPrices), v.GetBool(flagWait))
+	}
+	// Keys the file does not set keep the flag default.
+	if v.GetString(flagGas) != "200000" || v.GetString(flagOutput) != "text" {
+		t.Fatalf("defaults lost: gas %q output %q", v.GetString(flagGas), v.GetString(flagOutput))
+	}
+
+	// The environment beats the file.
+	t.Setenv("SELFCHAIN_CHAIN_ID", "from-env-1")
+	t.Setenv("SELFCHAIN_GAS_PRICES", "0.2uenv")
+	t.Setenv("SELFCHAIN_WAIT", "false")
+	v = probe(t, "--home", home)
+	if v.GetString(flagChainID) != "from-env-1" || v.GetString(flagGasPrices) != "0.2uenv" || v.GetBool(flagWait) {
+		t.Fatalf("env not used: chain-id %q gas-prices %q wait %v", v.GetString(flagChainID), v.GetString(flagGasPrices), v.GetBool(flagWait))
+	}
+	if v.GetString(flagNode) != "tcp://file:1" {
+		t.Fatalf("file value lost under unrelated env: node %q", v.GetString(flagNode))
+	}
+
+	// A flag beats both.
+	v = probe(t, "--home", home, "--chain-id", "from-flag-1", "--gas-prices", "0.1uflag", "--wait")
+	if v.GetString(flagChainID) != "from-flag-1" || v.GetString(flagGasPrices) != "0.1uflag" || !v.GetBool(flagWait) {
+		t.Fatalf("flag not used: chain-id %q gas-prices %q wait %v", v.GetString(flagChainID), v.GetString(flagGasPrices), v.GetBool(flagWait))
+	}
+}
+
+func TestHomeFromEnvSelectsClientToml(t *testing.T) {
+	home := t.TempDir()
+	cfg := client.DefaultConfig()
+	cfg.KeyringBackend = "test"
+	if err := client.SaveConfig(home, cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SELFCHAIN_HOME", home)
+	if v := probe(t); v.GetString(flagKeyringBackend) != "test" {
+		t.Fatalf("keyring-backend %q: client.toml under $SELFCHAIN_HOME not read", v.GetString(flagKeyringBackend))
+	}
+}
+
+func TestBadClientTomlIsAnError(t *testing.T) {
+	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, "config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(client.ConfigPath(home), []byte("outptu = \"json\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := NewRootCmd()
+	root.SetArgs([]string{"config", "--home", home})
+	root.SetOut(new(nopWriter))
+	if err := root.Execute(); err == nil {
+		t.Fatal("a misspelt client.toml key must be reported")
+	}
+}
+
+type nopWriter struct{}
+
+func (*nopWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestParseGas(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		gas  uint64
+		auto bool
+		ok   bool
+	}{
+		{"200000", 200000, false, true},
+		{" 1 ", 1, false, true},
+		{"auto", 0, true, true},
+		{"AUTO", 0, true, true},
+		{"0", 0, false, false},
+		{"-1", 0, false, false},
+		{"1.5", 0, false, false},
+		{"lots", 0, false, false},
+		{"", 0, false, false},
+	} {
+		gas, auto, err := parseGas(tc.in)
+		if (err == nil) != tc.ok || gas != tc.gas || auto != tc.auto {
+			t.Errorf("parseGas(%q) = %d, %v, %v; want %d, %v, ok=%v", tc.in, gas, auto, err, tc.gas, tc.auto, tc.ok)
+		}
+	}
+}
+
+func TestParseFeesAndAmounts(t *testing.T) {
+	if fees, err := parseFees(""); err != nil || fees != nil {
+		t.Fatalf("empty --fees: %v, %v", fees, err)
+	}
+	if fees, err := parseFees("250uself"); err != nil || fees.String() != "250uself" {
+		t.Fatalf("--fees 250uself: %v, %v", fees, err)
+	}
+	for _, bad := range []string{"-5uself", "5", "uself", "5u", "1.5uself", "5uself,5uself"} {
+		if _, err := parseAmount(bad); err == nil {
+			t.Errorf("parseAmount(%q) accepted", bad)
+		}
+		if _, err := parseFees(bad); err == nil {
+			t.Errorf("parseFees(%q) accepted", bad)
+		}
+	}
+	if c, err := parseAmount("5uself,10uatom"); err != nil || c.String() != "10uatom,5uself" {
+		t.Fatalf("multi-denom amount: %v, %v", c, err)
+	}
+}
+
+func TestTxFactoryFromSettings(t *testing.T) {
+	v := probe(t, "--home", t.TempDir(), "--gas", "auto", "--gas-adjustment", "1.5", "--fees", "10uself", "--memo", "hi", "--chain-id", "c-1")
+	f, err := txFactory(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.GasAuto || f.GasAdjustment != 1.5 || f.Fees.String() != "10uself" || f.Memo != "hi" || f.ChainID != "c-1" {
+		t.Fatalf("factory %+v", f)
+	}
+	for _, args := range [][]string{
+		{"--gas", "0"},
+		{"--gas-prices", "cheap"},
+		{"--fees", "-1uself"},
+		{"--gas-adjustment", "0"},
+	} {
+		v := probe(t, append([]string{"--home", t.TempDir()}, args...)...)
+		if _, err := txFactory(v); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+	v = probe(t, "--home", t.TempDir(), "--broadcast-timeout", "never")
+	if _, err := broadcastTimeout(v); err == nil {
+		t.Error("--broadcast-timeout never accepted")
+	}
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/server"
+)
+
+func genesisCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "genesis",
+		Short: "Edit and check genesis.json (accounts, validators)",
+		Long: `Edit and check <home>/config/genesis.json.
+
+A network of several validators: init every home, pick one genesis, add each
+other validator's consensus key to it with add-validator (pointing --pubkey at
+that home), fund accounts with add-account, copy the file to every home and
+start each node with --p2p.persistent_peers <node-id>@host:port of the others
+(selfchaind comet show-node-id prints a home's node id).`,
+	}
+	cmd.AddCommand(addAccountCmd(), addValidatorCmd(), validateGenesisCmd(), showValidatorCmd())
+	return cmd
+}
+
+func addAccountCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "add-account <address-or-key-name> <coins>",
+		Short: "Give an account a balance in genesis (app_state.bank.balances)",
+		Example: `  selfchaind genesis add-account faucet 1000000000000uself --keyring-backend test
+  selfchaind genesis add-account self1... 5000uself --append`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := resolveAddress(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			coins, err := parseAmount(args[1])
+			if err != nil {
+				return err
+			}
+			appendCoins, _ := cmd.Flags().GetBool("append")
+			path := server.GenesisPath(homeDir(cmd))
+			if err := server.AddGenesisAccount(path, addr, coins, appendCoins); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "added %s to %s in %s\n", coins, addr, path)
+			return nil
+		},
+	}
+	cmd.Flags().Bool("append", false, "add to the balance of an account already in genesis")
+	return cmd
+}
+
+func addValidatorCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "add-validator <moniker> --pubkey <json|priv_validator_key.json|home> [--power N]",
+		Short: "Add a validator to genesis.validators",
+		Long: `Add a validator's consensus public key to genesis.validators. --pubkey takes the
+JSON printed by "selfchaind comet show-validator", a priv_validator_key.json
+file, or another node's home directory (only the public key is read).`,
+		Example: `  selfchaind genesis add-validator val2 --pubkey ./val2 --power 10
+  selfchaind genesis add-validator val3 --pubkey '{"type":"tendermint/PubKeyEd25519","value":"..."}'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pkArg, _ := cmd.Flags().GetString("pubkey")
+			if pkArg == "" {
+				return fmt.Errorf("--pubkey is required")
+			}
+			pub, err := server.ParseValidatorPubKey(pkArg)
+			if err != nil {
+				return err
+			}
+			power, _ := cmd.Flags().GetInt64("power")
+			path := server.GenesisPath(homeDir(cmd))
+			if err := server.AddGenesisValidator(path, args[0], pub, power); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "added validator %s (%X, %s, power %d) to %s\n", args[0], pub.Address(), pub.Type(), power, path)
+			return nil
+		},
+	}
+	cmd.Flags().String("pubkey", "", "consensus public key: JSON, a priv_validator_key.json path, or a node home")
+	cmd.Flags().Int64("power", server.DefaultValidatorPower, "voting power")
+	return cmd
+}
+
+func validateGenesisCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "validate [file]",
+		Aliases: []string{"validate-genesis"},
+		Short:   "Check a genesis file (default: <home>/config/genesis.json)",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := server.GenesisPath(homeDir(cmd))
+			if len(args) == 1 {
+				path = args[0]
+			}
+			gen, err := server.LoadGenesis(path)
+			if err != nil {
+				return err
+			}
+			if err := server.ValidateGenesis(gen); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			out := struct {
+				File       string `json:"file"`
+				ChainID    string `json:"chain_id"`
+				Validators int    `json:"validators"`
+				Valid      bool   `json:"valid"`
+			}{path, gen.ChainID, len(gen.Validators), true}
+			return printResult(cmd, out, func(w io.Writer) {
+				fmt.Fprintf(w, "%s is a valid genesis for chain %s with %d validator(s)\n", path, gen.ChainID, len(gen.Validators))
+			})
+		},
+	}
+}
+
+func showValidatorCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show-validator",
+		Short: "Print this home's consensus public key as JSON (input of add-validator --pubkey)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			pub, err := server.ShowValidator(homeDir(cmd))
+			if err != nil {
+				return err
+			}
+			bz, err := cmtjson.Marshal(pub)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), string(bz))
+			return nil
+		},
+	}
+}

@@ -1,0 +1,319 @@
+package main
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/crypto/keyring"
+)
+
+const (
+	flagRecover  = "recover"
+	flagKeyType  = "key-type"
+	flagIndex    = "index"
+	flagNoBackup = "no-backup"
+	flagYes      = "yes"
+)
+
+// openKeyring opens the keyring of --keyring-backend under --home.
+func openKeyring(cmd *cobra.Command) (keyring.Keyring, error) {
+	v := settings(cmd)
+	return keyring.New(v.GetString(flagKeyringBackend), v.GetString(flagHome), passphrase)
+}
+
+// defaultKeyType is the design's default for new account keys (hybrid
+// Ed25519 + ML-DSA-65) when this build registers it, else ed25519.
+func defaultKeyType() string {
+	if _, ok := crypto.Scheme("hybrid"); ok {
+		return "hybrid"
+	}
+	return crypto.KeyTypeEd25519
+}
+
+// keyOutput is how a key is shown; the private part never is.
+type keyOutput struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Address  string `json:"address"`
+	PubKey   string `json:"pubkey"` // base64 of the raw public key
+	Mnemonic string `json:"mnemonic,omitempty"`
+}
+
+func newKeyOutput(r keyring.Record) keyOutput {
+	o := keyOutput{Name: r.Name, Type: r.Type, Address: r.Address.String()}
+	if r.PubKey != nil {
+		o.PubKey = base64.StdEncoding.EncodeToString(r.PubKey.Bytes())
+	}
+	return o
+}
+
+func (o keyOutput) text(w io.Writer) {
+	kv(w, "name", o.Name, "type", o.Type, "address", o.Address, "pubkey", o.PubKey)
+}
+
+func keysCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "Manage account keys in the keyring (--keyring-backend, under --home)",
+	}
+	cmd.AddCommand(keysAddCmd(), keysRecoverCmd(), keysListCmd(), keysShowCmd(), keysDeleteCmd(), keysExportCmd(), keysImportCmd())
+	return cmd
+}
+
+func keysAddCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "add <name>",
+		Short: "Create a key from a new mnemonic, or recover one with --recover (mnemonic on stdin)",
+		Example: `  selfchaind keys add alice
+  selfchaind keys add alice --key-type ed25519 --keyring-backend test
+  echo "$MNEMONIC" | selfchaind keys add alice --recover`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			recover, _ := cmd.Flags().GetBool(flagRecover)
+			return addKey(cmd, args[0], recover)
+		},
+	}
+	addKeyFlags(cmd)
+	cmd.Flags().Bool(flagRecover, false, "recover the key from a BIP-39 mnemonic read from stdin")
+	cmd.Flags().Bool(flagNoBackup, false, "do not print the new mnemonic")
+	return cmd
+}
+
+func keysRecoverCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "recover <name>",
+		Short: "Recover a key from a BIP-39 mnemonic read from stdin (same as add --recover)",
+		Args:  cobra.ExactArgs(1),
+		RunE:  func(cmd *cobra.Command, args []string) error { return addKey(cmd, args[0], true) },
+	}
+	addKeyFlags(cmd)
+	return cmd
+}
+
+func addKeyFlags(cmd *cobra.Command) {
+	cmd.Flags().String(flagKeyType, defaultKeyType(), "key type: "+strings.Join(crypto.Schemes(), ", "))
+	cmd.Flags().Uint32(flagIndex, 0, "address index in the mnemonic's derivation path")
+}
+
+func addKey(cmd *cobra.Command, name string, recover bool) error {
+	kr, err := openKeyring(cmd)
+	if err != nil {
+		return err
+	}
+	keyType, _ := cmd.Flags().GetString(flagKeyType)
+	index, _ := cmd.Flags().GetUint32(flagIndex)
+	if _, ok := crypto.Scheme(keyType); !ok {
+		return fmt.Errorf("unknown --key-type %q: want one of %s", keyType, strings.Join(crypto.Schemes(), ", "))
+	}
+	if _, err := kr.Get(name); err == nil {
+		return fmt.Errorf("key %q already exists: delete it first or pick another name", name)
+	}
+	var (
+		rec      keyring.Record
+		mnemonic string
+	)
+	if recover {
+		m, err := readLine(cmd, "Enter your BIP-39 mnemonic")
+		if err != nil {
+			return err
+		}
+		if err := crypto.ValidateMnemonic(m); err != nil {
+			return fmt.Errorf("invalid mnemonic: %w", err)
+		}
+		if rec, err = kr.Recover(name, keyType, m, index); err != nil {
+			return err
+		}
+	} else {
+		if index != 0 {
+			return errors.New("--index only applies with --recover (a new mnemonic starts at index 0)")
+		}
+		if rec, mnemonic, err = kr.NewMnemonic(name, keyType); err != nil {
+			return err
+		}
+		if noBackup, _ := cmd.Flags().GetBool(flagNoBackup); noBackup {
+			mnemonic = ""
+		}
+	}
+	out := newKeyOutput(rec)
+	out.Mnemonic = mnemonic
+	return printResult(cmd, out, func(w io.Writer) {
+		out.text(w)
+		if mnemonic != "" {
+			fmt.Fprintf(w, "\n**Important** write this mnemonic phrase in a safe place.\n"+
+				"It is the only way to recover your account if you ever lose the keyring.\n\n%s\n", mnemonic)
+		}
+	})
+}
+
+func keysListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List all keys",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			kr, err := openKeyring(cmd)
+			if err != nil {
+				return err
+			}
+			recs, err := kr.List()
+			if err != nil {
+				return err
+			}
+			outs := make([]keyOutput, len(recs))
+			for i, r := range recs {
+				outs[i] = newKeyOutput(r)
+			}
+			return printResult(cmd, outs, func(w io.Writer) {
+				if len(outs) == 0 {
+					fmt.Fprintf(w, "no keys in the %q keyring under %s\n", kr.Backend(), homeDir(cmd))
+					return
+				}
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tTYPE\tADDRESS")
+				for _, o := range outs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", o.Name, o.Type, o.Address)
+				}
+				tw.Flush()
+			})
+		},
+	}
+}
+
+func keysShowCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "show <name-or-address>",
+		Short: "Show a key's type, address and public key",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kr, err := openKeyring(cmd)
+			if err != nil {
+				return err
+			}
+			rec, err := kr.Get(args[0])
+			if err != nil {
+				return err
+			}
+			out := newKeyOutput(rec)
+			onlyAddr, _ := cmd.Flags().GetBool("address")
+			onlyPub, _ := cmd.Flags().GetBool("pubkey")
+			switch {
+			case onlyAddr && onlyPub:
+				return errors.New("--address and --pubkey are mutually exclusive")
+			case onlyAddr:
+				fmt.Fprintln(cmd.OutOrStdout(), out.Address)
+				return nil
+			case onlyPub:
+				pk := struct {
+					Type string `json:"type"`
+					Key  string `json:"key"`
+				}{out.Type, out.PubKey}
+				bz, _ := marshalJSON(pk)
+				fmt.Fprintln(cmd.OutOrStdout(), string(bz))
+				return nil
+			}
+			return printResult(cmd, out, out.text)
+		},
+	}
+	cmd.Flags().BoolP("address", "a", false, "print only the address")
+	cmd.Flags().BoolP("pubkey", "p", false, "print only the public key, as {\"type\",\"key\"} JSON")
+	return cmd
+}
+
+func keysDeleteCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "delete <name>",
+		Short: "Delete a key (asks first unless --yes)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kr, err := openKeyring(cmd)
+			if err != nil {
+				return err
+			}
+			rec, err := kr.Get(args[0])
+			if err != nil {
+				return err
+			}
+			if yes, _ := cmd.Flags().GetBool(flagYes); !yes {
+				ok, err := confirm(cmd, fmt.Sprintf("Delete key %q (%s)? It cannot be undone without its mnemonic", rec.Name, rec.Address))
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return errors.New("aborted")
+				}
+			}
+			if err := kr.Delete(rec.Name); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "key %q deleted\n", rec.Name)
+			return nil
+		},
+	}
+	cmd.Flags().BoolP(flagYes, "y", false, "delete without asking")
+	return cmd
+}
+
+func keysExportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "export <name>",
+		Short: "Print a key's private key as passphrase-encrypted ASCII armor",
+		Long: `Print a key's private key as ASCII armor, encrypted with a passphrase asked on
+the terminal (or taken from ` + EnvKeyringPassphrase + `).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kr, err := openKeyring(cmd)
+			if err != nil {
+				return err
+			}
+			if _, err := kr.Get(args[0]); err != nil {
+				return err
+			}
+			pass, err := passphrase("Enter passphrase to encrypt the exported key", true)
+			if err != nil {
+				return err
+			}
+			armor, err := kr.ExportPrivKeyArmor(args[0], pass)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), strings.TrimRight(armor, "\n"))
+			return nil
+		},
+	}
+}
+
+func keysImportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "import <name> <armor-file>",
+		Short: "Import a private key from ASCII armor written by keys export",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			bz, err := os.ReadFile(args[1])
+			if err != nil {
+				return err
+			}
+			kr, err := openKeyring(cmd)
+			if err != nil {
+				return err
+			}
+			pass, err := passphrase("Enter passphrase to decrypt the key", false)
+			if err != nil {
+				return err
+			}
+			rec, err := kr.ImportPrivKeyArmor(args[0], string(bz), pass)
+			if err != nil {
+				return err
+			}
+			out := newKeyOutput(rec)
+			return printResult(cmd, out, out.text)
+		},
+	}
+}

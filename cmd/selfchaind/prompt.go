@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// EnvKeyringPassphrase supplies passphrases (keyring, export/import armor) without a terminal.
+const EnvKeyringPassphrase = "SELFCHAIN_KEYRING_PASSPHRASE"
+
+// stdinIsTerminal reports whether a person can answer prompts. Tests and
+// scripts pipe stdin, so they never block on a question.
+var stdinIsTerminal = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+
+// errNoTerminal is what a prompt returns when nobody can answer it.
+func errNoTerminal(what, hint string) error {
+	return fmt.Errorf("%s needed but stdin is not a terminal: %s", what, hint)
+}
+
+// passphrase is a keyring.PassphraseFunc: the environment, else a terminal
+// prompt, else an error. (The keyring remembers it for the rest of the process.)
+func passphrase(prompt string, confirm bool) (string, error) {
+	if p, ok := os.LookupEnv(EnvKeyringPassphrase); ok {
+		return p, nil
+	}
+	return readPassphrase(prompt, confirm)
+}
+
+// readPassphrase asks on the terminal without echo; confirm asks twice.
+func readPassphrase(prompt string, confirm bool) (string, error) {
+	if !stdinIsTerminal() {
+		return "", errNoTerminal("a passphrase", "set "+EnvKeyringPassphrase)
+	}
+	if prompt == "" {
+		prompt = "Enter keyring passphrase"
+	}
+	fmt.Fprint(os.Stderr, strings.TrimSuffix(prompt, ":")+": ")
+	p, err := term.ReadPassword(int(os.Stdin.Fd()))
+	fmt.Fprintln(os.Stderr)
+	if err != nil {
+		return "", err
+	}
+	if confirm {
+		fmt.Fprint(os.Stderr, "Re-enter passphrase: ")
+		again, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(os.Stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(again) != string(p) {
+			return "", errors.New("passphrases do not match")
+		}
+	}
+	return string(p), nil
+}
+
+// confirm asks a yes/no question on the terminal (default no).
+func confirm(cmd *cobra.Command, question string) (bool, error) {
+	if !stdinIsTerminal() {
+		return false, errNoTerminal("confirmation", "pass --yes")
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "%s [y/N]: ", question)
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// readLine reads one line from stdin (a mnemonic), prompting only on a terminal.
+func readLine(cmd *cobra.Command, prompt string) (string, error) {
+	if stdinIsTerminal() {
+		fmt.Fprint(cmd.ErrOrStderr(), prompt+": ")
+	}
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		if errors.Is(err, io.EOF) {
+			return "", errors.New("nothing on stdin: pipe the input, e.g. `echo \"$MNEMONIC\" | selfchaind keys add NAME --recover`")
+		}
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
+}

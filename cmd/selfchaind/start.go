@@ -1,0 +1,131 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/server"
+)
+
+// cometFlags are start flags that override config.toml; each is named after its
+// key in the file (as the cometbft binary names them) and, like every flag, can
+// come from SELFCHAIN_<KEY> (e.g. SELFCHAIN_RPC_LADDR).
+var cometFlags = []struct {
+	key, def, usage string
+	kind            string // "string", "bool" or "duration" (given as a string)
+}{
+	{"moniker", "", "node name", "string"},
+	{"rpc.laddr", "", "RPC listen address (default tcp://127.0.0.1:26657)", "string"},
+	{"rpc.pprof_laddr", "", "pprof listen address, e.g. localhost:6060 (default off)", "string"},
+	{"p2p.laddr", "", "p2p listen address (default tcp://0.0.0.0:26656)", "string"},
+	{"p2p.external_address", "", "host:port to advertise to peers", "string"},
+	{"p2p.seeds", "", "comma-separated <node-id>@host:port seed nodes", "string"},
+	{"p2p.persistent_peers", "", "comma-separated <node-id>@host:port peers to stay connected to", "string"},
+	{"p2p.pex", "true", "peer exchange", "bool"},
+	{"p2p.addr_book_strict", "true", "refuse non-routable peer addresses (turn off for local networks)", "bool"},
+	{"p2p.allow_duplicate_ip", "false", "accept several peers from one IP (local networks)", "bool"},
+	{"consensus.timeout_commit", "", "wait after a commit before the next height, e.g. 500ms (default 1s)", "string"},
+	{"consensus.create_empty_blocks", "true", "produce blocks without txs", "bool"},
+	{"consensus.create_empty_blocks_interval", "", "max wait for a block without txs, e.g. 30s", "string"},
+	{"instrumentation.prometheus", "false", "serve Prometheus metrics (CometBFT's and the app's selfchain_*)", "bool"},
+	{"instrumentation.prometheus_listen_addr", "", "Prometheus listen address (default :26660)", "string"},
+}
+
+const (
+	flagMinGasPrices = "minimum-gas-prices"
+	flagPruning      = "pruning"
+)
+
+func startCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Run the node (the application with CometBFT in-process) until SIGINT/SIGTERM",
+		Long: `Run the node in --home. Flags override config.toml (CometBFT) and app.toml
+(application) for this run only; unset flags leave the files' values alone.
+SIGINT or SIGTERM stops CometBFT, then closes the application state cleanly.`,
+		Example: `  selfchaind start --home ./.devnet
+  selfchaind start --rpc.laddr tcp://127.0.0.1:36657 --p2p.laddr tcp://127.0.0.1:36656 --consensus.timeout_commit 500ms
+  selfchaind start --minimum-gas-prices 0.001uself --instrumentation.prometheus`,
+		Aliases: []string{"run"},
+		Args:    cobra.NoArgs,
+		RunE:    runStart,
+	}
+	f := cmd.Flags()
+	for _, cf := range cometFlags {
+		if cf.kind == "bool" {
+			f.Bool(cf.key, cf.def == "true", cf.usage)
+		} else {
+			f.String(cf.key, cf.def, cf.usage)
+		}
+	}
+	f.String(flagMinGasPrices, "", "app.toml minimum-gas-prices: the node's mempool fee floor, e.g. 0.001uself")
+	f.String(flagPruning, "", "app.toml state.pruning: nothing, default, everything or custom")
+	return cmd
+}
+
+// startOverrides collects the config.toml keys given by flag or environment.
+func startOverrides(cmd *cobra.Command) map[string]any {
+	v := settings(cmd)
+	out := map[string]any{}
+	for _, cf := range cometFlags {
+		if v.IsSet(cf.key) {
+			out[cf.key] = v.Get(cf.key)
+		}
+	}
+	if v.IsSet(flagLogLevel) && v.GetString(flagLogLevel) != "" {
+		out["log_level"] = v.GetString(flagLogLevel)
+	}
+	if v.IsSet(flagLogFormat) && v.GetString(flagLogFormat) != "" {
+		out["log_format"] = v.GetString(flagLogFormat)
+	}
+	return out
+}
+
+func runStart(cmd *cobra.Command, _ []string) error {
+	v := settings(cmd)
+	home := v.GetString(flagHome)
+	overrides := startOverrides(cmd)
+	conf, err := server.LoadCometConfig(home, overrides)
+	if err != nil {
+		return err
+	}
+	logger, err := server.NewLogger(os.Stdout, conf.LogFormat, conf.LogLevel)
+	if err != nil {
+		return err
+	}
+	if conf.LogFormat != cmtcfg.LogFormatPlain && conf.LogFormat != cmtcfg.LogFormatJSON {
+		logger.Info("unknown log_format, using plain", "log_format", conf.LogFormat)
+	}
+	opts := []server.Option{server.WithCometOverrides(overrides)}
+	if v.IsSet(flagMinGasPrices) || v.IsSet(flagPruning) {
+		mgp, pruning := v.GetString(flagMinGasPrices), v.GetString(flagPruning)
+		opts = append(opts, server.WithAppConfig(func(c *app.Config) {
+			if v.IsSet(flagMinGasPrices) {
+				c.MinGasPrices = mgp
+			}
+			if v.IsSet(flagPruning) {
+				c.State.Pruning = pruning
+			}
+		}))
+	}
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	n, err := server.Start(ctx, home, logger, opts...)
+	if err != nil {
+		return err
+	}
+	logger.Info("node started", "home", home, "rpc", n.RPCAddress(), "chain_id", n.Comet().GenesisDoc().ChainID)
+	<-ctx.Done()
+	logger.Info("signal received, stopping node")
+	if err := n.Stop(); err != nil {
+		return err
+	}
+	logger.Info("node stopped")
+	return nil
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	cmtjson "github.com/cometbft/cometbft/libs/json"
+	"github.com/spf13/cobra"
+)
+
+func statusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show the node's status: ids, latest block, sync state, validator",
+		Long: `Show the status of the node at --node (default ` + "tcp://127.0.0.1:26657" + `).
+With --output json, prints CometBFT's /status result (node_info, sync_info, validator_info).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := newClient(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := c.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if jsonOutput(cmd) {
+				bz, err := cmtjson.Marshal(st)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), string(bz))
+				return err
+			}
+			s, ni, vi := st.SyncInfo, st.NodeInfo, st.ValidatorInfo
+			kv(cmd.OutOrStdout(),
+				"node_id", ni.ID(),
+				"moniker", ni.Moniker,
+				"chain_id", ni.Network,
+				"version", ni.Version,
+				"latest_block_height", s.LatestBlockHeight,
+				"latest_block_time", s.LatestBlockTime.UTC().Format(time.RFC3339Nano),
+				"latest_block_hash", s.LatestBlockHash,
+				"latest_app_hash", s.LatestAppHash,
+				"catching_up", s.CatchingUp,
+				"validator_address", vi.Address,
+				"voting_power", vi.VotingPower,
+			)
+			return nil
+		},
+	}
+}
