@@ -157,3 +157,10 @@ func (k Keeper) SetParams(ctx context.Context, p Params) error {
 	}
 	return k.Params.Set(ctx, p)
 }
+
+// BalanceKey is the raw store key of (addr, denom)'s balance in the bank tree: what a
+// light client asks for with a proven /store/bank/key query.
+func BalanceKey(addr crypto.Address, denom string) ([]byte, error) {
+	return collections.EncodeKeyWithPrefix(balancesPrefix,
+		collections.PairKeyCodec(collections.BytesKey, collections.StringKey), collections.Join([]byte(addr), denom))
+}

@@ -1,0 +1,35 @@
+package app_test
+
+import (
+	"testing"
+
+	"github.com/selfchain/selfchain/testutil"
+)
+
+// FuzzCheckTx feeds arbitrary bytes, seeded with valid and near-valid txs, through
+// decoding and the ante pipeline (CheckTx) and through a block (FinalizeBlock):
+// nothing may panic, and a rejected tx must leave the committed state unchanged.
+func FuzzCheckTx(f *testing.F) {
+	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1)}
+	genesis := testutil.GenesisAppState(accs, 1_000_000)
+	for i := 0; i < 4; i++ {
+		f.Add(testutil.Send(accs[0], accs[1].Addr, uint64(i+1), testutil.TxOpts{Fee: fee(uint64(i)), Memo: "seed"}))
+	}
+	accs[0].Seq = 0
+	f.Add([]byte{})
+	f.Add([]byte{0x0a, 0x02, 0x0a, 0x00})
+
+	ta := testutil.NewTestApp(f, nil, testutil.Config(), genesis)
+	ta.NextBlock()
+	f.Fuzz(func(t *testing.T, bz []byte) {
+		ta.TB = t
+		before := ta.LastCommitID().Hash
+		ta.CheckTx(bz)
+		res := ta.NextBlock(bz)
+		if res.TxResults[0].Code != 0 && res.TxResults[0].GasUsed == 0 {
+			if string(before) != string(ta.LastCommitID().Hash) {
+				t.Fatalf("a tx rejected before execution changed state (code %d: %s)", res.TxResults[0].Code, res.TxResults[0].Log)
+			}
+		}
+	})
+}
