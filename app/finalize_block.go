@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -37,7 +37,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			res = a.runTx(ctx, branch, txs[i])
 		}
 		results[i] = &res
-		metricTxs.WithLabelValues(res.Codespace, fmt.Sprint(res.Code)).Inc()
+		metricTxs.WithLabelValues(res.Codespace, strconv.FormatUint(uint64(res.Code), 10)).Inc()
 	}
 
 	endCtx := ctx.WithStores(branch)

@@ -20,15 +20,15 @@ const DefaultNode = "tcp://127.0.0.1:26657"
 // Cosmos SDK's client.toml. Each key is the name of the flag it defaults, so a
 // flag beats SELFCHAIN_<FLAG> from the environment, which beats this file.
 type Config struct {
-	ChainID          string  `toml:"chain-id"`
-	KeyringBackend   string  `toml:"keyring-backend"`
-	Node             string  `toml:"node"`
-	Output           string  `toml:"output"`
-	Gas              string  `toml:"gas"`
-	GasPrices        string  `toml:"gas-prices"`
-	GasAdjustment    float64 `toml:"gas-adjustment"`
-	Wait             bool    `toml:"wait"`
-	BroadcastTimeout string  `toml:"broadcast-timeout"`
+	ChainID          string  `toml:"chain-id" json:"chain_id"`
+	KeyringBackend   string  `toml:"keyring-backend" json:"keyring_backend"`
+	Node             string  `toml:"node" json:"node"`
+	Output           string  `toml:"output" json:"output"`
+	Gas              string  `toml:"gas" json:"gas"`
+	GasPrices        string  `toml:"gas-prices" json:"gas_prices"`
+	GasAdjustment    float64 `toml:"gas-adjustment" json:"gas_adjustment"`
+	Wait             bool    `toml:"wait" json:"wait"`
+	BroadcastTimeout string  `toml:"broadcast-timeout" json:"broadcast_timeout"`
 }
 
 // DefaultConfig is what a CLI uses with no client.toml.

@@ -22,10 +22,8 @@ import (
 	"github.com/selfchain/selfchain/x/bank"
 )
 
-// GenesisPath is where a home keeps genesis.json.
-func GenesisPath(home string) string {
-	return filepath.Join(home, cmtcfg.DefaultConfigDir, cmtcfg.DefaultGenesisJSONName)
-}
+// GenesisPath is where a home keeps genesis.json (config/genesis.json unless config.toml moves it).
+func GenesisPath(home string) string { return homeConfig(home).GenesisFile() }
 
 // LoadGenesis reads and checks a genesis file (CometBFT's part and the app_state).
 func LoadGenesis(path string) (*cmttypes.GenesisDoc, error) {

@@ -11,7 +11,12 @@ import (
 	"github.com/cometbft/cometbft/privval"
 )
 
+// homeConfig is the home's config.toml, or the defaults when it has none
+// (key file locations can be moved in config.toml).
 func homeConfig(home string) *cmtcfg.Config {
+	if conf, err := LoadCometConfig(home, nil); err == nil {
+		return conf
+	}
 	conf := cmtcfg.DefaultConfig()
 	conf.SetRoot(home)
 	return conf

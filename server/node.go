@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -113,7 +112,8 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
 
-	db, err := store.OpenDB(appCfg.State.DBBackend, "application", filepath.Join(home, cmtcfg.DefaultDataDir))
+	// Next to CometBFT's databases (<home>/data unless config.toml's db_dir moves them).
+	db, err := store.OpenDB(appCfg.State.DBBackend, "application", conf.DBDir())
 	if err != nil {
 		return nil, fmt.Errorf("open application db: %w", err)
 	}

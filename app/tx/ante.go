@@ -21,6 +21,13 @@ type FeeKeeper interface {
 	DeductFee(ctx context.Context, payer crypto.Address, fee types.Coins) error
 }
 
+// Event emitted by the ante for every admitted tx.
+const (
+	EventTypeTx  = "tx"
+	AttrFeePayer = "fee_payer"
+	AttrFee      = "fee"
+)
+
 // Ante admits a decoded tx: timeout, memo, gas for its bytes, minimum fee (CheckTx
 // only: the minimum is node-local), signer account, public key, sequence (replay
 // protection), signature, fee payment and sequence increment. Its writes are kept
@@ -79,6 +86,8 @@ func (a *Ante) Run(ctx *runtime.Context, t *Tx) error {
 			return err
 		}
 	}
+	// Lets clients find a tx by payer and see what it paid (`query txs --events`).
+	ctx.EventManager().Emit(EventTypeTx, AttrFeePayer, t.AuthInfo.SignerInfos[0].Address, AttrFee, t.Fee().String())
 	acc.Sequence++
 	if acc.PublicKey == nil {
 		acc.PublicKey = &types.PubKey{Type: pub.Type(), Key: pub.Bytes()}

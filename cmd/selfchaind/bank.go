@@ -126,7 +126,7 @@ func balanceCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			denom, _ := cmd.Flags().GetString("denom")
+			denom := settings(cmd).GetString("denom")
 			if err := types.ValidateDenom(denom); err != nil {
 				return err
 			}
@@ -168,7 +168,7 @@ func supplyCmd() *cobra.Command {
 		Short: "Query the total supply of every denom, or of one with --denom",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			denom, _ := cmd.Flags().GetString("denom")
+			denom := settings(cmd).GetString("denom")
 			if denom == "" {
 				var resp bank.QueryTotalSupplyResponse
 				if err := queryOnce(cmd, pathBankTotalSupply, &bank.QueryTotalSupplyRequest{}, &resp); err != nil {

@@ -65,6 +65,38 @@ func (c *cli) fails(want string, args ...string) {
 	}
 }
 
+var (
+	buildOnce sync.Once
+	binDir    string
+	binErr    error
+)
+
+// buildBinary builds selfchaind once per test run (TestMain removes it).
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "selfchaind-e2e"); binErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "selfchaind"), ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return filepath.Join(binDir, "selfchaind")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 func loopbackPort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -100,11 +132,7 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Skip("builds the binary and runs a node")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "selfchaind")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	c := &cli{t: t, bin: bin, home: filepath.Join(dir, "home")}
 	const chainID = "selfchain-e2e-1"
 
@@ -147,8 +175,10 @@ func TestCLIEndToEnd(t *testing.T) {
 	if err := start.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- start.Wait() }()
+	// exited is closed when the node process has ended; waitErr is then its status.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = start.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		select {
 		case <-exited:
@@ -176,8 +206,8 @@ func TestCLIEndToEnd(t *testing.T) {
 			}
 		}
 		select {
-		case err := <-exited:
-			t.Fatalf("node exited early: %v", err)
+		case <-exited:
+			t.Fatalf("node exited early: %v", waitErr)
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -264,9 +294,9 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("node exited with %v after SIGTERM", err)
+	case <-exited:
+		if waitErr != nil {
+			t.Fatalf("node exited with %v after SIGTERM", waitErr)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("node did not stop within 20s of SIGTERM")

@@ -42,7 +42,7 @@ func addAccountCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			appendCoins, _ := cmd.Flags().GetBool("append")
+			appendCoins := settings(cmd).GetBool("append")
 			path := server.GenesisPath(homeDir(cmd))
 			if err := server.AddGenesisAccount(path, addr, coins, appendCoins); err != nil {
 				return err
@@ -66,7 +66,7 @@ file, or another node's home directory (only the public key is read).`,
   selfchaind genesis add-validator val3 --pubkey '{"type":"tendermint/PubKeyEd25519","value":"..."}'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pkArg, _ := cmd.Flags().GetString("pubkey")
+			pkArg := settings(cmd).GetString("pubkey")
 			if pkArg == "" {
 				return fmt.Errorf("--pubkey is required")
 			}
@@ -74,7 +74,7 @@ file, or another node's home directory (only the public key is read).`,
 			if err != nil {
 				return err
 			}
-			power, _ := cmd.Flags().GetInt64("power")
+			power := settings(cmd).GetInt64("power")
 			path := server.GenesisPath(homeDir(cmd))
 			if err := server.AddGenesisValidator(path, args[0], pub, power); err != nil {
 				return err

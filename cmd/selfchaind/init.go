@@ -43,8 +43,8 @@ Existing keys are kept. An existing genesis.json is an error unless --overwrite.
 			if chainID == "" {
 				chainID = randomChainID()
 			}
-			keyType, _ := cmd.Flags().GetString(flagConsensusKeyType)
-			overwrite, _ := cmd.Flags().GetBool(flagOverwrite)
+			keyType := settings(cmd).GetString(flagConsensusKeyType)
+			overwrite := settings(cmd).GetBool(flagOverwrite)
 			if err := server.InitHome(home, args[0], chainID, keyType, server.Overwrite(overwrite)); err != nil {
 				return err
 			}

@@ -77,8 +77,8 @@ func keysAddCmd() *cobra.Command {
   echo "$MNEMONIC" | selfchaind keys add alice --recover`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			recover, _ := cmd.Flags().GetBool(flagRecover)
-			return addKey(cmd, args[0], recover)
+			fromMnemonic := settings(cmd).GetBool(flagRecover)
+			return addKey(cmd, args[0], fromMnemonic)
 		},
 	}
 	addKeyFlags(cmd)
@@ -103,13 +103,13 @@ func addKeyFlags(cmd *cobra.Command) {
 	cmd.Flags().Uint32(flagIndex, 0, "address index in the mnemonic's derivation path")
 }
 
-func addKey(cmd *cobra.Command, name string, recover bool) error {
+func addKey(cmd *cobra.Command, name string, fromMnemonic bool) error {
 	kr, err := openKeyring(cmd)
 	if err != nil {
 		return err
 	}
-	keyType, _ := cmd.Flags().GetString(flagKeyType)
-	index, _ := cmd.Flags().GetUint32(flagIndex)
+	keyType := settings(cmd).GetString(flagKeyType)
+	index := settings(cmd).GetUint32(flagIndex)
 	if _, ok := crypto.Scheme(keyType); !ok {
 		return fmt.Errorf("unknown --key-type %q: want one of %s", keyType, strings.Join(crypto.Schemes(), ", "))
 	}
@@ -120,7 +120,7 @@ func addKey(cmd *cobra.Command, name string, recover bool) error {
 		rec      keyring.Record
 		mnemonic string
 	)
-	if recover {
+	if fromMnemonic {
 		m, err := readLine(cmd, "Enter your BIP-39 mnemonic")
 		if err != nil {
 			return err
@@ -138,7 +138,7 @@ func addKey(cmd *cobra.Command, name string, recover bool) error {
 		if rec, mnemonic, err = kr.NewMnemonic(name, keyType); err != nil {
 			return err
 		}
-		if noBackup, _ := cmd.Flags().GetBool(flagNoBackup); noBackup {
+		if noBackup := settings(cmd).GetBool(flagNoBackup); noBackup {
 			mnemonic = ""
 		}
 	}
@@ -202,8 +202,8 @@ func keysShowCmd() *cobra.Command {
 				return err
 			}
 			out := newKeyOutput(rec)
-			onlyAddr, _ := cmd.Flags().GetBool("address")
-			onlyPub, _ := cmd.Flags().GetBool("pubkey")
+			onlyAddr := settings(cmd).GetBool("address")
+			onlyPub := settings(cmd).GetBool("pubkey")
 			switch {
 			case onlyAddr && onlyPub:
 				return errors.New("--address and --pubkey are mutually exclusive")
@@ -241,7 +241,7 @@ func keysDeleteCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if yes, _ := cmd.Flags().GetBool(flagYes); !yes {
+			if yes := settings(cmd).GetBool(flagYes); !yes {
 				ok, err := confirm(cmd, fmt.Sprintf("Delete key %q (%s)? It cannot be undone without its mnemonic", rec.Name, rec.Address))
 				if err != nil {
 					return err

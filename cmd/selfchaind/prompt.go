@@ -21,7 +21,7 @@ var stdinIsTerminal = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
 
 // errNoTerminal is what a prompt returns when nobody can answer it.
 func errNoTerminal(what, hint string) error {
-	return fmt.Errorf("%s needed but stdin is not a terminal: %s", what, hint)
+	return fmt.Errorf("%s is needed but stdin is not a terminal: %s", what, hint)
 }
 
 // passphrase is a keyring.PassphraseFunc: the environment, else a terminal

@@ -6,13 +6,15 @@ import (
 
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/client"
 )
 
 func statusCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
 		Short: "Show the node's status: ids, latest block, sync state, validator",
-		Long: `Show the status of the node at --node (default ` + "tcp://127.0.0.1:26657" + `).
+		Long: `Show the status of the node at --node (default ` + client.DefaultNode + `).
 With --output json, prints CometBFT's /status result (node_info, sync_info, validator_info).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -37,7 +39,7 @@ With --output json, prints CometBFT's /status result (node_info, sync_info, vali
 				"node_id", ni.ID(),
 				"moniker", ni.Moniker,
 				"chain_id", ni.Network,
-				"version", ni.Version,
+				"cometbft_version", ni.Version,
 				"latest_block_height", s.LatestBlockHeight,
 				"latest_block_time", s.LatestBlockTime.UTC().Format(time.RFC3339Nano),
 				"latest_block_hash", s.LatestBlockHash,

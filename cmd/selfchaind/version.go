@@ -28,7 +28,7 @@ func versionCmd() *cobra.Command {
 				CometBFT   string `json:"cometbft"`
 				Go         string `json:"go"`
 			}{"selfchaind", app.Version, commit(), app.AppVersion, depVersion("github.com/cometbft/cometbft"), runtime.Version()}
-			long, _ := cmd.Flags().GetBool("long")
+			long := settings(cmd).GetBool("long")
 			return printResult(cmd, out, func(w io.Writer) {
 				if !long {
 					fmt.Fprintln(w, out.Version)
