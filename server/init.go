@@ -87,6 +87,11 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 			return err
 		}
 		conf = loaded
+	} else {
+		// A new home serves Prometheus metrics (CometBFT's and the app's selfchain_*),
+		// on loopback: operators expose it deliberately, not by accident.
+		conf.Instrumentation.Prometheus = true
+		conf.Instrumentation.PrometheusListenAddr = "127.0.0.1:26660"
 	}
 	conf.Moniker = moniker
 	if err := writeCometConfig(home, conf); err != nil {

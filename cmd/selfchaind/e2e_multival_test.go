@@ -53,7 +53,8 @@ func TestCLITwoValidators(t *testing.T) {
 			"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", n.p2p),
 			"--p2p.persistent_peers", fmt.Sprintf("%s@127.0.0.1:%d", ids[1-i], peer.p2p),
 			"--p2p.addr_book_strict=false", "--p2p.allow_duplicate_ip", "--p2p.pex=false",
-			"--consensus.timeout_commit", "300ms", "--log-level", "error")
+			"--consensus.timeout_commit", "300ms", "--log-level", "error",
+			"--instrumentation.prometheus=false")
 		n.cmd.Env = append(os.Environ(), "SELFCHAIN_HOME="+n.c.home)
 		logs := &syncBuffer{}
 		n.cmd.Stdout, n.cmd.Stderr = logs, logs
