@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,9 +13,9 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/privval"
 	cmttypes "github.com/cometbft/cometbft/types"
-	"github.com/cosmos/gogoproto/jsonpb"
 
 	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
@@ -85,7 +84,7 @@ func AddGenesisAccount(genesisPath string, addr crypto.Address, coins types.Coin
 	}
 	var bs bank.GenesisState
 	if raw, ok := state[bank.ModuleName]; ok && len(raw) > 0 && string(raw) != "null" {
-		if err := jsonpb.Unmarshal(bytes.NewReader(raw), &bs); err != nil {
+		if err := runtime.UnmarshalGenesis(raw, &bs); err != nil {
 			return fmt.Errorf("genesis app_state.%s: %w", bank.ModuleName, err)
 		}
 	} else {
@@ -117,11 +116,9 @@ func AddGenesisAccount(genesisPath string, addr crypto.Address, coins types.Coin
 		}
 	}
 
-	var buf bytes.Buffer
-	if err := (&jsonpb.Marshaler{OrigName: true, EmitDefaults: true}).Marshal(&buf, &bs); err != nil {
+	if state[bank.ModuleName], err = runtime.MarshalGenesis(&bs); err != nil {
 		return err
 	}
-	state[bank.ModuleName] = buf.Bytes()
 	if gen.AppState, err = json.Marshal(state); err != nil {
 		return err
 	}

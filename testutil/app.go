@@ -2,7 +2,6 @@
 package testutil
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -12,7 +11,6 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	dbm "github.com/cosmos/cosmos-db"
-	"github.com/cosmos/gogoproto/jsonpb"
 	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/selfchain/selfchain/app"
@@ -53,9 +51,9 @@ func NewAccount(i int) *Account {
 func GenesisAppState(accs []*Account, balance uint64) json.RawMessage {
 	state := app.DefaultGenesisAppState()
 	var ag auth.GenesisState
-	mustJSON(jsonpb.Unmarshal(bytes.NewReader(state[auth.ModuleName]), &ag))
+	mustJSON(runtime.UnmarshalGenesis(state[auth.ModuleName], &ag))
 	var bg bank.GenesisState
-	mustJSON(jsonpb.Unmarshal(bytes.NewReader(state[bank.ModuleName]), &bg))
+	mustJSON(runtime.UnmarshalGenesis(state[bank.ModuleName], &bg))
 	for i, a := range accs {
 		a.Num = uint64(i)
 		ag.Accounts = append(ag.Accounts, auth.GenesisAccount{Address: a.Addr.String(), AccountNumber: a.Num})
@@ -196,9 +194,9 @@ func Send(from *Account, to crypto.Address, amount uint64, o TxOpts) []byte {
 }
 
 func marshalJSON(m proto.Message) json.RawMessage {
-	var buf bytes.Buffer
-	mustJSON((&jsonpb.Marshaler{OrigName: true}).Marshal(&buf, m))
-	return buf.Bytes()
+	bz, err := runtime.MarshalGenesis(m)
+	mustJSON(err)
+	return bz
 }
 
 func mustJSON(err error) {

@@ -33,9 +33,9 @@ type Keeper struct {
 func NewKeeper(storeService runtime.KVStoreService) Keeper {
 	sb := collections.NewSchemaBuilder(storeService)
 	k := Keeper{
-		Accounts:          collections.NewMap(sb, accountsPrefix, "accounts", collections.BytesKey, protoValue[Account, *Account]{}),
+		Accounts:          collections.NewMap(sb, accountsPrefix, "accounts", collections.BytesKey, runtime.ProtoValue[Account, *Account]{}),
 		NextAccountNumber: collections.NewSequence(sb, nextAccountNumberPrefix, "next_account_number"),
-		Params:            collections.NewItem(sb, paramsPrefix, "params", protoValue[Params, *Params]{}),
+		Params:            collections.NewItem(sb, paramsPrefix, "params", runtime.ProtoValue[Params, *Params]{}),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -53,8 +53,8 @@ func NewKeeper(storeService runtime.KVStoreService, ak AccountKeeper) Keeper {
 		Balances: collections.NewMap(sb, balancesPrefix, "balances",
 			collections.PairKeyCodec(collections.BytesKey, collections.StringKey), intValue{}),
 		Supply:        collections.NewMap(sb, supplyPrefix, "supply", collections.StringKey, intValue{}),
-		DenomMetadata: collections.NewMap(sb, denomMetadataPrefix, "denom_metadata", collections.StringKey, protoValue[Metadata, *Metadata]{}),
-		Params:        collections.NewItem(sb, paramsPrefix, "params", protoValue[Params, *Params]{}),
+		DenomMetadata: collections.NewMap(sb, denomMetadataPrefix, "denom_metadata", collections.StringKey, runtime.ProtoValue[Metadata, *Metadata]{}),
+		Params:        collections.NewItem(sb, paramsPrefix, "params", runtime.ProtoValue[Params, *Params]{}),
 	}
 	schema, err := sb.Build()
 	if err != nil {

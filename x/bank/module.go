@@ -26,7 +26,7 @@ func (Module) ConsensusVersion() uint64 { return ConsensusVersion }
 
 func (Module) DefaultGenesis() json.RawMessage {
 	gs := DefaultGenesis()
-	bz, err := marshalGenesis(&gs)
+	bz, err := runtime.MarshalGenesis(&gs)
 	if err != nil {
 		panic(err) // a fixed value always marshals
 	}
@@ -35,7 +35,7 @@ func (Module) DefaultGenesis() json.RawMessage {
 
 func (Module) ValidateGenesis(data json.RawMessage) error {
 	var gs GenesisState
-	if err := unmarshalGenesis(data, &gs); err != nil {
+	if err := runtime.UnmarshalGenesis(data, &gs); err != nil {
 		return err
 	}
 	return gs.Validate()
@@ -43,7 +43,7 @@ func (Module) ValidateGenesis(data json.RawMessage) error {
 
 func (m Module) InitGenesis(ctx context.Context, data json.RawMessage) error {
 	var gs GenesisState
-	if err := unmarshalGenesis(data, &gs); err != nil {
+	if err := runtime.UnmarshalGenesis(data, &gs); err != nil {
 		return err
 	}
 	return m.keeper.InitGenesis(ctx, gs)
@@ -54,7 +54,7 @@ func (m Module) ExportGenesis(ctx context.Context) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return marshalGenesis(&gs)
+	return runtime.MarshalGenesis(&gs)
 }
 
 func (m Module) RegisterServices(r runtime.Registrars) {
