@@ -266,7 +266,7 @@ func keysExportCmd() *cobra.Command {
 		Use:   "export <name>",
 		Short: "Print a key's private key as passphrase-encrypted ASCII armor",
 		Long: `Print a key's private key as ASCII armor, encrypted with a passphrase asked on
-the terminal (or taken from ` + EnvKeyringPassphrase + `).`,
+the terminal (or taken from ` + keyring.PassphraseEnv + `).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kr, err := openKeyring(cmd)

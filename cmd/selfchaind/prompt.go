@@ -10,10 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
-)
 
-// EnvKeyringPassphrase supplies passphrases (keyring, export/import armor) without a terminal.
-const EnvKeyringPassphrase = "SELFCHAIN_KEYRING_PASSPHRASE"
+	"github.com/selfchain/selfchain/crypto/keyring"
+)
 
 // stdinIsTerminal reports whether a person can answer prompts. Tests and
 // scripts pipe stdin, so they never block on a question.
@@ -24,42 +23,9 @@ func errNoTerminal(what, hint string) error {
 	return fmt.Errorf("%s is needed but stdin is not a terminal: %s", what, hint)
 }
 
-// passphrase is a keyring.PassphraseFunc: the environment, else a terminal
-// prompt, else an error. (The keyring remembers it for the rest of the process.)
-func passphrase(prompt string, confirm bool) (string, error) {
-	if p, ok := os.LookupEnv(EnvKeyringPassphrase); ok {
-		return p, nil
-	}
-	return readPassphrase(prompt, confirm)
-}
-
-// readPassphrase asks on the terminal without echo; confirm asks twice.
-func readPassphrase(prompt string, confirm bool) (string, error) {
-	if !stdinIsTerminal() {
-		return "", errNoTerminal("a passphrase", "set "+EnvKeyringPassphrase)
-	}
-	if prompt == "" {
-		prompt = "Enter keyring passphrase"
-	}
-	fmt.Fprint(os.Stderr, strings.TrimSuffix(prompt, ":")+": ")
-	p, err := term.ReadPassword(int(os.Stdin.Fd()))
-	fmt.Fprintln(os.Stderr)
-	if err != nil {
-		return "", err
-	}
-	if confirm {
-		fmt.Fprint(os.Stderr, "Re-enter passphrase: ")
-		again, err := term.ReadPassword(int(os.Stdin.Fd()))
-		fmt.Fprintln(os.Stderr)
-		if err != nil {
-			return "", err
-		}
-		if string(again) != string(p) {
-			return "", errors.New("passphrases do not match")
-		}
-	}
-	return string(p), nil
-}
+// passphrase supplies keyring and armor passphrases: SELFCHAIN_KEYRING_PASSPHRASE,
+// else a terminal prompt, else a clear error.
+var passphrase = keyring.EnvPassphrase()
 
 // confirm asks a yes/no question on the terminal (default no).
 func confirm(cmd *cobra.Command, question string) (bool, error) {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"golang.org/x/term"
 )
 
 // PassphraseEnv is the environment variable EnvPassphrase reads first.
@@ -18,8 +20,8 @@ var errNoPassphrase = errors.New("no passphrase: set " + PassphraseEnv + " or ru
 func EnvPassphrase() PassphraseFunc {
 	return passphraseSource{
 		getenv:   os.Getenv,
-		isTerm:   func() bool { return isTerminal(os.Stdin) },
-		readPass: func() ([]byte, error) { return readPassword(os.Stdin) },
+		isTerm:   func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		readPass: func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
 		out:      os.Stderr,
 	}.get
 }
@@ -62,30 +64,4 @@ func (s passphraseSource) ask(prompt string) (string, error) {
 		return "", fmt.Errorf("read passphrase: %w", err)
 	}
 	return string(b), nil
-}
-
-// readLine reads up to a newline one byte at a time, so nothing after the
-// passphrase is consumed from stdin.
-func readLine(r io.Reader) ([]byte, error) {
-	var buf [1]byte
-	var line []byte
-	for {
-		n, err := r.Read(buf[:])
-		if n > 0 {
-			switch buf[0] {
-			case '\n':
-				return line, nil
-			case '\r':
-			default:
-				line = append(line, buf[0])
-			}
-			continue
-		}
-		if err == io.EOF && len(line) > 0 {
-			return line, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
 }

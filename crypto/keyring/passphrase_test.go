@@ -2,11 +2,8 @@ package keyring
 
 import (
 	"bytes"
-	"errors"
 	"io"
-	"strings"
 	"testing"
-	"testing/iotest"
 
 	"github.com/stretchr/testify/require"
 )
@@ -68,22 +65,4 @@ func TestEnvPassphraseUsesEnv(t *testing.T) {
 	p, err := EnvPassphrase()("ignored", true)
 	require.NoError(t, err)
 	require.Equal(t, "env-pass-123", p)
-}
-
-func TestReadLine(t *testing.T) {
-	r := strings.NewReader("secret\r\nrest")
-	l, err := readLine(r)
-	require.NoError(t, err)
-	require.Equal(t, "secret", string(l))
-	rest, _ := io.ReadAll(r)
-	require.Equal(t, "rest", string(rest), "nothing after the newline is consumed")
-
-	l, err = readLine(iotest.OneByteReader(strings.NewReader("no-newline")))
-	require.NoError(t, err)
-	require.Equal(t, "no-newline", string(l))
-
-	_, err = readLine(strings.NewReader(""))
-	require.ErrorIs(t, err, io.EOF)
-	_, err = readLine(iotest.ErrReader(errors.New("boom")))
-	require.EqualError(t, err, "boom")
 }
