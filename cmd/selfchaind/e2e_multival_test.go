@@ -13,30 +13,37 @@ import (
 	"time"
 )
 
-// TestCLITwoValidators is the flow constellation scripts: two homes (ed25519 and
-// ML-DSA-65 consensus keys), one genesis holding both validators, peers wired by
-// node id on loopback. With equal power neither can commit alone, so blocks
-// prove both sign.
-func TestCLITwoValidators(t *testing.T) {
+// TestCLIFourMixedValidators is the flow constellation scripts: four homes, two
+// with ed25519 and two with ML-DSA-65 consensus keys, one genesis holding all of
+// them, peers wired by node id on loopback. With equal power any commit needs
+// three signers, so blocks prove both key types sign.
+func TestCLIFourMixedValidators(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary and runs two nodes")
+		t.Skip("builds the binary and runs four nodes")
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	a := &cli{t: t, bin: bin, home: filepath.Join(dir, "a")}
-	b := &cli{t: t, bin: bin, home: filepath.Join(dir, "b")}
-	a.must("init", "a", "--chain-id", "twoval-1")
-	b.must("init", "b", "--chain-id", "twoval-1", "--consensus-key-type", "ml_dsa_65")
-	a.must("genesis", "add-validator", "b", "--pubkey", b.home)
-	a.fails("already in genesis", "genesis", "add-validator", "b-again", "--pubkey", strings.TrimSpace(b.must("comet", "show-validator")))
-	gen, err := os.ReadFile(filepath.Join(a.home, "config", "genesis.json"))
+	keyTypes := []string{"ed25519", "ml_dsa_65", "ed25519", "ml_dsa_65"}
+	homes := make([]*cli, len(keyTypes))
+	for i, kt := range keyTypes {
+		homes[i] = &cli{t: t, bin: bin, home: filepath.Join(dir, fmt.Sprintf("v%d", i))}
+		homes[i].must("init", fmt.Sprintf("v%d", i), "--chain-id", "mixed-1", "--consensus-key-type", kt)
+	}
+	first := homes[0]
+	for i, h := range homes[1:] {
+		first.must("genesis", "add-validator", fmt.Sprintf("v%d", i+1), "--pubkey", h.home)
+	}
+	first.fails("already in genesis", "genesis", "add-validator", "again", "--pubkey", strings.TrimSpace(homes[1].must("comet", "show-validator")))
+	gen, err := os.ReadFile(filepath.Join(first.home, "config", "genesis.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(b.home, "config", "genesis.json"), gen, 0o644); err != nil {
-		t.Fatal(err)
+	for _, h := range homes[1:] {
+		if err := os.WriteFile(filepath.Join(h.home, "config", "genesis.json"), gen, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h.must("genesis", "validate")
 	}
-	b.must("genesis", "validate")
 
 	type node struct {
 		c        *cli
@@ -44,14 +51,23 @@ func TestCLITwoValidators(t *testing.T) {
 		exited   chan struct{}
 		cmd      *exec.Cmd
 	}
-	nodes := []*node{{c: a, rpc: loopbackPort(t), p2p: loopbackPort(t)}, {c: b, rpc: loopbackPort(t), p2p: loopbackPort(t)}}
-	ids := []string{strings.TrimSpace(a.must("comet", "show-node-id")), strings.TrimSpace(b.must("comet", "show-node-id"))}
+	nodes := make([]*node, len(homes))
+	ids := make([]string, len(homes))
+	for i, h := range homes {
+		nodes[i] = &node{c: h, rpc: loopbackPort(t), p2p: loopbackPort(t)}
+		ids[i] = strings.TrimSpace(h.must("comet", "show-node-id"))
+	}
 	for i, n := range nodes {
-		peer := nodes[1-i]
+		var peers []string
+		for j, p := range nodes {
+			if j != i {
+				peers = append(peers, fmt.Sprintf("%s@127.0.0.1:%d", ids[j], p.p2p))
+			}
+		}
 		n.cmd = exec.Command(bin, "start",
 			"--rpc.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", n.rpc),
 			"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", n.p2p),
-			"--p2p.persistent_peers", fmt.Sprintf("%s@127.0.0.1:%d", ids[1-i], peer.p2p),
+			"--p2p.persistent_peers", strings.Join(peers, ","),
 			"--p2p.addr_book_strict=false", "--p2p.allow_duplicate_ip", "--p2p.pex=false",
 			"--consensus.timeout_commit", "300ms", "--log-level", "error",
 			"--instrumentation.prometheus=false")
@@ -76,7 +92,7 @@ func TestCLITwoValidators(t *testing.T) {
 		})
 	}
 
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for _, n := range nodes {
 		for {
 			out, _, ok := n.c.run("status", "--output", "json", "--node", fmt.Sprintf("tcp://127.0.0.1:%d", n.rpc))
@@ -91,7 +107,7 @@ func TestCLITwoValidators(t *testing.T) {
 				}
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("node %s did not reach height 3 in 30s", n.c.home)
+				t.Fatalf("node %s did not reach height 3 in 60s", n.c.home)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
