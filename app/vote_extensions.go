@@ -4,15 +4,59 @@ import (
 	"context"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/selfchain/selfchain/app/runtime"
 )
 
-// ExtendVote adds nothing yet: x/poai will carry its AI scores here.
-func (a *App) ExtendVote(_ context.Context, _ *abci.RequestExtendVote) (*abci.ResponseExtendVote, error) {
+// ExtendVote asks the module that owns vote extensions (x/poai, once it lands) for
+// this validator's extension; without one the extension is empty.
+func (a *App) ExtendVote(_ context.Context, req *abci.RequestExtendVote) (*abci.ResponseExtendVote, error) {
+	v := a.mm.VoteExtender()
+	if v == nil {
+		return &abci.ResponseExtendVote{}, nil
+	}
+	ctx, err := a.voteContext(req.Height)
+	if err == nil {
+		var ext []byte
+		if ext, err = v.ExtendVote(ctx, req); err == nil {
+			return &abci.ResponseExtendVote{VoteExtension: ext}, nil
+		}
+	}
+	// A validator that cannot build its extension still votes: an empty one costs it
+	// only what the module decides, never the chain's liveness.
+	a.logger.Error("vote extension failed; voting with an empty one", "height", req.Height, "err", err)
 	return &abci.ResponseExtendVote{}, nil
 }
 
-// VerifyVoteExtension accepts every extension: rejecting one drops the precommit
-// and can stall the chain (see DESIGN.md), so a bad extension is ignored, not refused.
-func (a *App) VerifyVoteExtension(_ context.Context, _ *abci.RequestVerifyVoteExtension) (*abci.ResponseVerifyVoteExtension, error) {
-	return &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_ACCEPT}, nil
+// VerifyVoteExtension rejects only what the owning module calls malformed; an
+// empty extension is always accepted. Rejecting drops the precommit and can stall
+// the chain (DESIGN.md), so modules must never reject one merely for disagreeing.
+func (a *App) VerifyVoteExtension(_ context.Context, req *abci.RequestVerifyVoteExtension) (*abci.ResponseVerifyVoteExtension, error) {
+	accept := &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_ACCEPT}
+	v := a.mm.VoteExtender()
+	if v == nil || len(req.VoteExtension) == 0 {
+		return accept, nil
+	}
+	ctx, err := a.voteContext(req.Height)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := v.VerifyVoteExtension(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_REJECT}, nil
+	}
+	return accept, nil
+}
+
+// voteContext reads the last committed state: vote extensions are produced and
+// checked outside block execution, never on a block's branch.
+func (a *App) voteContext(height int64) (*runtime.Context, error) {
+	br, err := a.cms.BranchAt(a.LastCommitID().Version)
+	if err != nil {
+		return nil, err
+	}
+	return runtime.NewContext(context.Background(), br, runtime.Header{ChainID: a.chainID, Height: height}, runtime.ModeQuery, a.logger), nil
 }

@@ -179,3 +179,18 @@ func (m *Manager) EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error) 
 	}
 	return updates, nil
 }
+
+// VoteExtender returns the one module that fills vote extensions, or nil. Only one
+// module may own the extension bytes: two would need a framing both agree on.
+func (m *Manager) VoteExtender() HasVoteExtensions {
+	var owner HasVoteExtensions
+	for _, mod := range m.modules {
+		if v, ok := mod.(HasVoteExtensions); ok {
+			if owner != nil {
+				panic("two modules implement vote extensions: " + mod.Name())
+			}
+			owner = v
+		}
+	}
+	return owner
+}
