@@ -7,28 +7,32 @@ import (
 	dbm "github.com/cosmos/cosmos-db"
 
 	"github.com/selfchain/selfchain/app/store"
+	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/testutil"
 )
 
 // BenchmarkFinalizeBlock executes blocks of 5,000 signed bank sends from 1,000
-// accounts (FinalizeBlock + Commit) on pebbledb and reports tx/s. "cold" verifies
-// every signature in the block (a validator that never saw the txs); "warm" is a
-// node whose CheckTx already verified them.
+// accounts (FinalizeBlock + Commit) on pebbledb and reports tx/s, for Ed25519 and
+// hybrid (Ed25519 ‖ ML-DSA-65) keys. "cold" verifies every signature in the block
+// (a validator that never saw the txs); "warm" is a node whose CheckTx already
+// verified them.
 func BenchmarkFinalizeBlock(b *testing.B) {
-	for _, warm := range []bool{false, true} {
-		name := "cold"
-		if warm {
-			name = "warm"
+	for _, kt := range []string{crypto.KeyTypeEd25519, crypto.KeyTypeHybrid} {
+		for _, warm := range []bool{false, true} {
+			name := kt + "/cold"
+			if warm {
+				name = kt + "/warm"
+			}
+			b.Run(name, func(b *testing.B) { benchFinalize(b, kt, warm) })
 		}
-		b.Run(name, func(b *testing.B) { benchFinalize(b, warm) })
 	}
 }
 
-func benchFinalize(b *testing.B, warm bool) {
+func benchFinalize(b *testing.B, keyType string, warm bool) {
 	const nAccs, perBlock = 1000, 5000
 	accs := make([]*testutil.Account, nAccs)
 	for i := range accs {
-		accs[i] = testutil.NewAccount(i)
+		accs[i] = testutil.NewAccountOfType(i, keyType)
 	}
 	cfg := testutil.Config()
 	cfg.State.DBBackend = "pebbledb"

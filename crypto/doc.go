@@ -5,5 +5,7 @@
 // example a post-quantum one) means registering a new scheme; the wire
 // format, the address derivation and the keyring file format stay the same.
 //
-// Only Ed25519 is registered today.
+// Registered: ed25519, mldsa65 (ML-DSA-65, FIPS 204), slhdsa
+// (SLH-DSA-SHA2-128s, FIPS 205), and the hybrids hybrid (Ed25519 ‖ ML-DSA-65,
+// DefaultKeyType) and hybrid-slh (Ed25519 ‖ SLH-DSA). See docs/CRYPTO.md.
 package crypto

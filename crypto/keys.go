@@ -1,5 +1,7 @@
 package crypto
 
+import "fmt"
+
 // PubKey is a public key of any registered key type.
 type PubKey interface {
 	// Type is the registered scheme name, e.g. "ed25519".
@@ -19,8 +21,23 @@ type PrivKey interface {
 	// Type is the registered scheme name, e.g. "ed25519".
 	Type() string
 	// Bytes is the raw private key material that PrivKeyFromBytes of the
-	// same scheme accepts (for ed25519: the 32-byte seed).
+	// same scheme accepts. Every scheme here stores its 32-byte seed (for
+	// hybrids, the one seed both halves derive from), the smallest form
+	// that stays stable.
 	Bytes() []byte
 	PubKey() PubKey
 	Sign(msg []byte) ([]byte, error)
+}
+
+// DefaultKeyType is the key type `keys add` creates unless told otherwise:
+// Ed25519 ‖ ML-DSA-65, secure while either scheme is (see docs/CRYPTO.md).
+const DefaultKeyType = KeyTypeHybrid
+
+// pubKeyString shows short keys whole and long ones abbreviated, so that
+// post-quantum keys (kilobytes) do not flood logs.
+func pubKeyString(keyType string, raw []byte) string {
+	if len(raw) <= 64 {
+		return fmt.Sprintf("%s:%x", keyType, raw)
+	}
+	return fmt.Sprintf("%s:%x…(%d bytes)", keyType, raw[:16], len(raw))
 }

@@ -104,3 +104,31 @@ func TestDeriveKeyErrors(t *testing.T) {
 	_, err = DeriveKey(KeyTypeEd25519, "abandon abandon", "", 0)
 	require.ErrorIs(t, err, ErrInvalidMnemonic)
 }
+
+// TestDeriveKeyVectorsAllSchemes pins, for every key type, the key derived
+// from testMnemonic (no passphrase) at indexes 0 and 1: SHA-256 of the public
+// key and the addresses. Computed once with this code; if they change, every
+// user's keys change.
+func TestDeriveKeyVectorsAllSchemes(t *testing.T) {
+	vectors := []struct{ keyType, pubSHA256, addr0, addr1 string }{
+		{"ed25519", "74ce771fe0246c5cd09dce7788b3ce8fd2bc2b8209d816550c6269e3c45cb366", "self1hvt8jyr674qs2kaq4ejj46yddtl6kqaa0npexz", "self13mj6n8ffvulux4r5l3xj43exzugw4sjxg7nsm8"},
+		{"hybrid", "9d2aeaecad07b02402d3f377f8ede0cf30e2c656c8d11b54137f4058b21f3537", "self1neh5vpd958gmhsf98a08tapu2gq5ue7revxy5y", "self1j3e9ck54vue29cuupdwrz9ff8thszlmqklpdau"},
+		{"hybrid-slh", "39155f7df8fbff87a80302853f9978a22d3f214843fa1ada51c2342e71534865", "self18hpatx3p5tzqcegd63s85z5ls8gyf6ky0qum2z", "self1xa0vkzfa660n7ggk9qdlgmny79dsn2n248dmay"},
+		{"mldsa65", "d4ec579af2aae7653b922dd0a48201121e35cd24b7587ca3b93e273703996f00", "self1qtc7hect87zc75rlt3nd8aml7dz9qncrykzq37", "self1w3zxj7p0kwmhv3tmy647hhws6mqarnm9pqwmen"},
+		{"slhdsa", "394a7da127af04935c109d5b404684b0d6e7b504b7a8cb443c558dc4a23169d2", "self1mg5lhaeuvmhjrsfjj2j6tqgf4htquhcr3aw5u9", "self14gt2vcpkxpqa900p27skhh37djgzvfqqfgtpv3"},
+	}
+	seed := bip39.NewSeed(testMnemonic, "")
+	for _, v := range vectors {
+		k0, err := DeriveKey(v.keyType, testMnemonic, "", 0)
+		require.NoError(t, err)
+		require.Equal(t, v.keyType, k0.Type())
+		// Every scheme stores the derived 32-byte seed as its private key.
+		require.Equal(t, rfc5869(seed, []byte("selfchain-key-derivation"), "selfchain/"+v.keyType+"/0"), k0.Bytes(), v.keyType)
+		pub := sha256.Sum256(k0.PubKey().Bytes())
+		require.Equal(t, v.pubSHA256, hex.EncodeToString(pub[:]), v.keyType)
+		require.Equal(t, v.addr0, k0.PubKey().Address().String(), v.keyType)
+		k1, err := DeriveKey(v.keyType, testMnemonic, "", 1)
+		require.NoError(t, err)
+		require.Equal(t, v.addr1, k1.PubKey().Address().String(), v.keyType)
+	}
+}

@@ -3,6 +3,8 @@ package crypto
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
 	"regexp"
 	"sort"
 	"strings"
@@ -28,6 +30,23 @@ type KeyScheme struct {
 	// mnemonic derivation relies on it.
 	PrivKeyFromSeed func(seed []byte) (PrivKey, error)
 	Generate        func() (PrivKey, error)
+
+	// VerifyCostWeight is the gas weight of one signature verification
+	// relative to Ed25519 = 100, measured (docs/CRYPTO.md). The ante charges
+	// VerifyGas(params.SigVerifyCost). Must be > 0: a forgotten weight would
+	// make verification free.
+	VerifyCostWeight uint64
+}
+
+// VerifyGas is the gas of one verification under this scheme:
+// sigVerifyCost × VerifyCostWeight / 100, saturating instead of overflowing.
+func (s KeyScheme) VerifyGas(sigVerifyCost uint64) uint64 {
+	hi, lo := bits.Mul64(sigVerifyCost, s.VerifyCostWeight)
+	if hi >= 100 { // the quotient would not fit in 64 bits
+		return math.MaxUint64
+	}
+	q, _ := bits.Div64(hi, lo, 100)
+	return q
 }
 
 var (
@@ -62,6 +81,8 @@ func RegisterScheme(s KeyScheme) {
 		panic(fmt.Sprintf("crypto: key scheme %q has negative sizes", s.Name))
 	case s.PubKeyFromBytes == nil || s.PrivKeyFromBytes == nil || s.PrivKeyFromSeed == nil || s.Generate == nil:
 		panic(fmt.Sprintf("crypto: key scheme %q is missing a constructor", s.Name))
+	case s.VerifyCostWeight == 0:
+		panic(fmt.Sprintf("crypto: key scheme %q has no VerifyCostWeight", s.Name))
 	}
 	schemesMu.Lock()
 	defer schemesMu.Unlock()

@@ -57,6 +57,7 @@ func init() {
 			}
 			return fakePrivKey{k.(ed25519PrivKey)}, nil
 		},
+		VerifyCostWeight: 100,
 	})
 }
 
@@ -116,6 +117,7 @@ func TestRegisterSchemePanics(t *testing.T) {
 		"reserved":       valid("module"),
 		"negative size":  func() KeyScheme { s := valid("neg"); s.SigSize = -1; return s }(),
 		"missing func":   func() KeyScheme { s := valid("nofunc"); s.Generate = nil; return s }(),
+		"no weight":      func() KeyScheme { s := valid("noweight"); s.VerifyCostWeight = 0; return s }(),
 		"too long (65)":  valid("a234567890123456789012345678901234567890123456789012345678901234x"),
 		"bad first char": valid("-x"),
 	}
@@ -124,4 +126,5 @@ func TestRegisterSchemePanics(t *testing.T) {
 	}
 	require.NotContains(t, Schemes(), "neg")
 	require.NotContains(t, Schemes(), "nofunc")
+	require.NotContains(t, Schemes(), "noweight")
 }

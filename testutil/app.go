@@ -36,9 +36,15 @@ type Account struct {
 }
 
 // NewAccount derives a deterministic ed25519 account from i.
-func NewAccount(i int) *Account {
-	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("selfchain-test-account"), uint64(i)))
-	s, _ := crypto.Scheme(crypto.KeyTypeEd25519)
+func NewAccount(i int) *Account { return NewAccountOfType(i, crypto.KeyTypeEd25519) }
+
+// NewAccountOfType derives a deterministic account of any registered key type from i.
+func NewAccountOfType(i int, keyType string) *Account {
+	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("selfchain-test-account/"+keyType), uint64(i)))
+	s, ok := crypto.Scheme(keyType)
+	if !ok {
+		panic("unknown key type " + keyType)
+	}
 	k, err := s.PrivKeyFromSeed(seed[:])
 	if err != nil {
 		panic(err)
@@ -227,4 +233,13 @@ func SignBody(acc *Account, body tx.TxBody, o TxOpts) []byte {
 	raw := tx.TxRaw{BodyBytes: bodyBz, AuthInfoBytes: authBz, Signatures: [][]byte{sig}}
 	bz, _ := raw.Marshal()
 	return bz
+}
+
+// Close closes the app and then its database (the app does not own the DB).
+func (ta *TestApp) Close() error {
+	err := ta.App.Close()
+	if e := ta.DB.Close(); err == nil {
+		err = e
+	}
+	return err
 }

@@ -75,7 +75,9 @@ func (a *Ante) Run(ctx *runtime.Context, t *Tx) error {
 	if t.Sequence() != acc.Sequence {
 		return runtime.ErrInvalidSequence.Wrapf("account sequence mismatch: expected %d, got %d", acc.Sequence, t.Sequence())
 	}
-	ctx.GasMeter().ConsumeGas(params.SigVerifyCost, "signature verification")
+	// Verification is priced per scheme (ML-DSA and SLH-DSA cost more CPU than Ed25519).
+	scheme, _ := crypto.Scheme(pub.Type()) // pub was built from a registered scheme
+	ctx.GasMeter().ConsumeGas(scheme.VerifyGas(params.SigVerifyCost), "signature verification")
 	if !VerifyTxSignature(a.Sigs, ctx.ChainID(), acc.AccountNumber, pub, t) {
 		return runtime.ErrUnauthorized.Wrapf("signature verification failed: was it signed for chain-id %q, account number %d and sequence %d?",
 			ctx.ChainID(), acc.AccountNumber, acc.Sequence)

@@ -59,12 +59,15 @@ func (o keyOutput) text(w io.Writer) {
 	kv(w, "name", o.Name, "type", o.Type, "address", o.Address, "pubkey", o.PubKey)
 }
 
+const flagEncryptionKey = "encryption-key"
+
 func keysCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Manage account keys in the keyring (--keyring-backend, under --home)",
 	}
-	cmd.AddCommand(keysAddCmd(), keysRecoverCmd(), keysListCmd(), keysShowCmd(), keysDeleteCmd(), keysExportCmd(), keysImportCmd())
+	cmd.AddCommand(keysAddCmd(), keysRecoverCmd(), keysListCmd(), keysShowCmd(), keysDeleteCmd(), keysExportCmd(), keysImportCmd(),
+		keysEncryptCmd(), keysDecryptCmd())
 	return cmd
 }
 
@@ -202,6 +205,14 @@ func keysShowCmd() *cobra.Command {
 				return err
 			}
 			out := newKeyOutput(rec)
+			if settings(cmd).GetBool(flagEncryptionKey) {
+				priv, err := kr.SealKey(rec.Name)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), priv.Public().String())
+				return nil
+			}
 			onlyAddr := settings(cmd).GetBool("address")
 			onlyPub := settings(cmd).GetBool("pubkey")
 			switch {
@@ -224,6 +235,7 @@ func keysShowCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolP("address", "a", false, "print only the address")
 	cmd.Flags().BoolP("pubkey", "p", false, "print only the public key, as {\"type\",\"key\"} JSON")
+	cmd.Flags().BoolP(flagEncryptionKey, "e", false, "print only the key's X25519+ML-KEM-768 encryption key (selfpub1...), for 'keys encrypt --to'")
 	return cmd
 }
 

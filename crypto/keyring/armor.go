@@ -36,7 +36,7 @@ func encodeArmor(priv crypto.PrivKey, passphrase string) (string, error) {
 		return "", err
 	}
 	defer clear(pt)
-	box, err := seal(passphrase, pt, keyAAD(aadArmor, pub.Type(), pub.Bytes()))
+	box, err := lockWithPassphrase(passphrase, pt, keyAAD(aadArmor, pub.Type(), pub.Bytes()))
 	if err != nil {
 		return "", err
 	}

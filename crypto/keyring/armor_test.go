@@ -64,7 +64,7 @@ func TestArmorErrors(t *testing.T) {
 }
 
 func TestSealedBoxLimits(t *testing.T) {
-	box, err := seal(testPass, []byte("secret"), []byte("aad"))
+	box, err := lockWithPassphrase(testPass, []byte("secret"), []byte("aad"))
 	require.NoError(t, err)
 	pt, err := box.open(testPass, []byte("aad"))
 	require.NoError(t, err)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/crypto/seal"
 )
 
 // Backend names accepted by New.
@@ -85,6 +86,9 @@ type Keyring interface {
 	// as ASCII armor.
 	ExportPrivKeyArmor(name, passphrase string) (string, error)
 	ImportPrivKeyArmor(name, armor, passphrase string) (Record, error)
+	// SealKey returns the key's encryption key (X25519 + ML-KEM-768, see crypto/seal),
+	// derived from its private key; its public half is what others encrypt to.
+	SealKey(nameOrAddress string) (*seal.PrivateKey, error)
 	Backend() string
 }
 

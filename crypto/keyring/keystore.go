@@ -189,7 +189,7 @@ func (k *keyring) add(name string, priv crypto.PrivKey) (Record, error) {
 			return Record{}, err
 		}
 		defer clear(pt)
-		if kf.Encrypted, err = seal(pass, pt, keyAAD(aadKeyring, kf.Type, kf.PubKey)); err != nil {
+		if kf.Encrypted, err = lockWithPassphrase(pass, pt, keyAAD(aadKeyring, kf.Type, kf.PubKey)); err != nil {
 			return Record{}, err
 		}
 	} else {

@@ -46,7 +46,7 @@ type sealedBox struct {
 	Ciphertext []byte `json:"ciphertext"`
 }
 
-func seal(passphrase string, plaintext, aad []byte) (*sealedBox, error) {
+func lockWithPassphrase(passphrase string, plaintext, aad []byte) (*sealedBox, error) {
 	b := &sealedBox{
 		KDF: kdfArgon2id, Time: sealParams.Time, MemoryKiB: sealParams.MemoryKiB, Threads: sealParams.Threads,
 		Salt: make([]byte, saltLen), Cipher: cipherXChaCha, Nonce: make([]byte, chacha20poly1305.NonceSizeX),

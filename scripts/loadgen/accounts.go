@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	"github.com/cosmos/gogoproto/proto"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/bank"
+)
+
+// account is one sender of the run.
+type account struct {
+	key      crypto.PrivKey
+	signer   tx.KeySigner
+	addr     string
+	number   uint64
+	sequence uint64 // committed sequence when the run starts
+}
+
+// deriveAccounts makes n keyType keys from sha256("selfchain-loadgen/<seed>/<i>"):
+// the same seed gives the same accounts on every run.
+func deriveAccounts(keyType, seed string, n int) ([]*account, error) {
+	scheme, ok := crypto.Scheme(keyType)
+	if !ok {
+		return nil, fmt.Errorf("key scheme %s is not registered", keyType)
+	}
+	out := make([]*account, n)
+	for i := range out {
+		s := sha256.Sum256([]byte("selfchain-loadgen/" + seed + "/" + strconv.Itoa(i)))
+		k, err := scheme.PrivKeyFromSeed(s[:])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = &account{key: k, signer: tx.KeySigner{Key: k}, addr: k.PubKey().Address().String()}
+	}
+	return out, nil
+}
+
+func abciQuery(ctx context.Context, rpc *rpchttp.HTTP, path string, req, resp proto.Message) error {
+	data, err := proto.Marshal(req)
+	if err != nil {
+		return err
+	}
+	res, err := rpc.ABCIQuery(ctx, path, data)
+	if err != nil {
+		return err
+	}
+	if r := res.Response; r.Code != 0 {
+		return &queryError{codespace: r.Codespace, code: r.Code, log: r.Log}
+	}
+	return proto.Unmarshal(res.Response.Value, resp)
+}
+
+type queryError struct {
+	codespace string
+	code      uint32
+	log       string
+}
+
+func (e *queryError) Error() string {
+	return fmt.Sprintf("query failed: %s/%d: %s", e.codespace, e.code, e.log)
+}
+
+func isNotFound(err error) bool {
+	var qe *queryError
+	return errors.As(err, &qe) && qe.codespace == runtime.ErrNotFound.Codespace() && qe.code == runtime.ErrNotFound.Code()
+}
+
+func queryAccount(ctx context.Context, rpc *rpchttp.HTTP, addr string) (auth.GenesisAccount, error) {
+	var resp auth.QueryAccountResponse
+	err := abciQuery(ctx, rpc, "/selfchain.auth.v1.Query/Account", &auth.QueryAccountRequest{Address: addr}, &resp)
+	return resp.Account, err
+}
+
+// faucetKey derives the faucet's key from its mnemonic file. With --faucet-key-type
+// auto it tries every registered key type (`keys add` may create a type other than
+// ed25519) and takes the one whose account exists on chain.
+func faucetKey(ctx context.Context, rpc *rpchttp.HTTP, cfg *config) (crypto.PrivKey, auth.GenesisAccount, error) {
+	raw, err := os.ReadFile(cfg.mnemonicFile)
+	if err != nil {
+		return nil, auth.GenesisAccount{}, fmt.Errorf("faucet mnemonic: %w", err)
+	}
+	mnemonic := strings.TrimSpace(string(raw))
+	candidates := []string{cfg.faucetKeyType}
+	if cfg.faucetKeyType == "auto" {
+		candidates = crypto.Schemes()
+	}
+	var tried []string
+	for _, kt := range candidates {
+		k, err := crypto.DeriveKey(kt, mnemonic, "", 0)
+		if err != nil {
+			if cfg.faucetKeyType != "auto" {
+				return nil, auth.GenesisAccount{}, fmt.Errorf("faucet key from %s: %w", cfg.mnemonicFile, err)
+			}
+			continue
+		}
+		addr := k.PubKey().Address().String()
+		acc, err := queryAccount(ctx, rpc, addr)
+		if err == nil {
+			return k, acc, nil
+		}
+		if !isNotFound(err) {
+			return nil, auth.GenesisAccount{}, fmt.Errorf("faucet account %s: %w", addr, err)
+		}
+		tried = append(tried, kt+" "+addr)
+	}
+	return nil, auth.GenesisAccount{}, fmt.Errorf("no account on chain for the mnemonic in %s (tried %s)", cfg.mnemonicFile, strings.Join(tried, ", "))
+}
+
+// fund sends every account enough for perAccount transfers (fees and amounts,
+// twice over) from the faucet, in MsgMultiSend txs, and waits until they commit.
+func fund(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, price tx.GasPrice, accts []*account, perAccount int, fee types.Int) error {
+	fkey, facc, err := faucetKey(ctx, rpc, cfg)
+	if err != nil {
+		return err
+	}
+	faucet := facc.Address
+
+	var bp bank.QueryParamsResponse
+	maxOut := bank.DefaultMaxMultiSendOutputs
+	if err := abciQuery(ctx, rpc, "/selfchain.bank.v1.Query/Params", &bank.QueryParamsRequest{}, &bp); err == nil && bp.Params.MaxMultiSendOutputs > 0 {
+		maxOut = int(bp.Params.MaxMultiSendOutputs)
+	}
+
+	// Each account pays perAccount fees and amounts; give it twice that and a margin.
+	need := uint64(perAccount+10) * 2
+	feeAmt, err := fee.MulUint64(need)
+	if err != nil {
+		return err
+	}
+	each, err := types.NewCoins(types.Coin{Denom: price.Denom, Amount: feeAmt})
+	if err != nil {
+		return err
+	}
+	amt, err := types.NewCoins(types.NewCoin(cfg.denom, cfg.amount*need))
+	if err != nil {
+		return err
+	}
+	if each, err = each.Add(amt); err != nil {
+		return err
+	}
+	fundFee := types.Coins{{Denom: price.Denom, Amount: price.Required(cfg.fundGas)}}
+
+	var txs [][]byte
+	for start := 0; start < len(accts); start += maxOut {
+		end := min(start+maxOut, len(accts))
+		msg := &bank.MsgMultiSend{}
+		var sum types.Coins
+		for _, a := range accts[start:end] {
+			msg.Outputs = append(msg.Outputs, bank.Output{Address: a.addr, Coins: each})
+			if sum, err = sum.Add(each); err != nil {
+				return err
+			}
+		}
+		msg.Input = bank.Input{Address: faucet, Coins: sum}
+		b := tx.Builder{Msgs: []runtime.Msg{msg}, Memo: "loadgen funding", Fee: fundFee, GasLimit: cfg.fundGas,
+			IncludePubKey: facc.PublicKey == nil && len(txs) == 0}
+		bz, err := b.Sign(cfg.chainID, facc.AccountNumber, facc.Sequence+uint64(len(txs)), tx.KeySigner{Key: fkey})
+		if err != nil {
+			return err
+		}
+		txs = append(txs, bz)
+	}
+
+	st, err := rpc.Status(ctx)
+	if err != nil {
+		return err
+	}
+	fromHeight := st.SyncInfo.LatestBlockHeight + 1
+	pending := map[[32]byte]int{}
+	for i, bz := range txs {
+		res, err := rpc.BroadcastTxSync(ctx, bz)
+		if err != nil {
+			return fmt.Errorf("funding tx %d: %w", i, err)
+		}
+		if res.Code != 0 {
+			return fmt.Errorf("funding tx %d rejected: %s/%d: %s", i, res.Codespace, res.Code, res.Log)
+		}
+		pending[sha256.Sum256(bz)] = i
+	}
+	logf("faucet %s sent %d funding txs (%s to each of %d accounts); waiting for commit", faucet, len(txs), each, len(accts))
+
+	// Scan blocks from fromHeight until every funding tx is in one.
+	for h := fromHeight; len(pending) > 0; {
+		blk, results, err := fetchBlock(ctx, rpc, h)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("funding txs not committed: %w", ctx.Err())
+			}
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		for i, t := range blk {
+			hash := sha256.Sum256(t)
+			if idx, ok := pending[hash]; ok {
+				if r := results[i]; r.Code != 0 {
+					return fmt.Errorf("funding tx %d (%s) failed in block %d: %s/%d: %s",
+						idx, strings.ToUpper(hex.EncodeToString(hash[:])), h, r.Codespace, r.Code, r.Log)
+				}
+				delete(pending, hash)
+			}
+		}
+		h++
+	}
+	return nil
+}
+
+// loadAccountNumbers reads each account's number and sequence (state after funding).
+func loadAccountNumbers(ctx context.Context, rpc *rpchttp.HTTP, accts []*account) error {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan *account)
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for a := range next {
+				acc, err := queryAccount(ctx, rpc, a.addr)
+				if err != nil {
+					if isNotFound(err) {
+						err = fmt.Errorf("account %s does not exist after funding", a.addr)
+					}
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					continue
+				}
+				a.number, a.sequence = acc.AccountNumber, acc.Sequence
+			}
+		}()
+	}
+	for _, a := range accts {
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+	return firstErr
+}

@@ -1,0 +1,313 @@
+// Command loadgen drives a SELF Chain node with bank transfers and measures how
+// many it commits per second and how long each takes from submission to commit.
+//
+//	go run ./scripts/loadgen --node http://127.0.0.1:26657 --accounts 1000 --rate 4000 --duration 60s
+//
+// Flow: derive the faucet key from its mnemonic; fund --accounts deterministic
+// accounts with MsgMultiSend txs and wait for them to commit; pre-sign every
+// transfer of the run (account i sends 1uself to other accounts at increasing
+// sequences; the first tx of each account carries its public key); submit them at
+// --rate with --workers concurrent broadcast_tx_sync calls, counting CheckTx
+// rejections by code; watch new blocks (websocket NewBlock events, HTTP for any
+// gap) and match tx hashes to time submission→commit; print a report.
+//
+// It is bounded: submission stops after --duration (or when --txs are all sent),
+// then it waits at most --drain for accepted txs to commit. It only talks to the
+// node given by --node, which is meant to be a local one.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+
+	"github.com/selfchain/selfchain/app/tx"
+)
+
+type config struct {
+	node          string
+	chainID       string
+	mnemonicFile  string
+	faucetKeyType string
+	keyType       string
+	accounts      int
+	duration      time.Duration
+	durationSet   bool
+	rate          float64
+	txs           int
+	nodePID       int
+	out           string
+	workers       int
+	drain         time.Duration
+	setupTimeout  time.Duration
+	gas           uint64
+	fundGas       uint64
+	gasPrices     string
+	denom         string
+	amount        uint64
+	seed          string
+	maxPresign    int
+	quiet         bool
+}
+
+func parseFlags() (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.StringVar(&c.node, "node", "http://127.0.0.1:26657", "node RPC address (http:// or tcp://; loopback only)")
+	fs.StringVar(&c.chainID, "chain-id", "", "chain id (default: the node's, from /status)")
+	fs.StringVar(&c.mnemonicFile, "faucet-mnemonic-file", "./.devnet/faucet.mnemonic", "file holding the funded faucet key's mnemonic (ed25519, index 0)")
+	fs.StringVar(&c.faucetKeyType, "faucet-key-type", "auto", "key type of the faucet key (auto: whichever registered type has an account on chain)")
+	fs.StringVar(&c.keyType, "key-type", "ed25519", "key type of the sender accounts (others than ed25519 need a larger --gas)")
+	fs.IntVar(&c.accounts, "accounts", 1000, "number of sender accounts to fund and use")
+	fs.DurationVar(&c.duration, "duration", 60*time.Second, "submission phase length")
+	fs.Float64Var(&c.rate, "rate", 4000, "target submissions per second (0: as fast as the workers go)")
+	fs.IntVar(&c.txs, "txs", 0, "total transfers to send instead of rate×duration (--duration then caps the submission phase only if given)")
+	fs.IntVar(&c.nodePID, "node-pid", 0, "node process id: sample its RSS (and CPU) from /proc every second")
+	fs.StringVar(&c.out, "out", "", "write the report as JSON to this path")
+	fs.IntVar(&c.workers, "workers", 64, "concurrent broadcast_tx_sync workers")
+	fs.DurationVar(&c.drain, "drain", 30*time.Second, "after submission, wait at most this long for accepted txs to commit")
+	fs.DurationVar(&c.setupTimeout, "setup-timeout", 3*time.Minute, "limit for funding the accounts and reading their account numbers")
+	fs.Uint64Var(&c.gas, "gas", 100000, "gas limit of each transfer")
+	fs.Uint64Var(&c.fundGas, "fund-gas", 5000000, "gas limit of each funding MsgMultiSend tx")
+	fs.StringVar(&c.gasPrices, "gas-price", "0.001uself", "gas price the fees are computed from (fee = ceil(gas × price)); must meet the node's minimum-gas-prices")
+	fs.StringVar(&c.denom, "denom", "uself", "denom of the transfers")
+	fs.Uint64Var(&c.amount, "amount", 1, "amount of each transfer")
+	fs.StringVar(&c.seed, "seed", "loadgen", "seed of the deterministic account keys (change it for fresh accounts)")
+	fs.IntVar(&c.maxPresign, "max-presign", 2_000_000, "upper bound on pre-signed txs")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "duration" {
+			c.durationSet = true
+		}
+	})
+	switch {
+	case c.accounts < 2:
+		return nil, errors.New("--accounts must be at least 2")
+	case c.rate < 0:
+		return nil, errors.New("--rate must be >= 0")
+	case c.txs < 0:
+		return nil, errors.New("--txs must be >= 0")
+	case c.workers < 1:
+		return nil, errors.New("--workers must be at least 1")
+	case c.duration <= 0:
+		return nil, errors.New("--duration must be > 0")
+	}
+	return c, nil
+}
+
+// totalTxs is how many transfers to pre-sign.
+func (c *config) totalTxs() (int, error) {
+	n := c.txs
+	if n == 0 {
+		r := c.rate
+		if r == 0 {
+			// As fast as possible for --duration: sign for a rate well above what one
+			// node sustains; --txs sets an exact number instead.
+			r = 8000
+		}
+		n = int(r * c.duration.Seconds())
+	}
+	if n < 1 {
+		return 0, errors.New("nothing to send: rate × duration < 1")
+	}
+	if n > c.maxPresign {
+		return 0, fmt.Errorf("%d txs exceed --max-presign %d", n, c.maxPresign)
+	}
+	return n, nil
+}
+
+// sendWindow bounds the submission phase; 0 means no bound (--txs without --duration).
+func (c *config) sendWindow() time.Duration {
+	if c.txs > 0 && !c.durationSet {
+		return 0
+	}
+	return c.duration
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "loadgen: "+format+"\n", args...)
+}
+
+func main() {
+	cfg, err := parseFlags()
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+// loopbackOnly refuses a node address that is not on this machine: loadgen is a
+// local benchmarking tool, not something to point at other people's nodes.
+func loopbackOnly(node string) error {
+	u, err := url.Parse(strings.Replace(node, "tcp://", "http://", 1))
+	if err != nil {
+		return err
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return fmt.Errorf("%q is not a loopback address: loadgen only drives a local node", node)
+}
+
+// connsOpened counts TCP connections to the node (keep-alive should hold it near --workers).
+var connsOpened atomic.Int64
+
+func newRPC(node string, conns int) (*rpchttp.HTTP, error) {
+	if !strings.Contains(node, "://") {
+		node = "http://" + node
+	}
+	if err := loopbackOnly(node); err != nil {
+		return nil, err
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	hc := &http.Client{
+		Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				connsOpened.Add(1)
+				return dialer.DialContext(ctx, network, addr)
+			},
+			DisableCompression:  true,
+			MaxIdleConns:        conns * 2,
+			MaxIdleConnsPerHost: conns * 2,
+			MaxConnsPerHost:     conns * 2,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		Timeout: 30 * time.Second,
+	}
+	return rpchttp.NewWithClient(node, "/websocket", hc)
+}
+
+func run(ctx context.Context, cfg *config) error {
+	total, err := cfg.totalTxs()
+	if err != nil {
+		return err
+	}
+	prices, err := tx.ParseGasPrices(cfg.gasPrices)
+	if err != nil {
+		return fmt.Errorf("--gas-price: %w", err)
+	}
+	if len(prices) != 1 {
+		return errors.New("--gas-price: give exactly one price, e.g. 0.001uself")
+	}
+	rpc, err := newRPC(cfg.node, cfg.workers)
+	if err != nil {
+		return fmt.Errorf("--node: %w", err)
+	}
+
+	var sampler *procSampler
+	if cfg.nodePID > 0 {
+		sampler, err = startProcSampler(cfg.nodePID, time.Second)
+		if err != nil {
+			return err
+		}
+		defer sampler.stop()
+	}
+
+	setupCtx, cancelSetup := context.WithTimeout(ctx, cfg.setupTimeout)
+	defer cancelSetup()
+	st, err := rpc.Status(setupCtx)
+	if err != nil {
+		return fmt.Errorf("node %s: %w", cfg.node, err)
+	}
+	if cfg.chainID == "" {
+		cfg.chainID = st.NodeInfo.Network
+	}
+	logf("node %s, chain %s, height %d; %d accounts, %d txs", cfg.node, cfg.chainID, st.SyncInfo.LatestBlockHeight, cfg.accounts, total)
+
+	setupStart := time.Now()
+	accts, err := deriveAccounts(cfg.keyType, cfg.seed, cfg.accounts)
+	if err != nil {
+		return err
+	}
+	perAccount := (total + cfg.accounts - 1) / cfg.accounts
+	fee := prices[0].Required(cfg.gas)
+	if err := fund(setupCtx, rpc, cfg, prices[0], accts, perAccount, fee); err != nil {
+		return fmt.Errorf("funding: %w", err)
+	}
+	if err := loadAccountNumbers(setupCtx, rpc, accts); err != nil {
+		return err
+	}
+	logf("funded %d accounts in %s", len(accts), time.Since(setupStart).Round(time.Millisecond))
+
+	signStart := time.Now()
+	set, err := presign(cfg, accts, total, fee)
+	if err != nil {
+		return err
+	}
+	logf("pre-signed %d txs (%d bytes each on average) in %s", total, set.bytes/int64(total), time.Since(signStart).Round(time.Millisecond))
+	cancelSetup()
+
+	// Watch blocks from the current height on, before the first submission.
+	st, err = rpc.Status(ctx)
+	if err != nil {
+		return err
+	}
+	w := newWatcher(rpc, set, st.SyncInfo.LatestBlockHeight)
+	if err := w.start(ctx); err != nil {
+		return err
+	}
+	defer w.stop()
+
+	if sampler != nil {
+		sampler.mark()
+	}
+	res := submit(ctx, rpc, cfg, set, w)
+	drainUntil := time.Now().Add(cfg.drain)
+	logf("submission done: %d sent, %d accepted; waiting up to %s for commits", res.sent, res.accepted, cfg.drain)
+	w.waitFor(ctx, res.accepted, drainUntil, cfg.quiet)
+	w.stop()
+	if ctx.Err() == nil {
+		rctx, cancelResults := context.WithTimeout(ctx, time.Minute)
+		err = w.readResults(rctx)
+		cancelResults()
+		if err != nil {
+			logf("reading exec results: %v (committed-but-failed counts are incomplete)", err)
+		}
+	} else {
+		logf("interrupted: exec results not read (committed txs are counted as ok)")
+	}
+
+	rep := buildReport(cfg, set, res, w, sampler, total)
+	if u, err := rpc.NumUnconfirmedTxs(context.WithoutCancel(ctx)); err == nil {
+		rep.MempoolAtEnd = u.Total
+	}
+	rep.print(os.Stdout)
+	if cfg.out != "" {
+		if err := rep.writeJSON(cfg.out); err != nil {
+			return err
+		}
+		logf("report written to %s", cfg.out)
+	}
+	if ctx.Err() != nil {
+		return errors.New("interrupted")
+	}
+	return nil
+}

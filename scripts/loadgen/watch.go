@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
+	cmttypes "github.com/cometbft/cometbft/types"
+)
+
+// blockInfo is one block seen while watching.
+type blockInfo struct {
+	Height     int64     `json:"height"`
+	Txs        int       `json:"txs"`      // all txs in the block
+	Ours       int       `json:"ours"`     // txs of this run
+	SeenAt     time.Time `json:"seen_at"`  // when loadgen learnt of its commit
+	HeaderTime time.Time `json:"time"`     // the block header's time
+	ViaHTTP    bool      `json:"via_http"` // fetched after a missed event (SeenAt is late)
+}
+
+// watcher follows committed blocks and stamps this run's txs with their commit
+// time. It subscribes to NewBlockHeader events, which CometBFT publishes once a
+// block is committed, and fetches each block's txs over HTTP (NewBlock events
+// would carry them too, but with every tx's result events: JSON-encoding those
+// for the subscription cost the node ~10% of its CPU under load). Heights the
+// subscription skipped are fetched too; without a websocket it polls /status.
+// Exec results (block_results) are read after the run, outside the measured window.
+type watcher struct {
+	rpc  *rpchttp.HTTP
+	set  *txSet
+	last int64 // highest height processed (loop goroutine only)
+
+	blocks     []blockInfo    // loop goroutine until stopped
+	execFailed map[string]int // our txs committed with a non-zero code, by codespace/code
+
+	nBlocks, nOurs atomic.Int64
+	lastEvent      atomic.Int64 // unix nanos of the last event
+
+	mode     string
+	wsOn     bool
+	stopCh   chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+const newBlockQuery = "tm.event='NewBlockHeader'"
+
+func newWatcher(rpc *rpchttp.HTTP, set *txSet, fromHeight int64) *watcher {
+	return &watcher{rpc: rpc, set: set, last: fromHeight, execFailed: map[string]int{},
+		stopCh: make(chan struct{}), done: make(chan struct{})}
+}
+
+func (w *watcher) start(ctx context.Context) error {
+	if err := w.rpc.Start(); err == nil {
+		w.wsOn = true
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		ch, err := w.rpc.Subscribe(sctx, "loadgen", newBlockQuery, 1024)
+		cancel()
+		if err == nil {
+			w.mode = "websocket NewBlockHeader events + /block"
+			w.lastEvent.Store(time.Now().UnixNano())
+			go w.loopEvents(ctx, ch)
+			return nil
+		}
+		logf("websocket subscription failed (%v): polling blocks instead", err)
+	} else {
+		logf("websocket client failed to start (%v): polling blocks instead", err)
+	}
+	w.mode = "polling /status, /block_results and /block every 50ms"
+	go w.loopPoll(ctx)
+	return nil
+}
+
+func (w *watcher) stop() {
+	w.stopOnce.Do(func() {
+		close(w.stopCh)
+		<-w.done
+		if w.wsOn {
+			uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = w.rpc.UnsubscribeAll(uctx, "loadgen")
+			cancel()
+			_ = w.rpc.Stop()
+		}
+	})
+}
+
+func (w *watcher) progress() (blocks, ours int64) { return w.nBlocks.Load(), w.nOurs.Load() }
+
+func (w *watcher) loopEvents(ctx context.Context, ch <-chan ctypes.ResultEvent) {
+	defer close(w.done)
+	check := time.NewTicker(2 * time.Second)
+	defer check.Stop()
+	for {
+		select {
+		case <-w.stopCh:
+			return
+		case <-ctx.Done():
+			return
+		case ev := <-ch:
+			seen := time.Now()
+			w.lastEvent.Store(seen.UnixNano())
+			data, ok := ev.Data.(cmttypes.EventDataNewBlockHeader)
+			if !ok {
+				continue
+			}
+			h := data.Header.Height
+			if h <= w.last {
+				continue
+			}
+			w.fill(ctx, h-1, false) // heights whose events were missed
+			if txs, hdrTime, err := fetchTxs(ctx, w.rpc, h); err == nil {
+				w.process(h, txs, seen, hdrTime, false)
+			} else {
+				logf("block %d: %v (will retry)", h, err)
+			}
+		case <-check.C:
+			// No event for a while although blocks are made: the subscription may
+			// have dropped; catch up over HTTP (up to the previous height, which is
+			// surely committed) until events flow again.
+			if time.Since(time.Unix(0, w.lastEvent.Load())) < 3*time.Second {
+				continue
+			}
+			if st, err := w.rpc.Status(ctx); err == nil {
+				w.fill(ctx, st.SyncInfo.LatestBlockHeight-1, false)
+			}
+		}
+	}
+}
+
+func (w *watcher) loopPoll(ctx context.Context) {
+	defer close(w.done)
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stopCh:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if st, err := w.rpc.Status(ctx); err == nil {
+				w.fill(ctx, st.SyncInfo.LatestBlockHeight, true)
+			}
+		}
+	}
+}
+
+// fill fetches and processes heights last+1..to over HTTP. /status counts a block
+// as soon as it is stored, before the application has executed it; with
+// executed set, a height counts only once its results are stored as well.
+func (w *watcher) fill(ctx context.Context, to int64, executed bool) {
+	for h := w.last + 1; h <= to; h++ {
+		var (
+			txs     cmttypes.Txs
+			hdrTime time.Time
+			err     error
+		)
+		if executed {
+			txs, _, hdrTime, err = fetchBlockTime(ctx, w.rpc, h)
+		} else {
+			txs, hdrTime, err = fetchTxs(ctx, w.rpc, h)
+		}
+		if err != nil {
+			return // not there yet, or the node is busy: try again later
+		}
+		w.process(h, txs, time.Now(), hdrTime, true)
+	}
+}
+
+func (w *watcher) process(h int64, txs cmttypes.Txs, seen, hdrTime time.Time, viaHTTP bool) {
+	w.last = h
+	bi := blockInfo{Height: h, Txs: len(txs), SeenAt: seen, HeaderTime: hdrTime, ViaHTTP: viaHTTP}
+	ns := seen.UnixNano()
+	for _, t := range txs {
+		k, ok := w.set.index[sha256.Sum256(t)]
+		if !ok {
+			continue
+		}
+		bi.Ours++
+		w.set.commitAt[k] = ns
+		w.set.height[k] = h
+	}
+	w.blocks = append(w.blocks, bi)
+	w.nBlocks.Add(1)
+	w.nOurs.Add(int64(bi.Ours))
+}
+
+// readResults records the exec result code of the run's txs from block_results
+// of every block that holds some (call after stop).
+func (w *watcher) readResults(ctx context.Context) error {
+	for _, b := range w.blocks {
+		if b.Ours == 0 {
+			continue
+		}
+		txs, results, err := fetchBlock(ctx, w.rpc, b.Height)
+		if err != nil {
+			return fmt.Errorf("results of block %d: %w", b.Height, err)
+		}
+		for i, t := range txs {
+			k, ok := w.set.index[sha256.Sum256(t)]
+			if !ok || results[i] == nil || results[i].Code == 0 {
+				continue
+			}
+			w.set.execCode[k] = results[i].Code
+			w.execFailed[fmt.Sprintf("%s/%d", results[i].Codespace, results[i].Code)]++
+		}
+	}
+	return nil
+}
+
+// waitFor returns once want txs of the run have committed, at until, or when ctx ends.
+func (w *watcher) waitFor(ctx context.Context, want int, until time.Time, quiet bool) {
+	lastLog := time.Now()
+	for {
+		_, ours := w.progress()
+		if int(ours) >= want || ctx.Err() != nil || time.Now().After(until) {
+			return
+		}
+		if !quiet && time.Since(lastLog) >= 5*time.Second {
+			lastLog = time.Now()
+			logf("draining: %d of %d accepted txs committed", ours, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fetchBlock returns a committed block's txs and their results; it fails until
+// the block's results are stored.
+func fetchBlock(ctx context.Context, rpc *rpchttp.HTTP, h int64) (cmttypes.Txs, []*abci.ExecTxResult, error) {
+	txs, results, _, err := fetchBlockTime(ctx, rpc, h)
+	return txs, results, err
+}
+
+func fetchBlockTime(ctx context.Context, rpc *rpchttp.HTTP, h int64) (cmttypes.Txs, []*abci.ExecTxResult, time.Time, error) {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	br, err := rpc.BlockResults(cctx, &h)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	txs, t, err := fetchTxs(cctx, rpc, h)
+	if err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	if len(br.TxsResults) != len(txs) {
+		return nil, nil, time.Time{}, fmt.Errorf("block %d: %d txs but %d results", h, len(txs), len(br.TxsResults))
+	}
+	return txs, br.TxsResults, t, nil
+}
+
+// fetchTxs returns the txs and header time of block h.
+func fetchTxs(ctx context.Context, rpc *rpchttp.HTTP, h int64) (cmttypes.Txs, time.Time, error) {
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	b, err := rpc.Block(cctx, &h)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return b.Block.Txs, b.Block.Time, nil
+}
