@@ -7,6 +7,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/types"
 )
 
 // preVerify checks the signatures of a block's txs in parallel against the last
@@ -19,6 +20,13 @@ func (a *App) preVerify(txs []*tx.Tx) {
 	last := a.LastCommitID().Version
 	if last == 0 || len(txs) < 2 {
 		return
+	}
+	// Keys that travel in this block's txs, for later txs of the same new signer.
+	known := map[string]*types.PubKey{}
+	for _, t := range txs {
+		if t != nil && t.PubKey() != nil {
+			known[string(t.Signer)] = t.PubKey()
+		}
 	}
 	workers := min(goruntime.GOMAXPROCS(0), len(txs))
 	var wg sync.WaitGroup
@@ -40,7 +48,7 @@ func (a *App) preVerify(txs []*tx.Tx) {
 				if err != nil || !found {
 					continue
 				}
-				tx.PreVerify(a.sigs, a.chainID, t, acc)
+				tx.PreVerify(a.sigs, a.chainID, t, acc, known[string(t.Signer)])
 			}
 		}(w)
 	}

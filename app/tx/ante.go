@@ -101,7 +101,7 @@ func (a *Ante) Run(ctx *runtime.Context, t *Tx) error {
 // address, and the stored key if any) or, when the tx omits it, the stored one.
 func signerPubKey(t *Tx, acc auth.Account) (crypto.PubKey, error) {
 	if pk := t.PubKey(); pk != nil {
-		pub, err := crypto.PubKeyFromTyped(pk.Type, pk.Key)
+		pub, err := ParsePubKey(pk)
 		if err != nil {
 			return nil, runtime.ErrInvalidPubKey.Wrap(err.Error())
 		}
@@ -113,7 +113,7 @@ func signerPubKey(t *Tx, acc auth.Account) (crypto.PubKey, error) {
 	if acc.PublicKey == nil {
 		return nil, runtime.ErrInvalidPubKey.Wrapf("account %s has no public key on chain yet: its first tx must include it", t.Signer)
 	}
-	pub, err := crypto.PubKeyFromTyped(acc.PublicKey.Type, acc.PublicKey.Key)
+	pub, err := ParsePubKey(acc.PublicKey)
 	if err != nil {
 		return nil, runtime.ErrInvalidPubKey.Wrapf("stored public key: %v", err)
 	}
@@ -121,9 +121,14 @@ func signerPubKey(t *Tx, acc auth.Account) (crypto.PubKey, error) {
 }
 
 // PreVerify checks t's signature against the given account state, filling the cache;
-// the block executor calls it in parallel before executing txs in order. Its result
-// is only a cache entry: execution re-derives the inputs and checks again.
-func PreVerify(c *SigCache, chainID string, t *Tx, acc auth.Account) {
+// the block executor calls it in parallel before executing txs in order. known is a
+// public key for the signer seen earlier in the same block (nil if none), for
+// accounts whose key is not on chain yet. The result is only a cache entry:
+// execution re-derives the inputs and checks again.
+func PreVerify(c *SigCache, chainID string, t *Tx, acc auth.Account, known *types.PubKey) {
+	if acc.PublicKey == nil {
+		acc.PublicKey = known
+	}
 	pub, err := signerPubKey(t, acc)
 	if err != nil {
 		return

@@ -98,7 +98,7 @@ func (t *Tx) validate(dec MsgDecoder) error {
 	}
 	t.Signer = signer
 	if si.PublicKey != nil {
-		if _, err := crypto.PubKeyFromTyped(si.PublicKey.Type, si.PublicKey.Key); err != nil {
+		if _, err := ParsePubKey(si.PublicKey); err != nil {
 			return runtime.ErrInvalidPubKey.Wrapf("signer public key: %v", err)
 		}
 	}
