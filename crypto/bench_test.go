@@ -19,8 +19,9 @@ import (
 //
 //	go test ./crypto/ -run '^$' -bench 'Verify' -benchtime 2s -count 5
 //	go test ./crypto/ -run '^$' -bench 'Sign' -benchtime 3s -count 3
-//	go test ./crypto/ -run '^$' -bench 'Overhead/(sign/(ed|ml|hybrid$)|verify)' -count 3
-//	go test ./crypto/ -run '^$' -bench 'Overhead/sign/(slh|hybrid-slh)' -benchtime 5x -count 3
+//	go test ./crypto/ -run '^$' -bench 'Overhead/verify' -count 3
+//	go test ./crypto/ -run '^$' -bench 'Overhead/sign/(ed25519|mldsa65|hybrid)$' -count 3
+//	go test ./crypto/ -run '^$' -bench 'Overhead/sign/(slhdsa|hybrid-slh)$' -benchtime 5x -count 3
 
 // warmup builds every fixture (SLH-DSA signing makes much garbage) and
 // collects, so no benchmark times the collection of another's setup.
