@@ -31,13 +31,6 @@ func openKeyring(cmd *cobra.Command) (keyring.Keyring, error) {
 
 // defaultKeyType is the design's default for new account keys (hybrid
 // Ed25519 + ML-DSA-65) when this build registers it, else ed25519.
-func defaultKeyType() string {
-	if _, ok := crypto.Scheme("hybrid"); ok {
-		return "hybrid"
-	}
-	return crypto.KeyTypeEd25519
-}
-
 // keyOutput is how a key is shown; the private part never is.
 type keyOutput struct {
 	Name     string `json:"name"`
@@ -102,7 +95,7 @@ func keysRecoverCmd() *cobra.Command {
 }
 
 func addKeyFlags(cmd *cobra.Command) {
-	cmd.Flags().String(flagKeyType, defaultKeyType(), "key type: "+strings.Join(crypto.Schemes(), ", "))
+	cmd.Flags().String(flagKeyType, crypto.DefaultKeyType, "key type: "+strings.Join(crypto.Schemes(), ", "))
 	cmd.Flags().Uint32(flagIndex, 0, "address index in the mnemonic's derivation path")
 }
 
