@@ -29,8 +29,6 @@ func openKeyring(cmd *cobra.Command) (keyring.Keyring, error) {
 	return keyring.New(v.GetString(flagKeyringBackend), v.GetString(flagHome), passphrase)
 }
 
-// defaultKeyType is the design's default for new account keys (hybrid
-// Ed25519 + ML-DSA-65) when this build registers it, else ed25519.
 // keyOutput is how a key is shown; the private part never is.
 type keyOutput struct {
 	Name     string `json:"name"`
