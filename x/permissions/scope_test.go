@@ -1,0 +1,86 @@
+package permissions
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseScopeAcceptsTheCatalogue(t *testing.T) {
+	for name := range catalogue {
+		sc, err := ParseScope(name)
+		require.NoError(t, err, name)
+		require.Equal(t, name, sc.String())
+	}
+	sc, err := ParseScope("storage:read:notes/")
+	require.NoError(t, err)
+	require.Equal(t, Scope{Name: "storage:read", Resource: "notes/"}, sc)
+	require.True(t, Scope{Name: "bank:send"}.OnChain())
+	require.False(t, Scope{Name: "ai:chat"}.OnChain())
+}
+
+func TestParseScopeRejects(t *testing.T) {
+	cases := map[string]error{
+		"":                          ErrMalformedScope,
+		"storage":                   ErrMalformedScope,
+		"Storage:read":              ErrUnknownScope,
+		"storage:READ":              ErrUnknownScope,
+		"storage:list":              ErrUnknownScope,
+		"ai:chat:x":                 ErrResourceNotAllow,
+		"storage:read:":             ErrBadResource,
+		"storage:read:notes/../":    ErrBadResource,
+		"storage:read:../notes":     ErrBadResource,
+		"storage:read:notes/./a":    ErrBadResource,
+		"storage:read:/etc":         ErrBadResource,
+		"storage:read:notes//a":     ErrBadResource,
+		"storage:read:notes%2f..":   ErrBadResource,
+		"storage:read:notes%2e%2e/": ErrBadResource,
+		"storage:read:notes\\..\\":  ErrBadResource,
+		"storage:read:Notes/":       ErrBadResource,
+		"storage:read:notes/\x00":   ErrBadResource,
+		"storage:read:n\u00f6tes/":  ErrBadResource,
+		"storage:read:a:b":          ErrBadResource,
+		"storage:read:" + string(make([]byte, 129)): ErrBadResource,
+	}
+	for in, want := range cases {
+		_, err := ParseScope(in)
+		require.Truef(t, errors.Is(err, want), "%q: got %v, want %v", in, err, want)
+	}
+}
+
+func TestCoversStaysInsideThePrefix(t *testing.T) {
+	p := func(s string) Scope { sc, err := ParseScope(s); require.NoError(t, err, s); return sc }
+	require.True(t, p("storage:read").Covers(p("storage:read:anything/at/all")))
+	require.True(t, p("storage:read:notes/").Covers(p("storage:read:notes/a.txt")))
+	require.False(t, p("storage:read:notes/").Covers(p("storage:read:notes")))
+	require.True(t, p("storage:read:notes").Covers(p("storage:read:notes")))
+	require.True(t, p("storage:read:notes").Covers(p("storage:read:notes/x")))
+	require.False(t, p("storage:read:notes").Covers(p("storage:read:notesx")))
+	require.False(t, p("storage:read:notes/").Covers(p("storage:write:notes/a")))
+	require.False(t, p("storage:read:notes/").Covers(p("storage:read")), "a narrowed grant never covers everything")
+}
+
+// FuzzParseScope: no panic; what parses re-encodes to the same string (canonical),
+// and a parsed resource never contains a "." or ".." segment or leaves its prefix.
+func FuzzParseScope(f *testing.F) {
+	for _, s := range []string{"ai:chat", "storage:read:notes/", "storage:write:a/b.c", "storage:read:notes/../x", "bank:send"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sc, err := ParseScope(s)
+		if err != nil {
+			return
+		}
+		if sc.String() != s {
+			t.Fatalf("non-canonical accept: %q parsed as %q", s, sc.String())
+		}
+		again, err := ParseScope(sc.String())
+		if err != nil || again != sc {
+			t.Fatalf("round trip of %q failed: %v", s, err)
+		}
+		if sc.Resource != "" && validateResource(sc.Resource) != nil {
+			t.Fatalf("accepted bad resource %q", sc.Resource)
+		}
+	})
+}
