@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"testing"
 	"time"
@@ -17,24 +16,14 @@ import (
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
 )
 
-// freePort returns a loopback port nobody listens on right now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // testNodeOptions bind everything to loopback and make blocks fast.
 func testNodeOptions(t *testing.T) []Option {
-	rpc, p2p := freePort(t), freePort(t)
+	rpc, p2p := testutil.FreePort(t), testutil.FreePort(t)
 	return []Option{WithCometConfig(func(c *cmtcfg.Config) {
 		c.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", rpc)
 		c.P2P.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", p2p)

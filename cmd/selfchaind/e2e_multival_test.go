@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/selfchain/selfchain/testutil"
 )
 
 // TestCLIFourMixedValidators is the flow constellation scripts: four homes, two
@@ -54,7 +56,7 @@ func TestCLIFourMixedValidators(t *testing.T) {
 	nodes := make([]*node, len(homes))
 	ids := make([]string, len(homes))
 	for i, h := range homes {
-		nodes[i] = &node{c: h, rpc: loopbackPort(t), p2p: loopbackPort(t)}
+		nodes[i] = &node{c: h, rpc: testutil.FreePort(t), p2p: testutil.FreePort(t)}
 		ids[i] = strings.TrimSpace(h.must("comet", "show-node-id"))
 	}
 	for i, n := range nodes {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/selfchain/selfchain/testutil"
 )
 
 // cli runs the selfchaind binary against one home.
@@ -97,16 +98,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func loopbackPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // syncBuffer collects a child's output while it runs.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -138,7 +129,7 @@ func TestCLIEndToEnd(t *testing.T) {
 
 	c.must("init", "e2e", "--chain-id", chainID)
 	c.fails("already exists", "init", "e2e", "--chain-id", chainID)
-	rpc, p2p, prom := loopbackPort(t), loopbackPort(t), loopbackPort(t)
+	rpc, p2p, prom := testutil.FreePort(t), testutil.FreePort(t), testutil.FreePort(t)
 	node := fmt.Sprintf("tcp://127.0.0.1:%d", rpc)
 	// client.toml: what `make devnet` writes.
 	c.must("config", "keyring-backend", "test")
@@ -252,7 +243,7 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatalf("query tx: %q", out)
 	}
 	// --gas auto simulates; multi-send pays both.
-	bob := loopbackPort(t) // any distinct key name
+	bob := testutil.FreePort(t) // any distinct key name
 	bobName := fmt.Sprintf("bob%d", bob)
 	c.must("keys", "add", bobName, "--key-type", "ed25519", "--no-backup")
 	bobAddr := strings.TrimSpace(c.must("keys", "show", bobName, "-a"))
