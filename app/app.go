@@ -56,7 +56,7 @@ type App struct {
 
 	// consensus connection only
 	block     *store.Branch
-	decoded   map[[32]byte]*tx.Tx // txs decoded by ProcessProposal, reused by FinalizeBlock
+	decoded   map[[32]byte]*tx.Tx // txs decoded once per height by the proposal hooks and FinalizeBlock
 	finalized *finalizeResult     // set by FinalizeBlock, consumed by Commit
 
 	// mempool connection

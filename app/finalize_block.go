@@ -60,18 +60,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}, nil
 }
 
-// decodeBlockTxs decodes every tx, reusing what ProcessProposal already decoded.
+// decodeBlockTxs decodes every tx, reusing what the proposal hooks already decoded.
 func (a *App) decodeBlockTxs(raw [][]byte) ([]*tx.Tx, []error) {
 	txs := make([]*tx.Tx, len(raw))
 	errs := make([]error, len(raw))
 	for i, bz := range raw {
-		if len(a.decoded) > 0 {
-			if t, ok := a.decoded[hashOf(bz)]; ok {
-				txs[i] = t
-				continue
-			}
-		}
-		txs[i], errs[i] = tx.Decode(bz, a.msgs, 0)
+		txs[i], errs[i] = a.decodeCached(bz)
 	}
 	return txs, errs
 }

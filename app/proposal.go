@@ -9,10 +9,23 @@ import (
 	"github.com/selfchain/selfchain/app/tx"
 )
 
-func hashOf(bz []byte) [32]byte { return sha256.Sum256(bz) }
-
-// maxDecodedCache bounds the txs ProcessProposal keeps decoded for FinalizeBlock.
+// maxDecodedCache bounds the txs kept decoded between the proposal hooks and FinalizeBlock.
 const maxDecodedCache = 50_000
+
+// decodeCached decodes a block tx once per height: PrepareProposal, ProcessProposal
+// and FinalizeBlock (all on the consensus connection) share the result. Decoding is
+// a pure function of the bytes, so a hit cannot change an outcome.
+func (a *App) decodeCached(bz []byte) (*tx.Tx, error) {
+	h := sha256.Sum256(bz)
+	if t, ok := a.decoded[h]; ok {
+		return t, nil
+	}
+	t, err := tx.Decode(bz, a.msgs, 0)
+	if err == nil && len(a.decoded) < maxDecodedCache {
+		a.decoded[h] = t
+	}
+	return t, err
+}
 
 // PrepareProposal takes mempool txs in order while they fit the byte budget,
 // dropping any that do not decode — exactly the rule ProcessProposal enforces, so a
@@ -24,7 +37,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		if size+int64(len(bz)) > req.MaxTxBytes {
 			break
 		}
-		if _, err := tx.Decode(bz, a.msgs, 0); err != nil {
+		if _, err := a.decodeCached(bz); err != nil {
 			continue
 		}
 		size += int64(len(bz))
@@ -38,12 +51,8 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 // fail that tx alone.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
 	for _, bz := range req.Txs {
-		t, err := tx.Decode(bz, a.msgs, 0)
-		if err != nil {
+		if _, err := a.decodeCached(bz); err != nil {
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
-		}
-		if len(a.decoded) < maxDecodedCache {
-			a.decoded[t.Hash] = t
 		}
 	}
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
