@@ -33,14 +33,14 @@ func TestWeightedMedian(t *testing.T) {
 func TestClippedLoss(t *testing.T) {
 	for _, tc := range []struct{ s, m, want uint32 }{
 		{100, 100, 0},
-		{150, 100, 0},            // inside the band
-		{50, 100, 0},             // inside the band, below
-		{151, 100, 1_000},        // one point clipped away
-		{0, 1000, 950_000},       // all but the band
-		{1000, 0, 950_000},       // symmetric
-		{600, 100, 450_000},      // 500 off: 450 clipped
-		{100, 600, 450_000},      //
-		{1000, 1000, 0},          //
+		{150, 100, 0},             // inside the band
+		{50, 100, 0},              // inside the band, below
+		{151, 100, 1_000},         // one point clipped away
+		{0, 1000, 950_000},        // all but the band
+		{1000, 0, 950_000},        // symmetric
+		{600, 100, 450_000},       // 500 off: 450 clipped
+		{100, 600, 450_000},       //
+		{1000, 1000, 0},           //
 		{0, voteext.Tolerance, 0}, // edge of the band
 	} {
 		require.Equal(t, tc.want, voteext.ClippedLoss(tc.s, tc.m), "s=%d m=%d", tc.s, tc.m)
@@ -79,9 +79,9 @@ func TestAggregate(t *testing.T) {
 		{Address: []byte{4}, Power: 10, Ext: ext(7, h, []uint32{0, 1}, []uint32{1000, 1000})}, // dishonest
 		{Address: []byte{1}, Power: 30, Ext: ext(7, h, []uint32{0, 1}, []uint32{100, 0})},
 		{Address: []byte{3}, Power: 30, Ext: ext(7, h, []uint32{0, 1}, []uint32{120, 10})},
-		{Address: []byte{2}, Power: 20},                                                         // no extension
-		{Address: []byte{5}, Power: 5, Ext: ext(7, other, []uint32{0, 1}, []uint32{0, 0})},      // scored another block
-		{Address: []byte{6}, Power: 5, Ext: ext(7, h, []uint32{3}, []uint32{900})},              // tx 3 lacks quorum
+		{Address: []byte{2}, Power: 20}, // no extension
+		{Address: []byte{5}, Power: 5, Ext: ext(7, other, []uint32{0, 1}, []uint32{0, 0})}, // scored another block
+		{Address: []byte{6}, Power: 5, Ext: ext(7, h, []uint32{3}, []uint32{900})},         // tx 3 lacks quorum
 	}
 	res := voteext.Aggregate(votes)
 	require.Equal(t, []voteext.TxRisk{{Index: 0, Risk: 120}, {Index: 1, Risk: 10}}, res.Risks)

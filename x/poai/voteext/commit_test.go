@@ -81,7 +81,9 @@ func TestValidateExtendedCommitRejects(t *testing.T) {
 			l.Votes[0], l.Votes[1] = l.Votes[1], l.Votes[0]
 		}, voteext.ErrCommitMismatch},
 		{"wrong round", func(c *abci.ExtendedCommitInfo, _ *abci.CommitInfo) { c.Round = 1 }, voteext.ErrCommitMismatch},
-		{"flag changed", func(c *abci.ExtendedCommitInfo, _ *abci.CommitInfo) { c.Votes[3].BlockIdFlag = cmtproto.BlockIDFlagAbsent }, voteext.ErrCommitMismatch},
+		{"flag changed", func(c *abci.ExtendedCommitInfo, _ *abci.CommitInfo) {
+			c.Votes[3].BlockIdFlag = cmtproto.BlockIDFlagAbsent
+		}, voteext.ErrCommitMismatch},
 		{"absent vote with an extension", func(c *abci.ExtendedCommitInfo, l *abci.CommitInfo) {
 			c.Votes[3].BlockIdFlag, l.Votes[3].BlockIdFlag = cmtproto.BlockIDFlagAbsent, cmtproto.BlockIDFlagAbsent
 		}, voteext.ErrInjectedTx},
