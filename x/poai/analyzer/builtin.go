@@ -40,7 +40,7 @@ type Builtin struct {
 }
 
 type senderStats struct {
-	rate8 uint32 // decayed txs per block, x8 fixed point (decay 7/8 per observed block)
+	rate8 uint32 // moving average of txs per block, x8 fixed point: rate8' = rate8*7/8 + txs
 	lastH int64  // last height this sender was seen (for decay)
 	// log2-amount moments: x = log2(amount) in 1/256 units (0..16384)
 	n, sum, sumSq int64
@@ -108,12 +108,14 @@ func (m *Builtin) score(b Block) []uint32 {
 	return risks
 }
 
+// rateRisk looks at the larger of the sender's txs in this block and its average
+// per block (an exponential moving average, 7/8 decay per block).
 func rateRisk(st *senderStats, inBlock uint32, h int64) int64 {
-	rate8 := uint64(inBlock) * 8
+	rate := int64(inBlock)
 	if st != nil {
-		rate8 += uint64(decay(st.rate8, h-st.lastH))
+		rate = max(rate, int64(decay(st.rate8, h-st.lastH)/8))
 	}
-	excess := int64(rate8/8) - rateFree
+	excess := rate - rateFree
 	if excess <= 0 {
 		return 0
 	}
@@ -222,10 +224,10 @@ func (m *Builtin) learn(t *TxSummary, inBlock uint32, h int64) {
 		m.senders.put(string(t.Sender), st)
 	}
 	if st.lastH != h {
-		st.rate8 = decay(st.rate8, h-st.lastH) + inBlock*8
+		st.rate8 = decay(st.rate8, h-st.lastH) + inBlock
 		st.lastH = h
-	} else if st.rate8 < inBlock*8 {
-		st.rate8 = inBlock * 8 // first tx of the sender in this block
+	} else if !ok {
+		st.rate8 = inBlock // a new sender: its first block
 	}
 	if amt, ok := txAmount(t); ok {
 		if st.n >= maxMoments {
