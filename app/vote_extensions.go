@@ -80,7 +80,7 @@ func (a *App) voteContext(height int64) (*runtime.Context, error) {
 // in time (or the analyzer off) gives an empty extension, never an error.
 func (a *App) poaiExtension(height int64) []byte {
 	p := a.poai.pipeline
-	if p == nil {
+	if p == nil || height < 2 { // nothing was committed before the first block
 		return nil
 	}
 	rep, ok := p.Wait(height-1, a.cfg.PoAI.ExtendVoteWait)

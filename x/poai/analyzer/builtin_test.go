@@ -28,7 +28,7 @@ func TestBuiltinScoresPatterns(t *testing.T) {
 	m := NewBuiltin(BuiltinConfig{})
 	warmUp(m, 10)
 	txs := []TxSummary{
-		send("s1", "s2", 1010, true), // 0: ordinary
+		send("s1", "s2", 1010, true),      // 0: ordinary
 		send("s2", "s3", 5_000_000, true), // 1: amount far above the sender's history
 		{Sender: []byte("s3"), Success: true, Transfers: []Transfer{ // 2: fan-out to 6 never-seen accounts
 			{To: []byte("n1"), Amount: 1000}, {To: []byte("n2"), Amount: 1000}, {To: []byte("n3"), Amount: 1000},

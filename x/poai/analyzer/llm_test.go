@@ -93,7 +93,9 @@ func TestLLMFallsBack(t *testing.T) {
 		{"wrong JSON", func([]promptTx) (string, int, time.Duration) { return `{"scores": "low"}`, 200, 0 }, "not the expected JSON"},
 		{"risk out of range", func(txs []promptTx) (string, int, time.Duration) { return scoresJSON(txs, 5000), 200, 0 }, "outside 0..1000"},
 		{"missing a tx", func(txs []promptTx) (string, int, time.Duration) { return scoresJSON(txs[:1], 5), 200, 0 }, "not scored"},
-		{"unknown index", func([]promptTx) (string, int, time.Duration) { return `{"scores":[{"index":0,"risk":1},{"index":9,"risk":1}]}`, 200, 0 }, "unknown tx index 9"},
+		{"unknown index", func([]promptTx) (string, int, time.Duration) {
+			return `{"scores":[{"index":0,"risk":1},{"index":9,"risk":1}]}`, 200, 0
+		}, "unknown tx index 9"},
 		{"slow", func(txs []promptTx) (string, int, time.Duration) { return scoresJSON(txs, 1), 200, 2 * time.Second }, "timed out"},
 		{"http error", func([]promptTx) (string, int, time.Duration) { return "", 503, 0 }, "HTTP 503"},
 	} {
