@@ -62,6 +62,9 @@ func VotesFromCommit(c *abci.ExtendedCommitInfo, scoredHeight int64) []Vote {
 // Weights are the powers recorded in the commit; validators are iterated sorted by
 // address, never through a map.
 func Aggregate(votes []Vote) Result {
+	if len(votes) > MaxCommitVotes { // VotesFromCommit never yields more; the packing below relies on it
+		votes = votes[:MaxCommitVotes]
+	}
 	vs := slices.Clone(votes)
 	slices.SortStableFunc(vs, func(a, b Vote) int { return bytes.Compare(a.Address, b.Address) })
 
@@ -76,52 +79,41 @@ func Aggregate(votes []Vote) Result {
 		}
 	}
 
-	// Every (index, risk, weight, voter) entry, grouped by index then ordered by
-	// risk (ties by voter position, i.e. by address).
-	type entry struct {
-		idx, risk uint32
-		power     int64
-		voter     int
-	}
-	var entries []entry
+	// Every (index, risk, voter) entry packed in one uint64 — index (< 2^20) in the
+	// top bits, then risk (< 2^10), then the voter's position (< 2^20; at most
+	// MaxCommitVotes voters, sorted by address) — so one integer sort groups the
+	// entries by index and orders each group by risk, ties by address.
+	var entries []uint64
 	for vi, v := range vs {
 		if v.Ext == nil {
 			continue
 		}
 		for k, idx := range v.Ext.TxIndices {
-			entries = append(entries, entry{idx, v.Ext.Risks[k], v.Power, vi})
+			entries = append(entries, uint64(idx)<<40|uint64(v.Ext.Risks[k])<<20|uint64(vi))
 		}
 	}
-	slices.SortFunc(entries, func(a, b entry) int {
-		switch {
-		case a.idx != b.idx:
-			return cmpU32(a.idx, b.idx)
-		case a.risk != b.risk:
-			return cmpU32(a.risk, b.risk)
-		default:
-			return a.voter - b.voter
-		}
-	})
+	slices.Sort(entries)
+	const mask20 = 1<<20 - 1
+	idxOf := func(e uint64) uint32 { return uint32(e >> 40) }
 
 	var res Result
-	medians := map[uint32]uint32{} // looked up only, never iterated
+	var risks []uint32
+	var powers []int64
 	for start := 0; start < len(entries); {
+		idx := idxOf(entries[start])
 		end := start
 		var scoring int64
-		for end < len(entries) && entries[end].idx == entries[start].idx {
-			scoring += entries[end].power
+		risks, powers = risks[:0], powers[:0]
+		for end < len(entries) && idxOf(entries[end]) == idx {
+			e := entries[end]
+			p := vs[e&mask20].Power
+			scoring += p
+			risks = append(risks, uint32(e>>20&mask20))
+			powers = append(powers, p)
 			end++
 		}
 		if scoring*2 > total {
-			risks := make([]uint32, 0, end-start)
-			powers := make([]int64, 0, end-start)
-			for _, e := range entries[start:end] {
-				risks = append(risks, e.risk)
-				powers = append(powers, e.power)
-			}
-			m := WeightedMedian(risks, powers)
-			medians[entries[start].idx] = m
-			res.Risks = append(res.Risks, TxRisk{Index: entries[start].idx, Risk: m})
+			res.Risks = append(res.Risks, TxRisk{Index: idx, Risk: WeightedMedian(risks, powers)})
 		}
 		start = end
 	}
@@ -218,12 +210,3 @@ func majorityHash(vs []Vote) []byte {
 	return best
 }
 
-func cmpU32(a, b uint32) int {
-	if a < b {
-		return -1
-	}
-	if a > b {
-		return 1
-	}
-	return 0
-}
