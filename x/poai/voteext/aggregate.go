@@ -209,4 +209,3 @@ func majorityHash(vs []Vote) []byte {
 	}
 	return best
 }
-
