@@ -254,6 +254,7 @@ func TestPoAIProcessProposalRejects(t *testing.T) {
 		return inj(c)
 	}
 	forger := voteexttest.NewSet(99, []int64{30})
+	before := n.ta.LastCommitID()
 	for _, tc := range []struct {
 		name string
 		txs  [][]byte
@@ -285,9 +286,26 @@ func TestPoAIProcessProposalRejects(t *testing.T) {
 			require.Equal(t, abci.ResponseProcessProposal_REJECT, proc.Status)
 		})
 	}
+	require.Equal(t, before, n.ta.LastCommitID(), "rejected proposals change no state")
 	proc, err := n.ta.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: h, Txs: [][]byte{inj(good), send}, ProposedLastCommit: last})
 	require.NoError(t, err)
 	require.Equal(t, abci.ResponseProcessProposal_ACCEPT, proc.Status, "the untouched proposal is accepted")
+}
+
+// A keeper that refuses FinalizeBlock's records does not halt the chain: the block
+// still executes (its txs and the injected commit's result are unaffected).
+func TestPoAIKeeperErrorDoesNotHaltTheChain(t *testing.T) {
+	accs := poaiAccounts(2)
+	set := voteexttest.NewSet(18, []int64{1})
+	n := newPoAINet(t, accs, set)
+	n.block()
+	n.vote(nil, nil)
+	set.State.Fail = true
+	res := n.block(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{}))
+	require.Len(t, res.TxResults, 2)
+	require.Equal(t, uint32(0), res.TxResults[0].Code)
+	require.Equal(t, uint32(0), res.TxResults[1].Code, res.TxResults[1].Log)
+	require.NotContains(t, set.State.BlockTxs, int64(2))
 }
 
 // VerifyVoteExtension rejects only malformed extensions, never disagreeing ones.
