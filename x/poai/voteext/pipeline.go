@@ -2,6 +2,7 @@ package voteext
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -63,7 +64,7 @@ func (p *Pipeline) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case b := <-p.in:
-			rep, err := p.an.Analyze(ctx, b)
+			rep, err := p.analyze(ctx, b)
 			if err != nil {
 				p.logger.Error("PoAI analyzer failed", "height", b.Height, "err", err)
 				continue
@@ -84,6 +85,17 @@ func (p *Pipeline) run(ctx context.Context) {
 			p.mu.Unlock()
 		}
 	}
+}
+
+// analyze runs the analyzer, turning a panic into an error: a broken analyzer
+// costs the validator its extension, never the node.
+func (p *Pipeline) analyze(ctx context.Context, b analyzer.Block) (rep analyzer.Report, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("analyzer panicked: %v", r)
+		}
+	}()
+	return p.an.Analyze(ctx, b)
 }
 
 // Wait returns the report for height, waiting at most timeout for it.
