@@ -63,6 +63,9 @@ type App struct {
 	checkMu     sync.Mutex
 	checkBranch *store.Branch
 	checkHeight int64
+
+	// PoAI vote extensions (consensus connection, plus the analyzer's own goroutine)
+	poai poaiWiring
 }
 
 type finalizeResult struct{ height int64 }
@@ -117,7 +120,10 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 var chainIDKey = []byte("selfchain/chain-id")
 
 // Close releases the state database.
-func (a *App) Close() error { return a.cms.Close() }
+func (a *App) Close() error {
+	a.closePoAI()
+	return a.cms.Close()
+}
 
 // ChainID is the chain this state belongs to ("" before InitChain).
 func (a *App) ChainID() string { return a.chainID }

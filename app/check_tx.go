@@ -7,6 +7,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/x/poai/voteext"
 )
 
 // CheckTx admits txs to the mempool: stateless checks, then the ante pipeline on
@@ -14,6 +15,9 @@ import (
 // account advance its sequence there). Messages are not executed here.
 // It runs concurrently with block execution: it touches only checkBranch, under checkMu.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	if voteext.IsInjectedTx(req.Tx) {
+		return checkTxError(runtime.ErrTxDecode.Wrap("this is the consensus-only PoAI extended-commit tx, which only a block proposer may place first in a block; it cannot be submitted"), 0, 0), nil
+	}
 	t, err := tx.Decode(req.Tx, a.msgs, a.cfg.MaxTxBytes)
 	if err != nil {
 		return checkTxError(err, 0, 0), nil

@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"text/template"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/x/poai/analyzer"
 )
 
 // Config is the node-local application configuration, read from <home>/config/app.toml.
@@ -22,6 +24,20 @@ type Config struct {
 	// MaxTxBytes bounds a tx admitted by CheckTx.
 	MaxTxBytes   int `toml:"max-tx-bytes"`
 	SigCacheSize int `toml:"sig-cache-size"`
+	// PoAI is this validator's AI analyzer (node-local: scores only reach the chain
+	// through its signed vote extension).
+	PoAI PoAIConfig `toml:"poai"`
+}
+
+// PoAIConfig is app.toml [poai].
+type PoAIConfig struct {
+	// Analyzer is "builtin" (default), "llm", "off" (empty vote extensions), or
+	// "random-test-only" (a deliberately dishonest analyzer for network tests).
+	Analyzer string `toml:"analyzer"`
+	// ExtendVoteWait bounds how long ExtendVote waits for the analyzer's report on
+	// the previous block before voting with an empty extension.
+	ExtendVoteWait time.Duration      `toml:"extend-vote-wait"`
+	LLM            analyzer.LLMConfig `toml:"llm"`
 }
 
 type StateConfig struct {
@@ -39,6 +55,7 @@ func DefaultConfig() Config {
 		State:        StateConfig{DBBackend: "pebbledb", Pruning: "default", IAVLCacheSize: 100_000},
 		MaxTxBytes:   tx.DefaultMaxTxBytes,
 		SigCacheSize: 100_000,
+		PoAI:         PoAIConfig{Analyzer: analyzer.ModeBuiltin, ExtendVoteWait: 300 * time.Millisecond, LLM: analyzer.DefaultLLMConfig()},
 	}
 }
 
@@ -57,6 +74,24 @@ func (c Config) Validate() error {
 	}
 	if c.MaxTxBytes <= 0 {
 		return fmt.Errorf("app.toml max-tx-bytes: must be positive")
+	}
+	return c.PoAI.Validate()
+}
+
+// Validate checks [poai], naming the bad key.
+func (c PoAIConfig) Validate() error {
+	switch c.Analyzer {
+	case analyzer.ModeBuiltin, analyzer.ModeOff, analyzer.ModeRandomTestOnly:
+	case analyzer.ModeLLM:
+		if err := c.LLM.Validate(); err != nil {
+			return fmt.Errorf("app.toml %w", err)
+		}
+	default:
+		return fmt.Errorf("app.toml poai.analyzer: unknown analyzer %q (want %s, %s, %s or %s)", c.Analyzer,
+			analyzer.ModeBuiltin, analyzer.ModeLLM, analyzer.ModeOff, analyzer.ModeRandomTestOnly)
+	}
+	if c.ExtendVoteWait <= 0 || c.ExtendVoteWait > 5*time.Second {
+		return fmt.Errorf("app.toml poai.extend-vote-wait: %s, want more than 0 and at most 5s", c.ExtendVoteWait)
 	}
 	return nil
 }
@@ -110,6 +145,27 @@ pruning-keep-recent = {{ .State.PruningKeepRecent }}
 pruning-interval = {{ .State.PruningInterval }}
 # IAVL node cache size (nodes) per module tree.
 iavl-cache-size = {{ .State.IAVLCacheSize }}
+
+[poai]
+# This validator's AI analyzer, which scores each committed block's txs for risk and
+# signs the scores into its vote extension: "builtin" (a deterministic statistical
+# model), "llm" (an OpenAI-compatible endpoint, below; falls back to builtin),
+# "off" (empty extensions: costs reputation), or "random-test-only" (a dishonest
+# analyzer for network tests; never on a real network).
+analyzer = "{{ .PoAI.Analyzer }}"
+# How long ExtendVote waits for the analyzer before voting with an empty extension.
+extend-vote-wait = "{{ .PoAI.ExtendVoteWait }}"
+
+[poai.llm]
+# Chat-completions API base (vLLM, OpenLLM, Ollama, llama.cpp server), e.g. "http://127.0.0.1:8000/v1".
+endpoint = "{{ .PoAI.LLM.Endpoint }}"
+model = "{{ .PoAI.LLM.Model }}"
+timeout = "{{ .PoAI.LLM.Timeout }}"
+max-tokens = {{ .PoAI.LLM.MaxTokens }}
+# Txs per prompt (the rest keep built-in scores).
+max-txs = {{ .PoAI.LLM.MaxTxs }}
+# Environment variable holding a bearer token, if the endpoint wants one.
+api-key-env = "{{ .PoAI.LLM.APIKeyEnv }}"
 `
 
 // WriteConfig writes c as a commented app.toml.

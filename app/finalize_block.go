@@ -9,6 +9,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/x/poai/voteext"
 )
 
 // FinalizeBlock executes a decided block: begin-block hooks, every tx in order
@@ -25,13 +26,27 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	beginEvents := ctx.EventManager().Events()
 
-	txs, decodeErrs := a.decodeBlockTxs(req.Txs)
+	// PoAI: the proposer's injected extended commit is the first tx; it runs no
+	// messages (result code 0) and feeds the aggregation instead.
+	var commit *abci.ExtendedCommitInfo
+	injected := false
+	if a.poaiOn() && len(req.Txs) > 0 && voteext.IsInjectedTx(req.Txs[0]) && len(req.DecidedLastCommit.Votes) > 0 {
+		if c, err := voteext.DecodeInjectedTx(req.Txs[0]); err == nil {
+			commit, injected = c, true
+		}
+	}
+	txs, decodeErrs := a.decodeBlockTxs(req.Txs, injected)
 	a.preVerify(txs)
+	if a.poaiOn() {
+		a.recordPoAI(ctx, branch, req.Height, commit, txs, req.Txs, injected)
+	}
 
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i := range req.Txs {
 		var res abci.ExecTxResult
-		if txs[i] == nil {
+		if i == 0 && injected {
+			res = abci.ExecTxResult{Log: "PoAI extended commit (consensus-only)"}
+		} else if txs[i] == nil {
 			res = txResult(decodeErrs[i], runtime.NewGasMeter(0), nil)
 		} else {
 			res = a.runTx(ctx, branch, txs[i])
@@ -49,6 +64,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		return nil, err
 	}
 	a.finalized = &finalizeResult{height: req.Height}
+	if a.poai.pipeline != nil {
+		a.poai.pending = analyzerBlock(req.Height, req.Hash, txs, results, injected)
+	}
 	clear(a.decoded)
 	metricBlockExec.Observe(time.Since(start).Seconds())
 	metricBlockTxs.Observe(float64(len(req.Txs)))
@@ -61,10 +79,14 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 }
 
 // decodeBlockTxs decodes every tx, reusing what the proposal hooks already decoded.
-func (a *App) decodeBlockTxs(raw [][]byte) ([]*tx.Tx, []error) {
+// With skipFirst the first tx is the injected commit and is left nil.
+func (a *App) decodeBlockTxs(raw [][]byte, skipFirst bool) ([]*tx.Tx, []error) {
 	txs := make([]*tx.Tx, len(raw))
 	errs := make([]error, len(raw))
 	for i, bz := range raw {
+		if i == 0 && skipFirst {
+			continue
+		}
 		txs[i], errs[i] = a.decodeCached(bz)
 	}
 	return txs, errs

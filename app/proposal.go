@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/x/poai/voteext"
 )
 
 // maxDecodedCache bounds the txs kept decoded between the proposal hooks and FinalizeBlock.
@@ -31,8 +33,17 @@ func (a *App) decodeCached(bz []byte) (*tx.Tx, error) {
 // dropping any that do not decode — exactly the rule ProcessProposal enforces, so a
 // proposal this builds is always accepted.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
-	out := make([][]byte, 0, len(req.Txs))
+	out := make([][]byte, 0, len(req.Txs)+1)
 	var size int64
+	if a.poaiOn() && len(req.LocalLastCommit.Votes) > 0 {
+		inj, err := a.injectedCommit(req)
+		if err != nil {
+			return nil, err
+		}
+		// The injected commit comes first and out of the txs' byte budget.
+		out = append(out, inj)
+		size += int64(len(inj))
+	}
 	for _, bz := range req.Txs {
 		if size+int64(len(bz)) > req.MaxTxBytes {
 			break
@@ -50,10 +61,55 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 // stateless checks; state-dependent failures are left to FinalizeBlock, where they
 // fail that tx alone.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
-	for _, bz := range req.Txs {
+	txs := req.Txs
+	if a.poaiOn() && len(req.ProposedLastCommit.Votes) > 0 {
+		if err := a.checkInjectedCommit(req); err != nil {
+			a.logger.Info("rejecting a proposal: bad injected extended commit", "height", req.Height, "err", err)
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+		txs = txs[1:]
+	}
+	for _, bz := range txs {
 		if _, err := a.decodeCached(bz); err != nil {
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 		}
 	}
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+// injectedCommit is the consensus-only first tx of a proposal at req.Height: the
+// extended commit of the previous height, pruned of votes whose extension does not
+// verify (the proposer's own included).
+func (a *App) injectedCommit(req *abci.RequestPrepareProposal) ([]byte, error) {
+	ctx, err := a.voteContext(req.Height)
+	if err != nil {
+		return nil, err
+	}
+	pruned := voteext.PruneExtendedCommit(ctx, a.poai.state, a.chainID, req.Height-1, req.LocalLastCommit)
+	bz, err := voteext.EncodeInjectedTx(&pruned)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(bz)) > req.MaxTxBytes {
+		return nil, fmt.Errorf("injected extended commit is %d bytes, more than the block's %d tx bytes: raise consensus block.max_bytes", len(bz), req.MaxTxBytes)
+	}
+	return bz, nil
+}
+
+// checkInjectedCommit re-checks everything the proposer injected: it is present,
+// first, well formed, matches CometBFT's last commit (validators, order, powers,
+// flags) and carries valid extension signatures from more than 2/3 of the power.
+func (a *App) checkInjectedCommit(req *abci.RequestProcessProposal) error {
+	if len(req.Txs) == 0 {
+		return voteext.ErrMissingCommit
+	}
+	c, err := voteext.DecodeInjectedTx(req.Txs[0])
+	if err != nil {
+		return fmt.Errorf("%w: first tx: %v", voteext.ErrMissingCommit, err)
+	}
+	ctx, err := a.voteContext(req.Height)
+	if err != nil {
+		return err
+	}
+	return voteext.ValidateExtendedCommit(ctx, a.poai.state, a.chainID, req.Height-1, c, req.ProposedLastCommit)
 }

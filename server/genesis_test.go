@@ -60,6 +60,7 @@ func TestInitHomeWritesAValidHome(t *testing.T) {
 				t.Fatalf("validators %+v", gen.Validators)
 			}
 			if gen.ChainID != "selfchain-test-1" || gen.ConsensusParams.Block.MaxBytes != 4<<20 ||
+				gen.ConsensusParams.ABCI.VoteExtensionsEnableHeight != 1 ||
 				strings.Join(gen.ConsensusParams.Validator.PubKeyTypes, ",") != "ed25519,ml_dsa_65" {
 				t.Fatalf("genesis %s params %+v", gen.ChainID, gen.ConsensusParams)
 			}

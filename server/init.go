@@ -140,12 +140,15 @@ func writeCometConfig(home string, conf *cmtcfg.Config) (err error) {
 	return nil
 }
 
-// DefaultConsensusParams are CometBFT's defaults with a 4 MiB block and both
-// ed25519 and ML-DSA-65 validator keys allowed.
+// DefaultConsensusParams are CometBFT's defaults with a 4 MiB block, both
+// ed25519 and ML-DSA-65 validator keys allowed, and vote extensions (PoAI's
+// scores) enabled from height 1: turning them on later needs a coordinated
+// consensus-param change, and an app without PoAI state just sends empty ones.
 func DefaultConsensusParams() *cmttypes.ConsensusParams {
 	p := cmttypes.DefaultConsensusParams()
 	p.Block.MaxBytes = DefaultBlockMaxBytes
 	p.Validator.PubKeyTypes = []string{ConsensusKeyEd25519, ConsensusKeyMlDsa65}
+	p.ABCI.VoteExtensionsEnableHeight = 1
 	return p
 }
 

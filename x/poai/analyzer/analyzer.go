@@ -1,0 +1,99 @@
+// Package analyzer scores the transactions of a committed block for risk. It runs
+// outside the state machine (in the background, after Commit): its output only
+// reaches the chain through a validator's signed vote extension, and the chain
+// aggregates many validators' scores deterministically. So an analyzer may use
+// wall-clock timeouts, the network (an LLM endpoint) and node-local memory.
+package analyzer
+
+import (
+	"context"
+	"fmt"
+)
+
+// MaxRisk is the highest risk score; scores are integers 0..MaxRisk.
+const MaxRisk = 1000
+
+// Transfer is a value movement a tx requested (bank MsgSend / MsgMultiSend).
+type Transfer struct {
+	From   []byte
+	To     []byte
+	Denom  string
+	Amount uint64 // saturated at MaxUint64 for larger amounts
+}
+
+// TxSummary is what the analyzer sees of one committed tx.
+type TxSummary struct {
+	Hash      [32]byte
+	Sender    []byte
+	MsgTypes  []string
+	Transfers []Transfer
+	Success   bool
+	GasUsed   uint64
+}
+
+// Block is a committed block handed to the analyzer.
+type Block struct {
+	Height int64
+	Hash   []byte
+	Txs    []TxSummary
+	// Selected are the tx indices (strictly increasing) the validator will report;
+	// an analyzer must score at least these (it may score more).
+	Selected []uint32
+}
+
+// Report is an analyzer's answer for one block.
+type Report struct {
+	Height    int64
+	BlockHash []byte
+	ModelID   string
+	// Risks[i] is the risk of Block.Txs[i] (0..MaxRisk); nil when Off.
+	Risks []uint32
+	// Fallback is set when the configured model failed and the built-in model's
+	// scores were used instead; Note says why (logged by the node).
+	Fallback bool
+	Note     string
+}
+
+// Analyzer scores a committed block. Implementations are called from one
+// goroutine, in height order, and may keep history between calls.
+type Analyzer interface {
+	ModelID() string
+	Analyze(ctx context.Context, b Block) (Report, error)
+}
+
+// Modes accepted in app.toml [poai] analyzer.
+const (
+	ModeBuiltin = "builtin"
+	ModeLLM     = "llm"
+	ModeOff     = "off"
+	// ModeRandomTestOnly scores at random: a deliberately dishonest validator for
+	// network tests. Never use it on a real network (it costs the validator its
+	// reputation, which is the point of the test).
+	ModeRandomTestOnly = "random-test-only"
+)
+
+// New builds the analyzer a mode names; ModeOff yields nil (no extension data).
+func New(mode string, llm LLMConfig, builtin BuiltinConfig) (Analyzer, error) {
+	switch mode {
+	case ModeBuiltin, "":
+		return NewBuiltin(builtin), nil
+	case ModeLLM:
+		return NewLLM(llm, NewBuiltin(builtin))
+	case ModeOff:
+		return nil, nil
+	case ModeRandomTestOnly:
+		return NewRandom(0), nil
+	default:
+		return nil, fmt.Errorf("unknown analyzer %q: want %s, %s, %s or %s", mode, ModeBuiltin, ModeLLM, ModeOff, ModeRandomTestOnly)
+	}
+}
+
+func clampRisk(v int64) uint32 {
+	if v < 0 {
+		return 0
+	}
+	if v > MaxRisk {
+		return MaxRisk
+	}
+	return uint32(v)
+}

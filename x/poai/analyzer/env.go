@@ -1,0 +1,5 @@
+package analyzer
+
+import "os"
+
+var lookupEnv = os.Getenv
