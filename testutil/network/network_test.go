@@ -11,8 +11,8 @@ import (
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 
-	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/testutil/network"
