@@ -31,6 +31,7 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 
 	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/testutil"
 )
 
@@ -68,6 +69,7 @@ type Node struct {
 	RPC    *rpchttp.HTTP
 	Client *client.Client
 
+	args   []string // extra start flags (Launch)
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
@@ -103,11 +105,61 @@ func New(t testing.TB, cfg Config) *Network {
 			P2PAddress: fmt.Sprintf("%s@127.0.0.1:%d", files.NodeIDs[i], ports[i].P2P),
 			KeyType:    v.KeyType, ConsPubKey: v.ConsPubKey, Operator: v.Operator,
 		}
-		if n.Client, err = client.New(n.RPCAddress); err != nil {
+		net.Nodes = append(net.Nodes, n)
+	}
+	net.launch()
+	return net
+}
+
+// NodeSpec is a node home written by someone else (the CLI, a test's own setup)
+// for Launch.
+type NodeSpec struct {
+	Home string
+	// RPCAddress is where the node's RPC will listen, e.g. tcp://127.0.0.1:36657
+	// (from its config.toml or from Args).
+	RPCAddress string
+	// Args are extra `selfchaind start` flags, e.g. --p2p.persistent_peers.
+	Args []string
+}
+
+// Launch runs nodes on homes that are already written, with New's process
+// handling: logs under t.TempDir(), Stop/Kill/Start, waiting, cleanup and log
+// tails on failure. Accounts, validators' keys and Files are not known to it.
+func Launch(t testing.TB, specs []NodeSpec) *Network {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	net := &Network{T: t, Dir: dir, Bin: bin}
+	for i, sp := range specs {
+		n := &Node{
+			Index: i, Moniker: Moniker(i), Home: sp.Home, LogPath: filepath.Join(dir, Moniker(i)+".log"),
+			RPCAddress: sp.RPCAddress, args: sp.Args,
+		}
+		if id, err := server.NodeID(sp.Home); err == nil {
+			n.NodeID = id
+		}
+		if pub, err := server.ShowValidator(sp.Home); err == nil {
+			n.ConsPubKey, n.KeyType = pub, pub.Type()
+		}
+		net.Nodes = append(net.Nodes, n)
+	}
+	net.launch()
+	return net
+}
+
+// launch connects the RPC clients, registers the cleanup and starts every node.
+func (net *Network) launch() {
+	t := net.T
+	t.Helper()
+	for _, n := range net.Nodes {
+		c, err := client.New(n.RPCAddress)
+		if err != nil {
 			t.Fatal(err)
 		}
-		n.RPC = n.Client.RPC()
-		net.Nodes = append(net.Nodes, n)
+		n.Client, n.RPC = c, c.RPC()
 	}
 	t.Cleanup(net.cleanup)
 	for i := range net.Nodes {
@@ -115,7 +167,6 @@ func New(t testing.TB, cfg Config) *Network {
 			t.Fatal(err)
 		}
 	}
-	return net
 }
 
 func (net *Network) cleanup() {
@@ -161,7 +212,7 @@ func (net *Network) Start(i int) error {
 		n.log = f
 	}
 	fmt.Fprintf(n.log, "=== network: starting %s at %s ===\n", n.Moniker, time.Now().UTC().Format(time.RFC3339Nano))
-	cmd := exec.Command(net.Bin, "start", "--home", n.Home)
+	cmd := exec.Command(net.Bin, append([]string{"start", "--home", n.Home}, n.args...)...)
 	cmd.Env = childEnv()
 	cmd.Stdout, cmd.Stderr = n.log, n.log
 	cmd.SysProcAttr = sysProcAttr()
