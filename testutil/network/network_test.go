@@ -24,7 +24,9 @@ import (
 // validators (two ed25519, two ML-DSA-65; with equal power every commit needs
 // three signers, so both key types sign) produce blocks and commit a bank send
 // broadcast over RPC; with one stopped the other three keep going; restarted on
-// its home, it catches up; all four committed the same app hashes.
+// its home, it catches up and signs again (the chain goes on when another one is
+// killed); the killed one restarts and catches up; all four committed the same
+// app hashes.
 func TestFourValidatorsStopRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds selfchaind and runs four validator processes")
@@ -94,8 +96,24 @@ func TestFourValidatorsStopRestart(t *testing.T) {
 	}
 	t.Logf("all four at height %d after %s", top, time.Since(start).Round(time.Millisecond))
 
-	// Same app hash everywhere at a height the restarted node executed after its
-	// restart, and at the tx's height.
+	// Crash another validator (SIGKILL): the three left include the restarted one,
+	// so new blocks prove it signs again. Then it restarts from its WAL and catches up.
+	if err := net.Kill(0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.WaitForNextBlocks(2, 30*time.Second); err != nil {
+		t.Fatalf("nodes 1-3 (with the restarted node 3) stopped producing blocks: %v", err)
+	}
+	if err := net.Start(0); err != nil {
+		t.Fatal(err)
+	}
+	if top, err = net.WaitForNextBlocks(1, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("all four at height %d after a kill and restart of node 0, %s", top, time.Since(start).Round(time.Millisecond))
+
+	// Same app hash everywhere at a height the restarted nodes executed after their
+	// restarts, and at the tx's height.
 	for _, h := range []int64{res.Height, top - 1} {
 		want, err := net.AppHash(0, h)
 		if err != nil {
@@ -114,8 +132,8 @@ func TestFourValidatorsStopRestart(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(net.LogTail(stopped, 1_000_000), "=== network: starting node3") {
-		t.Fatal("log of the restarted node lacks the start markers")
+	if got := strings.Count(net.LogTail(stopped, 1_000_000), "=== network: starting node3"); got != 2 {
+		t.Fatalf("log of the restarted node has %d start markers, want 2", got)
 	}
 }
 
