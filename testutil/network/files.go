@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -71,7 +72,8 @@ type ValidatorConfig struct {
 	// Power is its genesis voting power (default server.DefaultValidatorPower).
 	Power int64
 	// ModifyAppConfig edits this node's app.toml settings before they are written
-	// (e.g. a dishonest or disabled analyzer on one validator).
+	// (e.g. a dishonest or disabled analyzer on one validator). The written file is
+	// read back: a setting app.toml's template does not render is an error.
 	ModifyAppConfig func(c *app.Config)
 	// ModifyCometConfig edits this node's config.toml after the network's own
 	// settings (ports, peers, timeouts) are applied.
@@ -204,6 +206,13 @@ func InitFiles(dir string, cfg Config, ports []Ports) (*Files, error) {
 		}
 		if err := app.WriteConfig(f.Homes[i], ac); err != nil {
 			return nil, err
+		}
+		// app.toml is rendered from a template: a setting the template lacks would be
+		// dropped silently, and the node would run without what the test asked for.
+		if back, err := app.LoadConfig(f.Homes[i]); err != nil {
+			return nil, fmt.Errorf("%s: %w", Moniker(i), err)
+		} else if !reflect.DeepEqual(back, ac) {
+			return nil, fmt.Errorf("%s: app.toml does not keep ModifyAppConfig's settings (is a field missing from app's config template?): wrote %+v, read back %+v", Moniker(i), ac, back)
 		}
 		cc, err := client.LoadConfig(f.Homes[i])
 		if err != nil {
