@@ -357,3 +357,12 @@ func buildGenesis(f *Files, cfg Config) (*cmttypes.GenesisDoc, error) {
 }
 
 func rpcAddr(port int) string { return fmt.Sprintf("tcp://127.0.0.1:%d", port) }
+
+// VoteExtensionsFrom is a ModifyGenesisDoc hook that turns vote extensions on
+// from height h (consensus_params.abci.vote_extensions_enable_height).
+func VoteExtensionsFrom(h int64) func(*cmttypes.GenesisDoc) error {
+	return func(gen *cmttypes.GenesisDoc) error {
+		gen.ConsensusParams.ABCI.VoteExtensionsEnableHeight = h
+		return nil
+	}
+}

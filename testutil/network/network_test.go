@@ -22,7 +22,7 @@ import (
 
 // TestFourValidatorsStopRestart is the network's contract in one run: four
 // validators (two ed25519, two ML-DSA-65; with equal power every commit needs
-// three signers, so both key types sign) produce blocks and commit a bank send
+// three signers, so both key types sign), vote extensions on, produce blocks and commit a bank send
 // broadcast over RPC; with one stopped the other three keep going; restarted on
 // its home, it catches up and signs again (the chain goes on when another one is
 // killed); the killed one restarts and catches up; all four committed the same
@@ -32,7 +32,13 @@ func TestFourValidatorsStopRestart(t *testing.T) {
 		t.Skip("builds selfchaind and runs four validator processes")
 	}
 	start := time.Now()
-	net := network.New(t, network.Config{})
+	// Vote extensions on from the first height, as x/poai runs the chain: every
+	// precommit then carries one (empty until a module fills it), signed by
+	// ed25519 and ML-DSA-65 keys alike, and blocks carry extended commits.
+	net := network.New(t, network.Config{ModifyGenesisDoc: network.VoteExtensionsFrom(1)})
+	if net.Files.Genesis.ConsensusParams.ABCI.VoteExtensionsEnableHeight != 1 {
+		t.Fatal("vote extensions not enabled in genesis")
+	}
 	if len(net.Nodes) != 4 || net.Nodes[0].KeyType != server.ConsensusKeyEd25519 || net.Nodes[1].KeyType != server.ConsensusKeyMlDsa65 {
 		t.Fatalf("default network: want ed25519, ml_dsa_65, ed25519, ml_dsa_65 validators")
 	}
