@@ -27,12 +27,15 @@ BASE_PORT="${LOCALNET_BASE_PORT:-36656}"
 CHAIN_ID="${LOCALNET_CHAIN_ID:-selfchain-localnet-1}"
 GO="${GO:-go}"
 BIN="${SELFCHAIND:-}"
-if [ -z "$BIN" ]; then
-  if [ -x ./build/selfchaind ]; then BIN="$PWD/build/selfchaind"
-  elif command -v selfchaind >/dev/null 2>&1; then BIN="$(command -v selfchaind)"
-  else echo "selfchaind not found: run 'make build' (or 'make localnet')" >&2; exit 1
+# need_bin: start and status run the binary; stop and reset do not.
+need_bin() {
+  if [ -z "$BIN" ]; then
+    if [ -x ./build/selfchaind ]; then BIN="$PWD/build/selfchaind"
+    elif command -v selfchaind >/dev/null 2>&1; then BIN="$(command -v selfchaind)"
+    else echo "selfchaind not found: run 'make build' (or 'make localnet')" >&2; exit 1
+    fi
   fi
-fi
+}
 
 # pid_of <node>: the pid in its pid file if that process is a running selfchaind.
 pid_of() {
@@ -142,11 +145,11 @@ cmd_stop() {
 }
 
 case "${1:-start}" in
-  start) cmd_start ;;
+  start) need_bin; cmd_start ;;
   stop) cmd_stop ;;
   status)
     if [ ! -f "$DIR/nodes" ]; then echo "no network in $DIR: run 'make localnet'" >&2; exit 1; fi
-    print_info ;;
+    need_bin; print_info ;;
   reset) cmd_stop; rm -rf "$DIR"; echo "deleted $DIR" >&2 ;;
   *) echo "usage: $0 [start|stop|status|reset]" >&2; exit 2 ;;
 esac
