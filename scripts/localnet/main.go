@@ -29,13 +29,16 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:]); errors.Is(err, flag.ErrHelp) {
+		return
+	} else if err != nil {
 		fmt.Fprintln(os.Stderr, "localnet:", err)
 		os.Exit(1)
 	}
 }
 
-func run() (retErr error) {
+func run(args []string) (retErr error) {
+	flag := flag.NewFlagSet("localnet", flag.ContinueOnError)
 	dir := flag.String("dir", ".localnet", "directory for the node homes (must not hold a network yet)")
 	n := flag.Int("validators", 4, "number of validators (1-16)")
 	basePort := flag.Int("base-port", 36656, "node i listens on base+10i (p2p) and base+10i+1 (RPC)")
@@ -44,7 +47,9 @@ func run() (retErr error) {
 	blockTime := flag.Duration("block-time", 500*time.Millisecond, "consensus.timeout_commit")
 	faucetCoins := flag.String("faucet-coins", "1001000000000uself", "genesis balance of the faucet key")
 	minGasPrices := flag.String("minimum-gas-prices", "0.001uself", "app.toml minimum-gas-prices of every node")
-	flag.Parse()
+	if err := flag.Parse(args); err != nil {
+		return err
+	}
 
 	if *n < 1 || *n > 16 {
 		return fmt.Errorf("--validators %d: want 1-16", *n)

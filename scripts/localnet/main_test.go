@@ -15,8 +15,8 @@ import (
 )
 
 // TestLocalnetScript drives scripts/localnet.sh as `make localnet` does, in a
-// temp dir and on free ports: first start creates the network and prints every
-// node's RPC address and the faucet; the chain makes blocks; a killed node is
+// temp dir and on free ports: with the homes written by the generator, start
+// runs every node and prints its RPC address and the faucet; the chain makes blocks; a killed node is
 // restarted by a second start (resume) while the others are left alone; stop
 // ends every process and removes the pid files.
 func TestLocalnetScript(t *testing.T) {
@@ -33,7 +33,7 @@ func TestLocalnetScript(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "ln")
 	base := freeBase(t)
 	env := append(os.Environ(), "LOCALNET_DIR="+dir, "LOCALNET_BASE_PORT="+strconv.Itoa(base), "SELFCHAIND="+bin)
-	run := func(args ...string) string {
+	script := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("bash", append([]string{"../localnet.sh"}, args...)...)
 		cmd.Env = env
@@ -56,7 +56,18 @@ func TestLocalnetScript(t *testing.T) {
 		}
 	})
 
-	out := run("start")
+	// The homes, written in-process by what the script's first start runs as
+	// `go run ./scripts/localnet` (saving a compile here), so start resumes.
+	if err := run([]string{"--dir", dir, "--base-port", strconv.Itoa(base)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"--dir", dir}); err == nil || !strings.Contains(err.Error(), "already holds a network") {
+		t.Fatalf("second generation over the same dir: %v", err)
+	}
+	out := script("start")
+	if !strings.Contains(out, "resuming") {
+		t.Fatalf("start did not pick up the written network:\n%s", out)
+	}
 	// start waits (up to 60s) for node0's first block and warns if it does not come.
 	if strings.Contains(out, "has not committed") {
 		t.Fatalf("network made no blocks:\n%s", out)
@@ -79,7 +90,7 @@ func TestLocalnetScript(t *testing.T) {
 	p, _ := os.FindProcess(pids[2])
 	_ = p.Kill()
 	_, _ = p.Wait()
-	out = run("start")
+	out = script("start")
 	if !strings.Contains(out, "resuming") || strings.Count(out, "already running") != 3 {
 		t.Fatalf("second start should resume and leave three nodes alone:\n%s", out)
 	}
@@ -88,7 +99,7 @@ func TestLocalnetScript(t *testing.T) {
 		t.Fatalf("pids before %v, after %v", pids, after)
 	}
 
-	out = run("stop")
+	out = script("stop")
 	if strings.Count(out, "stopped node") != 4 {
 		t.Fatalf("stop output:\n%s", out)
 	}
