@@ -17,6 +17,8 @@
 # .localnet/faucet.mnemonic, mode 0600).
 #
 # Overrides: LOCALNET_DIR, LOCALNET_VALIDATORS, LOCALNET_BASE_PORT, LOCALNET_CHAIN_ID,
+# LOCALNET_ARGS (more flags for the generator on first run, e.g. "--mempool-size 20000
+# --vote-extensions-height 0"; see `go run ./scripts/localnet --help`),
 # SELFCHAIND (binary; default ./build/selfchaind), GO.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +62,8 @@ cmd_start() {
       echo "$DIR exists but holds no network (no $DIR/nodes): remove it or run '$0 reset'" >&2; exit 1
     fi
     echo "creating a $N-validator network in $DIR (chain id $CHAIN_ID)" >&2
-    "$GO" run ./scripts/localnet --dir "$DIR" --validators "$N" --base-port "$BASE_PORT" --chain-id "$CHAIN_ID"
+    # shellcheck disable=SC2086 # LOCALNET_ARGS is a list of flags
+    "$GO" run ./scripts/localnet --dir "$DIR" --validators "$N" --base-port "$BASE_PORT" --chain-id "$CHAIN_ID" ${LOCALNET_ARGS:-}
   else
     echo "resuming the network in $DIR" >&2
   fi

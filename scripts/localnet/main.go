@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	cmtcfg "github.com/cometbft/cometbft/config"
+
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/keyring"
@@ -47,6 +49,8 @@ func run(args []string) (retErr error) {
 	blockTime := flag.Duration("block-time", 500*time.Millisecond, "consensus.timeout_commit")
 	faucetCoins := flag.String("faucet-coins", "1001000000000uself", "genesis balance of the faucet key")
 	minGasPrices := flag.String("minimum-gas-prices", "0.001uself", "app.toml minimum-gas-prices of every node")
+	veHeight := flag.Int64("vote-extensions-height", -1, "consensus_params.abci.vote_extensions_enable_height: 0 off, h from height h (default -1: what `selfchaind init` writes)")
+	mempoolSize := flag.Int("mempool-size", 0, "config.toml mempool.size (default 0: CometBFT's)")
 	if err := flag.Parse(args); err != nil {
 		return err
 	}
@@ -91,12 +95,23 @@ func run(args []string) (retErr error) {
 		BlockTime: *blockTime,
 		LogLevel:  "info",
 	}
+	if *veHeight >= 0 {
+		cfg.ModifyGenesisDoc = network.VoteExtensionsFrom(*veHeight)
+	}
+	if *mempoolSize < 0 {
+		return fmt.Errorf("--mempool-size %d: want >= 0", *mempoolSize)
+	}
 	ports := make([]network.Ports, *n)
 	for i := range ports {
 		ports[i] = network.Ports{P2P: *basePort + 10*i, RPC: *basePort + 10*i + 1}
 		cfg.Validators = append(cfg.Validators, network.ValidatorConfig{
 			KeyType:         strings.TrimSpace(kts[i]),
 			ModifyAppConfig: func(c *app.Config) { c.MinGasPrices = *minGasPrices },
+			ModifyCometConfig: func(c *cmtcfg.Config) {
+				if *mempoolSize > 0 {
+					c.Mempool.Size = *mempoolSize
+				}
+			},
 		})
 	}
 
