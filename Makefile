@@ -5,7 +5,7 @@ LDFLAGS := -X github.com/selfchain/selfchain/app.Version=$(VERSION)
 GO      ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build install devnet devnet-reset test test-unit test-fuzz test-race bench lint proto-gen clean
+.PHONY: all build install devnet devnet-reset localnet localnet-stop localnet-status localnet-reset test test-unit test-fuzz test-race bench lint proto-gen clean
 
 all: build
 
@@ -26,6 +26,21 @@ devnet: build
 
 devnet-reset:
 	rm -rf .devnet
+
+# Four validators (2 ed25519, 2 ML-DSA-65 consensus keys) as background processes
+# under ./.localnet, written by the same Go code as testutil/network (docs/LOCALNET.md).
+# Creates the network on first run, resumes it later; prints RPC addresses and a funded key.
+localnet: build
+	SELFCHAIND="$(CURDIR)/$(BINDIR)/selfchaind" GO="$(GO)" ./scripts/localnet.sh start
+
+localnet-stop:
+	./scripts/localnet.sh stop
+
+localnet-status:
+	SELFCHAIND="$(CURDIR)/$(BINDIR)/selfchaind" ./scripts/localnet.sh status
+
+localnet-reset:
+	./scripts/localnet.sh reset
 
 test: test-unit test-fuzz
 

@@ -4,15 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/selfchain/selfchain/testutil"
+	"github.com/selfchain/selfchain/testutil/network"
 )
 
 // TestCLIFourMixedValidators is the flow constellation scripts: four homes, two
@@ -47,84 +47,65 @@ func TestCLIFourMixedValidators(t *testing.T) {
 		h.must("genesis", "validate")
 	}
 
-	type node struct {
-		c        *cli
-		rpc, p2p int
-		exited   chan struct{}
-		cmd      *exec.Cmd
-	}
-	nodes := make([]*node, len(homes))
+	// Started with the listen addresses and peers as start flags (what an operator
+	// scripting a network types), run and stopped by testutil/network.
 	ids := make([]string, len(homes))
+	p2p := make([]int, len(homes))
 	for i, h := range homes {
-		nodes[i] = &node{c: h, rpc: testutil.FreePort(t), p2p: testutil.FreePort(t)}
 		ids[i] = strings.TrimSpace(h.must("comet", "show-node-id"))
+		p2p[i] = testutil.FreePort(t)
 	}
-	for i, n := range nodes {
+	specs := make([]network.NodeSpec, len(homes))
+	for i, h := range homes {
 		var peers []string
-		for j, p := range nodes {
+		for j := range homes {
 			if j != i {
-				peers = append(peers, fmt.Sprintf("%s@127.0.0.1:%d", ids[j], p.p2p))
+				peers = append(peers, fmt.Sprintf("%s@127.0.0.1:%d", ids[j], p2p[j]))
 			}
 		}
-		n.cmd = exec.Command(bin, "start",
-			"--rpc.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", n.rpc),
-			"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", n.p2p),
+		rpc := fmt.Sprintf("tcp://127.0.0.1:%d", testutil.FreePort(t))
+		specs[i] = network.NodeSpec{Home: h.home, RPCAddress: rpc, Args: []string{
+			"--rpc.laddr", rpc,
+			"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p[i]),
 			"--p2p.persistent_peers", strings.Join(peers, ","),
 			"--p2p.addr_book_strict=false", "--p2p.allow_duplicate_ip", "--p2p.pex=false",
 			"--consensus.timeout_commit", "300ms", "--log-level", "error",
-			"--instrumentation.prometheus=false")
-		n.cmd.Env = append(os.Environ(), "SELFCHAIN_HOME="+n.c.home)
-		logs := &syncBuffer{}
-		n.cmd.Stdout, n.cmd.Stderr = logs, logs
-		if err := n.cmd.Start(); err != nil {
+			"--instrumentation.prometheus=false",
+		}}
+	}
+	net := network.Launch(t, specs)
+	if err := net.WaitForHeight(3, 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// Each node signs with the key init made for it.
+	for i, n := range net.Nodes {
+		if n.KeyType != keyTypes[i] {
+			t.Fatalf("node %d runs a %s key, want %s", i, n.KeyType, keyTypes[i])
+		}
+	}
+	var st struct {
+		SyncInfo struct {
+			Height string `json:"latest_block_height"`
+		} `json:"sync_info"`
+	}
+	out := first.must("status", "--output", "json", "--node", net.Nodes[3].RPCAddress)
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := strconv.Atoi(st.SyncInfo.Height); h < 3 {
+		t.Fatalf("status of node 3: height %q", st.SyncInfo.Height)
+	}
+	// SIGTERM: every node stops cleanly (exit status 0) within network.StopTimeout.
+	var wg sync.WaitGroup
+	errs := make([]error, len(net.Nodes))
+	for i := range net.Nodes {
+		wg.Add(1)
+		go func(i int) { defer wg.Done(); errs[i] = net.Stop(i) }(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			t.Fatal(err)
-		}
-		n.exited = make(chan struct{})
-		go func(n *node) { _ = n.cmd.Wait(); close(n.exited) }(n)
-		t.Cleanup(func() {
-			select {
-			case <-n.exited:
-			default:
-				_ = n.cmd.Process.Kill()
-				<-n.exited
-			}
-			if t.Failed() {
-				t.Logf("node %s log:\n%s", n.c.home, logs.String())
-			}
-		})
-	}
-
-	deadline := time.Now().Add(60 * time.Second)
-	for _, n := range nodes {
-		for {
-			out, _, ok := n.c.run("status", "--output", "json", "--node", fmt.Sprintf("tcp://127.0.0.1:%d", n.rpc))
-			var st struct {
-				SyncInfo struct {
-					Height string `json:"latest_block_height"`
-				} `json:"sync_info"`
-			}
-			if ok && json.Unmarshal([]byte(out), &st) == nil {
-				if h, _ := strconv.Atoi(st.SyncInfo.Height); h >= 3 {
-					break
-				}
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("node %s did not reach height 3 in 60s", n.c.home)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	for _, n := range nodes {
-		_ = n.cmd.Process.Signal(syscall.SIGTERM)
-	}
-	for _, n := range nodes {
-		select {
-		case <-n.exited:
-			if !n.cmd.ProcessState.Success() {
-				t.Fatalf("node %s: %v after SIGTERM", n.c.home, n.cmd.ProcessState)
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatalf("node %s did not stop within 20s of SIGTERM", n.c.home)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/selfchain/selfchain/testutil"
+	"github.com/selfchain/selfchain/testutil/network"
 )
 
 // cli runs the selfchaind binary against one home.
@@ -66,36 +67,15 @@ func (c *cli) fails(want string, args ...string) {
 	}
 }
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	binErr    error
-)
-
-// buildBinary builds selfchaind once per test run (TestMain removes it).
+// buildBinary is the selfchaind under test: built once per test process by
+// testutil/network (or $SELFCHAIND_BIN), the same binary its networks run.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		if binDir, binErr = os.MkdirTemp("", "selfchaind-e2e"); binErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "selfchaind"), ".").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
+	bin, err := network.Binary()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return filepath.Join(binDir, "selfchaind")
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
+	return bin
 }
 
 // syncBuffer collects a child's output while it runs.
