@@ -10,8 +10,8 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/selfchain/selfchain/app/store"
-	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/crypto"
 )
 
 // Config is the node-local application configuration, read from <home>/config/app.toml.
