@@ -257,7 +257,10 @@ func TestApplyKeepsKeysUntilStarted(t *testing.T) {
 	require.NoError(t, err)
 	pub1, err := server.ShowValidator(c.NodeHome(0))
 	require.NoError(t, err)
-	accounts := func() string { bz, _ := os.ReadFile(filepath.Join(c.ClientHome(), "keyring-test", "alice.json")); return string(bz) }
+	accounts := func() string {
+		bz, _ := os.ReadFile(filepath.Join(c.ClientHome(), "keyring-test", "alice.json"))
+		return string(bz)
+	}
 	alice := accounts()
 	require.NotEmpty(t, alice)
 

@@ -40,6 +40,7 @@ type ChainStatus struct {
 	Height        int64             `json:"height"`
 	LastBlockTime time.Time         `json:"last_block_time"`
 	BlockAge      float64           `json:"block_age_seconds"`
+	BlockInterval float64           `json:"avg_block_interval_seconds"`
 	AppHash       string            `json:"app_hash"`
 	TotalPower    int64             `json:"total_power"`
 	MissingPower  int64             `json:"missing_power"`
@@ -74,6 +75,7 @@ type NodeStatus struct {
 	AppVersion    string    `json:"app_version"`
 	Round         int64     `json:"round"`
 	CPUSeconds    float64   `json:"cpu_seconds"`
+	CPUPercent    float64   `json:"cpu_percent"`
 	MemoryBytes   int64     `json:"memory_bytes"`
 	DiskBytes     int64     `json:"disk_bytes"`
 	Restarts      int       `json:"restarts"`
@@ -178,8 +180,8 @@ func (c *Chain) collectNode(ctx context.Context, i int) NodeStatus {
 		Metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", ports.Metrics), Round: -1}
 	if pid, ok := c.NodePID(i); ok {
 		n.PID, n.Running = pid, true
-		if cpu, rss, ok := procStats(pid); ok {
-			n.CPUSeconds, n.MemoryBytes = cpu, rss
+		if cpu, pct, rss, ok := procStats(pid); ok {
+			n.CPUSeconds, n.CPUPercent, n.MemoryBytes = cpu, pct, rss
 		}
 	}
 	if pid, ok := readPID(c.PIDFile(NodeName(i))); ok && !n.Running {
@@ -251,6 +253,7 @@ func (c *Chain) collectValidators(ctx context.Context, st *ChainStatus, port int
 	if err := rpcGet(ctx, port, fmt.Sprintf("validators?height=%d&per_page=100", h), &vs); err != nil {
 		return
 	}
+	st.BlockInterval = blockInterval(ctx, port, h)
 	signed := map[string]bool{}
 	var commitApp string
 	for k := int64(0); k < missingWindow && h-k >= 1; k++ {
@@ -506,4 +509,28 @@ func WriteMetrics(w io.Writer, st *ChainStatus) {
 			fmt.Fprintf(w, "%s{%s,node=%q} %g\n", m.name, l, n.Name, m.val(n))
 		}
 	}
+}
+
+// blockInterval is the mean time between the last (up to) 10 blocks.
+func blockInterval(ctx context.Context, port int, h int64) float64 {
+	lo := h - 10
+	if lo < 1 {
+		lo = 1
+	}
+	if lo == h {
+		return 0
+	}
+	var bc struct {
+		Metas []struct {
+			Header struct {
+				Height string    `json:"height"`
+				Time   time.Time `json:"time"`
+			} `json:"header"`
+		} `json:"block_metas"`
+	}
+	if rpcGet(ctx, port, fmt.Sprintf("blockchain?minHeight=%d&maxHeight=%d", lo, h), &bc) != nil || len(bc.Metas) < 2 {
+		return 0
+	}
+	first, last := bc.Metas[len(bc.Metas)-1].Header, bc.Metas[0].Header // newest first
+	return last.Time.Sub(first.Time).Seconds() / float64(len(bc.Metas)-1)
 }

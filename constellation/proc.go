@@ -70,26 +70,36 @@ func (c *Chain) NodePID(i int) (int, bool) {
 	return pid, true
 }
 
-// procStats reads a process's CPU time (seconds, user+system) and resident memory (bytes).
-func procStats(pid int) (cpuSeconds float64, rssBytes int64, ok bool) {
+// procStats reads a process's CPU time (seconds, user+system), its average CPU
+// use since it started (percent of one core) and resident memory (bytes).
+func procStats(pid int) (cpuSeconds, cpuPercent float64, rssBytes int64, ok bool) {
 	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	i := strings.LastIndexByte(string(st), ')')
 	if i < 0 {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	f := strings.Fields(string(st[i+1:]))
 	// After "(comm)": state is f[0]; utime f[11], stime f[12], rss (pages) f[21].
 	if len(f) < 22 {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	stt, _ := strconv.ParseFloat(f[12], 64)
+	started, _ := strconv.ParseFloat(f[19], 64)
 	rss, _ := strconv.ParseInt(f[21], 10, 64)
 	const clkTck = 100 // USER_HZ on every Linux architecture Go supports
-	return (ut + stt) / clkTck, rss * int64(os.Getpagesize()), true
+	cpuSeconds = (ut + stt) / clkTck
+	if up, err := os.ReadFile("/proc/uptime"); err == nil {
+		if fs := strings.Fields(string(up)); len(fs) > 0 {
+			if u, err := strconv.ParseFloat(fs[0], 64); err == nil && u-started/clkTck > 0 {
+				cpuPercent = 100 * cpuSeconds / (u - started/clkTck)
+			}
+		}
+	}
+	return cpuSeconds, cpuPercent, rss * int64(os.Getpagesize()), true
 }
 
 // dirSize is the total size of the regular files under dir.

@@ -189,6 +189,10 @@ func build(dir string, spec *Spec, layout Layout, prev string) error {
 			return err
 		}
 	}
+	// run/lock serialises up and down; made now so neither has to create it.
+	if err := os.WriteFile(filepath.Join(dir, "run", "lock"), nil, 0o644); err != nil {
+		return err
+	}
 	gasPrice := MinGasPrice + spec.Token.Denom
 	n := spec.Validators
 	ids := make([]string, n)

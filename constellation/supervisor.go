@@ -73,6 +73,11 @@ type UpOptions struct {
 // new block (the height it then has). A chain that fails to come up is stopped
 // again, and the error shows the failing node's last log lines.
 func (c *Chain) Up(opts UpOptions) (int64, error) {
+	unlock, err := c.lock()
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	if pid, ok := c.SupervisorPID(); ok {
 		return 0, fmt.Errorf("chain %s is %w (supervisor pid %d)", c.Spec.Name, ErrAlreadyUp, pid)
 	}
@@ -130,7 +135,7 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 		}
 		for i := range c.Layout.Nodes {
 			if bz, err := os.ReadFile(c.failedMarker(i)); err == nil {
-				_ = c.Down()
+				_ = c.down()
 				return 0, fmt.Errorf("%s of chain %s failed to start (%s); the chain was stopped again. Last lines of %s:\n%s",
 					NodeName(i), c.Spec.Name, strings.TrimSpace(string(bz)), c.LogFile(NodeName(i)), indent(TailFile(c.LogFile(NodeName(i)), 20)))
 			}
@@ -149,7 +154,7 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 			for i := range c.Layout.Nodes {
 				fmt.Fprintf(&b, "\n%s (%s) last lines:\n%s\n", NodeName(i), c.LogFile(NodeName(i)), indent(TailFile(c.LogFile(NodeName(i)), 8)))
 			}
-			_ = c.Down()
+			_ = c.down()
 			return 0, fmt.Errorf("chain %s made no block within %s; it was stopped again.%s", c.Spec.Name, timeout, b.String())
 		}
 		time.Sleep(150 * time.Millisecond)
@@ -175,13 +180,41 @@ func (c *Chain) restartsFile(i int) string {
 func (c *Chain) clearRunFiles() {
 	entries, _ := os.ReadDir(filepath.Join(c.Dir, "run"))
 	for _, e := range entries {
-		_ = os.Remove(filepath.Join(c.Dir, "run", e.Name()))
+		if e.Name() != "lock" {
+			_ = os.Remove(filepath.Join(c.Dir, "run", e.Name()))
+		}
 	}
+}
+
+// lock serialises `up` and `down` of one chain (two at once would start two
+// supervisors, or stop one that is starting).
+func (c *Chain) lock() (func(), error) {
+	if err := os.MkdirAll(filepath.Join(c.Dir, "run"), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(c.Dir, "run", "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another `constellation up` or `down` of chain %s is in progress: wait for it", c.Spec.Name)
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
 // Down stops the supervisor (which stops each node with SIGTERM, then SIGKILL
 // after the spec's stop_timeout) and waits for every process to be gone.
 func (c *Chain) Down() error {
+	unlock, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return c.down()
+}
+
+func (c *Chain) down() error {
 	grace := c.Spec.Supervisor.StopTimeout.Duration
 	if pid, ok := c.SupervisorPID(); ok {
 		_ = syscall.Kill(pid, syscall.SIGTERM)

@@ -178,7 +178,7 @@ the chain is up.`,
 func printStatus(w io.Writer, st *constellation.ChainStatus) {
 	fmt.Fprintf(w, "chain %s (%s): %s\n", st.Chain, st.ChainID, strings.ToUpper(st.Verdict))
 	if st.Height > 0 {
-		fmt.Fprintf(w, "height %d, last block %.1fs ago, app hash %s\n", st.Height, st.BlockAge, st.AppHash)
+		fmt.Fprintf(w, "height %d, last block %.1fs ago, average block time %.2fs, app hash %s\n", st.Height, st.BlockAge, st.BlockInterval, st.AppHash)
 	}
 	if st.Supervisor > 0 {
 		fmt.Fprintf(w, "supervisor pid %d, chain metrics %s\n", st.Supervisor, st.ChainMetrics)
@@ -201,8 +201,8 @@ func printStatus(w io.Writer, st *constellation.ChainStatus) {
 		if n.Running {
 			pid = fmt.Sprint(n.PID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%.1fs\t%s\t%s\t%d\n", n.Name, pid, state, n.Height, n.Peers, n.Mempool, round,
-			orDash(n.AppVersion), n.CPUSeconds, bytesText(n.MemoryBytes), bytesText(n.DiskBytes), n.Restarts)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\t%.0f%%\t%s\t%s\t%d\n", n.Name, pid, state, n.Height, n.Peers, n.Mempool, round,
+			orDash(n.AppVersion), n.CPUPercent, bytesText(n.MemoryBytes), bytesText(n.DiskBytes), n.Restarts)
 	}
 	tw.Flush()
 	if len(st.Validators) > 0 {
