@@ -117,7 +117,10 @@ func dirSize(dir string) int64 {
 }
 
 // TailFile returns the last n lines of a file ("" if it cannot be read).
-func TailFile(path string, n int) string {
+func TailFile(path string, n int) string { return tailFrom(path, 0, n) }
+
+// tailFrom is TailFile of what was written from offset on.
+func tailFrom(path string, offset int64, n int) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return ""
@@ -126,9 +129,15 @@ func TailFile(path string, n int) string {
 	// Only the end of a long log is read.
 	const window = 256 << 10
 	skipFirst := false
-	if fi, err := f.Stat(); err == nil && fi.Size() > window {
-		_, _ = f.Seek(fi.Size()-window, 0)
-		skipFirst = true
+	if fi, err := f.Stat(); err == nil {
+		if fi.Size() < offset {
+			offset = 0 // truncated
+		}
+		if fi.Size()-offset > window {
+			offset = fi.Size() - window
+			skipFirst = true
+		}
+		_, _ = f.Seek(offset, 0)
 	}
 	var lines []string
 	sc := bufio.NewScanner(f)

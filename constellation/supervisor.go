@@ -98,6 +98,13 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 		}
 	}
 	c.clearRunFiles()
+	// Errors show only what this run logged.
+	offsets := make([]int64, len(c.Layout.Nodes))
+	for i := range offsets {
+		if fi, err := os.Stat(c.LogFile(NodeName(i))); err == nil {
+			offsets[i] = fi.Size()
+		}
+	}
 	if !c.Started() {
 		if err := os.WriteFile(c.startedMarker(), []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
 			return 0, err
@@ -137,7 +144,7 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 			if bz, err := os.ReadFile(c.failedMarker(i)); err == nil {
 				_ = c.down()
 				return 0, fmt.Errorf("%s of chain %s failed to start (%s); the chain was stopped again. Last lines of %s:\n%s",
-					NodeName(i), c.Spec.Name, strings.TrimSpace(string(bz)), c.LogFile(NodeName(i)), indent(TailFile(c.LogFile(NodeName(i)), 20)))
+					NodeName(i), c.Spec.Name, strings.TrimSpace(string(bz)), c.LogFile(NodeName(i)), indent(tailFrom(c.LogFile(NodeName(i)), offsets[i], 12)))
 			}
 			h, ok := nodeHeight(c.Layout.Nodes[i].RPC)
 			if !ok {
@@ -152,7 +159,7 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 		if time.Now().After(deadline) {
 			var b strings.Builder
 			for i := range c.Layout.Nodes {
-				fmt.Fprintf(&b, "\n%s (%s) last lines:\n%s\n", NodeName(i), c.LogFile(NodeName(i)), indent(TailFile(c.LogFile(NodeName(i)), 8)))
+				fmt.Fprintf(&b, "\n%s (%s) last lines:\n%s\n", NodeName(i), c.LogFile(NodeName(i)), indent(tailFrom(c.LogFile(NodeName(i)), offsets[i], 8)))
 			}
 			_ = c.down()
 			return 0, fmt.Errorf("chain %s made no block within %s; it was stopped again.%s", c.Spec.Name, timeout, b.String())
