@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -358,6 +359,70 @@ func TestConstellationLifecycle(t *testing.T) {
 	}
 }
 
+// bg is a constellation command running in the background.
+type bg struct {
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+	done chan error
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (e *env) background(args ...string) *bg {
+	e.t.Helper()
+	b := &bg{out: &lockedBuffer{}, done: make(chan error, 1)}
+	b.cmd = exec.Command(filepath.Join(binDir, "constellation"), args...)
+	b.cmd.Env = append(os.Environ(), "CONSTELLATION_HOME="+e.home)
+	b.cmd.Stdout, b.cmd.Stderr = b.out, b.out
+	if err := b.cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { b.done <- b.cmd.Wait() }()
+	e.t.Cleanup(func() {
+		_ = b.cmd.Process.Kill()
+	})
+	return b
+}
+
+func (b *bg) waitFor(t *testing.T, cond func(string) bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond(b.out.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v: expected output not seen in 15s:\n%s", b.cmd.Args, b.out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (b *bg) interrupt(t *testing.T) {
+	t.Helper()
+	_ = b.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-b.done:
+		if err != nil {
+			t.Fatalf("%v after Ctrl-C: %v", b.cmd.Args, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%v did not stop on Ctrl-C", b.cmd.Args)
+	}
+}
+
 // processRunning is false for a zombie (nothing may reap an orphaned process here).
 func processRunning(pid int) bool {
 	bz, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -372,10 +437,10 @@ func processRunning(pid int) bool {
 // default, both producing blocks.
 func TestConstellationTwoChains(t *testing.T) {
 	e := newEnv(t)
-	for _, name := range []string{"alpha", "beta"} {
-		e.c("new", name, "--validators", "1", "--block-time", "300ms", "--log-level", "error")
-		e.cleanupDown(name)
-	}
+	e.c("new", "alpha", "--validators", "1", "--block-time", "300ms", "--log-level", "error")
+	e.cleanupDown("alpha")
+	e.c("new", "beta", "--validators", "1", "--block-time", "300ms") // info logs, for logs --follow
+	e.cleanupDown("beta")
 	e.c("up", "alpha")
 	e.c("up", "beta")
 	a := e.waitStatus("alpha", "ok", 20*time.Second, func(s status) bool { return s.Verdict == "ok" })
@@ -389,6 +454,22 @@ func TestConstellationTwoChains(t *testing.T) {
 	if strings.Count(out, "running") != 2 {
 		t.Fatalf("list: %s", out)
 	}
+	// (the home changes while chains run, so this checks the folder survives instead)
+	if _, errOut, ok := e.run("constellation", "rm", "alpha"); ok || !strings.Contains(errOut, "constellation down alpha") {
+		t.Fatalf("rm of a running chain: ok=%v %s", ok, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(e.home, "alpha", "constellation.yaml")); err != nil {
+		t.Fatalf("rm of a running chain removed it: %v", err)
+	}
+
+	// status --watch and logs --follow keep printing until interrupted.
+	watch := e.background("status", "alpha", "--watch", "--output", "json")
+	follow := e.background("logs", "beta", "node1", "--follow", "--lines", "0")
+	watch.waitFor(t, func(s string) bool { return strings.Count(s, `"verdict"`) >= 2 })
+	follow.waitFor(t, func(s string) bool { return strings.Contains(s, "committed state") })
+	watch.interrupt(t)
+	follow.interrupt(t)
+
 	e.c("down", "alpha")
 	e.c("down", "beta")
 }
