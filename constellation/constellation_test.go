@@ -72,6 +72,7 @@ func TestSpecValidation(t *testing.T) {
 		{"101 validators", func(s *Spec) { s.Validators = 101 }, "want 1 to 100"},
 		{"key type", func(s *Spec) { s.ConsensusKey = "rsa" }, "consensus_key"},
 		{"poai mode", func(s *Spec) { s.PoAIMode = "magic" }, "poai_mode"},
+		{"poai model", func(s *Spec) { s.PoAIModel = "rm -rf /; echo" }, "poai_model"},
 		{"block time", func(s *Spec) { s.BlockTime.Duration = time.Millisecond }, "block_time"},
 		{"prefix", func(s *Spec) { s.Bech32Prefix = "ACME" }, "bech32_prefix"},
 		{"denom", func(s *Spec) { s.Token.Denom = "1x" }, "denom"},
@@ -127,6 +128,7 @@ func TestCreateBuildsChain(t *testing.T) {
 	home := t.TempDir()
 	spec := testSpec("acme", 4)
 	spec.ConsensusKey = server.ConsensusKeyMlDsa65
+	spec.PoAIModel = "llama3.1:8b"
 	start := time.Now()
 	c, err := Create(home, spec)
 	require.NoError(t, err)
@@ -187,6 +189,7 @@ func TestCreateBuildsChain(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(bz, &pg))
 	require.Equal(t, PoAIModeAuthority, pg.Mode)
+	require.Equal(t, "llama3.1:8b", pg.Model)
 	require.Len(t, pg.Validators, 4)
 
 	// An edited node genesis, an edited chain genesis, and a forged signature are each caught.

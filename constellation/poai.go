@@ -20,6 +20,7 @@ const poaiModule = "poai"
 // rotate it; in "ai" mode x/poai selects validators by reputation.
 type PoAIGenesis struct {
 	Mode       string          `json:"mode"`
+	Model      string          `json:"model,omitempty"`
 	Validators []PoAIValidator `json:"validators"`
 }
 
@@ -31,7 +32,7 @@ type PoAIValidator struct {
 }
 
 func poaiGenesis(spec *Spec, vals []cmttypes.GenesisValidator) PoAIGenesis {
-	g := PoAIGenesis{Mode: spec.PoAIMode}
+	g := PoAIGenesis{Mode: spec.PoAIMode, Model: spec.PoAIModel}
 	for _, v := range vals {
 		g.Validators = append(g.Validators, PoAIValidator{Name: v.Name, Address: v.Address.String(), Power: v.Power})
 	}

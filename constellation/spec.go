@@ -47,11 +47,14 @@ const (
 
 // Spec is constellation.yaml: everything `new` and `apply` build a chain from.
 type Spec struct {
-	Name         string     `yaml:"name" json:"name"`
-	ChainID      string     `yaml:"chain_id" json:"chain_id"`
-	Validators   int        `yaml:"validators" json:"validators"`
-	ConsensusKey string     `yaml:"consensus_key" json:"consensus_key"`
-	PoAIMode     string     `yaml:"poai_mode" json:"poai_mode"`
+	Name         string `yaml:"name" json:"name"`
+	ChainID      string `yaml:"chain_id" json:"chain_id"`
+	Validators   int    `yaml:"validators" json:"validators"`
+	ConsensusKey string `yaml:"consensus_key" json:"consensus_key"`
+	PoAIMode     string `yaml:"poai_mode" json:"poai_mode"`
+	// PoAIModel names the AI model the chain's nodes run for PoAI (e.g. an
+	// Ollama tag); recorded for x/poai, empty until one is chosen.
+	PoAIModel    string     `yaml:"poai_model,omitempty" json:"poai_model,omitempty"`
 	BlockTime    Duration   `yaml:"block_time" json:"block_time"`
 	BasePort     int        `yaml:"base_port" json:"base_port"`
 	Bech32Prefix string     `yaml:"bech32_prefix" json:"bech32_prefix"`
@@ -108,6 +111,7 @@ var (
 	chainIDRe = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}-[1-9][0-9]{0,8}$`)
 	keyNameRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 	displayRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,15}$`)
+	modelRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$`)
 )
 
 // Defaults fills what a user may leave out.
@@ -160,6 +164,8 @@ func (s *Spec) Validate() error {
 		return fmt.Errorf("invalid consensus_key %q: want %s or %s", s.ConsensusKey, server.ConsensusKeyEd25519, server.ConsensusKeyMlDsa65)
 	case s.PoAIMode != PoAIModeAI && s.PoAIMode != PoAIModeAuthority:
 		return fmt.Errorf("invalid poai_mode %q: want %s or %s", s.PoAIMode, PoAIModeAI, PoAIModeAuthority)
+	case s.PoAIModel != "" && !modelRe.MatchString(s.PoAIModel):
+		return fmt.Errorf("invalid poai_model %q: want up to 128 letters, digits or ._:/@+- (e.g. llama3.1:8b)", s.PoAIModel)
 	case s.BlockTime.Duration < MinBlockTime || s.BlockTime.Duration > MaxBlockTime:
 		return fmt.Errorf("invalid block_time %s: want %s to %s", s.BlockTime, MinBlockTime, MaxBlockTime)
 	case !crypto.ValidBech32Prefix(s.Bech32Prefix):

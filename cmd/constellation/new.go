@@ -47,6 +47,7 @@ to rebuild the chain until it is first started.`,
 	f.StringArray("account", nil, "genesis account <key-name|address>=<amount> (repeatable)")
 	f.String("consensus-key", "ed25519", "validator consensus key type: ed25519 or ml_dsa_65")
 	f.String("poai-mode", constellation.PoAIModeAuthority, "PoAI mode: authority (the genesis set stays the validator set) or ai")
+	f.String("poai-model", "", "AI model the nodes run for PoAI (recorded in the spec and poai.genesis.json)")
 	f.Duration("block-time", constellation.DefaultBlockTime, "time between blocks")
 	f.Int("base-port", 0, "first port of the chain's block (default: the next free block from 27000)")
 	f.String("bech32-prefix", "", "address prefix (default: the chain name without dashes)")
@@ -144,6 +145,7 @@ func specFromFlags(cmd *cobra.Command, name string) (*constellation.Spec, error)
 	}
 	s.ConsensusKey, _ = f.GetString("consensus-key")
 	s.PoAIMode, _ = f.GetString("poai-mode")
+	s.PoAIModel, _ = f.GetString("poai-model")
 	bt, _ := f.GetDuration("block-time")
 	s.BlockTime.Duration = bt
 	s.BasePort, _ = f.GetInt("base-port")
