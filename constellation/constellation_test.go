@@ -19,6 +19,7 @@ import (
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/x/bank"
 )
@@ -386,4 +387,27 @@ func BenchmarkNew4Validators(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestCreateWithAddressAccount(t *testing.T) {
+	old := crypto.GetBech32Prefix()
+	require.NoError(t, crypto.SetBech32Prefix("acme"))
+	addr := crypto.Address(make([]byte, crypto.AddressLen)).String()
+	require.NoError(t, crypto.SetBech32Prefix(old))
+
+	spec := testSpec("acme", 1)
+	spec.Token.Accounts = []Account{{Address: addr, Amount: "1000000000"}} // the whole supply: no treasury
+	c, err := Create(t.TempDir(), spec)
+	require.NoError(t, err)
+	require.Equal(t, old, crypto.GetBech32Prefix(), "Create must restore the process's prefix")
+	gen, err := server.LoadGenesis(filepath.Join(c.Dir, "genesis.json"))
+	require.NoError(t, err)
+	require.Contains(t, string(gen.AppState), addr)
+	require.NotContains(t, string(gen.AppState), "treasury")
+	bz, err := os.ReadFile(filepath.Join(c.ClientHome(), "accounts.json"))
+	require.NoError(t, err)
+	var accs []genesisAccount
+	require.NoError(t, json.Unmarshal(bz, &accs))
+	require.Len(t, accs, 1)
+	require.Empty(t, accs[0].Mnemonic, "no key is made for a given address")
 }
