@@ -411,3 +411,11 @@ func TestCreateWithAddressAccount(t *testing.T) {
 	require.Len(t, accs, 1)
 	require.Empty(t, accs[0].Mnemonic, "no key is made for a given address")
 }
+
+func TestOwnedAliveMatchesWholeArguments(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	require.True(t, ownedAlive(os.Getpid(), exe) || ownedAlive(os.Getpid(), os.Args[0]))
+	require.False(t, ownedAlive(os.Getpid(), exe[:len(exe)-1]), "a prefix of an argument is not a match")
+	require.False(t, alive(0))
+}

@@ -39,7 +39,7 @@ func alive(pid int) bool {
 	return i < 0 || i+2 >= len(st) || (st[i+2] != 'Z' && st[i+2] != 'X')
 }
 
-// ownedAlive is alive(pid) and the process's command line mentions want: a pid
+// ownedAlive is alive(pid) and one of the process's arguments is want: a pid
 // file left by a crash may name a pid the system has since given to another process.
 func ownedAlive(pid int, want string) bool {
 	if !alive(pid) {
@@ -49,7 +49,12 @@ func ownedAlive(pid int, want string) bool {
 	if err != nil {
 		return true
 	}
-	return strings.Contains(strings.ReplaceAll(string(bz), "\x00", " "), want)
+	for _, arg := range strings.Split(string(bz), "\x00") {
+		if arg == want {
+			return true
+		}
+	}
+	return false
 }
 
 // SupervisorPID is the running supervisor's pid.

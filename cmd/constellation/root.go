@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -52,7 +53,9 @@ func homeFlag(cmd *cobra.Command) (string, error) {
 	if strings.TrimSpace(h) == "" {
 		return "", errors.New("--home must not be empty")
 	}
-	return h, nil
+	// Absolute, so the supervisor's pid files and node command lines name the
+	// same paths whatever directory a later command runs from.
+	return filepath.Abs(h)
 }
 
 func openChain(cmd *cobra.Command, name string) (*constellation.Chain, error) {

@@ -178,7 +178,11 @@ the chain is up.`,
 func printStatus(w io.Writer, st *constellation.ChainStatus) {
 	fmt.Fprintf(w, "chain %s (%s): %s\n", st.Chain, st.ChainID, strings.ToUpper(st.Verdict))
 	if st.Height > 0 {
-		fmt.Fprintf(w, "height %d, last block %.1fs ago, average block time %.2fs, app hash %s\n", st.Height, st.BlockAge, st.BlockInterval, st.AppHash)
+		interval := "-"
+		if st.BlockInterval > 0 {
+			interval = fmt.Sprintf("%.2fs", st.BlockInterval)
+		}
+		fmt.Fprintf(w, "height %d, last block %.1fs ago, average block time %s, app hash %s\n", st.Height, st.BlockAge, interval, st.AppHash)
 	}
 	if st.Supervisor > 0 {
 		fmt.Fprintf(w, "supervisor pid %d, chain metrics %s\n", st.Supervisor, st.ChainMetrics)
