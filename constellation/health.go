@@ -299,7 +299,17 @@ func (c *Chain) collectValidators(ctx context.Context, st *ChainStatus, port int
 		}
 		st.Validators = append(st.Validators, vst)
 	}
-	sort.Slice(st.Validators, func(i, j int) bool { return st.Validators[i].Name < st.Validators[j].Name })
+	// node2 before node10; validators of no node of ours (none today) last.
+	sort.SliceStable(st.Validators, func(i, j int) bool {
+		a, b := st.Validators[i].Name, st.Validators[j].Name
+		if (a == "") != (b == "") {
+			return b == ""
+		}
+		if len(a) != len(b) {
+			return len(a) < len(b)
+		}
+		return a < b
+	})
 }
 
 // verdict: halted when nothing answers or blocks stopped; degraded when the
