@@ -223,10 +223,8 @@ func TestCreateBadInputWritesNothing(t *testing.T) {
 	require.NoError(t, err)
 	before := treeSnapshot(t, home)
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
+	l, busy := busyNode1RPC(t)
 	defer l.Close()
-	busy := l.Addr().(*net.TCPAddr).Port
 
 	cases := []struct {
 		name string
@@ -418,4 +416,30 @@ func TestOwnedAliveMatchesWholeArguments(t *testing.T) {
 	require.True(t, ownedAlive(os.Getpid(), exe) || ownedAlive(os.Getpid(), os.Args[0]))
 	require.False(t, ownedAlive(os.Getpid(), exe[:len(exe)-1]), "a prefix of an argument is not a match")
 	require.False(t, alive(0))
+}
+
+// busyNode1RPC holds a port that is node1's RPC port of a 1-validator chain
+// whose other ports are free, so a failure can only be about this port.
+func busyNode1RPC(t *testing.T) (net.Listener, int) {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		port := l.Addr().(*net.TCPAddr).Port
+		layout, err := LayoutFor(port-11, 1)
+		if err == nil {
+			var others []NamedPort
+			for _, p := range layout.Named() {
+				if p.Port != port {
+					others = append(others, p)
+				}
+			}
+			if CheckPortsFree(others) == nil {
+				return l, port
+			}
+		}
+		l.Close()
+	}
+	t.Fatal("no usable port block found")
+	return nil, 0
 }

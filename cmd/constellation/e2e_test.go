@@ -477,12 +477,8 @@ func TestConstellationTwoChains(t *testing.T) {
 func TestConstellationBadInput(t *testing.T) {
 	e := newEnv(t)
 	e.c("new", "taken", "--validators", "1")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l, busy := busyNode1RPC(t)
 	defer l.Close()
-	busy := l.Addr().(*net.TCPAddr).Port
 	me := strconv.Itoa(os.Getpid())
 
 	e.fails([]string{"invalid chain id"}, "new", "acme", "--chain-id", "Not A Chain!")
@@ -560,4 +556,34 @@ func TestConstellationStartFailureShowsLog(t *testing.T) {
 	if out := e.c("list"); !strings.Contains(out, "stopped") {
 		t.Fatalf("a failed up should leave the chain stopped: %s", out)
 	}
+}
+
+// busyNode1RPC holds a port that is node1's RPC port of a 1-validator chain
+// whose other ports (base, base+10, base+12) are free, so the failure can only
+// be about this port.
+func busyNode1RPC(t *testing.T) (net.Listener, int) {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		free := port > 1035+11
+		for _, p := range []int{port - 11, port - 1, port + 1} {
+			if free {
+				if o, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+					o.Close()
+				} else {
+					free = false
+				}
+			}
+		}
+		if free {
+			return l, port
+		}
+		l.Close()
+	}
+	t.Fatal("no usable port block found")
+	return nil, 0
 }
