@@ -128,15 +128,24 @@ type rpcStatus struct {
 	} `json:"validator_info"`
 }
 
-// nodeHeight is a node's latest height, if it answers.
+// nodeHeight is the last height the node's application committed, if it
+// answers (/abci_info: /status's height comes from the block store, which is
+// written before the application commits, so a query could still find no state).
 func nodeHeight(port int) (int64, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	var st rpcStatus
-	if err := rpcGet(ctx, port, "status", &st); err != nil {
+	var ai struct {
+		Response struct {
+			Height string `json:"last_block_height"`
+		} `json:"response"`
+	}
+	if err := rpcGet(ctx, port, "abci_info", &ai); err != nil {
 		return 0, false
 	}
-	h, err := strconv.ParseInt(st.SyncInfo.Height, 10, 64)
+	if ai.Response.Height == "" {
+		return 0, true // nothing committed yet: the field is omitted
+	}
+	h, err := strconv.ParseInt(ai.Response.Height, 10, 64)
 	return h, err == nil
 }
 

@@ -132,7 +132,15 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 		timeout = 60 * time.Second
 	}
 	deadline := time.Now().Add(timeout)
+	// Done when a node has made a new block (a height above the first it
+	// reported) and every node answers with a committed block, so commands
+	// against any node work once `up` returns. A node still not there
+	// allNodesGrace after the first new block does not hold `up` (status
+	// then says which one lags).
+	const allNodesGrace = 10 * time.Second
 	first := map[int]int64{}
+	var progressed time.Time
+	var best int64
 	for {
 		select {
 		case <-exited:
@@ -140,6 +148,7 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 			return 0, fmt.Errorf("the supervisor of chain %s exited; its log (%s) ends with:\n%s", c.Spec.Name, filepath.Join(c.Dir, "logs", "supervisor.log"), indent(TailFile(filepath.Join(c.Dir, "logs", "supervisor.log"), 20)))
 		default:
 		}
+		ready := 0
 		for i := range c.Layout.Nodes {
 			if bz, err := os.ReadFile(c.failedMarker(i)); err == nil {
 				_ = c.down()
@@ -150,11 +159,20 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 			if !ok {
 				continue
 			}
+			if h >= 1 {
+				ready++
+			}
+			if h > best {
+				best = h
+			}
 			if f, seen := first[i]; !seen {
 				first[i] = h
-			} else if h > f {
-				return h, nil
+			} else if h > f && progressed.IsZero() {
+				progressed = time.Now()
 			}
+		}
+		if !progressed.IsZero() && (ready == len(c.Layout.Nodes) || time.Since(progressed) > allNodesGrace) {
+			return best, nil
 		}
 		if time.Now().After(deadline) {
 			var b strings.Builder
