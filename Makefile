@@ -11,13 +11,14 @@ all: build
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/selfchaind ./cmd/selfchaind
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/constellation ./cmd/constellation
 
 # rocksdb needs the C library (librocksdb-dev); the default build is pure Go.
 build-rocksdb:
 	$(GO) build -tags rocksdb -ldflags '$(LDFLAGS)' -o $(BINDIR)/selfchaind ./cmd/selfchaind
 
 install:
-	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/selfchaind
+	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/selfchaind ./cmd/constellation
 
 # Creates a one-validator chain under ./.devnet on first run (with a funded `faucet`
 # key in its test keyring), resumes it on later runs.

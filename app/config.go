@@ -12,6 +12,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/x/poai/analyzer"
 )
 
@@ -24,6 +25,9 @@ type Config struct {
 	// MaxTxBytes bounds a tx admitted by CheckTx.
 	MaxTxBytes   int `toml:"max-tx-bytes"`
 	SigCacheSize int `toml:"sig-cache-size"`
+	// Bech32Prefix is the chain's address prefix ("self" when empty); selfchaind
+	// applies it at process start, before any address is parsed (see ReadBech32Prefix).
+	Bech32Prefix string `toml:"bech32-prefix"`
 	// PoAI is this validator's AI analyzer (node-local: scores only reach the chain
 	// through its signed vote extension).
 	PoAI PoAIConfig `toml:"poai"`
@@ -74,6 +78,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxTxBytes <= 0 {
 		return fmt.Errorf("app.toml max-tx-bytes: must be positive")
+	}
+	if c.Bech32Prefix != "" && !crypto.ValidBech32Prefix(c.Bech32Prefix) {
+		return fmt.Errorf("app.toml bech32-prefix: %q is not 1-32 lowercase letters and digits starting with a letter", c.Bech32Prefix)
 	}
 	return c.PoAI.Validate()
 }
@@ -134,6 +141,11 @@ max-tx-bytes = {{ .MaxTxBytes }}
 
 # Verified-signature cache entries (a tx checked in CheckTx is not re-verified in its block).
 sig-cache-size = {{ .SigCacheSize }}
+{{- if .Bech32Prefix }}
+
+# Address prefix of this chain (default "self"); applied when selfchaind starts.
+bech32-prefix = "{{ .Bech32Prefix }}"
+{{- end }}
 
 [state]
 # pebbledb (default), goleveldb, or rocksdb (only in a binary built with -tags rocksdb).
@@ -178,4 +190,24 @@ func WriteConfig(home string, c Config) error {
 		return err
 	}
 	return os.WriteFile(ConfigPath(home), buf.Bytes(), 0o644)
+}
+
+// ReadBech32Prefix returns app.toml's bech32-prefix ("" when the file or the key
+// is absent). It reads only that key, so a command that does not run the node is
+// not stopped by an unrelated bad setting.
+func ReadBech32Prefix(home string) (string, error) {
+	bz, err := os.ReadFile(ConfigPath(home))
+	if os.IsNotExist(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var c struct {
+		Bech32Prefix string `toml:"bech32-prefix"`
+	}
+	if _, err := toml.Decode(string(bz), &c); err != nil {
+		return "", fmt.Errorf("%s: %w", ConfigPath(home), err)
+	}
+	return c.Bech32Prefix, nil
 }

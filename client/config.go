@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/selfchain/selfchain/crypto"
 )
 
 // DefaultNode is where a CLI looks for a node unless told otherwise.
@@ -29,6 +31,9 @@ type Config struct {
 	GasAdjustment    float64 `toml:"gas-adjustment" json:"gas_adjustment"`
 	Wait             bool    `toml:"wait" json:"wait"`
 	BroadcastTimeout string  `toml:"broadcast-timeout" json:"broadcast_timeout"`
+	// Bech32Prefix is the chain's address prefix ("self" when empty), applied
+	// before any address is parsed.
+	Bech32Prefix string `toml:"bech32-prefix" json:"bech32_prefix,omitempty"`
 }
 
 // DefaultConfig is what a CLI uses with no client.toml.
@@ -82,6 +87,9 @@ func (c Config) Validate() error {
 	if c.GasAdjustment < 0 {
 		return fmt.Errorf("client.toml gas-adjustment: must not be negative")
 	}
+	if c.Bech32Prefix != "" && !crypto.ValidBech32Prefix(c.Bech32Prefix) {
+		return fmt.Errorf("client.toml bech32-prefix: %q is not 1-32 lowercase letters and digits starting with a letter", c.Bech32Prefix)
+	}
 	return nil
 }
 
@@ -104,6 +112,10 @@ gas-adjustment = {{ tomlFloat .GasAdjustment }}
 # Wait until a broadcast tx is in a block, for at most broadcast-timeout.
 wait = {{ .Wait }}
 broadcast-timeout = "{{ .BroadcastTimeout }}"
+{{- if .Bech32Prefix }}
+# Address prefix of the chain (default "self").
+bech32-prefix = "{{ .Bech32Prefix }}"
+{{- end }}
 `
 
 // tomlFloat writes f so TOML reads it back as a float (2 would be an integer).

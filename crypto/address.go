@@ -44,6 +44,9 @@ func SetBech32Prefix(prefix string) error {
 	return nil
 }
 
+// ValidBech32Prefix reports whether SetBech32Prefix would accept prefix.
+func ValidBech32Prefix(prefix string) bool { return prefixRe.MatchString(prefix) }
+
 // GetBech32Prefix returns the active address prefix (default "self").
 func GetBech32Prefix() string { return *bech32Prefix.Load() }
 

@@ -13,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/crypto"
 )
 
 // EnvPrefix is the prefix of environment variables standing in for flags:
@@ -60,7 +62,7 @@ client.toml.`,
 				return err
 			}
 			cmd.SetContext(context.WithValue(cmd.Context(), viperKey{}, v))
-			return nil
+			return applyBech32Prefix(v)
 		},
 	}
 	root.SetFlagErrorFunc(flagError)
@@ -121,6 +123,25 @@ func loadViper(cmd *cobra.Command) (*viper.Viper, error) {
 		return nil, fmt.Errorf("invalid --output %q: want text or json", o)
 	}
 	return v, nil
+}
+
+// applyBech32Prefix sets the process's address prefix from the home before any
+// address is parsed: client.toml's bech32-prefix (or SELFCHAIN_BECH32_PREFIX),
+// else app.toml's, else the default "self". A chain made by constellation with
+// another prefix records it in both files of every home.
+func applyBech32Prefix(v *viper.Viper) error {
+	prefix := v.GetString("bech32-prefix")
+	if prefix == "" {
+		p, err := app.ReadBech32Prefix(v.GetString(flagHome))
+		if err != nil {
+			return err
+		}
+		prefix = p
+	}
+	if prefix == "" {
+		prefix = crypto.Bech32Prefix
+	}
+	return crypto.SetBech32Prefix(prefix)
 }
 
 // settings returns the layered settings loadViper put in the command's context.
