@@ -40,9 +40,14 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := a.mm.InitGenesis(ctx, state); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
+	// PoAI's genesis validators become CometBFT's initial set; with none, CometBFT
+	// keeps genesis.json's validators and PoAI records them as the current set.
+	vals, err := a.PoaiKeeper.InitialValidatorUpdates(ctx, req.Validators)
+	if err != nil {
+		return nil, fmt.Errorf("genesis: poai validators: %w", err)
+	}
 	if err := branch.Write(); err != nil {
 		return nil, err
 	}
-	// Validators come from genesis.json as CometBFT gave them (PoAI will take them over).
-	return &abci.ResponseInitChain{AppHash: a.cms.WorkingHash()}, nil
+	return &abci.ResponseInitChain{AppHash: a.cms.WorkingHash(), Validators: vals}, nil
 }

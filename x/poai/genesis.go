@@ -1,0 +1,196 @@
+package poai
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+)
+
+func DefaultGenesis() GenesisState { return GenesisState{Params: DefaultParams()} }
+
+// Validate checks the genesis state; errors name the offending field path.
+func (gs GenesisState) Validate() error {
+	if err := gs.Params.Validate(); err != nil {
+		return fmt.Errorf("params.%w", err)
+	}
+	if len(gs.Validators) > MaxValidatorRecords {
+		return fmt.Errorf("validators: %d entries, at most %d", len(gs.Validators), MaxValidatorRecords)
+	}
+	ops, cons := map[string]int{}, map[string]int{}
+	for i, v := range gs.Validators {
+		op, err := crypto.AddressFromBech32(v.OperatorAddress)
+		if err != nil {
+			return fmt.Errorf("validators[%d].operator_address: %v", i, err)
+		}
+		if j, dup := ops[string(op)]; dup {
+			return fmt.Errorf("validators[%d].operator_address: %s is already validators[%d]", i, v.OperatorAddress, j)
+		}
+		ops[string(op)] = i
+		pk, err := PubKeyFromConsensusKey(v.ConsensusKey)
+		if err != nil {
+			return fmt.Errorf("validators[%d].consensus_key: %v", i, err)
+		}
+		if len(v.ConsensusAddress) > 0 && !bytes.Equal(v.ConsensusAddress, pk.Address()) {
+			return fmt.Errorf("validators[%d].consensus_address: %X is not the address of its key (%X)", i, v.ConsensusAddress, pk.Address())
+		}
+		if j, dup := cons[string(pk.Address())]; dup {
+			return fmt.Errorf("validators[%d].consensus_key: already validators[%d]'s", i, j)
+		}
+		cons[string(pk.Address())] = i
+		if v.SelfStake > 1<<62 {
+			return fmt.Errorf("validators[%d].self_stake: above 2^62", i)
+		}
+		if !v.Jailed && !v.Tombstoned && v.SelfStake < gs.Params.MinSelfStake {
+			return fmt.Errorf("validators[%d].self_stake: %d is below params.min_self_stake %d", i, v.SelfStake, gs.Params.MinSelfStake)
+		}
+		if err := validateModel(v.ModelName, v.ModelHash, false); err != nil {
+			return fmt.Errorf("validators[%d].%v", i, err)
+		}
+		if err := validateMoniker(v.Moniker); err != nil {
+			return fmt.Errorf("validators[%d].%v", i, err)
+		}
+		if err := validateCommission(v.Commission); err != nil {
+			return fmt.Errorf("validators[%d].%v", i, err)
+		}
+		if v.Reputation > PPM || v.AgreementAvg > PPM || v.SignedAvg > PPM || v.Penalty > PPM {
+			return fmt.Errorf("validators[%d]: reputation fields are ppm (at most %d)", i, PPM)
+		}
+	}
+	return nil
+}
+
+// InitGenesis writes params and validators. A fresh genesis (validators with
+// zero reputation fields, as `selfchaind genesis add-validator` writes them) gets
+// full starting averages. The bonded pool is topped up (minted) to the validators'
+// total self-stake, so a hand-written genesis needs no matching bank balance and
+// an exported one (whose pool already holds the stake) mints nothing.
+func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	var total uint64
+	for _, v := range gs.Validators {
+		pk, _ := PubKeyFromConsensusKey(v.ConsensusKey)
+		v.ConsensusAddress = pk.Address()
+		if v.AgreementAvg == 0 && v.SignedAvg == 0 && v.Penalty == 0 && !v.Tombstoned {
+			v.AgreementAvg, v.SignedAvg = PPM, PPM
+		}
+		v.Reputation = computeReputation(v.AgreementAvg, v.SignedAvg, v.Penalty, gs.Params)
+		if v.Status == STATUS_UNSPECIFIED {
+			v.Status = STATUS_UNBONDED
+		}
+		total += v.SelfStake
+		if err := k.addValidator(ctx, v); err != nil {
+			return err
+		}
+	}
+	if total > 0 {
+		have, err := k.bank.GetBalance(ctx, BondedPool, gs.Params.BondDenom)
+		if err != nil {
+			return err
+		}
+		if have.IsUint64() && have.Uint64() < total {
+			if err := k.bank.MintCoins(ctx, BondedPool, types.Coins{types.NewCoin(gs.Params.BondDenom, total-have.Uint64())}); err != nil {
+				return err
+			}
+		}
+	}
+	h := runtime.Unwrap(ctx).BlockHeight()
+	if h < 1 {
+		h = 1
+	}
+	return k.Epoch.Set(ctx, EpochInfo{StartHeight: h, NextEpochHeight: h - 1 + gs.Params.EpochLength})
+}
+
+// InitialValidatorUpdates makes the genesis validators CometBFT's initial set
+// (InitChain's response): every unjailed validator with stake for at least one
+// unit of power, by stake then consensus address, at most max_validators. When
+// there are none, the validators CometBFT's genesis.json names (reqVals) are
+// recorded as the current set instead, so later epochs can replace them, and nil
+// is returned (CometBFT keeps its own).
+func (k Keeper) InitialValidatorUpdates(ctx context.Context, reqVals []abci.ValidatorUpdate) ([]abci.ValidatorUpdate, error) {
+	p, err := k.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var cands []Validator
+	err = k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
+		if !v.Jailed && !v.Tombstoned && powerOf(v.SelfStake) > 0 {
+			cands = append(cands, v)
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].SelfStake != cands[j].SelfStake {
+			return cands[i].SelfStake > cands[j].SelfStake
+		}
+		return bytes.Compare(cands[i].ConsensusAddress, cands[j].ConsensusAddress) < 0
+	})
+	if len(cands) > int(p.MaxValidators) {
+		cands = cands[:p.MaxValidators]
+	}
+	ep, err := k.Epoch.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) == 0 {
+		for _, u := range reqVals {
+			pk, err := PubKeyFromProtoKey(u)
+			if err != nil {
+				return nil, err
+			}
+			if err := k.LastPowers.Set(ctx, pk.Address(), LastPower{ConsensusKey: ConsensusKeyFromPubKey(pk), Power: u.Power}); err != nil {
+				return nil, err
+			}
+			ep.TotalPower += u.Power
+			ep.ActiveValidators++
+		}
+		return nil, k.Epoch.Set(ctx, ep)
+	}
+	updates := make([]abci.ValidatorUpdate, 0, len(cands))
+	for _, v := range cands {
+		power := powerOf(v.SelfStake)
+		u, err := validatorUpdate(v.ConsensusKey, power)
+		if err != nil {
+			return nil, err
+		}
+		updates = append(updates, u)
+		if err := k.LastPowers.Set(ctx, v.ConsensusAddress, LastPower{ConsensusKey: v.ConsensusKey, Power: power}); err != nil {
+			return nil, err
+		}
+		v.Status = STATUS_BONDED
+		if err := k.setValidator(ctx, v); err != nil {
+			return nil, err
+		}
+		ep.TotalPower += power
+		ep.ActiveValidators++
+	}
+	return updates, k.Epoch.Set(ctx, ep)
+}
+
+// ExportGenesis writes params and every validator (by operator address).
+func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
+	p, err := k.GetParams(ctx)
+	if err != nil {
+		return GenesisState{}, err
+	}
+	gs := GenesisState{Params: p}
+	err = k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
+		gs.Validators = append(gs.Validators, v)
+		return false, nil
+	})
+	return gs, err
+}
