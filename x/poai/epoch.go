@@ -83,7 +83,7 @@ type change struct {
 	key      ConsensusKey
 	old, new int64
 	target   int64 // the uncapped goal, when the cap applied
-	forced   bool // jailed / tombstoned: leaves at once, outside the 1/3 cap
+	forced   bool  // jailed / tombstoned: leaves at once, outside the 1/3 cap
 }
 
 // applyUpdates computes, caps and applies the next validator powers. Outside an

@@ -51,14 +51,14 @@ var (
 
 // Bounds of stored collections.
 const (
-	MaxValidatorRecords    = 10_000 // create-validator refuses beyond this
-	MaxUnbondingEntries    = 7      // per validator, as in the Cosmos SDK
-	MaxUnbondingsPerBlock  = 100    // matured entries paid per EndBlock
-	MaxPrunePerBlock       = 200    // expired rate limits / old flagged txs removed per EndBlock
-	ReputationHistoryLen   = 64     // ring size of a validator's reputation history
-	MaxFlaggedPerBlock     = 1000   // flagged txs recorded for one scored block
-	MaxBlockTxs            = 50_000 // txs remembered for one block
-	blockTxsKept           = 3      // SetBlockTxs keeps this many heights
+	MaxValidatorRecords   = 10_000 // create-validator refuses beyond this
+	MaxUnbondingEntries   = 7      // per validator, as in the Cosmos SDK
+	MaxUnbondingsPerBlock = 100    // matured entries paid per EndBlock
+	MaxPrunePerBlock      = 200    // expired rate limits / old flagged txs removed per EndBlock
+	ReputationHistoryLen  = 64     // ring size of a validator's reputation history
+	MaxFlaggedPerBlock    = 1000   // flagged txs recorded for one scored block
+	MaxBlockTxs           = 50_000 // txs remembered for one block
+	blockTxsKept          = 3      // SetBlockTxs keeps this many heights
 )
 
 // Keeper owns PoAI's state. Invariants: BondedPool holds the sum of self_stake
@@ -69,9 +69,9 @@ type Keeper struct {
 
 	Schema         collections.Schema
 	Params         collections.Item[Params]
-	Validators     collections.Map[[]byte, Validator]         // operator address -> validator
-	ByConsAddr     collections.Map[[]byte, []byte]            // consensus address -> operator address
-	LastPowers     collections.Map[[]byte, LastPower]         // consensus address -> what CometBFT has
+	Validators     collections.Map[[]byte, Validator] // operator address -> validator
+	ByConsAddr     collections.Map[[]byte, []byte]    // consensus address -> operator address
+	LastPowers     collections.Map[[]byte, LastPower] // consensus address -> what CometBFT has
 	Epoch          collections.Item[EpochInfo]
 	Unbonding      collections.Map[collections.Pair[int64, uint64], UnbondingEntry] // (completion height, seq)
 	UnbondingSeq   collections.Sequence

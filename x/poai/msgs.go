@@ -79,7 +79,9 @@ func (m *MsgUnbond) ValidateBasic() error {
 	return validateStakeCoin("amount", m.Amount)
 }
 
-func (m *MsgUnjail) ValidateBasic() error { return validateAddress("operator_address", m.OperatorAddress) }
+func (m *MsgUnjail) ValidateBasic() error {
+	return validateAddress("operator_address", m.OperatorAddress)
+}
 
 func (m *MsgWithdrawRewards) ValidateBasic() error {
 	return validateAddress("operator_address", m.OperatorAddress)

@@ -52,4 +52,6 @@ func (k Keeper) payMaturedUnbondings(ctx context.Context, p Params, h int64) err
 	return nil
 }
 
-func joinUnbonding(done int64, seq uint64) collections.Pair[int64, uint64] { return collections.Join(done, seq) }
+func joinUnbonding(done int64, seq uint64) collections.Pair[int64, uint64] {
+	return collections.Join(done, seq)
+}
