@@ -18,10 +18,15 @@ func mulDiv(a, b, c uint64) uint64 {
 }
 
 // ema folds one observation (ppm) into a moving average (ppm) with smoothing
-// alpha (ppm), rounding half up so a run of perfect observations reaches PPM.
+// alpha (ppm), rounding toward the observation: the average always moves when
+// they differ, so a run of perfect blocks reaches exactly PPM (and of misses, 0).
 func ema(prev, obs, alpha uint32) uint32 {
 	prev, obs, alpha = min(prev, PPM), min(obs, PPM), min(alpha, PPM)
-	v := (uint64(prev)*uint64(PPM-alpha) + uint64(obs)*uint64(alpha) + PPM/2) / PPM
+	num := uint64(prev)*uint64(PPM-alpha) + uint64(obs)*uint64(alpha)
+	v := num / PPM
+	if obs > prev && num%PPM != 0 {
+		v++
+	}
 	return uint32(min(v, PPM))
 }
 
