@@ -143,7 +143,9 @@ func (k Keeper) applyUpdates(ctx context.Context, p Params, ep *EpochInfo, h int
 			moved += abs64(c.new - c.old)
 		}
 	}
-	ep.Carried = false
+	if epochEnd {
+		ep.Carried = false
+	}
 	if budget := (totalOld - forcedOut) / 3; totalOld > 0 && moved > max(budget, 1) {
 		budget = max(budget, 1)
 		ep.Carried = true

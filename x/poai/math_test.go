@@ -59,7 +59,7 @@ func TestWeightAndPower(t *testing.T) {
 	require.Equal(t, uint64(5_000_000), poai.WeightOf(10_000_000, 500_000))
 	require.Equal(t, uint64(0), poai.WeightOf(10_000_000, 0))
 	require.Equal(t, uint64(math.MaxUint64/2), poai.WeightOf(math.MaxUint64, 500_000)) // 128-bit intermediate
-	require.Equal(t, uint64(math.MaxUint64), poai.MulDiv(math.MaxUint64, 2, 1))          // saturates
+	require.Equal(t, uint64(math.MaxUint64), poai.MulDiv(math.MaxUint64, 2, 1))        // saturates
 	require.Equal(t, int64(0), poai.PowerOf(999_999))
 	require.Equal(t, int64(10), poai.PowerOf(10_999_999))
 	require.Equal(t, poai.MaxPowerPerValidator, poai.PowerOf(math.MaxUint64))
