@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"cosmossdk.io/collections"
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -63,6 +64,22 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("validators[%d]: reputation fields are ppm (at most %d)", i, PPM)
 		}
 	}
+	if len(gs.Unbonding) > MaxValidatorRecords*MaxUnbondingEntries {
+		return fmt.Errorf("unbonding: %d entries, at most %d", len(gs.Unbonding), MaxValidatorRecords*MaxUnbondingEntries)
+	}
+	perOp := map[string]int{}
+	for i, e := range gs.Unbonding {
+		op, err := crypto.AddressFromBech32(e.OperatorAddress)
+		if err != nil {
+			return fmt.Errorf("unbonding[%d].operator_address: %v", i, err)
+		}
+		if e.Amount == 0 || e.Amount > 1<<62 {
+			return fmt.Errorf("unbonding[%d].amount: %d is not in 1..2^62", i, e.Amount)
+		}
+		if perOp[string(op)]++; perOp[string(op)] > MaxUnbondingEntries {
+			return fmt.Errorf("unbonding[%d]: more than %d entries for %s", i, MaxUnbondingEntries, e.OperatorAddress)
+		}
+	}
 	return nil
 }
 
@@ -78,7 +95,16 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 	if err := k.Params.Set(ctx, gs.Params); err != nil {
 		return err
 	}
-	var total uint64
+	var total, owed uint64
+	pending := map[string]uint32{}
+	for _, e := range gs.Unbonding {
+		op, _ := crypto.AddressFromBech32(e.OperatorAddress) // validated above
+		if err := k.addUnbonding(ctx, op, e); err != nil {
+			return err
+		}
+		total += e.Amount
+		pending[string(op)]++
+	}
 	for _, v := range gs.Validators {
 		pk, _ := PubKeyFromConsensusKey(v.ConsensusKey)
 		v.ConsensusAddress = pk.Address()
@@ -90,7 +116,15 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 			v.Status = STATUS_UNBONDED
 		}
 		total += v.SelfStake
+		owed += v.OutstandingRewards
+		op, _ := crypto.AddressFromBech32(v.OperatorAddress)
+		v.UnbondingEntries = pending[string(op)]
 		if err := k.addValidator(ctx, v); err != nil {
+			return err
+		}
+	}
+	if owed > 0 {
+		if err := k.Owed.Set(ctx, owed); err != nil {
 			return err
 		}
 	}
@@ -190,6 +224,13 @@ func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
 	gs := GenesisState{Params: p}
 	err = k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
 		gs.Validators = append(gs.Validators, v)
+		return false, nil
+	})
+	if err != nil {
+		return GenesisState{}, err
+	}
+	err = k.Unbonding.Walk(ctx, nil, func(_ collections.Pair[int64, uint64], e UnbondingEntry) (bool, error) {
+		gs.Unbonding = append(gs.Unbonding, e)
 		return false, nil
 	})
 	return gs, err

@@ -47,6 +47,7 @@ var (
 	leavingPrefix        = collections.NewPrefix(13)
 	owedPrefix           = collections.NewPrefix(14)
 	validatorCountPrefix = collections.NewPrefix(15)
+	unbondingByOpPrefix  = collections.NewPrefix(16)
 )
 
 // Bounds of stored collections.
@@ -75,6 +76,7 @@ type Keeper struct {
 	Epoch          collections.Item[EpochInfo]
 	Unbonding      collections.Map[collections.Pair[int64, uint64], UnbondingEntry] // (completion height, seq)
 	UnbondingSeq   collections.Sequence
+	UnbondingByOp  collections.KeySet[collections.Triple[[]byte, int64, uint64]] // (operator, completion, seq): slashing finds a validator's entries
 	BlockTxs       collections.Map[int64, StoredBlockTxs]
 	Flagged        collections.Map[collections.Pair[int64, uint32], FlaggedTx] // (height, index)
 	RateLimits     collections.Map[[]byte, int64]                              // sender -> limited until (exclusive)
@@ -96,6 +98,8 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
 		Epoch:        collections.NewItem(sb, epochPrefix, "epoch", runtime.ProtoValue[EpochInfo, *EpochInfo]{}),
 		Unbonding:    collections.NewMap(sb, unbondingPrefix, "unbonding", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key), runtime.ProtoValue[UnbondingEntry, *UnbondingEntry]{}),
 		UnbondingSeq: collections.NewSequence(sb, unbondingSeqPrefix, "unbonding_seq"),
+		UnbondingByOp: collections.NewKeySet(sb, unbondingByOpPrefix, "unbonding_by_op",
+			collections.TripleKeyCodec(collections.BytesKey, collections.Int64Key, collections.Uint64Key)),
 		BlockTxs:     collections.NewMap(sb, blockTxsPrefix, "block_txs", collections.Int64Key, runtime.ProtoValue[StoredBlockTxs, *StoredBlockTxs]{}),
 		Flagged:      collections.NewMap(sb, flaggedPrefix, "flagged", collections.PairKeyCodec(collections.Int64Key, collections.Uint32Key), runtime.ProtoValue[FlaggedTx, *FlaggedTx]{}),
 		RateLimits:   collections.NewMap(sb, rateLimitsPrefix, "rate_limits", collections.BytesKey, collections.Int64Value),

@@ -199,13 +199,9 @@ func (s msgServer) Unbond(ctx context.Context, msg *MsgUnbond) (*MsgUnbondRespon
 		return nil, ErrTooManyUnbondings.Wrapf("%d unbondings are in progress, at most %d: wait for one to complete", v.UnbondingEntries, MaxUnbondingEntries)
 	}
 	h := runtime.Unwrap(ctx).BlockHeight()
-	seq, err := s.k.UnbondingSeq.Next(ctx)
-	if err != nil {
-		return nil, err
-	}
 	done := h + p.UnbondingPeriod
 	entry := UnbondingEntry{OperatorAddress: v.OperatorAddress, Amount: amt, CreationHeight: h, CompletionHeight: done}
-	if err := s.k.Unbonding.Set(ctx, joinUnbonding(done, seq), entry); err != nil {
+	if err := s.k.addUnbonding(ctx, operatorOf(v), entry); err != nil {
 		return nil, err
 	}
 	v.SelfStake -= amt

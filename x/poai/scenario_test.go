@@ -16,6 +16,7 @@ import (
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -265,13 +266,18 @@ func TestDoubleSignSlashesAndTombstones(t *testing.T) {
 	c.until(10, votes)
 	ev, err := cmttypes.NewMockDuplicateVoteEvidenceWithValidator(c.height, c.time, cmttypes.NewMockPVWithParams(newKey, false, false), testutil.ChainID)
 	require.NoError(t, err)
+	// Stake unbonded after the infraction does not escape the slash.
+	res := c.block(votes, nil, c.tx(c.accs[2], &poai.MsgUnbond{OperatorAddress: c.accs[2].Addr.String(), Amount: types.NewCoin("uself", 1_000_000)}))
+	require.Zero(t, res.TxResults[0].Code, res.TxResults[0].Log)
 	poolBefore := c.apps[0].Balance(poai.BondedPool, "uself").Uint64()
-	res := c.block(votes, ev.ABCI())
+	supplyBefore := c.supply()
+	res = c.block(votes, ev.ABCI())
 	v := c.validator(c.accs[2])
 	require.True(t, v.Tombstoned)
 	require.True(t, v.Jailed)
-	require.Equal(t, uint64(newStake-newStake/20), v.SelfStake, "5% slashed")
-	require.Equal(t, poolBefore-newStake/20, c.apps[0].Balance(poai.BondedPool, "uself").Uint64(), "slashed stake is burned")
+	require.Equal(t, uint64(4_000_000-200_000), v.SelfStake, "5% of the bonded stake slashed")
+	require.Equal(t, poolBefore-200_000-50_000, c.apps[0].Balance(poai.BondedPool, "uself").Uint64(), "and 5% of the unbonding entry; both burned")
+	require.Equal(t, supplyBefore-250_000+1000, c.supply(), "burned from the supply (plus this block's inflation)")
 	p, ok := powerOf(res, newKey)
 	require.True(t, ok)
 	require.Zero(t, p)
@@ -348,4 +354,10 @@ func (c *chain) syncSeq(acc *testutil.Account) {
 	var res auth.QueryAccountResponse
 	c.apps[0].MustQuery("/selfchain.auth.v1.Query/Account", &auth.QueryAccountRequest{Address: acc.Addr.String()}, &res)
 	acc.Seq = res.Account.Sequence
+}
+
+func (c *chain) supply() uint64 {
+	var res bank.QuerySupplyOfResponse
+	c.apps[0].MustQuery("/selfchain.bank.v1.Query/SupplyOf", &bank.QuerySupplyOfRequest{Denom: "uself"}, &res)
+	return res.Amount.Amount.Uint64()
 }

@@ -55,6 +55,11 @@ func (k Keeper) handleMisbehavior(ctx context.Context, p Params, m abci.Misbehav
 	if err != nil {
 		return err
 	}
+	fromUnbonding, err := k.slashUnbonding(ctx, operatorOf(v), m.Height, p.SlashFractionDoubleSign, p.BondDenom)
+	if err != nil {
+		return err
+	}
+	slashed += fromUnbonding
 	v.Tombstoned = true
 	v.Penalty = PPM
 	v.Reputation = 0
