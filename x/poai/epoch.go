@@ -90,6 +90,17 @@ type change struct {
 // epoch end only forced exits (jailed this block) move; at an epoch end every
 // validator's target comes from selectActiveSet.
 func (k Keeper) applyUpdates(ctx context.Context, p Params, ep *EpochInfo, h int64, epochEnd bool) ([]abci.ValidatorUpdate, error) {
+	if !epochEnd { // the common block: nothing jailed, nothing to read
+		it, err := k.Leaving.Iterate(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		none := !it.Valid()
+		it.Close()
+		if none {
+			return nil, nil
+		}
+	}
 	changes := map[string]*change{}
 	var order []string // consensus addresses, sorted below: never iterate the map
 	add := func(c *change) { changes[string(c.consAddr)] = c; order = append(order, string(c.consAddr)) }

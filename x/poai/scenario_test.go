@@ -361,3 +361,44 @@ func (c *chain) supply() uint64 {
 	c.apps[0].MustQuery("/selfchain.bank.v1.Query/SupplyOf", &bank.QuerySupplyOfRequest{Denom: "uself"}, &res)
 	return res.Amount.Amount.Uint64()
 }
+
+// Determinism over a messier run: several validators joining, random absences
+// (so downtime jails happen), evidence, unbonds and withdrawals; the two apps
+// (pebbledb and memdb) must agree on the app hash and updates at every height.
+func TestDeterminismWithEvidenceAndCommitInfo(t *testing.T) {
+	c := newChain(t)
+	keys := []cmted25519.PrivKey{newKey, cmted25519.GenPrivKeyFromSecret([]byte("v3")), cmted25519.GenPrivKeyFromSecret([]byte("v4"))}
+	ops := []*testutil.Account{c.accs[2], c.accs[3], c.accs[0]}
+	var txs [][]byte
+	for i, k := range keys {
+		txs = append(txs, c.tx(ops[i], createMsg(ops[i], k, uint64(3_000_000+i*1_000_000))))
+	}
+	res := c.block([]abci.VoteInfo{vote(genKey, 10, true)}, nil, txs...)
+	for _, r := range res.TxResults {
+		require.Zero(t, r.Code, r.Log)
+	}
+	seed := uint32(7)
+	rnd := func(n uint32) uint32 { seed = seed*1664525 + 1013904223; return (seed >> 8) % n }
+	var updates int
+	for c.height < 40 {
+		votes := []abci.VoteInfo{vote(genKey, 10, true)}
+		for _, k := range keys {
+			votes = append(votes, vote(k, 3, rnd(3) != 0 || k.PubKey().Address()[0]%2 == 0))
+		}
+		var ev []abci.Misbehavior
+		var blockTxs [][]byte
+		switch c.height {
+		case 20:
+			e, err := cmttypes.NewMockDuplicateVoteEvidenceWithValidator(c.height, c.time, cmttypes.NewMockPVWithParams(keys[1], false, false), testutil.ChainID)
+			require.NoError(t, err)
+			ev = e.ABCI()
+		case 25:
+			blockTxs = append(blockTxs, c.tx(ops[0], &poai.MsgUnbond{OperatorAddress: ops[0].Addr.String(), Amount: types.NewCoin("uself", 1_000_000)}))
+		case 30:
+			blockTxs = append(blockTxs, c.tx(ops[2], &poai.MsgWithdrawRewards{OperatorAddress: ops[2].Addr.String()}))
+		}
+		updates += len(c.block(votes, ev, blockTxs...).ValidatorUpdates)
+	}
+	require.Greater(t, updates, 3)
+	require.True(t, c.validator(ops[1]).Tombstoned)
+}
