@@ -42,6 +42,11 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	// PoAI's genesis validators become CometBFT's initial set; with none, CometBFT
 	// keeps genesis.json's validators and PoAI records them as the current set.
+	if cp := req.ConsensusParams; cp != nil && cp.Validator != nil {
+		if err := a.PoaiKeeper.SetAllowedKeyTypes(ctx, cp.Validator.PubKeyTypes); err != nil {
+			return nil, err
+		}
+	}
 	vals, err := a.PoaiKeeper.InitialValidatorUpdates(ctx, req.Validators)
 	if err != nil {
 		return nil, fmt.Errorf("genesis: poai validators: %w", err)

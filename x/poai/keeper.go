@@ -48,6 +48,7 @@ var (
 	owedPrefix           = collections.NewPrefix(14)
 	validatorCountPrefix = collections.NewPrefix(15)
 	unbondingByOpPrefix  = collections.NewPrefix(16)
+	keyTypesPrefix       = collections.NewPrefix(17)
 )
 
 // Bounds of stored collections.
@@ -85,6 +86,7 @@ type Keeper struct {
 	Leaving        collections.KeySet[[]byte] // consensus addresses to drop from the set this block
 	Owed           collections.Item[uint64]   // sum of outstanding rewards
 	ValidatorCount collections.Item[uint64]
+	KeyTypes       collections.Item[string] // comma-separated key types CometBFT's consensus params allow; unset = both
 }
 
 func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
@@ -110,6 +112,7 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
 		Leaving:        collections.NewKeySet(sb, leavingPrefix, "leaving", collections.BytesKey),
 		Owed:           collections.NewItem(sb, owedPrefix, "owed", collections.Uint64Value),
 		ValidatorCount: collections.NewItem(sb, validatorCountPrefix, "validator_count", collections.Uint64Value),
+		KeyTypes:       collections.NewItem(sb, keyTypesPrefix, "key_types", collections.StringValue),
 	}
 	schema, err := sb.Build()
 	if err != nil {

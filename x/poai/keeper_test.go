@@ -237,3 +237,24 @@ func newEnvFrom(t *testing.T, gs poai.GenesisState, from *env) *env {
 	require.NoError(t, e.k.InitGenesis(ctx, gs))
 	return e
 }
+
+// A key type CometBFT's consensus params exclude would halt the chain once sent
+// as a validator update: create-validator refuses it.
+func TestCreateValidatorRespectsConsensusKeyTypes(t *testing.T) {
+	e := newEnv(t)
+	ctx := e.ctx(2)
+	require.NoError(t, e.k.SetAllowedKeyTypes(ctx, []string{"ml_dsa_65"}))
+	msgs := poai.NewMsgServer(e.k)
+	_, err := msgs.CreateValidator(ctx, &poai.MsgCreateValidator{
+		OperatorAddress: alice.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(newKey.PubKey()),
+		SelfStake: types.NewCoin("uself", 1_000_000), ModelName: "m", ModelHash: make([]byte, 32),
+	})
+	require.ErrorIs(t, err, poai.ErrInvalidConsensusKey)
+	require.ErrorContains(t, err, "allow only ml_dsa_65")
+	require.NoError(t, e.k.SetAllowedKeyTypes(ctx, []string{"ed25519", "ml_dsa_65"}))
+	_, err = msgs.CreateValidator(ctx, &poai.MsgCreateValidator{
+		OperatorAddress: alice.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(newKey.PubKey()),
+		SelfStake: types.NewCoin("uself", 1_000_000), ModelName: "m", ModelHash: make([]byte, 32),
+	})
+	require.NoError(t, err)
+}

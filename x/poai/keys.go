@@ -1,6 +1,12 @@
 package poai
 
 import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"cosmossdk.io/collections"
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcrypto "github.com/cometbft/cometbft/crypto"
 	"github.com/cometbft/cometbft/crypto/ed25519"
@@ -48,4 +54,29 @@ func PubKeyFromProtoKey(u abci.ValidatorUpdate) (cmtcrypto.PubKey, error) {
 		return nil, ErrInvalidConsensusKey.Wrap(err.Error())
 	}
 	return PubKeyFromConsensusKey(ConsensusKeyFromPubKey(pk))
+}
+
+// SetAllowedKeyTypes records the validator key types CometBFT's consensus params
+// allow (InitChain's consensus_params.validator.pub_key_types). A validator
+// update with any other type would halt CometBFT, so create-validator refuses it.
+func (k Keeper) SetAllowedKeyTypes(ctx context.Context, keyTypes []string) error {
+	if len(keyTypes) == 0 {
+		return nil
+	}
+	return k.KeyTypes.Set(ctx, strings.Join(keyTypes, ","))
+}
+
+// checkKeyTypeAllowed refuses a consensus key type the chain's consensus params exclude.
+func (k Keeper) checkKeyTypeAllowed(ctx context.Context, keyType string) error {
+	allowed, err := k.KeyTypes.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(strings.Split(allowed, ","), keyType) {
+		return ErrInvalidConsensusKey.Wrapf("this chain's consensus params allow only %s validator keys, not %s", allowed, keyType)
+	}
+	return nil
 }

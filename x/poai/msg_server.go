@@ -30,6 +30,9 @@ func (s msgServer) CreateValidator(ctx context.Context, msg *MsgCreateValidator)
 	if err := checkStake(p, msg.SelfStake); err != nil {
 		return nil, err
 	}
+	if err := s.k.checkKeyTypeAllowed(ctx, pk.Type()); err != nil {
+		return nil, err
+	}
 	if msg.SelfStake.Amount.Uint64() < p.MinSelfStake {
 		return nil, ErrSelfStakeTooLow.Wrapf("self_stake %s is below min_self_stake %d%s", msg.SelfStake, p.MinSelfStake, p.BondDenom)
 	}

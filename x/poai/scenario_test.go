@@ -7,6 +7,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/cometbft/cometbft/crypto/mldsa65"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/stretchr/testify/require"
@@ -401,4 +402,25 @@ func TestDeterminismWithEvidenceAndCommitInfo(t *testing.T) {
 	}
 	require.Greater(t, updates, 3)
 	require.True(t, c.validator(ops[1]).Tombstoned)
+}
+
+// An ML-DSA-65 consensus key goes through create-validator and reaches CometBFT
+// as an ml_dsa_65 validator update at the epoch end.
+func TestMLDSA65ValidatorJoins(t *testing.T) {
+	c := newChain(t)
+	seed := make([]byte, 32)
+	seed[0] = 65
+	pq, err := mldsa65.GenPrivKeyFromSeed(seed)
+	require.NoError(t, err)
+	msg := createMsg(c.accs[2], newKey, newStake)
+	msg.ConsensusKey = poai.ConsensusKeyFromPubKey(pq.PubKey())
+	res := c.block(nil, nil, c.tx(c.accs[2], msg))
+	require.Zero(t, res.TxResults[0].Code, res.TxResults[0].Log)
+	blocks := c.until(5, nil)
+	ups := blocks[len(blocks)-1].ValidatorUpdates
+	require.Len(t, ups, 1)
+	require.Equal(t, pq.PubKey().Bytes(), ups[0].PubKey.GetMldsa65())
+	pk, err := poai.PubKeyFromProtoKey(ups[0])
+	require.NoError(t, err)
+	require.Equal(t, "ml_dsa_65", pk.Type())
 }
