@@ -80,6 +80,39 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("unbonding[%d]: more than %d entries for %s", i, MaxUnbondingEntries, e.OperatorAddress)
 		}
 	}
+	limited := map[string]int{}
+	for i, r := range gs.RateLimits {
+		addr, err := crypto.AddressFromBech32(r.Address)
+		if err != nil {
+			return fmt.Errorf("rate_limits[%d].address: %v", i, err)
+		}
+		if j, dup := limited[string(addr)]; dup {
+			return fmt.Errorf("rate_limits[%d].address: %s is already rate_limits[%d]", i, r.Address, j)
+		}
+		limited[string(addr)] = i
+		if r.Until <= 0 {
+			return fmt.Errorf("rate_limits[%d].until: %d is not a height", i, r.Until)
+		}
+	}
+	type fkey struct {
+		h int64
+		i uint32
+	}
+	seen := map[fkey]int{}
+	for i, f := range gs.Flagged {
+		if j, dup := seen[fkey{f.Height, f.Index}]; dup {
+			return fmt.Errorf("flagged[%d]: (height %d, index %d) is already flagged[%d]", i, f.Height, f.Index, j)
+		}
+		seen[fkey{f.Height, f.Index}] = i
+		if f.Risk > 1000 {
+			return fmt.Errorf("flagged[%d].risk: %d is above 1000", i, f.Risk)
+		}
+		if f.Sender != "" {
+			if _, err := crypto.AddressFromBech32(f.Sender); err != nil {
+				return fmt.Errorf("flagged[%d].sender: %v", i, err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -104,6 +137,17 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 		}
 		total += e.Amount
 		pending[string(op)]++
+	}
+	for _, r := range gs.RateLimits {
+		addr, _ := crypto.AddressFromBech32(r.Address) // validated above
+		if err := k.rateLimit(ctx, addr, r.Until); err != nil {
+			return err
+		}
+	}
+	for _, f := range gs.Flagged {
+		if err := k.Flagged.Set(ctx, collections.Join(f.Height, f.Index), f); err != nil {
+			return err
+		}
 	}
 	for _, v := range gs.Validators {
 		pk, _ := PubKeyFromConsensusKey(v.ConsensusKey)
@@ -215,7 +259,10 @@ func (k Keeper) InitialValidatorUpdates(ctx context.Context, reqVals []abci.Vali
 	return updates, k.Epoch.Set(ctx, ep)
 }
 
-// ExportGenesis writes params and every validator (by operator address).
+// ExportGenesis writes params, every validator (by operator address), the
+// unbonding queue, rate limits and flagged txs. Per-block bookkeeping (last
+// powers, the txs of recent blocks, reputation history) is not exported: an
+// imported chain starts a new validator set from its genesis validators.
 func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
 	p, err := k.GetParams(ctx)
 	if err != nil {
@@ -231,6 +278,20 @@ func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
 	}
 	err = k.Unbonding.Walk(ctx, nil, func(_ collections.Pair[int64, uint64], e UnbondingEntry) (bool, error) {
 		gs.Unbonding = append(gs.Unbonding, e)
+		return false, nil
+	})
+	if err != nil {
+		return GenesisState{}, err
+	}
+	err = k.RateLimits.Walk(ctx, nil, func(addr []byte, until int64) (bool, error) {
+		gs.RateLimits = append(gs.RateLimits, RateLimit{Address: crypto.Address(addr).String(), Until: until})
+		return false, nil
+	})
+	if err != nil {
+		return GenesisState{}, err
+	}
+	err = k.Flagged.Walk(ctx, nil, func(_ collections.Pair[int64, uint32], f FlaggedTx) (bool, error) {
+		gs.Flagged = append(gs.Flagged, f)
 		return false, nil
 	})
 	return gs, err

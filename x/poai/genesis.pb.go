@@ -30,6 +30,10 @@ type GenesisState struct {
 	Validators []Validator `protobuf:"bytes,2,rep,name=validators,proto3" json:"validators"`
 	// unbonding is stake on its way back (exported so an export -> import keeps it).
 	Unbonding []UnbondingEntry `protobuf:"bytes,3,rep,name=unbonding,proto3" json:"unbonding"`
+	// rate_limits: senders refused by the ante pipeline until (exclusive) a height.
+	RateLimits []RateLimit `protobuf:"bytes,4,rep,name=rate_limits,json=rateLimits,proto3" json:"rate_limits"`
+	// flagged: flagged txs still within flagged_retention.
+	Flagged []FlaggedTx `protobuf:"bytes,5,rep,name=flagged,proto3" json:"flagged"`
 }
 
 func (m *GenesisState) Reset()         { *m = GenesisState{} }
@@ -86,30 +90,103 @@ func (m *GenesisState) GetUnbonding() []UnbondingEntry {
 	return nil
 }
 
+func (m *GenesisState) GetRateLimits() []RateLimit {
+	if m != nil {
+		return m.RateLimits
+	}
+	return nil
+}
+
+func (m *GenesisState) GetFlagged() []FlaggedTx {
+	if m != nil {
+		return m.Flagged
+	}
+	return nil
+}
+
+type RateLimit struct {
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Until   int64  `protobuf:"varint,2,opt,name=until,proto3" json:"until,omitempty"`
+}
+
+func (m *RateLimit) Reset()         { *m = RateLimit{} }
+func (m *RateLimit) String() string { return proto.CompactTextString(m) }
+func (*RateLimit) ProtoMessage()    {}
+func (*RateLimit) Descriptor() ([]byte, []int) {
+	return fileDescriptor_897735a39f47edcb, []int{1}
+}
+func (m *RateLimit) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *RateLimit) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_RateLimit.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *RateLimit) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_RateLimit.Merge(m, src)
+}
+func (m *RateLimit) XXX_Size() int {
+	return m.Size()
+}
+func (m *RateLimit) XXX_DiscardUnknown() {
+	xxx_messageInfo_RateLimit.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_RateLimit proto.InternalMessageInfo
+
+func (m *RateLimit) GetAddress() string {
+	if m != nil {
+		return m.Address
+	}
+	return ""
+}
+
+func (m *RateLimit) GetUntil() int64 {
+	if m != nil {
+		return m.Until
+	}
+	return 0
+}
+
 func init() {
 	proto.RegisterType((*GenesisState)(nil), "selfchain.poai.v1.GenesisState")
+	proto.RegisterType((*RateLimit)(nil), "selfchain.poai.v1.RateLimit")
 }
 
 func init() { proto.RegisterFile("selfchain/poai/v1/genesis.proto", fileDescriptor_897735a39f47edcb) }
 
 var fileDescriptor_897735a39f47edcb = []byte{
-	// 253 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x92, 0x2f, 0x4e, 0xcd, 0x49,
-	0x4b, 0xce, 0x48, 0xcc, 0xcc, 0xd3, 0x2f, 0xc8, 0x4f, 0xcc, 0xd4, 0x2f, 0x33, 0xd4, 0x4f, 0x4f,
-	0xcd, 0x4b, 0x2d, 0xce, 0x2c, 0xd6, 0x2b, 0x28, 0xca, 0x2f, 0xc9, 0x17, 0x12, 0x84, 0x2b, 0xd0,
-	0x03, 0x29, 0xd0, 0x2b, 0x33, 0x94, 0x12, 0x49, 0xcf, 0x4f, 0xcf, 0x07, 0xcb, 0xea, 0x83, 0x58,
-	0x10, 0x85, 0x52, 0x32, 0x98, 0x26, 0x81, 0x35, 0x80, 0x65, 0x95, 0x2e, 0x31, 0x72, 0xf1, 0xb8,
-	0x43, 0x0c, 0x0e, 0x2e, 0x49, 0x2c, 0x49, 0x15, 0x32, 0xe7, 0x62, 0x2b, 0x48, 0x2c, 0x4a, 0xcc,
-	0x2d, 0x96, 0x60, 0x54, 0x60, 0xd4, 0xe0, 0x36, 0x92, 0xd4, 0xc3, 0xb0, 0x48, 0x2f, 0x00, 0xac,
-	0xc0, 0x89, 0xe5, 0xc4, 0x3d, 0x79, 0x86, 0x20, 0xa8, 0x72, 0x21, 0x27, 0x2e, 0xae, 0xb2, 0xc4,
-	0x9c, 0xcc, 0x94, 0xc4, 0x92, 0xfc, 0xa2, 0x62, 0x09, 0x26, 0x05, 0x66, 0x0d, 0x6e, 0x23, 0x19,
-	0x2c, 0x9a, 0xc3, 0x60, 0x8a, 0xa0, 0xfa, 0x91, 0x74, 0x09, 0xb9, 0x72, 0x71, 0x96, 0xe6, 0x25,
-	0xe5, 0xe7, 0xa5, 0x64, 0xe6, 0xa5, 0x4b, 0x30, 0x83, 0x8d, 0x50, 0xc4, 0x62, 0x44, 0x28, 0x4c,
-	0x8d, 0x6b, 0x5e, 0x49, 0x51, 0x25, 0xd4, 0x1c, 0x84, 0x4e, 0x27, 0xfb, 0x13, 0x8f, 0xe4, 0x18,
-	0x2f, 0x3c, 0x92, 0x63, 0x7c, 0xf0, 0x48, 0x8e, 0x71, 0xc2, 0x63, 0x39, 0x86, 0x0b, 0x8f, 0xe5,
-	0x18, 0x6e, 0x3c, 0x96, 0x63, 0x88, 0x52, 0x4d, 0xcf, 0x2c, 0xc9, 0x28, 0x4d, 0xd2, 0x4b, 0xce,
-	0xcf, 0xd5, 0x47, 0x84, 0x0b, 0x82, 0x55, 0x01, 0x0e, 0x9b, 0x24, 0x36, 0x70, 0xe0, 0x18, 0x03,
-	0x02, 0x00, 0x00, 0xff, 0xff, 0x29, 0xe7, 0xe1, 0x81, 0x86, 0x01, 0x00, 0x00,
+	// 346 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x74, 0x91, 0xcd, 0x6a, 0x32, 0x31,
+	0x14, 0x86, 0x67, 0xfc, 0xc5, 0xf8, 0x6d, 0xbe, 0xe0, 0x22, 0x15, 0x19, 0xad, 0x50, 0x70, 0x35,
+	0x83, 0x76, 0xd1, 0x45, 0x0b, 0x05, 0x8b, 0xed, 0xa6, 0x8b, 0x32, 0xfd, 0x59, 0x74, 0x53, 0xa2,
+	0x13, 0x63, 0x60, 0x4c, 0x24, 0x89, 0x62, 0xef, 0xa2, 0x97, 0xe5, 0xd2, 0x4d, 0xa1, 0xab, 0x52,
+	0xf4, 0x46, 0x8a, 0x99, 0x89, 0x16, 0xd4, 0xdd, 0x39, 0x73, 0x9e, 0xf7, 0x99, 0x43, 0x0e, 0xa8,
+	0x2b, 0x12, 0x0f, 0x07, 0x23, 0xcc, 0x78, 0x30, 0x11, 0x98, 0x05, 0xb3, 0x76, 0x40, 0x09, 0x27,
+	0x8a, 0x29, 0x7f, 0x22, 0x85, 0x16, 0xf0, 0xff, 0x16, 0xf0, 0x37, 0x80, 0x3f, 0x6b, 0x57, 0x2b,
+	0x54, 0x50, 0x61, 0xa6, 0xc1, 0xa6, 0x4a, 0xc0, 0x6a, 0x6d, 0xdf, 0x64, 0x02, 0x66, 0xda, 0xfc,
+	0xcc, 0x80, 0x7f, 0x77, 0x89, 0xf8, 0x51, 0x63, 0x4d, 0xe0, 0x05, 0x28, 0x4c, 0xb0, 0xc4, 0x63,
+	0x85, 0xdc, 0x86, 0xdb, 0x2a, 0x77, 0x4e, 0xfc, 0xbd, 0x1f, 0xf9, 0x0f, 0x06, 0xe8, 0xe6, 0x16,
+	0xdf, 0x75, 0x27, 0x4c, 0x71, 0xd8, 0x05, 0x60, 0x86, 0x63, 0x16, 0x61, 0x2d, 0xa4, 0x42, 0x99,
+	0x46, 0xb6, 0x55, 0xee, 0xd4, 0x0e, 0x84, 0x5f, 0x2c, 0x94, 0xe6, 0xff, 0xa4, 0x60, 0x0f, 0x94,
+	0xa6, 0xbc, 0x2f, 0x78, 0xc4, 0x38, 0x45, 0x59, 0xa3, 0x38, 0x3d, 0xa0, 0x78, 0xb6, 0x4c, 0x8f,
+	0x6b, 0xf9, 0x9e, 0x7a, 0x76, 0x49, 0x78, 0x03, 0xca, 0x12, 0x6b, 0xf2, 0x16, 0xb3, 0x31, 0xd3,
+	0x0a, 0xe5, 0x8e, 0xee, 0x12, 0x62, 0x4d, 0xee, 0x37, 0x90, 0xdd, 0x45, 0xda, 0x0f, 0x0a, 0x5e,
+	0x81, 0xe2, 0x30, 0xc6, 0x94, 0x92, 0x08, 0xe5, 0x8f, 0x0a, 0x6e, 0x13, 0xe2, 0x69, 0x9e, 0x0a,
+	0x6c, 0xa4, 0x79, 0x09, 0x4a, 0x5b, 0x39, 0x44, 0xa0, 0x88, 0xa3, 0x48, 0x12, 0x95, 0x3c, 0x6a,
+	0x29, 0xb4, 0x2d, 0xac, 0x80, 0xfc, 0x94, 0x6b, 0x16, 0xa3, 0x4c, 0xc3, 0x6d, 0x65, 0xc3, 0xa4,
+	0xe9, 0x5e, 0x2f, 0x56, 0x9e, 0xbb, 0x5c, 0x79, 0xee, 0xcf, 0xca, 0x73, 0x3f, 0xd6, 0x9e, 0xb3,
+	0x5c, 0x7b, 0xce, 0xd7, 0xda, 0x73, 0x5e, 0xcf, 0x28, 0xd3, 0xa3, 0x69, 0xdf, 0x1f, 0x88, 0x71,
+	0xb0, 0xbb, 0xeb, 0xae, 0x9a, 0x9b, 0xdb, 0xf6, 0x0b, 0xe6, 0xb8, 0xe7, 0xbf, 0x01, 0x00, 0x00,
+	0xff, 0xff, 0x82, 0x92, 0x41, 0x9f, 0x46, 0x02, 0x00, 0x00,
 }
 
 func (m *GenesisState) Marshal() (dAtA []byte, err error) {
@@ -132,6 +209,34 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.Flagged) > 0 {
+		for iNdEx := len(m.Flagged) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Flagged[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	if len(m.RateLimits) > 0 {
+		for iNdEx := len(m.RateLimits) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.RateLimits[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintGenesis(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x22
+		}
+	}
 	if len(m.Unbonding) > 0 {
 		for iNdEx := len(m.Unbonding) - 1; iNdEx >= 0; iNdEx-- {
 			{
@@ -173,6 +278,41 @@ func (m *GenesisState) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	return len(dAtA) - i, nil
 }
 
+func (m *RateLimit) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *RateLimit) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *RateLimit) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Until != 0 {
+		i = encodeVarintGenesis(dAtA, i, uint64(m.Until))
+		i--
+		dAtA[i] = 0x10
+	}
+	if len(m.Address) > 0 {
+		i -= len(m.Address)
+		copy(dAtA[i:], m.Address)
+		i = encodeVarintGenesis(dAtA, i, uint64(len(m.Address)))
+		i--
+		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
 func encodeVarintGenesis(dAtA []byte, offset int, v uint64) int {
 	offset -= sovGenesis(v)
 	base := offset
@@ -203,6 +343,34 @@ func (m *GenesisState) Size() (n int) {
 			l = e.Size()
 			n += 1 + l + sovGenesis(uint64(l))
 		}
+	}
+	if len(m.RateLimits) > 0 {
+		for _, e := range m.RateLimits {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	if len(m.Flagged) > 0 {
+		for _, e := range m.Flagged {
+			l = e.Size()
+			n += 1 + l + sovGenesis(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *RateLimit) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	l = len(m.Address)
+	if l > 0 {
+		n += 1 + l + sovGenesis(uint64(l))
+	}
+	if m.Until != 0 {
+		n += 1 + sovGenesis(uint64(m.Until))
 	}
 	return n
 }
@@ -343,6 +511,175 @@ func (m *GenesisState) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field RateLimits", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.RateLimits = append(m.RateLimits, RateLimit{})
+			if err := m.RateLimits[len(m.RateLimits)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Flagged", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Flagged = append(m.Flagged, FlaggedTx{})
+			if err := m.Flagged[len(m.Flagged)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipGenesis(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *RateLimit) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowGenesis
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: RateLimit: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: RateLimit: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Address", wireType)
+			}
+			var stringLen uint64
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				stringLen |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			intStringLen := int(stringLen)
+			if intStringLen < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			postIndex := iNdEx + intStringLen
+			if postIndex < 0 {
+				return ErrInvalidLengthGenesis
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Address = string(dAtA[iNdEx:postIndex])
+			iNdEx = postIndex
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Until", wireType)
+			}
+			m.Until = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowGenesis
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Until |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
 		default:
 			iNdEx = preIndex
 			skippy, err := skipGenesis(dAtA[iNdEx:])

@@ -207,9 +207,13 @@ func TestGenesisRoundTrip(t *testing.T) {
 	msgs := poai.NewMsgServer(e.k)
 	_, err := msgs.Unbond(ctx, &poai.MsgUnbond{OperatorAddress: bob.Addr.String(), Amount: types.NewCoin("uself", 1_000_000)})
 	require.NoError(t, err)
+	require.NoError(t, e.k.SetBlockTxs(ctx, 1, []poai.BlockTx{{Hash: []byte("h"), Sender: alice.Addr}}))
+	require.NoError(t, e.k.RecordTxRisks(ctx, 1, []poai.TxRisk{{Index: 0, Risk: 1000}}))
 	gs, err := e.k.ExportGenesis(ctx)
 	require.NoError(t, err)
 	require.Len(t, gs.Unbonding, 1)
+	require.Len(t, gs.RateLimits, 1)
+	require.Len(t, gs.Flagged, 1)
 	require.NoError(t, gs.Validate())
 
 	e2 := newEnvFrom(t, gs, e)

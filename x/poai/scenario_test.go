@@ -55,7 +55,7 @@ func testParams(authority string) poai.Params {
 	return p
 }
 
-func newChain(t *testing.T) *chain {
+func newChain(t *testing.T, mutate ...func(*poai.GenesisState, []*testutil.Account)) *chain {
 	t.Helper()
 	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1), testutil.NewAccount(2), testutil.NewAccount(3)}
 	raw := testutil.GenesisAppState(accs, 100_000_000)
@@ -66,6 +66,9 @@ func newChain(t *testing.T) *chain {
 		ConsensusKey:    poai.ConsensusKeyFromPubKey(genKey.PubKey()),
 		SelfStake:       genStake, ModelName: "builtin", Moniker: "genesis",
 	}}}
+	for _, m := range mutate {
+		m(&gs, accs)
+	}
 	bz, err := runtime.MarshalGenesis(&gs)
 	require.NoError(t, err)
 	state[poai.ModuleName] = bz
@@ -423,4 +426,31 @@ func TestMLDSA65ValidatorJoins(t *testing.T) {
 	pk, err := poai.PubKeyFromProtoKey(ups[0])
 	require.NoError(t, err)
 	require.Equal(t, "ml_dsa_65", pk.Type())
+}
+
+// The ante hook is wired into the app: a rate-limited sender (here from genesis,
+// as RecordTxRisks would leave it) is refused by CheckTx and in a block with
+// poai/18 — no fee, no sequence change, no transfer — until the window ends.
+func TestRateLimitedSenderRefusedByTheApp(t *testing.T) {
+	c := newChain(t, func(gs *poai.GenesisState, accs []*testutil.Account) {
+		gs.RateLimits = []poai.RateLimit{{Address: accs[3].Addr.String(), Until: 4}}
+	})
+	c.block(nil, nil) // CheckTx needs a committed state
+	fee := testutil.TxOpts{Fee: types.Coins{types.NewCoin("uself", 100)}}
+	send := testutil.Send(c.accs[3], c.accs[0].Addr, 5, fee)
+	check := c.apps[0].CheckTx(send)
+	require.Equal(t, "poai", check.Codespace, check.Log)
+	require.Equal(t, poai.ErrRateLimited.Code(), check.Code, check.Log)
+	require.Contains(t, check.Log, "from height 4")
+
+	before := c.apps[0].Balance(c.accs[3].Addr, "uself")
+	res := c.block(nil, nil, send)
+	require.Equal(t, poai.ErrRateLimited.Code(), res.TxResults[0].Code)
+	require.Equal(t, before, c.apps[0].Balance(c.accs[3].Addr, "uself"), "no fee, no transfer")
+	c.syncSeq(c.accs[3])
+	require.Zero(t, c.accs[3].Seq, "sequence unchanged")
+
+	c.until(3, nil)
+	res = c.block(nil, nil, testutil.Send(c.accs[3], c.accs[0].Addr, 5, fee)) // height 4: the window is over
+	require.Zero(t, res.TxResults[0].Code, res.TxResults[0].Log)
 }
