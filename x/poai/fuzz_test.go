@@ -4,6 +4,10 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"github.com/cosmos/gogoproto/proto"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -39,6 +43,55 @@ func FuzzRecordScores(f *testing.F) {
 		v, _, err := e.k.ValidatorByConsAddr(ctx, genKey.PubKey().Address())
 		if err != nil || v.Reputation > poai.PPM || v.AgreementAvg > poai.PPM {
 			t.Fatalf("reputation out of range: %+v %v", v, err)
+		}
+	})
+}
+
+// FuzzMsgs decodes arbitrary bytes as each poai message and runs ValidateBasic
+// and the handler: whatever a client sends, nothing may panic.
+func FuzzMsgs(f *testing.F) {
+	seed, _ := (&poai.MsgCreateValidator{OperatorAddress: alice.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(newKey.PubKey()),
+		SelfStake: types.NewCoin("uself", 1_000_000), ModelName: "m", ModelHash: make([]byte, 32)}).Marshal()
+	for i := byte(0); i < 7; i++ {
+		f.Add(i, seed)
+	}
+	f.Fuzz(func(t *testing.T, kind byte, bz []byte) {
+		e := newEnv(t)
+		ctx := e.ctx(3)
+		s := poai.NewMsgServer(e.k)
+		var msg runtime.Msg
+		var run func() error
+		switch kind % 7 {
+		case 0:
+			m := &poai.MsgCreateValidator{}
+			msg, run = m, func() error { _, err := s.CreateValidator(ctx, m); return err }
+		case 1:
+			m := &poai.MsgEditValidator{}
+			msg, run = m, func() error { _, err := s.EditValidator(ctx, m); return err }
+		case 2:
+			m := &poai.MsgBond{}
+			msg, run = m, func() error { _, err := s.Bond(ctx, m); return err }
+		case 3:
+			m := &poai.MsgUnbond{}
+			msg, run = m, func() error { _, err := s.Unbond(ctx, m); return err }
+		case 4:
+			m := &poai.MsgUnjail{}
+			msg, run = m, func() error { _, err := s.Unjail(ctx, m); return err }
+		case 5:
+			m := &poai.MsgWithdrawRewards{}
+			msg, run = m, func() error { _, err := s.WithdrawRewards(ctx, m); return err }
+		default:
+			m := &poai.MsgUpdateParams{}
+			msg, run = m, func() error { _, err := s.UpdateParams(ctx, m); return err }
+		}
+		if err := proto.Unmarshal(bz, msg); err != nil {
+			return
+		}
+		_ = msg.ValidateBasic()
+		if err := run(); err != nil {
+			if cs, _, _ := runtime.ABCIInfo(err); cs == runtime.UndefinedCodespace {
+				t.Fatalf("unregistered error for a client's message: %v", err)
+			}
 		}
 	})
 }
