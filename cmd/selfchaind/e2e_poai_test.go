@@ -107,6 +107,10 @@ func TestPoaiCLIEndToEnd(t *testing.T) {
 			t.Fatalf("validator lacks %q: %q", want, out)
 		}
 	}
+	c.must("tx", "poai", "edit-validator", "op", "--moniker", "renamed", "--wait", "--yes")
+	if out := c.must("query", "poai", "validator", "op"); !strings.Contains(out, "renamed") || !strings.Contains(out, "0.050000") {
+		t.Fatalf("edit-validator should rename and keep the commission: %q", out)
+	}
 	c.fails("already operates a validator", "tx", "poai", "create-validator", "op", "2000000uself", "--pubkey", filepath.Join(dir, "val2"),
 		"--model-hash", hash, "--wait", "--yes")
 	c.fails("consensus key", "tx", "poai", "create-validator", "op", "2000000uself", "--pubkey", `{"type":"tendermint/PubKeyEd25519","value":"AAAA"}`, "--yes")

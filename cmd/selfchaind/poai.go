@@ -135,7 +135,7 @@ home), by default from this --home's config/priv_validator_key.json.`,
 
 func poaiEditValidatorCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:     "edit-validator <operator-key> --commission C [--model-name N] [--model-hash HEX] [--moniker M]",
+		Use:     "edit-validator <operator-key> [--commission C] [--model-name N] [--model-hash HEX] [--moniker M]",
 		Short:   "Change a validator's commission, AI model or moniker",
 		Example: `  selfchaind tx poai edit-validator alice --commission 5% --model-name llama-3-8b --model-hash <hex>`,
 		Args:    cobra.ExactArgs(1),
@@ -149,7 +149,15 @@ func poaiEditValidatorCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			keep := !cmd.Flags().Changed("commission")
 			return runTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+				if keep { // the message always sets commission: resend the current one
+					var resp poai.QueryValidatorResponse
+					if err := queryOnce(cmd, pathPoaiValidator, &poai.QueryValidatorRequest{OperatorAddress: from.String()}, &resp); err != nil {
+						return nil, err
+					}
+					commission = resp.Validator.Commission
+				}
 				return []runtime.Msg{&poai.MsgEditValidator{OperatorAddress: from.String(), ModelName: v.GetString("model-name"),
 					ModelHash: hash, Commission: commission, Moniker: v.GetString("moniker")}}, nil
 			})
@@ -157,7 +165,7 @@ func poaiEditValidatorCmd() *cobra.Command {
 	}
 	cmd.Flags().String("model-name", "", "new model name (empty keeps it)")
 	cmd.Flags().String("model-hash", "", "new model sha256, hex (empty keeps it)")
-	cmd.Flags().String("commission", "0.1", "commission: a fraction (0.05) or a percentage (5%); always set")
+	cmd.Flags().String("commission", "", "new commission: a fraction (0.05) or a percentage (5%) (empty keeps it)")
 	cmd.Flags().String("moniker", "", "new moniker (empty keeps it)")
 	return cmd
 }
