@@ -262,3 +262,64 @@ func TestCreateValidatorRespectsConsensusKeyTypes(t *testing.T) {
 	})
 	require.NoError(t, err)
 }
+
+// Two genesis validators of power 10. With max_validators 1 the lower-weight one
+// must go, but at most a third of the power (6) moves per epoch: 10 → 4 → 0.
+// With min_validators 2 a zero-weight validator keeps its seat.
+func TestEpochCapAndMinSet(t *testing.T) {
+	keyB := cmted25519.GenPrivKeyFromSecret([]byte("validator-b"))
+	setup := func(maxVals, minVals uint32) (*env, []byte) {
+		e := &env{stores: memStores{}}
+		e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
+		e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
+		e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
+		ctx := e.ctx(1)
+		require.NoError(t, e.ak.InitGenesis(ctx, auth.DefaultGenesis()))
+		require.NoError(t, e.bk.InitGenesis(ctx, bank.DefaultGenesis()))
+		p := testParams(alice.Addr.String())
+		p.MaxValidators, p.MinValidators = 2, minVals
+		gs := poai.GenesisState{Params: p, Validators: []poai.Validator{
+			{OperatorAddress: alice.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(genKey.PubKey()), SelfStake: genStake},
+			// B: same stake, no agreement at all: weight 0.3 × stake vs A's full stake.
+			{OperatorAddress: bob.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(keyB.PubKey()), SelfStake: genStake,
+				AgreementAvg: 0, SignedAvg: 1_000_000},
+		}}
+		require.NoError(t, e.k.InitGenesis(ctx, gs))
+		ups, err := e.k.InitialValidatorUpdates(ctx, nil)
+		require.NoError(t, err)
+		require.Len(t, ups, 2)
+		p.MaxValidators = maxVals // as if MsgUpdateParams shrank the set
+		require.NoError(t, e.k.Params.Set(ctx, p))
+		return e, keyB.PubKey().Address()
+	}
+	powerB := func(e *env, h int64, b []byte) int64 {
+		lp, err := e.k.LastPowers.Get(e.ctx(h), b)
+		if err != nil {
+			return 0
+		}
+		return lp.Power
+	}
+
+	e, b := setup(1, 1)
+	_, err := e.k.EndBlock(e.ctx(5))
+	require.NoError(t, err)
+	require.Equal(t, int64(4), powerB(e, 5, b), "a third of 20 moved: 10 → 4")
+	ep, err := e.k.Epoch.Get(e.ctx(5))
+	require.NoError(t, err)
+	require.True(t, ep.Carried)
+	_, err = e.k.EndBlock(e.ctx(10))
+	require.NoError(t, err)
+	require.Equal(t, int64(0), powerB(e, 10, b), "the rest next epoch (4 ≤ 14/3)")
+	v, _, _ := e.k.ValidatorByConsAddr(e.ctx(10), b)
+	require.Equal(t, poai.STATUS_UNBONDING, v.Status)
+
+	// Zero weight, but the floor of 2 keeps it.
+	e, b = setup(2, 2)
+	v, _, _ = e.k.ValidatorByConsAddr(e.ctx(1), b)
+	v.SignedAvg = 0
+	require.NoError(t, e.k.Validators.Set(e.ctx(1), bob.Addr, v))
+	updates, err := e.k.EndBlock(e.ctx(5))
+	require.NoError(t, err)
+	require.Empty(t, updates)
+	require.Equal(t, int64(10), powerB(e, 5, b))
+}
