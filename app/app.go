@@ -17,6 +17,7 @@ import (
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 const (
@@ -50,6 +51,7 @@ type App struct {
 
 	AuthKeeper auth.Keeper
 	BankKeeper bank.Keeper
+	PoaiKeeper poai.Keeper
 
 	chainID    string
 	lastCommit atomic.Pointer[store.CommitID]
@@ -71,7 +73,7 @@ type App struct {
 type finalizeResult struct{ height int64 }
 
 // storeNames is the one IAVL tree per module; adding a module adds its name here.
-var storeNames = []string{auth.ModuleName, bank.ModuleName}
+var storeNames = []string{auth.ModuleName, bank.ModuleName, poai.ModuleName}
 
 // New opens the application on db (already holding its state, or empty).
 func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
@@ -92,15 +94,17 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	// Keepers, wired explicitly: each gets only the narrow interface it declares.
 	a.AuthKeeper = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	a.BankKeeper = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), a.AuthKeeper)
+	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper)
 	a.mm = runtime.NewManager(
 		auth.NewModule(a.AuthKeeper),
 		bank.NewModule(a.BankKeeper),
+		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	)
 	a.msgs, a.queries = runtime.NewMsgRouter(), runtime.NewQueryRouter()
 	a.mm.RegisterServices(runtime.Registrars{Msg: a.msgs, Query: a.queries})
 
 	a.sigs = tx.NewSigCache(cfg.SigCacheSize)
-	a.ante = &tx.Ante{Accounts: a.AuthKeeper, Fees: a.BankKeeper, Sigs: a.sigs, MinGasPrices: minGas}
+	a.ante = &tx.Ante{Accounts: a.AuthKeeper, Fees: a.BankKeeper, Sigs: a.sigs, MinGasPrices: minGas, RateLimits: a.PoaiKeeper}
 
 	if bz, err := db.Get(chainIDKey); err != nil {
 		return nil, err
@@ -139,6 +143,7 @@ func modules() *runtime.Manager {
 	return runtime.NewManager(
 		auth.NewModule(auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))),
 		bank.NewModule(bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), nil)),
+		poai.NewModule(poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), nil)),
 	)
 }
 

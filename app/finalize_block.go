@@ -17,7 +17,8 @@ import (
 // trees and returns the app hash. Signatures are checked first, in parallel.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
-	header := runtime.Header{ChainID: a.chainID, Height: req.Height, Time: req.Time, ProposerAddress: req.ProposerAddress}
+	header := runtime.Header{ChainID: a.chainID, Height: req.Height, Time: req.Time, ProposerAddress: req.ProposerAddress,
+		LastCommit: req.DecidedLastCommit, Misbehavior: req.Misbehavior}
 	branch := a.cms.Working()
 	ctx := runtime.NewContext(context.Background(), branch, header, runtime.ModeFinalize, a.logger)
 

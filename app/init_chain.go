@@ -40,9 +40,20 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := a.mm.InitGenesis(ctx, state); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
+	// PoAI refuses validator keys CometBFT's consensus params exclude (they would halt it).
+	if cp := req.ConsensusParams; cp != nil && cp.Validator != nil {
+		if err := a.PoaiKeeper.SetAllowedKeyTypes(ctx, cp.Validator.PubKeyTypes); err != nil {
+			return nil, err
+		}
+	}
+	// PoAI's genesis validators become CometBFT's initial set (the response replaces
+	// genesis.json's); with none, CometBFT keeps its own and PoAI records them.
+	vals, err := a.PoaiKeeper.InitialValidatorUpdates(ctx, req.Validators)
+	if err != nil {
+		return nil, fmt.Errorf("genesis: poai validators: %w", err)
+	}
 	if err := branch.Write(); err != nil {
 		return nil, err
 	}
-	// Validators come from genesis.json as CometBFT gave them (PoAI will take them over).
-	return &abci.ResponseInitChain{AppHash: a.cms.WorkingHash()}, nil
+	return &abci.ResponseInitChain{AppHash: a.cms.WorkingHash(), Validators: vals}, nil
 }

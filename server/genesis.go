@@ -19,6 +19,7 @@ import (
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // GenesisPath is where a home keeps genesis.json (config/genesis.json unless config.toml moves it).
@@ -141,7 +142,52 @@ func AddGenesisValidator(genesisPath, name string, pub cmtcrypto.PubKey, power i
 		}
 	}
 	gen.Validators = append(gen.Validators, cmttypes.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: power, Name: name})
+	if err := addPoaiGenesisValidator(gen, name, pub, power); err != nil {
+		return err
+	}
 	return saveGenesis(genesisPath, gen)
+}
+
+// addPoaiGenesisValidator mirrors a CometBFT genesis validator in
+// app_state.poai.validators (self-stake = power × poai.PowerReduction), so PoAI's
+// InitChain answer is the same set CometBFT's genesis names. The operator is the
+// account address of the consensus key (same scheme and bytes): rewards and
+// unbonded stake go there. The validator should later move to an operator key it
+// controls by creating a new validator (docs/modules/poai.md).
+func addPoaiGenesisValidator(gen *cmttypes.GenesisDoc, name string, pub cmtcrypto.PubKey, power int64) error {
+	state := map[string]json.RawMessage{}
+	if len(gen.AppState) > 0 {
+		if err := json.Unmarshal(gen.AppState, &state); err != nil {
+			return fmt.Errorf("genesis app_state: %w", err)
+		}
+	}
+	var ps poai.GenesisState
+	if raw, ok := state[poai.ModuleName]; ok && len(raw) > 0 && string(raw) != "null" {
+		if err := runtime.UnmarshalGenesis(raw, &ps); err != nil {
+			return fmt.Errorf("genesis app_state.%s: %w", poai.ModuleName, err)
+		}
+	} else {
+		ps = poai.DefaultGenesis()
+	}
+	ck := poai.ConsensusKeyFromPubKey(pub)
+	if len(name) > poai.MaxMonikerLen {
+		name = name[:poai.MaxMonikerLen]
+	}
+	ps.Validators = append(ps.Validators, poai.Validator{
+		OperatorAddress:  crypto.PubKeyAddress(ck.Type, ck.Key).String(),
+		ConsensusKey:     ck,
+		ConsensusAddress: pub.Address(),
+		SelfStake:        uint64(power) * poai.PowerReduction,
+		ModelName:        "builtin",
+		Moniker:          name,
+	})
+	raw, err := runtime.MarshalGenesis(&ps)
+	if err != nil {
+		return err
+	}
+	state[poai.ModuleName] = raw
+	gen.AppState, err = json.Marshal(state)
+	return err
 }
 
 // ParseValidatorPubKey reads a consensus public key given as JSON (what

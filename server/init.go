@@ -123,6 +123,9 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		Validators:      []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: DefaultValidatorPower, Name: moniker}},
 		AppState:        appState,
 	}
+	if err := addPoaiGenesisValidator(gen, moniker, pub, DefaultValidatorPower); err != nil {
+		return err
+	}
 	if err := ValidateGenesis(gen); err != nil {
 		return err
 	}

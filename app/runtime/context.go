@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cosmossdk.io/collections/corecompat"
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
 
 	"github.com/selfchain/selfchain/app/store"
@@ -28,6 +29,10 @@ type Header struct {
 	Height          int64
 	Time            time.Time
 	ProposerAddress []byte
+	// LastCommit (who signed the previous block) and Misbehavior (evidence of
+	// double signing) as CometBFT decided them; set in FinalizeBlock only.
+	LastCommit  abci.CommitInfo
+	Misbehavior []abci.Misbehavior
 }
 
 // Stores gives access to each module's KVStore in one branch of state.

@@ -21,6 +21,14 @@ type FeeKeeper interface {
 	DeductFee(ctx context.Context, payer crypto.Address, fee types.Coins) error
 }
 
+// RateLimiter is the optional PoAI hook: a signer whose recent tx the AI risk
+// analysis flagged is refused for a window of blocks (x/poai).
+type RateLimiter interface {
+	IsRateLimited(ctx context.Context, addr []byte) (bool, error)
+	// RateLimitError is the registered error the refusal returns (says until when).
+	RateLimitError(ctx context.Context, addr []byte) error
+}
+
 // Event emitted by the ante for every admitted tx.
 const (
 	EventTypeTx  = "tx"
@@ -37,6 +45,7 @@ type Ante struct {
 	Fees         FeeKeeper
 	Sigs         *SigCache
 	MinGasPrices GasPrices
+	RateLimits   RateLimiter // nil: no rate limiting
 }
 
 // Run executes the pipeline in ctx, whose gas meter is the tx's.
@@ -57,6 +66,16 @@ func (a *Ante) Run(ctx *runtime.Context, t *Tx) error {
 		if ok, need := a.MinGasPrices.Covers(t.Fee(), t.GasLimit()); !ok {
 			return runtime.ErrInsufficientFee.Wrapf("fee %q is below this node's minimum for %d gas: need %s",
 				t.Fee().String(), t.GasLimit(), need)
+		}
+	}
+
+	if a.RateLimits != nil {
+		limited, err := a.RateLimits.IsRateLimited(ctx, t.Signer)
+		if err != nil {
+			return err
+		}
+		if limited {
+			return a.RateLimits.RateLimitError(ctx, t.Signer)
 		}
 	}
 

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/selfchain/selfchain/testutil"
+)
+
+func TestParseCommission(t *testing.T) {
+	for in, want := range map[string]uint32{"0.1": 100_000, "5%": 50_000, "0": 0, "1": 1_000_000, "0.000001": 1, "12.5%": 125_000, ".25": 250_000} {
+		got, err := parseCommission(in)
+		if err != nil || got != want {
+			t.Errorf("parseCommission(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"1.1", "101%", "abc", "0.0000001", "-1"} {
+		if _, err := parseCommission(bad); err == nil {
+			t.Errorf("parseCommission(%q) accepted", bad)
+		}
+	}
+}
+
+// The poai CLI against a real one-validator node made by `init`: the genesis
+// validator is PoAI's bonded validator; create-validator reads another home's
+// consensus key; queries answer; bad input fails with the module's message.
+func TestPoaiCLIEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs a node")
+	}
+	dir := t.TempDir()
+	bin := buildBinary(t)
+	c := &cli{t: t, bin: bin, home: filepath.Join(dir, "home")}
+	c.must("init", "poai-e2e", "--chain-id", "selfchain-poai-1")
+	c.must("init", "val2", "--chain-id", "selfchain-poai-1", "--home", filepath.Join(dir, "val2"))
+	rpc, p2p := testutil.FreePort(t), testutil.FreePort(t)
+	node := fmt.Sprintf("tcp://127.0.0.1:%d", rpc)
+	c.must("config", "keyring-backend", "test")
+	c.must("config", "node", node)
+	c.must("keys", "add", "op", "--key-type", "ed25519", "--no-backup")
+	c.must("genesis", "add-account", "op", "1000000000uself")
+	c.must("genesis", "validate")
+
+	start := exec.Command(bin, "start", "--rpc.laddr", node, "--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p),
+		"--p2p.pex=false", "--consensus.timeout_commit", "200ms")
+	start.Env = append(os.Environ(), "SELFCHAIN_HOME="+c.home)
+	logs := &syncBuffer{}
+	start.Stdout, start.Stderr = logs, logs
+	if err := start.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = start.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = start.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("node log:\n%s", logs.String())
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _, ok := c.run("status", "--output", "json")
+		var st struct {
+			SyncInfo struct {
+				Height string `json:"latest_block_height"`
+			} `json:"sync_info"`
+		}
+		if ok && json.Unmarshal([]byte(out), &st) == nil {
+			if h, _ := strconv.Atoi(st.SyncInfo.Height); h >= 2 {
+				break
+			}
+		}
+		select {
+		case <-exited:
+			t.Fatal("node exited early")
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node did not reach height 2 in 30s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	if out := c.must("query", "poai", "validators", "--status", "bonded"); !strings.Contains(out, "BONDED") || !strings.Contains(out, "poai-e2e") {
+		t.Fatalf("the init validator should be PoAI's bonded validator: %q", out)
+	}
+	if out := c.must("query", "poai", "params"); !strings.Contains(out, "epoch_length") {
+		t.Fatalf("params: %q", out)
+	}
+	if out := c.must("query", "poai", "epoch"); !strings.Contains(out, "total_power:") {
+		t.Fatalf("epoch: %q", out)
+	}
+	hash := strings.Repeat("ab", 32)
+	c.must("tx", "poai", "create-validator", "op", "2000000uself", "--pubkey", filepath.Join(dir, "val2"),
+		"--model-hash", hash, "--commission", "5%", "--moniker", "second", "--wait", "--yes")
+	out := c.must("query", "poai", "validator", "op")
+	for _, want := range []string{"second", "UNBONDED", "0.050000", "2000000"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("validator lacks %q: %q", want, out)
+		}
+	}
+	c.must("tx", "poai", "edit-validator", "op", "--moniker", "renamed", "--wait", "--yes")
+	if out := c.must("query", "poai", "validator", "op"); !strings.Contains(out, "renamed") || !strings.Contains(out, "0.050000") {
+		t.Fatalf("edit-validator should rename and keep the commission: %q", out)
+	}
+	c.fails("already operates a validator", "tx", "poai", "create-validator", "op", "2000000uself", "--pubkey", filepath.Join(dir, "val2"),
+		"--model-hash", hash, "--wait", "--yes")
+	c.fails("consensus key", "tx", "poai", "create-validator", "op", "2000000uself", "--pubkey", `{"type":"tendermint/PubKeyEd25519","value":"AAAA"}`, "--yes")
+	c.fails("invalid --model-hash", "tx", "poai", "create-validator", "op", "2000000uself", "--model-hash", "zz", "--yes")
+	c.fails("no outstanding rewards", "tx", "poai", "withdraw-rewards", "op", "--wait", "--yes")
+	if out := c.must("query", "poai", "flagged"); !strings.Contains(out, "no flagged") {
+		t.Fatalf("flagged: %q", out)
+	}
+}

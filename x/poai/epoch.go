@@ -1,0 +1,420 @@
+package poai
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"cosmossdk.io/collections"
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/selfchain/selfchain/app/runtime"
+)
+
+// EndBlock pays matured unbondings, prunes expired records, mints this block's
+// inflation, and either runs the epoch transition (rewards, then the new active
+// set) or only removes validators jailed in this block. It returns the validator
+// updates CometBFT applies.
+func (k Keeper) EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error) {
+	p, err := k.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h := runtime.Unwrap(ctx).BlockHeight()
+	if err := k.payMaturedUnbondings(ctx, p, h); err != nil {
+		return nil, err
+	}
+	if err := k.prune(ctx, p, h); err != nil {
+		return nil, err
+	}
+	ep, err := k.Epoch.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.mintInflation(ctx, p, ep); err != nil {
+		return nil, err
+	}
+	before := ep
+	if h < ep.NextEpochHeight {
+		updates, err := k.applyUpdates(ctx, p, &ep, h, false)
+		if err != nil {
+			return nil, err
+		}
+		return updates, k.setEpochIfChanged(ctx, before, ep)
+	}
+	paid, err := k.distributeRewards(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	ep.LastRewards = paid
+	ep.Number++
+	ep.StartHeight = h + 1
+	ep.NextEpochHeight = h + p.EpochLength
+	updates, err := k.applyUpdates(ctx, p, &ep, h, true)
+	if err != nil {
+		return nil, err
+	}
+	return updates, k.Epoch.Set(ctx, ep)
+}
+
+// setEpochIfChanged writes ep only when it changed: rewriting an equal value
+// would still change the IAVL root (nodes carry their version), and a quiet block
+// must leave the app hash alone.
+func (k Keeper) setEpochIfChanged(ctx context.Context, before, after EpochInfo) error {
+	a, err := before.Marshal()
+	if err != nil {
+		return err
+	}
+	b, err := after.Marshal()
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(a, b) {
+		return nil
+	}
+	return k.Epoch.Set(ctx, after)
+}
+
+// change is one validator's move from its current power to its target.
+type change struct {
+	consAddr []byte
+	key      ConsensusKey
+	old, new int64
+	target   int64 // the uncapped goal, when the cap applied
+	forced   bool  // jailed / tombstoned: leaves at once, outside the 1/3 cap
+}
+
+// applyUpdates computes, caps and applies the next validator powers. Outside an
+// epoch end only forced exits (jailed this block) move; at an epoch end every
+// validator's target comes from selectActiveSet.
+func (k Keeper) applyUpdates(ctx context.Context, p Params, ep *EpochInfo, h int64, epochEnd bool) ([]abci.ValidatorUpdate, error) {
+	if !epochEnd { // the common block: nothing jailed, nothing to read
+		it, err := k.Leaving.Iterate(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		none := !it.Valid()
+		it.Close()
+		if none {
+			return nil, nil
+		}
+	}
+	changes := map[string]*change{}
+	var order []string // consensus addresses, sorted below: never iterate the map
+	add := func(c *change) { changes[string(c.consAddr)] = c; order = append(order, string(c.consAddr)) }
+
+	var totalOld int64
+	err := k.LastPowers.Walk(ctx, nil, func(addr []byte, lp LastPower) (bool, error) {
+		totalOld += lp.Power
+		c := &change{consAddr: bytes.Clone(addr), key: lp.ConsensusKey, old: lp.Power, new: lp.Power}
+		v, found, err := k.ValidatorByConsAddr(ctx, addr)
+		if err != nil {
+			return true, err
+		}
+		if found && (v.Jailed || v.Tombstoned) {
+			c.new, c.forced = 0, true
+		} else if epochEnd {
+			c.new = 0 // stays only if selected below
+		}
+		add(c)
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := k.Leaving.Clear(ctx, nil); err != nil {
+		return nil, err
+	}
+
+	if epochEnd {
+		targets, err := k.selectActiveSet(ctx, p, changes, h, ep.Number)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range targets {
+			if c, ok := changes[string(t.consAddr)]; ok {
+				c.new = t.new
+			} else {
+				add(&t)
+			}
+		}
+	}
+	sort.Strings(order)
+
+	// Forced exits first and uncapped; then every other move scaled so the total
+	// moved power stays within a third of the set's power (the rest carries over).
+	var forcedOut, moved int64
+	for _, a := range order {
+		c := changes[a]
+		if c.forced {
+			forcedOut += c.old
+		} else {
+			moved += abs64(c.new - c.old)
+		}
+	}
+	if epochEnd {
+		ep.Carried = false
+	}
+	if budget := (totalOld - forcedOut) / 3; totalOld > 0 && moved > max(budget, 1) {
+		budget = max(budget, 1)
+		ep.Carried = true
+		var used int64
+		for _, a := range order {
+			c := changes[a]
+			c.target = c.new
+			if c.forced || c.new == c.old {
+				continue
+			}
+			d := c.new - c.old
+			step := int64(mulDiv(uint64(abs64(d)), uint64(budget), uint64(moved)))
+			used += step
+			c.new = c.old + sign64(d)*step
+		}
+		// Floors lose less than one unit per change: hand the remainder out one unit each.
+		for _, a := range order {
+			c := changes[a]
+			if used >= budget {
+				break
+			}
+			if !c.forced && c.new != c.target {
+				c.new += sign64(c.target - c.new)
+				used++
+			}
+		}
+	}
+
+	// Never hand CometBFT an empty set: it would halt. Keep the old powers instead.
+	var totalNew int64
+	var active uint32
+	for _, a := range order {
+		if n := changes[a].new; n > 0 {
+			totalNew += n
+			active++
+		}
+	}
+	if totalNew == 0 {
+		if totalOld > 0 {
+			runtime.Unwrap(ctx).Logger().Error("poai: the new validator set would be empty; keeping the current one", "height", h)
+			runtime.Unwrap(ctx).EventManager().Emit("poai_empty_set_refused", "height", fmt.Sprint(h))
+		}
+		ep.TotalPower = totalOld
+		return nil, nil
+	}
+
+	var updates []abci.ValidatorUpdate
+	for _, a := range order {
+		c := changes[a]
+		if c.new == c.old {
+			continue
+		}
+		u, err := validatorUpdate(c.key, c.new)
+		if err != nil {
+			return nil, err
+		}
+		updates = append(updates, u)
+		if c.new == 0 {
+			err = k.LastPowers.Remove(ctx, c.consAddr)
+		} else {
+			err = k.LastPowers.Set(ctx, c.consAddr, LastPower{ConsensusKey: c.key, Power: c.new})
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := k.setStatus(ctx, c, h); err != nil {
+			return nil, err
+		}
+	}
+	ep.TotalPower, ep.ActiveValidators = totalNew, active
+	return updates, nil
+}
+
+// setStatus records a validator's entry into or exit from the set.
+func (k Keeper) setStatus(ctx context.Context, c *change, h int64) error {
+	v, found, err := k.ValidatorByConsAddr(ctx, c.consAddr)
+	if err != nil || !found {
+		return err
+	}
+	switch {
+	case c.new > 0:
+		v.Status = STATUS_BONDED
+	case c.old > 0:
+		v.Status = STATUS_UNBONDING
+		v.UnbondingHeight = h
+	}
+	return k.setValidator(ctx, v)
+}
+
+// candidate is a validator eligible for the active set.
+type candidate struct {
+	v      Validator
+	weight uint64
+	power  int64
+}
+
+// selectActiveSet runs once per epoch over every validator record (bounded by
+// MaxValidatorRecords): it updates statuses, decays penalties, recomputes
+// reputations, appends to each validator's reputation history, and returns the
+// target set: the top max_validators by stake × reputation (ties: larger stake,
+// then consensus address), topped up to min_validators with zero-weight candidates
+// and then with current members.
+func (k Keeper) selectActiveSet(ctx context.Context, p Params, current map[string]*change, h int64, epoch uint64) ([]change, error) {
+	var cands []candidate
+	var updated []Validator
+	err := k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
+		if v.Status == STATUS_UNBONDING && h >= v.UnbondingHeight+p.UnbondingPeriod {
+			v.Status = STATUS_UNBONDED
+		}
+		v.Penalty /= 2 // penalties fade: halved every epoch
+		if v.Tombstoned {
+			v.Penalty = PPM
+		}
+		v.Reputation = computeReputation(v.AgreementAvg, v.SignedAvg, v.Penalty, p)
+		updated = append(updated, v)
+		if !v.Jailed && !v.Tombstoned && v.SelfStake >= p.MinSelfStake && powerOf(v.SelfStake) > 0 {
+			cands = append(cands, candidate{v: v, weight: weightOf(v.SelfStake, v.Reputation), power: powerOf(v.SelfStake)})
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if a.weight != b.weight {
+			return a.weight > b.weight
+		}
+		if a.v.SelfStake != b.v.SelfStake {
+			return a.v.SelfStake > b.v.SelfStake
+		}
+		return bytes.Compare(a.v.ConsensusAddress, b.v.ConsensusAddress) < 0
+	})
+	var targets []change
+	chosen := map[string]bool{}
+	pick := func(c candidate) {
+		chosen[string(c.v.ConsensusAddress)] = true
+		targets = append(targets, change{consAddr: c.v.ConsensusAddress, key: c.v.ConsensusKey, new: c.power})
+	}
+	for _, c := range cands { // weight > 0 first (cands are sorted by weight)
+		if uint32(len(targets)) == p.MaxValidators || c.weight == 0 {
+			break
+		}
+		pick(c)
+	}
+	for _, c := range cands { // the floor: zero-weight candidates
+		if uint32(len(targets)) >= p.MinValidators {
+			break
+		}
+		if !chosen[string(c.v.ConsensusAddress)] {
+			pick(c)
+		}
+	}
+	if uint32(len(targets)) < p.MinValidators { // still short: keep current members (not forced out)
+		var keep []*change
+		for _, c := range current {
+			if !c.forced && c.old > 0 && !chosen[string(c.consAddr)] {
+				keep = append(keep, c)
+			}
+		}
+		sort.Slice(keep, func(i, j int) bool {
+			if keep[i].old != keep[j].old {
+				return keep[i].old > keep[j].old
+			}
+			return bytes.Compare(keep[i].consAddr, keep[j].consAddr) < 0
+		})
+		for _, c := range keep {
+			if uint32(len(targets)) >= p.MinValidators {
+				break
+			}
+			chosen[string(c.consAddr)] = true
+			targets = append(targets, change{consAddr: c.consAddr, key: c.key, new: c.old})
+		}
+	}
+
+	for _, v := range updated {
+		if err := k.recordHistory(ctx, &v, h, epoch, current); err != nil {
+			return nil, err
+		}
+		if err := k.setValidator(ctx, v); err != nil {
+			return nil, err
+		}
+	}
+	return targets, nil
+}
+
+// recordHistory writes v's reputation into its ring of ReputationHistoryLen entries.
+func (k Keeper) recordHistory(ctx context.Context, v *Validator, h int64, epoch uint64, current map[string]*change) error {
+	var power int64
+	if c, ok := current[string(v.ConsensusAddress)]; ok {
+		power = c.old
+	}
+	rec := ReputationRecord{Height: h, Epoch: epoch, Reputation: v.Reputation, AgreementAvg: v.AgreementAvg,
+		SignedAvg: v.SignedAvg, Penalty: v.Penalty, Power: power}
+	slot := v.HistoryNext % ReputationHistoryLen
+	v.HistoryNext++
+	return k.History.Set(ctx, collections.Join([]byte(operatorOf(*v)), slot), rec)
+}
+
+// prune removes expired rate limits and flagged txs older than flagged_retention,
+// at most MaxPrunePerBlock of each per block.
+func (k Keeper) prune(ctx context.Context, p Params, h int64) error {
+	var expired []collections.Pair[int64, []byte]
+	rng := new(collections.Range[collections.Pair[int64, []byte]]).
+		EndExclusive(collections.Join(h+1, []byte{}))
+	err := k.RateLimitQueue.Walk(ctx, rng, func(key collections.Pair[int64, []byte]) (bool, error) {
+		expired = append(expired, collections.Join(key.K1(), bytes.Clone(key.K2())))
+		return len(expired) == MaxPrunePerBlock, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, key := range expired {
+		if err := k.RateLimitQueue.Remove(ctx, key); err != nil {
+			return err
+		}
+		until, err := k.RateLimits.Get(ctx, key.K2())
+		if err == nil && until == key.K1() {
+			err = k.RateLimits.Remove(ctx, key.K2())
+		}
+		if err != nil && !errors.Is(err, collections.ErrNotFound) {
+			return err
+		}
+	}
+	cutoff := h - p.FlaggedRetention
+	if cutoff <= 0 {
+		return nil
+	}
+	var old []collections.Pair[int64, uint32]
+	frng := new(collections.Range[collections.Pair[int64, uint32]]).EndExclusive(collections.Join(cutoff, uint32(0)))
+	err = k.Flagged.Walk(ctx, frng, func(key collections.Pair[int64, uint32], _ FlaggedTx) (bool, error) {
+		old = append(old, key)
+		return len(old) == MaxPrunePerBlock, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, key := range old {
+		if err := k.Flagged.Remove(ctx, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func abs64(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func sign64(x int64) int64 {
+	switch {
+	case x < 0:
+		return -1
+	case x > 0:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,298 @@
+package poai
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+
+	"cosmossdk.io/collections"
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+)
+
+func DefaultGenesis() GenesisState { return GenesisState{Params: DefaultParams()} }
+
+// Validate checks the genesis state; errors name the offending field path.
+func (gs GenesisState) Validate() error {
+	if err := gs.Params.Validate(); err != nil {
+		return fmt.Errorf("params.%w", err)
+	}
+	if len(gs.Validators) > MaxValidatorRecords {
+		return fmt.Errorf("validators: %d entries, at most %d", len(gs.Validators), MaxValidatorRecords)
+	}
+	ops, cons := map[string]int{}, map[string]int{}
+	for i, v := range gs.Validators {
+		op, err := crypto.AddressFromBech32(v.OperatorAddress)
+		if err != nil {
+			return fmt.Errorf("validators[%d].operator_address: %v", i, err)
+		}
+		if j, dup := ops[string(op)]; dup {
+			return fmt.Errorf("validators[%d].operator_address: %s is already validators[%d]", i, v.OperatorAddress, j)
+		}
+		ops[string(op)] = i
+		pk, err := PubKeyFromConsensusKey(v.ConsensusKey)
+		if err != nil {
+			return fmt.Errorf("validators[%d].consensus_key: %v", i, err)
+		}
+		if len(v.ConsensusAddress) > 0 && !bytes.Equal(v.ConsensusAddress, pk.Address()) {
+			return fmt.Errorf("validators[%d].consensus_address: %X is not the address of its key (%X)", i, v.ConsensusAddress, pk.Address())
+		}
+		if j, dup := cons[string(pk.Address())]; dup {
+			return fmt.Errorf("validators[%d].consensus_key: already validators[%d]'s", i, j)
+		}
+		cons[string(pk.Address())] = i
+		if v.SelfStake > 1<<62 {
+			return fmt.Errorf("validators[%d].self_stake: above 2^62", i)
+		}
+		if !v.Jailed && !v.Tombstoned && v.SelfStake < gs.Params.MinSelfStake {
+			return fmt.Errorf("validators[%d].self_stake: %d is below params.min_self_stake %d", i, v.SelfStake, gs.Params.MinSelfStake)
+		}
+		if err := validateModel(v.ModelName, v.ModelHash, false); err != nil {
+			return fmt.Errorf("validators[%d].%v", i, err)
+		}
+		if err := validateMoniker(v.Moniker); err != nil {
+			return fmt.Errorf("validators[%d].%v", i, err)
+		}
+		if err := validateCommission(v.Commission); err != nil {
+			return fmt.Errorf("validators[%d].%v", i, err)
+		}
+		if v.Reputation > PPM || v.AgreementAvg > PPM || v.SignedAvg > PPM || v.Penalty > PPM {
+			return fmt.Errorf("validators[%d]: reputation fields are ppm (at most %d)", i, PPM)
+		}
+	}
+	if len(gs.Unbonding) > MaxValidatorRecords*MaxUnbondingEntries {
+		return fmt.Errorf("unbonding: %d entries, at most %d", len(gs.Unbonding), MaxValidatorRecords*MaxUnbondingEntries)
+	}
+	perOp := map[string]int{}
+	for i, e := range gs.Unbonding {
+		op, err := crypto.AddressFromBech32(e.OperatorAddress)
+		if err != nil {
+			return fmt.Errorf("unbonding[%d].operator_address: %v", i, err)
+		}
+		if e.Amount == 0 || e.Amount > 1<<62 {
+			return fmt.Errorf("unbonding[%d].amount: %d is not in 1..2^62", i, e.Amount)
+		}
+		if perOp[string(op)]++; perOp[string(op)] > MaxUnbondingEntries {
+			return fmt.Errorf("unbonding[%d]: more than %d entries for %s", i, MaxUnbondingEntries, e.OperatorAddress)
+		}
+	}
+	limited := map[string]int{}
+	for i, r := range gs.RateLimits {
+		addr, err := crypto.AddressFromBech32(r.Address)
+		if err != nil {
+			return fmt.Errorf("rate_limits[%d].address: %v", i, err)
+		}
+		if j, dup := limited[string(addr)]; dup {
+			return fmt.Errorf("rate_limits[%d].address: %s is already rate_limits[%d]", i, r.Address, j)
+		}
+		limited[string(addr)] = i
+		if r.Until <= 0 {
+			return fmt.Errorf("rate_limits[%d].until: %d is not a height", i, r.Until)
+		}
+	}
+	type fkey struct {
+		h int64
+		i uint32
+	}
+	seen := map[fkey]int{}
+	for i, f := range gs.Flagged {
+		if j, dup := seen[fkey{f.Height, f.Index}]; dup {
+			return fmt.Errorf("flagged[%d]: (height %d, index %d) is already flagged[%d]", i, f.Height, f.Index, j)
+		}
+		seen[fkey{f.Height, f.Index}] = i
+		if f.Risk > 1000 {
+			return fmt.Errorf("flagged[%d].risk: %d is above 1000", i, f.Risk)
+		}
+		if f.Sender != "" {
+			if _, err := crypto.AddressFromBech32(f.Sender); err != nil {
+				return fmt.Errorf("flagged[%d].sender: %v", i, err)
+			}
+		}
+	}
+	return nil
+}
+
+// InitGenesis writes params and validators. A fresh genesis (validators with
+// zero reputation fields, as `selfchaind genesis add-validator` writes them) gets
+// full starting averages. The bonded pool is topped up (minted) to the validators'
+// total self-stake, so a hand-written genesis needs no matching bank balance and
+// an exported one (whose pool already holds the stake) mints nothing.
+func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
+	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.Params.Set(ctx, gs.Params); err != nil {
+		return err
+	}
+	var total, owed uint64
+	pending := map[string]uint32{}
+	for _, e := range gs.Unbonding {
+		op, _ := crypto.AddressFromBech32(e.OperatorAddress) // validated above
+		if err := k.addUnbonding(ctx, op, e); err != nil {
+			return err
+		}
+		total += e.Amount
+		pending[string(op)]++
+	}
+	for _, r := range gs.RateLimits {
+		addr, _ := crypto.AddressFromBech32(r.Address) // validated above
+		if err := k.rateLimit(ctx, addr, r.Until); err != nil {
+			return err
+		}
+	}
+	for _, f := range gs.Flagged {
+		if err := k.Flagged.Set(ctx, collections.Join(f.Height, f.Index), f); err != nil {
+			return err
+		}
+	}
+	for _, v := range gs.Validators {
+		pk, _ := PubKeyFromConsensusKey(v.ConsensusKey)
+		v.ConsensusAddress = pk.Address()
+		if v.AgreementAvg == 0 && v.SignedAvg == 0 && v.Penalty == 0 && !v.Tombstoned {
+			v.AgreementAvg, v.SignedAvg = PPM, PPM
+		}
+		v.Reputation = computeReputation(v.AgreementAvg, v.SignedAvg, v.Penalty, gs.Params)
+		if v.Status == STATUS_UNSPECIFIED {
+			v.Status = STATUS_UNBONDED
+		}
+		total += v.SelfStake
+		owed += v.OutstandingRewards
+		op, _ := crypto.AddressFromBech32(v.OperatorAddress)
+		v.UnbondingEntries = pending[string(op)]
+		if err := k.addValidator(ctx, v); err != nil {
+			return err
+		}
+	}
+	if owed > 0 {
+		if err := k.Owed.Set(ctx, owed); err != nil {
+			return err
+		}
+	}
+	if total > 0 {
+		have, err := k.bank.GetBalance(ctx, BondedPool, gs.Params.BondDenom)
+		if err != nil {
+			return err
+		}
+		if have.IsUint64() && have.Uint64() < total {
+			if err := k.bank.MintCoins(ctx, BondedPool, types.Coins{types.NewCoin(gs.Params.BondDenom, total-have.Uint64())}); err != nil {
+				return err
+			}
+		}
+	}
+	h := runtime.Unwrap(ctx).BlockHeight()
+	if h < 1 {
+		h = 1
+	}
+	return k.Epoch.Set(ctx, EpochInfo{StartHeight: h, NextEpochHeight: h - 1 + gs.Params.EpochLength})
+}
+
+// InitialValidatorUpdates makes the genesis validators CometBFT's initial set
+// (InitChain's response): every unjailed validator with stake for at least one
+// unit of power, by stake then consensus address, at most max_validators. When
+// there are none, the validators CometBFT's genesis.json names (reqVals) are
+// recorded as the current set instead, so later epochs can replace them, and nil
+// is returned (CometBFT keeps its own).
+func (k Keeper) InitialValidatorUpdates(ctx context.Context, reqVals []abci.ValidatorUpdate) ([]abci.ValidatorUpdate, error) {
+	p, err := k.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var cands []Validator
+	err = k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
+		if !v.Jailed && !v.Tombstoned && powerOf(v.SelfStake) > 0 {
+			cands = append(cands, v)
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].SelfStake != cands[j].SelfStake {
+			return cands[i].SelfStake > cands[j].SelfStake
+		}
+		return bytes.Compare(cands[i].ConsensusAddress, cands[j].ConsensusAddress) < 0
+	})
+	if len(cands) > int(p.MaxValidators) {
+		cands = cands[:p.MaxValidators]
+	}
+	ep, err := k.Epoch.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(cands) == 0 {
+		for _, u := range reqVals {
+			pk, err := PubKeyFromProtoKey(u)
+			if err != nil {
+				return nil, err
+			}
+			if err := k.LastPowers.Set(ctx, pk.Address(), LastPower{ConsensusKey: ConsensusKeyFromPubKey(pk), Power: u.Power}); err != nil {
+				return nil, err
+			}
+			ep.TotalPower += u.Power
+			ep.ActiveValidators++
+		}
+		return nil, k.Epoch.Set(ctx, ep)
+	}
+	updates := make([]abci.ValidatorUpdate, 0, len(cands))
+	for _, v := range cands {
+		power := powerOf(v.SelfStake)
+		u, err := validatorUpdate(v.ConsensusKey, power)
+		if err != nil {
+			return nil, err
+		}
+		updates = append(updates, u)
+		if err := k.LastPowers.Set(ctx, v.ConsensusAddress, LastPower{ConsensusKey: v.ConsensusKey, Power: power}); err != nil {
+			return nil, err
+		}
+		v.Status = STATUS_BONDED
+		if err := k.setValidator(ctx, v); err != nil {
+			return nil, err
+		}
+		ep.TotalPower += power
+		ep.ActiveValidators++
+	}
+	return updates, k.Epoch.Set(ctx, ep)
+}
+
+// ExportGenesis writes params, every validator (by operator address), the
+// unbonding queue, rate limits and flagged txs. Per-block bookkeeping (last
+// powers, the txs of recent blocks, reputation history) is not exported: an
+// imported chain starts a new validator set from its genesis validators.
+func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
+	p, err := k.GetParams(ctx)
+	if err != nil {
+		return GenesisState{}, err
+	}
+	gs := GenesisState{Params: p}
+	err = k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
+		gs.Validators = append(gs.Validators, v)
+		return false, nil
+	})
+	if err != nil {
+		return GenesisState{}, err
+	}
+	err = k.Unbonding.Walk(ctx, nil, func(_ collections.Pair[int64, uint64], e UnbondingEntry) (bool, error) {
+		gs.Unbonding = append(gs.Unbonding, e)
+		return false, nil
+	})
+	if err != nil {
+		return GenesisState{}, err
+	}
+	err = k.RateLimits.Walk(ctx, nil, func(addr []byte, until int64) (bool, error) {
+		gs.RateLimits = append(gs.RateLimits, RateLimit{Address: crypto.Address(addr).String(), Until: until})
+		return false, nil
+	})
+	if err != nil {
+		return GenesisState{}, err
+	}
+	err = k.Flagged.Walk(ctx, nil, func(_ collections.Pair[int64, uint32], f FlaggedTx) (bool, error) {
+		gs.Flagged = append(gs.Flagged, f)
+		return false, nil
+	})
+	return gs, err
+}

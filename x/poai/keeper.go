@@ -1,0 +1,189 @@
+package poai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"cosmossdk.io/collections"
+	cmtcrypto "github.com/cometbft/cometbft/crypto"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+)
+
+// ModuleName is the module's name, store name, codespace and genesis key.
+const ModuleName = "poai"
+
+// Module accounts: bonded (and unbonding) stake, and rewards not yet withdrawn.
+var (
+	BondedPool  = crypto.ModuleAddress("poai_bonded")
+	RewardsPool = crypto.ModuleAddress("poai_rewards")
+)
+
+// BankKeeper is what poai needs of x/bank.
+type BankKeeper interface {
+	SendCoins(ctx context.Context, from, to crypto.Address, amt types.Coins) error
+	MintCoins(ctx context.Context, to crypto.Address, amt types.Coins) error
+	BurnCoins(ctx context.Context, from crypto.Address, amt types.Coins) error
+	GetBalance(ctx context.Context, addr crypto.Address, denom string) (types.Int, error)
+}
+
+// Store prefixes; never reuse one.
+var (
+	paramsPrefix         = collections.NewPrefix(1)
+	validatorsPrefix     = collections.NewPrefix(2)
+	byConsAddrPrefix     = collections.NewPrefix(3)
+	lastPowersPrefix     = collections.NewPrefix(4)
+	epochPrefix          = collections.NewPrefix(5)
+	unbondingPrefix      = collections.NewPrefix(6)
+	unbondingSeqPrefix   = collections.NewPrefix(7)
+	blockTxsPrefix       = collections.NewPrefix(8)
+	flaggedPrefix        = collections.NewPrefix(9)
+	rateLimitsPrefix     = collections.NewPrefix(10)
+	rateLimitQueuePrefix = collections.NewPrefix(11)
+	historyPrefix        = collections.NewPrefix(12)
+	leavingPrefix        = collections.NewPrefix(13)
+	owedPrefix           = collections.NewPrefix(14)
+	validatorCountPrefix = collections.NewPrefix(15)
+	unbondingByOpPrefix  = collections.NewPrefix(16)
+	keyTypesPrefix       = collections.NewPrefix(17)
+)
+
+// Bounds of stored collections.
+const (
+	MaxValidatorRecords   = 10_000 // create-validator refuses beyond this
+	MaxUnbondingEntries   = 7      // per validator, as in the Cosmos SDK
+	MaxUnbondingsPerBlock = 100    // matured entries paid per EndBlock
+	MaxPrunePerBlock      = 200    // expired rate limits / old flagged txs removed per EndBlock
+	ReputationHistoryLen  = 64     // ring size of a validator's reputation history
+	MaxFlaggedPerBlock    = 1000   // flagged txs recorded for one scored block
+	MaxBlockTxs           = 50_000 // txs remembered for one block
+	blockTxsKept          = 3      // SetBlockTxs keeps this many heights
+)
+
+// Keeper owns PoAI's state. Invariants: BondedPool holds the sum of self_stake
+// plus every unbonding entry; RewardsPool holds at least Owed (the sum of
+// outstanding_rewards); LastPowers is exactly what CometBFT was last told.
+type Keeper struct {
+	bank BankKeeper
+
+	Schema         collections.Schema
+	Params         collections.Item[Params]
+	Validators     collections.Map[[]byte, Validator] // operator address -> validator
+	ByConsAddr     collections.Map[[]byte, []byte]    // consensus address -> operator address
+	LastPowers     collections.Map[[]byte, LastPower] // consensus address -> what CometBFT has
+	Epoch          collections.Item[EpochInfo]
+	Unbonding      collections.Map[collections.Pair[int64, uint64], UnbondingEntry] // (completion height, seq)
+	UnbondingSeq   collections.Sequence
+	UnbondingByOp  collections.KeySet[collections.Triple[[]byte, int64, uint64]] // (operator, completion, seq): slashing finds a validator's entries
+	BlockTxs       collections.Map[int64, StoredBlockTxs]
+	Flagged        collections.Map[collections.Pair[int64, uint32], FlaggedTx] // (height, index)
+	RateLimits     collections.Map[[]byte, int64]                              // sender -> limited until (exclusive)
+	RateLimitQueue collections.KeySet[collections.Pair[int64, []byte]]         // (until, sender), for pruning
+	History        collections.Map[collections.Pair[[]byte, uint64], ReputationRecord]
+	Leaving        collections.KeySet[[]byte] // consensus addresses to drop from the set this block
+	Owed           collections.Item[uint64]   // sum of outstanding rewards
+	ValidatorCount collections.Item[uint64]
+	KeyTypes       collections.Item[string] // comma-separated key types CometBFT's consensus params allow; unset = both
+}
+
+func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
+	sb := collections.NewSchemaBuilder(storeService)
+	k := Keeper{
+		bank:         bank,
+		Params:       collections.NewItem(sb, paramsPrefix, "params", runtime.ProtoValue[Params, *Params]{}),
+		Validators:   collections.NewMap(sb, validatorsPrefix, "validators", collections.BytesKey, runtime.ProtoValue[Validator, *Validator]{}),
+		ByConsAddr:   collections.NewMap(sb, byConsAddrPrefix, "by_cons_addr", collections.BytesKey, collections.BytesValue),
+		LastPowers:   collections.NewMap(sb, lastPowersPrefix, "last_powers", collections.BytesKey, runtime.ProtoValue[LastPower, *LastPower]{}),
+		Epoch:        collections.NewItem(sb, epochPrefix, "epoch", runtime.ProtoValue[EpochInfo, *EpochInfo]{}),
+		Unbonding:    collections.NewMap(sb, unbondingPrefix, "unbonding", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key), runtime.ProtoValue[UnbondingEntry, *UnbondingEntry]{}),
+		UnbondingSeq: collections.NewSequence(sb, unbondingSeqPrefix, "unbonding_seq"),
+		UnbondingByOp: collections.NewKeySet(sb, unbondingByOpPrefix, "unbonding_by_op",
+			collections.TripleKeyCodec(collections.BytesKey, collections.Int64Key, collections.Uint64Key)),
+		BlockTxs:   collections.NewMap(sb, blockTxsPrefix, "block_txs", collections.Int64Key, runtime.ProtoValue[StoredBlockTxs, *StoredBlockTxs]{}),
+		Flagged:    collections.NewMap(sb, flaggedPrefix, "flagged", collections.PairKeyCodec(collections.Int64Key, collections.Uint32Key), runtime.ProtoValue[FlaggedTx, *FlaggedTx]{}),
+		RateLimits: collections.NewMap(sb, rateLimitsPrefix, "rate_limits", collections.BytesKey, collections.Int64Value),
+		RateLimitQueue: collections.NewKeySet(sb, rateLimitQueuePrefix, "rate_limit_queue",
+			collections.PairKeyCodec(collections.Int64Key, collections.BytesKey)),
+		History: collections.NewMap(sb, historyPrefix, "history",
+			collections.PairKeyCodec(collections.BytesKey, collections.Uint64Key), runtime.ProtoValue[ReputationRecord, *ReputationRecord]{}),
+		Leaving:        collections.NewKeySet(sb, leavingPrefix, "leaving", collections.BytesKey),
+		Owed:           collections.NewItem(sb, owedPrefix, "owed", collections.Uint64Value),
+		ValidatorCount: collections.NewItem(sb, validatorCountPrefix, "validator_count", collections.Uint64Value),
+		KeyTypes:       collections.NewItem(sb, keyTypesPrefix, "key_types", collections.StringValue),
+	}
+	schema, err := sb.Build()
+	if err != nil {
+		panic(fmt.Sprintf("poai: schema: %v", err)) // fixed at compile time: a bug, not an input
+	}
+	k.Schema = schema
+	return k
+}
+
+func (k Keeper) GetParams(ctx context.Context) (Params, error) { return k.Params.Get(ctx) }
+
+// getOr reads an item, returning def when it was never written.
+func getOr[T any](ctx context.Context, it collections.Item[T], def T) (T, error) {
+	v, err := it.Get(ctx)
+	if errors.Is(err, collections.ErrNotFound) {
+		return def, nil
+	}
+	return v, err
+}
+
+// GetValidator returns the validator of an operator; found is false when none.
+func (k Keeper) GetValidator(ctx context.Context, operator crypto.Address) (Validator, bool, error) {
+	v, err := k.Validators.Get(ctx, operator)
+	if errors.Is(err, collections.ErrNotFound) {
+		return Validator{}, false, nil
+	}
+	return v, err == nil, err
+}
+
+// ValidatorByConsAddr returns the validator whose consensus address is consAddr.
+func (k Keeper) ValidatorByConsAddr(ctx context.Context, consAddr []byte) (Validator, bool, error) {
+	op, err := k.ByConsAddr.Get(ctx, consAddr)
+	if errors.Is(err, collections.ErrNotFound) {
+		return Validator{}, false, nil
+	}
+	if err != nil {
+		return Validator{}, false, err
+	}
+	v, err := k.Validators.Get(ctx, op)
+	if err != nil {
+		return Validator{}, false, fmt.Errorf("poai: index names operator %X without a validator: %w", op, err)
+	}
+	return v, true, nil
+}
+
+func (k Keeper) setValidator(ctx context.Context, v Validator) error {
+	op, err := crypto.AddressFromBech32(v.OperatorAddress)
+	if err != nil {
+		return fmt.Errorf("poai: stored validator with a bad operator address %q: %w", v.OperatorAddress, err)
+	}
+	return k.Validators.Set(ctx, op, v)
+}
+
+// ConsensusPubKey returns the consensus key of the validator whose CometBFT
+// address (20 bytes) is consAddr, in the state ctx reads: a registered PoAI
+// validator, or a member of the set CometBFT was last given (genesis validators
+// not registered with PoAI included). An error wrapping ErrValidatorNotFound if none.
+func (k Keeper) ConsensusPubKey(ctx context.Context, consAddr []byte) (cmtcrypto.PubKey, error) {
+	v, found, err := k.ValidatorByConsAddr(ctx, consAddr)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		return PubKeyFromConsensusKey(v.ConsensusKey)
+	}
+	lp, err := k.LastPowers.Get(ctx, consAddr)
+	if errors.Is(err, collections.ErrNotFound) {
+		return nil, ErrValidatorNotFound.Wrapf("no validator has consensus address %X", consAddr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return PubKeyFromConsensusKey(lp.ConsensusKey)
+}
