@@ -153,7 +153,7 @@ func TestCreateBuildsChain(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(state["bank"], &bs))
 	require.Equal(t, []bank.Metadata{{Base: "uacme", Display: "ACME", Exponent: 6, Description: "The native token of acme-1."}}, bs.DenomMetadata)
-	require.Len(t, bs.Balances, 3) // alice, bob, treasury
+	require.Len(t, bs.Balances, 9) // alice, bob, 4 operators, admin, bonded pool, treasury
 	for _, b := range bs.Balances {
 		require.True(t, strings.HasPrefix(b.Address, "acme1"), b.Address)
 	}
@@ -185,13 +185,7 @@ func TestCreateBuildsChain(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, server.ConsensusKeyMlDsa65, pub.Type())
 	}
-	var pg PoAIGenesis
-	bz, err := os.ReadFile(filepath.Join(c.Dir, PoAIGenesisFile))
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(bz, &pg))
-	require.Equal(t, PoAIModeAuthority, pg.Mode)
-	require.Equal(t, "llama3.1:8b", pg.Model)
-	require.Len(t, pg.Validators, 4)
+	checkPoAIGenesis(t, c, gen, state, "llama3.1:8b")
 
 	// An edited node genesis, an edited chain genesis, and a forged signature are each caught.
 	nodeGen := server.GenesisPath(c.NodeHome(2))
@@ -394,7 +388,9 @@ func TestCreateWithAddressAccount(t *testing.T) {
 	require.NoError(t, crypto.SetBech32Prefix(old))
 
 	spec := testSpec("acme", 1)
-	spec.Token.Accounts = []Account{{Address: addr, Amount: "1000000000"}} // the whole supply: no treasury
+	// The whole supply but the validator's stake and the fee floats: no treasury.
+	spec.Defaults()
+	spec.Token.Accounts = []Account{{Address: addr, Amount: fmt.Sprint(1_000_000_000 - reservedSupply(spec))}}
 	c, err := Create(t.TempDir(), spec)
 	require.NoError(t, err)
 	require.Equal(t, old, crypto.GetBech32Prefix(), "Create must restore the process's prefix")
@@ -406,8 +402,11 @@ func TestCreateWithAddressAccount(t *testing.T) {
 	require.NoError(t, err)
 	var accs []genesisAccount
 	require.NoError(t, json.Unmarshal(bz, &accs))
-	require.Len(t, accs, 1)
+	require.Len(t, accs, 3) // the address, node1-operator, admin
 	require.Empty(t, accs[0].Mnemonic, "no key is made for a given address")
+	for _, a := range accs {
+		require.NotEqual(t, TreasuryName, a.Name)
+	}
 }
 
 func TestOwnedAliveMatchesWholeArguments(t *testing.T) {
