@@ -129,4 +129,3 @@ func (c *Chain) Remove() error {
 	}
 	return os.RemoveAll(tmp)
 }
-
