@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // Verdicts of a chain's health.
@@ -45,6 +47,8 @@ type ChainStatus struct {
 	TotalPower    int64             `json:"total_power"`
 	MissingPower  int64             `json:"missing_power"`
 	Validators    []ValidatorStatus `json:"validators"`
+	// PoAIError says why the PoAI columns are empty (the x/poai query failed).
+	PoAIError string `json:"poai_error,omitempty"`
 	Nodes         []NodeStatus      `json:"nodes"`
 	ChainMetrics  string            `json:"chain_metrics"`
 	CheckedAt     time.Time         `json:"checked_at"`
@@ -56,7 +60,13 @@ type ValidatorStatus struct {
 	Address    string `json:"address"`
 	Power      int64  `json:"power"`
 	Signing    bool   `json:"signing"`
-	Reputation string `json:"reputation,omitempty"` // from x/poai when the node answers
+	// From x/poai's validator records, when the node answers (empty otherwise):
+	// reputation in [0, 1] (6 decimals), jailed, status (bonded, unbonding,
+	// unbonded: whether x/poai counts it in the active set), and its operator.
+	Reputation string `json:"reputation,omitempty"`
+	Jailed     bool   `json:"jailed,omitempty"`
+	PoAIStatus string `json:"poai_status,omitempty"`
+	Operator   string `json:"operator,omitempty"`
 }
 
 // NodeStatus is one node as its RPC, metrics and /proc show it.
@@ -298,10 +308,19 @@ func (c *Chain) collectValidators(ctx context.Context, st *ChainStatus, port int
 			names[n.validatorAddr] = n.Name
 		}
 	}
+	pvals, err := poaiValidators(ctx, port)
+	if err != nil {
+		st.PoAIError = err.Error()
+	}
 	for _, v := range vs.Validators {
 		p, _ := strconv.ParseInt(v.Power, 10, 64)
 		vst := ValidatorStatus{Name: names[v.Address], Address: v.Address, Power: p, Signing: signed[v.Address]}
-		vst.Reputation = queryReputation(ctx, port, v.Address)
+		if pv, ok := pvals[v.Address]; ok {
+			vst.Reputation = ppm(pv.Reputation)
+			vst.Jailed = pv.Jailed
+			vst.PoAIStatus = strings.ToLower(strings.TrimPrefix(pv.Status.String(), "STATUS_"))
+			vst.Operator = pv.OperatorAddress
+		}
 		st.TotalPower += p
 		if !vst.Signing {
 			st.MissingPower += p
@@ -430,50 +449,61 @@ func scrapeMetrics(ctx context.Context, port int) (map[string]float64, error) {
 	return out, sc.Err()
 }
 
-// poaiReputationPath is the x/poai query `status` asks for a validator's
-// reputation. Until x/poai is in the app the node answers "unknown path" and
-// the column stays empty. Request: field 1 = the validator's consensus address
-// (bytes); response: field 1 = the reputation (a varint or a decimal string).
-const poaiReputationPath = "/selfchain.poai.v1.Query/Reputation"
+// poaiValidatorsPath is x/poai's paginated validator list (the query behind
+// `selfchaind query poai validators`), asked over the node's RPC abci_query.
+const poaiValidatorsPath = "/selfchain.poai.v1.Query/Validators"
 
-func queryReputation(ctx context.Context, port int, addrHex string) string {
-	addr, err := hex.DecodeString(addrHex)
-	if err != nil || len(addr) > 127 {
-		return ""
-	}
-	req := append([]byte{0x0a, byte(len(addr))}, addr...)
-	var res struct {
-		Response struct {
-			Code  int    `json:"code"`
-			Value string `json:"value"`
-		} `json:"response"`
-	}
-	if rpcGet(ctx, port, fmt.Sprintf("abci_query?path=%%22%s%%22&data=0x%x", poaiReputationPath, req), &res) != nil || res.Response.Code != 0 {
-		return ""
-	}
-	bz, err := base64.StdEncoding.DecodeString(res.Response.Value)
-	if err != nil || len(bz) < 2 {
-		return ""
-	}
-	switch bz[0] {
-	case 0x08: // field 1, varint
-		var v uint64
-		for i, b := range bz[1:] {
-			v |= uint64(b&0x7f) << (7 * i)
-			if b < 0x80 {
-				return strconv.FormatUint(v, 10)
-			}
-			if i > 9 {
-				break
-			}
+// maxPoAIPages bounds how many pages (of poai.MaxPageLimit) status reads: the
+// chain's validator records beyond that are not shown.
+const maxPoAIPages = 4
+
+// poaiValidators reads every x/poai validator record by consensus address
+// (upper-case hex, as CometBFT's /validators shows it). An error (a node
+// without x/poai, a query failure) leaves the PoAI columns empty.
+func poaiValidators(ctx context.Context, port int) (map[string]poai.Validator, error) {
+	out := map[string]poai.Validator{}
+	var key []byte
+	for page := 0; page < maxPoAIPages; page++ {
+		req := poai.QueryValidatorsRequest{Pagination: &poai.PageRequest{Key: key, Limit: poai.MaxPageLimit}}
+		bz, err := req.Marshal()
+		if err != nil {
+			return nil, err
 		}
-	case 0x0a: // field 1, length-delimited
-		if l := int(bz[1]); l < 0x80 && 2+l <= len(bz) {
-			return string(bz[2 : 2+l])
+		var res struct {
+			Response struct {
+				Code  int    `json:"code"`
+				Log   string `json:"log"`
+				Value string `json:"value"`
+			} `json:"response"`
 		}
+		if err := rpcGet(ctx, port, fmt.Sprintf("abci_query?path=%%22%s%%22&data=0x%x", poaiValidatorsPath, bz), &res); err != nil {
+			return nil, err
+		}
+		if res.Response.Code != 0 {
+			return nil, fmt.Errorf("%s: code %d: %s", poaiValidatorsPath, res.Response.Code, res.Response.Log)
+		}
+		val, err := base64.StdEncoding.DecodeString(res.Response.Value)
+		if err != nil {
+			return nil, err
+		}
+		var resp poai.QueryValidatorsResponse
+		if err := resp.Unmarshal(val); err != nil {
+			return nil, fmt.Errorf("%s: %w", poaiValidatorsPath, err)
+		}
+		for _, v := range resp.Validators {
+			out[strings.ToUpper(hex.EncodeToString(v.ConsensusAddress))] = v
+		}
+		if len(resp.NextKey) == 0 {
+			break
+		}
+		key = resp.NextKey
 	}
-	return ""
+	return out, nil
 }
+
+// ppm shows a parts-per-million value as a decimal fraction, as
+// `selfchaind query poai` does (1.000000 is a perfect reputation).
+func ppm(v uint32) string { return fmt.Sprintf("%d.%06d", v/poai.PPM, v%poai.PPM) }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

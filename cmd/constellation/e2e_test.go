@@ -171,10 +171,15 @@ type status struct {
 	Height     int64    `json:"height"`
 	AppHash    string   `json:"app_hash"`
 	Validators []struct {
-		Name    string `json:"name"`
-		Power   int64  `json:"power"`
-		Signing bool   `json:"signing"`
+		Name       string `json:"name"`
+		Power      int64  `json:"power"`
+		Signing    bool   `json:"signing"`
+		Reputation string `json:"reputation"`
+		Jailed     bool   `json:"jailed"`
+		PoAIStatus string `json:"poai_status"`
+		Operator   string `json:"operator"`
 	} `json:"validators"`
+	PoAIError string `json:"poai_error"`
 	Nodes []struct {
 		Name     string `json:"name"`
 		PID      int    `json:"pid"`
@@ -290,10 +295,36 @@ func TestConstellationLifecycle(t *testing.T) {
 	if got := sc("query", "bank", "balances", bob); got != "1734uacme" {
 		t.Fatalf("bob's balance = %q, want 1734uacme", got)
 	}
+	// No --denom: the default is the chain's own denom (x/poai's bond denom).
+	if got := sc("query", "bank", "balance", bob); !strings.Contains(got, "1734") || !strings.Contains(got, "uacme") {
+		t.Fatalf("bank balance without --denom = %q, want 1734 uacme", got)
+	}
+	// A typo'd denom is refused naming the chain's own.
+	if _, errOut, ok := e.run("selfchaind", "--home", clientHome, "tx", "bank", "send", "alice", bob, "5uacm", "--yes"); ok || !strings.Contains(errOut, "its native denom is uacme") {
+		t.Fatalf("send of an unknown denom: ok=%v %s", ok, errOut)
+	}
+	// node1's operator key, kept in the client keyring, signs for its validator.
+	op1 := sc("keys", "show", "node1-operator", "-a")
+	out = sc("tx", "poai", "edit-validator", "node1-operator", "--moniker", "acme-node-1", "--wait", "--yes", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Code != 0 {
+		t.Fatalf("edit-validator by node1-operator: %s (%v)", out, err)
+	}
 
 	st := e.waitStatus("acme", "ok with 4 signing validators", 30*time.Second, func(s status) bool {
 		return s.Verdict == "ok" && len(s.Validators) == 4
 	})
+	// status shows x/poai's view of each validator: reputation, bonded, not jailed.
+	for _, v := range st.Validators {
+		if v.Reputation == "" || v.PoAIStatus != "bonded" || v.Jailed || !strings.HasPrefix(v.Operator, "acme1") {
+			t.Fatalf("validator %s lacks PoAI data: %+v (poai error %q)", v.Name, v, st.PoAIError)
+		}
+		if v.Name == "node1" && v.Operator != op1 {
+			t.Fatalf("node1's operator %s, want the keyring's node1-operator %s", v.Operator, op1)
+		}
+	}
+	if text := e.c("status", "acme"); !strings.Contains(text, "REPUTATION") || strings.Count(text, "bonded") < 4 {
+		t.Fatalf("status text without reputations:\n%s", text)
+	}
 	// The chain-level Prometheus endpoint says the same.
 	resp, err := http.Get(st.ChainMetrics)
 	if err != nil {
