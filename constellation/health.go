@@ -48,18 +48,18 @@ type ChainStatus struct {
 	MissingPower  int64             `json:"missing_power"`
 	Validators    []ValidatorStatus `json:"validators"`
 	// PoAIError says why the PoAI columns are empty (the x/poai query failed).
-	PoAIError string `json:"poai_error,omitempty"`
-	Nodes         []NodeStatus      `json:"nodes"`
-	ChainMetrics  string            `json:"chain_metrics"`
-	CheckedAt     time.Time         `json:"checked_at"`
+	PoAIError    string       `json:"poai_error,omitempty"`
+	Nodes        []NodeStatus `json:"nodes"`
+	ChainMetrics string       `json:"chain_metrics"`
+	CheckedAt    time.Time    `json:"checked_at"`
 }
 
 // ValidatorStatus is one validator of the current set.
 type ValidatorStatus struct {
-	Name       string `json:"name"`
-	Address    string `json:"address"`
-	Power      int64  `json:"power"`
-	Signing    bool   `json:"signing"`
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Power   int64  `json:"power"`
+	Signing bool   `json:"signing"`
 	// From x/poai's validator records, when the node answers (empty otherwise):
 	// reputation in [0, 1] (6 decimals), jailed, status (bonded, unbonding,
 	// unbonded: whether x/poai counts it in the active set), and its operator.

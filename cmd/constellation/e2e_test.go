@@ -180,7 +180,7 @@ type status struct {
 		Operator   string `json:"operator"`
 	} `json:"validators"`
 	PoAIError string `json:"poai_error"`
-	Nodes []struct {
+	Nodes     []struct {
 		Name     string `json:"name"`
 		PID      int    `json:"pid"`
 		Running  bool   `json:"running"`
