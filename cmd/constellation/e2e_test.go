@@ -305,7 +305,7 @@ func TestConstellationLifecycle(t *testing.T) {
 	}
 	// node1's operator key, kept in the client keyring, signs for its validator.
 	op1 := sc("keys", "show", "node1-operator", "-a")
-	out = sc("tx", "poai", "edit-validator", "node1-operator", "--moniker", "acme-node-1", "--wait", "--yes", "--output", "json")
+	out = sc("tx", "poai", "edit-validator", "node1-operator", "--moniker", "acme-node-1", "--gas", "auto", "--wait", "--yes", "--output", "json")
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Code != 0 {
 		t.Fatalf("edit-validator by node1-operator: %s (%v)", out, err)
 	}
