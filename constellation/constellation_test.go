@@ -18,10 +18,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // testSpec is a small valid spec; base 0 lets Create pick free ports.
@@ -259,6 +261,20 @@ func TestApplyKeepsKeysUntilStarted(t *testing.T) {
 	}
 	alice := accounts()
 	require.NotEmpty(t, alice)
+	operators := func(c *Chain) []string {
+		gen, err := server.LoadGenesis(filepath.Join(c.Dir, "genesis.json"))
+		require.NoError(t, err)
+		var state map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(gen.AppState, &state))
+		var ps poai.GenesisState
+		require.NoError(t, runtime.UnmarshalGenesis(state[poai.ModuleName], &ps))
+		var out []string
+		for _, v := range ps.Validators {
+			out = append(out, v.OperatorAddress)
+		}
+		return out
+	}
+	ops := operators(c)
 
 	// Edit the spec: two validators, one more account, a new block time.
 	spec := c.Spec
@@ -278,6 +294,7 @@ func TestApplyKeepsKeysUntilStarted(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, pub1.Equals(again), "apply must keep node1's consensus key")
 	require.Equal(t, alice, accounts(), "apply must keep alice's key")
+	require.Equal(t, ops[:2], operators(c2), "apply must keep the validators' operator keys")
 	conf, err := server.LoadCometConfig(c2.NodeHome(1), nil)
 	require.NoError(t, err)
 	require.Equal(t, 2*time.Second, conf.Consensus.TimeoutCommit)
@@ -349,6 +366,21 @@ func TestVerdict(t *testing.T) {
 	require.Equal(t, VerdictDegraded, st.Verdict)
 	require.Contains(t, strings.Join(st.Reasons, "\n"), "node2 is not running")
 	require.Contains(t, strings.Join(st.Reasons, "\n"), "power 10 of 20 missing")
+
+	// A node's validator that x/poai jailed (power 0 at CometBFT) or left out of
+	// the active set: degraded, saying why and how to unjail.
+	st = &ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now, Nodes: []NodeStatus{up("node1", 10), up("node2", 10)},
+		Validators: []ValidatorStatus{{Name: "node1", Power: 10, Signing: true, Reputation: "1.000000", PoAIStatus: "bonded"},
+			{Name: "node2", Jailed: true, JailedUntil: 700, Reputation: "0.800000", PoAIStatus: "unbonding"}}}
+	c.verdict(st)
+	require.Equal(t, VerdictDegraded, st.Verdict)
+	require.Len(t, st.Reasons, 1, st.Reasons)
+	require.Contains(t, st.Reasons[0], "node2's validator is jailed by x/poai until height 700")
+	require.Contains(t, st.Reasons[0], "tx poai unjail node2-operator")
+	st.Reasons, st.Verdict = nil, ""
+	st.Validators[1].Jailed = false
+	c.verdict(st)
+	require.Equal(t, []string{"node2's validator is not in the active set (x/poai status unbonding, reputation 0.800000)"}, st.Reasons)
 
 	st = &ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now.Add(-time.Minute), Nodes: []NodeStatus{up("node1", 10), up("node2", 10)}}
 	c.verdict(st)

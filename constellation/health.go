@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -65,8 +67,11 @@ type ValidatorStatus struct {
 	// unbonded: whether x/poai counts it in the active set), and its operator.
 	Reputation string `json:"reputation,omitempty"`
 	Jailed     bool   `json:"jailed,omitempty"`
-	PoAIStatus string `json:"poai_status,omitempty"`
-	Operator   string `json:"operator,omitempty"`
+	// JailedUntil is the height from which a jailed validator may unjail.
+	JailedUntil int64  `json:"jailed_until,omitempty"`
+	Tombstoned  bool   `json:"tombstoned,omitempty"`
+	PoAIStatus  string `json:"poai_status,omitempty"`
+	Operator    string `json:"operator,omitempty"`
 }
 
 // NodeStatus is one node as its RPC, metrics and /proc show it.
@@ -302,7 +307,7 @@ func (c *Chain) collectValidators(ctx context.Context, st *ChainStatus, port int
 		}
 	}
 	st.AppHash = commitApp
-	names := map[string]string{}
+	names := c.genesisValidatorNames()
 	for _, n := range st.Nodes {
 		if n.validatorAddr != "" {
 			names[n.validatorAddr] = n.Name
@@ -312,32 +317,67 @@ func (c *Chain) collectValidators(ctx context.Context, st *ChainStatus, port int
 	if err != nil {
 		st.PoAIError = err.Error()
 	}
+	inSet := map[string]bool{}
 	for _, v := range vs.Validators {
 		p, _ := strconv.ParseInt(v.Power, 10, 64)
 		vst := ValidatorStatus{Name: names[v.Address], Address: v.Address, Power: p, Signing: signed[v.Address]}
 		if pv, ok := pvals[v.Address]; ok {
-			vst.Reputation = ppm(pv.Reputation)
-			vst.Jailed = pv.Jailed
-			vst.PoAIStatus = strings.ToLower(strings.TrimPrefix(pv.Status.String(), "STATUS_"))
-			vst.Operator = pv.OperatorAddress
+			vst.setPoAI(pv)
 		}
+		inSet[v.Address] = true
 		st.TotalPower += p
 		if !vst.Signing {
 			st.MissingPower += p
 		}
 		st.Validators = append(st.Validators, vst)
 	}
-	// node2 before node10; validators of no node of ours (none today) last.
+	// Our nodes' validators that x/poai took out of CometBFT's set (jailed, or
+	// not selected at an epoch end) are listed with power 0, so `status` can say
+	// why a node no longer signs.
+	for addr, name := range names {
+		if pv, ok := pvals[addr]; ok && !inSet[addr] {
+			vst := ValidatorStatus{Name: name, Address: addr}
+			vst.setPoAI(pv)
+			st.Validators = append(st.Validators, vst)
+		}
+	}
+	// node2 before node10; validators of no node of ours last, by address.
 	sort.SliceStable(st.Validators, func(i, j int) bool {
 		a, b := st.Validators[i].Name, st.Validators[j].Name
 		if (a == "") != (b == "") {
 			return b == ""
+		}
+		if a == "" {
+			return st.Validators[i].Address < st.Validators[j].Address
 		}
 		if len(a) != len(b) {
 			return len(a) < len(b)
 		}
 		return a < b
 	})
+}
+
+func (v *ValidatorStatus) setPoAI(pv poai.Validator) {
+	v.Reputation = ppm(pv.Reputation)
+	v.Jailed = pv.Jailed
+	v.JailedUntil = pv.JailedUntil
+	v.Tombstoned = pv.Tombstoned
+	v.PoAIStatus = strings.ToLower(strings.TrimPrefix(pv.Status.String(), "STATUS_"))
+	v.Operator = pv.OperatorAddress
+}
+
+// genesisValidatorNames maps each genesis validator's consensus address (upper
+// hex) to its node name, so a stopped node's validator is still named.
+func (c *Chain) genesisValidatorNames() map[string]string {
+	out := map[string]string{}
+	gen, err := server.LoadGenesis(filepath.Join(c.Dir, "genesis.json"))
+	if err != nil {
+		return out
+	}
+	for _, v := range gen.Validators {
+		out[strings.ToUpper(hex.EncodeToString(v.Address))] = v.Name
+	}
+	return out
 }
 
 // verdict: halted when nothing answers or blocks stopped; degraded when the
@@ -393,11 +433,22 @@ func (c *Chain) verdict(st *ChainStatus) {
 	if st.MissingPower > 0 {
 		var who []string
 		for _, v := range st.Validators {
-			if !v.Signing {
+			if !v.Signing && v.Power > 0 {
 				who = append(who, orDefault(v.Name, v.Address))
 			}
 		}
 		add("validator power %d of %d missing from the last %d commits (%s)", st.MissingPower, st.TotalPower, missingWindow, strings.Join(who, ", "))
+	}
+	for _, v := range st.Validators {
+		switch {
+		case v.Name == "" || v.Power > 0:
+		case v.Tombstoned:
+			add("%s's validator is jailed by x/poai for good (tombstoned after a double sign): it needs a new consensus key and create-validator", v.Name)
+		case v.Jailed:
+			add("%s's validator is jailed by x/poai until height %d (reputation %s): after that, `selfchaind --home %s tx poai unjail %s --gas auto --wait`", v.Name, v.JailedUntil, v.Reputation, c.ClientHome(), v.Name+operatorSuffix)
+		default:
+			add("%s's validator is not in the active set (x/poai status %s, reputation %s)", v.Name, orDefault(v.PoAIStatus, "unknown"), orDefault(v.Reputation, "unknown"))
+		}
 	}
 	if st.Supervisor == 0 && reachable > 0 {
 		add("no supervisor: crashed nodes will not be restarted (`constellation down %s` then `up`)", c.Spec.Name)

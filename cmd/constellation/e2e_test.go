@@ -519,6 +519,9 @@ func TestConstellationBadInput(t *testing.T) {
 	e.fails([]string{"already exists"}, "new", "taken")
 	e.fails([]string{fmt.Sprintf("port %d (node1 rpc) is in use by pid %s", busy, me)}, "new", "acme", "--validators", "1", "--base-port", strconv.Itoa(busy-11))
 	e.fails([]string{"invalid chain name"}, "new", "Acme")
+	e.fails([]string{"poai_analyzer llm needs poai_llm_endpoint"}, "new", "acme", "--validators", "1", "--poai-analyzer", "llm")
+	e.fails([]string{"invalid poai_llm_endpoint", "localhost:11434"}, "new", "acme", "--validators", "1", "--poai-llm-endpoint", "localhost:11434", "--poai-model", "llama3.1:8b")
+	e.fails([]string{"does not cover", "raise --supply"}, "new", "acme", "--validators", "4", "--supply", "1000")
 
 	spec := filepath.Join(t.TempDir(), "acme.yaml")
 	if err := os.WriteFile(spec, []byte("name: acme\nvalidators: [4\n"), 0o644); err != nil {
