@@ -609,6 +609,27 @@ func WriteMetrics(w io.Writer, st *ChainStatus) {
 			fmt.Fprintf(w, "%s{%s,node=%q} %g\n", m.name, l, n.Name, m.val(n))
 		}
 	}
+	// x/poai's view of our nodes' validators (those with a reputation: the query answered).
+	var vals []ValidatorStatus
+	for _, v := range st.Validators {
+		if v.Name != "" && v.Reputation != "" {
+			vals = append(vals, v)
+		}
+	}
+	if len(vals) > 0 {
+		g("constellation_validator_reputation", "x/poai reputation of the node's validator, 0 to 1.")
+		for _, v := range vals {
+			fmt.Fprintf(w, "constellation_validator_reputation{%s,node=%q} %s\n", l, v.Name, v.Reputation)
+		}
+		g("constellation_validator_jailed", "1 if x/poai has jailed the node's validator.")
+		for _, v := range vals {
+			fmt.Fprintf(w, "constellation_validator_jailed{%s,node=%q} %g\n", l, v.Name, b2f(v.Jailed))
+		}
+		g("constellation_validator_power", "The node's validator's voting power at CometBFT (0 outside the active set).")
+		for _, v := range vals {
+			fmt.Fprintf(w, "constellation_validator_power{%s,node=%q} %d\n", l, v.Name, v.Power)
+		}
+	}
 }
 
 // blockInterval is the mean time between the last (up to) 10 blocks.

@@ -333,7 +333,8 @@ func TestConstellationLifecycle(t *testing.T) {
 	var mb bytes.Buffer
 	_, _ = mb.ReadFrom(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(mb.String(), `verdict="ok"} 1`) || !strings.Contains(mb.String(), "constellation_node_height") {
+	if !strings.Contains(mb.String(), `verdict="ok"} 1`) || !strings.Contains(mb.String(), "constellation_node_height") ||
+		!strings.Contains(mb.String(), `constellation_validator_reputation{chain="acme",chain_id="acme-1",node="node4"} `) {
 		t.Fatalf("chain metrics:\n%s", mb.String())
 	}
 
