@@ -1,6 +1,7 @@
 package constellation
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -148,4 +149,13 @@ func TestSpecAnalyzerValidation(t *testing.T) {
 		err := s.Validate()
 		require.ErrorContains(t, err, tc.want, name)
 	}
+}
+
+// In ai mode no key may change x/poai's params: refused before any network use.
+func TestUpdatePoAIParamsRefusedInAIMode(t *testing.T) {
+	spec := testSpec("beta", 1)
+	spec.PoAIMode = PoAIModeAI
+	c := &Chain{Dir: t.TempDir(), Spec: spec}
+	_, err := c.UpdatePoAIParams(context.Background(), func(p *poai.Params) { p.MaxValidators = 2 })
+	require.ErrorContains(t, err, "gov module")
 }

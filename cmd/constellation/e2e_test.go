@@ -310,6 +310,18 @@ func TestConstellationLifecycle(t *testing.T) {
 		t.Fatalf("edit-validator by node1-operator: %s (%v)", out, err)
 	}
 
+	// The admin key (authority mode) changes x/poai's params: the active set grows to 5.
+	if out := e.c("params", "acme"); !strings.Contains(out, "bond_denom           uacme") || !strings.Contains(out, "max_validators       4") {
+		t.Fatalf("params: %s", out)
+	}
+	e.c("params", "acme", "--max-validators", "5")
+	if out := e.c("params", "acme"); !strings.Contains(out, "max_validators       5") {
+		t.Fatalf("params after --max-validators 5: %s", out)
+	}
+	if _, errOut, ok := e.run("constellation", "params", "acme", "--max-validators", "0"); ok || !strings.Contains(errOut, "invalid params: max_validators") {
+		t.Fatalf("params --max-validators 0: ok=%v %s", ok, errOut)
+	}
+
 	st := e.waitStatus("acme", "ok with 4 signing validators", 30*time.Second, func(s status) bool {
 		return s.Verdict == "ok" && len(s.Validators) == 4
 	})
@@ -565,6 +577,7 @@ func TestConstellationBadInput(t *testing.T) {
 	hold.Close()
 	e.fails([]string{`no node "node7"`}, "logs", "other", "node7")
 	e.fails([]string{`no chain "nope"`}, "status", "nope")
+	e.fails([]string{"no node of chain other answers", "constellation up other"}, "params", "other", "--max-validators", "2")
 }
 
 // TestConstellationStartFailureShowsLog: a node that cannot start makes `up`
