@@ -252,7 +252,10 @@ func appHashAt(t *testing.T, rpc string, h int64) string {
 
 // TestConstellationLifecycle is the user story end to end through the
 // built binaries: new -> up -> a bank send in the chain's own token with the
-// chain's own address prefix -> status ok with 4 validators -> kill a validator
+// chain's own address prefix (and a balance query without --denom, an
+// edit-validator signed by node1's operator key, the admin raising x/poai's
+// max_validators) -> status ok with 4 validators, each with its x/poai
+// reputation -> kill a validator
 // -> degraded while blocks go on -> the supervisor restarts it -> ok -> down ->
 // up resumes at the same height with the same app hash.
 func TestConstellationLifecycle(t *testing.T) {
