@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/x/poai"
 )
@@ -307,13 +308,13 @@ func (c *Chain) collectValidators(ctx context.Context, st *ChainStatus, port int
 		}
 	}
 	st.AppHash = commitApp
-	names := c.genesisValidatorNames()
+	names, operators := c.genesisValidators()
 	for _, n := range st.Nodes {
 		if n.validatorAddr != "" {
 			names[n.validatorAddr] = n.Name
 		}
 	}
-	pvals, err := poaiValidators(ctx, port)
+	pvals, err := poaiValidators(ctx, port, operators)
 	if err != nil {
 		st.PoAIError = err.Error()
 	}
@@ -366,18 +367,26 @@ func (v *ValidatorStatus) setPoAI(pv poai.Validator) {
 	v.Operator = pv.OperatorAddress
 }
 
-// genesisValidatorNames maps each genesis validator's consensus address (upper
-// hex) to its node name, so a stopped node's validator is still named.
-func (c *Chain) genesisValidatorNames() map[string]string {
-	out := map[string]string{}
+// genesisValidators maps each genesis validator's consensus address (upper
+// hex) to its node name, so a stopped node's validator is still named, and to
+// its x/poai operator address from the genesis' poai section.
+func (c *Chain) genesisValidators() (names, operators map[string]string) {
+	names, operators = map[string]string{}, map[string]string{}
 	gen, err := server.LoadGenesis(filepath.Join(c.Dir, "genesis.json"))
 	if err != nil {
-		return out
+		return names, operators
 	}
 	for _, v := range gen.Validators {
-		out[strings.ToUpper(hex.EncodeToString(v.Address))] = v.Name
+		names[strings.ToUpper(hex.EncodeToString(v.Address))] = v.Name
 	}
-	return out
+	var state map[string]json.RawMessage
+	var ps poai.GenesisState
+	if json.Unmarshal(gen.AppState, &state) == nil && runtime.UnmarshalGenesis(state[poai.ModuleName], &ps) == nil {
+		for _, v := range ps.Validators {
+			operators[strings.ToUpper(hex.EncodeToString(v.ConsensusAddress))] = v.OperatorAddress
+		}
+	}
+	return names, operators
 }
 
 // verdict: halted when nothing answers or blocks stopped; degraded when the
@@ -502,44 +511,57 @@ func scrapeMetrics(ctx context.Context, port int) (map[string]float64, error) {
 
 // poaiValidatorsPath is x/poai's paginated validator list (the query behind
 // `selfchaind query poai validators`), asked over the node's RPC abci_query.
-const poaiValidatorsPath = "/selfchain.poai.v1.Query/Validators"
+const (
+	poaiValidatorsPath = "/selfchain.poai.v1.Query/Validators"
+	poaiValidatorPath  = "/selfchain.poai.v1.Query/Validator"
+)
 
-// maxPoAIPages bounds how many pages (of poai.MaxPageLimit) status reads: the
-// chain's validator records beyond that are not shown.
+// maxPoAIPages bounds how many pages (of poai.MaxPageLimit) of the bonded set
+// status reads (max_validators is at most 1,000, so 2 pages cover it).
 const maxPoAIPages = 4
 
-// poaiValidators reads every x/poai validator record by consensus address
-// (upper-case hex, as CometBFT's /validators shows it). An error (a node
-// without x/poai, a query failure) leaves the PoAI columns empty.
-func poaiValidators(ctx context.Context, port int) (map[string]poai.Validator, error) {
+// poaiQuery asks a node's app for path over RPC abci_query and decodes the answer.
+func poaiQuery(ctx context.Context, port int, path string, req interface{ Marshal() ([]byte, error) }, resp interface{ Unmarshal([]byte) error }) error {
+	bz, err := req.Marshal()
+	if err != nil {
+		return err
+	}
+	var res struct {
+		Response struct {
+			Code  int    `json:"code"`
+			Log   string `json:"log"`
+			Value string `json:"value"`
+		} `json:"response"`
+	}
+	if err := rpcGet(ctx, port, fmt.Sprintf("abci_query?path=%%22%s%%22&data=0x%x", path, bz), &res); err != nil {
+		return err
+	}
+	if res.Response.Code != 0 {
+		return fmt.Errorf("%s: code %d: %s", path, res.Response.Code, res.Response.Log)
+	}
+	val, err := base64.StdEncoding.DecodeString(res.Response.Value)
+	if err != nil {
+		return err
+	}
+	if err := resp.Unmarshal(val); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// poaiValidators reads x/poai's records by consensus address (upper-case hex,
+// as CometBFT's /validators shows it): the bonded set (paginated, at most
+// maxPoAIPages pages), then, one query each, those of our nodes' operators
+// (ours: consensus address -> operator) not in it, e.g. jailed ones. An error
+// (a node without x/poai, a query failure) leaves the PoAI columns empty.
+func poaiValidators(ctx context.Context, port int, ours map[string]string) (map[string]poai.Validator, error) {
 	out := map[string]poai.Validator{}
 	var key []byte
 	for page := 0; page < maxPoAIPages; page++ {
-		req := poai.QueryValidatorsRequest{Pagination: &poai.PageRequest{Key: key, Limit: poai.MaxPageLimit}}
-		bz, err := req.Marshal()
-		if err != nil {
-			return nil, err
-		}
-		var res struct {
-			Response struct {
-				Code  int    `json:"code"`
-				Log   string `json:"log"`
-				Value string `json:"value"`
-			} `json:"response"`
-		}
-		if err := rpcGet(ctx, port, fmt.Sprintf("abci_query?path=%%22%s%%22&data=0x%x", poaiValidatorsPath, bz), &res); err != nil {
-			return nil, err
-		}
-		if res.Response.Code != 0 {
-			return nil, fmt.Errorf("%s: code %d: %s", poaiValidatorsPath, res.Response.Code, res.Response.Log)
-		}
-		val, err := base64.StdEncoding.DecodeString(res.Response.Value)
-		if err != nil {
-			return nil, err
-		}
 		var resp poai.QueryValidatorsResponse
-		if err := resp.Unmarshal(val); err != nil {
-			return nil, fmt.Errorf("%s: %w", poaiValidatorsPath, err)
+		req := &poai.QueryValidatorsRequest{Status: poai.STATUS_BONDED, Pagination: &poai.PageRequest{Key: key, Limit: poai.MaxPageLimit}}
+		if err := poaiQuery(ctx, port, poaiValidatorsPath, req, &resp); err != nil {
+			return nil, err
 		}
 		for _, v := range resp.Validators {
 			out[strings.ToUpper(hex.EncodeToString(v.ConsensusAddress))] = v
@@ -548,6 +570,21 @@ func poaiValidators(ctx context.Context, port int) (map[string]poai.Validator, e
 			break
 		}
 		key = resp.NextKey
+	}
+	addrs := make([]string, 0, len(ours))
+	for addr := range ours {
+		addrs = append(addrs, addr)
+	}
+	sort.Strings(addrs)
+	for _, addr := range addrs {
+		if _, ok := out[addr]; ok {
+			continue
+		}
+		var resp poai.QueryValidatorResponse
+		if err := poaiQuery(ctx, port, poaiValidatorPath, &poai.QueryValidatorRequest{OperatorAddress: ours[addr]}, &resp); err != nil {
+			continue // e.g. the validator moved to another operator: not shown
+		}
+		out[strings.ToUpper(hex.EncodeToString(resp.Validator.ConsensusAddress))] = resp.Validator
 	}
 	return out, nil
 }

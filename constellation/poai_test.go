@@ -2,8 +2,15 @@ package constellation
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -158,4 +165,42 @@ func TestUpdatePoAIParamsRefusedInAIMode(t *testing.T) {
 	c := &Chain{Dir: t.TempDir(), Spec: spec}
 	_, err := c.UpdatePoAIParams(context.Background(), func(p *poai.Params) { p.MaxValidators = 2 })
 	require.ErrorContains(t, err, "gov module")
+}
+
+// poaiValidators reads the bonded set, then asks for each of our validators
+// missing from it (e.g. jailed) by its operator, over RPC abci_query.
+func TestPoAIValidatorsQuery(t *testing.T) {
+	bonded := poai.Validator{OperatorAddress: "op1", ConsensusAddress: []byte{0xaa}, Reputation: 900_000, Status: poai.STATUS_BONDED}
+	jailed := poai.Validator{OperatorAddress: "op2", ConsensusAddress: []byte{0xbb}, Reputation: 700_000, Jailed: true, JailedUntil: 700, Status: poai.STATUS_UNBONDING}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.Trim(r.URL.Query().Get("path"), `"`)
+		data, _ := hex.DecodeString(strings.TrimPrefix(r.URL.Query().Get("data"), "0x"))
+		var bz []byte
+		switch path {
+		case poaiValidatorsPath:
+			var req poai.QueryValidatorsRequest
+			require.NoError(t, req.Unmarshal(data))
+			require.Equal(t, poai.STATUS_BONDED, req.Status)
+			bz, _ = (&poai.QueryValidatorsResponse{Validators: []poai.Validator{bonded}}).Marshal()
+		case poaiValidatorPath:
+			var req poai.QueryValidatorRequest
+			require.NoError(t, req.Unmarshal(data))
+			require.Equal(t, "op2", req.OperatorAddress, "only the validator missing from the bonded set is asked for")
+			bz, _ = (&poai.QueryValidatorResponse{Validator: jailed}).Marshal()
+		default:
+			t.Errorf("unexpected path %q", path)
+		}
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":-1,"result":{"response":{"code":0,"value":%q}}}`, base64.StdEncoding.EncodeToString(bz))
+	}))
+	defer srv.Close()
+	port, err := strconv.Atoi(srv.URL[strings.LastIndexByte(srv.URL, ':')+1:])
+	require.NoError(t, err)
+	got, err := poaiValidators(context.Background(), port, map[string]string{"AA": "op1", "BB": "op2"})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Equal(t, uint32(900_000), got["AA"].Reputation)
+	require.True(t, got["BB"].Jailed)
+	var vs ValidatorStatus
+	vs.setPoAI(got["BB"])
+	require.Equal(t, ValidatorStatus{Reputation: "0.700000", Jailed: true, JailedUntil: 700, PoAIStatus: "unbonding", Operator: "op2"}, vs)
 }
