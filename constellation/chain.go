@@ -23,7 +23,6 @@ func DefaultHome() string {
 //	<home>/<name>/constellation.yaml      the spec
 //	              genesis.json             the genesis every node runs
 //	              genesis.sigs.json        each validator's signature of it
-//	              poai.genesis.json        x/poai's genesis section, ready for when it lands
 //	              nodes/nodeN/             selfchaind homes (keys, config, data)
 //	              client/                  a selfchaind client home: keyring with the genesis accounts
 //	              logs/nodeN.log, logs/supervisor.log

@@ -18,10 +18,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // testSpec is a small valid spec; base 0 lets Create pick free ports.
@@ -153,7 +155,7 @@ func TestCreateBuildsChain(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(state["bank"], &bs))
 	require.Equal(t, []bank.Metadata{{Base: "uacme", Display: "ACME", Exponent: 6, Description: "The native token of acme-1."}}, bs.DenomMetadata)
-	require.Len(t, bs.Balances, 3) // alice, bob, treasury
+	require.Len(t, bs.Balances, 9) // alice, bob, 4 operators, admin, bonded pool, treasury
 	for _, b := range bs.Balances {
 		require.True(t, strings.HasPrefix(b.Address, "acme1"), b.Address)
 	}
@@ -185,13 +187,7 @@ func TestCreateBuildsChain(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, server.ConsensusKeyMlDsa65, pub.Type())
 	}
-	var pg PoAIGenesis
-	bz, err := os.ReadFile(filepath.Join(c.Dir, PoAIGenesisFile))
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(bz, &pg))
-	require.Equal(t, PoAIModeAuthority, pg.Mode)
-	require.Equal(t, "llama3.1:8b", pg.Model)
-	require.Len(t, pg.Validators, 4)
+	checkPoAIGenesis(t, c, gen, state, "llama3.1:8b")
 
 	// An edited node genesis, an edited chain genesis, and a forged signature are each caught.
 	nodeGen := server.GenesisPath(c.NodeHome(2))
@@ -265,6 +261,20 @@ func TestApplyKeepsKeysUntilStarted(t *testing.T) {
 	}
 	alice := accounts()
 	require.NotEmpty(t, alice)
+	operators := func(c *Chain) []string {
+		gen, err := server.LoadGenesis(filepath.Join(c.Dir, "genesis.json"))
+		require.NoError(t, err)
+		var state map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(gen.AppState, &state))
+		var ps poai.GenesisState
+		require.NoError(t, runtime.UnmarshalGenesis(state[poai.ModuleName], &ps))
+		var out []string
+		for _, v := range ps.Validators {
+			out = append(out, v.OperatorAddress)
+		}
+		return out
+	}
+	ops := operators(c)
 
 	// Edit the spec: two validators, one more account, a new block time.
 	spec := c.Spec
@@ -284,6 +294,7 @@ func TestApplyKeepsKeysUntilStarted(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, pub1.Equals(again), "apply must keep node1's consensus key")
 	require.Equal(t, alice, accounts(), "apply must keep alice's key")
+	require.Equal(t, ops[:2], operators(c2), "apply must keep the validators' operator keys")
 	conf, err := server.LoadCometConfig(c2.NodeHome(1), nil)
 	require.NoError(t, err)
 	require.Equal(t, 2*time.Second, conf.Consensus.TimeoutCommit)
@@ -356,6 +367,21 @@ func TestVerdict(t *testing.T) {
 	require.Contains(t, strings.Join(st.Reasons, "\n"), "node2 is not running")
 	require.Contains(t, strings.Join(st.Reasons, "\n"), "power 10 of 20 missing")
 
+	// A node's validator that x/poai jailed (power 0 at CometBFT) or left out of
+	// the active set: degraded, saying why and how to unjail.
+	st = &ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now, Nodes: []NodeStatus{up("node1", 10), up("node2", 10)},
+		Validators: []ValidatorStatus{{Name: "node1", Power: 10, Signing: true, Reputation: "1.000000", PoAIStatus: "bonded"},
+			{Name: "node2", Jailed: true, JailedUntil: 700, Reputation: "0.800000", PoAIStatus: "unbonding"}}}
+	c.verdict(st)
+	require.Equal(t, VerdictDegraded, st.Verdict)
+	require.Len(t, st.Reasons, 1, st.Reasons)
+	require.Contains(t, st.Reasons[0], "node2's validator is jailed by x/poai until height 700")
+	require.Contains(t, st.Reasons[0], "tx poai unjail node2-operator")
+	st.Reasons, st.Verdict = nil, ""
+	st.Validators[1].Jailed = false
+	c.verdict(st)
+	require.Equal(t, []string{"node2's validator is not in the active set (x/poai status unbonding, reputation 0.800000)"}, st.Reasons)
+
 	st = &ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now.Add(-time.Minute), Nodes: []NodeStatus{up("node1", 10), up("node2", 10)}}
 	c.verdict(st)
 	require.Equal(t, VerdictHalted, st.Verdict)
@@ -394,7 +420,9 @@ func TestCreateWithAddressAccount(t *testing.T) {
 	require.NoError(t, crypto.SetBech32Prefix(old))
 
 	spec := testSpec("acme", 1)
-	spec.Token.Accounts = []Account{{Address: addr, Amount: "1000000000"}} // the whole supply: no treasury
+	// The whole supply but the validator's stake and the fee floats: no treasury.
+	spec.Defaults()
+	spec.Token.Accounts = []Account{{Address: addr, Amount: fmt.Sprint(1_000_000_000 - reservedSupply(spec))}}
 	c, err := Create(t.TempDir(), spec)
 	require.NoError(t, err)
 	require.Equal(t, old, crypto.GetBech32Prefix(), "Create must restore the process's prefix")
@@ -406,8 +434,11 @@ func TestCreateWithAddressAccount(t *testing.T) {
 	require.NoError(t, err)
 	var accs []genesisAccount
 	require.NoError(t, json.Unmarshal(bz, &accs))
-	require.Len(t, accs, 1)
+	require.Len(t, accs, 3) // the address, node1-operator, admin
 	require.Empty(t, accs[0].Mnemonic, "no key is made for a given address")
+	for _, a := range accs {
+		require.NotEqual(t, TreasuryName, a.Name)
+	}
 }
 
 func TestOwnedAliveMatchesWholeArguments(t *testing.T) {

@@ -9,11 +9,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/server"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // Verdicts of a chain's health.
@@ -45,18 +50,29 @@ type ChainStatus struct {
 	TotalPower    int64             `json:"total_power"`
 	MissingPower  int64             `json:"missing_power"`
 	Validators    []ValidatorStatus `json:"validators"`
-	Nodes         []NodeStatus      `json:"nodes"`
-	ChainMetrics  string            `json:"chain_metrics"`
-	CheckedAt     time.Time         `json:"checked_at"`
+	// PoAIError says why the PoAI columns are empty (the x/poai query failed).
+	PoAIError    string       `json:"poai_error,omitempty"`
+	Nodes        []NodeStatus `json:"nodes"`
+	ChainMetrics string       `json:"chain_metrics"`
+	CheckedAt    time.Time    `json:"checked_at"`
 }
 
 // ValidatorStatus is one validator of the current set.
 type ValidatorStatus struct {
-	Name       string `json:"name"`
-	Address    string `json:"address"`
-	Power      int64  `json:"power"`
-	Signing    bool   `json:"signing"`
-	Reputation string `json:"reputation,omitempty"` // from x/poai when the node answers
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Power   int64  `json:"power"`
+	Signing bool   `json:"signing"`
+	// From x/poai's validator records, when the node answers (empty otherwise):
+	// reputation in [0, 1] (6 decimals), jailed, status (bonded, unbonding,
+	// unbonded: whether x/poai counts it in the active set), and its operator.
+	Reputation string `json:"reputation,omitempty"`
+	Jailed     bool   `json:"jailed,omitempty"`
+	// JailedUntil is the height from which a jailed validator may unjail.
+	JailedUntil int64  `json:"jailed_until,omitempty"`
+	Tombstoned  bool   `json:"tombstoned,omitempty"`
+	PoAIStatus  string `json:"poai_status,omitempty"`
+	Operator    string `json:"operator,omitempty"`
 }
 
 // NodeStatus is one node as its RPC, metrics and /proc show it.
@@ -292,33 +308,85 @@ func (c *Chain) collectValidators(ctx context.Context, st *ChainStatus, port int
 		}
 	}
 	st.AppHash = commitApp
-	names := map[string]string{}
+	names, operators := c.genesisValidators()
 	for _, n := range st.Nodes {
 		if n.validatorAddr != "" {
 			names[n.validatorAddr] = n.Name
 		}
 	}
+	pvals, err := poaiValidators(ctx, port, operators)
+	if err != nil {
+		st.PoAIError = err.Error()
+	}
+	inSet := map[string]bool{}
 	for _, v := range vs.Validators {
 		p, _ := strconv.ParseInt(v.Power, 10, 64)
 		vst := ValidatorStatus{Name: names[v.Address], Address: v.Address, Power: p, Signing: signed[v.Address]}
-		vst.Reputation = queryReputation(ctx, port, v.Address)
+		if pv, ok := pvals[v.Address]; ok {
+			vst.setPoAI(pv)
+		}
+		inSet[v.Address] = true
 		st.TotalPower += p
 		if !vst.Signing {
 			st.MissingPower += p
 		}
 		st.Validators = append(st.Validators, vst)
 	}
-	// node2 before node10; validators of no node of ours (none today) last.
+	// Our nodes' validators that x/poai took out of CometBFT's set (jailed, or
+	// not selected at an epoch end) are listed with power 0, so `status` can say
+	// why a node no longer signs.
+	for addr, name := range names {
+		if pv, ok := pvals[addr]; ok && !inSet[addr] {
+			vst := ValidatorStatus{Name: name, Address: addr}
+			vst.setPoAI(pv)
+			st.Validators = append(st.Validators, vst)
+		}
+	}
+	// node2 before node10; validators of no node of ours last, by address.
 	sort.SliceStable(st.Validators, func(i, j int) bool {
 		a, b := st.Validators[i].Name, st.Validators[j].Name
 		if (a == "") != (b == "") {
 			return b == ""
+		}
+		if a == "" {
+			return st.Validators[i].Address < st.Validators[j].Address
 		}
 		if len(a) != len(b) {
 			return len(a) < len(b)
 		}
 		return a < b
 	})
+}
+
+func (v *ValidatorStatus) setPoAI(pv poai.Validator) {
+	v.Reputation = ppm(pv.Reputation)
+	v.Jailed = pv.Jailed
+	v.JailedUntil = pv.JailedUntil
+	v.Tombstoned = pv.Tombstoned
+	v.PoAIStatus = strings.ToLower(strings.TrimPrefix(pv.Status.String(), "STATUS_"))
+	v.Operator = pv.OperatorAddress
+}
+
+// genesisValidators maps each genesis validator's consensus address (upper
+// hex) to its node name, so a stopped node's validator is still named, and to
+// its x/poai operator address from the genesis' poai section.
+func (c *Chain) genesisValidators() (names, operators map[string]string) {
+	names, operators = map[string]string{}, map[string]string{}
+	gen, err := server.LoadGenesis(filepath.Join(c.Dir, "genesis.json"))
+	if err != nil {
+		return names, operators
+	}
+	for _, v := range gen.Validators {
+		names[strings.ToUpper(hex.EncodeToString(v.Address))] = v.Name
+	}
+	var state map[string]json.RawMessage
+	var ps poai.GenesisState
+	if json.Unmarshal(gen.AppState, &state) == nil && runtime.UnmarshalGenesis(state[poai.ModuleName], &ps) == nil {
+		for _, v := range ps.Validators {
+			operators[strings.ToUpper(hex.EncodeToString(v.ConsensusAddress))] = v.OperatorAddress
+		}
+	}
+	return names, operators
 }
 
 // verdict: halted when nothing answers or blocks stopped; degraded when the
@@ -374,11 +442,22 @@ func (c *Chain) verdict(st *ChainStatus) {
 	if st.MissingPower > 0 {
 		var who []string
 		for _, v := range st.Validators {
-			if !v.Signing {
+			if !v.Signing && v.Power > 0 {
 				who = append(who, orDefault(v.Name, v.Address))
 			}
 		}
 		add("validator power %d of %d missing from the last %d commits (%s)", st.MissingPower, st.TotalPower, missingWindow, strings.Join(who, ", "))
+	}
+	for _, v := range st.Validators {
+		switch {
+		case v.Name == "" || v.Power > 0:
+		case v.Tombstoned:
+			add("%s's validator is jailed by x/poai for good (tombstoned after a double sign): it needs a new consensus key and create-validator", v.Name)
+		case v.Jailed:
+			add("%s's validator is jailed by x/poai until height %d (reputation %s): after that, `selfchaind --home %s tx poai unjail %s --gas auto --wait`", v.Name, v.JailedUntil, v.Reputation, c.ClientHome(), v.Name+operatorSuffix)
+		default:
+			add("%s's validator is not in the active set (x/poai status %s, reputation %s)", v.Name, orDefault(v.PoAIStatus, "unknown"), orDefault(v.Reputation, "unknown"))
+		}
 	}
 	if st.Supervisor == 0 && reachable > 0 {
 		add("no supervisor: crashed nodes will not be restarted (`constellation down %s` then `up`)", c.Spec.Name)
@@ -430,50 +509,89 @@ func scrapeMetrics(ctx context.Context, port int) (map[string]float64, error) {
 	return out, sc.Err()
 }
 
-// poaiReputationPath is the x/poai query `status` asks for a validator's
-// reputation. Until x/poai is in the app the node answers "unknown path" and
-// the column stays empty. Request: field 1 = the validator's consensus address
-// (bytes); response: field 1 = the reputation (a varint or a decimal string).
-const poaiReputationPath = "/selfchain.poai.v1.Query/Reputation"
+// poaiValidatorsPath is x/poai's paginated validator list (the query behind
+// `selfchaind query poai validators`), asked over the node's RPC abci_query.
+const (
+	poaiValidatorsPath = "/selfchain.poai.v1.Query/Validators"
+	poaiValidatorPath  = "/selfchain.poai.v1.Query/Validator"
+)
 
-func queryReputation(ctx context.Context, port int, addrHex string) string {
-	addr, err := hex.DecodeString(addrHex)
-	if err != nil || len(addr) > 127 {
-		return ""
+// maxPoAIPages bounds how many pages (of poai.MaxPageLimit) of the bonded set
+// status reads (max_validators is at most 1,000, so 2 pages cover it).
+const maxPoAIPages = 4
+
+// poaiQuery asks a node's app for path over RPC abci_query and decodes the answer.
+func poaiQuery(ctx context.Context, port int, path string, req interface{ Marshal() ([]byte, error) }, resp interface{ Unmarshal([]byte) error }) error {
+	bz, err := req.Marshal()
+	if err != nil {
+		return err
 	}
-	req := append([]byte{0x0a, byte(len(addr))}, addr...)
 	var res struct {
 		Response struct {
 			Code  int    `json:"code"`
+			Log   string `json:"log"`
 			Value string `json:"value"`
 		} `json:"response"`
 	}
-	if rpcGet(ctx, port, fmt.Sprintf("abci_query?path=%%22%s%%22&data=0x%x", poaiReputationPath, req), &res) != nil || res.Response.Code != 0 {
-		return ""
+	if err := rpcGet(ctx, port, fmt.Sprintf("abci_query?path=%%22%s%%22&data=0x%x", path, bz), &res); err != nil {
+		return err
 	}
-	bz, err := base64.StdEncoding.DecodeString(res.Response.Value)
-	if err != nil || len(bz) < 2 {
-		return ""
+	if res.Response.Code != 0 {
+		return fmt.Errorf("%s: code %d: %s", path, res.Response.Code, res.Response.Log)
 	}
-	switch bz[0] {
-	case 0x08: // field 1, varint
-		var v uint64
-		for i, b := range bz[1:] {
-			v |= uint64(b&0x7f) << (7 * i)
-			if b < 0x80 {
-				return strconv.FormatUint(v, 10)
-			}
-			if i > 9 {
-				break
-			}
-		}
-	case 0x0a: // field 1, length-delimited
-		if l := int(bz[1]); l < 0x80 && 2+l <= len(bz) {
-			return string(bz[2 : 2+l])
-		}
+	val, err := base64.StdEncoding.DecodeString(res.Response.Value)
+	if err != nil {
+		return err
 	}
-	return ""
+	if err := resp.Unmarshal(val); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
+
+// poaiValidators reads x/poai's records by consensus address (upper-case hex,
+// as CometBFT's /validators shows it): the bonded set (paginated, at most
+// maxPoAIPages pages), then, one query each, those of our nodes' operators
+// (ours: consensus address -> operator) not in it, e.g. jailed ones. An error
+// (a node without x/poai, a query failure) leaves the PoAI columns empty.
+func poaiValidators(ctx context.Context, port int, ours map[string]string) (map[string]poai.Validator, error) {
+	out := map[string]poai.Validator{}
+	var key []byte
+	for page := 0; page < maxPoAIPages; page++ {
+		var resp poai.QueryValidatorsResponse
+		req := &poai.QueryValidatorsRequest{Status: poai.STATUS_BONDED, Pagination: &poai.PageRequest{Key: key, Limit: poai.MaxPageLimit}}
+		if err := poaiQuery(ctx, port, poaiValidatorsPath, req, &resp); err != nil {
+			return nil, err
+		}
+		for _, v := range resp.Validators {
+			out[strings.ToUpper(hex.EncodeToString(v.ConsensusAddress))] = v
+		}
+		if len(resp.NextKey) == 0 {
+			break
+		}
+		key = resp.NextKey
+	}
+	addrs := make([]string, 0, len(ours))
+	for addr := range ours {
+		addrs = append(addrs, addr)
+	}
+	sort.Strings(addrs)
+	for _, addr := range addrs {
+		if _, ok := out[addr]; ok {
+			continue
+		}
+		var resp poai.QueryValidatorResponse
+		if err := poaiQuery(ctx, port, poaiValidatorPath, &poai.QueryValidatorRequest{OperatorAddress: ours[addr]}, &resp); err != nil {
+			continue // e.g. the validator moved to another operator: not shown
+		}
+		out[strings.ToUpper(hex.EncodeToString(resp.Validator.ConsensusAddress))] = resp.Validator
+	}
+	return out, nil
+}
+
+// ppm shows a parts-per-million value as a decimal fraction, as
+// `selfchaind query poai` does (1.000000 is a perfect reputation).
+func ppm(v uint32) string { return fmt.Sprintf("%d.%06d", v/poai.PPM, v%poai.PPM) }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
@@ -526,6 +644,27 @@ func WriteMetrics(w io.Writer, st *ChainStatus) {
 		g(m.name, m.help)
 		for _, n := range st.Nodes {
 			fmt.Fprintf(w, "%s{%s,node=%q} %g\n", m.name, l, n.Name, m.val(n))
+		}
+	}
+	// x/poai's view of our nodes' validators (those with a reputation: the query answered).
+	var vals []ValidatorStatus
+	for _, v := range st.Validators {
+		if v.Name != "" && v.Reputation != "" {
+			vals = append(vals, v)
+		}
+	}
+	if len(vals) > 0 {
+		g("constellation_validator_reputation", "x/poai reputation of the node's validator, 0 to 1.")
+		for _, v := range vals {
+			fmt.Fprintf(w, "constellation_validator_reputation{%s,node=%q} %s\n", l, v.Name, v.Reputation)
+		}
+		g("constellation_validator_jailed", "1 if x/poai has jailed the node's validator.")
+		for _, v := range vals {
+			fmt.Fprintf(w, "constellation_validator_jailed{%s,node=%q} %g\n", l, v.Name, b2f(v.Jailed))
+		}
+		g("constellation_validator_power", "The node's validator's voting power at CometBFT (0 outside the active set).")
+		for _, v := range vals {
+			fmt.Fprintf(w, "constellation_validator_power{%s,node=%q} %d\n", l, v.Name, v.Power)
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/poai/analyzer"
 )
 
 // MinGasPrice is the per-gas fee floor every node of a new chain sets, in the chain's denom.
@@ -232,6 +233,15 @@ func build(dir string, spec *Spec, layout Layout, prev string) error {
 		ac := app.DefaultConfig()
 		ac.MinGasPrices = gasPrice
 		ac.Bech32Prefix = spec.Bech32Prefix
+		ac.PoAI.Analyzer = spec.PoAIAnalyzer
+		if spec.PoAIAnalyzer == analyzer.ModeLLM {
+			ac.PoAI.LLM.Endpoint = spec.PoAILLMEndpoint
+			ac.PoAI.LLM.Model = spec.PoAIModel
+			ac.PoAI.LLM.APIKeyEnv = spec.PoAILLMAPIKeyEnv
+		}
+		if err := ac.Validate(); err != nil {
+			return fmt.Errorf("%s app.toml: %w", NodeName(i), err)
+		}
 		if err := app.WriteConfig(home, ac); err != nil {
 			return err
 		}
@@ -242,11 +252,15 @@ func build(dir string, spec *Spec, layout Layout, prev string) error {
 	if err := writeClientConfig(filepath.Join(dir, "client"), spec, layout.Nodes[0].RPC); err != nil {
 		return err
 	}
-	balances, err := genesisAccounts(dir, prev, spec)
+	balances, addrs, err := genesisAccounts(dir, prev, spec)
 	if err != nil {
 		return err
 	}
-	gen, err := genesisDoc(spec, vals, balances)
+	operators := make([]string, n)
+	for i := range operators {
+		operators[i] = addrs[OperatorName(i)]
+	}
+	gen, err := genesisDoc(spec, vals, balances, operators, addrs[AdminName])
 	if err != nil {
 		return err
 	}
@@ -262,9 +276,6 @@ func build(dir string, spec *Spec, layout Layout, prev string) error {
 		if err := os.WriteFile(server.GenesisPath(nodeHome(dir, i)), bz, 0o644); err != nil {
 			return err
 		}
-	}
-	if err := writePoAIGenesis(dir, spec, vals); err != nil {
-		return err
 	}
 	homes := make([]string, n)
 	for i := range homes {
@@ -354,37 +365,44 @@ type genesisAccount struct {
 
 // genesisAccounts resolves the spec's accounts to addresses, creating a key in
 // the chain's client keyring (test backend: a development chain) for each
-// named one, plus "treasury" for the supply no listed account holds. New
-// mnemonics are written to client/accounts.json (mode 0600).
-func genesisAccounts(dir, prev string, spec *Spec) ([]bank.Balance, error) {
+// named one, plus the operator of each validator and, in authority mode, the
+// PoAI admin (each with FeeFloat), x/poai's bonded pool holding the
+// validators' stake, and "treasury" for the rest of the supply. New mnemonics
+// are written to client/accounts.json (mode 0600). It returns the bank
+// balances and the address of every named key.
+func genesisAccounts(dir, prev string, spec *Spec) ([]bank.Balance, map[string]string, error) {
 	clientHome := filepath.Join(dir, "client")
 	if prev != "" {
 		if err := copyDir(filepath.Join(prev, "client", "keyring-"+keyring.BackendTest), filepath.Join(clientHome, "keyring-"+keyring.BackendTest)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	kr, err := keyring.New(keyring.BackendTest, clientHome, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	supply, _ := parseAmount(spec.Token.Supply)
 	rest := new(big.Int).Set(supply)
-	accounts := append([]Account(nil), spec.Token.Accounts...)
+	accounts := append(append([]Account(nil), spec.Token.Accounts...), systemAccounts(spec)...)
 	for _, a := range accounts {
 		amt, _ := parseAmount(a.Amount)
 		rest.Sub(rest, amt)
 	}
+	stake := new(big.Int).SetUint64(uint64(spec.Validators) * ValidatorStake)
+	rest.Sub(rest, stake)
 	if rest.Sign() > 0 {
 		accounts = append(accounts, Account{Name: TreasuryName, Amount: rest.String()})
 	}
 	var out []genesisAccount
-	var balances []bank.Balance
+	stakeAmt, _ := types.ParseInt(stake.String())
+	balances := []bank.Balance{{Address: bondedPool(), Coins: types.Coins{{Denom: spec.Token.Denom, Amount: stakeAmt}}}}
+	addrs := map[string]string{}
 	for _, a := range accounts {
 		ga := genesisAccount{Name: a.Name, Amount: a.Amount}
 		if a.Address != "" {
 			addr, err := crypto.AddressFromBech32(a.Address)
 			if err != nil {
-				return nil, fmt.Errorf("account %s: %w", a.Address, err)
+				return nil, nil, fmt.Errorf("account %s: %w", a.Address, err)
 			}
 			ga.Address = addr.String()
 		} else if rec, err := kr.Get(a.Name); err == nil {
@@ -392,28 +410,31 @@ func genesisAccounts(dir, prev string, spec *Spec) ([]bank.Balance, error) {
 		} else {
 			rec, mnemonic, err := kr.NewMnemonic(a.Name, AccountKeyType)
 			if err != nil {
-				return nil, fmt.Errorf("account %s: %w", a.Name, err)
+				return nil, nil, fmt.Errorf("account %s: %w", a.Name, err)
 			}
 			ga.Address, ga.Mnemonic = rec.Address.String(), mnemonic
 		}
 		amt, _ := types.ParseInt(a.Amount)
 		balances = append(balances, bank.Balance{Address: ga.Address, Coins: types.Coins{{Denom: spec.Token.Denom, Amount: amt}}})
 		out = append(out, ga)
+		if a.Name != "" {
+			addrs[a.Name] = ga.Address
+		}
 	}
 	sort.SliceStable(balances, func(i, j int) bool { return balances[i].Address < balances[j].Address })
 	bz, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := os.WriteFile(filepath.Join(clientHome, "accounts.json"), bz, 0o600); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return balances, nil
+	return balances, addrs, nil
 }
 
 // genesisDoc is the chain's genesis: all validators, the chain's token as the
 // only denomination (metadata, balances, stated supply).
-func genesisDoc(spec *Spec, vals []cmttypes.GenesisValidator, balances []bank.Balance) (*cmttypes.GenesisDoc, error) {
+func genesisDoc(spec *Spec, vals []cmttypes.GenesisValidator, balances []bank.Balance, operators []string, admin string) (*cmttypes.GenesisDoc, error) {
 	state := app.DefaultGenesisAppState()
 	bs := bank.DefaultGenesis()
 	bs.DenomMetadata = []bank.Metadata{{
@@ -428,7 +449,7 @@ func genesisDoc(spec *Spec, vals []cmttypes.GenesisValidator, balances []bank.Ba
 		return nil, err
 	}
 	state[bank.ModuleName] = raw
-	if err := applyPoAIGenesis(state, spec, vals); err != nil {
+	if err := applyPoAIGenesis(state, spec, vals, operators, admin); err != nil {
 		return nil, err
 	}
 	appState, err := json.Marshal(state)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/poai/analyzer"
 )
 
 // SpecFile is the spec's name inside a chain's folder.
@@ -54,12 +56,22 @@ type Spec struct {
 	PoAIMode     string `yaml:"poai_mode" json:"poai_mode"`
 	// PoAIModel names the AI model the chain's nodes run for PoAI (e.g. an
 	// Ollama tag); recorded for x/poai, empty until one is chosen.
-	PoAIModel    string     `yaml:"poai_model,omitempty" json:"poai_model,omitempty"`
-	BlockTime    Duration   `yaml:"block_time" json:"block_time"`
-	BasePort     int        `yaml:"base_port" json:"base_port"`
-	Bech32Prefix string     `yaml:"bech32_prefix" json:"bech32_prefix"`
-	Token        TokenSpec  `yaml:"token" json:"token"`
-	Supervisor   Supervisor `yaml:"supervisor" json:"supervisor"`
+	PoAIModel string `yaml:"poai_model,omitempty" json:"poai_model,omitempty"`
+	// PoAIAnalyzer is every node's app.toml [poai] analyzer: builtin (the
+	// statistical model in the binary), llm (an OpenAI-compatible endpoint,
+	// poai_llm_endpoint, running poai_model) or off (empty vote extensions).
+	PoAIAnalyzer string `yaml:"poai_analyzer,omitempty" json:"poai_analyzer,omitempty"`
+	// PoAILLMEndpoint is the chat-completions API base the nodes call when
+	// poai_analyzer is llm, e.g. http://127.0.0.1:11434/v1 (Ollama).
+	PoAILLMEndpoint string `yaml:"poai_llm_endpoint,omitempty" json:"poai_llm_endpoint,omitempty"`
+	// PoAILLMAPIKeyEnv names the environment variable holding the endpoint's
+	// bearer token (the key itself is never written to a file).
+	PoAILLMAPIKeyEnv string     `yaml:"poai_llm_api_key_env,omitempty" json:"poai_llm_api_key_env,omitempty"`
+	BlockTime        Duration   `yaml:"block_time" json:"block_time"`
+	BasePort         int        `yaml:"base_port" json:"base_port"`
+	Bech32Prefix     string     `yaml:"bech32_prefix" json:"bech32_prefix"`
+	Token            TokenSpec  `yaml:"token" json:"token"`
+	Supervisor       Supervisor `yaml:"supervisor" json:"supervisor"`
 }
 
 // TokenSpec is the chain's own token. Amounts are in the base denom.
@@ -111,6 +123,7 @@ var (
 	chainIDRe = regexp.MustCompile(`^[a-z][a-z0-9-]{0,40}-[1-9][0-9]{0,8}$`)
 	keyNameRe = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
 	displayRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,15}$`)
+	envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 	modelRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$`)
 )
 
@@ -124,6 +137,12 @@ func (s *Spec) Defaults() {
 	}
 	if s.PoAIMode == "" {
 		s.PoAIMode = PoAIModeAuthority
+	}
+	if s.PoAIAnalyzer == "" {
+		s.PoAIAnalyzer = analyzer.ModeBuiltin
+		if s.PoAILLMEndpoint != "" {
+			s.PoAIAnalyzer = analyzer.ModeLLM
+		}
 	}
 	if s.BlockTime.Duration == 0 {
 		s.BlockTime.Duration = DefaultBlockTime
@@ -171,6 +190,9 @@ func (s *Spec) Validate() error {
 	case !crypto.ValidBech32Prefix(s.Bech32Prefix):
 		return fmt.Errorf("invalid bech32_prefix %q: want 1-32 lowercase letters and digits, starting with a letter", s.Bech32Prefix)
 	}
+	if err := s.validateAnalyzer(); err != nil {
+		return err
+	}
 	if len(s.ChainID) > cmttypes.MaxChainIDLen {
 		return fmt.Errorf("invalid chain id %q: at most %d characters", s.ChainID, cmttypes.MaxChainIDLen)
 	}
@@ -179,7 +201,7 @@ func (s *Spec) Validate() error {
 			return err
 		}
 	}
-	if err := s.Token.validate(s.Bech32Prefix); err != nil {
+	if err := s.Token.validate(s.Bech32Prefix, reservedSupply(s)); err != nil {
 		return err
 	}
 	sv := s.Supervisor
@@ -189,7 +211,33 @@ func (s *Spec) Validate() error {
 	return nil
 }
 
-func (t *TokenSpec) validate(prefix string) error {
+// validateAnalyzer checks the AI model settings that go to every node's app.toml
+// [poai], with the same rules a node applies at start (app.PoAIConfig.Validate),
+// so a bad endpoint fails `new`, not `up`.
+func (s *Spec) validateAnalyzer() error {
+	switch s.PoAIAnalyzer {
+	case analyzer.ModeBuiltin, analyzer.ModeOff:
+		if s.PoAILLMEndpoint != "" || s.PoAILLMAPIKeyEnv != "" {
+			return fmt.Errorf("poai_llm_endpoint and poai_llm_api_key_env are only used with poai_analyzer: %s (poai_analyzer is %s)", analyzer.ModeLLM, s.PoAIAnalyzer)
+		}
+	case analyzer.ModeLLM:
+		if s.PoAILLMEndpoint == "" || s.PoAIModel == "" {
+			return fmt.Errorf("poai_analyzer %s needs poai_llm_endpoint (e.g. http://127.0.0.1:11434/v1) and poai_model (e.g. llama3.1:8b)", analyzer.ModeLLM)
+		}
+		u, err := url.Parse(s.PoAILLMEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s.PoAILLMEndpoint) > 512 {
+			return fmt.Errorf("invalid poai_llm_endpoint %q: want an http:// or https:// URL of at most 512 characters, e.g. http://127.0.0.1:11434/v1", s.PoAILLMEndpoint)
+		}
+		if s.PoAILLMAPIKeyEnv != "" && !envNameRe.MatchString(s.PoAILLMAPIKeyEnv) {
+			return fmt.Errorf("invalid poai_llm_api_key_env %q: want an environment variable name such as ACME_LLM_KEY", s.PoAILLMAPIKeyEnv)
+		}
+	default:
+		return fmt.Errorf("invalid poai_analyzer %q: want %s, %s or %s", s.PoAIAnalyzer, analyzer.ModeBuiltin, analyzer.ModeLLM, analyzer.ModeOff)
+	}
+	return nil
+}
+
+func (t *TokenSpec) validate(prefix string, reserved uint64) error {
 	if err := types.ValidateDenom(t.Denom); err != nil {
 		return fmt.Errorf("invalid token denom %q: %v (e.g. uacme)", t.Denom, err)
 	}
@@ -217,8 +265,8 @@ func (t *TokenSpec) validate(prefix string) error {
 			if !keyNameRe.MatchString(a.Name) {
 				return fmt.Errorf("invalid account name %q: want 1-32 lowercase letters, digits, '_' or '-'", a.Name)
 			}
-			if a.Name == TreasuryName {
-				return fmt.Errorf("account name %q is reserved for the supply not given to a listed account", TreasuryName)
+			if reservedAccount(a.Name) {
+				return fmt.Errorf("account name %q is reserved: constellation makes %s (the rest of the supply), %s (PoAI params admin) and nodeN-operator (validator operators) itself", a.Name, TreasuryName, AdminName)
 			}
 		case a.Address != "":
 			if !strings.HasPrefix(a.Address, prefix+"1") {
@@ -240,6 +288,9 @@ func (t *TokenSpec) validate(prefix string) error {
 	}
 	if sum.Cmp(supply) > 0 {
 		return fmt.Errorf("the genesis accounts hold %s%s, more than the supply %s%s: raise --supply or lower the amounts", sum, t.Denom, supply, t.Denom)
+	}
+	if need := new(big.Int).Add(sum, new(big.Int).SetUint64(reserved)); need.Cmp(supply) > 0 {
+		return fmt.Errorf("the supply %s%s does not cover the genesis accounts (%s%s) plus the validators' stake and operator fee floats (%d%s): raise --supply to at least %s or lower the amounts", supply, t.Denom, sum, t.Denom, reserved, t.Denom, need)
 	}
 	if supply.BitLen() > 255 {
 		return fmt.Errorf("invalid token supply %s: too large", t.Supply)

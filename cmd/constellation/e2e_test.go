@@ -171,11 +171,16 @@ type status struct {
 	Height     int64    `json:"height"`
 	AppHash    string   `json:"app_hash"`
 	Validators []struct {
-		Name    string `json:"name"`
-		Power   int64  `json:"power"`
-		Signing bool   `json:"signing"`
+		Name       string `json:"name"`
+		Power      int64  `json:"power"`
+		Signing    bool   `json:"signing"`
+		Reputation string `json:"reputation"`
+		Jailed     bool   `json:"jailed"`
+		PoAIStatus string `json:"poai_status"`
+		Operator   string `json:"operator"`
 	} `json:"validators"`
-	Nodes []struct {
+	PoAIError string `json:"poai_error"`
+	Nodes     []struct {
 		Name     string `json:"name"`
 		PID      int    `json:"pid"`
 		Running  bool   `json:"running"`
@@ -247,7 +252,10 @@ func appHashAt(t *testing.T, rpc string, h int64) string {
 
 // TestConstellationLifecycle is the issue's user story end to end through the
 // built binaries: new -> up -> a bank send in the chain's own token with the
-// chain's own address prefix -> status ok with 4 validators -> kill a validator
+// chain's own address prefix (and a balance query without --denom, an
+// edit-validator signed by node1's operator key, the admin raising x/poai's
+// max_validators) -> status ok with 4 validators, each with its x/poai
+// reputation -> kill a validator
 // -> degraded while blocks go on -> the supervisor restarts it -> ok -> down ->
 // up resumes at the same height with the same app hash.
 func TestConstellationLifecycle(t *testing.T) {
@@ -290,10 +298,48 @@ func TestConstellationLifecycle(t *testing.T) {
 	if got := sc("query", "bank", "balances", bob); got != "1734uacme" {
 		t.Fatalf("bob's balance = %q, want 1734uacme", got)
 	}
+	// No --denom: the default is the chain's own denom (x/poai's bond denom).
+	if got := sc("query", "bank", "balance", bob); !strings.Contains(got, "1734") || !strings.Contains(got, "uacme") {
+		t.Fatalf("bank balance without --denom = %q, want 1734 uacme", got)
+	}
+	// A typo'd denom is refused naming the chain's own.
+	if _, errOut, ok := e.run("selfchaind", "--home", clientHome, "tx", "bank", "send", "alice", bob, "5uacm", "--yes"); ok || !strings.Contains(errOut, "its native denom is uacme") {
+		t.Fatalf("send of an unknown denom: ok=%v %s", ok, errOut)
+	}
+	// node1's operator key, kept in the client keyring, signs for its validator.
+	op1 := sc("keys", "show", "node1-operator", "-a")
+	out = sc("tx", "poai", "edit-validator", "node1-operator", "--moniker", "acme-node-1", "--gas", "auto", "--wait", "--yes", "--output", "json")
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Code != 0 {
+		t.Fatalf("edit-validator by node1-operator: %s (%v)", out, err)
+	}
+
+	// The admin key (authority mode) changes x/poai's params: the active set grows to 5.
+	if out := e.c("params", "acme"); !strings.Contains(out, "bond_denom           uacme") || !strings.Contains(out, "max_validators       4") {
+		t.Fatalf("params: %s", out)
+	}
+	e.c("params", "acme", "--max-validators", "5")
+	if out := e.c("params", "acme"); !strings.Contains(out, "max_validators       5") {
+		t.Fatalf("params after --max-validators 5: %s", out)
+	}
+	if _, errOut, ok := e.run("constellation", "params", "acme", "--max-validators", "0"); ok || !strings.Contains(errOut, "invalid params: max_validators") {
+		t.Fatalf("params --max-validators 0: ok=%v %s", ok, errOut)
+	}
 
 	st := e.waitStatus("acme", "ok with 4 signing validators", 30*time.Second, func(s status) bool {
 		return s.Verdict == "ok" && len(s.Validators) == 4
 	})
+	// status shows x/poai's view of each validator: reputation, bonded, not jailed.
+	for _, v := range st.Validators {
+		if v.Reputation == "" || v.PoAIStatus != "bonded" || v.Jailed || !strings.HasPrefix(v.Operator, "acme1") {
+			t.Fatalf("validator %s lacks PoAI data: %+v (poai error %q)", v.Name, v, st.PoAIError)
+		}
+		if v.Name == "node1" && v.Operator != op1 {
+			t.Fatalf("node1's operator %s, want the keyring's node1-operator %s", v.Operator, op1)
+		}
+	}
+	if text := e.c("status", "acme"); !strings.Contains(text, "REPUTATION") || strings.Count(text, "bonded") < 4 {
+		t.Fatalf("status text without reputations:\n%s", text)
+	}
 	// The chain-level Prometheus endpoint says the same.
 	resp, err := http.Get(st.ChainMetrics)
 	if err != nil {
@@ -302,7 +348,8 @@ func TestConstellationLifecycle(t *testing.T) {
 	var mb bytes.Buffer
 	_, _ = mb.ReadFrom(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(mb.String(), `verdict="ok"} 1`) || !strings.Contains(mb.String(), "constellation_node_height") {
+	if !strings.Contains(mb.String(), `verdict="ok"} 1`) || !strings.Contains(mb.String(), "constellation_node_height") ||
+		!strings.Contains(mb.String(), `constellation_validator_reputation{chain="acme",chain_id="acme-1",node="node4"} `) {
 		t.Fatalf("chain metrics:\n%s", mb.String())
 	}
 
@@ -488,6 +535,9 @@ func TestConstellationBadInput(t *testing.T) {
 	e.fails([]string{"already exists"}, "new", "taken")
 	e.fails([]string{fmt.Sprintf("port %d (node1 rpc) is in use by pid %s", busy, me)}, "new", "acme", "--validators", "1", "--base-port", strconv.Itoa(busy-11))
 	e.fails([]string{"invalid chain name"}, "new", "Acme")
+	e.fails([]string{"poai_analyzer llm needs poai_llm_endpoint"}, "new", "acme", "--validators", "1", "--poai-analyzer", "llm")
+	e.fails([]string{"invalid poai_llm_endpoint", "localhost:11434"}, "new", "acme", "--validators", "1", "--poai-llm-endpoint", "localhost:11434", "--poai-model", "llama3.1:8b")
+	e.fails([]string{"does not cover", "raise --supply"}, "new", "acme", "--validators", "4", "--supply", "1000")
 
 	spec := filepath.Join(t.TempDir(), "acme.yaml")
 	if err := os.WriteFile(spec, []byte("name: acme\nvalidators: [4\n"), 0o644); err != nil {
@@ -530,6 +580,7 @@ func TestConstellationBadInput(t *testing.T) {
 	hold.Close()
 	e.fails([]string{`no node "node7"`}, "logs", "other", "node7")
 	e.fails([]string{`no chain "nope"`}, "status", "nope")
+	e.fails([]string{"no node of chain other answers", "constellation up other"}, "params", "other", "--max-validators", "2")
 }
 
 // TestConstellationStartFailureShowsLog: a node that cannot start makes `up`

@@ -47,7 +47,10 @@ to rebuild the chain until it is first started.`,
 	f.StringArray("account", nil, "genesis account <key-name|address>=<amount> (repeatable)")
 	f.String("consensus-key", "ed25519", "validator consensus key type: ed25519 or ml_dsa_65")
 	f.String("poai-mode", constellation.PoAIModeAuthority, "PoAI mode: authority (the genesis set stays the validator set) or ai")
-	f.String("poai-model", "", "AI model the nodes run for PoAI (recorded in the spec and poai.genesis.json)")
+	f.String("poai-model", "", "AI model the nodes run for PoAI (recorded on each genesis validator; the LLM's model with --poai-analyzer llm)")
+	f.String("poai-analyzer", "", "each node's app.toml [poai] analyzer: builtin, llm or off (default builtin; llm when --poai-llm-endpoint is given)")
+	f.String("poai-llm-endpoint", "", "OpenAI-compatible chat-completions API base for --poai-analyzer llm, e.g. http://127.0.0.1:11434/v1")
+	f.String("poai-llm-api-key-env", "", "environment variable holding the LLM endpoint's bearer token (optional)")
 	f.Duration("block-time", constellation.DefaultBlockTime, "time between blocks")
 	f.Int("base-port", 0, "first port of the chain's block (default: the next free block from 27000)")
 	f.String("bech32-prefix", "", "address prefix (default: the chain name without dashes)")
@@ -88,8 +91,13 @@ func runNew(cmd *cobra.Command, args []string) error {
 	}
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "created chain %s (%s) in %s in %s\n", spec.Name, spec.ChainID, chain.Dir, took.Round(time.Millisecond))
-	fmt.Fprintf(w, "token %s (%s, %d decimals), supply %s%s; PoAI mode %s; block time %s; addresses %s1...\n",
-		spec.Token.DisplayName, spec.Token.Denom, spec.Token.Decimals, spec.Token.Supply, spec.Token.Denom, spec.PoAIMode, spec.BlockTime, spec.Bech32Prefix)
+	fmt.Fprintf(w, "token %s (%s, %d decimals), supply %s%s; PoAI mode %s, analyzer %s; block time %s; addresses %s1...\n",
+		spec.Token.DisplayName, spec.Token.Denom, spec.Token.Decimals, spec.Token.Supply, spec.Token.Denom, spec.PoAIMode, spec.PoAIAnalyzer, spec.BlockTime, spec.Bech32Prefix)
+	fmt.Fprintf(w, "validators: %d%s stake each, operated by keys node1-operator..node%d-operator", constellation.ValidatorStake, spec.Token.Denom, spec.Validators)
+	if spec.PoAIMode == constellation.PoAIModeAuthority {
+		fmt.Fprintf(w, "; PoAI params admin: key %s", constellation.AdminName)
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tP2P\tRPC\tMETRICS")
 	for i, p := range chain.Layout.Nodes {
@@ -146,6 +154,9 @@ func specFromFlags(cmd *cobra.Command, name string) (*constellation.Spec, error)
 	s.ConsensusKey, _ = f.GetString("consensus-key")
 	s.PoAIMode, _ = f.GetString("poai-mode")
 	s.PoAIModel, _ = f.GetString("poai-model")
+	s.PoAIAnalyzer, _ = f.GetString("poai-analyzer")
+	s.PoAILLMEndpoint, _ = f.GetString("poai-llm-endpoint")
+	s.PoAILLMAPIKeyEnv, _ = f.GetString("poai-llm-api-key-env")
 	bt, _ := f.GetDuration("block-time")
 	s.BlockTime.Duration = bt
 	s.BasePort, _ = f.GetInt("base-port")

@@ -211,12 +211,15 @@ func printStatus(w io.Writer, st *constellation.ChainStatus) {
 	tw.Flush()
 	if len(st.Validators) > 0 {
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "\nVALIDATOR\tADDRESS\tPOWER\tSIGNING\tREPUTATION")
+		fmt.Fprintln(tw, "\nVALIDATOR\tADDRESS\tPOWER\tSIGNING\tREPUTATION\tPOAI\tJAILED")
 		for _, v := range st.Validators {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%v\t%s\n", orDash(v.Name), v.Address, v.Power, v.Signing, v.Reputation)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%v\t%s\t%s\t%v\n", orDash(v.Name), v.Address, v.Power, v.Signing, orDash(v.Reputation), orDash(v.PoAIStatus), v.Jailed)
 		}
 		tw.Flush()
 		fmt.Fprintf(w, "missing power %d of %d\n", st.MissingPower, st.TotalPower)
+		if st.PoAIError != "" {
+			fmt.Fprintf(w, "PoAI columns empty: %s\n", st.PoAIError)
+		}
 	}
 	if len(st.Reasons) > 0 {
 		fmt.Fprintln(w, "\nreasons:")

@@ -13,6 +13,7 @@ import (
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // Bank query paths (gRPC-style, answered by the app over abci_query).
@@ -100,7 +101,7 @@ func checkDenomsKnown(cmd *cobra.Command, coins types.Coins) error {
 		var resp bank.QueryDenomMetadataResponse
 		err := c.Query(cmd.Context(), pathBankDenomMetadata, &bank.QueryDenomMetadataRequest{Denom: coin.Denom}, &resp)
 		if client.IsNotFound(err) {
-			return fmt.Errorf("unknown denom %q: the chain has no such token (its native denom is %s)", coin.Denom, app.BondDenom)
+			return fmt.Errorf("unknown denom %q: the chain has no such token (its native denom is %s)", coin.Denom, chainDenom(cmd))
 		}
 		if err != nil {
 			return err
@@ -118,8 +119,8 @@ func bankQueryCmd() *cobra.Command {
 func balanceCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "balance <address-or-key>",
-		Short:   "Query an address's balance of one denom (--denom, default " + app.BondDenom + ")",
-		Example: "  selfchaind query bank balance self1... --denom uself",
+		Short:   "Query an address's balance of one denom (--denom, default: the chain's own denom)",
+		Example: "  selfchaind query bank balance self1...\n  selfchaind query bank balance self1... --denom uself",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			addr, err := resolveAddress(cmd, args[0])
@@ -127,6 +128,9 @@ func balanceCmd() *cobra.Command {
 				return err
 			}
 			denom := settings(cmd).GetString("denom")
+			if denom == "" {
+				denom = chainDenom(cmd)
+			}
 			if err := types.ValidateDenom(denom); err != nil {
 				return err
 			}
@@ -139,8 +143,19 @@ func balanceCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().String("denom", app.BondDenom, "denomination to query")
+	cmd.Flags().String("denom", "", "denomination to query (default: the chain's own denom, x/poai's bond denom; "+app.BondDenom+" if the node cannot say)")
 	return cmd
+}
+
+// chainDenom is the chain's own token as the node says: x/poai's bond denom
+// (SELF Chain bonds uself; a chain made by constellation bonds its own token).
+// When the node cannot answer, app.BondDenom.
+func chainDenom(cmd *cobra.Command) string {
+	var resp poai.QueryParamsResponse
+	if err := queryOnce(cmd, pathPoaiParams, &poai.QueryParamsRequest{}, &resp); err != nil || types.ValidateDenom(resp.Params.BondDenom) != nil {
+		return app.BondDenom
+	}
+	return resp.Params.BondDenom
 }
 
 func balancesCmd() *cobra.Command {
