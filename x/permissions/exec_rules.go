@@ -52,4 +52,7 @@ func buildRules(rules []ExecRule) map[string]execRule {
 	return out
 }
 
-var execTypeURL = "/" + proto.MessageName(&MsgExec{})
+// execTypeURL is a literal: package variables are initialised before the generated
+// init() registers message names, so proto.MessageName would return "" here.
+// TestExecTypeURL pins it to the generated name.
+const execTypeURL = "/selfchain.permissions.v1.MsgExec"

@@ -4,21 +4,23 @@ import (
 	"context"
 	"encoding/json"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/selfchain/selfchain/app/runtime"
 )
 
 var (
-	_ runtime.Module        = Module{}
-	_ runtime.HasGenesis    = Module{}
-	_ runtime.HasServices   = Module{}
-	_ runtime.HasBeginBlock = Module{}
+	_ runtime.Module      = Module{}
+	_ runtime.HasGenesis  = Module{}
+	_ runtime.HasServices = Module{}
+	_ runtime.HasEndBlock = Module{}
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
 const ConsensusVersion = 1
 
 // Module plugs the permissions Keeper into the runtime: Msg and Query services,
-// genesis, and expiry pruning at the start of each block.
+// genesis, and expiry pruning at the end of each block.
 type Module struct{ keeper Keeper }
 
 func NewModule(k Keeper) Module { return Module{keeper: k} }
@@ -68,8 +70,10 @@ func (m Module) RegisterServices(r runtime.Registrars) {
 	}
 }
 
-// BeginBlock prunes expired grants (bounded by max_prune_per_block).
-func (m Module) BeginBlock(ctx context.Context) error {
+// EndBlock prunes expired grants (bounded by max_prune_per_block). At the end, not
+// the start: a tx using a grant that has just expired then fails with "grant
+// expired", which says what happened, rather than "no grant".
+func (m Module) EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error) {
 	_, err := m.keeper.PruneExpired(ctx)
-	return err
+	return nil, err
 }
