@@ -23,16 +23,16 @@ const appID = "notes-app"
 // env is a running app with a registered app "notes-app" owned by owner, which
 // declares storage:read, storage:write:notes/, profile:read and bank:send.
 type env struct {
-	t                                   *testing.T
+	t                                   testing.TB
 	ta                                  *testutil.TestApp
 	user, owner, other, rcpt, authority *testutil.Account
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	return newEnvWith(t, func(*permissions.Params) {})
 }
 
-func newEnvWith(t *testing.T, edit func(*permissions.Params)) *env {
+func newEnvWith(t testing.TB, edit func(*permissions.Params)) *env {
 	t.Helper()
 	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1), testutil.NewAccount(2), testutil.NewAccount(3), testutil.NewAccount(4)}
 	raw := testutil.GenesisAppState(accs, 10_000_000)
@@ -90,7 +90,7 @@ func (e *env) fails(tx []byte, want *runtime.Error) *abci.ExecTxResult {
 	return res
 }
 
-func requireCode(t *testing.T, res *abci.ExecTxResult, want *runtime.Error) {
+func requireCode(t testing.TB, res *abci.ExecTxResult, want *runtime.Error) {
 	t.Helper()
 	require.Equal(t, want.Codespace(), res.Codespace, res.Log)
 	require.Equal(t, want.Code(), res.Code, res.Log)

@@ -173,29 +173,40 @@ func (q queryServer) Check(ctx context.Context, req *QueryCheckRequest) (*QueryC
 		res.Decision, res.Reason = d, reason
 		return res, nil
 	}
-	want, err := CheckScope(req.Scope, req.Resource)
-	if err != nil {
-		return deny(DECISION_BAD_SCOPE, err.Error())
-	}
-	user, err := crypto.AddressFromBech32(req.User)
-	if err != nil {
-		return deny(DECISION_NO_GRANT, "user: "+err.Error())
-	}
-	if err := ValidateAppID(req.AppId); err != nil {
-		return deny(DECISION_NO_SUCH_APP, err.Error())
-	}
-	if req.Time < 0 {
-		return deny(DECISION_TIME_UNKNOWN, "time must not be negative")
+	want, user, d, reason := ParseCheckRequest(req)
+	if d != DECISION_ALLOWED {
+		return deny(d, reason)
 	}
 	rec, err := q.k.checkRecords(ctx, user, req.AppId)
 	if err != nil {
 		return nil, err
 	}
 	rec.fill(res)
-	d, reason := Decide(rec.app, rec.killed, rec.grant, want, NextBlockHeight(res.Height), req.Time)
+	d, reason = Decide(rec.app, rec.killed, rec.grant, want, NextBlockHeight(res.Height), req.Time)
 	res.Allowed = d == DECISION_ALLOWED
 	res.Decision, res.Reason = d, reason
 	return res, nil
+}
+
+// ParseCheckRequest validates a check request without state. A malformed request
+// gets its denial here (the returned Decision is not DECISION_ALLOWED); otherwise it
+// returns the wanted scope and the user's address.
+func ParseCheckRequest(req *QueryCheckRequest) (Scope, crypto.Address, Decision, string) {
+	want, err := CheckScope(req.Scope, req.Resource)
+	if err != nil {
+		return Scope{}, nil, DECISION_BAD_SCOPE, err.Error()
+	}
+	user, err := crypto.AddressFromBech32(req.User)
+	if err != nil {
+		return Scope{}, nil, DECISION_NO_GRANT, "user: " + err.Error()
+	}
+	if err := ValidateAppID(req.AppId); err != nil {
+		return Scope{}, nil, DECISION_NO_SUCH_APP, err.Error()
+	}
+	if req.Time < 0 {
+		return Scope{}, nil, DECISION_TIME_UNKNOWN, "time must not be negative"
+	}
+	return want, user, DECISION_ALLOWED, ""
 }
 
 // CheckScope turns a check's scope and optional separate resource into one strictly
