@@ -71,7 +71,9 @@ func TestCLIPermissions(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	tx := func(args ...string) string { return c.must(append(append([]string{"tx", "permissions"}, args...), "--wait", "--yes")...) }
+	tx := func(args ...string) string {
+		return c.must(append(append([]string{"tx", "permissions"}, args...), "--wait", "--yes")...)
+	}
 
 	tx("register-app", "owner", "notes-app", "--name", "Notes", "--homepage", "https://notes.example",
 		"--scopes", "storage:read:notes/,bank:send")
