@@ -21,7 +21,10 @@ func TestDecide(t *testing.T) {
 	}{
 		{"allowed", func(a *App, g *Grant) (*App, *Grant, bool, int64, int64) { return a, g, false, 10, 0 }, DECISION_ALLOWED},
 		{"no app", func(a *App, g *Grant) (*App, *Grant, bool, int64, int64) { return nil, g, false, 10, 0 }, DECISION_NO_SUCH_APP},
-		{"suspended", func(a *App, g *Grant) (*App, *Grant, bool, int64, int64) { a.Suspended = true; return a, g, false, 10, 0 }, DECISION_APP_SUSPENDED},
+		{"suspended", func(a *App, g *Grant) (*App, *Grant, bool, int64, int64) {
+			a.Suspended = true
+			return a, g, false, 10, 0
+		}, DECISION_APP_SUSPENDED},
 		{"killed", func(a *App, g *Grant) (*App, *Grant, bool, int64, int64) { return a, g, true, 10, 0 }, DECISION_KILL_SWITCH},
 		{"no grant", func(a *App, g *Grant) (*App, *Grant, bool, int64, int64) { return a, nil, false, 10, 0 }, DECISION_NO_GRANT},
 		{"height expired", func(a *App, g *Grant) (*App, *Grant, bool, int64, int64) { return a, g, false, 11, 0 }, DECISION_EXPIRED},

@@ -10,7 +10,9 @@ import (
 
 type collectionsPairAppUser = collections.Pair[string, []byte]
 
-func join3(h int64, u crypto.Address, app string) expiryKey { return collections.Join3(h, []byte(u), app) }
+func join3(h int64, u crypto.Address, app string) expiryKey {
+	return collections.Join3(h, []byte(u), app)
+}
 
 func joinAppUser(app string, u crypto.Address) collectionsPairAppUser {
 	return collections.Join(app, []byte(u))
