@@ -1,6 +1,8 @@
 package permissions_test
 
 import (
+	runtime2 "runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,20 +18,49 @@ import (
 // pebbledb, signatures already verified by CheckTx as on a node that saw the txs),
 // blocks of 2,000 direct bank sends from 1,000 users with blocks of 2,000 MsgExec
 // txs in which one app executes the same sends for the same users under their
-// grants. The budget: exec/direct ≤ 1.3 (compare the tx/s figures).
+// grants. The two chains run alternately, block by block, so load on a shared
+// machine hits both alike; exec/direct is the ratio of their block times (the
+// issue's budget: ≤ 1.3). Besides wall time it reports the process CPU time
+// (user+sys, getrusage) of the timed part, which other processes' load on a busy
+// machine disturbs less: exec/direct-cpu.
 func BenchmarkBlockSend(b *testing.B) {
-	b.Run("direct", func(b *testing.B) { benchBlockSend(b, false) })
-	b.Run("exec", func(b *testing.B) { benchBlockSend(b, true) })
+	direct, exec := newSendBench(b, false), newSendBench(b, true)
+	var tDirect, tExec, cDirect, cExec time.Duration
+	for b.Loop() {
+		w, c := direct.block(b)
+		tDirect, cDirect = tDirect+w, cDirect+c
+		w, c = exec.block(b)
+		tExec, cExec = tExec+w, cExec+c
+	}
+	n := float64(b.N * sendBenchPerBlock)
+	b.ReportMetric(n/tDirect.Seconds(), "direct-tx/s")
+	b.ReportMetric(n/tExec.Seconds(), "exec-tx/s")
+	b.ReportMetric(float64(tExec)/float64(tDirect), "exec/direct")
+	b.ReportMetric(float64(cExec)/float64(cDirect), "exec/direct-cpu")
 }
 
-func benchBlockSend(b *testing.B, viaExec bool) {
-	const nUsers, perBlock = 1000, 2000
-	users := make([]*testutil.Account, nUsers+1)
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+const sendBenchUsers, sendBenchPerBlock = 1000, 2000
+
+type sendBench struct {
+	ta      *testutil.TestApp
+	users   []*testutil.Account
+	owner   *testutil.Account
+	viaExec bool
+}
+
+func newSendBench(b *testing.B, viaExec bool) *sendBench {
+	users := make([]*testutil.Account, sendBenchUsers+1)
 	for i := range users {
 		users[i] = testutil.NewAccount(i)
 	}
-	owner := users[nUsers]
-	users = users[:nUsers]
+	owner := users[sendBenchUsers]
+	users = users[:sendBenchUsers]
 	cfg := testutil.Config()
 	cfg.State.DBBackend = "pebbledb"
 	db, err := store.OpenDB("pebbledb", "application", b.TempDir())
@@ -37,11 +68,11 @@ func benchBlockSend(b *testing.B, viaExec bool) {
 		b.Fatal(err)
 	}
 	ta := testutil.NewTestApp(b, db, cfg, testutil.GenesisAppState(append(append([]*testutil.Account(nil), users...), owner), 1_000_000_000))
-	defer ta.Close()
+	b.Cleanup(func() { _ = ta.Close() })
 	ta.NextBlock()
-	mustOK := func(res []byte) {
+	mustOK := func(txs ...[]byte) {
 		b.Helper()
-		for _, r := range ta.NextBlock(res).TxResults {
+		for _, r := range ta.NextBlock(txs...).TxResults {
 			if r.Code != 0 {
 				b.Fatalf("setup tx: %s", r.Log)
 			}
@@ -57,42 +88,38 @@ func benchBlockSend(b *testing.B, viaExec bool) {
 			txs = append(txs, testutil.SignTx(u, testutil.TxOpts{}, &permissions.MsgGrant{User: u.Addr.String(), AppId: "bench-app",
 				Scopes: []string{"bank:send"}, ExpiryHeight: 1 << 40, SpendLimit: types.Coins{types.NewCoin(testutil.Denom, 1_000_000)}}))
 		}
-		for _, r := range ta.NextBlock(txs...).TxResults {
-			if r.Code != 0 {
-				b.Fatalf("grant: %s", r.Log)
-			}
-		}
+		mustOK(txs...)
 	}
+	return &sendBench{ta: ta, users: users, owner: owner, viaExec: viaExec}
+}
 
-	var elapsed time.Duration
-	b.ResetTimer()
+// block builds, admits (CheckTx) and then times one block of sends (wall, CPU).
+func (s *sendBench) block(b *testing.B) (time.Duration, time.Duration) {
 	b.StopTimer()
-	for n := 0; n < b.N; n++ {
-		txs := make([][]byte, perBlock)
-		for i := range txs {
-			from, to := users[i%nUsers], users[(i*7+1)%nUsers]
-			send := &bank.MsgSend{FromAddress: from.Addr.String(), ToAddress: to.Addr.String(), Amount: types.Coins{types.NewCoin(testutil.Denom, 1)}}
-			if viaExec {
-				exec := &permissions.MsgExec{Grantee: owner.Addr.String(), User: from.Addr.String(), AppId: "bench-app",
-					Msgs: []*gogoAny{anyOf(b, send)}}
-				txs[i] = testutil.SignTx(owner, testutil.TxOpts{Fee: coins(1), OmitPubKey: true}, exec)
-			} else {
-				txs[i] = testutil.SignTx(from, testutil.TxOpts{Fee: coins(1), OmitPubKey: from.Seq > 0}, runtime.Msg(send))
-			}
-		}
-		for _, bz := range txs {
-			ta.CheckTx(bz)
-		}
-		start := time.Now()
-		b.StartTimer()
-		res := ta.NextBlock(txs...)
-		b.StopTimer()
-		elapsed += time.Since(start)
-		for _, r := range res.TxResults {
-			if r.Code != 0 {
-				b.Fatalf("tx failed: %d %s", r.Code, r.Log)
-			}
+	defer b.StartTimer()
+	txs := make([][]byte, sendBenchPerBlock)
+	for i := range txs {
+		from, to := s.users[i%sendBenchUsers], s.users[(i*7+1)%sendBenchUsers]
+		send := &bank.MsgSend{FromAddress: from.Addr.String(), ToAddress: to.Addr.String(), Amount: types.Coins{types.NewCoin(testutil.Denom, 1)}}
+		if s.viaExec {
+			exec := &permissions.MsgExec{Grantee: s.owner.Addr.String(), User: from.Addr.String(), AppId: "bench-app",
+				Msgs: []*gogoAny{anyOf(b, send)}}
+			txs[i] = testutil.SignTx(s.owner, testutil.TxOpts{Fee: coins(1), OmitPubKey: true}, exec)
+		} else {
+			txs[i] = testutil.SignTx(from, testutil.TxOpts{Fee: coins(1), OmitPubKey: from.Seq > 0}, runtime.Msg(send))
 		}
 	}
-	b.ReportMetric(float64(perBlock*b.N)/elapsed.Seconds(), "tx/s")
+	for _, bz := range txs {
+		s.ta.CheckTx(bz)
+	}
+	runtime2.GC() // the garbage of building txs is not the block's
+	start, cpu0 := time.Now(), cpuTime()
+	res := s.ta.NextBlock(txs...)
+	d, c := time.Since(start), cpuTime()-cpu0
+	for _, r := range res.TxResults {
+		if r.Code != 0 {
+			b.Fatalf("tx failed: %d %s", r.Code, r.Log)
+		}
+	}
+	return d, c
 }

@@ -37,7 +37,8 @@ func (s msgServer) Exec(ctx context.Context, msg *MsgExec) (*MsgExecResponse, er
 	}
 	// Only the app's own account may act for the app; checked before anything about
 	// the grant is revealed through a more specific error.
-	if appFound && !sameAddress(app.Owner, msg.Grantee) {
+	// app.Owner is stored canonical, so string equality is the fast, exact check.
+	if appFound && app.Owner != msg.Grantee && !sameAddress(app.Owner, msg.Grantee) {
 		return nil, ErrNotGrantee.Wrapf("app %q acts through its owner account %s, not %s", app.Id, app.Owner, msg.Grantee)
 	}
 	killed, err := k.KillSwitchOn(ctx, user)
@@ -57,7 +58,7 @@ func (s msgServer) Exec(ctx context.Context, msg *MsgExec) (*MsgExecResponse, er
 		grantP = &grant
 	}
 	height, now := rctx.BlockHeight(), blockUnix(rctx)
-	userStr := user.String()
+	userStr := canonicalOf(msg.User, user)
 	for i, a := range msg.Msgs {
 		// ValidateBasic ran at decode; these bounds are re-checked because a handler
 		// must not rely on its caller for anything a client controls.
@@ -78,7 +79,8 @@ func (s msgServer) Exec(ctx context.Context, msg *MsgExec) (*MsgExecResponse, er
 		if err := inner.ValidateBasic(); err != nil {
 			return nil, runtime.Wrapf(err, "msgs[%d] (%s)", i, a.TypeUrl)
 		}
-		if !sameAddress(inner.Signer(), userStr) {
+		// userStr decoded successfully above, so equality proves a valid, same signer.
+		if signer := inner.Signer(); signer != userStr && !sameAddress(signer, userStr) {
 			return nil, ErrInnerSigner.Wrapf("msgs[%d] is signed by %s, but the grant is from %s", i, inner.Signer(), userStr)
 		}
 		if d, reason := Decide(appP, killed, grantP, rule.scope, height, now); d != DECISION_ALLOWED {
@@ -123,6 +125,17 @@ func spend(g *Grant, coins types.Coins, i int) error {
 	}
 	g.Spent = total
 	return nil
+}
+
+// canonicalOf returns the canonical (lower-case) bech32 form of addr, reusing s —
+// the string addr was parsed from — when it already is, sparing an encoding.
+func canonicalOf(s string, addr crypto.Address) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return addr.String()
+		}
+	}
+	return s
 }
 
 // blockUnix is the block time in unix seconds, 0 when the header carries none.

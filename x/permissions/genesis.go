@@ -59,6 +59,9 @@ func (gs GenesisState) Validate() error {
 		if err != nil {
 			return fmt.Errorf("kill_switches[%d].user: %w", i, err)
 		}
+		if ks.Height < 0 {
+			return fmt.Errorf("kill_switches[%d].height: %d is negative (0 = off)", i, ks.Height)
+		}
 		if j, dup := killed[string(user)]; dup {
 			return fmt.Errorf("kill_switches[%d].user: already kill_switches[%d]", i, j)
 		}

@@ -118,9 +118,23 @@ func (k Keeper) GetGrant(ctx context.Context, user crypto.Address, appID string)
 	return getOpt(ctx, k.Grants, collections.Join([]byte(user), appID))
 }
 
-// KillSwitchOn reports whether user's kill switch is on.
+// KillSwitchOn reports whether user's kill switch is on: a record with a height > 0.
 func (k Keeper) KillSwitchOn(ctx context.Context, user crypto.Address) (bool, error) {
-	return k.KillSwitches.Has(ctx, user)
+	h, found, err := getOpt(ctx, k.KillSwitches, []byte(user))
+	return found && h > 0, err
+}
+
+// ensureUserRecord creates user's kill-switch record (off: height 0) the first time
+// the user grants anything. MsgExec reads it on every call, and a present key is
+// served from the IAVL caches, where an absent one costs a database lookup each time
+// (measured: a quarter of MsgExec's own time). Records persist: 8 bytes per user who
+// ever granted.
+func (k Keeper) ensureUserRecord(ctx context.Context, user crypto.Address) error {
+	has, err := k.KillSwitches.Has(ctx, user)
+	if err != nil || has {
+		return err
+	}
+	return k.KillSwitches.Set(ctx, user, 0)
 }
 
 func getOpt[K, V any](ctx context.Context, m collections.Map[K, V], key K) (V, bool, error) {
@@ -142,6 +156,11 @@ func getOpt[K, V any](ctx context.Context, m collections.Map[K, V], key K) (V, b
 func (k Keeper) setGrant(ctx context.Context, user crypto.Address, g Grant, old *Grant) error {
 	if old != nil {
 		if err := k.removeExpiryIndex(ctx, user, *old); err != nil {
+			return err
+		}
+	}
+	if old == nil {
+		if err := k.ensureUserRecord(ctx, user); err != nil {
 			return err
 		}
 	}
@@ -182,9 +201,10 @@ func (k Keeper) deleteGrant(ctx context.Context, user crypto.Address, g Grant) e
 
 // AppKey, GrantKey and KillSwitchKey are the raw keys of those records in the
 // "permissions" tree: what a client asks for with a proven /store/permissions/key
-// query. Values: App and Grant are their proto encodings; a kill switch is the
-// 8-byte big-endian height (sign bit flipped, collections' Int64 encoding) at
-// which it was switched on.
+// query. Values: App and Grant are their proto encodings; a user's kill-switch
+// record is the 8-byte big-endian height (sign bit flipped, collections' Int64
+// encoding) at which it was switched on, 0 while off; absent for a user who never
+// granted anything.
 func AppKey(id string) ([]byte, error) {
 	return collections.EncodeKeyWithPrefix(appsPrefix, collections.StringKey, id)
 }

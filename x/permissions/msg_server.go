@@ -285,9 +285,9 @@ func (s msgServer) SetKillSwitch(ctx context.Context, msg *MsgSetKillSwitch) (*M
 	}
 	rctx := runtime.Unwrap(ctx)
 	if msg.Enabled {
-		err = s.k.KillSwitches.Set(ctx, user, rctx.BlockHeight())
+		err = s.k.KillSwitches.Set(ctx, user, max(rctx.BlockHeight(), 1))
 	} else {
-		err = s.k.KillSwitches.Remove(ctx, user)
+		err = s.k.KillSwitches.Set(ctx, user, 0)
 	}
 	if err != nil {
 		return nil, err

@@ -275,5 +275,12 @@ func DecodeRecords(appVal, killVal, grantVal []byte) (app *App, grant *Grant, ki
 			return nil, nil, false, err
 		}
 	}
-	return app, grant, len(killVal) > 0, nil
+	if len(killVal) > 0 {
+		h, err := collections.Int64Value.Decode(killVal)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		killed = h > 0
+	}
+	return app, grant, killed, nil
 }
