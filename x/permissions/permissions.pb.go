@@ -412,6 +412,7 @@ func (m *Grant) GetGrantedHeight() int64 {
 	return 0
 }
 
+// KillSwitch is a user's kill-switch record, created at the user's first grant.
 type KillSwitch struct {
 	User   string `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	Height int64  `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
