@@ -279,3 +279,63 @@ func TestPruningIsBounded(t *testing.T) {
 	e.block()
 	require.Equal(t, 0, count())
 }
+
+// App administration: rotating keys bumps key_version; narrowing the declared scopes
+// takes effect at once for existing grants; the owner's own suspension is lifted by
+// the owner; queries page through apps and grants.
+func TestAppAdministration(t *testing.T) {
+	e := newEnv(t)
+	e.grant(permissions.MsgGrant{Scopes: []string{"bank:send"}, SpendLimit: coins(1000)})
+	pub := e.other.Key.PubKey()
+	e.ok(e.tx(e.owner, &permissions.MsgRotateAppKey{Owner: e.owner.Addr.String(), Id: appID, PubKeys: pubKeys(pub.Type(), pub.Bytes())}))
+	var app permissions.QueryAppResponse
+	e.ta.MustQuery("/selfchain.permissions.v1.Query/App", &permissions.QueryAppRequest{Id: appID}, &app)
+	require.Equal(t, uint64(2), app.App.KeyVersion)
+	require.Equal(t, pub.Bytes(), app.App.PubKeys[0].Key)
+
+	e.ok(e.tx(e.owner, &permissions.MsgUpdateApp{Owner: e.owner.Addr.String(), Id: appID, Name: "Notes 2", Scopes: []string{"profile:read"}}))
+	s := e.snap()
+	e.fails(e.exec(e.owner, e.user, send(e.user, e.rcpt, 1)), permissions.ErrScopeNotDeclared)
+	e.unchanged(s)
+	e.ok(e.tx(e.owner, &permissions.MsgUpdateApp{Owner: e.owner.Addr.String(), Id: appID, Name: "Notes", Scopes: []string{"bank:send"}}))
+
+	e.ok(e.tx(e.owner, &permissions.MsgSuspendApp{Sender: e.owner.Addr.String(), Id: appID, Suspend: true, Reason: "maintenance"}))
+	require.Equal(t, permissions.DECISION_APP_SUSPENDED,
+		e.check(&permissions.QueryCheckRequest{User: e.user.Addr.String(), AppId: appID, Scope: "bank:send"}).Decision)
+	e.ok(e.tx(e.owner, &permissions.MsgSuspendApp{Sender: e.owner.Addr.String(), Id: appID, Suspend: false}))
+	e.ok(e.exec(e.owner, e.user, send(e.user, e.rcpt, 1)))
+
+	// A second app and a second grant, listed one per page.
+	e.ok(e.tx(e.other, &permissions.MsgRegisterApp{Owner: e.other.Addr.String(), Id: "zz-app", Name: "Z",
+		PubKeys: pubKeys(pub.Type(), pub.Bytes()), Scopes: []string{"ai:chat"}, Deposit: coins(permissions.DefaultMinDeposit)}))
+	var apps permissions.QueryAppsResponse
+	e.ta.MustQuery("/selfchain.permissions.v1.Query/Apps", &permissions.QueryAppsRequest{Limit: 1}, &apps)
+	require.Len(t, apps.Apps, 1)
+	require.Equal(t, appID, apps.Next)
+	var page2 permissions.QueryAppsResponse
+	e.ta.MustQuery("/selfchain.permissions.v1.Query/Apps", &permissions.QueryAppsRequest{StartAfter: apps.Next, Limit: 1}, &page2)
+	require.Len(t, page2.Apps, 1)
+	require.Equal(t, "zz-app", page2.Apps[0].Id)
+	require.Empty(t, page2.Next)
+
+	e.ok(e.tx(e.other, &permissions.MsgGrant{User: e.other.Addr.String(), AppId: appID, Scopes: []string{"bank:send"}, ExpiryHeight: 1000, SpendLimit: coins(5)}))
+	grants := func(path string, req interface {
+		Marshal() ([]byte, error)
+		Unmarshal([]byte) error
+	}) permissions.QueryGrantsResponse {
+		var out permissions.QueryGrantsResponse // fresh: Unmarshal appends to repeated fields
+		e.ta.MustQuery("/selfchain.permissions.v1.Query/"+path, req, &out)
+		return out
+	}
+	all := grants("GrantsByApp", &permissions.QueryGrantsByAppRequest{AppId: appID})
+	require.Len(t, all.Grants, 2)
+	first := grants("GrantsByApp", &permissions.QueryGrantsByAppRequest{AppId: appID, Limit: 1})
+	require.Len(t, first.Grants, 1)
+	require.NotEmpty(t, first.Next)
+	rest := grants("GrantsByApp", &permissions.QueryGrantsByAppRequest{AppId: appID, Limit: 1, StartAfter: first.Next})
+	require.Len(t, rest.Grants, 1)
+	require.NotEqual(t, first.Grants[0].User, rest.Grants[0].User)
+	mine := grants("GrantsByUser", &permissions.QueryGrantsByUserRequest{User: e.other.Addr.String()})
+	require.Len(t, mine.Grants, 1)
+	require.Zero(t, mine.Grants[0].Uses)
+}
