@@ -15,8 +15,10 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/permissions"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -49,9 +51,10 @@ type App struct {
 	ante    *tx.Ante
 	sigs    *tx.SigCache
 
-	AuthKeeper auth.Keeper
-	BankKeeper bank.Keeper
-	PoaiKeeper poai.Keeper
+	AuthKeeper        auth.Keeper
+	BankKeeper        bank.Keeper
+	PoaiKeeper        poai.Keeper
+	PermissionsKeeper permissions.Keeper
 
 	chainID    string
 	lastCommit atomic.Pointer[store.CommitID]
@@ -73,7 +76,7 @@ type App struct {
 type finalizeResult struct{ height int64 }
 
 // storeNames is the one IAVL tree per module; adding a module adds its name here.
-var storeNames = []string{auth.ModuleName, bank.ModuleName, poai.ModuleName}
+var storeNames = []string{auth.ModuleName, bank.ModuleName, poai.ModuleName, permissions.ModuleName}
 
 // New opens the application on db (already holding its state, or empty).
 func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
@@ -92,15 +95,19 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	a := &App{logger: logger, db: db, cms: cms, cfg: cfg, decoded: map[[32]byte]*tx.Tx{}}
 
 	// Keepers, wired explicitly: each gets only the narrow interface it declares.
+	// The routers come first: x/permissions dispatches MsgExec's inner messages through
+	// the message router (filled by RegisterServices below).
+	a.msgs, a.queries = runtime.NewMsgRouter(), runtime.NewQueryRouter()
 	a.AuthKeeper = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	a.BankKeeper = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), a.AuthKeeper)
 	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper)
+	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
 	a.mm = runtime.NewManager(
 		auth.NewModule(a.AuthKeeper),
 		bank.NewModule(a.BankKeeper),
+		permissions.NewModule(a.PermissionsKeeper),
 		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	)
-	a.msgs, a.queries = runtime.NewMsgRouter(), runtime.NewQueryRouter()
 	a.mm.RegisterServices(runtime.Registrars{Msg: a.msgs, Query: a.queries})
 
 	a.sigs = tx.NewSigCache(cfg.SigCacheSize)
@@ -143,8 +150,18 @@ func modules() *runtime.Manager {
 	return runtime.NewManager(
 		auth.NewModule(auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))),
 		bank.NewModule(bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), nil)),
+		permissions.NewModule(permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), nil, nil, nil)),
 		poai.NewModule(poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), nil)),
 	)
+}
+
+// execRules are the messages an app may execute for a user through
+// permissions.MsgExec, each with the grant scope it needs: one row per message type.
+func execRules() []permissions.ExecRule {
+	return []permissions.ExecRule{
+		{Msg: &bank.MsgSend{}, Scope: "bank:send", Spend: func(m runtime.Msg) types.Coins { return m.(*bank.MsgSend).Amount }},
+		// {Msg: &registry.MsgHeartbeat{}, Scope: "registry:heartbeat"},
+	}
 }
 
 // DefaultGenesisAppState is the app_state of a new genesis.json.

@@ -1,5 +1,7 @@
-// Package permissions records which apps a user has granted which scopes (issue 6;
-// so far: the scope catalogue and its parser).
+// Package permissions records which apps a user has granted which scopes: apps
+// and their declared scopes, users' grants with expiry and limits, revocation and a
+// user-wide kill switch; MsgExec enforces grants on chain, and the check query
+// (verifiable with package verify) answers the same question off chain.
 package permissions
 
 import (
@@ -12,10 +14,12 @@ import (
 const CatalogueVersion = 1
 
 // scopeInfo describes one catalogue scope: whether it may be narrowed to a resource
-// prefix, and whether it lets an app act for the user on chain.
+// prefix, whether it lets an app act for the user on chain, and whether a grant of
+// it must carry a spend limit.
 type scopeInfo struct {
 	resource bool
 	onChain  bool
+	spend    bool
 }
 
 var catalogue = map[string]scopeInfo{
@@ -28,7 +32,7 @@ var catalogue = map[string]scopeInfo{
 	"messaging:send":     {},
 	"backup:manage":      {},
 	"registry:heartbeat": {onChain: true},
-	"bank:send":          {onChain: true},
+	"bank:send":          {onChain: true, spend: true},
 }
 
 // Limits on a scope string, checked before anything else.
@@ -113,6 +117,9 @@ func (s Scope) String() string {
 
 // OnChain reports whether the scope lets an app act for the user on chain (MsgExec).
 func (s Scope) OnChain() bool { return catalogue[s.Name].onChain }
+
+// SpendLimited reports whether a grant of the scope must carry a spend limit.
+func (s Scope) SpendLimited() bool { return catalogue[s.Name].spend }
 
 // Covers reports whether a grant of s allows a request for want: the same scope,
 // and want's resource inside s's prefix. A prefix ending in "/" covers what is under

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/cosmos/gogoproto/proto"
 	"github.com/stretchr/testify/require"
 )
 
@@ -83,4 +84,10 @@ func FuzzParseScope(f *testing.F) {
 			t.Fatalf("accepted bad resource %q", sc.Resource)
 		}
 	})
+}
+
+func TestExecTypeURL(t *testing.T) {
+	if got := "/" + proto.MessageName(&MsgExec{}); got != execTypeURL {
+		t.Fatalf("execTypeURL is %s, the generated name is %s", execTypeURL, got)
+	}
 }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/selfchain/selfchain/testutil"
+)
+
+// TestCLIPermissions drives `tx permissions` and `query permissions` against a
+// real node: register an app, grant bank:send with a spend limit, exec a send for
+// the user, check (with --prove), revoke, and the exec then refused.
+func TestCLIPermissions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs a node")
+	}
+	dir := t.TempDir()
+	c := &cli{t: t, bin: buildBinary(t), home: filepath.Join(dir, "home")}
+	c.must("init", "perm", "--chain-id", "selfchain-perm-1")
+	rpc, p2p := testutil.FreePort(t), testutil.FreePort(t)
+	node := fmt.Sprintf("tcp://127.0.0.1:%d", rpc)
+	c.must("config", "keyring-backend", "test")
+	c.must("config", "node", node)
+	addr := map[string]string{}
+	for _, k := range []string{"owner", "user", "shop"} {
+		c.must("keys", "add", k, "--key-type", "ed25519", "--no-backup")
+		addr[k] = strings.TrimSpace(c.must("keys", "show", k, "-a"))
+	}
+	c.must("genesis", "add-account", "owner", "100000000uself")
+	c.must("genesis", "add-account", "user", "100000000uself")
+
+	start := exec.Command(c.bin, "start", "--rpc.laddr", node, "--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p),
+		"--p2p.pex=false", "--consensus.timeout_commit", "200ms")
+	start.Env = append(os.Environ(), "SELFCHAIN_HOME="+c.home)
+	logs := &syncBuffer{}
+	start.Stdout, start.Stderr = logs, logs
+	if err := start.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = start.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = start.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("node log:\n%s", logs.String())
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, _, ok := c.run("status", "--output", "json")
+		var st struct {
+			SyncInfo struct {
+				Height string `json:"latest_block_height"`
+			} `json:"sync_info"`
+		}
+		if ok && json.Unmarshal([]byte(out), &st) == nil {
+			if h, _ := strconv.Atoi(st.SyncInfo.Height); h >= 2 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node did not reach height 2 in 30s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tx := func(args ...string) string {
+		return c.must(append(append([]string{"tx", "permissions"}, args...), "--wait", "--yes")...)
+	}
+
+	tx("register-app", "owner", "notes-app", "--name", "Notes", "--homepage", "https://notes.example",
+		"--scopes", "storage:read:notes/,bank:send")
+	if out := c.must("query", "permissions", "app", "notes-app"); !strings.Contains(out, addr["owner"]) || !strings.Contains(out, "storage:read:notes/") {
+		t.Fatalf("query app: %s", out)
+	}
+	if out := c.must("query", "permissions", "apps"); !strings.Contains(out, "notes-app") {
+		t.Fatalf("query apps: %s", out)
+	}
+	tx("grant", "user", "notes-app", "bank:send", "storage:read:notes/", "--spend-limit", "500uself", "--expiry", "1h")
+	if out := c.must("query", "permissions", "grants-by-app", "notes-app"); !strings.Contains(out, addr["user"]) {
+		t.Fatalf("grants-by-app: %s", out)
+	}
+	if out := c.must("query", "permissions", "check", "user", "notes-app", "storage:read", "--resource", "notes/a"); !strings.Contains(out, "allowed:  true") {
+		t.Fatalf("check: %s", out)
+	}
+	// --prove answers for the block before the latest (whose app hash the latest
+	// header carries): wait until the grant is in that state.
+	for i := 0; ; i++ {
+		out := c.must("query", "permissions", "check", "user", "notes-app", "storage:read", "--resource", "notes/a", "--prove")
+		if strings.Contains(out, "allowed:  true") && strings.Contains(out, "proven:") {
+			break
+		}
+		if i == 50 {
+			t.Fatalf("check --prove: %s", out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out := c.must("query", "permissions", "check", "user", "notes-app", "storage:read", "--resource", "notes/../x"); !strings.Contains(out, "DECISION_BAD_SCOPE") {
+		t.Fatalf("check escape: %s", out)
+	}
+
+	msgs := filepath.Join(dir, "msgs.json")
+	send := func(n int) {
+		body := fmt.Sprintf(`[{"@type":"/selfchain.bank.v1.MsgSend","from_address":%q,"to_address":%q,"amount":[{"denom":"uself","amount":"%d"}]}]`, addr["user"], addr["shop"], n)
+		if err := os.WriteFile(msgs, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(300)
+	tx("exec", "owner", addr["user"], "notes-app", msgs)
+	if out := c.must("query", "bank", "balance", "shop"); !strings.Contains(out, "300") {
+		t.Fatalf("shop balance: %s", out)
+	}
+	send(300) // 600 > 500
+	c.fails("spend limit exceeded", "tx", "permissions", "exec", "owner", addr["user"], "notes-app", msgs, "--wait", "--yes")
+	tx("revoke-all", "user", "notes-app")
+	send(1)
+	c.fails("no grant", "tx", "permissions", "exec", "owner", addr["user"], "notes-app", msgs, "--wait", "--yes")
+	c.fails("unknown scope", "tx", "permissions", "grant", "user", "notes-app", "storage:steal", "--expiry", "1h", "--yes")
+}
