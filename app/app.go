@@ -17,6 +17,7 @@ import (
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/registry"
 )
 
 const (
@@ -48,8 +49,9 @@ type App struct {
 	ante    *tx.Ante
 	sigs    *tx.SigCache
 
-	AuthKeeper auth.Keeper
-	BankKeeper bank.Keeper
+	AuthKeeper     auth.Keeper
+	BankKeeper     bank.Keeper
+	RegistryKeeper registry.Keeper
 
 	chainID    string
 	lastCommit atomic.Pointer[store.CommitID]
@@ -68,7 +70,7 @@ type App struct {
 type finalizeResult struct{ height int64 }
 
 // storeNames is the one IAVL tree per module; adding a module adds its name here.
-var storeNames = []string{auth.ModuleName, bank.ModuleName}
+var storeNames = []string{auth.ModuleName, bank.ModuleName, registry.ModuleName}
 
 // New opens the application on db (already holding its state, or empty).
 func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
@@ -89,9 +91,11 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	// Keepers, wired explicitly: each gets only the narrow interface it declares.
 	a.AuthKeeper = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	a.BankKeeper = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), a.AuthKeeper)
+	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, cms)
 	a.mm = runtime.NewManager(
 		auth.NewModule(a.AuthKeeper),
 		bank.NewModule(a.BankKeeper),
+		registry.NewModule(a.RegistryKeeper),
 	)
 	a.msgs, a.queries = runtime.NewMsgRouter(), runtime.NewQueryRouter()
 	a.mm.RegisterServices(runtime.Registrars{Msg: a.msgs, Query: a.queries})
@@ -133,6 +137,7 @@ func modules() *runtime.Manager {
 	return runtime.NewManager(
 		auth.NewModule(auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))),
 		bank.NewModule(bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), nil)),
+		registry.NewModule(registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), nil, nil)),
 	)
 }
 
