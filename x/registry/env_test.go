@@ -236,3 +236,5 @@ func (e *env) listAll(req registry.QueryNodesRequest) []string {
 		req.Key = next
 	}
 }
+
+func coinsOf(n uint64) types.Coins { return types.Coins{types.NewCoin(denom, n)} }

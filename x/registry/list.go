@@ -161,7 +161,10 @@ type page struct {
 	limit   int
 }
 
-func (p *page) full() bool { return len(p.out) == p.limit || p.scanned == MaxScanPerPage }
+func (p *page) full() bool { return len(p.out) == p.limit || p.scanned == maxScanPerPage }
+
+// maxScanPerPage is MaxScanPerPage; tests lower it.
+var maxScanPerPage = MaxScanPerPage
 
 func (s queryServer) listAll(ctx context.Context, f filter, after string, limit int) (*QueryNodesResponse, error) {
 	rng := new(collections.Range[string])
