@@ -44,7 +44,9 @@ type env struct {
 
 const denom = registry.DefaultBondDenom
 
-func testAddr(n byte) crypto.Address { return crypto.Address(bytes.Repeat([]byte{n}, crypto.AddressLen)) }
+func testAddr(n byte) crypto.Address {
+	return crypto.Address(bytes.Repeat([]byte{n}, crypto.AddressLen))
+}
 
 var (
 	alice = testAddr(1)

@@ -82,7 +82,13 @@ func TestBadInputIsRejectedWithoutStateChange(t *testing.T) {
 		f(m)
 		return m
 	}
-	long := func(n int) string { b := make([]byte, n); for i := range b { b[i] = 'a' }; return string(b) }
+	long := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = 'a'
+		}
+		return string(b)
+	}
 	cases := []struct {
 		name string
 		msg  runtime.Msg
