@@ -20,7 +20,7 @@ func txCmd() *cobra.Command {
 		Short: "Build, sign and broadcast transactions",
 	}
 	addTxFlags(cmd)
-	cmd.AddCommand(bankTxCmd())
+	cmd.AddCommand(bankTxCmd(), registryTxCmd())
 	return cmd
 }
 
