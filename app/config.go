@@ -22,6 +22,24 @@ type Config struct {
 	// MaxTxBytes bounds a tx admitted by CheckTx.
 	MaxTxBytes   int `toml:"max-tx-bytes"`
 	SigCacheSize int `toml:"sig-cache-size"`
+	// Registry: the node's own heartbeats to x/registry (off by default).
+	Registry RegistryConfig `toml:"registry"`
+}
+
+// RegistryConfig lets `selfchaind start` send its own x/registry heartbeats, signed by an
+// operator key from the home's keyring and submitted through the node's own RPC.
+// Keys are spelled as in the x/registry issue ([registry] auto_heartbeat).
+type RegistryConfig struct {
+	AutoHeartbeat bool `toml:"auto_heartbeat"`
+	// OperatorKey is the keyring key (name or address) that owns the node(s).
+	OperatorKey string `toml:"operator_key"`
+	// KeyringBackend of the home's keyring: file (passphrase from $SELFCHAIN_KEYRING_PASSPHRASE) or test.
+	KeyringBackend string `toml:"keyring_backend"`
+	// NodeID limits heartbeats to one node; empty: every non-expired node of the operator.
+	NodeID string `toml:"node_id"`
+	// HeartbeatInterval is the number of blocks between heartbeats (keep it well below the
+	// chain's stale_after_blocks).
+	HeartbeatInterval int64 `toml:"heartbeat_interval"`
 }
 
 type StateConfig struct {
@@ -39,6 +57,7 @@ func DefaultConfig() Config {
 		State:        StateConfig{DBBackend: "pebbledb", Pruning: "default", IAVLCacheSize: 100_000},
 		MaxTxBytes:   tx.DefaultMaxTxBytes,
 		SigCacheSize: 100_000,
+		Registry:     RegistryConfig{KeyringBackend: "file", HeartbeatInterval: 100},
 	}
 }
 
@@ -57,6 +76,14 @@ func (c Config) Validate() error {
 	}
 	if c.MaxTxBytes <= 0 {
 		return fmt.Errorf("app.toml max-tx-bytes: must be positive")
+	}
+	if r := c.Registry; r.AutoHeartbeat {
+		if r.OperatorKey == "" {
+			return fmt.Errorf("app.toml registry.operator_key: auto_heartbeat needs the keyring key that owns the node")
+		}
+		if r.HeartbeatInterval <= 0 {
+			return fmt.Errorf("app.toml registry.heartbeat_interval: must be a positive number of blocks")
+		}
 	}
 	return nil
 }
@@ -110,6 +137,19 @@ pruning-keep-recent = {{ .State.PruningKeepRecent }}
 pruning-interval = {{ .State.PruningInterval }}
 # IAVL node cache size (nodes) per module tree.
 iavl-cache-size = {{ .State.IAVLCacheSize }}
+
+[registry]
+# Send this node's x/registry heartbeats from 'selfchaind start' (signed by operator_key
+# from this home's keyring, submitted through the node's own RPC).
+auto_heartbeat = {{ .Registry.AutoHeartbeat }}
+# Keyring key (name or address) that owns the node.
+operator_key = "{{ .Registry.OperatorKey }}"
+# file (passphrase from $SELFCHAIN_KEYRING_PASSPHRASE) or test.
+keyring_backend = "{{ .Registry.KeyringBackend }}"
+# Only this node id; empty: every non-expired node of the operator.
+node_id = "{{ .Registry.NodeID }}"
+# Blocks between heartbeats; keep it well below the chain's stale_after_blocks.
+heartbeat_interval = {{ .Registry.HeartbeatInterval }}
 `
 
 // WriteConfig writes c as a commented app.toml.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -192,6 +193,7 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
     --models llama-3.1-8b --storage-bytes 107374182400 --tier growth --region eu-west --wait --yes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			gasAutoByDefault(cmd)
 			eps, caps, tier, quota, region, version, err := description(cmd, nil)
 			if err != nil {
 				return err
@@ -221,6 +223,16 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
 	return cmd
 }
 
+// gasAutoByDefault makes --gas auto the default of commands whose gas depends on key
+// sizes (a post-quantum node record is kilobytes): the generic default of 200000 would run
+// out. An explicit --gas, SELFCHAIN_GAS or client.toml value other than the default wins.
+func gasAutoByDefault(cmd *cobra.Command) {
+	v := settings(cmd)
+	if !cmd.Flags().Changed(flagGas) && v.GetString(flagGas) == strconv.Itoa(client.DefaultGas) {
+		v.Set(flagGas, "auto")
+	}
+}
+
 // currentNode fetches a node for commands that change part of it.
 func currentNode(cmd *cobra.Command, id string) (*registry.Node, error) {
 	var resp registry.QueryNodeResponse
@@ -240,6 +252,7 @@ func updateNodeCmd() *cobra.Command {
 		Example: `  selfchaind tx registry update-node alice 3f1c... --endpoint 203.0.113.9:26656 --wait --yes`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			gasAutoByDefault(cmd)
 			cur, err := currentNode(cmd, args[1])
 			if err != nil {
 				return err
@@ -269,6 +282,7 @@ func rotateKeysCmd() *cobra.Command {
 replaces only the encryption key.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			gasAutoByDefault(cmd)
 			keyName, _ := cmd.Flags().GetString(flagRegNodeKey)
 			encFlag, _ := cmd.Flags().GetString(flagRegEncryptionKey)
 			if keyName == "" && encFlag == "" {

@@ -204,9 +204,6 @@ func (s msgServer) RotateKeys(ctx context.Context, msg *MsgRotateKeys) (*MsgRota
 	if err != nil {
 		return nil, err
 	}
-	if h < n.PrevKeysValidUntil {
-		return nil, ErrRotationInProgress.Wrapf("node %s: the keys replaced at the last rotation stay valid until height %d; rotate again after it", n.Id, n.PrevKeysValidUntil)
-	}
 	if msg.SigningKey == nil && len(msg.EncryptionKey) == 0 {
 		return nil, runtime.ErrInvalidRequest.Wrap("rotate_keys: give a new signing_key, a new encryption_key or both")
 	}
@@ -232,6 +229,9 @@ func (s msgServer) RotateKeys(ctx context.Context, msg *MsgRotateKeys) (*MsgRota
 		if err := s.k.requireKeyFree(ctx, "encryption_key", keyHash(EncryptionKeyType, msg.EncryptionKey), n.Id); err != nil {
 			return nil, err
 		}
+	}
+	if h < n.PrevKeysValidUntil {
+		return nil, ErrRotationInProgress.Wrapf("node %s: the keys replaced at the last rotation stay valid until height %d; rotate again after it", n.Id, n.PrevKeysValidUntil)
 	}
 	// The keys replaced at the previous rotation are past their grace period: forget them.
 	if n.PrevSigningKey != nil {
