@@ -13,16 +13,37 @@ import (
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/registry"
 )
 
 // appState funds accs with 1,000,000uself each and sets the registry params p.
 func appState(t testing.TB, accs []*testutil.Account, p registry.Params) json.RawMessage {
+	gs := registry.DefaultGenesis()
+	gs.Params = p
+	return appStateWith(t, accs, gs)
+}
+
+// appStateWith funds accs with 1,000,000uself each, sets the registry genesis gs and
+// gives the escrow the deposits of gs's nodes.
+func appStateWith(t testing.TB, accs []*testutil.Account, gs registry.GenesisState) json.RawMessage {
 	t.Helper()
 	state := map[string]json.RawMessage{}
 	require.NoError(t, json.Unmarshal(testutil.GenesisAppState(accs, 1_000_000), &state))
-	gs := registry.DefaultGenesis()
-	gs.Params = p
+	if len(gs.Nodes) > 0 {
+		var bg bank.GenesisState
+		require.NoError(t, runtime.UnmarshalGenesis(state[bank.ModuleName], &bg))
+		sum := types.Int{}
+		for _, n := range gs.Nodes {
+			var err error
+			sum, err = sum.Add(n.Node.Deposit.Amount)
+			require.NoError(t, err)
+		}
+		bg.Balances = append(bg.Balances, bank.Balance{Address: registry.Escrow.String(), Coins: types.Coins{{Denom: testutil.Denom, Amount: sum}}})
+		bz, err := runtime.MarshalGenesis(&bg)
+		require.NoError(t, err)
+		state[bank.ModuleName] = bz
+	}
 	bz, err := runtime.MarshalGenesis(&gs)
 	require.NoError(t, err)
 	state[registry.ModuleName] = bz
