@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"cosmossdk.io/collections"
@@ -16,46 +15,14 @@ const (
 	kindStatus = "s"
 )
 
+// indexAdd and indexRemove keep the (kind, value, node id) index; a listing intersects
+// its ranges, so no per-value counts are needed.
 func (k Keeper) indexAdd(ctx context.Context, kind, value, id string) error {
-	key := collections.Join3(kind, value, id)
-	if has, err := k.Index.Has(ctx, key); err != nil || has {
-		return err
-	}
-	if err := k.Index.Set(ctx, key); err != nil {
-		return err
-	}
-	n, err := k.indexCount(ctx, kind, value)
-	if err != nil {
-		return err
-	}
-	return k.IndexCount.Set(ctx, collections.Join(kind, value), n+1)
+	return k.Index.Set(ctx, collections.Join3(kind, value, id))
 }
 
 func (k Keeper) indexRemove(ctx context.Context, kind, value, id string) error {
-	key := collections.Join3(kind, value, id)
-	if has, err := k.Index.Has(ctx, key); err != nil || !has {
-		return err
-	}
-	if err := k.Index.Remove(ctx, key); err != nil {
-		return err
-	}
-	n, err := k.indexCount(ctx, kind, value)
-	if err != nil {
-		return err
-	}
-	if n <= 1 {
-		return k.IndexCount.Remove(ctx, collections.Join(kind, value))
-	}
-	return k.IndexCount.Set(ctx, collections.Join(kind, value), n-1)
-}
-
-// indexCount is how many nodes an index value holds (0 when none).
-func (k Keeper) indexCount(ctx context.Context, kind, value string) (uint64, error) {
-	n, err := k.IndexCount.Get(ctx, collections.Join(kind, value))
-	if errors.Is(err, collections.ErrNotFound) {
-		return 0, nil
-	}
-	return n, err
+	return k.Index.Remove(ctx, collections.Join3(kind, value, id))
 }
 
 type attr struct{ kind, value string }

@@ -39,7 +39,7 @@ var (
 	ownersPrefix     = collections.NewPrefix(4)
 	keysPrefix       = collections.NewPrefix(5)
 	indexPrefix      = collections.NewPrefix(6)
-	indexCountPrefix = collections.NewPrefix(7)
+	_                = collections.NewPrefix(7) // was index counts before release; left unused
 	activeByHBPrefix = collections.NewPrefix(8)
 	staleByHBPrefix  = collections.NewPrefix(9)
 )
@@ -56,7 +56,7 @@ type hbKey = collections.Pair[uint64, string]
 //     keys until the next rotation, to its node;
 //   - a non-expired node is in exactly one of ActiveByHB / StaleByHB (matching its status)
 //     and in the model, region and tier indexes; an expired node in neither, nor in those;
-//   - every node is in the status index under its status; IndexCount counts each index value.
+//   - every node is in the status index under its status.
 type Keeper struct {
 	bank   BankKeeper
 	prover Prover
@@ -68,7 +68,6 @@ type Keeper struct {
 	Owners     collections.Map[[]byte, OwnerNodes]
 	Keys       collections.Map[[]byte, string]
 	Index      collections.KeySet[indexKey]
-	IndexCount collections.Map[collections.Pair[string, string], uint64]
 	ActiveByHB collections.KeySet[hbKey]
 	StaleByHB  collections.KeySet[hbKey]
 }
@@ -87,7 +86,6 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, prover Prov
 		Owners:     collections.NewMap(sb, ownersPrefix, "owners", collections.BytesKey, runtime.ProtoValue[OwnerNodes, *OwnerNodes]{}),
 		Keys:       collections.NewMap(sb, keysPrefix, "keys", collections.BytesKey, collections.StringValue),
 		Index:      collections.NewKeySet(sb, indexPrefix, "index", idxCodec),
-		IndexCount: collections.NewMap(sb, indexCountPrefix, "index_count", collections.PairKeyCodec(collections.StringKey, collections.StringKey), collections.Uint64Value),
 		ActiveByHB: collections.NewKeySet(sb, activeByHBPrefix, "active_by_heartbeat", hbCodec),
 		StaleByHB:  collections.NewKeySet(sb, staleByHBPrefix, "stale_by_heartbeat", hbCodec),
 	}

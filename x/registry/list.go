@@ -68,9 +68,12 @@ func (f filter) drivers() []attr {
 	return out
 }
 
-// Nodes lists nodes matching every given filter, in node-id order within the index it
-// walks. The first page picks the filter whose index holds the fewest nodes (the counts
-// are kept with the indexes); next_key names that index, so later pages walk the same one.
+// Nodes lists nodes matching every given filter, in node-id order. Each filter value
+// is an index range sorted by node id; a page intersects those ranges by walking them side
+// by side (a merge join), so it reads index entries sequentially and loads only the nodes
+// it returns. next_key is the last node id decided, so the next page starts after it.
+// Expired nodes are only in the status index: a listing of expired nodes with attribute
+// filters walks that index and checks the attributes on each record.
 func (s queryServer) Nodes(ctx context.Context, req *QueryNodesRequest) (*QueryNodesResponse, error) {
 	if req == nil {
 		return nil, runtime.ErrInvalidRequest.Wrap("empty request")
@@ -87,39 +90,117 @@ func (s queryServer) Nodes(ctx context.Context, req *QueryNodesRequest) (*QueryN
 		return nil, runtime.ErrInvalidRequest.Wrapf("limit: %d, at most %d", limit, MaxPageLimit)
 	}
 	drivers := f.drivers()
-	var drv attr
+	kind := cursorJoin
+	switch {
+	case len(drivers) == 0:
+		kind = cursorAll
+	case f.status == STATUS_EXPIRED:
+		kind = kindStatus
+	}
 	after := ""
 	if len(req.Key) > 0 {
-		kind, id, err := parseCursor(req.Key)
+		k, id, err := parseCursor(req.Key)
 		if err != nil {
 			return nil, err
 		}
-		after = id
-		ok := kind == cursorAll && len(drivers) == 0
-		for _, d := range drivers {
-			if d.kind == kind {
-				drv, ok = d, true
-			}
-		}
-		if !ok {
+		if k != kind {
 			return nil, runtime.ErrInvalidRequest.Wrap("key: this next_key belongs to a listing with other filters")
 		}
-	} else if len(drivers) > 0 {
-		best := ^uint64(0)
-		for _, d := range drivers {
-			n, err := s.k.indexCount(ctx, d.kind, d.value)
+		after = id
+	}
+	switch kind {
+	case cursorAll:
+		return s.listAll(ctx, f, after, limit)
+	case kindStatus:
+		return s.listIndex(ctx, f, drivers[0], after, limit)
+	}
+	return s.listJoin(ctx, drivers, after, limit)
+}
+
+// cursorJoin marks a next_key of a merge-join listing.
+const cursorJoin = "&"
+
+// listJoin intersects the index ranges of drivers (node ids ascending in each).
+func (s queryServer) listJoin(ctx context.Context, drivers []attr, after string, limit int) (*QueryNodesResponse, error) {
+	its := make([]collections.KeySetIterator[indexKey], len(drivers))
+	for i, d := range drivers {
+		it, err := s.k.Index.Iterate(ctx, indexRange{d.kind, d.value, after})
+		if err != nil {
+			return nil, err
+		}
+		defer it.Close()
+		its[i] = it
+	}
+	head := func(i int) (string, error) {
+		k, err := its[i].Key()
+		return k.K3(), err
+	}
+	res := &QueryNodesResponse{}
+	scanned := 0
+	decided := "" // every id <= decided has been decided (matched or not)
+	for {
+		// Highest head: no id below it can be in every range.
+		var top string
+		for i := range its {
+			if !its[i].Valid() {
+				return res, nil // a range is exhausted: no more matches
+			}
+			h, err := head(i)
 			if err != nil {
 				return nil, err
 			}
-			if n < best {
-				drv, best = d, n
+			if h > top {
+				top = h
 			}
 		}
+		match := true
+		for i := range its {
+			for its[i].Valid() {
+				h, err := head(i)
+				if err != nil {
+					return nil, err
+				}
+				if h >= top {
+					match = match && h == top
+					break
+				}
+				if h > decided {
+					decided = h
+				}
+				its[i].Next()
+				if scanned++; scanned >= maxScanPerPage {
+					res.NextKey = cursor(cursorJoin, decided)
+					return res, nil
+				}
+			}
+			if !its[i].Valid() {
+				return res, nil
+			}
+		}
+		if !match {
+			continue
+		}
+		e, found, err := s.k.GetNode(ctx, top)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			res.Nodes = append(res.Nodes, e)
+		}
+		decided = top
+		for i := range its {
+			its[i].Next()
+		}
+		if scanned += len(its); len(res.Nodes) == limit || scanned >= maxScanPerPage {
+			for i := range its {
+				if !its[i].Valid() {
+					return res, nil
+				}
+			}
+			res.NextKey = cursor(cursorJoin, decided)
+			return res, nil
+		}
 	}
-	if drv.kind == "" {
-		return s.listAll(ctx, f, after, limit)
-	}
-	return s.listIndex(ctx, f, drv, after, limit)
 }
 
 func parseFilter(req *QueryNodesRequest) (filter, error) {
