@@ -182,6 +182,27 @@ func nodeKeys(cmd *cobra.Command, keyName, encFlag string) (*types.PubKey, []byt
 	return sig, enc, nil
 }
 
+// possessionProof signs registry.PossessionSignBytes with the node key keyName: the chain
+// checks that the owner holds the signing key it registers or rotates to.
+func possessionProof(cmd *cobra.Command, keyName string, owner crypto.Address, pk types.PubKey) ([]byte, error) {
+	chainID := settings(cmd).GetString(flagChainID)
+	if chainID == "" {
+		c, err := newClient(cmd)
+		if err != nil {
+			return nil, err
+		}
+		if chainID, err = c.ChainID(cmd.Context()); err != nil {
+			return nil, err
+		}
+	}
+	kr, err := openKeyring(cmd)
+	if err != nil {
+		return nil, err
+	}
+	sig, _, err := kr.Sign(keyName, registry.PossessionSignBytes(chainID, owner, pk))
+	return sig, err
+}
+
 func registerNodeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "register-node <owner-key> --endpoint host:port [flags]",
@@ -208,9 +229,14 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
 				return err
 			}
 			return runTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+				pop, err := possessionProof(cmd, keyName, from, *sig)
+				if err != nil {
+					return nil, err
+				}
 				m := &registry.MsgRegisterNode{
 					Owner: from.String(), Endpoints: eps, SigningKey: *sig, EncryptionKey: enc,
 					Capabilities: caps, Tier: tier, CustomQuotaBytes: quota, Region: region, Version: version,
+					SigningKeyProof: pop,
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "node id: %s\n", registry.NodeID(*sig))
 				return []runtime.Msg{m}, nil
@@ -293,7 +319,13 @@ replaces only the encryption key.`,
 				return err
 			}
 			return runTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
-				return []runtime.Msg{&registry.MsgRotateKeys{Owner: from.String(), NodeId: args[1], SigningKey: sig, EncryptionKey: enc}}, nil
+				m := &registry.MsgRotateKeys{Owner: from.String(), NodeId: args[1], SigningKey: sig, EncryptionKey: enc}
+				if sig != nil {
+					if m.SigningKeyProof, err = possessionProof(cmd, keyName, from, *sig); err != nil {
+						return nil, err
+					}
+				}
+				return []runtime.Msg{m}, nil
 			})
 		},
 	}

@@ -62,8 +62,10 @@ func newTestApp(t testing.TB, n int, p registry.Params) (*testutil.TestApp, []*t
 	return ta, accs
 }
 
+// regMsgFor is regMsg signed for the test app's chain.
 func regMsgFor(acc *testutil.Account, i int) *registry.MsgRegisterNode {
 	m := regMsg(acc.Addr, i)
+	m.SigningKeyProof = proof(testutil.ChainID, acc.Addr, i, crypto.KeyTypeEd25519)
 	return m
 }
 
@@ -139,6 +141,7 @@ func TestAppHeartbeatGasIsSmallAndKeySizeIndependent(t *testing.T) {
 	small := regMsgFor(a, 1)
 	big := regMsgFor(a, 2)
 	big.SigningKey = signingKeyOfType(2, crypto.KeyTypeHybrid) // ~2 KB key
+	big.SigningKeyProof = proof(testutil.ChainID, a.Addr, 2, crypto.KeyTypeHybrid)
 	txOK(t, ta.NextBlock(testutil.SignTx(a, testutil.TxOpts{Gas: gasPerTx}, small), testutil.SignTx(a, testutil.TxOpts{Gas: gasPerTx}, big)))
 	var gas []int64
 	for _, m := range []*registry.MsgRegisterNode{small, big} {

@@ -102,14 +102,30 @@ func (e *env) endBlocks(from, to int64) {
 
 func signingKey(i int) types.PubKey { return signingKeyOfType(i, crypto.KeyTypeEd25519) }
 
-func signingKeyOfType(i int, keyType string) types.PubKey {
+func signingPrivOfType(i int, keyType string) crypto.PrivKey {
 	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("registry-test-sign/"+keyType), uint64(i)))
 	s, _ := crypto.Scheme(keyType)
 	k, err := s.PrivKeyFromSeed(seed[:])
 	if err != nil {
 		panic(err)
 	}
-	return types.PubKey{Type: keyType, Key: k.PubKey().Bytes()}
+	return k
+}
+
+func signingKeyOfType(i int, keyType string) types.PubKey {
+	return types.PubKey{Type: keyType, Key: signingPrivOfType(i, keyType).PubKey().Bytes()}
+}
+
+// testChain is the chain id of the keeper tests' context.
+const testChain = "test-1"
+
+// proof is node key (i, keyType)'s possession proof for owner on chainID.
+func proof(chainID string, owner crypto.Address, i int, keyType string) []byte {
+	sig, err := signingPrivOfType(i, keyType).Sign(registry.PossessionSignBytes(chainID, owner, signingKeyOfType(i, keyType)))
+	if err != nil {
+		panic(err)
+	}
+	return sig
 }
 
 func encKey(i int) []byte {
@@ -120,14 +136,15 @@ func encKey(i int) []byte {
 // regMsg is a valid registration of node i owned by owner.
 func regMsg(owner crypto.Address, i int) *registry.MsgRegisterNode {
 	return &registry.MsgRegisterNode{
-		Owner:         owner.String(),
-		Endpoints:     []string{"node.example.com:26656", "/ip4/203.0.113.7/tcp/4001"},
-		SigningKey:    signingKey(i),
-		EncryptionKey: encKey(i),
-		Capabilities:  registry.Capabilities{Models: []string{"llama-3.1-8b", "mistral-7b"}, StorageBytes: 1 << 40},
-		Tier:          registry.TIER_GROWTH,
-		Region:        "eu-west",
-		Version:       "v1.2.0",
+		Owner:           owner.String(),
+		Endpoints:       []string{"node.example.com:26656", "/ip4/203.0.113.7/tcp/4001"},
+		SigningKey:      signingKey(i),
+		EncryptionKey:   encKey(i),
+		Capabilities:    registry.Capabilities{Models: []string{"llama-3.1-8b", "mistral-7b"}, StorageBytes: 1 << 40},
+		Tier:            registry.TIER_GROWTH,
+		Region:          "eu-west",
+		Version:         "v1.2.0",
+		SigningKeyProof: proof(testChain, owner, i, crypto.KeyTypeEd25519),
 	}
 }
 

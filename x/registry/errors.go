@@ -17,4 +17,5 @@ var (
 	ErrRotationInProgress  = runtime.RegisterError(ModuleName, 12, "previous key rotation still in its grace period")
 	ErrInvalidField        = runtime.RegisterError(ModuleName, 13, "invalid field")
 	ErrInvalidCapabilities = runtime.RegisterError(ModuleName, 14, "invalid capabilities")
+	ErrInvalidKeyProof     = runtime.RegisterError(ModuleName, 15, "signing key possession not proven")
 )

@@ -63,6 +63,7 @@ func TestRegisterWithEveryKeyType(t *testing.T) {
 	for i, kt := range []string{crypto.KeyTypeEd25519, crypto.KeyTypeMLDSA65, crypto.KeyTypeHybrid} {
 		msg := regMsg(alice, 10+i)
 		msg.SigningKey = signingKeyOfType(10+i, kt)
+		msg.SigningKeyProof = proof(testChain, alice, 10+i, kt)
 		require.NoError(t, e.deliver(msg), kt)
 	}
 	e.checkInvariants()
@@ -114,6 +115,11 @@ func TestBadInputIsRejectedWithoutStateChange(t *testing.T) {
 			}
 		}), registry.ErrFieldTooLarge},
 		{"oversized key", oversized(func(m *registry.MsgRegisterNode) { m.EncryptionKey = make([]byte, registry.MaxKeyBytes+1) }), registry.ErrFieldTooLarge},
+		{"possession proof for another owner", oversized(func(m *registry.MsgRegisterNode) { m.SigningKeyProof = proof(testChain, bob, 50, "ed25519") }), registry.ErrInvalidKeyProof},
+		{"possession proof for another chain", oversized(func(m *registry.MsgRegisterNode) { m.SigningKeyProof = proof("other-1", alice, 50, "ed25519") }), registry.ErrInvalidKeyProof},
+		{"missing possession proof", oversized(func(m *registry.MsgRegisterNode) { m.SigningKeyProof = nil }), registry.ErrInvalidKeyProof},
+		{"oversized possession proof", oversized(func(m *registry.MsgRegisterNode) { m.SigningKeyProof = make([]byte, registry.MaxKeyProofBytes+1) }), registry.ErrFieldTooLarge},
+		{"rotation without possession proof", &registry.MsgRotateKeys{Owner: alice.String(), NodeId: idA, SigningKey: ptr(signingKey(61))}, registry.ErrInvalidKeyProof},
 		{"unsorted models", oversized(func(m *registry.MsgRegisterNode) { m.Capabilities.Models = []string{"b", "a"} }), registry.ErrInvalidCapabilities},
 		{"bad region chars", oversized(func(m *registry.MsgRegisterNode) { m.Region = "EU West" }), registry.ErrInvalidField},
 		{"bad encryption key", oversized(func(m *registry.MsgRegisterNode) { m.EncryptionKey = make([]byte, seal.PublicKeySize) }), registry.ErrInvalidKey},
@@ -174,7 +180,8 @@ func TestRotateKeysKeepsOldKeysForGracePeriod(t *testing.T) {
 	id := e.register(alice, 1)
 	e.at(5)
 	newSig := signingKeyOfType(2, crypto.KeyTypeMLDSA65)
-	require.NoError(t, e.deliver(&registry.MsgRotateKeys{Owner: alice.String(), NodeId: id, SigningKey: &newSig, EncryptionKey: encKey(2)}))
+	require.NoError(t, e.deliver(&registry.MsgRotateKeys{Owner: alice.String(), NodeId: id, SigningKey: &newSig, EncryptionKey: encKey(2),
+		SigningKeyProof: proof(testChain, alice, 2, crypto.KeyTypeMLDSA65)}))
 	n := e.node(id).Node
 	require.Equal(t, id, n.Id, "the node id survives rotation")
 	require.Equal(t, newSig, n.SigningKey)

@@ -69,6 +69,9 @@ func (s msgServer) RegisterNode(ctx context.Context, msg *MsgRegisterNode) (*Msg
 	if err := s.k.requireKeyFree(ctx, "encryption_key", encHash, ""); err != nil {
 		return nil, err
 	}
+	if err := verifyPossession(c, owner, msg.SigningKey, msg.SigningKeyProof); err != nil {
+		return nil, err
+	}
 	if err := s.k.bank.SendCoins(ctx, owner, Escrow, types.Coins{p.Deposit}); err != nil {
 		return nil, runtime.Wrapf(err, "deposit of %s", p.Deposit)
 	}
@@ -216,6 +219,10 @@ func (s msgServer) RotateKeys(ctx context.Context, msg *MsgRotateKeys) (*MsgRota
 			return nil, ErrSameKey.Wrapf("signing_key: node %s already uses it", n.Id)
 		}
 		if err := s.k.requireKeyFree(ctx, "signing_key", keyHash(msg.SigningKey.Type, msg.SigningKey.Key), n.Id); err != nil {
+			return nil, err
+		}
+		owner, _ := crypto.AddressFromBech32(n.Owner) // checked by ownedNode
+		if err := verifyPossession(c, owner, *msg.SigningKey, msg.SigningKeyProof); err != nil {
 			return nil, err
 		}
 	}

@@ -33,6 +33,9 @@ func (m *MsgRegisterNode) ValidateBasic() error {
 	if _, err := parseEncryptionKey("encryption_key", m.EncryptionKey); err != nil {
 		return err
 	}
+	if err := checkProofSize(m.SigningKeyProof); err != nil {
+		return err
+	}
 	return validateDescription(m.Endpoints, m.Capabilities, m.Tier, m.CustomQuotaBytes, m.Region, m.Version)
 }
 
@@ -54,6 +57,11 @@ func (m *MsgRotateKeys) ValidateBasic() error {
 		if err := parseSigningKey("signing_key", *m.SigningKey); err != nil {
 			return err
 		}
+	} else if len(m.SigningKeyProof) > 0 {
+		return runtime.ErrInvalidRequest.Wrap("signing_key_proof without a new signing_key")
+	}
+	if err := checkProofSize(m.SigningKeyProof); err != nil {
+		return err
 	}
 	if len(m.EncryptionKey) > 0 {
 		if _, err := parseEncryptionKey("encryption_key", m.EncryptionKey); err != nil {

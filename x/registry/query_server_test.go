@@ -31,6 +31,7 @@ func populate(t *testing.T, n int) *env {
 		owner := crypto.Address(testAddr(byte(10 + i/registry.MaxNodesPerOwnerCap)))
 		require.NoError(t, e.bk.SendCoins(e.ctx, alice, owner, coinsOf(100)))
 		m.Owner = owner.String()
+		m.SigningKeyProof = proof(testChain, owner, 1000+i, crypto.KeyTypeEd25519)
 		m.Capabilities.Models = []string{testModels[i%4]}
 		if i%3 == 0 {
 			m.Capabilities.Models = []string{testModels[i%4], "zeta"}
