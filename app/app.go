@@ -20,6 +20,7 @@ import (
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/permissions"
 	"github.com/selfchain/selfchain/x/poai"
+	"github.com/selfchain/selfchain/x/registry"
 )
 
 const (
@@ -55,6 +56,7 @@ type App struct {
 	BankKeeper        bank.Keeper
 	PoaiKeeper        poai.Keeper
 	PermissionsKeeper permissions.Keeper
+	RegistryKeeper    registry.Keeper
 
 	chainID    string
 	lastCommit atomic.Pointer[store.CommitID]
@@ -76,7 +78,7 @@ type App struct {
 type finalizeResult struct{ height int64 }
 
 // storeNames is the one IAVL tree per module; adding a module adds its name here.
-var storeNames = []string{auth.ModuleName, bank.ModuleName, poai.ModuleName, permissions.ModuleName}
+var storeNames = []string{auth.ModuleName, bank.ModuleName, poai.ModuleName, permissions.ModuleName, registry.ModuleName}
 
 // New opens the application on db (already holding its state, or empty).
 func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
@@ -102,10 +104,12 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	a.BankKeeper = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), a.AuthKeeper)
 	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper)
 	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
+	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, cms)
 	a.mm = runtime.NewManager(
 		auth.NewModule(a.AuthKeeper),
 		bank.NewModule(a.BankKeeper),
 		permissions.NewModule(a.PermissionsKeeper),
+		registry.NewModule(a.RegistryKeeper),
 		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	)
 	a.mm.RegisterServices(runtime.Registrars{Msg: a.msgs, Query: a.queries})
@@ -151,6 +155,7 @@ func modules() *runtime.Manager {
 		auth.NewModule(auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))),
 		bank.NewModule(bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), nil)),
 		permissions.NewModule(permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), nil, nil, nil)),
+		registry.NewModule(registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), nil, nil)),
 		poai.NewModule(poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), nil)),
 	)
 }
@@ -160,7 +165,7 @@ func modules() *runtime.Manager {
 func execRules() []permissions.ExecRule {
 	return []permissions.ExecRule{
 		{Msg: &bank.MsgSend{}, Scope: "bank:send", Spend: func(m runtime.Msg) types.Coins { return m.(*bank.MsgSend).Amount }},
-		// {Msg: &registry.MsgHeartbeat{}, Scope: "registry:heartbeat"},
+		{Msg: &registry.MsgHeartbeat{}, Scope: "registry:heartbeat"},
 	}
 }
 

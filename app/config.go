@@ -31,6 +31,8 @@ type Config struct {
 	// PoAI is this validator's AI analyzer (node-local: scores only reach the chain
 	// through its signed vote extension).
 	PoAI PoAIConfig `toml:"poai"`
+	// Registry: the node's own heartbeats to x/registry (off by default).
+	Registry RegistryConfig `toml:"registry"`
 }
 
 // PoAIConfig is app.toml [poai].
@@ -42,6 +44,22 @@ type PoAIConfig struct {
 	// the previous block before voting with an empty extension.
 	ExtendVoteWait time.Duration      `toml:"extend-vote-wait"`
 	LLM            analyzer.LLMConfig `toml:"llm"`
+}
+
+// RegistryConfig lets `selfchaind start` send its own x/registry heartbeats, signed by an
+// operator key from the home's keyring and submitted through the node's own RPC.
+// Keys are spelled as in the x/registry issue ([registry] auto_heartbeat).
+type RegistryConfig struct {
+	AutoHeartbeat bool `toml:"auto_heartbeat"`
+	// OperatorKey is the keyring key (name or address) that owns the node(s).
+	OperatorKey string `toml:"operator_key"`
+	// KeyringBackend of the home's keyring: file (passphrase from $SELFCHAIN_KEYRING_PASSPHRASE) or test.
+	KeyringBackend string `toml:"keyring_backend"`
+	// NodeID limits heartbeats to one node; empty: every non-expired node of the operator.
+	NodeID string `toml:"node_id"`
+	// HeartbeatInterval is the number of blocks between heartbeats (keep it well below the
+	// chain's stale_after_blocks).
+	HeartbeatInterval int64 `toml:"heartbeat_interval"`
 }
 
 type StateConfig struct {
@@ -60,6 +78,7 @@ func DefaultConfig() Config {
 		MaxTxBytes:   tx.DefaultMaxTxBytes,
 		SigCacheSize: 100_000,
 		PoAI:         PoAIConfig{Analyzer: analyzer.ModeBuiltin, ExtendVoteWait: 300 * time.Millisecond, LLM: analyzer.DefaultLLMConfig()},
+		Registry:     RegistryConfig{KeyringBackend: "file", HeartbeatInterval: 100},
 	}
 }
 
@@ -81,6 +100,14 @@ func (c Config) Validate() error {
 	}
 	if c.Bech32Prefix != "" && !crypto.ValidBech32Prefix(c.Bech32Prefix) {
 		return fmt.Errorf("app.toml bech32-prefix: %q is not 1-32 lowercase letters and digits starting with a letter", c.Bech32Prefix)
+	}
+	if r := c.Registry; r.AutoHeartbeat {
+		if r.OperatorKey == "" {
+			return fmt.Errorf("app.toml registry.operator_key: auto_heartbeat needs the keyring key that owns the node")
+		}
+		if r.HeartbeatInterval <= 0 {
+			return fmt.Errorf("app.toml registry.heartbeat_interval: must be a positive number of blocks")
+		}
 	}
 	return c.PoAI.Validate()
 }
@@ -178,6 +205,19 @@ max-tokens = {{ .PoAI.LLM.MaxTokens }}
 max-txs = {{ .PoAI.LLM.MaxTxs }}
 # Environment variable holding a bearer token, if the endpoint wants one.
 api-key-env = "{{ .PoAI.LLM.APIKeyEnv }}"
+
+[registry]
+# Send this node's x/registry heartbeats from 'selfchaind start' (signed by operator_key
+# from this home's keyring, submitted through the node's own RPC).
+auto_heartbeat = {{ .Registry.AutoHeartbeat }}
+# Keyring key (name or address) that owns the node.
+operator_key = "{{ .Registry.OperatorKey }}"
+# file (passphrase from $SELFCHAIN_KEYRING_PASSPHRASE) or test.
+keyring_backend = "{{ .Registry.KeyringBackend }}"
+# Only this node id; empty: every non-expired node of the operator.
+node_id = "{{ .Registry.NodeID }}"
+# Blocks between heartbeats; keep it well below the chain's stale_after_blocks.
+heartbeat_interval = {{ .Registry.HeartbeatInterval }}
 `
 
 // WriteConfig writes c as a commented app.toml.

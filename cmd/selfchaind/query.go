@@ -19,7 +19,7 @@ func queryCmd() *cobra.Command {
 		Aliases: []string{"q"},
 		Short:   "Query chain state over the node's RPC (--node)",
 	}
-	cmd.AddCommand(bankQueryCmd(), authQueryCmd(), txQueryCmd(), poaiQueryCmd(), permissionsQueryCmd())
+	cmd.AddCommand(bankQueryCmd(), authQueryCmd(), txQueryCmd(), poaiQueryCmd(), permissionsQueryCmd(), registryQueryCmd())
 	return cmd
 }
 

@@ -114,6 +114,14 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		}))
 	}
 
+	// [registry] auto_heartbeat: open the operator key before starting, to fail fast.
+	var hb *heartbeater
+	if appCfg, err := app.LoadConfig(home); err == nil && appCfg.Registry.AutoHeartbeat {
+		if hb, err = newHeartbeater(home, appCfg, logger); err != nil {
+			return err
+		}
+	}
+
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	n, err := server.Start(ctx, home, logger, opts...)
@@ -121,8 +129,15 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	logger.Info("node started", "home", home, "rpc", n.RPCAddress(), "chain_id", n.Comet().GenesisDoc().ChainID)
+	hbDone := make(chan struct{})
+	if hb != nil {
+		go func() { defer close(hbDone); hb.run(ctx, n.RPCAddress()) }()
+	} else {
+		close(hbDone)
+	}
 	<-ctx.Done()
 	logger.Info("signal received, stopping node")
+	<-hbDone // the heartbeat loop ends with ctx, before its RPC goes away
 	if err := n.Stop(); err != nil {
 		return err
 	}

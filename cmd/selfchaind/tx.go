@@ -20,7 +20,7 @@ func txCmd() *cobra.Command {
 		Short: "Build, sign and broadcast transactions",
 	}
 	addTxFlags(cmd)
-	cmd.AddCommand(bankTxCmd(), poaiTxCmd(), permissionsTxCmd())
+	cmd.AddCommand(bankTxCmd(), poaiTxCmd(), permissionsTxCmd(), registryTxCmd())
 	return cmd
 }
 

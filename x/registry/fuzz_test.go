@@ -1,0 +1,28 @@
+package registry_test
+
+import (
+	"testing"
+
+	"github.com/selfchain/selfchain/x/registry"
+)
+
+// FuzzMsgRegisterNodeValidateBasic: no input panics validation, and an accepted
+// endpoint set is within its bounds.
+func FuzzMsgRegisterNodeValidateBasic(f *testing.F) {
+	f.Add("node.example.com:26656", "/ip4/1.2.3.4/tcp/1/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N", "eu-west", "v1", "llama")
+	f.Add("[::1]:80", "/dns4/a.b/udp/9/quic-v1", "", "", "")
+	f.Add("1.2.3.4:65536", "/ip6/::1/tcp/0", "a", "b", "c")
+	f.Fuzz(func(t *testing.T, ep1, ep2, region, version, model string) {
+		m := regMsg(alice, 1)
+		m.Endpoints = []string{ep1, ep2}
+		m.Region, m.Version = region, version
+		m.Capabilities.Models = []string{model}
+		if err := m.ValidateBasic(); err == nil {
+			for _, ep := range m.Endpoints {
+				if len(ep) > registry.MaxEndpointLen || ep == "" {
+					t.Fatalf("accepted endpoint %q", ep)
+				}
+			}
+		}
+	})
+}
