@@ -117,7 +117,7 @@ func loadCommitInfo(db dbm.DB, version int64, names []string) (commitInfo, error
 		return ci, fmt.Errorf("store: commit info under version %d says version %d", version, ci.version)
 	}
 	if !slices.Equal(ci.names, names) {
-		return ci, fmt.Errorf("store: version %d was committed with stores %v, opened with %v (adding or removing stores is not supported)",
+		return ci, fmt.Errorf("store: version %d was committed with stores %v, opened with %v ; adding or removing module stores needs a migration this version does not have: the state was written by an older selfchaind, so start from a new genesis (for the local devnet: make devnet-reset)",
 			version, ci.names, names)
 	}
 	return ci, nil
