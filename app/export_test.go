@@ -10,4 +10,6 @@ import (
 func (a *App) SetPoAIStateForTest(st voteext.State) { a.poai.state = st }
 
 // CommittedContext reads the last committed state (as the vote hooks do).
-func (a *App) CommittedContext() (*runtime.Context, error) { return a.voteContext(a.LastCommitID().Version) }
+func (a *App) CommittedContext() (*runtime.Context, error) {
+	return a.voteContext(a.LastCommitID().Version)
+}

@@ -2,10 +2,10 @@ package app_test
 
 import (
 	"context"
-	"errors"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math/rand"
 	"testing"
 	"time"
