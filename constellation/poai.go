@@ -2,10 +2,14 @@ package constellation
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 
 	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // PoAIGenesisFile is x/poai's genesis section in genesis-ready form, kept next
@@ -40,14 +44,31 @@ func poaiGenesis(spec *Spec, vals []cmttypes.GenesisValidator) PoAIGenesis {
 }
 
 // applyPoAIGenesis is THE place where x/poai's genesis params get written into
-// app_state. Until the app has a poai module (app_state would reject an unknown
-// section) it writes nothing; when x/poai lands, translate PoAIGenesis into its
-// GenesisState here (mode -> its params, the validator list -> its initial set).
+// app_state. x/poai is in the app: its params must name the chain's own token as
+// the bond denom (the default, uself, is unknown to a corporate chain, and the
+// first EndBlock would fail minting it), and its per-block inflation is 0 so the
+// spec's stated supply stays the supply. The validator list stays CometBFT's
+// genesis set (PoAI records it as the current set); mapping spec.PoAIMode onto
+// PoAI's validator records is not done yet.
 func applyPoAIGenesis(state map[string]json.RawMessage, spec *Spec, vals []cmttypes.GenesisValidator) error {
-	if _, ok := state[poaiModule]; !ok {
+	raw, ok := state[poaiModule]
+	if !ok {
 		return nil
 	}
-	_ = poaiGenesis(spec, vals) // x/poai is present: map it to poai.GenesisState here.
+	gs := poai.DefaultGenesis()
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := runtime.UnmarshalGenesis(raw, &gs); err != nil {
+			return fmt.Errorf("genesis app_state.%s: %w", poaiModule, err)
+		}
+	}
+	gs.Params.BondDenom = spec.Token.Denom
+	gs.Params.InflationPerBlock = 0
+	bz, err := runtime.MarshalGenesis(&gs)
+	if err != nil {
+		return err
+	}
+	state[poaiModule] = bz
+	_ = vals
 	return nil
 }
 
