@@ -276,7 +276,9 @@ func TestNetworkDowntimeJailUnjail(t *testing.T) {
 		return !v.Jailed && v.Status == poai.STATUS_BONDED && inCometSet(t, net, 0, addr)
 	})
 	back, _ := net.Height(0)
-	if back > res.Height+10+2 {
+	// The next epoch end is at most 10 blocks away and CometBFT applies its update two
+	// heights later; a few more for the polling on a loaded machine.
+	if back > res.Height+10+2+4 {
 		t.Fatalf("unjailed at height %d but back only at height %d (epochs are 10 blocks)", res.Height, back)
 	}
 	t.Logf("unjailed at height %d, back in the set by height %d, after %s", res.Height, back, time.Since(start).Round(time.Millisecond))
