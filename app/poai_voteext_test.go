@@ -106,8 +106,16 @@ func newPoAIApp(t testing.TB, db dbm.DB, cfg app.Config, appState json.RawMessag
 // end-to-end test passes it, an ordinary send does not.
 const poaiFlagThreshold = 100
 
+// poaiRateLimitWindow is the rate-limit window of the pipeline tests (blocks).
+const poaiRateLimitWindow = 3
+
+func pipelineParams(p *poai.Params) {
+	p.FlagThreshold = poaiFlagThreshold
+	p.RateLimitWindow = poaiRateLimitWindow
+}
+
 func newPoAINet(t *testing.T, accs []*testutil.Account, set *voteexttest.Set) *poaiNet {
-	ta := newPoAIApp(t, nil, testutil.Config(), poaiGenesis(accs, set, func(p *poai.Params) { p.FlagThreshold = poaiFlagThreshold }), 1)
+	ta := newPoAIApp(t, nil, testutil.Config(), poaiGenesis(accs, set, pipelineParams), 1)
 	t.Cleanup(func() { _ = ta.Close() })
 	return &poaiNet{t: t, ta: ta, set: set}
 }
@@ -254,7 +262,7 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 		require.Equal(t, int64(2), f.Height)
 		require.Equal(t, ve.Risks[f.Index], f.Risk, "recorded risk = the honest median")
 		require.Equal(t, accs[0].Addr.String(), f.Sender)
-		require.Equal(t, int64(4)+100, f.RateLimitedUntil, "flagged at height 4 for rate_limit_window blocks")
+		require.Equal(t, int64(4)+poaiRateLimitWindow, f.RateLimitedUntil, "flagged at height 4 for rate_limit_window blocks")
 		got = append(got, f.Index)
 	}
 	require.Equal(t, want, got)
@@ -278,9 +286,23 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 	n.vote(nil, nil)
 	n.block()
 	ct := n.ta.CheckTx(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{}))
+	accs[0].Seq-- // refused: the sequence did not move
 	require.Equal(t, poai.ModuleName, ct.Codespace, ct.Log)
 	require.Equal(t, uint32(18), ct.Code, ct.Log)
 	ct = n.ta.CheckTx(testutil.Send(accs[2], accs[3].Addr, 1, testutil.TxOpts{}))
+	require.Equal(t, uint32(0), ct.Code, ct.Log)
+	// In a block too: the tx fails with poai/18 and changes nothing of the sender.
+	n.vote(nil, nil)
+	bal := n.ta.Balance(accs[0].Addr, testutil.Denom)
+	res = n.block(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{}))
+	accs[0].Seq--
+	require.Equal(t, uint32(18), res.TxResults[1].Code, res.TxResults[1].Log)
+	require.True(t, bal.Equal(n.ta.Balance(accs[0].Addr, testutil.Denom)), "no fee, no transfer")
+	// Once the window (flagged at 4, until 4+3) has passed, the sender is accepted again.
+	require.Equal(t, int64(6), n.ta.Height)
+	n.vote(nil, nil)
+	n.block()
+	ct = n.ta.CheckTx(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{}))
 	require.Equal(t, uint32(0), ct.Code, ct.Log)
 }
 
@@ -588,7 +610,7 @@ func TestPoAIDeterminism(t *testing.T) {
 	// Replay into a fresh app with the same genesis (its own keeper) and no analyzer.
 	cfg := testutil.Config()
 	cfg.PoAI.Analyzer = "off"
-	b := newPoAIApp(t, nil, cfg, poaiGenesis(poaiAccounts(8), set, func(p *poai.Params) { p.FlagThreshold = poaiFlagThreshold }), 1)
+	b := newPoAIApp(t, nil, cfg, poaiGenesis(poaiAccounts(8), set, pipelineParams), 1)
 	t.Cleanup(func() { _ = b.Close() })
 	for _, blk := range n.blocks {
 		b.Time = b.Time.Add(1e9)
