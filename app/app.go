@@ -117,6 +117,14 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	a.sigs = tx.NewSigCache(cfg.SigCacheSize)
 	a.ante = &tx.Ante{Accounts: a.AuthKeeper, Fees: a.BankKeeper, Sigs: a.sigs, MinGasPrices: minGas, RateLimits: a.PoaiKeeper}
 
+	// PoAI is always on: x/poai's keeper is the vote-extension pipeline's state.
+	if err := a.enablePoAI(a.PoaiKeeper); err != nil {
+		return nil, err
+	}
+	if err := a.loadVEEnableHeight(); err != nil {
+		return nil, err
+	}
+
 	if bz, err := db.Get(chainIDKey); err != nil {
 		return nil, err
 	} else {

@@ -31,7 +31,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	// messages (result code 0) and feeds the aggregation instead.
 	var commit *abci.ExtendedCommitInfo
 	injected := false
-	if a.poaiOn() && len(req.Txs) > 0 && voteext.IsInjectedTx(req.Txs[0]) && len(req.DecidedLastCommit.Votes) > 0 {
+	if a.injectsCommit(req.Height) && len(req.Txs) > 0 && voteext.IsInjectedTx(req.Txs[0]) {
 		if c, err := voteext.DecodeInjectedTx(req.Txs[0]); err == nil {
 			commit, injected = c, true
 		}
@@ -65,7 +65,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		return nil, err
 	}
 	a.finalized = &finalizeResult{height: req.Height}
-	if a.poai.pipeline != nil {
+	if a.poai.pipeline != nil && a.scoresBlock(req.Height) {
 		a.poai.pending = analyzerBlock(req.Height, req.Hash, txs, results, injected)
 	}
 	clear(a.decoded)

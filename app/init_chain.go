@@ -21,6 +21,14 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		return nil, err
 	}
 	a.chainID = req.ChainId
+	// The injected-commit path follows the genesis vote-extension enable height.
+	var veHeight int64
+	if cp := req.ConsensusParams; cp != nil && cp.Abci != nil {
+		veHeight = cp.Abci.VoteExtensionsEnableHeight
+	}
+	if err := a.saveVEEnableHeight(veHeight); err != nil {
+		return nil, err
+	}
 	if req.InitialHeight > 1 {
 		if err := a.cms.SetInitialVersion(req.InitialHeight); err != nil {
 			return nil, err

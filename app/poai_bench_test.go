@@ -23,11 +23,9 @@ func BenchmarkPoAIExtendVote5000Txs(b *testing.B) {
 		accs[i] = testutil.NewAccount(i)
 	}
 	set := voteexttest.NewSet(1, []int64{1})
-	ta := testutil.NewTestApp(b, nil, testutil.Config(), testutil.GenesisAppState(accs, 1_000_000_000))
+	// The real x/poai keeper, set's validator in the poai genesis, extensions from height 1.
+	ta := newPoAIApp(b, nil, testutil.Config(), poaiGenesis(accs, set, nil), 1)
 	defer ta.Close()
-	if err := ta.EnablePoAI(set.State); err != nil {
-		b.Fatal(err)
-	}
 	ta.NextBlock()
 	b.ResetTimer()
 	b.StopTimer()

@@ -2,6 +2,7 @@ package app
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"runtime/debug"
 
@@ -16,27 +17,23 @@ import (
 	"github.com/selfchain/selfchain/x/poai/voteext"
 )
 
-// poaiWiring is the PoAI vote-extension pipeline's node-side state. With a nil
-// state (until x/poai's keeper is wired in) vote extensions are empty and no
-// extended commit is injected.
+// poaiWiring is the PoAI vote-extension pipeline's node-side state. PoAI is always
+// on: state is x/poai's keeper (wired by New); the analyzer mode from app.toml only
+// decides what this validator scores (pipeline is nil when it is "off": its
+// extensions are empty). Whether a block carries the injected extended commit
+// depends only on the chain's vote-extension enable height (injectsCommit).
 type poaiWiring struct {
 	state    voteext.State
 	pipeline *voteext.Pipeline // nil when the analyzer is off
 	pending  *analyzer.Block   // built by FinalizeBlock, handed to the analyzer at Commit
+	// veEnableHeight is consensus_params.abci.vote_extensions_enable_height as
+	// InitChain saw it (0 = never), kept in the db next to the chain id so that the
+	// proposal hooks read the same value after a restart.
+	veEnableHeight int64
 }
 
-// EnablePoAI turns the vote-extension pipeline on with st (x/poai's keeper, through
-// an adapter): ExtendVote then signs analyzer scores, proposals carry the previous
-// height's extended commit as their first tx, and FinalizeBlock aggregates it into
-// st. Call it once, right after New, before any block; the chain's genesis must
-// enable vote extensions from its initial height (selfchaind init does).
-func (a *App) EnablePoAI(st voteext.State) error {
-	if st == nil {
-		return nil
-	}
-	if a.poai.state != nil {
-		return fmt.Errorf("PoAI vote extensions are already enabled")
-	}
+// enablePoAI starts the pipeline on st (x/poai's keeper) with the analyzer app.toml names.
+func (a *App) enablePoAI(st voteext.State) error {
 	an, err := analyzer.New(a.cfg.PoAI.Analyzer, a.cfg.PoAI.LLM, analyzer.DefaultBuiltinConfig())
 	if err != nil {
 		return fmt.Errorf("app.toml poai: %w", err)
@@ -48,6 +45,60 @@ func (a *App) EnablePoAI(st voteext.State) error {
 	return nil
 }
 
+// veEnableHeightKey keeps the vote-extension enable height (learnt at InitChain)
+// outside the merkle state, like the chain id: the app has no consensus-params
+// update path, so the genesis value stays the chain's value.
+var veEnableHeightKey = []byte("selfchain/vote-extensions-enable-height")
+
+func (a *App) loadVEEnableHeight() error {
+	bz, err := a.db.Get(veEnableHeightKey)
+	if err != nil {
+		return err
+	}
+	switch len(bz) {
+	case 0: // a chain initialised by an older selfchaind: treated as "never"
+		a.poai.veEnableHeight = 0
+	case 8:
+		a.poai.veEnableHeight = int64(binary.BigEndian.Uint64(bz))
+	default:
+		return fmt.Errorf("db: bad vote-extension enable height record (%d bytes)", len(bz))
+	}
+	return nil
+}
+
+func (a *App) saveVEEnableHeight(h int64) error {
+	if h < 0 {
+		h = 0
+	}
+	if err := a.db.SetSync(veEnableHeightKey, binary.BigEndian.AppendUint64(nil, uint64(h))); err != nil {
+		return err
+	}
+	a.poai.veEnableHeight = h
+	return nil
+}
+
+// VoteExtensionsEnableHeight is the enable height recorded at InitChain (0 = never).
+func (a *App) VoteExtensionsEnableHeight() int64 { return a.poai.veEnableHeight }
+
+// injectsCommit is the one predicate PrepareProposal, ProcessProposal and
+// FinalizeBlock share: a block at height carries the previous height's extended
+// commit as its first tx exactly when vote extensions were enabled at height-1
+// (CometBFT enables them at every height >= enable height, and 0 means never).
+// It is a pure function of the height and the genesis, so every node agrees,
+// also after a restart and on a chain whose genesis turned extensions off.
+func (a *App) injectsCommit(height int64) bool {
+	e := a.poai.veEnableHeight
+	return a.poai.state != nil && e > 0 && height-1 >= e
+}
+
+// scoresBlock says whether block height will be scored: the votes at height+1
+// carry extensions. Only such blocks have their tx list stored (and are handed to
+// the analyzer); a chain without extensions keeps no PoAI per-block records.
+func (a *App) scoresBlock(height int64) bool {
+	e := a.poai.veEnableHeight
+	return a.poai.state != nil && e > 0 && height+1 >= e
+}
+
 // closePoAI stops the analyzer goroutine.
 func (a *App) closePoAI() {
 	if a.poai.pipeline != nil {
@@ -55,7 +106,7 @@ func (a *App) closePoAI() {
 	}
 }
 
-// poaiOn says whether this app takes the injected-commit path.
+// poaiOn says whether the PoAI pipeline is wired (always, once New returned).
 func (a *App) poaiOn() bool { return a.poai.state != nil }
 
 // recordPoAI runs FinalizeBlock's PoAI step for block height: aggregate the
@@ -71,8 +122,10 @@ func (a *App) recordPoAI(ctx *runtime.Context, parent *store.Branch, height int6
 				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 			}
 		}()
-		if commit != nil {
-			scored := height - 2
+		// The commit injected at the first height with one (extensions enabled from
+		// height 1) scores height 0, before the chain: nothing to aggregate, and an
+		// all-"not scored" record would cost every validator reputation.
+		if scored := height - 2; commit != nil && scored >= 1 {
 			res := voteext.Aggregate(voteext.VotesFromCommit(commit, scored))
 			if err := a.poai.state.RecordTxRisks(pctx, scored, res.Risks); err != nil {
 				return fmt.Errorf("record tx risks: %w", err)
@@ -80,6 +133,9 @@ func (a *App) recordPoAI(ctx *runtime.Context, parent *store.Branch, height int6
 			if err := a.poai.state.RecordAgreement(pctx, scored, res.Signals); err != nil {
 				return fmt.Errorf("record agreement: %w", err)
 			}
+		}
+		if !a.scoresBlock(height) {
+			return nil
 		}
 		start := 0
 		if injected {

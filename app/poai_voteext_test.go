@@ -4,14 +4,21 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"math/rand"
 	"testing"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	dbm "github.com/cosmos/cosmos-db"
 	"github.com/stretchr/testify/require"
 
+	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/testutil"
+	"github.com/selfchain/selfchain/x/poai"
 	"github.com/selfchain/selfchain/x/poai/voteext"
 	"github.com/selfchain/selfchain/x/poai/voteext/voteexttest"
 )
@@ -41,11 +48,105 @@ func blockHash(h int64) []byte {
 	return s[:]
 }
 
+// poaiGenesis is the app_state of a chain whose PoAI genesis validators are set's
+// validators (their consensus keys, stake = power × poai.PowerReduction, operator
+// testutil.NewAccount(100+i)), with accs funded; params edits the poai params.
+func poaiGenesis(accs []*testutil.Account, set *voteexttest.Set, params func(*poai.Params)) json.RawMessage {
+	base := testutil.GenesisAppState(accs, 1_000_000)
+	state := map[string]json.RawMessage{}
+	if err := json.Unmarshal(base, &state); err != nil {
+		panic(err)
+	}
+	gs := poai.DefaultGenesis()
+	for i, v := range set.Vals {
+		pub := v.Priv.PubKey()
+		gs.Validators = append(gs.Validators, poai.Validator{
+			OperatorAddress:  testutil.NewAccount(100 + i).Addr.String(),
+			ConsensusKey:     poai.ConsensusKeyFromPubKey(pub),
+			ConsensusAddress: pub.Address(),
+			SelfStake:        uint64(v.Power) * poai.PowerReduction,
+			ModelName:        "builtin",
+			Moniker:          "val",
+		})
+	}
+	if params != nil {
+		params(&gs.Params)
+	}
+	raw, err := runtime.MarshalGenesis(&gs)
+	if err != nil {
+		panic(err)
+	}
+	state[poai.ModuleName] = raw
+	bz, err := json.Marshal(state)
+	if err != nil {
+		panic(err)
+	}
+	return bz
+}
+
+// newPoAIApp opens an app on db (memdb when nil) whose genesis enables vote
+// extensions from veHeight (0 = never), as selfchaind init writes it (1).
+func newPoAIApp(t testing.TB, db dbm.DB, cfg app.Config, appState json.RawMessage, veHeight int64) *testutil.TestApp {
+	if db == nil {
+		db = dbm.NewMemDB()
+	}
+	a, err := app.New(nil, db, cfg)
+	require.NoError(t, err)
+	ta := &testutil.TestApp{App: a, TB: t, DB: db, Time: time.Unix(1_700_000_000, 0).UTC()}
+	_, err = a.InitChain(context.Background(), &abci.RequestInitChain{
+		ChainId: testutil.ChainID, InitialHeight: 1, Time: ta.Time, AppStateBytes: appState,
+		ConsensusParams: &cmtproto.ConsensusParams{Abci: &cmtproto.ABCIParams{VoteExtensionsEnableHeight: veHeight},
+			Validator: &cmtproto.ValidatorParams{PubKeyTypes: []string{"ed25519", "ml_dsa_65"}}},
+	})
+	require.NoError(t, err)
+	return ta
+}
+
+// poaiFlagThreshold is the flag threshold of the pipeline tests: the burst of the
+// end-to-end test passes it, an ordinary send does not.
+const poaiFlagThreshold = 100
+
+// poaiRateLimitWindow is the rate-limit window of the pipeline tests (blocks).
+const poaiRateLimitWindow = 3
+
+func pipelineParams(p *poai.Params) {
+	p.FlagThreshold = poaiFlagThreshold
+	p.RateLimitWindow = poaiRateLimitWindow
+}
+
 func newPoAINet(t *testing.T, accs []*testutil.Account, set *voteexttest.Set) *poaiNet {
-	ta := testutil.NewTestApp(t, nil, testutil.Config(), testutil.GenesisAppState(accs, 1_000_000))
+	ta := newPoAIApp(t, nil, testutil.Config(), poaiGenesis(accs, set, pipelineParams), 1)
 	t.Cleanup(func() { _ = ta.Close() })
-	require.NoError(t, ta.EnablePoAI(set.State))
 	return &poaiNet{t: t, ta: ta, set: set}
+}
+
+// validators is every PoAI validator by consensus address.
+func (n *poaiNet) validators() map[string]poai.Validator {
+	var res poai.QueryValidatorsResponse
+	n.ta.MustQuery("/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &res)
+	out := map[string]poai.Validator{}
+	for _, v := range res.Validators {
+		out[string(v.ConsensusAddress)] = v
+	}
+	return out
+}
+
+// flagged is every flagged tx record.
+func flagged(ta *testutil.TestApp) []poai.FlaggedTx {
+	var res poai.QueryFlaggedTxsResponse
+	ta.MustQuery("/selfchain.poai.v1.Query/FlaggedTxs", &poai.QueryFlaggedTxsRequest{}, &res)
+	return res.Txs
+}
+
+// blockTxs is what the keeper stored for block height (nil when none).
+func blockTxs(t *testing.T, ta *testutil.TestApp, height int64) *poai.StoredBlockTxs {
+	ctx, err := ta.CommittedContext()
+	require.NoError(t, err)
+	v, err := ta.PoaiKeeper.BlockTxs.Get(ctx, height)
+	if err != nil {
+		return nil
+	}
+	return &v
 }
 
 // block proposes, checks, finalizes and commits the next block from mempool.
@@ -121,8 +222,11 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 	for _, r := range res.TxResults[1:] {
 		require.Equal(t, uint32(0), r.Code, r.Log)
 	}
-	require.Len(t, set.State.BlockTxs[2], len(txs), "the injected tx is not part of the block's tx list")
-	require.Equal(t, []byte(accs[0].Addr), set.State.BlockTxs[2][0].Sender)
+	stored := blockTxs(t, n.ta, 2)
+	require.NotNil(t, stored, "the keeper holds block 2's tx list")
+	require.Len(t, stored.Txs, len(txs), "the injected tx is not part of the block's tx list")
+	require.Equal(t, []byte(accs[0].Addr), stored.Txs[0].Sender)
+	before := n.validators()
 
 	// Validators vote on height 2 scoring height 1 (empty block); then height 3's
 	// commit scores height 2. Validator 3 (10 power) is dishonest, validator 2 absent.
@@ -142,26 +246,64 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 	require.Len(t, ve.Risks, len(txs))
 	require.Greater(t, ve.Risks[9], ve.Risks[10], "the burst sender scores above the ordinary send")
 
+	n.block() // height 4 aggregates the scores of height 2 into the keeper
+	// The medians are the honest majority's scores: exactly the txs whose honest
+	// score passes the threshold are flagged, the ordinary send is not.
+	var want []uint32
+	for i, r := range ve.Risks {
+		if r >= poaiFlagThreshold {
+			want = append(want, uint32(i))
+		}
+	}
+	require.NotEmpty(t, want, "the burst passes the flag threshold (scores %v)", ve.Risks)
+	require.Less(t, ve.Risks[10], uint32(poaiFlagThreshold), "the ordinary send stays under it")
+	var got []uint32
+	for _, f := range flagged(n.ta) {
+		require.Equal(t, int64(2), f.Height)
+		require.Equal(t, ve.Risks[f.Index], f.Risk, "recorded risk = the honest median")
+		require.Equal(t, accs[0].Addr.String(), f.Sender)
+		require.Equal(t, int64(4)+poaiRateLimitWindow, f.RateLimitedUntil, "flagged at height 4 for rate_limit_window blocks")
+		got = append(got, f.Index)
+	}
+	require.Equal(t, want, got)
+
+	// Reputation moves: the honest validators keep full agreement; the dishonest one
+	// (agreement under the clip threshold) and the absent one (not scored) lose it.
+	after := n.validators()
+	for i := range set.Vals {
+		require.Contains(t, after, string(set.Vals[i].Addr))
+	}
+	honest, absent, dishonest := after[string(set.Vals[0].Addr)], after[string(set.Vals[2].Addr)], after[string(set.Vals[3].Addr)]
+	require.Equal(t, uint32(voteext.PPM), honest.AgreementAvg)
+	require.Equal(t, uint32(voteext.PPM), after[string(set.Vals[1].Addr)].AgreementAvg)
+	require.Less(t, dishonest.AgreementAvg, before[string(set.Vals[3].Addr)].AgreementAvg)
+	require.Less(t, absent.AgreementAvg, before[string(set.Vals[2].Addr)].AgreementAvg)
+	require.Less(t, absent.SignedAvg, honest.SignedAvg, "the absent vote also counts as a missed block")
+	require.Greater(t, honest.Reputation, dishonest.Reputation)
+	require.Greater(t, honest.Reputation, absent.Reputation)
+
+	// The flagged sender is rate-limited by the ante pipeline; others are not.
+	n.vote(nil, nil)
 	n.block()
-	risks := set.State.Risks[2]
-	require.Len(t, risks, len(txs))
-	for i, r := range risks {
-		require.Equal(t, voteext.TxRisk{Index: uint32(i), Risk: ve.Risks[i]}, r, "the honest majority's scores are the medians")
-	}
-	signals := set.State.Agreements[2]
-	require.Len(t, signals, 4)
-	byAddr := map[string]voteext.AgreementSignal{}
-	for _, s := range signals {
-		byAddr[string(s.ConsAddress)] = s
-	}
-	require.Equal(t, voteext.AgreementSignal{ConsAddress: set.Vals[0].Addr, Scored: true, Agreement: voteext.PPM}, byAddr[string(set.Vals[0].Addr)])
-	require.Equal(t, voteext.AgreementSignal{ConsAddress: set.Vals[2].Addr}, byAddr[string(set.Vals[2].Addr)], "absent: not scored")
-	dishonest := byAddr[string(set.Vals[3].Addr)]
-	require.True(t, dishonest.Scored)
-	require.Less(t, dishonest.Agreement, uint32(voteext.PPM/2))
-	// Height 1 (empty) was scored by everyone who voted on height 2: full agreement.
-	require.Len(t, set.State.Agreements[1], 4)
-	require.Empty(t, set.State.Risks[1])
+	ct := n.ta.CheckTx(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{}))
+	accs[0].Seq-- // refused: the sequence did not move
+	require.Equal(t, poai.ModuleName, ct.Codespace, ct.Log)
+	require.Equal(t, uint32(18), ct.Code, ct.Log)
+	ct = n.ta.CheckTx(testutil.Send(accs[2], accs[3].Addr, 1, testutil.TxOpts{}))
+	require.Equal(t, uint32(0), ct.Code, ct.Log)
+	// In a block too: the tx fails with poai/18 and changes nothing of the sender.
+	n.vote(nil, nil)
+	bal := n.ta.Balance(accs[0].Addr, testutil.Denom)
+	res = n.block(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{}))
+	accs[0].Seq--
+	require.Equal(t, uint32(18), res.TxResults[1].Code, res.TxResults[1].Log)
+	require.True(t, bal.Equal(n.ta.Balance(accs[0].Addr, testutil.Denom)), "no fee, no transfer")
+	// Once the window (flagged at 4, until 4+3) has passed, the sender is accepted again.
+	require.Equal(t, int64(6), n.ta.Height)
+	n.vote(nil, nil)
+	n.block()
+	ct = n.ta.CheckTx(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{}))
+	require.Equal(t, uint32(0), ct.Code, ct.Log)
 }
 
 // Property: whatever the mempool holds and whatever budget CometBFT gives, the
@@ -173,6 +315,7 @@ func TestPoAIPrepareProposalIsAlwaysAccepted(t *testing.T) {
 	set := voteexttest.NewSet(12, []int64{25, 25, 25, 25, 1}, true, false)
 	n := newPoAINet(t, accs, set)
 	n.block()
+	n.vote(nil, nil)
 	n.block()
 	rng := newRand(3)
 	for round := 0; round < 60; round++ {
@@ -292,20 +435,29 @@ func TestPoAIProcessProposalRejects(t *testing.T) {
 	require.Equal(t, abci.ResponseProcessProposal_ACCEPT, proc.Status, "the untouched proposal is accepted")
 }
 
+// failingKeeper is x/poai's keeper refusing SetBlockTxs (FinalizeBlock's records).
+type failingKeeper struct{ poai.Keeper }
+
+func (failingKeeper) SetBlockTxs(context.Context, int64, []voteext.BlockTx) error {
+	return errors.New("keeper refuses")
+}
+
 // A keeper that refuses FinalizeBlock's records does not halt the chain: the block
-// still executes (its txs and the injected commit's result are unaffected).
+// still executes (its txs and the injected commit's result are unaffected) and no
+// PoAI record of the block is written.
 func TestPoAIKeeperErrorDoesNotHaltTheChain(t *testing.T) {
 	accs := poaiAccounts(2)
 	set := voteexttest.NewSet(18, []int64{1})
 	n := newPoAINet(t, accs, set)
 	n.block()
 	n.vote(nil, nil)
-	set.State.Fail = true
+	n.ta.SetPoAIStateForTest(failingKeeper{n.ta.PoaiKeeper})
 	res := n.block(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{}))
 	require.Len(t, res.TxResults, 2)
 	require.Equal(t, uint32(0), res.TxResults[0].Code)
 	require.Equal(t, uint32(0), res.TxResults[1].Code, res.TxResults[1].Log)
-	require.NotContains(t, set.State.BlockTxs, int64(2))
+	require.Nil(t, blockTxs(t, n.ta, 2))
+	require.NotNil(t, blockTxs(t, n.ta, 1), "earlier records stay")
 }
 
 // VerifyVoteExtension rejects only malformed extensions, never disagreeing ones.
@@ -347,19 +499,92 @@ func TestPoAIInjectedTxRefusedByCheckTx(t *testing.T) {
 	require.Equal(t, abci.ResponseProcessProposal_REJECT, proc.Status)
 }
 
-// Without a PoAI state (until x/poai is wired in) the app sends empty extensions
-// and injects nothing, even when CometBFT hands it an extended commit.
-func TestPoAIOffWithoutState(t *testing.T) {
-	ta, _ := newApp(t, 2)
+// The injected-commit path follows the genesis vote-extension enable height. A
+// chain whose genesis turned extensions off (an old .devnet) runs blocks with
+// last-commit votes normally: nothing is injected, nothing expected; the height is
+// kept across a restart. One with extensions on from height 1 requires the
+// injected commit from height 2.
+func TestPoAIVoteExtensionEnableHeight(t *testing.T) {
+	accs := poaiAccounts(3)
 	set := voteexttest.NewSet(16, []int64{1})
-	res, err := ta.ExtendVote(context.Background(), &abci.RequestExtendVote{Height: 2})
+	db := dbm.NewMemDB()
+	off := newPoAIApp(t, db, testutil.Config(), poaiGenesis(accs, set, nil), 0)
+	require.Equal(t, int64(0), off.VoteExtensionsEnableHeight())
+	for h := int64(1); h <= 3; h++ {
+		var last abci.CommitInfo
+		var local abci.ExtendedCommitInfo
+		if h > 1 {
+			local = set.Commit(testutil.ChainID, h-1, 0, nil, nil)
+			last = voteexttest.LastCommit(local)
+		}
+		send := testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{})
+		prep, err := off.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Height: h, Txs: [][]byte{send}, MaxTxBytes: 1 << 20, LocalLastCommit: local})
+		require.NoError(t, err)
+		require.Equal(t, [][]byte{send}, prep.Txs, "nothing injected at height %d", h)
+		proc, err := off.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: h, Txs: prep.Txs, ProposedLastCommit: last})
+		require.NoError(t, err)
+		require.Equal(t, abci.ResponseProcessProposal_ACCEPT, proc.Status, "height %d", h)
+		off.Time = off.Time.Add(time.Second)
+		res, err := off.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: h, Time: off.Time, Txs: prep.Txs, DecidedLastCommit: last, Hash: blockHash(h), ProposerAddress: set.Vals[0].Addr})
+		require.NoError(t, err)
+		require.Equal(t, uint32(0), res.TxResults[0].Code, res.TxResults[0].Log)
+		_, err = off.Commit(context.Background(), &abci.RequestCommit{})
+		require.NoError(t, err)
+		off.Height = h
+	}
+	// After a restart the recorded height (0 = never) still decides.
+	require.NoError(t, off.App.Close())
+	reopened, err := app.New(nil, db, testutil.Config())
 	require.NoError(t, err)
-	require.Empty(t, res.VoteExtension)
-	c := set.Commit(testutil.ChainID, 1, 0, nil, nil)
-	prep, err := ta.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Height: 2, MaxTxBytes: 1 << 20, LocalLastCommit: c})
+	t.Cleanup(func() { _ = reopened.Close() })
+	require.Equal(t, int64(0), reopened.VoteExtensionsEnableHeight())
+	local := set.Commit(testutil.ChainID, 3, 0, nil, nil)
+	prep, err := reopened.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Height: 4, MaxTxBytes: 1 << 20, LocalLastCommit: local})
 	require.NoError(t, err)
 	require.Empty(t, prep.Txs)
-	require.NoError(t, ta.EnablePoAI(nil))
+
+	// Extensions on from height 1: height 1 has no commit to inject; from height 2
+	// a proposal without the injected commit is rejected.
+	on := newPoAINet(t, accs, set)
+	require.Equal(t, int64(1), on.ta.VoteExtensionsEnableHeight())
+	on.block()
+	on.vote(nil, nil)
+	proc, err := on.ta.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: 2,
+		Txs: [][]byte{testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{})}, ProposedLastCommit: voteexttest.LastCommit(on.commit)})
+	require.NoError(t, err)
+	require.Equal(t, abci.ResponseProcessProposal_REJECT, proc.Status)
+	res := on.block()
+	require.Len(t, res.TxResults, 1, "block 2 holds the injected commit")
+
+	// Extensions from height 5: blocks up to 5 carry no commit, block 6 does.
+	later := newPoAIApp(t, nil, testutil.Config(), poaiGenesis(accs, set, nil), 5)
+	t.Cleanup(func() { _ = later.Close() })
+	for h, want := range map[int64]bool{2: false, 5: false, 6: true} {
+		local := set.Commit(testutil.ChainID, h-1, 0, nil, nil)
+		prep, err := later.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Height: h, MaxTxBytes: 1 << 20, LocalLastCommit: local})
+		require.NoError(t, err)
+		require.Equal(t, want, len(prep.Txs) == 1, "height %d", h)
+	}
+}
+
+// PrepareProposal never returns an error (an ABCI error would crash the node): an
+// extended commit too large for the block's tx budget gives an empty proposal,
+// which ProcessProposal rejects, so only the round fails.
+func TestPoAIPrepareProposalTooLargeCommit(t *testing.T) {
+	accs := poaiAccounts(2)
+	set := voteexttest.NewSet(19, []int64{1})
+	n := newPoAINet(t, accs, set)
+	n.block()
+	n.vote(nil, nil)
+	inj, err := voteext.EncodeInjectedTx(&n.commit)
+	require.NoError(t, err)
+	send := testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{})
+	prep, err := n.ta.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Height: 2, Txs: [][]byte{send}, MaxTxBytes: int64(len(inj)) - 1, LocalLastCommit: n.commit})
+	require.NoError(t, err)
+	require.Empty(t, prep.Txs)
+	proc, err := n.ta.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: 2, Txs: prep.Txs, ProposedLastCommit: voteexttest.LastCommit(n.commit)})
+	require.NoError(t, err)
+	require.Equal(t, abci.ResponseProcessProposal_REJECT, proc.Status)
 }
 
 // A second app fed the same decided blocks (extended commits included), as a
@@ -380,18 +605,13 @@ func TestPoAIDeterminism(t *testing.T) {
 		}, nil)
 		n.block(txs...)
 	}
-	require.NotEmpty(t, set.State.Risks)
+	require.NotEmpty(t, flagged(n.ta), "the run flags txs")
 
-	// Replay into a fresh app with its own (empty) state double and no analyzer.
-	replayState := voteexttest.NewState()
-	for k, v := range set.State.Keys {
-		replayState.Keys[k] = v
-	}
+	// Replay into a fresh app with the same genesis (its own keeper) and no analyzer.
 	cfg := testutil.Config()
 	cfg.PoAI.Analyzer = "off"
-	b := testutil.NewTestApp(t, nil, cfg, testutil.GenesisAppState(poaiAccounts(8), 1_000_000))
+	b := newPoAIApp(t, nil, cfg, poaiGenesis(poaiAccounts(8), set, pipelineParams), 1)
 	t.Cleanup(func() { _ = b.Close() })
-	require.NoError(t, b.EnablePoAI(replayState))
 	for _, blk := range n.blocks {
 		b.Time = b.Time.Add(1e9)
 		res, err := b.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: blk.height, Time: b.Time, Txs: blk.txs, DecidedLastCommit: blk.last, Hash: blk.hash, ProposerAddress: set.Vals[0].Addr})
@@ -400,9 +620,13 @@ func TestPoAIDeterminism(t *testing.T) {
 		_, err = b.Commit(context.Background(), &abci.RequestCommit{})
 		require.NoError(t, err)
 	}
-	require.Equal(t, set.State.Risks, replayState.Risks)
-	require.Equal(t, set.State.Agreements, replayState.Agreements)
-	require.Equal(t, set.State.BlockTxs, replayState.BlockTxs)
+	require.Equal(t, flagged(n.ta), flagged(b))
+	var va, vb poai.QueryValidatorsResponse
+	n.ta.MustQuery("/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &va)
+	b.MustQuery("/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &vb)
+	require.Equal(t, va.Validators, vb.Validators)
+	noisy := n.validators()[string(set.Vals[2].Addr)]
+	require.Less(t, noisy.AgreementAvg, uint32(voteext.PPM), "the noisy validator lost agreement")
 }
 
 func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }

@@ -35,10 +35,15 @@ func (a *App) decodeCached(bz []byte) (*tx.Tx, error) {
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	out := make([][]byte, 0, len(req.Txs)+1)
 	var size int64
-	if a.poaiOn() && len(req.LocalLastCommit.Votes) > 0 {
+	if a.injectsCommit(req.Height) {
 		inj, err := a.injectedCommit(req)
 		if err != nil {
-			return nil, err
+			// Never an error to CometBFT (an ABCI error from PrepareProposal crashes
+			// the node): propose an empty block without the commit. ProcessProposal
+			// rejects it, so this round fails and the next proposer tries; the log
+			// says what to fix (normally block.max_bytes).
+			a.logger.Error("PoAI: cannot build the injected extended commit; proposing an empty block that will be rejected", "height", req.Height, "err", err)
+			return &abci.ResponsePrepareProposal{}, nil
 		}
 		// The injected commit comes first and out of the txs' byte budget.
 		out = append(out, inj)
@@ -62,7 +67,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 // fail that tx alone.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
 	txs := req.Txs
-	if a.poaiOn() && len(req.ProposedLastCommit.Votes) > 0 {
+	if a.injectsCommit(req.Height) {
 		if err := a.checkInjectedCommit(req); err != nil {
 			a.logger.Info("rejecting a proposal: bad injected extended commit", "height", req.Height, "err", err)
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil

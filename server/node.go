@@ -30,7 +30,6 @@ type options struct {
 	overrides map[string]any
 	comet     []func(*cmtcfg.Config)
 	app       []func(*app.Config)
-	appHooks  []func(*app.App) error
 }
 
 // WithCometOverrides sets config.toml keys ("rpc.laddr", "consensus.timeout_commit", ...)
@@ -54,12 +53,6 @@ func WithCometConfig(f func(*cmtcfg.Config)) Option {
 // WithAppConfig edits the loaded app.toml settings before the app is built.
 func WithAppConfig(f func(*app.Config)) Option {
 	return func(o *options) { o.app = append(o.app, f) }
-}
-
-// WithAppHook runs f on the freshly opened app, before CometBFT starts (e.g. to
-// enable PoAI vote extensions with a keeper: a.EnablePoAI(state)).
-func WithAppHook(f func(*app.App) error) Option {
-	return func(o *options) { o.appHooks = append(o.appHooks, f) }
 }
 
 // Node is a running application with its CometBFT node.
@@ -128,13 +121,6 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open application: %w", err)
-	}
-	for _, f := range o.appHooks {
-		if err := f(a); err != nil {
-			_ = a.Close()
-			_ = db.Close()
-			return nil, err
-		}
 	}
 	n := &Node{app: a, db: db, conf: conf}
 

@@ -14,11 +14,13 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // Defaults of Config.
@@ -340,6 +342,9 @@ func buildGenesis(f *Files, cfg Config) (*cmttypes.GenesisDoc, error) {
 	if err := json.Unmarshal(testutil.GenesisAppState(funded, cfg.AccountBalance), &appState); err != nil {
 		return nil, err
 	}
+	if err := addPoAIValidators(appState, f.Validators); err != nil {
+		return nil, err
+	}
 	if cfg.ModifyGenesis != nil {
 		if err := cfg.ModifyGenesis(appState, f.Validators); err != nil {
 			return nil, fmt.Errorf("ModifyGenesis: %w", err)
@@ -365,4 +370,53 @@ func VoteExtensionsFrom(h int64) func(*cmttypes.GenesisDoc) error {
 		gen.ConsensusParams.ABCI.VoteExtensionsEnableHeight = h
 		return nil
 	}
+}
+
+// addPoAIValidators lists every validator in app_state.poai.validators (consensus
+// key, stake = power × poai.PowerReduction, operator = its funded Operator account),
+// so PoAI's InitChain answer is the set CometBFT's genesis names and each
+// validator's operator can sign its PoAI messages (unjail, bond, ...).
+// ModifyGenesis runs after it and may change or drop them.
+func addPoAIValidators(appState map[string]json.RawMessage, vals []ValidatorInfo) error {
+	gs := poai.DefaultGenesis()
+	if raw, ok := appState[poai.ModuleName]; ok && len(raw) > 0 && string(raw) != "null" {
+		if err := runtime.UnmarshalGenesis(raw, &gs); err != nil {
+			return fmt.Errorf("genesis app_state.%s: %w", poai.ModuleName, err)
+		}
+	}
+	gs.Validators = nil
+	for _, v := range vals {
+		gs.Validators = append(gs.Validators, poai.Validator{
+			OperatorAddress:  v.Operator.Addr.String(),
+			ConsensusKey:     poai.ConsensusKeyFromPubKey(v.ConsPubKey),
+			ConsensusAddress: v.ConsPubKey.Address(),
+			SelfStake:        uint64(v.Power) * poai.PowerReduction,
+			ModelName:        "builtin",
+			Moniker:          v.Moniker,
+		})
+	}
+	raw, err := runtime.MarshalGenesis(&gs)
+	if err != nil {
+		return err
+	}
+	appState[poai.ModuleName] = raw
+	return nil
+}
+
+// EditPoAIParams is a ModifyGenesis helper: it applies f to app_state.poai.params
+// (e.g. short epochs and downtime windows for a test).
+func EditPoAIParams(appState map[string]json.RawMessage, f func(p *poai.Params)) error {
+	gs := poai.DefaultGenesis()
+	if raw, ok := appState[poai.ModuleName]; ok && len(raw) > 0 && string(raw) != "null" {
+		if err := runtime.UnmarshalGenesis(raw, &gs); err != nil {
+			return fmt.Errorf("genesis app_state.%s: %w", poai.ModuleName, err)
+		}
+	}
+	f(&gs.Params)
+	raw, err := runtime.MarshalGenesis(&gs)
+	if err != nil {
+		return err
+	}
+	appState[poai.ModuleName] = raw
+	return nil
 }

@@ -5,14 +5,16 @@
 // median risk per tx, each validator's agreement with it). The timeline is in
 // docs/modules/poai-voteext.md.
 //
-// It does not import x/poai: it declares the narrow State it needs, and the app
-// wires x/poai's keeper behind it (nil State = vote extensions off).
+// It declares the narrow State it needs, which x/poai's Keeper implements (the app
+// wires the keeper in app.New); its record types are aliases of x/poai's.
 package voteext
 
 import (
 	"context"
 
 	cmtcrypto "github.com/cometbft/cometbft/crypto"
+
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // State is what the pipeline needs from x/poai's keeper. Every method is called on
@@ -32,25 +34,20 @@ type State interface {
 	RecordAgreement(ctx context.Context, height int64, signals []AgreementSignal) error
 }
 
-// BlockTx mirrors poai.BlockTx.
-type BlockTx struct {
-	Hash   []byte
-	Sender []byte
-}
+// The records the pipeline hands the keeper are x/poai's own types (aliases, not
+// copies): the keeper is the State, with no adapter in between. x/poai does not
+// import this package.
+type (
+	// BlockTx is the (hash, signer address) of one block tx.
+	BlockTx = poai.BlockTx
+	// TxRisk is the aggregated risk (0..1000) of tx Index of a block.
+	TxRisk = poai.TxRisk
+	// AgreementSignal is one validator's showing for one scored block: Scored is
+	// true when its vote carried a valid extension with scores for the right block
+	// (an empty score list on an empty block counts as scored); Agreement is in
+	// parts per million (0 when !Scored).
+	AgreementSignal = poai.AgreementSignal
+)
 
-// TxRisk mirrors poai.TxRisk: the aggregated risk (0..1000) of tx Index of a block.
-type TxRisk struct {
-	Index uint32
-	Risk  uint32
-}
-
-// AgreementSignal mirrors poai.AgreementSignal.
-type AgreementSignal struct {
-	ConsAddress []byte
-	// Scored is true when the validator's vote carried a valid, non-empty-signature
-	// extension with scores for the right block (an empty score list on an empty
-	// block counts as scored).
-	Scored bool
-	// Agreement with the medians, parts per million (0 when !Scored).
-	Agreement uint32
-}
+// x/poai's keeper is the State the app wires in.
+var _ State = poai.Keeper{}
