@@ -36,6 +36,8 @@ if [ ! -f "$HOME_DIR/config/genesis.json" ]; then
     chmod 600 "$HOME_DIR/faucet.mnemonic"
   fi
   sc genesis add-account faucet "$FAUCET_COINS"
+  # The validator's PoAI operator (rewards, unjail) is a key this keyring holds.
+  sc genesis set-operator devnet faucet >/dev/null 2>&1
   sc genesis validate >/dev/null
   # Faster blocks than CometBFT's 1s default: a dev chain is for quick feedback.
   sed -i.bak 's/^timeout_commit = .*/timeout_commit = "500ms"/' "$HOME_DIR/config/config.toml"

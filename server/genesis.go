@@ -218,3 +218,42 @@ func ParseValidatorPubKey(s string) (cmtcrypto.PubKey, error) {
 	}
 	return pub, nil
 }
+
+// SetGenesisValidatorOperator makes operator the PoAI operator of the genesis
+// validator called moniker (init and add-validator default it to the consensus
+// key's own account, which no keyring holds): the operator receives its rewards and
+// unbonded stake and signs edit-validator, unjail and withdraw-rewards.
+func SetGenesisValidatorOperator(genesisPath, moniker string, operator crypto.Address) error {
+	gen, err := LoadGenesis(genesisPath)
+	if err != nil {
+		return err
+	}
+	state := map[string]json.RawMessage{}
+	if err := json.Unmarshal(gen.AppState, &state); err != nil {
+		return fmt.Errorf("genesis app_state: %w", err)
+	}
+	var ps poai.GenesisState
+	if err := runtime.UnmarshalGenesis(state[poai.ModuleName], &ps); err != nil {
+		return fmt.Errorf("genesis app_state.%s: %w", poai.ModuleName, err)
+	}
+	found := -1
+	for i, v := range ps.Validators {
+		if v.OperatorAddress == operator.String() {
+			return fmt.Errorf("%s is already the operator of genesis validator %q: one operator runs one validator", operator, v.Moniker)
+		}
+		if v.Moniker == moniker {
+			found = i
+		}
+	}
+	if found < 0 {
+		return fmt.Errorf("no genesis validator called %q in app_state.%s.validators", moniker, poai.ModuleName)
+	}
+	ps.Validators[found].OperatorAddress = operator.String()
+	if state[poai.ModuleName], err = runtime.MarshalGenesis(&ps); err != nil {
+		return err
+	}
+	if gen.AppState, err = json.Marshal(state); err != nil {
+		return err
+	}
+	return saveGenesis(genesisPath, gen)
+}

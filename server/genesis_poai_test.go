@@ -3,12 +3,15 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -49,5 +52,50 @@ func TestGenesisValidatorsMirroredInPoai(t *testing.T) {
 		if pv.SelfStake != uint64(cv.Power)*poai.PowerReduction {
 			t.Errorf("validator %d: stake %d for power %d", i, pv.SelfStake, cv.Power)
 		}
+	}
+}
+
+// set-operator points a genesis validator's PoAI operator at a held key; unknown
+// monikers and an operator already running another validator are refused.
+func TestSetGenesisValidatorOperator(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	if err := InitHome(home, "n0", "selfchain-poai-1", ConsensusKeyEd25519); err != nil {
+		t.Fatal(err)
+	}
+	path := GenesisPath(home)
+	if err := AddGenesisValidator(path, "n1", cmted25519.GenPrivKeyFromSecret([]byte("second")).PubKey(), 7); err != nil {
+		t.Fatal(err)
+	}
+	op := crypto.ModuleAddress("test-operator")
+	if err := SetGenesisValidatorOperator(path, "n0", op); err != nil {
+		t.Fatal(err)
+	}
+	gen, err := LoadGenesis(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateGenesis(gen); err != nil {
+		t.Fatal(err)
+	}
+	state := map[string]json.RawMessage{}
+	if err := json.Unmarshal(gen.AppState, &state); err != nil {
+		t.Fatal(err)
+	}
+	var gs poai.GenesisState
+	if err := runtime.UnmarshalGenesis(state[poai.ModuleName], &gs); err != nil {
+		t.Fatal(err)
+	}
+	if gs.Validators[0].Moniker != "n0" || gs.Validators[0].OperatorAddress != op.String() {
+		t.Fatalf("n0 operator = %s, want %s", gs.Validators[0].OperatorAddress, op)
+	}
+	before, _ := os.ReadFile(path)
+	if err := SetGenesisValidatorOperator(path, "n1", op); err == nil || !strings.Contains(err.Error(), "already the operator") {
+		t.Fatalf("second validator for one operator: %v", err)
+	}
+	if err := SetGenesisValidatorOperator(path, "nobody", crypto.ModuleAddress("x")); err == nil || !strings.Contains(err.Error(), "no genesis validator") {
+		t.Fatalf("unknown moniker: %v", err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Fatal("a refused set-operator changed genesis.json")
 	}
 }

@@ -22,7 +22,7 @@ that home), fund accounts with add-account, copy the file to every home and
 start each node with --p2p.persistent_peers <node-id>@host:port of the others
 (selfchaind comet show-node-id prints a home's node id).`,
 	}
-	cmd.AddCommand(addAccountCmd(), addValidatorCmd(), validateGenesisCmd(), showValidatorCmd())
+	cmd.AddCommand(addAccountCmd(), addValidatorCmd(), setOperatorCmd(), validateGenesisCmd(), showValidatorCmd())
 	return cmd
 }
 
@@ -80,12 +80,44 @@ file, or another node's home directory (only the public key is read).`,
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "added validator %s (%X, %s, power %d) to %s\n", args[0], pub.Address(), pub.Type(), power, path)
+			if op := settings(cmd).GetString("operator"); op != "" {
+				return setOperator(cmd, path, args[0], op)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().String("pubkey", "", "consensus public key: JSON, a priv_validator_key.json path, or a node home")
 	cmd.Flags().Int64("power", server.DefaultValidatorPower, "voting power")
+	cmd.Flags().String("operator", "", "PoAI operator account (address or key name); default: the consensus key's own account")
 	return cmd
+}
+
+func setOperatorCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "set-operator <moniker> <address-or-key-name>",
+		Short: "Make an account the PoAI operator of a genesis validator",
+		Long: `init and add-validator make a validator's PoAI operator the consensus key's own
+account, which no keyring holds. The operator receives the validator's rewards and
+unbonded stake and signs edit-validator, unjail and withdraw-rewards, so point it at
+a key you hold before the chain starts.`,
+		Example: `  selfchaind genesis set-operator devnet faucet --keyring-backend test`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return setOperator(cmd, server.GenesisPath(homeDir(cmd)), args[0], args[1])
+		},
+	}
+}
+
+func setOperator(cmd *cobra.Command, path, moniker, operator string) error {
+	addr, err := resolveAddress(cmd, operator)
+	if err != nil {
+		return err
+	}
+	if err := server.SetGenesisValidatorOperator(path, moniker, addr); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "genesis validator %s is operated by %s\n", moniker, addr)
+	return nil
 }
 
 func validateGenesisCmd() *cobra.Command {
