@@ -46,6 +46,8 @@ func TestAllowedOperatorsScenario(t *testing.T) {
 		return out
 	}
 	ops := operators()
+	var paramsBefore poai.QueryParamsResponse
+	c.apps[0].MustQuery("/selfchain.poai.v1.Query/Params", &poai.QueryParamsRequest{}, &paramsBefore)
 	res = c.block(votes, nil, c.tx(outsider, createMsg(outsider, strangerKey, newStake)))
 	require.Equal(t, poai.ErrOperatorNotAllowed.Code(), res.TxResults[0].Code, res.TxResults[0].Log)
 	require.Equal(t, "poai", res.TxResults[0].Codespace)
@@ -58,6 +60,7 @@ func TestAllowedOperatorsScenario(t *testing.T) {
 	// The authority admits the stranger; it then creates its validator and joins the set.
 	var pr poai.QueryParamsResponse
 	c.apps[0].MustQuery("/selfchain.poai.v1.Query/Params", &poai.QueryParamsRequest{}, &pr)
+	require.Equal(t, paramsBefore.Params, pr.Params, "params unchanged by the refused tx")
 	p := pr.Params
 	p.AllowedOperators = append(p.AllowedOperators, outsider.Addr.String())
 	res = c.block(votes, nil, c.tx(authority, &poai.MsgUpdateParams{Authority: authority.Addr.String(), Params: p}))
