@@ -188,5 +188,12 @@ func ValidateGenesisAppState(raw json.RawMessage) error {
 			return runtime.ErrInvalidGenesis.Wrapf("app_state: %v", err)
 		}
 	}
-	return modules().ValidateGenesis(state)
+	if err := modules().ValidateGenesis(state); err != nil {
+		return err
+	}
+	// Cross-module: poai's bond denom must be one bank knows (else block 1 halts minting inflation).
+	if err := poai.ValidateGenesisWithBank(state[poai.ModuleName], state[bank.ModuleName]); err != nil {
+		return runtime.ErrInvalidGenesis.Wrapf("app_state.%s: %v", poai.ModuleName, err)
+	}
+	return nil
 }

@@ -75,17 +75,20 @@ func (s *Spec) modelName() string {
 }
 
 // poaiParams are x/poai's params for the spec. Both modes bond the chain's own
-// token. In authority mode the active set is the genesis set: max_validators is
-// the validator count (a newcomer can only join when the admin raises it, see
-// docs/CONSTELLATION.md) and the admin key is the params authority. In ai mode
-// everything else keeps x/poai's defaults (authority: the gov module address,
-// i.e. nobody until governance exists).
-func poaiParams(spec *Spec, admin string) poai.Params {
+// token. In authority mode the company fixes the set: max_validators is the
+// validator count, only the genesis operators may create a validator
+// (allowed_operators), and the admin key is the params authority, so a
+// newcomer joins only when the admin admits its operator and raises the set
+// (docs/CONSTELLATION.md). In ai mode everything else keeps x/poai's defaults
+// (open admission; authority: the gov module address, i.e. nobody until
+// governance exists).
+func poaiParams(spec *Spec, admin string, operators []string) poai.Params {
 	p := poai.DefaultParams()
 	p.BondDenom = spec.Token.Denom
 	if spec.PoAIMode == PoAIModeAuthority {
 		p.MaxValidators = uint32(spec.Validators)
 		p.Authority = admin
+		p.AllowedOperators = append([]string(nil), operators...)
 	}
 	return p
 }
@@ -99,7 +102,7 @@ func applyPoAIGenesis(state map[string]json.RawMessage, spec *Spec, vals []cmtty
 		return fmt.Errorf("poai genesis: %d operators for %d validators", len(operators), len(vals))
 	}
 	gs := poai.DefaultGenesis()
-	gs.Params = poaiParams(spec, admin)
+	gs.Params = poaiParams(spec, admin, operators)
 	for i, v := range vals {
 		gs.Validators = append(gs.Validators, poai.Validator{
 			OperatorAddress:  operators[i],

@@ -66,9 +66,17 @@ func checkPoAIGenesis(t *testing.T, c *Chain, gen *cmttypes.GenesisDoc, state ma
 		rec, err := kr.Get(AdminName)
 		require.NoError(t, err)
 		require.Equal(t, rec.Address.String(), ps.Params.Authority)
+		// The company fixes the set: only the genesis operators may create a validator.
+		var ops []string
+		for _, v := range ps.Validators {
+			ops = append(ops, v.OperatorAddress)
+		}
+		require.Equal(t, ops, ps.Params.AllowedOperators)
 	case PoAIModeAI:
 		want := poai.DefaultParams() // with the chain's prefix set, as build does
 		want.BondDenom = spec.Token.Denom
+		require.Empty(t, ps.Params.AllowedOperators, "ai mode: open admission")
+		ps.Params.AllowedOperators = nil // JSON gives [] for the default nil
 		require.Equal(t, want, ps.Params)
 		_, err := kr.Get(AdminName)
 		require.Error(t, err, "no admin key in ai mode")

@@ -20,9 +20,13 @@ OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 
 M="Mgoogle/protobuf/any.proto=github.com/cosmos/gogoproto/types"
+# One protoc run per (directory, go_package): the plugin refuses files of two Go
+# packages in one run (proto/selfchain/poai/v1 holds x/poai and x/poai/voteext).
 for dir in $(find proto -name '*.proto' -exec dirname {} \; | sort -u); do
-  protoc -I proto -I "$GOGO" -I "$GOGO/protobuf" \
-    --gocosmos_out="plugins=grpc,$M:$OUT" "$dir"/*.proto
+  for pkg in $(grep -ho 'go_package = "[^"]*"' "$dir"/*.proto | sort -u | cut -d'"' -f2); do
+    protoc -I proto -I "$GOGO" -I "$GOGO/protobuf" \
+      --gocosmos_out="plugins=grpc,$M:$OUT" $(grep -l "go_package = \"$pkg\"" "$dir"/*.proto)
+  done
 done
 # Outputs land under $OUT/github.com/selfchain/selfchain/...; move them into the tree.
 cp -r "$OUT"/github.com/selfchain/selfchain/. .

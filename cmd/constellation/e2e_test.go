@@ -398,6 +398,37 @@ func TestConstellationLifecycle(t *testing.T) {
 	if out := e.c("logs", "acme", "node2", "--lines", "5"); out == "" {
 		t.Fatal("logs printed nothing")
 	}
+
+	// Closed admission (authority mode): a funded account not on allowed_operators
+	// cannot register a validator (poai/22); the admin admits it; then it can.
+	if out := e.c("params", "acme"); !strings.Contains(out, "allowed_operators    "+op1) {
+		t.Fatalf("params lack the genesis operators: %s", out)
+	}
+	carol := sc("keys", "add", "carol", "--key-type", "ed25519", "--no-backup", "--output", "json")
+	var carolKey struct {
+		Address string `json:"address"`
+	}
+	if err := json.Unmarshal([]byte(carol), &carolKey); err != nil || !strings.HasPrefix(carolKey.Address, "acme1") {
+		t.Fatalf("keys add carol: %s (%v)", carol, err)
+	}
+	sc("tx", "bank", "send", "treasury", carolKey.Address, "2000000uacme", "--wait", "--yes")
+	node5 := filepath.Join(t.TempDir(), "node5")
+	if out, errOut, ok := e.run("selfchaind", "init", "node5", "--chain-id", "acme-1", "--consensus-key-type", "ml_dsa_65", "--home", node5); !ok {
+		t.Fatalf("init node5: %s%s", out, errOut)
+	}
+	create := []string{"--home", clientHome, "tx", "poai", "create-validator", "carol", "1000000uacme", "--model-name", "builtin",
+		"--model-hash", strings.Repeat("ab", 32), "--pubkey", node5, "--gas", "auto", "--wait", "--yes"}
+	if out, errOut, ok := e.run("selfchaind", create...); ok || !strings.Contains(out+errOut, "is not on allowed_operators") ||
+		!strings.Contains(out+errOut, "only the params authority") {
+		t.Fatalf("create-validator by a stranger: ok=%v %s%s", ok, out, errOut)
+	}
+	if out := e.c("params", "acme", "--allow-operator", carolKey.Address); !strings.Contains(out, carolKey.Address) || !strings.Contains(out, op1) {
+		t.Fatalf("params --allow-operator: %s", out)
+	}
+	if out, errOut, ok := e.run("selfchaind", create...); !ok {
+		t.Fatalf("create-validator after admission: %s%s", out, errOut)
+	}
+
 	e.c("down", "acme")
 	e.c("rm", "acme")
 	if out := e.c("list"); strings.Contains(out, "acme") {

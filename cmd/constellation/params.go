@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,16 +15,19 @@ import (
 // changes them with the chain's admin key (MsgUpdateParams).
 func paramsCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "params <chain> [--max-validators N] [--min-self-stake X] [--epoch-length N] [--inflation-per-block X]",
+		Use:   "params <chain> [--max-validators N] [--min-self-stake X] [--epoch-length N] [--inflation-per-block X] [--allow-operator ADDR]...",
 		Short: "Show x/poai's params of a running chain; in authority mode, change them with the admin key",
 		Long: `Without flags, prints x/poai's params as the chain's node answers them.
 
 With flags (authority mode only), sends MsgUpdateParams signed by the "admin"
-key in the chain's client keyring and waits for its block. Raise
---max-validators before a new validator's create-validator so it can join the
-active set at the next epoch end (docs/CONSTELLATION.md).`,
+key in the chain's client keyring and waits for its block. An authority-mode
+chain admits only the operators on x/poai's allowed_operators (the genesis
+operators at first): --allow-operator adds one (repeatable), and
+--max-validators makes room for it in the active set, before the new
+validator's create-validator; it joins at the next epoch end
+(docs/CONSTELLATION.md).`,
 		Example: `  constellation params acme
-  constellation params acme --max-validators 5`,
+  constellation params acme --allow-operator acme1... --max-validators 5`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			asJSON, err := outputJSON(cmd)
@@ -38,7 +42,8 @@ active set at the next epoch end (docs/CONSTELLATION.md).`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
 			var p poai.Params
-			if f.Changed("max-validators") || f.Changed("min-self-stake") || f.Changed("epoch-length") || f.Changed("inflation-per-block") {
+			admit, _ := f.GetStringArray("allow-operator")
+			if f.Changed("max-validators") || f.Changed("min-self-stake") || f.Changed("epoch-length") || f.Changed("inflation-per-block") || len(admit) > 0 {
 				maxVals, _ := f.GetUint32("max-validators")
 				minStake, _ := f.GetUint64("min-self-stake")
 				epoch, _ := f.GetInt64("epoch-length")
@@ -56,6 +61,7 @@ active set at the next epoch end (docs/CONSTELLATION.md).`,
 					if f.Changed("inflation-per-block") {
 						p.InflationPerBlock = inflation
 					}
+					p.AllowedOperators = addOperators(p.AllowedOperators, admit)
 				})
 			} else {
 				p, err = chain.PoAIParams(ctx)
@@ -75,6 +81,16 @@ active set at the next epoch end (docs/CONSTELLATION.md).`,
 			fmt.Fprintf(w, "epoch_length         %d blocks\n", p.EpochLength)
 			fmt.Fprintf(w, "inflation_per_block  %d%s\n", p.InflationPerBlock, p.BondDenom)
 			fmt.Fprintf(w, "authority            %s\n", p.Authority)
+			if len(p.AllowedOperators) == 0 {
+				fmt.Fprintf(w, "allowed_operators    any (open admission)\n")
+			}
+			for i, op := range p.AllowedOperators {
+				label := ""
+				if i == 0 {
+					label = "allowed_operators"
+				}
+				fmt.Fprintf(w, "%-20s %s\n", label, op)
+			}
 			return nil
 		},
 	}
@@ -83,6 +99,22 @@ active set at the next epoch end (docs/CONSTELLATION.md).`,
 	f.Uint64("min-self-stake", 0, "least self-stake of a validator, in the base denom")
 	f.Int64("epoch-length", 0, "blocks per epoch (the set changes at epoch ends)")
 	f.Uint64("inflation-per-block", 0, "base units minted per block as validator rewards")
+	f.StringArray("allow-operator", nil, "admit this operator address to create a validator (repeatable; added to allowed_operators)")
 	addOutputFlag(cmd)
 	return cmd
+}
+
+// addOperators appends each address of add not already on list (in the order
+// given). An empty list means open admission, so admitting one operator to an
+// open chain would close it to everyone else: x/poai's validation then demands
+// every registered operator on the list, and the update is refused naming the
+// first one left out.
+func addOperators(list, add []string) []string {
+	out := append([]string(nil), list...)
+	for _, a := range add {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }

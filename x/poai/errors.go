@@ -24,4 +24,5 @@ var (
 	ErrTooManyValidators   = runtime.RegisterError(ModuleName, 19, "too many validators registered")
 	ErrInvalidAmount       = runtime.RegisterError(ModuleName, 20, "invalid amount")
 	ErrInvalidMoniker      = runtime.RegisterError(ModuleName, 21, "invalid moniker")
+	ErrOperatorNotAllowed  = runtime.RegisterError(ModuleName, 22, "operator is not allowed to create a validator on this permissioned chain")
 )

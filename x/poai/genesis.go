@@ -3,6 +3,7 @@ package poai
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/bank"
 )
 
 func DefaultGenesis() GenesisState { return GenesisState{Params: DefaultParams()} }
@@ -25,10 +27,14 @@ func (gs GenesisState) Validate() error {
 		return fmt.Errorf("validators: %d entries, at most %d", len(gs.Validators), MaxValidatorRecords)
 	}
 	ops, cons := map[string]int{}, map[string]int{}
+	var staked, owed uint64 // each term is at most 2^62 and each sum is checked at 2^62: no wrap
 	for i, v := range gs.Validators {
 		op, err := crypto.AddressFromBech32(v.OperatorAddress)
 		if err != nil {
 			return fmt.Errorf("validators[%d].operator_address: %v", i, err)
+		}
+		if !gs.Params.OperatorAllowed(op.String()) {
+			return fmt.Errorf("validators[%d].operator_address: %s is not on params.allowed_operators: on a permissioned chain every validator's operator must be listed", i, v.OperatorAddress)
 		}
 		if j, dup := ops[string(op)]; dup {
 			return fmt.Errorf("validators[%d].operator_address: %s is already validators[%d]", i, v.OperatorAddress, j)
@@ -47,6 +53,15 @@ func (gs GenesisState) Validate() error {
 		cons[string(pk.Address())] = i
 		if v.SelfStake > 1<<62 {
 			return fmt.Errorf("validators[%d].self_stake: above 2^62", i)
+		}
+		if staked += v.SelfStake; staked > MaxTotalStake {
+			return fmt.Errorf("validators[%d].self_stake: the validators' stake sums past %d", i, uint64(MaxTotalStake))
+		}
+		if v.OutstandingRewards > MaxTotalStake {
+			return fmt.Errorf("validators[%d].outstanding_rewards: above %d", i, uint64(MaxTotalStake))
+		}
+		if owed += v.OutstandingRewards; owed > MaxTotalStake {
+			return fmt.Errorf("validators[%d].outstanding_rewards: the outstanding rewards sum past %d", i, uint64(MaxTotalStake))
 		}
 		if !v.Jailed && !v.Tombstoned && v.SelfStake < gs.Params.MinSelfStake {
 			return fmt.Errorf("validators[%d].self_stake: %d is below params.min_self_stake %d", i, v.SelfStake, gs.Params.MinSelfStake)
@@ -75,6 +90,9 @@ func (gs GenesisState) Validate() error {
 		}
 		if e.Amount == 0 || e.Amount > 1<<62 {
 			return fmt.Errorf("unbonding[%d].amount: %d is not in 1..2^62", i, e.Amount)
+		}
+		if staked += e.Amount; staked > MaxTotalStake {
+			return fmt.Errorf("unbonding[%d].amount: validators' stake plus unbonding entries sum past %d", i, uint64(MaxTotalStake))
 		}
 		if perOp[string(op)]++; perOp[string(op)] > MaxUnbondingEntries {
 			return fmt.Errorf("unbonding[%d]: more than %d entries for %s", i, MaxUnbondingEntries, e.OperatorAddress)
@@ -123,6 +141,9 @@ func (gs GenesisState) Validate() error {
 // an exported one (whose pool already holds the stake) mints nothing.
 func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := k.checkBondDenomMintable(ctx, gs); err != nil {
 		return err
 	}
 	if err := k.Params.Set(ctx, gs.Params); err != nil {
@@ -203,6 +224,11 @@ func (k Keeper) InitialValidatorUpdates(ctx context.Context, reqVals []abci.Vali
 	}
 	var cands []Validator
 	err = k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
+		// A key type CometBFT's consensus params exclude would be refused in a later
+		// EndBlock's validator updates (a consensus failure): refuse the genesis instead.
+		if err := k.checkKeyTypeAllowed(ctx, v.ConsensusKey.Type); err != nil {
+			return true, fmt.Errorf("validator %s: %w", v.OperatorAddress, err)
+		}
 		if !v.Jailed && !v.Tombstoned && powerOf(v.SelfStake) > 0 {
 			cands = append(cands, v)
 		}
@@ -295,4 +321,112 @@ func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
 		return false, nil
 	})
 	return gs, err
+}
+
+// MaxTotalStake bounds the sum of every validator's self-stake and unbonding
+// entries in a genesis (and the sum of outstanding rewards): InitGenesis adds
+// them up in uint64 to fund the bonded pool, and a wrapped sum would leave the
+// pool short of the stake it must pay back (a failing EndBlock later).
+const MaxTotalStake = uint64(1) << 62
+
+// MaxGenesisBondSupply bounds the bond denom's supply at genesis (bank balances
+// plus what InitGenesis mints into the bonded pool). Inflation adds at most
+// 2^64-1 per block, so from 2^255 the supply cannot reach bank's 2^256-1 limit
+// within 2^191 blocks: minting inflation in EndBlock never overflows.
+var MaxGenesisBondSupply = types.IntFromBytes32([32]byte{0x80})
+
+// checkBondDenomMintable is the cross-module part of genesis validation, read
+// through bank (whose genesis runs first): the bond denom must be a denom bank
+// knows, or EndBlock's inflation mint, paid unbondings and rewards would fail
+// at block 1 with a consensus failure; and its supply must leave room for
+// inflation. A keeper built without bank (genesis-only tooling) skips it.
+func (k Keeper) checkBondDenomMintable(ctx context.Context, gs GenesisState) error {
+	if k.bank == nil {
+		return nil
+	}
+	denom := gs.Params.BondDenom
+	known, err := k.bank.HasDenom(ctx, denom)
+	if err != nil {
+		return err
+	}
+	if !known {
+		return unknownBondDenomError(denom)
+	}
+	supply, err := k.bank.GetSupply(ctx, denom)
+	if err != nil {
+		return err
+	}
+	return checkBondSupply(denom, supply, gs)
+}
+
+func unknownBondDenomError(denom string) error {
+	return fmt.Errorf("params.bond_denom: %s is not known to bank (app_state.bank.denom_metadata has no entry with base %q): "+
+		"add a denom_metadata entry for %s or set poai's bond_denom to a denom bank knows; the chain would halt at block 1 minting inflation in it",
+		denom, denom, denom)
+}
+
+// checkBondSupply: supply is the bond denom's supply in bank before poai's
+// genesis; InitGenesis may mint up to the validators' stake on top of it.
+func checkBondSupply(denom string, supply types.Int, gs GenesisState) error {
+	var staked uint64 // bounded by Validate (MaxTotalStake)
+	for _, v := range gs.Validators {
+		staked += v.SelfStake
+	}
+	for _, e := range gs.Unbonding {
+		staked += e.Amount
+	}
+	total, err := supply.Add(types.NewInt(staked))
+	if err != nil || total.Cmp(MaxGenesisBondSupply) > 0 {
+		return fmt.Errorf("params.bond_denom: the genesis supply of %s (bank %s plus up to %d of validator stake) is above %s: "+
+			"it leaves no room to mint inflation", denom, supply, staked, MaxGenesisBondSupply)
+	}
+	return nil
+}
+
+// ValidateGenesisWithBank is the same cross-module check on genesis JSON,
+// before any store exists (`selfchaind genesis validate`, the app's genesis
+// validation): poai's bond denom must have an entry in bank's denom_metadata,
+// and its supply (bank's balances) must leave room for inflation. A missing
+// section means that module's default genesis. Each section is assumed to
+// have passed its own module's validation.
+func ValidateGenesisWithBank(poaiRaw, bankRaw json.RawMessage) error {
+	gs := DefaultGenesis()
+	if len(poaiRaw) > 0 {
+		gs = GenesisState{}
+		if err := runtime.UnmarshalGenesis(poaiRaw, &gs); err != nil {
+			return err
+		}
+	}
+	bgs := bank.DefaultGenesis()
+	if len(bankRaw) > 0 {
+		bgs = bank.GenesisState{}
+		if err := runtime.UnmarshalGenesis(bankRaw, &bgs); err != nil {
+			return err
+		}
+	}
+	denom := gs.Params.BondDenom
+	known := false
+	for _, md := range bgs.DenomMetadata {
+		if md.Base == denom {
+			known = true
+			break
+		}
+	}
+	if !known {
+		return unknownBondDenomError(denom)
+	}
+	var supply types.Int
+	for _, b := range bgs.Balances {
+		for _, c := range b.Coins {
+			if c.Denom != denom {
+				continue
+			}
+			sum, err := supply.Add(c.Amount)
+			if err != nil {
+				return fmt.Errorf("bank balances of %s overflow", denom) // bank's own validation says where
+			}
+			supply = sum
+		}
+	}
+	return checkBondSupply(denom, supply, gs)
 }

@@ -28,6 +28,10 @@ type BankKeeper interface {
 	MintCoins(ctx context.Context, to crypto.Address, amt types.Coins) error
 	BurnCoins(ctx context.Context, from crypto.Address, amt types.Coins) error
 	GetBalance(ctx context.Context, addr crypto.Address, denom string) (types.Int, error)
+	// HasDenom and GetSupply let InitGenesis refuse a bond denom bank does not
+	// know, or one without room to mint inflation, at InitChain instead of at block 1.
+	HasDenom(ctx context.Context, denom string) (bool, error)
+	GetSupply(ctx context.Context, denom string) (types.Int, error)
 }
 
 // Store prefixes; never reuse one.

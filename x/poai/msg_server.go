@@ -26,6 +26,11 @@ func (s msgServer) CreateValidator(ctx context.Context, msg *MsgCreateValidator)
 		return nil, err
 	}
 	op, _ := crypto.AddressFromBech32(msg.OperatorAddress)
+	// Permissioned admission first: a stranger learns nothing else about the chain.
+	if !p.OperatorAllowed(op.String()) {
+		return nil, ErrOperatorNotAllowed.Wrapf("%s is not on allowed_operators (%d operators): only the params authority %s can add it, with MsgUpdateParams",
+			op, len(p.AllowedOperators), p.Authority)
+	}
 	pk, _ := PubKeyFromConsensusKey(msg.ConsensusKey)
 	if err := checkStake(p, msg.SelfStake); err != nil {
 		return nil, err
@@ -285,8 +290,43 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *MsgUpdateParams) (*Msg
 	if msg.Params.BondDenom != p.BondDenom {
 		return nil, ErrInvalidParams.Wrap("bond_denom cannot change on a live chain: stake is held in it")
 	}
+	if err := s.k.checkRegisteredOperatorsAllowed(ctx, msg.Params); err != nil {
+		return nil, err
+	}
 	if err := s.k.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
 	return &MsgUpdateParamsResponse{}, nil
+}
+
+// checkRegisteredOperatorsAllowed refuses a non-empty allowed_operators that
+// leaves out an operator that already has a validator: the list gates
+// create-validator only (it removes nobody), and genesis validation requires
+// every validator's operator on a non-empty list, so an exported genesis of
+// this chain must stay valid. Work: one pass over the validator records
+// (at most MaxValidatorRecords), only when the list is non-empty.
+func (k Keeper) checkRegisteredOperatorsAllowed(ctx context.Context, p Params) error {
+	if len(p.AllowedOperators) == 0 {
+		return nil
+	}
+	allowed := make(map[string]bool, len(p.AllowedOperators))
+	for _, a := range p.AllowedOperators {
+		allowed[a] = true
+	}
+	var missing string
+	err := k.Validators.Walk(ctx, nil, func(op []byte, _ Validator) (bool, error) {
+		if s := crypto.Address(op).String(); !allowed[s] {
+			missing = s
+			return true, nil
+		}
+		return false, nil
+	})
+	if err != nil {
+		return err
+	}
+	if missing != "" {
+		return ErrInvalidParams.Wrapf("allowed_operators leaves out %s, which already operates a validator: "+
+			"the list only gates create-validator, so every registered operator must stay on it", missing)
+	}
+	return nil
 }

@@ -13,6 +13,10 @@ const (
 	MaxWindow           = 10_000
 	MaxEpochLength      = 1_000_000
 	MaxPeriod           = 10_000_000
+	// MaxAllowedOperators bounds allowed_operators: params are read every block,
+	// so the list stays small (1,000 addresses is ~46 KB), and a permissioned chain
+	// needs no more admitted operators than the largest active set.
+	MaxAllowedOperators = MaxActiveValidators
 )
 
 // DefaultAuthority is the module address of a governance module that does not
@@ -89,5 +93,52 @@ func (p Params) Validate() error {
 	if _, err := crypto.AddressFromBech32(p.Authority); err != nil {
 		return fmt.Errorf("authority: %v", err)
 	}
+	return validateAllowedOperators(p.AllowedOperators)
+}
+
+// validateAllowedOperators: at most MaxAllowedOperators entries, each an account
+// address in its canonical (lowercase bech32) spelling, none twice. Canonical
+// spelling makes membership a plain string comparison and gives each operator
+// one entry.
+func validateAllowedOperators(list []string) error {
+	if len(list) > MaxAllowedOperators {
+		return fmt.Errorf("allowed_operators: %d entries, at most %d", len(list), MaxAllowedOperators)
+	}
+	seen := make(map[string]int, len(list))
+	for i, s := range list {
+		if len(s) > maxAddressLen {
+			return fmt.Errorf("allowed_operators[%d]: %d characters, an address has at most %d", i, len(s), maxAddressLen)
+		}
+		addr, err := crypto.AddressFromBech32(s)
+		if err != nil {
+			return fmt.Errorf("allowed_operators[%d]: %v", i, err)
+		}
+		if canon := addr.String(); canon != s {
+			return fmt.Errorf("allowed_operators[%d]: write %q as %q (lowercase)", i, s, canon)
+		}
+		if j, dup := seen[s]; dup {
+			return fmt.Errorf("allowed_operators[%d]: %s is already allowed_operators[%d]", i, s, j)
+		}
+		seen[s] = i
+	}
 	return nil
+}
+
+// maxAddressLen is more than any bech32 account address here needs (a 20-byte
+// address with a prefix of up to 83 characters); checked before decoding.
+const maxAddressLen = 128
+
+// OperatorAllowed reports whether operator (canonical bech32) may create a
+// validator: always when allowed_operators is empty (open admission, the SELF
+// main chain), else only when listed.
+func (p Params) OperatorAllowed(operator string) bool {
+	if len(p.AllowedOperators) == 0 {
+		return true
+	}
+	for _, a := range p.AllowedOperators {
+		if a == operator {
+			return true
+		}
+	}
+	return false
 }
