@@ -375,7 +375,9 @@ func (k Keeper) prune(ctx context.Context, p Params, h int64) error {
 		}
 		until, err := k.RateLimits.Get(ctx, key.K2())
 		if err == nil && until == key.K1() {
-			err = k.RateLimits.Remove(ctx, key.K2())
+			if err = k.RateLimits.Remove(ctx, key.K2()); err == nil {
+				err = k.addRateLimitCount(ctx, -1)
+			}
 		}
 		if err != nil && !errors.Is(err, collections.ErrNotFound) {
 			return err

@@ -103,6 +103,9 @@ func (k Keeper) rateLimit(ctx context.Context, addr []byte, until int64) error {
 	prev, err := k.RateLimits.Get(ctx, addr)
 	switch {
 	case errors.Is(err, collections.ErrNotFound):
+		if err := k.addRateLimitCount(ctx, 1); err != nil {
+			return err
+		}
 	case err != nil:
 		return err
 	case prev >= until:
@@ -118,9 +121,26 @@ func (k Keeper) rateLimit(ctx context.Context, addr []byte, until int64) error {
 	return k.RateLimitQueue.Set(ctx, collections.Join(until, bytes.Clone(addr)))
 }
 
+// addRateLimitCount moves RateLimitCount by delta (+1 for a new limit, -1 for a removed one).
+func (k Keeper) addRateLimitCount(ctx context.Context, delta int64) error {
+	n, err := k.RateLimitCount.Get(ctx)
+	if err != nil && !errors.Is(err, collections.ErrNotFound) {
+		return err
+	}
+	if delta < 0 && n == 0 {
+		return fmt.Errorf("rate-limit count would go below zero: state is corrupt")
+	}
+	return k.RateLimitCount.Set(ctx, uint64(int64(n)+delta))
+}
+
 // IsRateLimited is what the ante pipeline asks about a tx signer: true while a
 // flagged tx of addr is within its rate_limit_window.
 func (k Keeper) IsRateLimited(ctx context.Context, addr []byte) (bool, error) {
+	if n, err := k.RateLimitCount.Get(ctx); errors.Is(err, collections.ErrNotFound) || (err == nil && n == 0) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
 	until, err := k.RateLimits.Get(ctx, addr)
 	if errors.Is(err, collections.ErrNotFound) {
 		return false, nil

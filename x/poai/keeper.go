@@ -53,6 +53,7 @@ var (
 	validatorCountPrefix = collections.NewPrefix(15)
 	unbondingByOpPrefix  = collections.NewPrefix(16)
 	keyTypesPrefix       = collections.NewPrefix(17)
+	rateLimitCountPrefix = collections.NewPrefix(18)
 )
 
 // Bounds of stored collections.
@@ -86,6 +87,10 @@ type Keeper struct {
 	Flagged        collections.Map[collections.Pair[int64, uint32], FlaggedTx] // (height, index)
 	RateLimits     collections.Map[[]byte, int64]                              // sender -> limited until (exclusive)
 	RateLimitQueue collections.KeySet[collections.Pair[int64, []byte]]         // (until, sender), for pruning
+	// RateLimitCount is len(RateLimits): the ante asks about every tx's signer, and
+	// while no one is limited (the usual case) one hot key answers instead of a
+	// tree miss per signer.
+	RateLimitCount collections.Item[uint64]
 	History        collections.Map[collections.Pair[[]byte, uint64], ReputationRecord]
 	Leaving        collections.KeySet[[]byte] // consensus addresses to drop from the set this block
 	Owed           collections.Item[uint64]   // sum of outstanding rewards
@@ -116,6 +121,7 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
 		Leaving:        collections.NewKeySet(sb, leavingPrefix, "leaving", collections.BytesKey),
 		Owed:           collections.NewItem(sb, owedPrefix, "owed", collections.Uint64Value),
 		ValidatorCount: collections.NewItem(sb, validatorCountPrefix, "validator_count", collections.Uint64Value),
+		RateLimitCount: collections.NewItem(sb, rateLimitCountPrefix, "rate_limit_count", collections.Uint64Value),
 		KeyTypes:       collections.NewItem(sb, keyTypesPrefix, "key_types", collections.StringValue),
 	}
 	schema, err := sb.Build()

@@ -126,6 +126,9 @@ func TestRecordTxRisksRateLimitsInTheAnte(t *testing.T) {
 	require.Len(t, flagged, 1)
 	require.Equal(t, poai.FlaggedTx{Height: 10, Index: 1, TxHash: []byte("tx1"), Sender: alice.Addr.String(), Risk: 950, FlaggedAt: 12, RateLimitedUntil: 16}, flagged[0])
 
+	n, err := e.k.RateLimitCount.Get(e.ctx(12))
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), n, "RateLimitCount follows RateLimits")
 	limited, err := e.k.IsRateLimited(e.ctx(15), alice.Addr)
 	require.NoError(t, err)
 	require.True(t, limited)
@@ -155,6 +158,9 @@ func TestRecordTxRisksRateLimitsInTheAnte(t *testing.T) {
 	has, err := e.k.RateLimits.Has(e.ctx(16), alice.Addr)
 	require.NoError(t, err)
 	require.False(t, has)
+	n, err = e.k.RateLimitCount.Get(e.ctx(16))
+	require.NoError(t, err)
+	require.Zero(t, n, "pruning the last limit brings the count back to zero")
 	require.NoError(t, ante.Run(e.ctx(16).WithGasMeter(runtime.NewGasMeter(1_000_000)), decoded))
 }
 
