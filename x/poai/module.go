@@ -2,7 +2,6 @@ package poai
 
 import (
 	"context"
-	"encoding/json"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -22,45 +21,20 @@ const ConsensusVersion = 1
 
 // Module plugs the poai Keeper into the runtime. It must come after bank in the
 // manager: its EndBlock moves the block's fees and mints inflation.
-type Module struct{ keeper Keeper }
+type Module struct {
+	runtime.Genesis[GenesisState, *GenesisState]
+	keeper Keeper
+}
 
-func NewModule(k Keeper) Module { return Module{keeper: k} }
+func NewModule(k Keeper) Module {
+	return Module{
+		Genesis: runtime.Genesis[GenesisState, *GenesisState]{Default: DefaultGenesis, Init: k.InitGenesis, Export: k.ExportGenesis},
+		keeper:  k,
+	}
+}
 
 func (Module) Name() string             { return ModuleName }
 func (Module) ConsensusVersion() uint64 { return ConsensusVersion }
-
-func (Module) DefaultGenesis() json.RawMessage {
-	gs := DefaultGenesis()
-	bz, err := runtime.MarshalGenesis(&gs)
-	if err != nil {
-		panic(err) // a fixed value always marshals
-	}
-	return bz
-}
-
-func (Module) ValidateGenesis(data json.RawMessage) error {
-	var gs GenesisState
-	if err := runtime.UnmarshalGenesis(data, &gs); err != nil {
-		return err
-	}
-	return gs.Validate()
-}
-
-func (m Module) InitGenesis(ctx context.Context, data json.RawMessage) error {
-	var gs GenesisState
-	if err := runtime.UnmarshalGenesis(data, &gs); err != nil {
-		return err
-	}
-	return m.keeper.InitGenesis(ctx, gs)
-}
-
-func (m Module) ExportGenesis(ctx context.Context) (json.RawMessage, error) {
-	gs, err := m.keeper.ExportGenesis(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return runtime.MarshalGenesis(&gs)
-}
 
 func (m Module) RegisterServices(r runtime.Registrars) {
 	if r.Msg != nil {
