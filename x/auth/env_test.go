@@ -5,28 +5,14 @@ import (
 	"context"
 	"testing"
 
-	dbm "github.com/cosmos/cosmos-db"
-
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/x/auth"
 )
 
-// memStores is an in-memory runtime.Stores: one cosmos-db MemDB per store name.
-type memStores map[string]*dbm.MemDB
-
-func (s memStores) Store(name string) store.KVStore {
-	db, ok := s[name]
-	if !ok {
-		db = dbm.NewMemDB()
-		s[name] = db
-	}
-	return db
-}
-
 func newCtx() *runtime.Context {
-	return runtime.NewContext(context.Background(), memStores{},
+	return runtime.NewContext(context.Background(), store.MemStores{},
 		runtime.Header{ChainID: "test-1", Height: 1}, runtime.ModeFinalize, nil)
 }
 

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	dbm "github.com/cosmos/cosmos-db"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -17,20 +16,8 @@ import (
 	"github.com/selfchain/selfchain/x/bank"
 )
 
-// memStores is an in-memory runtime.Stores: one cosmos-db MemDB per store name.
-type memStores map[string]*dbm.MemDB
-
-func (s memStores) Store(name string) store.KVStore {
-	db, ok := s[name]
-	if !ok {
-		db = dbm.NewMemDB()
-		s[name] = db
-	}
-	return db
-}
-
 func newCtx() *runtime.Context {
-	return runtime.NewContext(context.Background(), memStores{},
+	return runtime.NewContext(context.Background(), store.MemStores{},
 		runtime.Header{ChainID: "test-1", Height: 1}, runtime.ModeFinalize, nil)
 }
 

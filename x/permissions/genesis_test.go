@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	dbm "github.com/cosmos/cosmos-db"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -13,19 +12,8 @@ import (
 	"github.com/selfchain/selfchain/types"
 )
 
-type memStores map[string]*dbm.MemDB
-
-func (s memStores) Store(name string) store.KVStore {
-	db, ok := s[name]
-	if !ok {
-		db = dbm.NewMemDB()
-		s[name] = db
-	}
-	return db
-}
-
 func newKeeperCtx(height int64) (Keeper, *runtime.Context) {
-	ctx := runtime.NewContext(context.Background(), memStores{}, runtime.Header{ChainID: "t-1", Height: height}, runtime.ModeFinalize, nil)
+	ctx := runtime.NewContext(context.Background(), store.MemStores{}, runtime.Header{ChainID: "t-1", Height: height}, runtime.ModeFinalize, nil)
 	return NewKeeper(runtime.NewKVStoreService(ModuleName), nil, nil, nil), ctx
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/x/auth"
@@ -36,7 +37,7 @@ func BenchmarkEpochTransition1000(b *testing.B) {
 		})
 	}
 	setup := func() (*env, *runtime.Context) {
-		e := &env{stores: memStores{}}
+		e := &env{stores: store.MemStores{}}
 		e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 		e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
 		e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
@@ -86,7 +87,7 @@ func BenchmarkBeginBlock100(b *testing.B) {
 			ConsensusKey: poai.ConsensusKeyFromPubKey(key.PubKey()), SelfStake: 1_000_000})
 		votes = append(votes, vote(key, 1, i%10 != 0))
 	}
-	e := &env{stores: memStores{}}
+	e := &env{stores: store.MemStores{}}
 	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
 	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
-	dbm "github.com/cosmos/cosmos-db"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -20,19 +19,8 @@ import (
 	"github.com/selfchain/selfchain/x/poai"
 )
 
-type memStores map[string]*dbm.MemDB
-
-func (s memStores) Store(name string) store.KVStore {
-	db, ok := s[name]
-	if !ok {
-		db = dbm.NewMemDB()
-		s[name] = db
-	}
-	return db
-}
-
 type env struct {
-	stores memStores
+	stores store.MemStores
 	ak     auth.Keeper
 	bk     bank.Keeper
 	k      poai.Keeper
@@ -44,7 +32,7 @@ func (e *env) ctx(height int64) *runtime.Context {
 
 // newEnv: auth, bank (alice funded) and poai with one genesis validator (operator bob).
 func newEnv(t *testing.T) *env {
-	e := &env{stores: memStores{}}
+	e := &env{stores: store.MemStores{}}
 	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
 	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
@@ -79,7 +67,7 @@ func TestConsensusPubKey(t *testing.T) {
 	require.ErrorIs(t, err, poai.ErrValidatorNotFound)
 
 	// A CometBFT genesis validator PoAI does not know is still resolvable.
-	e2 := &env{stores: memStores{}}
+	e2 := &env{stores: store.MemStores{}}
 	e2.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), nil)
 	ctx = e2.ctx(1)
 	require.NoError(t, e2.k.InitGenesis(ctx, poai.DefaultGenesis()))
@@ -237,7 +225,7 @@ func newEnvFrom(t *testing.T, gs poai.GenesisState, from *env) *env {
 	require.NoError(t, err)
 	ag, err := from.ak.ExportGenesis(from.ctx(2))
 	require.NoError(t, err)
-	e := &env{stores: memStores{}}
+	e := &env{stores: store.MemStores{}}
 	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
 	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
@@ -275,7 +263,7 @@ func TestCreateValidatorRespectsConsensusKeyTypes(t *testing.T) {
 func TestEpochCapAndMinSet(t *testing.T) {
 	keyB := cmted25519.GenPrivKeyFromSecret([]byte("validator-b"))
 	setup := func(maxVals, minVals uint32) (*env, []byte) {
-		e := &env{stores: memStores{}}
+		e := &env{stores: store.MemStores{}}
 		e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 		e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
 		e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)

@@ -20,21 +20,9 @@ import (
 	"github.com/selfchain/selfchain/x/registry"
 )
 
-// memStores is an in-memory runtime.Stores: one cosmos-db MemDB per store name.
-type memStores map[string]*dbm.MemDB
-
-func (s memStores) Store(name string) store.KVStore {
-	db, ok := s[name]
-	if !ok {
-		db = dbm.NewMemDB()
-		s[name] = db
-	}
-	return db
-}
-
 type env struct {
 	t      testing.TB
-	stores memStores
+	stores store.MemStores
 	ctx    *runtime.Context
 	bk     bank.Keeper
 	k      registry.Keeper
@@ -68,7 +56,7 @@ func testParams() registry.Params {
 // setup: alice and bob hold 10000uself each; the registry has params p; height 1.
 func setup(t testing.TB, p registry.Params) *env {
 	t.Helper()
-	e := &env{t: t, stores: memStores{}}
+	e := &env{t: t, stores: store.MemStores{}}
 	e.ctx = runtime.NewContext(context.Background(), e.stores, runtime.Header{ChainID: "test-1", Height: 1}, runtime.ModeFinalize, nil)
 	ak := auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), ak)

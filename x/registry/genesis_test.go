@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/x/registry"
 )
 
@@ -26,7 +27,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	f := setup(t, testParams())
 	var gs2 registry.GenesisState
 	require.NoError(t, runtime.UnmarshalGenesis(bz, &gs2))
-	f2 := &env{t: t, stores: memStores{}}
+	f2 := &env{t: t, stores: store.MemStores{}}
 	f2.ctx = f.ctx.WithStores(f2.stores)
 	f2.k, f2.bk = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), nil, nil), e.bk
 	require.NoError(t, f2.k.InitGenesis(f2.ctx, gs2))
