@@ -92,7 +92,7 @@ func TestPoaiCLIEndToEnd(t *testing.T) {
 	if out := c.must("query", "poai", "validators", "--status", "bonded"); !strings.Contains(out, "BONDED") || !strings.Contains(out, "poai-e2e") {
 		t.Fatalf("the init validator should be PoAI's bonded validator: %q", out)
 	}
-	if out := c.must("query", "poai", "params"); !strings.Contains(out, "epoch_length") {
+	if out := c.must("query", "poai", "params"); !strings.Contains(out, "epoch_length") || !strings.Contains(out, "allowed_operators: ") {
 		t.Fatalf("params: %q", out)
 	}
 	if out := c.must("query", "poai", "epoch"); !strings.Contains(out, "total_power:") {

@@ -424,12 +424,19 @@ func poaiParamsCmd() *cobra.Command {
 			}
 			p := resp.Params
 			return printResult(cmd, &resp, func(w io.Writer) {
-				kv(w, "max_validators", p.MaxValidators, "min_validators", p.MinValidators, "epoch_length", p.EpochLength,
+				pairs := []any{"max_validators", p.MaxValidators, "min_validators", p.MinValidators, "epoch_length", p.EpochLength,
 					"min_self_stake", p.MinSelfStake, "bond_denom", p.BondDenom, "flag_threshold", p.FlagThreshold,
 					"rate_limit_window", p.RateLimitWindow, "downtime_window", p.DowntimeWindow, "max_missed_blocks", p.MaxMissedBlocks,
 					"jail_duration", p.JailDuration, "unbonding_period", p.UnbondingPeriod, "inflation_per_block", p.InflationPerBlock,
 					"slash_fraction_double_sign", ppm(p.SlashFractionDoubleSign), "slash_fraction_downtime", ppm(p.SlashFractionDowntime),
-					"authority", p.Authority)
+					"authority", p.Authority}
+				if len(p.AllowedOperators) == 0 {
+					pairs = append(pairs, "allowed_operators", "any (open admission)")
+				}
+				for _, op := range p.AllowedOperators {
+					pairs = append(pairs, "allowed_operator", op)
+				}
+				kv(w, pairs...)
 			})
 		},
 	}
