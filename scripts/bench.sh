@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks (`make bench`):
-#   1. the Go benchmarks of app/, app/store/ and x/bank/ (3 iterations each);
+#   1. the Go benchmarks of app/, app/store/, x/bank/, x/poai/... and constellation/
+#      (3 iterations each) and x/permissions' MsgExec-vs-send block benchmark; with
+#      BENCH_LONG=1 also the ones whose state takes minutes to build (x/registry with
+#      100,000 nodes and 5,000 heartbeats a block; x/permissions' check query with
+#      1,000,000 grants, ~20 min);
 #   2. a load test: builds selfchaind and scripts/loadgen into a temp dir, creates a
 #      fresh one-validator devnet home there (the steps of scripts/devnet.sh), sets
 #      mempool.size and timeout_commit for throughput, starts the node on loopback
@@ -12,6 +16,7 @@
 #   LOADGEN_DURATION [60s]  LOADGEN_RATE [4000]  LOADGEN_ACCOUNTS [1000]
 #   LOADGEN_WORKERS [64]    LOADGEN_ARGS []  extra loadgen flags
 #   BENCH_SKIP_GO=1         skip step 1        BENCH_SKIP_LOAD=1  skip step 2
+#   BENCH_LONG=1            add the long-setup benchmarks to step 1
 #   BENCH_TIMEOUT_COMMIT [1s]   BENCH_MEMPOOL_SIZE [50000]
 #   BENCH_INDEXER [kv]      config.toml tx_index.indexer (null: no tx indexing)
 #   BENCH_RPC_PORT [36657]  BENCH_P2P_PORT [36656]
@@ -39,7 +44,13 @@ OUT="${BENCH_OUT:-./build/bench}"
 
 if [ "${BENCH_SKIP_GO:-}" != 1 ]; then
   echo "== Go benchmarks ==" >&2
-  "$GO" test -run '^$' -bench . -benchtime 3x ./app/ ./app/store/ ./x/bank/
+  "$GO" test -run '^$' -bench . -benchtime 3x ./app/ ./app/store/ ./x/bank/ ./x/poai/... ./constellation/
+  "$GO" test -run '^$' -bench BlockSend -benchtime 20x ./x/permissions/
+  if [ "${BENCH_LONG:-}" = 1 ]; then
+    "$GO" test -run '^$' -bench NodesList100k -benchtime 2000x -timeout 30m ./x/registry/
+    "$GO" test -run '^$' -bench 'Heartbeats5000|EndBlockSweep' -benchtime 5x -timeout 30m ./x/registry/
+    "$GO" test -run '^$' -bench CheckQuery1M -benchtime 20000x -timeout 80m ./x/permissions/
+  fi
 fi
 [ "${BENCH_SKIP_LOAD:-}" = 1 ] && exit 0
 
