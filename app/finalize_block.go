@@ -38,9 +38,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	txs, decodeErrs := a.decodeBlockTxs(req.Txs, injected)
 	a.preVerify(txs)
-	if a.poaiOn() {
-		a.recordPoAI(ctx, branch, req.Height, commit, txs, req.Txs, injected)
-	}
+	a.recordPoAI(ctx, branch, req.Height, commit, txs, req.Txs, injected)
 
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i := range req.Txs {

@@ -88,7 +88,7 @@ func (a *App) VoteExtensionsEnableHeight() int64 { return a.poai.veEnableHeight 
 // also after a restart and on a chain whose genesis turned extensions off.
 func (a *App) injectsCommit(height int64) bool {
 	e := a.poai.veEnableHeight
-	return a.poai.state != nil && e > 0 && height-1 >= e
+	return e > 0 && height-1 >= e
 }
 
 // scoresBlock says whether block height will be scored: the votes at height+1
@@ -96,7 +96,7 @@ func (a *App) injectsCommit(height int64) bool {
 // the analyzer); a chain without extensions keeps no PoAI per-block records.
 func (a *App) scoresBlock(height int64) bool {
 	e := a.poai.veEnableHeight
-	return a.poai.state != nil && e > 0 && height+1 >= e
+	return e > 0 && height+1 >= e
 }
 
 // closePoAI stops the analyzer goroutine.
@@ -105,9 +105,6 @@ func (a *App) closePoAI() {
 		a.poai.pipeline.Close()
 	}
 }
-
-// poaiOn says whether the PoAI pipeline is wired (always, once New returned).
-func (a *App) poaiOn() bool { return a.poai.state != nil }
 
 // recordPoAI runs FinalizeBlock's PoAI step for block height: aggregate the
 // injected extended commit (of height-1, scoring height-2) into the keeper and store

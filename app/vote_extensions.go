@@ -10,59 +10,22 @@ import (
 	"github.com/selfchain/selfchain/x/poai/voteext"
 )
 
-// ExtendVote asks the module that owns vote extensions (x/poai, once it lands) for
-// this validator's extension; without one the extension is empty.
+// ExtendVote returns this validator's PoAI extension: its analyzer's scores of the
+// previous block, or an empty extension when there is no report in time (never an
+// error: a validator that cannot build one still votes).
 func (a *App) ExtendVote(_ context.Context, req *abci.RequestExtendVote) (*abci.ResponseExtendVote, error) {
-	if a.poaiOn() {
-		return &abci.ResponseExtendVote{VoteExtension: a.poaiExtension(req.Height)}, nil
-	}
-	v := a.mm.VoteExtender()
-	if v == nil {
-		return &abci.ResponseExtendVote{}, nil
-	}
-	ctx, err := a.voteContext(req.Height)
-	if err == nil {
-		var ext []byte
-		if ext, err = v.ExtendVote(ctx, req); err == nil {
-			return &abci.ResponseExtendVote{VoteExtension: ext}, nil
-		}
-	}
-	// A validator that cannot build its extension still votes: an empty one costs it
-	// only what the module decides, never the chain's liveness.
-	a.logger.Error("vote extension failed; voting with an empty one", "height", req.Height, "err", err)
-	return &abci.ResponseExtendVote{}, nil
+	return &abci.ResponseExtendVote{VoteExtension: a.poaiExtension(req.Height)}, nil
 }
 
-// VerifyVoteExtension rejects only what the owning module calls malformed; an
-// empty extension is always accepted. Rejecting drops the precommit and can stall
-// the chain (DESIGN.md), so modules must never reject one merely for disagreeing.
+// VerifyVoteExtension rejects only malformed, oversized, wrong-version or
+// wrong-height extensions; an empty one is always accepted, and scores are never
+// judged here. Rejecting drops the precommit and can stall the chain (DESIGN.md).
 func (a *App) VerifyVoteExtension(_ context.Context, req *abci.RequestVerifyVoteExtension) (*abci.ResponseVerifyVoteExtension, error) {
-	accept := &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_ACCEPT}
-	if a.poaiOn() {
-		// Only malformed, oversized, wrong-version or wrong-height extensions; never
-		// for what the scores say.
-		if err := voteext.VerifyExtension(req.VoteExtension, req.Height); err != nil {
-			a.logger.Info("rejecting a malformed PoAI vote extension", "height", req.Height, "validator", fmt.Sprintf("%X", req.ValidatorAddress), "err", err)
-			return &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_REJECT}, nil
-		}
-		return accept, nil
-	}
-	v := a.mm.VoteExtender()
-	if v == nil || len(req.VoteExtension) == 0 {
-		return accept, nil
-	}
-	ctx, err := a.voteContext(req.Height)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := v.VerifyVoteExtension(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
+	if err := voteext.VerifyExtension(req.VoteExtension, req.Height); err != nil {
+		a.logger.Info("rejecting a malformed PoAI vote extension", "height", req.Height, "validator", fmt.Sprintf("%X", req.ValidatorAddress), "err", err)
 		return &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_REJECT}, nil
 	}
-	return accept, nil
+	return &abci.ResponseVerifyVoteExtension{Status: abci.ResponseVerifyVoteExtension_ACCEPT}, nil
 }
 
 // voteContext reads the last committed state: vote extensions are produced and

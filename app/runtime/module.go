@@ -43,13 +43,6 @@ type HasEndBlock interface {
 	EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error)
 }
 
-// HasVoteExtensions is the optional hook PoAI uses: a validator's own data in its
-// precommit, and the check other validators apply to it.
-type HasVoteExtensions interface {
-	ExtendVote(ctx context.Context, req *abci.RequestExtendVote) ([]byte, error)
-	VerifyVoteExtension(ctx context.Context, req *abci.RequestVerifyVoteExtension) (bool, error)
-}
-
 // Manager runs modules in one fixed order (the order given to NewManager).
 type Manager struct {
 	modules []Module
@@ -178,19 +171,4 @@ func (m *Manager) EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error) 
 		}
 	}
 	return updates, nil
-}
-
-// VoteExtender returns the one module that fills vote extensions, or nil. Only one
-// module may own the extension bytes: two would need a framing both agree on.
-func (m *Manager) VoteExtender() HasVoteExtensions {
-	var owner HasVoteExtensions
-	for _, mod := range m.modules {
-		if v, ok := mod.(HasVoteExtensions); ok {
-			if owner != nil {
-				panic("two modules implement vote extensions: " + mod.Name())
-			}
-			owner = v
-		}
-	}
-	return owner
 }

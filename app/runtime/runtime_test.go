@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"testing"
 
-	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -96,21 +95,6 @@ type plainModule struct{ name string }
 func (m plainModule) Name() string             { return m.name }
 func (m plainModule) ConsensusVersion() uint64 { return 1 }
 
-type extModule struct{ plainModule }
-
-func (extModule) ExtendVote(context.Context, *abci.RequestExtendVote) ([]byte, error) {
-	return []byte("x"), nil
-}
-func (extModule) VerifyVoteExtension(context.Context, *abci.RequestVerifyVoteExtension) (bool, error) {
-	return true, nil
-}
-
-func TestVoteExtenderIsTheOneOwningModule(t *testing.T) {
-	require.Nil(t, runtime.NewManager(plainModule{"a"}).VoteExtender())
-	owner := extModule{plainModule{"poai"}}
-	require.Equal(t, owner, runtime.NewManager(plainModule{"a"}, owner).VoteExtender())
-	require.Panics(t, func() {
-		runtime.NewManager(owner, extModule{plainModule{"other"}}).VoteExtender()
-	})
+func TestModuleNamesAreUnique(t *testing.T) {
 	require.Panics(t, func() { runtime.NewManager(plainModule{"a"}, plainModule{"a"}) }, "module names are unique")
 }
