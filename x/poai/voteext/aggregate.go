@@ -6,12 +6,15 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // Aggregation constants (fixed point; no floats anywhere).
 const (
-	// PPM is 1.0 in agreement units (parts per million).
-	PPM = 1_000_000
+	// PPM is 1.0 in agreement units: x/poai's fixed point, which its keeper reads
+	// AgreementSignal.Agreement in.
+	PPM = poai.PPM
 	// Tolerance is how far (in risk points) a score may sit from the median and
 	// still count as full agreement: the Yuma-style clip band. A score is clipped
 	// into [median-Tolerance, median+Tolerance]; only what was clipped away is lost.
