@@ -15,10 +15,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/selfchain/selfchain/testutil"
 )
 
 // binDir holds selfchaind and constellation, built once by TestMain.
@@ -439,30 +440,13 @@ func TestConstellationLifecycle(t *testing.T) {
 // bg is a constellation command running in the background.
 type bg struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *testutil.SyncBuffer
 	done chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func (e *env) background(args ...string) *bg {
 	e.t.Helper()
-	b := &bg{out: &lockedBuffer{}, done: make(chan error, 1)}
+	b := &bg{out: &testutil.SyncBuffer{}, done: make(chan error, 1)}
 	b.cmd = exec.Command(filepath.Join(binDir, "constellation"), args...)
 	b.cmd.Env = append(os.Environ(), "CONSTELLATION_HOME="+e.home)
 	b.cmd.Stdout, b.cmd.Stderr = b.out, b.out

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/selfchain/selfchain/testutil"
 )
@@ -48,46 +43,8 @@ func TestPoaiCLIEndToEnd(t *testing.T) {
 	c.must("genesis", "add-account", "op", "1000000000uself")
 	c.must("genesis", "validate")
 
-	start := exec.Command(bin, "start", "--rpc.laddr", node, "--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p),
+	startNode(t, c, "--rpc.laddr", node, "--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p),
 		"--p2p.pex=false", "--consensus.timeout_commit", "200ms")
-	start.Env = append(os.Environ(), "SELFCHAIN_HOME="+c.home)
-	logs := &syncBuffer{}
-	start.Stdout, start.Stderr = logs, logs
-	if err := start.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = start.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = start.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("node log:\n%s", logs.String())
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, _, ok := c.run("status", "--output", "json")
-		var st struct {
-			SyncInfo struct {
-				Height string `json:"latest_block_height"`
-			} `json:"sync_info"`
-		}
-		if ok && json.Unmarshal([]byte(out), &st) == nil {
-			if h, _ := strconv.Atoi(st.SyncInfo.Height); h >= 2 {
-				break
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatal("node exited early")
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("node did not reach height 2 in 30s")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 
 	if out := c.must("query", "poai", "validators", "--status", "bonded"); !strings.Contains(out, "BONDED") || !strings.Contains(out, "poai-e2e") {
 		t.Fatalf("the init validator should be PoAI's bonded validator: %q", out)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -81,32 +80,9 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	start := exec.Command(bin, "start", "--rpc.laddr", node,
+	n := startNode(t, c, "--rpc.laddr", node,
 		"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p), "--p2p.pex=false",
 		"--consensus.timeout_commit", "300ms")
-	start.Env = append(os.Environ(), "SELFCHAIN_HOME="+c.home)
-	logs := &syncBuffer{}
-	start.Stdout, start.Stderr = logs, logs
-	if err := start.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = start.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			_ = start.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("node log:\n%s", logs.String())
-		}
-	})
-	waitFor(t, exited, "height 2", func() bool {
-		out, _, ok := c.run("status", "--output", "json")
-		return ok && strings.Contains(out, `"latest_block_height"`) && !strings.Contains(out, `"latest_block_height":"1"`) && !strings.Contains(out, `"latest_block_height":"0"`)
-	})
 
 	// op registers its node (the auto heartbeat then finds it); faucet registers another.
 	c.must("tx", "registry", "register-node", "op", "--endpoint", "op.example.org:26656",
@@ -145,7 +121,7 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 	first, _ := strconv.ParseInt(opNode.Liveness.Height, 10, 64)
 	seen := first
 	for advanced := 0; advanced < 2; {
-		waitFor(t, exited, "an automatic heartbeat", func() bool {
+		waitFor(t, n.exited, "an automatic heartbeat", func() bool {
 			h, _ := strconv.ParseInt(byOwner(t, c, "op").Liveness.Height, 10, 64)
 			if h > seen {
 				seen = h
@@ -155,7 +131,7 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 		})
 		advanced++
 	}
-	if !strings.Contains(logs.String(), "heartbeat sent") {
+	if !strings.Contains(n.logs.String(), "heartbeat sent") {
 		t.Fatal("node log shows no heartbeat")
 	}
 
@@ -191,7 +167,7 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lb *cmttypes.LightBlock
-	waitFor(t, exited, "header resolve.height+1", func() bool {
+	waitFor(t, n.exited, "header resolve.height+1", func() bool {
 		b, err := lc.VerifyLightBlockAtHeight(ctx, res.Height+1, time.Now())
 		lb = b
 		return err == nil
@@ -230,18 +206,3 @@ func byOwner(t *testing.T, c *cli, owner string) nodeJSON {
 }
 
 // waitFor polls cond every 200 ms for up to 30 s, failing early if the node exits.
-func waitFor(t *testing.T, exited <-chan struct{}, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		select {
-		case <-exited:
-			t.Fatalf("node exited while waiting for %s", what)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}

@@ -9,9 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -78,24 +76,6 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-// syncBuffer collects a child's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestCLIEndToEnd drives the built binary: init, keys, genesis, start, a bank
 // send with --wait, queries, status, bad input, and a clean SIGTERM stop.
 func TestCLIEndToEnd(t *testing.T) {
@@ -132,7 +112,7 @@ func TestCLIEndToEnd(t *testing.T) {
 	c.fails("already in genesis", "genesis", "add-account", faucet.Address, "1uself")
 	c.must("genesis", "validate")
 
-	start := exec.Command(bin, "start",
+	n := startNode(t, c,
 		"--rpc.laddr", node,
 		"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p),
 		"--p2p.pex=false",
@@ -140,52 +120,6 @@ func TestCLIEndToEnd(t *testing.T) {
 		"--instrumentation.prometheus",
 		"--instrumentation.prometheus_listen_addr", fmt.Sprintf("127.0.0.1:%d", prom),
 	)
-	start.Env = append(os.Environ(), "SELFCHAIN_HOME="+c.home)
-	logs := &syncBuffer{}
-	start.Stdout, start.Stderr = logs, logs
-	if err := start.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// exited is closed when the node process has ended; waitErr is then its status.
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = start.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			_ = start.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("node log:\n%s", logs.String())
-		}
-	})
-
-	// Wait for height 2 through `status`.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, _, ok := c.run("status", "--output", "json")
-		var st struct {
-			SyncInfo struct {
-				Height string `json:"latest_block_height"`
-			} `json:"sync_info"`
-		}
-		if ok && json.Unmarshal([]byte(out), &st) == nil {
-			if h, _ := strconv.Atoi(st.SyncInfo.Height); h >= 2 {
-				break
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("node exited early: %v", waitErr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("node did not reach height 2 in 30s")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 
 	alice := strings.TrimSpace(c.must("keys", "add", "alice", "--key-type", "ed25519", "--no-backup", "--output", "json"))
 	var aliceKey struct {
@@ -261,18 +195,18 @@ func TestCLIEndToEnd(t *testing.T) {
 	}
 
 	// SIGTERM: a clean stop and exit status 0.
-	if err := start.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := n.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Fatalf("node exited with %v after SIGTERM", waitErr)
+	case <-n.exited:
+		if n.err != nil {
+			t.Fatalf("node exited with %v after SIGTERM", n.err)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("node did not stop within 20s of SIGTERM")
 	}
-	if !strings.Contains(logs.String(), "node stopped") {
+	if !strings.Contains(n.logs.String(), "node stopped") {
 		t.Fatalf("no clean-stop message in the node log")
 	}
 }
