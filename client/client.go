@@ -93,5 +93,9 @@ func (c *Client) wrapConnErr(err error) error {
 	if strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host") || strings.Contains(msg, "dial tcp") {
 		return fmt.Errorf("cannot reach node %s (is it running? set --node): %w", c.remote, err)
 	}
+	if strings.Contains(msg, "while node is catching up") {
+		// CometBFT closes the mempool endpoints during block sync.
+		return fmt.Errorf("node %s is still catching up with the chain (block sync) and does not accept txs yet; retry once `selfchaind status` shows catching_up false, or send to another node: %w", c.remote, err)
+	}
 	return err
 }

@@ -144,6 +144,18 @@ type rpcStatus struct {
 	} `json:"validator_info"`
 }
 
+// nodeCatchingUp reports whether the node is still block-syncing (or does not
+// answer /status), during which CometBFT refuses broadcast_tx.
+func nodeCatchingUp(port int) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var s rpcStatus
+	if err := rpcGet(ctx, port, "status", &s); err != nil {
+		return true
+	}
+	return s.SyncInfo.CatchingUp
+}
+
 // nodeHeight is the last height the node's application committed, if it
 // answers (/abci_info: /status's height comes from the block store, which is
 // written before the application commits, so a query could still find no state).

@@ -133,8 +133,9 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 	}
 	deadline := time.Now().Add(timeout)
 	// Done when a node has made a new block (a height above the first it
-	// reported) and every node answers with a committed block, so commands
-	// against any node work once `up` returns. A node still not there
+	// reported) and every node answers with a committed block and has left
+	// block sync (whose nodes refuse txs), so commands against any node work
+	// once `up` returns. A node still not there
 	// allNodesGrace after the first new block does not hold `up` (status
 	// then says which one lags).
 	const allNodesGrace = 10 * time.Second
@@ -159,7 +160,7 @@ func (c *Chain) Up(opts UpOptions) (int64, error) {
 			if !ok {
 				continue
 			}
-			if h >= 1 {
+			if h >= 1 && !nodeCatchingUp(c.Layout.Nodes[i].RPC) {
 				ready++
 			}
 			if h > best {

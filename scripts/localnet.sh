@@ -82,7 +82,8 @@ cmd_start() {
   rpc0="$(nodes | head -n1 | awk '{print $3}')"
   for _ in $(seq 1 120); do
     h="$(height "$rpc0")"
-    if [ -n "$h" ] && [ "$h" -ge 1 ]; then break; fi
+    # A block-syncing node refuses txs, so wait until node0 is in consensus.
+    if [ -n "$h" ] && [ "$h" -ge 1 ] && ! "$BIN" status --node "$rpc0" --output json 2>/dev/null | grep -q '"catching_up":true'; then break; fi
     for name in $(nodes | awk '{print $1}'); do
       if ! pid_of "$name" >/dev/null; then
         echo "$name exited; last lines of $DIR/$name.log:" >&2; tail -n 20 "$DIR/$name.log" >&2; exit 1

@@ -308,7 +308,8 @@ func (net *Network) Height(i int) (int64, error) {
 	return st.SyncInfo.LatestBlockHeight, nil
 }
 
-// WaitForHeight waits until every running node has committed height h.
+// WaitForHeight waits until every running node has committed height h and left
+// block sync.
 func (net *Network) WaitForHeight(h int64, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for i := range net.Nodes {
@@ -322,21 +323,25 @@ func (net *Network) WaitForHeight(h int64, timeout time.Duration) error {
 	return nil
 }
 
-// WaitForNodeHeight waits until node i has committed height h. It fails at once
-// if the node's process has exited.
+// WaitForNodeHeight waits until node i has committed height h and is in
+// consensus, not block sync: a node still catching up refuses broadcast_tx
+// ("endpoint is closed while node is catching up"), so "at height h" alone is
+// not "ready". It fails at once if the node's process has exited.
 func (net *Network) WaitForNodeHeight(i int, h int64, timeout time.Duration) error {
 	n := net.Nodes[i]
 	deadline := time.Now().Add(timeout)
 	var last int64
 	var lastErr error
+	catchingUp := false
 	for {
 		if err := n.exitedEarly(); err != nil {
 			return err
 		}
-		got, err := net.Height(i)
+		st, err := net.Status(i)
 		if err == nil {
-			last, lastErr = got, nil
-			if got >= h {
+			last, lastErr = st.SyncInfo.LatestBlockHeight, nil
+			catchingUp = st.SyncInfo.CatchingUp
+			if last >= h && !catchingUp {
 				return nil
 			}
 		} else {
@@ -344,6 +349,9 @@ func (net *Network) WaitForNodeHeight(i int, h int64, timeout time.Duration) err
 		}
 		if time.Now().After(deadline) {
 			msg := fmt.Sprintf("%s did not reach height %d within %s (at %d)", n.Moniker, h, timeout, last)
+			if catchingUp {
+				msg += ", still block-syncing"
+			}
 			if lastErr != nil {
 				msg += fmt.Sprintf("; last RPC error: %v", lastErr)
 			}
