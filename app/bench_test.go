@@ -9,13 +9,15 @@ import (
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/testutil"
+	"github.com/selfchain/selfchain/x/poai/voteext/voteexttest"
 )
 
 // BenchmarkFinalizeBlock executes blocks of 5,000 signed bank sends from 1,000
 // accounts (FinalizeBlock + Commit) on pebbledb and reports tx/s, for Ed25519 and
 // hybrid (Ed25519 ‖ ML-DSA-65) keys. "cold" verifies every signature in the block
 // (a validator that never saw the txs); "warm" is a node whose CheckTx already
-// verified them.
+// verified them. "poai" runs with vote extensions on, as every selfchaind chain
+// does, so x/poai also records each block's txs for the scores to come.
 func BenchmarkFinalizeBlock(b *testing.B) {
 	for _, kt := range []string{crypto.KeyTypeEd25519, crypto.KeyTypeHybrid} {
 		for _, warm := range []bool{false, true} {
@@ -23,12 +25,13 @@ func BenchmarkFinalizeBlock(b *testing.B) {
 			if warm {
 				name = kt + "/warm"
 			}
-			b.Run(name, func(b *testing.B) { benchFinalize(b, kt, warm) })
+			b.Run(name, func(b *testing.B) { benchFinalize(b, kt, warm, false) })
 		}
 	}
+	b.Run(crypto.KeyTypeEd25519+"/warm/poai", func(b *testing.B) { benchFinalize(b, crypto.KeyTypeEd25519, true, true) })
 }
 
-func benchFinalize(b *testing.B, keyType string, warm bool) {
+func benchFinalize(b *testing.B, keyType string, warm, poaiOn bool) {
 	const nAccs, perBlock = 1000, 5000
 	accs := make([]*testutil.Account, nAccs)
 	for i := range accs {
@@ -37,7 +40,13 @@ func benchFinalize(b *testing.B, keyType string, warm bool) {
 	cfg := testutil.Config()
 	cfg.State.DBBackend = "pebbledb"
 	db := openBenchDB(b)
-	ta := testutil.NewTestApp(b, db, cfg, testutil.GenesisAppState(accs, 1_000_000_000))
+	var ta *testutil.TestApp
+	if poaiOn {
+		set := voteexttest.NewSet(1, []int64{1})
+		ta = newPoAIApp(b, db, cfg, poaiGenesis(accs, set, nil), 1)
+	} else {
+		ta = testutil.NewTestApp(b, db, cfg, testutil.GenesisAppState(accs, 1_000_000_000))
+	}
 	defer ta.Close()
 	ta.NextBlock()
 

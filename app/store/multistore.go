@@ -66,7 +66,7 @@ func Open(db dbm.DB, names []string, opts Options) (*MultiStore, error) {
 		ms.trees = append(ms.trees, tree)
 		ms.bases = append(ms.bases, &workingTree{tree: tree})
 		reader := iavl.NewMutableTree(iavldb.NewWrapper(dbm.NewPrefixDB(db, treePrefix(name))),
-			opts.IAVLCacheSize, true, iavl.NewNopLogger())
+			opts.cacheSize(name), true, iavl.NewNopLogger())
 		ms.readers = append(ms.readers, reader)
 	}
 
@@ -131,7 +131,7 @@ func loadTree(db dbm.DB, name string, latest int64, opts Options) (*iavl.Mutable
 			treeOpts = append(treeOpts, iavl.InitialVersionOption(uint64(opts.InitialVersion)))
 		}
 	}
-	tree := iavl.NewMutableTree(iavldb.NewWrapper(pdb), opts.IAVLCacheSize, false, iavl.NewNopLogger(), treeOpts...)
+	tree := iavl.NewMutableTree(iavldb.NewWrapper(pdb), opts.cacheSize(name), false, iavl.NewNopLogger(), treeOpts...)
 	have, err := tree.GetLatestVersion()
 	if err != nil {
 		return nil, fmt.Errorf("store: tree %q: %w", name, err)

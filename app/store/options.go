@@ -71,9 +71,22 @@ const DefaultIAVLCacheSize = 100_000
 
 // Options configures Open.
 type Options struct {
-	Pruning        PruningOptions
-	IAVLCacheSize  int   // nodes per tree; DefaultIAVLCacheSize when 0
+	Pruning       PruningOptions
+	IAVLCacheSize int // nodes per tree; DefaultIAVLCacheSize when 0
+	// IAVLCacheCaps caps IAVLCacheSize for the named stores. IAVL's node cache is
+	// bounded by node count, not bytes, and keeps nodes after they are deleted
+	// until they age out: a store that writes a few large values per block needs
+	// a small count, or it holds thousands of dead values.
+	IAVLCacheCaps  map[string]int
 	InitialVersion int64 // first version when the store is empty (genesis initial_height); 0 or 1 = 1
+}
+
+// cacheSize is the node cache size of store name.
+func (o Options) cacheSize(name string) int {
+	if c, ok := o.IAVLCacheCaps[name]; ok && c < o.IAVLCacheSize {
+		return c
+	}
+	return o.IAVLCacheSize
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -85,6 +98,11 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.IAVLCacheSize == 0 {
 		o.IAVLCacheSize = DefaultIAVLCacheSize
+	}
+	for name, c := range o.IAVLCacheCaps {
+		if c <= 0 {
+			return o, fmt.Errorf("store: IAVL cache cap %d of store %q is not positive", c, name)
+		}
 	}
 	if o.InitialVersion < 0 {
 		return o, fmt.Errorf("store: negative initial version %d", o.InitialVersion)
