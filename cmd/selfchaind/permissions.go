@@ -19,6 +19,7 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/permissions"
 	"github.com/selfchain/selfchain/x/permissions/verify"
 )
@@ -349,42 +350,39 @@ func permAppCmd() *cobra.Command {
 	}
 }
 
-func permPageFlags(cmd *cobra.Command) {
-	cmd.Flags().String("start-after", "", "continue after this entry (the previous page's next)")
-	cmd.Flags().Uint32("limit", 0, "page size (default and max 100)")
-}
-
 func permAppsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "apps", Short: "List apps by id", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := settings(cmd)
+			page, err := pageRequest(cmd)
+			if err != nil {
+				return err
+			}
 			var resp permissions.QueryAppsResponse
-			if err := queryOnce(cmd, pathPermApps, &permissions.QueryAppsRequest{StartAfter: v.GetString("start-after"), Limit: v.GetUint32("limit")}, &resp); err != nil {
+			if err := queryOnce(cmd, pathPermApps, &permissions.QueryAppsRequest{Pagination: page}, &resp); err != nil {
 				return err
 			}
 			return printResult(cmd, &resp, func(w io.Writer) {
 				for i := range resp.Apps {
 					fmt.Fprintf(w, "%s\t%s\t%s\n", resp.Apps[i].Id, resp.Apps[i].Owner, strings.Join(resp.Apps[i].Scopes, ","))
 				}
-				printNext(w, resp.Next, len(resp.Apps))
+				printPage(w, resp.Pagination, len(resp.Apps))
 			})
 		},
 	}
-	permPageFlags(cmd)
+	addPageFlags(cmd, permissions.MaxPageSize, permissions.MaxPageSize)
 	return cmd
 }
 
-func printNext(w io.Writer, next string, n int) {
+// printPage ends a page: "(none)" when empty, then the next page's key if any.
+func printPage(w io.Writer, p *query.PageResponse, n int) {
 	if n == 0 {
 		fmt.Fprintln(w, "(none)")
 	}
-	if next != "" {
-		fmt.Fprintf(w, "next: %s (pass --start-after %s)\n", next, next)
-	}
+	printNextPage(w, p)
 }
 
-func printGrants(w io.Writer, gs []permissions.Grant, next string) {
+func printGrants(w io.Writer, gs []permissions.Grant, p *query.PageResponse) {
 	for _, g := range gs {
 		exp := fmt.Sprintf("height %d", g.ExpiryHeight)
 		if g.ExpiryTime > 0 {
@@ -393,7 +391,7 @@ func printGrants(w io.Writer, gs []permissions.Grant, next string) {
 		fmt.Fprintf(w, "%s\t%s\t%s\texpires %s\tuses %d/%d\tspent %s/%s\n", g.User, g.AppId, strings.Join(g.Scopes, ","),
 			exp, g.Uses, g.MaxUses, g.Spent, g.SpendLimit)
 	}
-	printNext(w, next, len(gs))
+	printPage(w, p, len(gs))
 }
 
 func permGrantQueryCmd() *cobra.Command {
@@ -408,7 +406,7 @@ func permGrantQueryCmd() *cobra.Command {
 			if err := queryOnce(cmd, pathPermGrant, &permissions.QueryGrantRequest{User: user.String(), AppId: args[1]}, &resp); err != nil {
 				return err
 			}
-			return printResult(cmd, &resp, func(w io.Writer) { printGrants(w, []permissions.Grant{resp.Grant}, "") })
+			return printResult(cmd, &resp, func(w io.Writer) { printGrants(w, []permissions.Grant{resp.Grant}, nil) })
 		},
 	}
 }
@@ -421,16 +419,19 @@ func permGrantsByUserCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v := settings(cmd)
+			page, err := pageRequest(cmd)
+			if err != nil {
+				return err
+			}
 			var resp permissions.QueryGrantsResponse
-			req := &permissions.QueryGrantsByUserRequest{User: user.String(), StartAfter: v.GetString("start-after"), Limit: v.GetUint32("limit")}
+			req := &permissions.QueryGrantsByUserRequest{User: user.String(), Pagination: page}
 			if err := queryOnce(cmd, pathPermGrantsByUser, req, &resp); err != nil {
 				return err
 			}
-			return printResult(cmd, &resp, func(w io.Writer) { printGrants(w, resp.Grants, resp.Next) })
+			return printResult(cmd, &resp, func(w io.Writer) { printGrants(w, resp.Grants, resp.Pagination) })
 		},
 	}
-	permPageFlags(cmd)
+	addPageFlags(cmd, permissions.MaxPageSize, permissions.MaxPageSize)
 	return cmd
 }
 
@@ -438,16 +439,19 @@ func permGrantsByAppCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "grants-by-app <app-id>", Short: "List the grants users gave an app", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v := settings(cmd)
+			page, err := pageRequest(cmd)
+			if err != nil {
+				return err
+			}
 			var resp permissions.QueryGrantsResponse
-			req := &permissions.QueryGrantsByAppRequest{AppId: args[0], StartAfter: v.GetString("start-after"), Limit: v.GetUint32("limit")}
+			req := &permissions.QueryGrantsByAppRequest{AppId: args[0], Pagination: page}
 			if err := queryOnce(cmd, pathPermGrantsByApp, req, &resp); err != nil {
 				return err
 			}
-			return printResult(cmd, &resp, func(w io.Writer) { printGrants(w, resp.Grants, resp.Next) })
+			return printResult(cmd, &resp, func(w io.Writer) { printGrants(w, resp.Grants, resp.Pagination) })
 		},
 	}
-	permPageFlags(cmd)
+	addPageFlags(cmd, permissions.MaxPageSize, permissions.MaxPageSize)
 	return cmd
 }
 

@@ -252,20 +252,6 @@ func parseStatus(s string) (poai.Status, error) {
 	return 0, fmt.Errorf("invalid --status %q: want bonded, unbonding, unbonded or all", s)
 }
 
-func pageFlags(cmd *cobra.Command) {
-	cmd.Flags().Uint32("limit", poai.DefaultPageLimit, fmt.Sprintf("entries per page (at most %d)", poai.MaxPageLimit))
-	cmd.Flags().String("page-key", "", "resume after this key (hex next_key of the previous page)")
-}
-
-func pageRequest(cmd *cobra.Command) (*poai.PageRequest, error) {
-	v := settings(cmd)
-	key, err := hex.DecodeString(v.GetString("page-key"))
-	if err != nil {
-		return nil, fmt.Errorf("invalid --page-key: %w", err)
-	}
-	return &poai.PageRequest{Key: key, Limit: v.GetUint32("limit")}, nil
-}
-
 func poaiValidatorsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "validators [--status bonded|unbonding|unbonded]",
@@ -293,14 +279,12 @@ func poaiValidatorsCmd() *cobra.Command {
 					fmt.Fprintf(w, "%s  %-9s stake=%d reputation=%s jailed=%t model=%s %s\n", val.OperatorAddress,
 						strings.TrimPrefix(val.Status.String(), "STATUS_"), val.SelfStake, ppm(val.Reputation), val.Jailed, val.ModelName, val.Moniker)
 				}
-				if len(resp.NextKey) > 0 {
-					fmt.Fprintf(w, "next page: --page-key %x\n", resp.NextKey)
-				}
+				printNextPage(w, resp.Pagination)
 			})
 		},
 	}
 	cmd.Flags().String("status", "all", "only validators with this status")
-	pageFlags(cmd)
+	addPageFlags(cmd, poai.DefaultPageLimit, poai.MaxPageLimit)
 	return cmd
 }
 
@@ -402,13 +386,11 @@ func poaiFlaggedCmd() *cobra.Command {
 					fmt.Fprintf(w, "height %d index %d tx %X sender %s risk %d rate-limited until %d\n",
 						f.Height, f.Index, f.TxHash, f.Sender, f.Risk, f.RateLimitedUntil)
 				}
-				if len(resp.NextKey) > 0 {
-					fmt.Fprintf(w, "next page: --page-key %x\n", resp.NextKey)
-				}
+				printNextPage(w, resp.Pagination)
 			})
 		},
 	}
-	pageFlags(cmd)
+	addPageFlags(cmd, poai.DefaultPageLimit, poai.MaxPageLimit)
 	return cmd
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -40,8 +39,6 @@ const (
 	flagRegRegion        = "region"
 	flagRegVersion       = "node-version"
 	flagRegStatus        = "status"
-	flagRegLimit         = "limit"
-	flagRegPageKey       = "page-key"
 	flagRegVerify        = "verify"
 )
 
@@ -402,7 +399,7 @@ func printNode(w io.Writer, e *registry.NodeEntry) {
 func nodesQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "nodes [--model m] [--region r] [--tier t] [--status s]",
-		Short:   "List nodes, filtered; pages follow --page-key (printed as next_key)",
+		Short:   "List nodes, filtered (paginated)",
 		Example: `  selfchaind query registry nodes --model llama-3.1-8b --region eu-west --status active`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -411,8 +408,6 @@ func nodesQueryCmd() *cobra.Command {
 			region, _ := f.GetString(flagRegRegion)
 			tierS, _ := f.GetString(flagRegTier)
 			statusS, _ := f.GetString(flagRegStatus)
-			limit, _ := f.GetUint32(flagRegLimit)
-			pageKey, _ := f.GetString(flagRegPageKey)
 			tier, err := parseTier(tierS)
 			if err != nil {
 				return err
@@ -421,12 +416,12 @@ func nodesQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			key, err := hex.DecodeString(pageKey)
+			page, err := pageRequest(cmd)
 			if err != nil {
-				return fmt.Errorf("--%s: want the hex next_key of the previous page", flagRegPageKey)
+				return err
 			}
 			var resp registry.QueryNodesResponse
-			req := &registry.QueryNodesRequest{Model: model, Region: region, Tier: tier, Status: status, Key: key, Limit: limit}
+			req := &registry.QueryNodesRequest{Model: model, Region: region, Tier: tier, Status: status, Pagination: page}
 			if err := queryOnce(cmd, pathRegistryNodes, req, &resp); err != nil {
 				return err
 			}
@@ -438,9 +433,7 @@ func nodesQueryCmd() *cobra.Command {
 					printNode(w, &resp.Nodes[i])
 					fmt.Fprintln(w)
 				}
-				if len(resp.NextKey) > 0 {
-					kv(w, "next_key", hex.EncodeToString(resp.NextKey))
-				}
+				printNextPage(w, resp.Pagination)
 			})
 		},
 	}
@@ -449,8 +442,7 @@ func nodesQueryCmd() *cobra.Command {
 	f.String(flagRegRegion, "", "only nodes in this region")
 	f.String(flagRegTier, "", "only this tier: free, growth, pro, enterprise")
 	f.String(flagRegStatus, "", "only this status: active, stale, expired")
-	f.Uint32(flagRegLimit, registry.DefaultPageLimit, fmt.Sprintf("page size (at most %d)", registry.MaxPageLimit))
-	f.String(flagRegPageKey, "", "next_key of the previous page (hex)")
+	addPageFlags(cmd, registry.DefaultPageLimit, registry.MaxPageLimit)
 	return cmd
 }
 
