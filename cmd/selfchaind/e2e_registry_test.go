@@ -160,7 +160,7 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res registry.QueryResolveResponse
-	if err := cl.Query(ctx, pathRegistryResolve, &registry.QueryResolveRequest{Owner: opAddr.String()}, &res); err != nil {
+	if err := cl.Query(ctx, registry.QueryPathResolve, &registry.QueryResolveRequest{Owner: opAddr.String()}, &res); err != nil {
 		t.Fatal(err)
 	}
 	one := int64(1)
