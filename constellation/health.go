@@ -18,6 +18,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/server"
+	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -571,17 +572,17 @@ func poaiValidators(ctx context.Context, port int, ours map[string]string) (map[
 	var key []byte
 	for page := 0; page < maxPoAIPages; page++ {
 		var resp poai.QueryValidatorsResponse
-		req := &poai.QueryValidatorsRequest{Status: poai.STATUS_BONDED, Pagination: &poai.PageRequest{Key: key, Limit: poai.MaxPageLimit}}
+		req := &poai.QueryValidatorsRequest{Status: poai.STATUS_BONDED, Pagination: &query.PageRequest{Key: key, Limit: poai.MaxPageLimit}}
 		if err := poaiQuery(ctx, port, poaiValidatorsPath, req, &resp); err != nil {
 			return nil, err
 		}
 		for _, v := range resp.Validators {
 			out[strings.ToUpper(hex.EncodeToString(v.ConsensusAddress))] = v
 		}
-		if len(resp.NextKey) == 0 {
+		if len(resp.Pagination.GetNextKey()) == 0 {
 			break
 		}
-		key = resp.NextKey
+		key = resp.Pagination.NextKey
 	}
 	addrs := make([]string, 0, len(ours))
 	for addr := range ours {

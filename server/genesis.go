@@ -5,13 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
-	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtcrypto "github.com/cometbft/cometbft/crypto"
-	cmtjson "github.com/cometbft/cometbft/libs/json"
-	"github.com/cometbft/cometbft/privval"
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/selfchain/selfchain/app"
@@ -190,34 +185,9 @@ func addPoaiGenesisValidator(gen *cmttypes.GenesisDoc, name string, pub cmtcrypt
 	return err
 }
 
-// ParseValidatorPubKey reads a consensus public key given as JSON (what
-// `comet show-validator` prints: {"type":"tendermint/PubKeyEd25519","value":"..."}),
-// or as a path to a priv_validator_key.json, or to a node home holding one.
-func ParseValidatorPubKey(s string) (cmtcrypto.PubKey, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("empty validator public key")
-	}
-	if !strings.HasPrefix(s, "{") {
-		if fi, err := os.Stat(s); err == nil && fi.IsDir() {
-			s = filepath.Join(s, cmtcfg.DefaultConfigDir, cmtcfg.DefaultPrivValKeyName)
-		}
-		bz, err := os.ReadFile(s)
-		if err != nil {
-			return nil, fmt.Errorf("validator public key: not JSON and not a readable file: %w", err)
-		}
-		var key privval.FilePVKey
-		if err := cmtjson.Unmarshal(bz, &key); err == nil && key.PubKey != nil {
-			return key.PubKey, nil
-		}
-		s = strings.TrimSpace(string(bz))
-	}
-	var pub cmtcrypto.PubKey
-	if err := cmtjson.Unmarshal([]byte(s), &pub); err != nil || pub == nil {
-		return nil, fmt.Errorf("validator public key: want {\"type\":\"tendermint/PubKeyEd25519\",\"value\":\"<base64>\"} (see `selfchaind comet show-validator`) or a priv_validator_key.json path: %v", err)
-	}
-	return pub, nil
-}
+// ParseValidatorPubKey is poai.ParseValidatorPubKey (it moved there, next to the
+// create-validator command that reads it; the genesis commands read it here).
+func ParseValidatorPubKey(s string) (cmtcrypto.PubKey, error) { return poai.ParseValidatorPubKey(s) }
 
 // SetGenesisValidatorOperator makes operator the PoAI operator of the genesis
 // validator called moniker (init and add-validator default it to the consensus

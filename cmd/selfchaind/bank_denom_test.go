@@ -16,6 +16,7 @@ import (
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
+	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
@@ -43,7 +44,7 @@ func fakeNode(t *testing.T, bondDenom string) string {
 		code, codespace, log := uint32(0), "", ""
 		var value proto.Message
 		switch req.Params.Path {
-		case pathPoaiParams:
+		case poai.QueryPathParams:
 			if bondDenom == "" {
 				code, codespace, log = runtime.ErrUnknownRequest.Code(), runtime.ErrUnknownRequest.Codespace(), "unknown query path"
 				break
@@ -51,13 +52,13 @@ func fakeNode(t *testing.T, bondDenom string) string {
 			p := poai.DefaultParams()
 			p.BondDenom = bondDenom
 			value = &poai.QueryParamsResponse{Params: p}
-		case pathBankBalance:
+		case bank.QueryPathBalance:
 			var q bank.QueryBalanceRequest
 			if err := proto.Unmarshal(data, &q); err != nil {
 				t.Error(err)
 			}
 			value = &bank.QueryBalanceResponse{Balance: types.NewCoin(q.Denom, 42)}
-		case pathBankDenomMetadata:
+		case bank.QueryPathDenomMetadata:
 			code, codespace, log = runtime.ErrNotFound.Code(), runtime.ErrNotFound.Codespace(), "not found"
 		default:
 			t.Errorf("unexpected query %s", req.Params.Path)
@@ -109,10 +110,10 @@ func TestUnknownDenomNamesChainDenom(t *testing.T) {
 	root := NewRootCmd()
 	var got error
 	p := &cobra.Command{Use: "probe", RunE: func(cmd *cobra.Command, _ []string) error {
-		got = checkDenomsKnown(cmd, types.Coins{types.NewCoin("uacm", 5)})
+		got = bank.CheckDenomsKnown(cmd, types.Coins{types.NewCoin("uacm", 5)})
 		return nil
 	}}
-	addTxFlags(p)
+	clientcli.AddTxFlags(p)
 	root.AddCommand(p)
 	root.SetArgs([]string{"probe", "--home", t.TempDir(), "--node", fakeNode(t, "uacme")})
 	if err := root.Execute(); err != nil {

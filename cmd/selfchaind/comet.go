@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/server"
 )
 
@@ -20,7 +21,7 @@ func cometCmd() *cobra.Command {
 			Short: "Print this home's p2p node id (peers dial <node-id>@host:port)",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				id, err := server.NodeID(homeDir(cmd))
+				id, err := server.NodeID(clientcli.HomeDir(cmd))
 				if err != nil {
 					return err
 				}
@@ -34,7 +35,7 @@ func cometCmd() *cobra.Command {
 			Short: "Print this home's validator (consensus) address, hex",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				pub, err := server.ShowValidator(homeDir(cmd))
+				pub, err := server.ShowValidator(clientcli.HomeDir(cmd))
 				if err != nil {
 					return err
 				}

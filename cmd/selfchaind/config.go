@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/selfchain/selfchain/client"
+	clientcli "github.com/selfchain/selfchain/client/cli"
 )
 
 // clientConfigFields maps client.toml keys to their fields, for `config get/set`.
@@ -42,13 +43,13 @@ func configCmd() *cobra.Command {
   selfchaind config keyring-backend test`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			home := homeDir(cmd)
+			home := clientcli.HomeDir(cmd)
 			c, err := client.LoadConfig(home)
 			if err != nil {
 				return err
 			}
 			if len(args) == 0 {
-				return printResult(cmd, c, func(w io.Writer) {
+				return clientcli.PrintResult(cmd, c, func(w io.Writer) {
 					for _, k := range configKeys() {
 						fmt.Fprintf(w, "%s = %v\n", k, deref(clientConfigFields[k](&c)))
 					}

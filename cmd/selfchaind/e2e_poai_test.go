@@ -9,20 +9,6 @@ import (
 	"github.com/selfchain/selfchain/testutil"
 )
 
-func TestParseCommission(t *testing.T) {
-	for in, want := range map[string]uint32{"0.1": 100_000, "5%": 50_000, "0": 0, "1": 1_000_000, "0.000001": 1, "12.5%": 125_000, ".25": 250_000} {
-		got, err := parseCommission(in)
-		if err != nil || got != want {
-			t.Errorf("parseCommission(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"1.1", "101%", "abc", "0.0000001", "-1"} {
-		if _, err := parseCommission(bad); err == nil {
-			t.Errorf("parseCommission(%q) accepted", bad)
-		}
-	}
-}
-
 // The poai CLI against a real one-validator node made by `init`: the genesis
 // validator is PoAI's bonded validator; create-validator reads another home's
 // consensus key; queries answer; bad input fails with the module's message.

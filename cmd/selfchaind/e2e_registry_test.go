@@ -98,6 +98,19 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 	if out := c.must("query", "registry", "nodes", "--model", "llama-3.1-8b", "--region", "eu-west"); !strings.Contains(out, opNode.Node.ID) || strings.Contains(out, faucetNode.Node.ID) {
 		t.Fatalf("query nodes (filtered): %s", out)
 	}
+	// Two nodes, one per page: the shared pagination flags and the "next page:" line.
+	page1 := c.must("query", "registry", "nodes", "--model", "llama-3.1-8b", "--limit", "1")
+	lines := strings.Split(strings.TrimSpace(page1), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "next page: --page-key ") {
+		t.Fatalf("page 1 does not end with its next page key: %s", page1)
+	}
+	page2 := c.must("query", "registry", "nodes", "--model", "llama-3.1-8b", "--limit", "1", "--page-key", strings.TrimPrefix(last, "next page: --page-key "))
+	if strings.Contains(page2, "next page:") || strings.Contains(page1, opNode.Node.ID) == strings.Contains(page2, opNode.Node.ID) ||
+		strings.Contains(page1, faucetNode.Node.ID) == strings.Contains(page2, faucetNode.Node.ID) {
+		t.Fatalf("pages of 1 node each:\n%s\n---\n%s", page1, page2)
+	}
+	c.fails("pagination.key", "query", "registry", "nodes", "--page-key", "00ff")
 	if out := c.must("query", "registry", "resolve", "faucet", "--verify"); !strings.Contains(out, "verified:") || !strings.Contains(out, "yes, against the app hash") {
 		t.Fatalf("resolve --verify: %s", out)
 	}
@@ -147,7 +160,7 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res registry.QueryResolveResponse
-	if err := cl.Query(ctx, pathRegistryResolve, &registry.QueryResolveRequest{Owner: opAddr.String()}, &res); err != nil {
+	if err := cl.Query(ctx, registry.QueryPathResolve, &registry.QueryResolveRequest{Owner: opAddr.String()}, &res); err != nil {
 		t.Fatal(err)
 	}
 	one := int64(1)

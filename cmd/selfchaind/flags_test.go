@@ -9,19 +9,20 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/selfchain/selfchain/client"
+	clientcli "github.com/selfchain/selfchain/client/cli"
 )
 
 // probe runs the root command with args plus a "probe" subcommand that
-// captures the layered settings.
+// captures the layered clientcli.Settings.
 func probe(t *testing.T, args ...string) *viper.Viper {
 	t.Helper()
 	root := NewRootCmd()
 	var got *viper.Viper
 	p := &cobra.Command{Use: "probe", RunE: func(cmd *cobra.Command, _ []string) error {
-		got = settings(cmd)
+		got = clientcli.Settings(cmd)
 		return nil
 	}}
-	addTxFlags(p)
+	clientcli.AddTxFlags(p)
 	root.AddCommand(p)
 	root.SetArgs(append([]string{"probe"}, args...))
 	if err := root.Execute(); err != nil {
@@ -40,12 +41,12 @@ func TestSettingsPrecedence(t *testing.T) {
 
 	// Nothing but the file: the file beats flag defaults.
 	v := probe(t, "--home", home)
-	if v.GetString(flagChainID) != "from-file-1" || v.GetString(flagNode) != "tcp://file:1" || v.GetString(flagGasPrices) != "0.5ufile" || !v.GetBool(flagWait) {
-		t.Fatalf("file values not used: chain-id %q node %q gas-prices %q wait %v", v.GetString(flagChainID), v.GetString(flagNode), v.GetString(flagGasPrices), v.GetBool(flagWait))
+	if v.GetString(clientcli.FlagChainID) != "from-file-1" || v.GetString(clientcli.FlagNode) != "tcp://file:1" || v.GetString(clientcli.FlagGasPrices) != "0.5ufile" || !v.GetBool(clientcli.FlagWait) {
+		t.Fatalf("file values not used: chain-id %q node %q gas-prices %q wait %v", v.GetString(clientcli.FlagChainID), v.GetString(clientcli.FlagNode), v.GetString(clientcli.FlagGasPrices), v.GetBool(clientcli.FlagWait))
 	}
 	// Keys the file does not set keep the flag default.
-	if v.GetString(flagGas) != "200000" || v.GetString(flagOutput) != "text" {
-		t.Fatalf("defaults lost: gas %q output %q", v.GetString(flagGas), v.GetString(flagOutput))
+	if v.GetString(clientcli.FlagGas) != "200000" || v.GetString(clientcli.FlagOutput) != "text" {
+		t.Fatalf("defaults lost: gas %q output %q", v.GetString(clientcli.FlagGas), v.GetString(clientcli.FlagOutput))
 	}
 
 	// The environment beats the file.
@@ -53,17 +54,17 @@ func TestSettingsPrecedence(t *testing.T) {
 	t.Setenv("SELFCHAIN_GAS_PRICES", "0.2uenv")
 	t.Setenv("SELFCHAIN_WAIT", "false")
 	v = probe(t, "--home", home)
-	if v.GetString(flagChainID) != "from-env-1" || v.GetString(flagGasPrices) != "0.2uenv" || v.GetBool(flagWait) {
-		t.Fatalf("env not used: chain-id %q gas-prices %q wait %v", v.GetString(flagChainID), v.GetString(flagGasPrices), v.GetBool(flagWait))
+	if v.GetString(clientcli.FlagChainID) != "from-env-1" || v.GetString(clientcli.FlagGasPrices) != "0.2uenv" || v.GetBool(clientcli.FlagWait) {
+		t.Fatalf("env not used: chain-id %q gas-prices %q wait %v", v.GetString(clientcli.FlagChainID), v.GetString(clientcli.FlagGasPrices), v.GetBool(clientcli.FlagWait))
 	}
-	if v.GetString(flagNode) != "tcp://file:1" {
-		t.Fatalf("file value lost under unrelated env: node %q", v.GetString(flagNode))
+	if v.GetString(clientcli.FlagNode) != "tcp://file:1" {
+		t.Fatalf("file value lost under unrelated env: node %q", v.GetString(clientcli.FlagNode))
 	}
 
 	// A flag beats both.
 	v = probe(t, "--home", home, "--chain-id", "from-flag-1", "--gas-prices", "0.1uflag", "--wait")
-	if v.GetString(flagChainID) != "from-flag-1" || v.GetString(flagGasPrices) != "0.1uflag" || !v.GetBool(flagWait) {
-		t.Fatalf("flag not used: chain-id %q gas-prices %q wait %v", v.GetString(flagChainID), v.GetString(flagGasPrices), v.GetBool(flagWait))
+	if v.GetString(clientcli.FlagChainID) != "from-flag-1" || v.GetString(clientcli.FlagGasPrices) != "0.1uflag" || !v.GetBool(clientcli.FlagWait) {
+		t.Fatalf("flag not used: chain-id %q gas-prices %q wait %v", v.GetString(clientcli.FlagChainID), v.GetString(clientcli.FlagGasPrices), v.GetBool(clientcli.FlagWait))
 	}
 }
 
@@ -75,8 +76,8 @@ func TestHomeFromEnvSelectsClientToml(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("SELFCHAIN_HOME", home)
-	if v := probe(t); v.GetString(flagKeyringBackend) != "test" {
-		t.Fatalf("keyring-backend %q: client.toml under $SELFCHAIN_HOME not read", v.GetString(flagKeyringBackend))
+	if v := probe(t); v.GetString(clientcli.FlagKeyringBackend) != "test" {
+		t.Fatalf("keyring-backend %q: client.toml under $SELFCHAIN_HOME not read", v.GetString(clientcli.FlagKeyringBackend))
 	}
 }
 
@@ -117,36 +118,36 @@ func TestParseGas(t *testing.T) {
 		{"lots", 0, false, false},
 		{"", 0, false, false},
 	} {
-		gas, auto, err := parseGas(tc.in)
+		gas, auto, err := clientcli.ParseGas(tc.in)
 		if (err == nil) != tc.ok || gas != tc.gas || auto != tc.auto {
-			t.Errorf("parseGas(%q) = %d, %v, %v; want %d, %v, ok=%v", tc.in, gas, auto, err, tc.gas, tc.auto, tc.ok)
+			t.Errorf("clientcli.ParseGas(%q) = %d, %v, %v; want %d, %v, ok=%v", tc.in, gas, auto, err, tc.gas, tc.auto, tc.ok)
 		}
 	}
 }
 
 func TestParseFeesAndAmounts(t *testing.T) {
-	if fees, err := parseFees(""); err != nil || fees != nil {
+	if fees, err := clientcli.ParseFees(""); err != nil || fees != nil {
 		t.Fatalf("empty --fees: %v, %v", fees, err)
 	}
-	if fees, err := parseFees("250uself"); err != nil || fees.String() != "250uself" {
+	if fees, err := clientcli.ParseFees("250uself"); err != nil || fees.String() != "250uself" {
 		t.Fatalf("--fees 250uself: %v, %v", fees, err)
 	}
 	for _, bad := range []string{"-5uself", "5", "uself", "5u", "1.5uself", "5uself,5uself"} {
-		if _, err := parseAmount(bad); err == nil {
-			t.Errorf("parseAmount(%q) accepted", bad)
+		if _, err := clientcli.ParseAmount(bad); err == nil {
+			t.Errorf("clientcli.ParseAmount(%q) accepted", bad)
 		}
-		if _, err := parseFees(bad); err == nil {
-			t.Errorf("parseFees(%q) accepted", bad)
+		if _, err := clientcli.ParseFees(bad); err == nil {
+			t.Errorf("clientcli.ParseFees(%q) accepted", bad)
 		}
 	}
-	if c, err := parseAmount("5uself,10uatom"); err != nil || c.String() != "10uatom,5uself" {
+	if c, err := clientcli.ParseAmount("5uself,10uatom"); err != nil || c.String() != "10uatom,5uself" {
 		t.Fatalf("multi-denom amount: %v, %v", c, err)
 	}
 }
 
 func TestTxFactoryFromSettings(t *testing.T) {
 	v := probe(t, "--home", t.TempDir(), "--gas", "auto", "--gas-adjustment", "1.5", "--fees", "10uself", "--memo", "hi", "--chain-id", "c-1")
-	f, err := txFactory(v)
+	f, err := clientcli.TxFactory(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,12 +161,12 @@ func TestTxFactoryFromSettings(t *testing.T) {
 		{"--gas-adjustment", "0"},
 	} {
 		v := probe(t, append([]string{"--home", t.TempDir()}, args...)...)
-		if _, err := txFactory(v); err == nil {
+		if _, err := clientcli.TxFactory(v); err == nil {
 			t.Errorf("%v accepted", args)
 		}
 	}
 	v = probe(t, "--home", t.TempDir(), "--broadcast-timeout", "never")
-	if _, err := broadcastTimeout(v); err == nil {
+	if _, err := clientcli.BroadcastTimeout(v); err == nil {
 		t.Error("--broadcast-timeout never accepted")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/spf13/cobra"
 
+	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/server"
 )
 
@@ -34,16 +35,16 @@ func addAccountCmd() *cobra.Command {
   selfchaind genesis add-account self1... 5000uself --append`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, err := resolveAddress(cmd, args[0])
+			addr, err := clientcli.ResolveAddress(cmd, args[0])
 			if err != nil {
 				return err
 			}
-			coins, err := parseAmount(args[1])
+			coins, err := clientcli.ParseAmount(args[1])
 			if err != nil {
 				return err
 			}
-			appendCoins := settings(cmd).GetBool("append")
-			path := server.GenesisPath(homeDir(cmd))
+			appendCoins := clientcli.Settings(cmd).GetBool("append")
+			path := server.GenesisPath(clientcli.HomeDir(cmd))
 			if err := server.AddGenesisAccount(path, addr, coins, appendCoins); err != nil {
 				return err
 			}
@@ -66,7 +67,7 @@ file, or another node's home directory (only the public key is read).`,
   selfchaind genesis add-validator val3 --pubkey '{"type":"tendermint/PubKeyEd25519","value":"..."}'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pkArg := settings(cmd).GetString("pubkey")
+			pkArg := clientcli.Settings(cmd).GetString("pubkey")
 			if pkArg == "" {
 				return fmt.Errorf("--pubkey is required")
 			}
@@ -74,13 +75,13 @@ file, or another node's home directory (only the public key is read).`,
 			if err != nil {
 				return err
 			}
-			power := settings(cmd).GetInt64("power")
-			path := server.GenesisPath(homeDir(cmd))
+			power := clientcli.Settings(cmd).GetInt64("power")
+			path := server.GenesisPath(clientcli.HomeDir(cmd))
 			if err := server.AddGenesisValidator(path, args[0], pub, power); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "added validator %s (%X, %s, power %d) to %s\n", args[0], pub.Address(), pub.Type(), power, path)
-			if op := settings(cmd).GetString("operator"); op != "" {
+			if op := clientcli.Settings(cmd).GetString("operator"); op != "" {
 				return setOperator(cmd, path, args[0], op)
 			}
 			return nil
@@ -103,13 +104,13 @@ a key you hold before the chain starts.`,
 		Example: `  selfchaind genesis set-operator devnet faucet --keyring-backend test`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return setOperator(cmd, server.GenesisPath(homeDir(cmd)), args[0], args[1])
+			return setOperator(cmd, server.GenesisPath(clientcli.HomeDir(cmd)), args[0], args[1])
 		},
 	}
 }
 
 func setOperator(cmd *cobra.Command, path, moniker, operator string) error {
-	addr, err := resolveAddress(cmd, operator)
+	addr, err := clientcli.ResolveAddress(cmd, operator)
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func validateGenesisCmd() *cobra.Command {
 		Short:   "Check a genesis file (default: <home>/config/genesis.json)",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := server.GenesisPath(homeDir(cmd))
+			path := server.GenesisPath(clientcli.HomeDir(cmd))
 			if len(args) == 1 {
 				path = args[0]
 			}
@@ -144,7 +145,7 @@ func validateGenesisCmd() *cobra.Command {
 				Validators int    `json:"validators"`
 				Valid      bool   `json:"valid"`
 			}{path, gen.ChainID, len(gen.Validators), true}
-			return printResult(cmd, out, func(w io.Writer) {
+			return clientcli.PrintResult(cmd, out, func(w io.Writer) {
 				fmt.Fprintf(w, "%s is a valid genesis for chain %s with %d validator(s)\n", path, gen.ChainID, len(gen.Validators))
 			})
 		},
@@ -157,7 +158,7 @@ func showValidatorCmd() *cobra.Command {
 		Short: "Print this home's consensus public key as JSON (input of add-validator --pubkey)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pub, err := server.ShowValidator(homeDir(cmd))
+			pub, err := server.ShowValidator(clientcli.HomeDir(cmd))
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/client"
+	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/crypto/keyring"
 	"github.com/selfchain/selfchain/x/registry"
 )
@@ -33,7 +34,7 @@ type heartbeater struct {
 // wrong passphrase stops `start` with a clear error instead of failing silently later.
 func newHeartbeater(home string, cfg app.Config, logger cmtlog.Logger) (*heartbeater, error) {
 	r := cfg.Registry
-	kr, err := keyring.New(r.KeyringBackend, home, passphrase)
+	kr, err := keyring.New(r.KeyringBackend, home, clientcli.Passphrase)
 	if err != nil {
 		return nil, fmt.Errorf("app.toml [registry]: keyring: %w", err)
 	}
@@ -96,7 +97,7 @@ func (h *heartbeater) send(ctx context.Context, c *client.Client, chainID string
 		ids = []string{h.cfg.NodeID}
 	} else {
 		var resp registry.QueryNodesByOwnerResponse
-		if err := c.Query(ctx, pathRegistryByOwner, &registry.QueryNodesByOwnerRequest{Owner: owner.String()}, &resp); err != nil {
+		if err := c.Query(ctx, registry.QueryPathNodesByOwner, &registry.QueryNodesByOwnerRequest{Owner: owner.String()}, &resp); err != nil {
 			return 0, err
 		}
 		for _, n := range resp.Nodes {

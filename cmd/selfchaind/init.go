@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/selfchain/selfchain/client"
+	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/server"
 )
 
@@ -37,14 +38,14 @@ Existing keys are kept. An existing genesis.json is an error unless --overwrite.
   selfchaind init val1 --chain-id mychain-1 --consensus-key-type ml_dsa_65 --home ./val1`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v := settings(cmd)
-			home := v.GetString(flagHome)
-			chainID := v.GetString(flagChainID)
+			v := clientcli.Settings(cmd)
+			home := v.GetString(clientcli.FlagHome)
+			chainID := v.GetString(clientcli.FlagChainID)
 			if chainID == "" {
 				chainID = randomChainID()
 			}
-			keyType := settings(cmd).GetString(flagConsensusKeyType)
-			overwrite := settings(cmd).GetBool(flagOverwrite)
+			keyType := clientcli.Settings(cmd).GetString(flagConsensusKeyType)
+			overwrite := clientcli.Settings(cmd).GetBool(flagOverwrite)
 			if err := server.InitHome(home, args[0], chainID, keyType, server.Overwrite(overwrite)); err != nil {
 				return err
 			}
@@ -67,8 +68,8 @@ Existing keys are kept. An existing genesis.json is an error unless --overwrite.
 				ValidatorAddress string `json:"validator_address"`
 				ConsensusKeyType string `json:"consensus_key_type"`
 			}{args[0], chainID, home, nodeID, pub.Address().String(), pub.Type()}
-			return printResult(cmd, out, func(w io.Writer) {
-				kv(w, "moniker", out.Moniker, "chain_id", out.ChainID, "home", out.Home, "node_id", out.NodeID,
+			return clientcli.PrintResult(cmd, out, func(w io.Writer) {
+				clientcli.KV(w, "moniker", out.Moniker, "chain_id", out.ChainID, "home", out.Home, "node_id", out.NodeID,
 					"validator", out.ValidatorAddress+" ("+out.ConsensusKeyType+")")
 				fmt.Fprintf(w, "\nnext: fund accounts with `selfchaind genesis add-account`, then `selfchaind start --home %s`\n", home)
 			})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/keyring"
 )
@@ -20,14 +21,7 @@ const (
 	flagKeyType  = "key-type"
 	flagIndex    = "index"
 	flagNoBackup = "no-backup"
-	flagYes      = "yes"
 )
-
-// openKeyring opens the keyring of --keyring-backend under --home.
-func openKeyring(cmd *cobra.Command) (keyring.Keyring, error) {
-	v := settings(cmd)
-	return keyring.New(v.GetString(flagKeyringBackend), v.GetString(flagHome), passphrase)
-}
 
 // keyOutput is how a key is shown; the private part never is.
 type keyOutput struct {
@@ -47,7 +41,7 @@ func newKeyOutput(r keyring.Record) keyOutput {
 }
 
 func (o keyOutput) text(w io.Writer) {
-	kv(w, "name", o.Name, "type", o.Type, "address", o.Address, "pubkey", o.PubKey)
+	clientcli.KV(w, "name", o.Name, "type", o.Type, "address", o.Address, "pubkey", o.PubKey)
 }
 
 const flagEncryptionKey = "encryption-key"
@@ -71,7 +65,7 @@ func keysAddCmd() *cobra.Command {
   echo "$MNEMONIC" | selfchaind keys add alice --recover`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fromMnemonic := settings(cmd).GetBool(flagRecover)
+			fromMnemonic := clientcli.Settings(cmd).GetBool(flagRecover)
 			return addKey(cmd, args[0], fromMnemonic)
 		},
 	}
@@ -98,12 +92,12 @@ func addKeyFlags(cmd *cobra.Command) {
 }
 
 func addKey(cmd *cobra.Command, name string, fromMnemonic bool) error {
-	kr, err := openKeyring(cmd)
+	kr, err := clientcli.OpenKeyring(cmd)
 	if err != nil {
 		return err
 	}
-	keyType := settings(cmd).GetString(flagKeyType)
-	index := settings(cmd).GetUint32(flagIndex)
+	keyType := clientcli.Settings(cmd).GetString(flagKeyType)
+	index := clientcli.Settings(cmd).GetUint32(flagIndex)
 	if _, ok := crypto.Scheme(keyType); !ok {
 		return fmt.Errorf("unknown --key-type %q: want one of %s", keyType, strings.Join(crypto.Schemes(), ", "))
 	}
@@ -132,13 +126,13 @@ func addKey(cmd *cobra.Command, name string, fromMnemonic bool) error {
 		if rec, mnemonic, err = kr.NewMnemonic(name, keyType); err != nil {
 			return err
 		}
-		if noBackup := settings(cmd).GetBool(flagNoBackup); noBackup {
+		if noBackup := clientcli.Settings(cmd).GetBool(flagNoBackup); noBackup {
 			mnemonic = ""
 		}
 	}
 	out := newKeyOutput(rec)
 	out.Mnemonic = mnemonic
-	return printResult(cmd, out, func(w io.Writer) {
+	return clientcli.PrintResult(cmd, out, func(w io.Writer) {
 		out.text(w)
 		if mnemonic != "" {
 			fmt.Fprintf(w, "\n**Important** write this mnemonic phrase in a safe place.\n"+
@@ -153,7 +147,7 @@ func keysListCmd() *cobra.Command {
 		Short: "List all keys",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			kr, err := openKeyring(cmd)
+			kr, err := clientcli.OpenKeyring(cmd)
 			if err != nil {
 				return err
 			}
@@ -165,9 +159,9 @@ func keysListCmd() *cobra.Command {
 			for i, r := range recs {
 				outs[i] = newKeyOutput(r)
 			}
-			return printResult(cmd, outs, func(w io.Writer) {
+			return clientcli.PrintResult(cmd, outs, func(w io.Writer) {
 				if len(outs) == 0 {
-					fmt.Fprintf(w, "no keys in the %q keyring under %s\n", kr.Backend(), homeDir(cmd))
+					fmt.Fprintf(w, "no keys in the %q keyring under %s\n", kr.Backend(), clientcli.HomeDir(cmd))
 					return
 				}
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -187,7 +181,7 @@ func keysShowCmd() *cobra.Command {
 		Short: "Show a key's type, address and public key",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := openKeyring(cmd)
+			kr, err := clientcli.OpenKeyring(cmd)
 			if err != nil {
 				return err
 			}
@@ -196,7 +190,7 @@ func keysShowCmd() *cobra.Command {
 				return err
 			}
 			out := newKeyOutput(rec)
-			if settings(cmd).GetBool(flagEncryptionKey) {
+			if clientcli.Settings(cmd).GetBool(flagEncryptionKey) {
 				priv, err := kr.SealKey(rec.Name)
 				if err != nil {
 					return err
@@ -204,8 +198,8 @@ func keysShowCmd() *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), priv.Public().String())
 				return nil
 			}
-			onlyAddr := settings(cmd).GetBool("address")
-			onlyPub := settings(cmd).GetBool("pubkey")
+			onlyAddr := clientcli.Settings(cmd).GetBool("address")
+			onlyPub := clientcli.Settings(cmd).GetBool("pubkey")
 			switch {
 			case onlyAddr && onlyPub:
 				return errors.New("--address and --pubkey are mutually exclusive")
@@ -217,11 +211,11 @@ func keysShowCmd() *cobra.Command {
 					Type string `json:"type"`
 					Key  string `json:"key"`
 				}{out.Type, out.PubKey}
-				bz, _ := marshalJSON(pk)
+				bz, _ := clientcli.MarshalJSON(pk)
 				fmt.Fprintln(cmd.OutOrStdout(), string(bz))
 				return nil
 			}
-			return printResult(cmd, out, out.text)
+			return clientcli.PrintResult(cmd, out, out.text)
 		},
 	}
 	cmd.Flags().BoolP("address", "a", false, "print only the address")
@@ -236,7 +230,7 @@ func keysDeleteCmd() *cobra.Command {
 		Short: "Delete a key (asks first unless --yes)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := openKeyring(cmd)
+			kr, err := clientcli.OpenKeyring(cmd)
 			if err != nil {
 				return err
 			}
@@ -244,8 +238,8 @@ func keysDeleteCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if yes := settings(cmd).GetBool(flagYes); !yes {
-				ok, err := confirm(cmd, fmt.Sprintf("Delete key %q (%s)? It cannot be undone without its mnemonic", rec.Name, rec.Address))
+			if yes := clientcli.Settings(cmd).GetBool(clientcli.FlagYes); !yes {
+				ok, err := clientcli.Confirm(cmd, fmt.Sprintf("Delete key %q (%s)? It cannot be undone without its mnemonic", rec.Name, rec.Address))
 				if err != nil {
 					return err
 				}
@@ -260,7 +254,7 @@ func keysDeleteCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolP(flagYes, "y", false, "delete without asking")
+	cmd.Flags().BoolP(clientcli.FlagYes, "y", false, "delete without asking")
 	return cmd
 }
 
@@ -272,14 +266,14 @@ func keysExportCmd() *cobra.Command {
 the terminal (or taken from ` + keyring.PassphraseEnv + `).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := openKeyring(cmd)
+			kr, err := clientcli.OpenKeyring(cmd)
 			if err != nil {
 				return err
 			}
 			if _, err := kr.Get(args[0]); err != nil {
 				return err
 			}
-			pass, err := passphrase("Enter passphrase to encrypt the exported key", true)
+			pass, err := clientcli.Passphrase("Enter passphrase to encrypt the exported key", true)
 			if err != nil {
 				return err
 			}
@@ -303,11 +297,11 @@ func keysImportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			kr, err := openKeyring(cmd)
+			kr, err := clientcli.OpenKeyring(cmd)
 			if err != nil {
 				return err
 			}
-			pass, err := passphrase("Enter passphrase to decrypt the key", false)
+			pass, err := clientcli.Passphrase("Enter passphrase to decrypt the key", false)
 			if err != nil {
 				return err
 			}
@@ -316,7 +310,7 @@ func keysImportCmd() *cobra.Command {
 				return err
 			}
 			out := newKeyOutput(rec)
-			return printResult(cmd, out, out.text)
+			return clientcli.PrintResult(cmd, out, out.text)
 		},
 	}
 }

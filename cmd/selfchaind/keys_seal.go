@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/crypto/keyring"
 	"github.com/selfchain/selfchain/crypto/seal"
 )
@@ -32,7 +33,7 @@ a "selfpub1..." encryption key (from 'keys show --encryption-key'), or the name 
 of a key in this keyring. --ad binds associated data the decrypter must supply too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := settings(cmd)
+			v := clientcli.Settings(cmd)
 			pub, err := recipientKey(cmd, v.GetString(flagTo))
 			if err != nil {
 				return err
@@ -66,8 +67,8 @@ by the recipient key id in the envelope's header. Output is written as chunks au
 on any error, discard what was written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := settings(cmd)
-			kr, err := openKeyring(cmd)
+			v := clientcli.Settings(cmd)
+			kr, err := clientcli.OpenKeyring(cmd)
 			if err != nil {
 				return err
 			}
@@ -115,7 +116,7 @@ func recipientKey(cmd *cobra.Command, to string) (*seal.PublicKey, error) {
 	if strings.HasPrefix(to, seal.PublicKeyPrefix+"1") {
 		return seal.ParsePublicKeyString(to)
 	}
-	kr, err := openKeyring(cmd)
+	kr, err := clientcli.OpenKeyring(cmd)
 	if err != nil {
 		return nil, err
 	}

@@ -4,13 +4,17 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/selfchain/selfchain/client"
-	"github.com/selfchain/selfchain/crypto"
+	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/permissions"
+	"github.com/selfchain/selfchain/x/permissions/verify"
+	"github.com/selfchain/selfchain/x/poai"
+	"github.com/selfchain/selfchain/x/registry"
 )
 
 func queryCmd() *cobra.Command {
@@ -19,26 +23,8 @@ func queryCmd() *cobra.Command {
 		Aliases: []string{"q"},
 		Short:   "Query chain state over the node's RPC (--node)",
 	}
-	cmd.AddCommand(bankQueryCmd(), authQueryCmd(), txQueryCmd(), poaiQueryCmd(), permissionsQueryCmd(), registryQueryCmd())
+	cmd.AddCommand(bank.GetQueryCmd(), authQueryCmd(), txQueryCmd(), poai.GetQueryCmd(), permissionsQueryCmd(), registry.GetQueryCmd())
 	return cmd
-}
-
-// resolveAddress accepts a bech32 address, or the name of a key in the keyring.
-func resolveAddress(cmd *cobra.Command, s string) (crypto.Address, error) {
-	addr, err := crypto.AddressFromBech32(s)
-	if err == nil {
-		return addr, nil
-	}
-	// Something shaped like an address is reported as one; only a plain name is looked up.
-	if strings.HasPrefix(strings.ToLower(s), crypto.GetBech32Prefix()+"1") {
-		return nil, err
-	}
-	if kr, kerr := openKeyring(cmd); kerr == nil {
-		if rec, kerr := kr.Get(s); kerr == nil {
-			return rec.Address, nil
-		}
-	}
-	return nil, fmt.Errorf("%w (and no key named %q in the %q keyring)", err, s, settings(cmd).GetString(flagKeyringBackend))
 }
 
 func authQueryCmd() *cobra.Command {
@@ -48,12 +34,12 @@ func authQueryCmd() *cobra.Command {
 		Short: "Query an account's number, sequence and public key",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, err := resolveAddress(cmd, args[0])
+			addr, err := clientcli.ResolveAddress(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			var resp auth.QueryAccountResponse
-			err = queryOnce(cmd, client.PathAuthAccount, &auth.QueryAccountRequest{Address: addr.String()}, &resp)
+			err = clientcli.QueryOnce(cmd, client.PathAuthAccount, &auth.QueryAccountRequest{Address: addr.String()}, &resp)
 			if client.IsNotFound(err) {
 				return fmt.Errorf("account %s not found on chain: it must receive funds first", addr)
 			}
@@ -61,12 +47,12 @@ func authQueryCmd() *cobra.Command {
 				return err
 			}
 			a := resp.Account
-			return printResult(cmd, &resp, func(w io.Writer) {
+			return clientcli.PrintResult(cmd, &resp, func(w io.Writer) {
 				pub := "(none yet: set by the account's first tx)"
 				if a.PublicKey != nil {
 					pub = a.PublicKey.Type + ":" + base64.StdEncoding.EncodeToString(a.PublicKey.Key)
 				}
-				kv(w, "address", a.Address, "account_number", a.AccountNumber, "sequence", a.Sequence, "public_key", pub)
+				clientcli.KV(w, "address", a.Address, "account_number", a.AccountNumber, "sequence", a.Sequence, "public_key", pub)
 			})
 		},
 	})
@@ -79,7 +65,7 @@ func txQueryCmd() *cobra.Command {
 		Short: "Query an included tx by hash: height, code, log, gas and events",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := newClient(cmd)
+			c, err := clientcli.NewClient(cmd)
 			if err != nil {
 				return err
 			}
@@ -87,8 +73,8 @@ func txQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printResult(cmd, res, func(w io.Writer) {
-				printTxResult(w, res)
+			return clientcli.PrintResult(cmd, res, func(w io.Writer) {
+				clientcli.PrintTxResult(w, res)
 				if len(res.Events) > 0 {
 					fmt.Fprintln(w, "events:")
 					for _, e := range res.Events {
@@ -101,4 +87,12 @@ func txQueryCmd() *cobra.Command {
 			})
 		},
 	}
+}
+
+// permissionsQueryCmd is x/permissions' queries plus `check`, which lives in
+// x/permissions/verify: verify imports x/permissions, so x/permissions cannot hold it.
+func permissionsQueryCmd() *cobra.Command {
+	cmd := permissions.GetQueryCmd()
+	cmd.AddCommand(verify.GetCheckCmd())
+	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/selfchain/selfchain/app"
+	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/server"
 )
 
@@ -70,7 +71,7 @@ SIGINT or SIGTERM stops CometBFT, then closes the application state cleanly.`,
 
 // startOverrides collects the config.toml keys given by flag or environment.
 func startOverrides(cmd *cobra.Command) map[string]any {
-	v := settings(cmd)
+	v := clientcli.Settings(cmd)
 	out := map[string]any{}
 	for _, cf := range cometFlags {
 		if v.IsSet(cf.key) {
@@ -87,8 +88,8 @@ func startOverrides(cmd *cobra.Command) map[string]any {
 }
 
 func runStart(cmd *cobra.Command, _ []string) error {
-	v := settings(cmd)
-	home := v.GetString(flagHome)
+	v := clientcli.Settings(cmd)
+	home := v.GetString(clientcli.FlagHome)
 	overrides := startOverrides(cmd)
 	conf, err := server.LoadCometConfig(home, overrides)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/selfchain/selfchain/client"
+	clientcli "github.com/selfchain/selfchain/client/cli"
 )
 
 func statusCmd() *cobra.Command {
@@ -18,7 +19,7 @@ func statusCmd() *cobra.Command {
 With --output json, prints CometBFT's /status result (node_info, sync_info, validator_info).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := newClient(cmd)
+			c, err := clientcli.NewClient(cmd)
 			if err != nil {
 				return err
 			}
@@ -26,7 +27,7 @@ With --output json, prints CometBFT's /status result (node_info, sync_info, vali
 			if err != nil {
 				return err
 			}
-			if jsonOutput(cmd) {
+			if clientcli.JSONOutput(cmd) {
 				bz, err := cmtjson.Marshal(st)
 				if err != nil {
 					return err
@@ -35,7 +36,7 @@ With --output json, prints CometBFT's /status result (node_info, sync_info, vali
 				return err
 			}
 			s, ni, vi := st.SyncInfo, st.NodeInfo, st.ValidatorInfo
-			kv(cmd.OutOrStdout(),
+			clientcli.KV(cmd.OutOrStdout(),
 				"node_id", ni.ID(),
 				"moniker", ni.Moniker,
 				"chain_id", ni.Network,

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/selfchain/selfchain/app"
+	clientcli "github.com/selfchain/selfchain/client/cli"
 )
 
 // Commit is the source revision, set at build time with -ldflags "-X main.Commit=...".
@@ -28,13 +29,13 @@ func versionCmd() *cobra.Command {
 				CometBFT   string `json:"cometbft"`
 				Go         string `json:"go"`
 			}{"selfchaind", app.Version, commit(), app.AppVersion, depVersion("github.com/cometbft/cometbft"), runtime.Version()}
-			long := settings(cmd).GetBool("long")
-			return printResult(cmd, out, func(w io.Writer) {
+			long := clientcli.Settings(cmd).GetBool("long")
+			return clientcli.PrintResult(cmd, out, func(w io.Writer) {
 				if !long {
 					fmt.Fprintln(w, out.Version)
 					return
 				}
-				kv(w, "version", out.Version, "commit", out.Commit, "app_protocol", out.AppVersion, "cometbft", out.CometBFT, "go", out.Go)
+				clientcli.KV(w, "version", out.Version, "commit", out.Commit, "app_protocol", out.AppVersion, "cometbft", out.CometBFT, "go", out.Go)
 			})
 		},
 	}

@@ -1,12 +1,14 @@
 package permissions
 
 import (
+	"bytes"
 	"context"
 
 	"cosmossdk.io/collections"
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types/query"
 )
 
 // MaxPageSize bounds every list query; 0 in a request means this.
@@ -40,9 +42,10 @@ func (q queryServer) App(ctx context.Context, req *QueryAppRequest) (*QueryAppRe
 	return &QueryAppResponse{App: app}, nil
 }
 
-func pageSize(limit uint32) (int, error) {
+func pageSize(p *query.PageRequest) (int, error) {
+	limit := p.GetLimit()
 	if limit > MaxPageSize {
-		return 0, runtime.ErrInvalidRequest.Wrapf("limit %d: at most %d", limit, MaxPageSize)
+		return 0, runtime.ErrInvalidRequest.Wrapf("pagination.limit %d: at most %d", limit, MaxPageSize)
 	}
 	if limit == 0 {
 		return MaxPageSize, nil
@@ -50,22 +53,51 @@ func pageSize(limit uint32) (int, error) {
 	return int(limit), nil
 }
 
+// Page keys are what the last entry of a page is keyed by: an app id (Apps,
+// GrantsByUser) or a user's raw address (GrantsByApp). A key of any other shape was
+// not handed out by this query; it is refused before it reaches a range.
+
+// appIDPageKey decodes the key of a list ordered by app id ("" for the first page).
+func appIDPageKey(p *query.PageRequest) (string, error) {
+	key := p.GetKey()
+	if len(key) == 0 {
+		return "", nil
+	}
+	if ValidateAppID(string(key)) != nil {
+		return "", runtime.ErrInvalidRequest.Wrap("pagination.key: not a next_key of this query (want an app id)")
+	}
+	return string(key), nil
+}
+
+// userPageKey decodes the key of a list ordered by user address (nil for the first page).
+func userPageKey(p *query.PageRequest) (crypto.Address, error) {
+	key := p.GetKey()
+	if len(key) == 0 {
+		return nil, nil
+	}
+	if len(key) != crypto.AddressLen {
+		return nil, runtime.ErrInvalidRequest.Wrapf("pagination.key: not a next_key of this query (want a %d-byte address)", crypto.AddressLen)
+	}
+	return crypto.Address(key), nil
+}
+
 func (q queryServer) Apps(ctx context.Context, req *QueryAppsRequest) (*QueryAppsResponse, error) {
-	n, err := pageSize(req.Limit)
+	n, err := pageSize(req.GetPagination())
+	if err != nil {
+		return nil, err
+	}
+	after, err := appIDPageKey(req.GetPagination())
 	if err != nil {
 		return nil, err
 	}
 	rng := new(collections.Range[string])
-	if req.StartAfter != "" {
-		if err := ValidateAppID(req.StartAfter); err != nil {
-			return nil, runtime.Wrapf(err, "start_after")
-		}
-		rng = rng.StartExclusive(req.StartAfter)
+	if after != "" {
+		rng = rng.StartExclusive(after)
 	}
-	res := &QueryAppsResponse{}
+	res := &QueryAppsResponse{Pagination: &query.PageResponse{}}
 	err = q.k.Apps.Walk(ctx, rng, func(id string, a App) (bool, error) {
 		if len(res.Apps) == n {
-			res.Next = res.Apps[n-1].Id
+			res.Pagination.NextKey = []byte(res.Apps[n-1].Id)
 			return true, nil
 		}
 		res.Apps = append(res.Apps, a)
@@ -97,21 +129,22 @@ func (q queryServer) GrantsByUser(ctx context.Context, req *QueryGrantsByUserReq
 	if err != nil {
 		return nil, runtime.ErrInvalidAddress.Wrapf("user: %v", err)
 	}
-	n, err := pageSize(req.Limit)
+	n, err := pageSize(req.Pagination)
+	if err != nil {
+		return nil, err
+	}
+	after, err := appIDPageKey(req.Pagination)
 	if err != nil {
 		return nil, err
 	}
 	rng := collections.NewPrefixedPairRange[[]byte, string](user)
-	if req.StartAfter != "" {
-		if err := ValidateAppID(req.StartAfter); err != nil {
-			return nil, runtime.Wrapf(err, "start_after")
-		}
-		rng = rng.StartExclusive(req.StartAfter)
+	if after != "" {
+		rng = rng.StartExclusive(after)
 	}
-	res := &QueryGrantsResponse{}
+	res := &QueryGrantsResponse{Pagination: &query.PageResponse{}}
 	err = q.k.Grants.Walk(ctx, rng, func(_ grantKey, g Grant) (bool, error) {
 		if len(res.Grants) == n {
-			res.Next = res.Grants[n-1].AppId
+			res.Pagination.NextKey = []byte(res.Grants[n-1].AppId)
 			return true, nil
 		}
 		res.Grants = append(res.Grants, g)
@@ -124,23 +157,23 @@ func (q queryServer) GrantsByApp(ctx context.Context, req *QueryGrantsByAppReque
 	if err := ValidateAppID(req.AppId); err != nil {
 		return nil, err
 	}
-	n, err := pageSize(req.Limit)
+	n, err := pageSize(req.Pagination)
+	if err != nil {
+		return nil, err
+	}
+	after, err := userPageKey(req.Pagination)
 	if err != nil {
 		return nil, err
 	}
 	rng := collections.NewPrefixedPairRange[string, []byte](req.AppId)
-	if req.StartAfter != "" {
-		after, err := crypto.AddressFromBech32(req.StartAfter)
-		if err != nil {
-			return nil, runtime.ErrInvalidAddress.Wrapf("start_after: %v", err)
-		}
+	if after != nil {
 		rng = rng.StartExclusive(after)
 	}
-	res := &QueryGrantsResponse{}
+	res := &QueryGrantsResponse{Pagination: &query.PageResponse{}}
 	var users [][]byte
 	err = q.k.GrantsByApp.Walk(ctx, rng, func(key collections.Pair[string, []byte], _ bool) (bool, error) {
 		if len(users) == n {
-			res.Next = crypto.Address(users[n-1]).String()
+			res.Pagination.NextKey = bytes.Clone(users[n-1])
 			return true, nil
 		}
 		users = append(users, key.K2())

@@ -7,6 +7,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/testutil"
+	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/permissions"
 )
 
@@ -309,14 +310,14 @@ func TestAppAdministration(t *testing.T) {
 	e.ok(e.tx(e.other, &permissions.MsgRegisterApp{Owner: e.other.Addr.String(), Id: "zz-app", Name: "Z",
 		PubKeys: pubKeys(pub.Type(), pub.Bytes()), Scopes: []string{"ai:chat"}, Deposit: coins(permissions.DefaultMinDeposit)}))
 	var apps permissions.QueryAppsResponse
-	e.ta.MustQuery("/selfchain.permissions.v1.Query/Apps", &permissions.QueryAppsRequest{Limit: 1}, &apps)
+	e.ta.MustQuery("/selfchain.permissions.v1.Query/Apps", &permissions.QueryAppsRequest{Pagination: &query.PageRequest{Limit: 1}}, &apps)
 	require.Len(t, apps.Apps, 1)
-	require.Equal(t, appID, apps.Next)
+	require.Equal(t, appID, string(apps.Pagination.NextKey))
 	var page2 permissions.QueryAppsResponse
-	e.ta.MustQuery("/selfchain.permissions.v1.Query/Apps", &permissions.QueryAppsRequest{StartAfter: apps.Next, Limit: 1}, &page2)
+	e.ta.MustQuery("/selfchain.permissions.v1.Query/Apps", &permissions.QueryAppsRequest{Pagination: &query.PageRequest{Key: apps.Pagination.NextKey, Limit: 1}}, &page2)
 	require.Len(t, page2.Apps, 1)
 	require.Equal(t, "zz-app", page2.Apps[0].Id)
-	require.Empty(t, page2.Next)
+	require.Empty(t, page2.Pagination.NextKey)
 
 	e.ok(e.tx(e.other, &permissions.MsgGrant{User: e.other.Addr.String(), AppId: appID, Scopes: []string{"bank:send"}, ExpiryHeight: 1000, SpendLimit: coins(5)}))
 	grants := func(path string, req interface {
@@ -329,10 +330,10 @@ func TestAppAdministration(t *testing.T) {
 	}
 	all := grants("GrantsByApp", &permissions.QueryGrantsByAppRequest{AppId: appID})
 	require.Len(t, all.Grants, 2)
-	first := grants("GrantsByApp", &permissions.QueryGrantsByAppRequest{AppId: appID, Limit: 1})
+	first := grants("GrantsByApp", &permissions.QueryGrantsByAppRequest{AppId: appID, Pagination: &query.PageRequest{Limit: 1}})
 	require.Len(t, first.Grants, 1)
-	require.NotEmpty(t, first.Next)
-	rest := grants("GrantsByApp", &permissions.QueryGrantsByAppRequest{AppId: appID, Limit: 1, StartAfter: first.Next})
+	require.NotEmpty(t, first.Pagination.NextKey)
+	rest := grants("GrantsByApp", &permissions.QueryGrantsByAppRequest{AppId: appID, Pagination: &query.PageRequest{Key: first.Pagination.NextKey, Limit: 1}})
 	require.Len(t, rest.Grants, 1)
 	require.NotEqual(t, first.Grants[0].User, rest.Grants[0].User)
 	mine := grants("GrantsByUser", &permissions.QueryGrantsByUserRequest{User: e.other.Addr.String()})

@@ -9,6 +9,7 @@ import (
 	_ "github.com/cosmos/gogoproto/gogoproto"
 	grpc1 "github.com/cosmos/gogoproto/grpc"
 	proto "github.com/cosmos/gogoproto/proto"
+	query "github.com/selfchain/selfchain/types/query"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -28,70 +29,18 @@ var _ = math.Inf
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
-// PageRequest: start after key (opaque, from next_key), at most limit entries (capped).
-type PageRequest struct {
-	Key   []byte `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	Limit uint32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
-}
-
-func (m *PageRequest) Reset()         { *m = PageRequest{} }
-func (m *PageRequest) String() string { return proto.CompactTextString(m) }
-func (*PageRequest) ProtoMessage()    {}
-func (*PageRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{0}
-}
-func (m *PageRequest) XXX_Unmarshal(b []byte) error {
-	return m.Unmarshal(b)
-}
-func (m *PageRequest) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
-	if deterministic {
-		return xxx_messageInfo_PageRequest.Marshal(b, m, deterministic)
-	} else {
-		b = b[:cap(b)]
-		n, err := m.MarshalToSizedBuffer(b)
-		if err != nil {
-			return nil, err
-		}
-		return b[:n], nil
-	}
-}
-func (m *PageRequest) XXX_Merge(src proto.Message) {
-	xxx_messageInfo_PageRequest.Merge(m, src)
-}
-func (m *PageRequest) XXX_Size() int {
-	return m.Size()
-}
-func (m *PageRequest) XXX_DiscardUnknown() {
-	xxx_messageInfo_PageRequest.DiscardUnknown(m)
-}
-
-var xxx_messageInfo_PageRequest proto.InternalMessageInfo
-
-func (m *PageRequest) GetKey() []byte {
-	if m != nil {
-		return m.Key
-	}
-	return nil
-}
-
-func (m *PageRequest) GetLimit() uint32 {
-	if m != nil {
-		return m.Limit
-	}
-	return 0
-}
-
 // QueryValidatorsRequest lists validators by operator address; status 0 means all.
 type QueryValidatorsRequest struct {
-	Status     Status       `protobuf:"varint,1,opt,name=status,proto3,enum=selfchain.poai.v1.Status" json:"status,omitempty"`
-	Pagination *PageRequest `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	Status Status `protobuf:"varint,1,opt,name=status,proto3,enum=selfchain.poai.v1.Status" json:"status,omitempty"`
+	// key: the operator address of the last validator of the previous page
+	Pagination *query.PageRequest `protobuf:"bytes,2,opt,name=pagination,proto3" json:"pagination,omitempty"`
 }
 
 func (m *QueryValidatorsRequest) Reset()         { *m = QueryValidatorsRequest{} }
 func (m *QueryValidatorsRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryValidatorsRequest) ProtoMessage()    {}
 func (*QueryValidatorsRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{1}
+	return fileDescriptor_bbd399c875779273, []int{0}
 }
 func (m *QueryValidatorsRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -127,7 +76,7 @@ func (m *QueryValidatorsRequest) GetStatus() Status {
 	return STATUS_UNSPECIFIED
 }
 
-func (m *QueryValidatorsRequest) GetPagination() *PageRequest {
+func (m *QueryValidatorsRequest) GetPagination() *query.PageRequest {
 	if m != nil {
 		return m.Pagination
 	}
@@ -135,15 +84,15 @@ func (m *QueryValidatorsRequest) GetPagination() *PageRequest {
 }
 
 type QueryValidatorsResponse struct {
-	Validators []Validator `protobuf:"bytes,1,rep,name=validators,proto3" json:"validators"`
-	NextKey    []byte      `protobuf:"bytes,2,opt,name=next_key,json=nextKey,proto3" json:"next_key,omitempty"`
+	Validators []Validator         `protobuf:"bytes,1,rep,name=validators,proto3" json:"validators"`
+	Pagination *query.PageResponse `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
 }
 
 func (m *QueryValidatorsResponse) Reset()         { *m = QueryValidatorsResponse{} }
 func (m *QueryValidatorsResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryValidatorsResponse) ProtoMessage()    {}
 func (*QueryValidatorsResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{2}
+	return fileDescriptor_bbd399c875779273, []int{1}
 }
 func (m *QueryValidatorsResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -179,9 +128,9 @@ func (m *QueryValidatorsResponse) GetValidators() []Validator {
 	return nil
 }
 
-func (m *QueryValidatorsResponse) GetNextKey() []byte {
+func (m *QueryValidatorsResponse) GetPagination() *query.PageResponse {
 	if m != nil {
-		return m.NextKey
+		return m.Pagination
 	}
 	return nil
 }
@@ -194,7 +143,7 @@ func (m *QueryValidatorRequest) Reset()         { *m = QueryValidatorRequest{} }
 func (m *QueryValidatorRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryValidatorRequest) ProtoMessage()    {}
 func (*QueryValidatorRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{3}
+	return fileDescriptor_bbd399c875779273, []int{2}
 }
 func (m *QueryValidatorRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -238,7 +187,7 @@ func (m *QueryValidatorResponse) Reset()         { *m = QueryValidatorResponse{}
 func (m *QueryValidatorResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryValidatorResponse) ProtoMessage()    {}
 func (*QueryValidatorResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{4}
+	return fileDescriptor_bbd399c875779273, []int{3}
 }
 func (m *QueryValidatorResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -282,7 +231,7 @@ func (m *QueryReputationHistoryRequest) Reset()         { *m = QueryReputationHi
 func (m *QueryReputationHistoryRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryReputationHistoryRequest) ProtoMessage()    {}
 func (*QueryReputationHistoryRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{5}
+	return fileDescriptor_bbd399c875779273, []int{4}
 }
 func (m *QueryReputationHistoryRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -326,7 +275,7 @@ func (m *QueryReputationHistoryResponse) Reset()         { *m = QueryReputationH
 func (m *QueryReputationHistoryResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryReputationHistoryResponse) ProtoMessage()    {}
 func (*QueryReputationHistoryResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{6}
+	return fileDescriptor_bbd399c875779273, []int{5}
 }
 func (m *QueryReputationHistoryResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -369,7 +318,7 @@ func (m *QueryEpochRequest) Reset()         { *m = QueryEpochRequest{} }
 func (m *QueryEpochRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryEpochRequest) ProtoMessage()    {}
 func (*QueryEpochRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{7}
+	return fileDescriptor_bbd399c875779273, []int{6}
 }
 func (m *QueryEpochRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -406,7 +355,7 @@ func (m *QueryEpochResponse) Reset()         { *m = QueryEpochResponse{} }
 func (m *QueryEpochResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryEpochResponse) ProtoMessage()    {}
 func (*QueryEpochResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{8}
+	return fileDescriptor_bbd399c875779273, []int{7}
 }
 func (m *QueryEpochResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -442,15 +391,16 @@ func (m *QueryEpochResponse) GetEpoch() EpochInfo {
 	return EpochInfo{}
 }
 
+// key: 12 bytes, big-endian height and index of the last flagged tx of the previous page
 type QueryFlaggedTxsRequest struct {
-	Pagination *PageRequest `protobuf:"bytes,1,opt,name=pagination,proto3" json:"pagination,omitempty"`
+	Pagination *query.PageRequest `protobuf:"bytes,1,opt,name=pagination,proto3" json:"pagination,omitempty"`
 }
 
 func (m *QueryFlaggedTxsRequest) Reset()         { *m = QueryFlaggedTxsRequest{} }
 func (m *QueryFlaggedTxsRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryFlaggedTxsRequest) ProtoMessage()    {}
 func (*QueryFlaggedTxsRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{9}
+	return fileDescriptor_bbd399c875779273, []int{8}
 }
 func (m *QueryFlaggedTxsRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -479,7 +429,7 @@ func (m *QueryFlaggedTxsRequest) XXX_DiscardUnknown() {
 
 var xxx_messageInfo_QueryFlaggedTxsRequest proto.InternalMessageInfo
 
-func (m *QueryFlaggedTxsRequest) GetPagination() *PageRequest {
+func (m *QueryFlaggedTxsRequest) GetPagination() *query.PageRequest {
 	if m != nil {
 		return m.Pagination
 	}
@@ -487,15 +437,15 @@ func (m *QueryFlaggedTxsRequest) GetPagination() *PageRequest {
 }
 
 type QueryFlaggedTxsResponse struct {
-	Txs     []FlaggedTx `protobuf:"bytes,1,rep,name=txs,proto3" json:"txs"`
-	NextKey []byte      `protobuf:"bytes,2,opt,name=next_key,json=nextKey,proto3" json:"next_key,omitempty"`
+	Txs        []FlaggedTx         `protobuf:"bytes,1,rep,name=txs,proto3" json:"txs"`
+	Pagination *query.PageResponse `protobuf:"bytes,3,opt,name=pagination,proto3" json:"pagination,omitempty"`
 }
 
 func (m *QueryFlaggedTxsResponse) Reset()         { *m = QueryFlaggedTxsResponse{} }
 func (m *QueryFlaggedTxsResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryFlaggedTxsResponse) ProtoMessage()    {}
 func (*QueryFlaggedTxsResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{10}
+	return fileDescriptor_bbd399c875779273, []int{9}
 }
 func (m *QueryFlaggedTxsResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -531,9 +481,9 @@ func (m *QueryFlaggedTxsResponse) GetTxs() []FlaggedTx {
 	return nil
 }
 
-func (m *QueryFlaggedTxsResponse) GetNextKey() []byte {
+func (m *QueryFlaggedTxsResponse) GetPagination() *query.PageResponse {
 	if m != nil {
-		return m.NextKey
+		return m.Pagination
 	}
 	return nil
 }
@@ -545,7 +495,7 @@ func (m *QueryParamsRequest) Reset()         { *m = QueryParamsRequest{} }
 func (m *QueryParamsRequest) String() string { return proto.CompactTextString(m) }
 func (*QueryParamsRequest) ProtoMessage()    {}
 func (*QueryParamsRequest) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{11}
+	return fileDescriptor_bbd399c875779273, []int{10}
 }
 func (m *QueryParamsRequest) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -582,7 +532,7 @@ func (m *QueryParamsResponse) Reset()         { *m = QueryParamsResponse{} }
 func (m *QueryParamsResponse) String() string { return proto.CompactTextString(m) }
 func (*QueryParamsResponse) ProtoMessage()    {}
 func (*QueryParamsResponse) Descriptor() ([]byte, []int) {
-	return fileDescriptor_bbd399c875779273, []int{12}
+	return fileDescriptor_bbd399c875779273, []int{11}
 }
 func (m *QueryParamsResponse) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -619,7 +569,6 @@ func (m *QueryParamsResponse) GetParams() Params {
 }
 
 func init() {
-	proto.RegisterType((*PageRequest)(nil), "selfchain.poai.v1.PageRequest")
 	proto.RegisterType((*QueryValidatorsRequest)(nil), "selfchain.poai.v1.QueryValidatorsRequest")
 	proto.RegisterType((*QueryValidatorsResponse)(nil), "selfchain.poai.v1.QueryValidatorsResponse")
 	proto.RegisterType((*QueryValidatorRequest)(nil), "selfchain.poai.v1.QueryValidatorRequest")
@@ -637,47 +586,47 @@ func init() {
 func init() { proto.RegisterFile("selfchain/poai/v1/query.proto", fileDescriptor_bbd399c875779273) }
 
 var fileDescriptor_bbd399c875779273 = []byte{
-	// 635 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x94, 0x55, 0xcb, 0x6e, 0xd3, 0x4c,
-	0x18, 0x8d, 0xdb, 0x26, 0xfd, 0xfb, 0xf5, 0x07, 0xda, 0x69, 0x81, 0xd6, 0x6a, 0x4d, 0x65, 0x28,
-	0x4a, 0x58, 0x38, 0x24, 0x80, 0x60, 0xc5, 0x25, 0x08, 0xc4, 0x45, 0x42, 0xc5, 0x54, 0x80, 0xba,
-	0x29, 0x53, 0x67, 0xea, 0x18, 0x12, 0x8f, 0x6b, 0x4f, 0x22, 0xe7, 0x19, 0xd8, 0xf0, 0x58, 0x5d,
-	0x76, 0xc9, 0x02, 0x21, 0x94, 0xbc, 0x08, 0xf2, 0x78, 0x7c, 0x09, 0xb1, 0x73, 0xd9, 0x39, 0xdf,
-	0x9c, 0x73, 0xbe, 0xe3, 0xe3, 0xe3, 0x18, 0x76, 0x3d, 0xd2, 0x3e, 0x35, 0x5a, 0xd8, 0xb2, 0xab,
-	0x0e, 0xc5, 0x56, 0xb5, 0x57, 0xab, 0x9e, 0x75, 0x89, 0xdb, 0xd7, 0x1c, 0x97, 0x32, 0x8a, 0xd6,
-	0xe3, 0x63, 0x2d, 0x38, 0xd6, 0x7a, 0x35, 0x79, 0xd3, 0xa4, 0x26, 0xe5, 0xa7, 0xd5, 0xe0, 0x2a,
-	0x04, 0xca, 0x3b, 0xe3, 0x3a, 0x9c, 0xc0, 0x4f, 0xd5, 0x07, 0xb0, 0x7a, 0x80, 0x4d, 0xa2, 0x93,
-	0xb3, 0x2e, 0xf1, 0x18, 0x5a, 0x83, 0xc5, 0x6f, 0xa4, 0xbf, 0x25, 0xed, 0x49, 0xe5, 0xff, 0xf5,
-	0xe0, 0x12, 0x6d, 0x42, 0xb1, 0x6d, 0x75, 0x2c, 0xb6, 0xb5, 0xb0, 0x27, 0x95, 0x2f, 0xe9, 0xe1,
-	0x0f, 0xf5, 0xbb, 0x04, 0xd7, 0xde, 0x07, 0x6e, 0x3e, 0xe2, 0xb6, 0xd5, 0xc4, 0x8c, 0xba, 0x5e,
-	0x24, 0x51, 0x83, 0x92, 0xc7, 0x30, 0xeb, 0x7a, 0x5c, 0xe5, 0x72, 0x7d, 0x5b, 0x1b, 0x73, 0xaa,
-	0x7d, 0xe0, 0x00, 0x5d, 0x00, 0xd1, 0x63, 0x00, 0x07, 0x9b, 0x96, 0x8d, 0x99, 0x45, 0x6d, 0xbe,
-	0x68, 0xb5, 0xae, 0x64, 0xd0, 0x52, 0x4e, 0xf5, 0x14, 0x43, 0xf5, 0xe1, 0xfa, 0x98, 0x19, 0xcf,
-	0xa1, 0xb6, 0x47, 0x50, 0x03, 0xa0, 0x17, 0x4f, 0xb7, 0xa4, 0xbd, 0xc5, 0xf2, 0x6a, 0x7d, 0x27,
-	0x43, 0x3a, 0xa6, 0x36, 0x96, 0xce, 0x7f, 0xdf, 0x28, 0xe8, 0x29, 0x16, 0xda, 0x86, 0xff, 0x6c,
-	0xe2, 0xb3, 0xe3, 0x20, 0x99, 0x05, 0x9e, 0xcc, 0x72, 0xf0, 0xfb, 0x2d, 0xe9, 0xab, 0x0d, 0xb8,
-	0x3a, 0xba, 0x39, 0x4a, 0xa1, 0x02, 0x6b, 0xd4, 0x21, 0x6e, 0x30, 0x3a, 0xc6, 0xcd, 0xa6, 0x4b,
-	0xbc, 0x30, 0x8f, 0x15, 0xfd, 0x4a, 0x34, 0x7f, 0x16, 0x8e, 0xd5, 0xa3, 0x7f, 0xa3, 0x8c, 0xcd,
-	0x3f, 0x85, 0x95, 0xd8, 0x06, 0x67, 0xcf, 0xe6, 0x3d, 0x21, 0xa9, 0x6f, 0x60, 0x97, 0x6b, 0xeb,
-	0xc4, 0xe9, 0x32, 0x1e, 0xd6, 0x2b, 0xcb, 0x63, 0x34, 0x18, 0xcc, 0xed, 0x93, 0x80, 0x92, 0xa7,
-	0x25, 0xfc, 0x3e, 0x87, 0x65, 0x97, 0x18, 0xd4, 0x6d, 0x46, 0x49, 0xdf, 0xcc, 0x70, 0x9b, 0xd0,
-	0x75, 0x8e, 0x15, 0xa6, 0x23, 0xa6, 0xba, 0x01, 0xeb, 0x7c, 0xcd, 0x0b, 0x87, 0x1a, 0x2d, 0x61,
-	0x53, 0x7d, 0x07, 0x28, 0x3d, 0x14, 0xfb, 0x1e, 0x41, 0x91, 0x04, 0x83, 0x09, 0xd9, 0x70, 0xc2,
-	0x6b, 0xfb, 0x94, 0x8a, 0x35, 0x21, 0x41, 0xfd, 0x2c, 0x32, 0x7f, 0xd9, 0xc6, 0xa6, 0x49, 0x9a,
-	0x87, 0x7e, 0x5c, 0xdf, 0xd1, 0x2e, 0x4a, 0x73, 0x77, 0xf1, 0xab, 0xe8, 0x62, 0x5a, 0x59, 0xd8,
-	0xbd, 0x0f, 0x8b, 0xcc, 0x9f, 0x54, 0xc2, 0x98, 0x23, 0xcc, 0x06, 0xf0, 0x49, 0xed, 0xdb, 0x14,
-	0xa9, 0x1c, 0x60, 0x17, 0x77, 0xbc, 0x24, 0xab, 0x8d, 0x91, 0xa9, 0xd8, 0xfe, 0x10, 0x4a, 0x0e,
-	0x9f, 0x88, 0x9b, 0xda, 0xce, 0xbc, 0xa9, 0x00, 0x20, 0xb6, 0x0b, 0x78, 0xfd, 0xd7, 0x12, 0x14,
-	0xb9, 0x20, 0x32, 0x00, 0x92, 0x57, 0x0c, 0x55, 0x32, 0x04, 0xb2, 0xff, 0x13, 0xe4, 0x3b, 0xb3,
-	0x40, 0x85, 0xcf, 0x2f, 0xb0, 0x12, 0x4f, 0x51, 0x79, 0x2a, 0x31, 0x5a, 0x51, 0x99, 0x01, 0x29,
-	0x36, 0xf8, 0xb0, 0x3e, 0xd6, 0x61, 0x74, 0x37, 0x8f, 0x9f, 0xf7, 0xea, 0xc8, 0xb5, 0x39, 0x18,
-	0x62, 0xf3, 0x21, 0x14, 0x79, 0x21, 0xd1, 0xad, 0x3c, 0x6e, 0xba, 0xf5, 0xf2, 0xfe, 0x14, 0x94,
-	0x50, 0x35, 0x00, 0x92, 0xb6, 0xe5, 0x3f, 0x96, 0xb1, 0xae, 0xe7, 0x3f, 0x96, 0x8c, 0xf2, 0x7e,
-	0x82, 0x52, 0xd8, 0x0e, 0x94, 0xeb, 0x6a, 0xa4, 0x86, 0xf2, 0xed, 0x69, 0xb0, 0x50, 0xb8, 0xf1,
-	0xe4, 0x7c, 0xa0, 0x48, 0x17, 0x03, 0x45, 0xfa, 0x33, 0x50, 0xa4, 0x1f, 0x43, 0xa5, 0x70, 0x31,
-	0x54, 0x0a, 0x3f, 0x87, 0x4a, 0xe1, 0x68, 0xdf, 0xb4, 0x58, 0xab, 0x7b, 0xa2, 0x19, 0xb4, 0x53,
-	0x4d, 0x3e, 0x62, 0xc9, 0x95, 0xcf, 0x3f, 0x64, 0x27, 0x25, 0xfe, 0x25, 0xbb, 0xf7, 0x37, 0x00,
-	0x00, 0xff, 0xff, 0x44, 0x70, 0x4c, 0xc4, 0x31, 0x07, 0x00, 0x00,
+	// 626 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xac, 0x55, 0xcd, 0x6e, 0xd3, 0x40,
+	0x10, 0x8e, 0x9b, 0x1f, 0xc8, 0x54, 0x82, 0x66, 0x5b, 0x20, 0x58, 0xad, 0x1b, 0xb9, 0x14, 0x25,
+	0x1c, 0x1c, 0x12, 0x90, 0xe0, 0xd6, 0x12, 0x04, 0x82, 0x1e, 0x50, 0x31, 0x15, 0x88, 0x5e, 0x60,
+	0xeb, 0x6c, 0x1d, 0x4b, 0x69, 0xd6, 0xb5, 0x9d, 0x28, 0xbc, 0x03, 0x07, 0x6e, 0x3c, 0x01, 0xef,
+	0xd2, 0x63, 0x8f, 0x1c, 0x10, 0x42, 0xc9, 0x8b, 0x20, 0xef, 0xae, 0x7f, 0x82, 0xed, 0x26, 0x91,
+	0xb8, 0x59, 0x33, 0xdf, 0x37, 0xf3, 0xed, 0xec, 0x37, 0x5e, 0xd8, 0x72, 0x49, 0xff, 0xd4, 0xe8,
+	0x61, 0x6b, 0xd0, 0xb4, 0x29, 0xb6, 0x9a, 0xa3, 0x56, 0xf3, 0x7c, 0x48, 0x9c, 0x2f, 0x9a, 0xed,
+	0x50, 0x8f, 0xa2, 0x4a, 0x98, 0xd6, 0xfc, 0xb4, 0x36, 0x6a, 0xc9, 0x1b, 0x26, 0x35, 0x29, 0xcb,
+	0x36, 0xfd, 0x2f, 0x0e, 0x94, 0x37, 0x93, 0x75, 0x18, 0x81, 0x67, 0x77, 0xa2, 0x2c, 0xab, 0xce,
+	0xd2, 0xd8, 0xb4, 0x06, 0xd8, 0xb3, 0xe8, 0x80, 0x83, 0xd4, 0xaf, 0x12, 0xdc, 0x7e, 0xeb, 0x67,
+	0xdf, 0xe3, 0xbe, 0xd5, 0xc5, 0x1e, 0x75, 0x5c, 0x9d, 0x9c, 0x0f, 0x89, 0xeb, 0xa1, 0x16, 0x94,
+	0x5c, 0x0f, 0x7b, 0x43, 0xb7, 0x2a, 0xd5, 0xa4, 0xfa, 0x8d, 0xf6, 0x5d, 0x2d, 0xa1, 0x4b, 0x7b,
+	0xc7, 0x00, 0xba, 0x00, 0xa2, 0x3d, 0x80, 0xa8, 0x43, 0x75, 0xa5, 0x26, 0xd5, 0x57, 0xdb, 0xdb,
+	0x31, 0x1a, 0x3f, 0xe5, 0xa8, 0xa5, 0x1d, 0x62, 0x93, 0x88, 0x3e, 0x7a, 0x8c, 0xa2, 0xfe, 0x90,
+	0xe0, 0x4e, 0x42, 0x8e, 0x6b, 0xd3, 0x81, 0x4b, 0x50, 0x07, 0x60, 0x14, 0x46, 0xab, 0x52, 0x2d,
+	0x5f, 0x5f, 0x6d, 0x6f, 0xa6, 0x68, 0x0a, 0xa9, 0x9d, 0xc2, 0xc5, 0xef, 0xed, 0x9c, 0x1e, 0x63,
+	0xa1, 0xfd, 0x19, 0x81, 0x79, 0x26, 0xb0, 0x96, 0x2d, 0x90, 0x77, 0x8e, 0x2b, 0x3c, 0x28, 0x5c,
+	0x5f, 0x59, 0xcb, 0xab, 0x1d, 0xb8, 0x35, 0x2b, 0x33, 0x18, 0x5a, 0x03, 0xd6, 0xa8, 0x4d, 0x1c,
+	0x3f, 0xf4, 0x09, 0x77, 0xbb, 0x0e, 0x71, 0xf9, 0xf8, 0xca, 0xfa, 0xcd, 0x20, 0xfe, 0x8c, 0x87,
+	0xd5, 0xe3, 0x7f, 0x27, 0x1f, 0x9e, 0x74, 0x1f, 0xca, 0xa1, 0x66, 0xc6, 0x5e, 0xec, 0xa0, 0x11,
+	0x49, 0x3d, 0x80, 0x2d, 0x56, 0x5b, 0x27, 0xf6, 0xd0, 0x63, 0xc2, 0x5f, 0x59, 0xae, 0x47, 0xfd,
+	0xc0, 0xd2, 0x3a, 0x09, 0x28, 0x59, 0xb5, 0x84, 0xde, 0xe7, 0x70, 0xcd, 0x21, 0x06, 0x75, 0xba,
+	0xc1, 0xb5, 0xec, 0xa4, 0xa8, 0x8d, 0xe8, 0x3a, 0xc3, 0x0a, 0xd1, 0x01, 0x53, 0x5d, 0x87, 0x0a,
+	0x6b, 0xf3, 0xc2, 0xa6, 0x46, 0x4f, 0xc8, 0x54, 0xdf, 0x00, 0x8a, 0x07, 0x45, 0xbf, 0xa7, 0x50,
+	0x24, 0x7e, 0xe0, 0x8a, 0xd9, 0x30, 0xc2, 0xeb, 0xc1, 0x29, 0x15, 0x6d, 0x38, 0x41, 0xfd, 0x28,
+	0x66, 0xfe, 0xb2, 0x8f, 0x4d, 0x93, 0x74, 0x8f, 0xc6, 0xa1, 0xdb, 0x67, 0xad, 0x2b, 0x2d, 0x6f,
+	0xdd, 0xef, 0x81, 0x75, 0xe3, 0xb5, 0x85, 0xe0, 0xc7, 0x90, 0xf7, 0xc6, 0x57, 0x79, 0x36, 0xe4,
+	0x08, 0xb9, 0x3e, 0xfc, 0xbf, 0x99, 0x75, 0x43, 0x0c, 0xf1, 0x10, 0x3b, 0xf8, 0xcc, 0x8d, 0x46,
+	0xbb, 0x3e, 0x13, 0x15, 0x52, 0x9f, 0x40, 0xc9, 0x66, 0x11, 0x31, 0x83, 0xb4, 0xad, 0xe7, 0x14,
+	0x21, 0x55, 0xc0, 0xdb, 0xbf, 0x0a, 0x50, 0x64, 0x05, 0x91, 0x01, 0x10, 0xad, 0x2f, 0x6a, 0xa4,
+	0x14, 0x48, 0xff, 0xe3, 0xc8, 0x0f, 0x16, 0x81, 0x0a, 0x9d, 0x9f, 0xa1, 0x1c, 0x46, 0x51, 0x7d,
+	0x2e, 0x31, 0x68, 0xd1, 0x58, 0x00, 0x29, 0x3a, 0x8c, 0xa1, 0x92, 0xb0, 0x3c, 0x7a, 0x98, 0xc5,
+	0xcf, 0xda, 0x34, 0xb9, 0xb5, 0x04, 0x43, 0x74, 0x3e, 0x82, 0x22, 0xf3, 0x2f, 0xba, 0x97, 0xc5,
+	0x8d, 0x2f, 0x89, 0xbc, 0x3b, 0x07, 0x25, 0xaa, 0x1a, 0x00, 0x91, 0x35, 0xb3, 0xaf, 0x25, 0xb1,
+	0x1a, 0xd9, 0xd7, 0x92, 0xe2, 0xf4, 0x0f, 0x50, 0xe2, 0xee, 0x40, 0x99, 0xaa, 0x66, 0x6c, 0x28,
+	0xdf, 0x9f, 0x07, 0xe3, 0x85, 0x3b, 0x7b, 0x17, 0x13, 0x45, 0xba, 0x9c, 0x28, 0xd2, 0x9f, 0x89,
+	0x22, 0x7d, 0x9b, 0x2a, 0xb9, 0xcb, 0xa9, 0x92, 0xfb, 0x39, 0x55, 0x72, 0xc7, 0xbb, 0xa6, 0xe5,
+	0xf5, 0x86, 0x27, 0x9a, 0x41, 0xcf, 0x9a, 0xd1, 0x93, 0x17, 0x7d, 0x8d, 0xd9, 0xa3, 0x78, 0x52,
+	0x62, 0x0f, 0xde, 0xa3, 0xbf, 0x01, 0x00, 0x00, 0xff, 0xff, 0xe6, 0x66, 0xe5, 0x32, 0x7d, 0x07,
+	0x00, 0x00,
 }
 
 // Reference imports to suppress errors if they are not otherwise used.
@@ -941,41 +890,6 @@ var _Query_serviceDesc = grpc.ServiceDesc{
 	Metadata: "selfchain/poai/v1/query.proto",
 }
 
-func (m *PageRequest) Marshal() (dAtA []byte, err error) {
-	size := m.Size()
-	dAtA = make([]byte, size)
-	n, err := m.MarshalToSizedBuffer(dAtA[:size])
-	if err != nil {
-		return nil, err
-	}
-	return dAtA[:n], nil
-}
-
-func (m *PageRequest) MarshalTo(dAtA []byte) (int, error) {
-	size := m.Size()
-	return m.MarshalToSizedBuffer(dAtA[:size])
-}
-
-func (m *PageRequest) MarshalToSizedBuffer(dAtA []byte) (int, error) {
-	i := len(dAtA)
-	_ = i
-	var l int
-	_ = l
-	if m.Limit != 0 {
-		i = encodeVarintQuery(dAtA, i, uint64(m.Limit))
-		i--
-		dAtA[i] = 0x10
-	}
-	if len(m.Key) > 0 {
-		i -= len(m.Key)
-		copy(dAtA[i:], m.Key)
-		i = encodeVarintQuery(dAtA, i, uint64(len(m.Key)))
-		i--
-		dAtA[i] = 0xa
-	}
-	return len(dAtA) - i, nil
-}
-
 func (m *QueryValidatorsRequest) Marshal() (dAtA []byte, err error) {
 	size := m.Size()
 	dAtA = make([]byte, size)
@@ -1036,12 +950,17 @@ func (m *QueryValidatorsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error)
 	_ = i
 	var l int
 	_ = l
-	if len(m.NextKey) > 0 {
-		i -= len(m.NextKey)
-		copy(dAtA[i:], m.NextKey)
-		i = encodeVarintQuery(dAtA, i, uint64(len(m.NextKey)))
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
 		i--
-		dAtA[i] = 0x12
+		dAtA[i] = 0x1a
 	}
 	if len(m.Validators) > 0 {
 		for iNdEx := len(m.Validators) - 1; iNdEx >= 0; iNdEx-- {
@@ -1301,12 +1220,17 @@ func (m *QueryFlaggedTxsResponse) MarshalToSizedBuffer(dAtA []byte) (int, error)
 	_ = i
 	var l int
 	_ = l
-	if len(m.NextKey) > 0 {
-		i -= len(m.NextKey)
-		copy(dAtA[i:], m.NextKey)
-		i = encodeVarintQuery(dAtA, i, uint64(len(m.NextKey)))
+	if m.Pagination != nil {
+		{
+			size, err := m.Pagination.MarshalToSizedBuffer(dAtA[:i])
+			if err != nil {
+				return 0, err
+			}
+			i -= size
+			i = encodeVarintQuery(dAtA, i, uint64(size))
+		}
 		i--
-		dAtA[i] = 0x12
+		dAtA[i] = 0x1a
 	}
 	if len(m.Txs) > 0 {
 		for iNdEx := len(m.Txs) - 1; iNdEx >= 0; iNdEx-- {
@@ -1392,22 +1316,6 @@ func encodeVarintQuery(dAtA []byte, offset int, v uint64) int {
 	dAtA[offset] = uint8(v)
 	return base
 }
-func (m *PageRequest) Size() (n int) {
-	if m == nil {
-		return 0
-	}
-	var l int
-	_ = l
-	l = len(m.Key)
-	if l > 0 {
-		n += 1 + l + sovQuery(uint64(l))
-	}
-	if m.Limit != 0 {
-		n += 1 + sovQuery(uint64(m.Limit))
-	}
-	return n
-}
-
 func (m *QueryValidatorsRequest) Size() (n int) {
 	if m == nil {
 		return 0
@@ -1436,8 +1344,8 @@ func (m *QueryValidatorsResponse) Size() (n int) {
 			n += 1 + l + sovQuery(uint64(l))
 		}
 	}
-	l = len(m.NextKey)
-	if l > 0 {
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
 		n += 1 + l + sovQuery(uint64(l))
 	}
 	return n
@@ -1540,8 +1448,8 @@ func (m *QueryFlaggedTxsResponse) Size() (n int) {
 			n += 1 + l + sovQuery(uint64(l))
 		}
 	}
-	l = len(m.NextKey)
-	if l > 0 {
+	if m.Pagination != nil {
+		l = m.Pagination.Size()
 		n += 1 + l + sovQuery(uint64(l))
 	}
 	return n
@@ -1572,109 +1480,6 @@ func sovQuery(x uint64) (n int) {
 }
 func sozQuery(x uint64) (n int) {
 	return sovQuery(uint64((x << 1) ^ uint64((int64(x) >> 63))))
-}
-func (m *PageRequest) Unmarshal(dAtA []byte) error {
-	l := len(dAtA)
-	iNdEx := 0
-	for iNdEx < l {
-		preIndex := iNdEx
-		var wire uint64
-		for shift := uint(0); ; shift += 7 {
-			if shift >= 64 {
-				return ErrIntOverflowQuery
-			}
-			if iNdEx >= l {
-				return io.ErrUnexpectedEOF
-			}
-			b := dAtA[iNdEx]
-			iNdEx++
-			wire |= uint64(b&0x7F) << shift
-			if b < 0x80 {
-				break
-			}
-		}
-		fieldNum := int32(wire >> 3)
-		wireType := int(wire & 0x7)
-		if wireType == 4 {
-			return fmt.Errorf("proto: PageRequest: wiretype end group for non-group")
-		}
-		if fieldNum <= 0 {
-			return fmt.Errorf("proto: PageRequest: illegal tag %d (wire type %d)", fieldNum, wire)
-		}
-		switch fieldNum {
-		case 1:
-			if wireType != 2 {
-				return fmt.Errorf("proto: wrong wireType = %d for field Key", wireType)
-			}
-			var byteLen int
-			for shift := uint(0); ; shift += 7 {
-				if shift >= 64 {
-					return ErrIntOverflowQuery
-				}
-				if iNdEx >= l {
-					return io.ErrUnexpectedEOF
-				}
-				b := dAtA[iNdEx]
-				iNdEx++
-				byteLen |= int(b&0x7F) << shift
-				if b < 0x80 {
-					break
-				}
-			}
-			if byteLen < 0 {
-				return ErrInvalidLengthQuery
-			}
-			postIndex := iNdEx + byteLen
-			if postIndex < 0 {
-				return ErrInvalidLengthQuery
-			}
-			if postIndex > l {
-				return io.ErrUnexpectedEOF
-			}
-			m.Key = append(m.Key[:0], dAtA[iNdEx:postIndex]...)
-			if m.Key == nil {
-				m.Key = []byte{}
-			}
-			iNdEx = postIndex
-		case 2:
-			if wireType != 0 {
-				return fmt.Errorf("proto: wrong wireType = %d for field Limit", wireType)
-			}
-			m.Limit = 0
-			for shift := uint(0); ; shift += 7 {
-				if shift >= 64 {
-					return ErrIntOverflowQuery
-				}
-				if iNdEx >= l {
-					return io.ErrUnexpectedEOF
-				}
-				b := dAtA[iNdEx]
-				iNdEx++
-				m.Limit |= uint32(b&0x7F) << shift
-				if b < 0x80 {
-					break
-				}
-			}
-		default:
-			iNdEx = preIndex
-			skippy, err := skipQuery(dAtA[iNdEx:])
-			if err != nil {
-				return err
-			}
-			if (skippy < 0) || (iNdEx+skippy) < 0 {
-				return ErrInvalidLengthQuery
-			}
-			if (iNdEx + skippy) > l {
-				return io.ErrUnexpectedEOF
-			}
-			iNdEx += skippy
-		}
-	}
-
-	if iNdEx > l {
-		return io.ErrUnexpectedEOF
-	}
-	return nil
 }
 func (m *QueryValidatorsRequest) Unmarshal(dAtA []byte) error {
 	l := len(dAtA)
@@ -1754,7 +1559,7 @@ func (m *QueryValidatorsRequest) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if m.Pagination == nil {
-				m.Pagination = &PageRequest{}
+				m.Pagination = &query.PageRequest{}
 			}
 			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
@@ -1844,11 +1649,11 @@ func (m *QueryValidatorsResponse) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
-		case 2:
+		case 3:
 			if wireType != 2 {
-				return fmt.Errorf("proto: wrong wireType = %d for field NextKey", wireType)
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
 			}
-			var byteLen int
+			var msglen int
 			for shift := uint(0); ; shift += 7 {
 				if shift >= 64 {
 					return ErrIntOverflowQuery
@@ -1858,24 +1663,26 @@ func (m *QueryValidatorsResponse) Unmarshal(dAtA []byte) error {
 				}
 				b := dAtA[iNdEx]
 				iNdEx++
-				byteLen |= int(b&0x7F) << shift
+				msglen |= int(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
 			}
-			if byteLen < 0 {
+			if msglen < 0 {
 				return ErrInvalidLengthQuery
 			}
-			postIndex := iNdEx + byteLen
+			postIndex := iNdEx + msglen
 			if postIndex < 0 {
 				return ErrInvalidLengthQuery
 			}
 			if postIndex > l {
 				return io.ErrUnexpectedEOF
 			}
-			m.NextKey = append(m.NextKey[:0], dAtA[iNdEx:postIndex]...)
-			if m.NextKey == nil {
-				m.NextKey = []byte{}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
 			}
 			iNdEx = postIndex
 		default:
@@ -2422,7 +2229,7 @@ func (m *QueryFlaggedTxsRequest) Unmarshal(dAtA []byte) error {
 				return io.ErrUnexpectedEOF
 			}
 			if m.Pagination == nil {
-				m.Pagination = &PageRequest{}
+				m.Pagination = &query.PageRequest{}
 			}
 			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
 				return err
@@ -2512,11 +2319,11 @@ func (m *QueryFlaggedTxsResponse) Unmarshal(dAtA []byte) error {
 				return err
 			}
 			iNdEx = postIndex
-		case 2:
+		case 3:
 			if wireType != 2 {
-				return fmt.Errorf("proto: wrong wireType = %d for field NextKey", wireType)
+				return fmt.Errorf("proto: wrong wireType = %d for field Pagination", wireType)
 			}
-			var byteLen int
+			var msglen int
 			for shift := uint(0); ; shift += 7 {
 				if shift >= 64 {
 					return ErrIntOverflowQuery
@@ -2526,24 +2333,26 @@ func (m *QueryFlaggedTxsResponse) Unmarshal(dAtA []byte) error {
 				}
 				b := dAtA[iNdEx]
 				iNdEx++
-				byteLen |= int(b&0x7F) << shift
+				msglen |= int(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
 			}
-			if byteLen < 0 {
+			if msglen < 0 {
 				return ErrInvalidLengthQuery
 			}
-			postIndex := iNdEx + byteLen
+			postIndex := iNdEx + msglen
 			if postIndex < 0 {
 				return ErrInvalidLengthQuery
 			}
 			if postIndex > l {
 				return io.ErrUnexpectedEOF
 			}
-			m.NextKey = append(m.NextKey[:0], dAtA[iNdEx:postIndex]...)
-			if m.NextKey == nil {
-				m.NextKey = []byte{}
+			if m.Pagination == nil {
+				m.Pagination = &query.PageResponse{}
+			}
+			if err := m.Pagination.Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
 			}
 			iNdEx = postIndex
 		default:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types/query"
 )
 
 // Page sizes of list queries.
@@ -26,30 +27,36 @@ var _ QueryServer = queryServer{}
 
 func NewQueryServer(k Keeper) QueryServer { return queryServer{k: k} }
 
-func pageLimit(p *PageRequest) int {
-	if p == nil || p.Limit == 0 {
+func pageLimit(p *query.PageRequest) int {
+	if p.GetLimit() == 0 {
 		return DefaultPageLimit
 	}
-	return min(int(p.Limit), MaxPageLimit)
+	return min(int(p.GetLimit()), MaxPageLimit)
 }
 
+// errPageKey is the answer to a pagination.key this query never handed out.
+var errPageKey = runtime.ErrInvalidRequest.Wrap("pagination.key: not a next_key of this query")
+
 // Validators lists validators by operator address, optionally by status; next_key
-// resumes after the last one returned (empty when done).
+// (the operator address of the last validator read) resumes after it, empty when done.
 func (s queryServer) Validators(ctx context.Context, req *QueryValidatorsRequest) (*QueryValidatorsResponse, error) {
 	if req == nil {
 		return nil, runtime.ErrInvalidRequest.Wrap("empty request")
 	}
 	limit := pageLimit(req.Pagination)
 	rng := new(collections.Range[[]byte])
-	if req.Pagination != nil && len(req.Pagination.Key) > 0 {
-		rng = rng.StartExclusive(req.Pagination.Key)
+	if key := req.Pagination.GetKey(); len(key) > 0 {
+		if len(key) != crypto.AddressLen {
+			return nil, errPageKey
+		}
+		rng = rng.StartExclusive(key)
 	}
-	res := &QueryValidatorsResponse{}
+	res := &QueryValidatorsResponse{Pagination: &query.PageResponse{}}
 	scanned := 0
 	var last []byte
 	err := s.k.Validators.Walk(ctx, rng, func(key []byte, v Validator) (bool, error) {
 		if len(res.Validators) == limit || scanned == maxScan {
-			res.NextKey = last
+			res.Pagination.NextKey = last
 			return true, nil
 		}
 		scanned++
@@ -123,18 +130,18 @@ func (s queryServer) FlaggedTxs(ctx context.Context, req *QueryFlaggedTxsRequest
 	}
 	limit := pageLimit(req.Pagination)
 	rng := new(collections.Range[collections.Pair[int64, uint32]])
-	if req.Pagination != nil && len(req.Pagination.Key) > 0 {
-		if len(req.Pagination.Key) != 12 {
-			return nil, runtime.ErrInvalidRequest.Wrap("pagination.key: not a key this query returned")
+	if key := req.Pagination.GetKey(); len(key) > 0 {
+		if len(key) != 12 {
+			return nil, errPageKey
 		}
-		h := int64(binary.BigEndian.Uint64(req.Pagination.Key[:8]))
-		i := binary.BigEndian.Uint32(req.Pagination.Key[8:])
+		h := int64(binary.BigEndian.Uint64(key[:8]))
+		i := binary.BigEndian.Uint32(key[8:])
 		rng = rng.StartExclusive(collections.Join(h, i))
 	}
-	res := &QueryFlaggedTxsResponse{}
+	res := &QueryFlaggedTxsResponse{Pagination: &query.PageResponse{}}
 	err := s.k.Flagged.Walk(ctx, rng, func(key collections.Pair[int64, uint32], f FlaggedTx) (bool, error) {
 		if len(res.Txs) == limit {
-			res.NextKey = flaggedKey(res.Txs[len(res.Txs)-1])
+			res.Pagination.NextKey = flaggedKey(res.Txs[len(res.Txs)-1])
 			return true, nil
 		}
 		res.Txs = append(res.Txs, f)

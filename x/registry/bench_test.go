@@ -17,6 +17,7 @@ import (
 	"github.com/selfchain/selfchain/crypto/seal"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/registry"
 )
 
@@ -99,7 +100,7 @@ func BenchmarkNodesList100k(b *testing.B) {
 		{},
 	}
 	for _, r := range reqs {
-		r.Limit = registry.DefaultPageLimit
+		r.Pagination = &query.PageRequest{Limit: registry.DefaultPageLimit}
 	}
 	// Deep pages: follow next_key a few pages into each listing once, then replay those keys.
 	var pages []*registry.QueryNodesRequest
@@ -112,10 +113,10 @@ func BenchmarkNodesList100k(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if len(res.NextKey) == 0 {
+			if len(res.Pagination.NextKey) == 0 {
 				break
 			}
-			cur.Key = res.NextKey
+			cur.Pagination = &query.PageRequest{Key: res.Pagination.NextKey, Limit: cur.Pagination.GetLimit()}
 		}
 	}
 	lat := make([]time.Duration, 0, b.N)

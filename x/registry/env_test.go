@@ -15,6 +15,7 @@ import (
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/seal"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/registry"
@@ -226,7 +227,7 @@ func (e *env) list(req *registry.QueryNodesRequest) ([]string, []byte) {
 	for _, n := range res.Nodes {
 		ids = append(ids, n.Node.Id)
 	}
-	return ids, res.NextKey
+	return ids, res.Pagination.GetNextKey()
 }
 
 // listAll follows next_key to the end.
@@ -240,7 +241,7 @@ func (e *env) listAll(req registry.QueryNodesRequest) []string {
 		if len(next) == 0 {
 			return all
 		}
-		req.Key = next
+		req.Pagination = &query.PageRequest{Key: next, Limit: req.Pagination.GetLimit()}
 	}
 }
 

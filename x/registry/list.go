@@ -6,6 +6,7 @@ import (
 	"cosmossdk.io/collections"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/types/query"
 )
 
 // Page bounds of the Nodes query.
@@ -82,12 +83,12 @@ func (s queryServer) Nodes(ctx context.Context, req *QueryNodesRequest) (*QueryN
 	if err != nil {
 		return nil, err
 	}
-	limit := int(req.Limit)
+	limit := int(req.Pagination.GetLimit())
 	if limit == 0 {
 		limit = DefaultPageLimit
 	}
 	if limit > MaxPageLimit {
-		return nil, runtime.ErrInvalidRequest.Wrapf("limit: %d, at most %d", limit, MaxPageLimit)
+		return nil, runtime.ErrInvalidRequest.Wrapf("pagination.limit: %d, at most %d", limit, MaxPageLimit)
 	}
 	drivers := f.drivers()
 	kind := cursorJoin
@@ -98,13 +99,13 @@ func (s queryServer) Nodes(ctx context.Context, req *QueryNodesRequest) (*QueryN
 		kind = kindStatus
 	}
 	after := ""
-	if len(req.Key) > 0 {
-		k, id, err := parseCursor(req.Key)
+	if key := req.Pagination.GetKey(); len(key) > 0 {
+		k, id, err := parseCursor(key)
 		if err != nil {
 			return nil, err
 		}
 		if k != kind {
-			return nil, runtime.ErrInvalidRequest.Wrap("key: this next_key belongs to a listing with other filters")
+			return nil, runtime.ErrInvalidRequest.Wrap("pagination.key: this next_key belongs to a listing with other filters")
 		}
 		after = id
 	}
@@ -135,7 +136,7 @@ func (s queryServer) listJoin(ctx context.Context, drivers []attr, after string,
 		k, err := its[i].Key()
 		return k.K3(), err
 	}
-	res := &QueryNodesResponse{}
+	res := &QueryNodesResponse{Pagination: &query.PageResponse{}}
 	scanned := 0
 	decided := "" // every id <= decided has been decided (matched or not)
 	for {
@@ -169,7 +170,7 @@ func (s queryServer) listJoin(ctx context.Context, drivers []attr, after string,
 				}
 				its[i].Next()
 				if scanned++; scanned >= maxScanPerPage {
-					res.NextKey = cursor(cursorJoin, decided)
+					res.Pagination.NextKey = cursor(cursorJoin, decided)
 					return res, nil
 				}
 			}
@@ -197,7 +198,7 @@ func (s queryServer) listJoin(ctx context.Context, drivers []attr, after string,
 					return res, nil
 				}
 			}
-			res.NextKey = cursor(cursorJoin, decided)
+			res.Pagination.NextKey = cursor(cursorJoin, decided)
 			return res, nil
 		}
 	}
@@ -227,7 +228,7 @@ func parseFilter(req *QueryNodesRequest) (filter, error) {
 // A cursor is kind || node id.
 func parseCursor(b []byte) (kind, id string, err error) {
 	if len(b) != 1+2*NodeIDLen || !ValidNodeID(string(b[1:])) {
-		return "", "", runtime.ErrInvalidRequest.Wrap("key: not a next_key of this query")
+		return "", "", runtime.ErrInvalidRequest.Wrap("pagination.key: not a next_key of this query")
 	}
 	return string(b[:1]), string(b[1:]), nil
 }
@@ -273,9 +274,9 @@ func (s queryServer) listAll(ctx context.Context, f filter, after string, limit 
 			p.out = append(p.out, e)
 		}
 	}
-	res := &QueryNodesResponse{Nodes: p.out}
+	res := &QueryNodesResponse{Nodes: p.out, Pagination: &query.PageResponse{}}
 	if it.Valid() {
-		res.NextKey = cursor(cursorAll, p.last)
+		res.Pagination.NextKey = cursor(cursorAll, p.last)
 	}
 	return res, nil
 }
@@ -318,9 +319,9 @@ func (s queryServer) listIndex(ctx context.Context, f filter, drv attr, after st
 			p.out = append(p.out, e)
 		}
 	}
-	res := &QueryNodesResponse{Nodes: p.out}
+	res := &QueryNodesResponse{Nodes: p.out, Pagination: &query.PageResponse{}}
 	if it.Valid() {
-		res.NextKey = cursor(drv.kind, p.last)
+		res.Pagination.NextKey = cursor(drv.kind, p.last)
 	}
 	return res, nil
 }

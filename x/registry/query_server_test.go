@@ -9,6 +9,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/registry"
 )
 
@@ -68,7 +69,7 @@ func TestNodesListMatchesBruteForce(t *testing.T) {
 		for _, region := range append([]string{""}, testRegions...) {
 			for _, tier := range append([]registry.Tier{registry.TIER_UNSPECIFIED}, testTiers...) {
 				for _, st := range statuses {
-					req := registry.QueryNodesRequest{Model: model, Region: region, Tier: tier, Status: st, Limit: 7}
+					req := registry.QueryNodesRequest{Model: model, Region: region, Tier: tier, Status: st, Pagination: &query.PageRequest{Limit: 7}}
 					var want []string
 					for id, n := range all {
 						if matches(n, req) {
@@ -115,7 +116,7 @@ func matches(n registry.NodeEntry, r registry.QueryNodesRequest) bool {
 func TestNodesListScanIsBounded(t *testing.T) {
 	e := populate(t, 300)
 	defer registry.SetMaxScanPerPageForTest(10)()
-	req := registry.QueryNodesRequest{Model: "llama", Region: "us", Limit: 50}
+	req := registry.QueryNodesRequest{Model: "llama", Region: "us", Pagination: &query.PageRequest{Limit: 50}}
 	ids, next := e.list(&req)
 	require.Less(t, len(ids), 10, "at most 10 entries read, few of them match")
 	require.NotEmpty(t, next)
@@ -127,16 +128,16 @@ func TestNodesListScanIsBounded(t *testing.T) {
 		require.Equal(t, "llama", n.Node.Capabilities.Models[0])
 	}
 
-	_, err := e.q.Nodes(e.ctx, &registry.QueryNodesRequest{Limit: registry.MaxPageLimit + 1})
+	_, err := e.q.Nodes(e.ctx, &registry.QueryNodesRequest{Pagination: &query.PageRequest{Limit: registry.MaxPageLimit + 1}})
 	require.ErrorIs(t, err, runtime.ErrInvalidRequest)
-	_, err = e.q.Nodes(e.ctx, &registry.QueryNodesRequest{Key: []byte("garbage")})
+	_, err = e.q.Nodes(e.ctx, &registry.QueryNodesRequest{Pagination: &query.PageRequest{Key: []byte("garbage")}})
 	require.ErrorIs(t, err, runtime.ErrInvalidRequest)
 	_, err = e.q.Nodes(e.ctx, &registry.QueryNodesRequest{Region: "Bad Region"})
 	require.ErrorIs(t, err, registry.ErrInvalidField)
 	_, err = e.q.Nodes(e.ctx, &registry.QueryNodesRequest{Tier: 42})
 	require.ErrorIs(t, err, registry.ErrInvalidTier)
 	// A next_key of a region listing does not fit a model listing.
-	_, err = e.q.Nodes(e.ctx, &registry.QueryNodesRequest{Model: "x", Key: append([]byte("r"), []byte(fmt.Sprintf("%040x", 1))...)})
+	_, err = e.q.Nodes(e.ctx, &registry.QueryNodesRequest{Model: "x", Pagination: &query.PageRequest{Key: append([]byte("r"), []byte(fmt.Sprintf("%040x", 1))...)}})
 	require.ErrorIs(t, err, runtime.ErrInvalidRequest)
 }
 

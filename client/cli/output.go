@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -11,17 +11,18 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func jsonOutput(cmd *cobra.Command) bool { return settings(cmd).GetString(flagOutput) == "json" }
+// JSONOutput reports whether --output is json.
+func JSONOutput(cmd *cobra.Command) bool { return Settings(cmd).GetString(FlagOutput) == "json" }
 
-// printResult writes v as JSON with --output json, else calls text. Proto
+// PrintResult writes v as JSON with --output json, else calls text. Proto
 // messages use the proto JSON mapping (field names as in .proto files).
-func printResult(cmd *cobra.Command, v any, text func(w io.Writer)) error {
+func PrintResult(cmd *cobra.Command, v any, text func(w io.Writer)) error {
 	w := cmd.OutOrStdout()
-	if !jsonOutput(cmd) {
+	if !JSONOutput(cmd) {
 		text(w)
 		return nil
 	}
-	bz, err := marshalJSON(v)
+	bz, err := MarshalJSON(v)
 	if err != nil {
 		return err
 	}
@@ -29,7 +30,8 @@ func printResult(cmd *cobra.Command, v any, text func(w io.Writer)) error {
 	return err
 }
 
-func marshalJSON(v any) ([]byte, error) {
+// MarshalJSON is the JSON form of v: the proto JSON mapping for proto messages.
+func MarshalJSON(v any) ([]byte, error) {
 	if m, ok := v.(proto.Message); ok {
 		var buf bytes.Buffer
 		if err := (&jsonpb.Marshaler{OrigName: true, EmitDefaults: true}).Marshal(&buf, m); err != nil {
@@ -40,8 +42,8 @@ func marshalJSON(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// kv prints aligned "key: value" lines, the text form of a record.
-func kv(w io.Writer, pairs ...any) {
+// KV prints aligned "key: value" lines, the text form of a record.
+func KV(w io.Writer, pairs ...any) {
 	width := 0
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if n := len(fmt.Sprint(pairs[i])); n > width {

@@ -1,35 +1,25 @@
-package main
+package registry
 
 import (
-	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/keyring"
 	"github.com/selfchain/selfchain/crypto/seal"
 	"github.com/selfchain/selfchain/types"
-	"github.com/selfchain/selfchain/x/registry"
 )
 
-// Registry query paths (gRPC-style, answered by the app over abci_query).
+// Flags of the registry commands.
 const (
-	pathRegistryNode     = "/selfchain.registry.v1.Query/Node"
-	pathRegistryNodes    = "/selfchain.registry.v1.Query/Nodes"
-	pathRegistryByOwner  = "/selfchain.registry.v1.Query/NodesByOwner"
-	pathRegistryResolve  = "/selfchain.registry.v1.Query/Resolve"
-	pathRegistryParams   = "/selfchain.registry.v1.Query/Params"
 	flagRegEndpoint      = "endpoint"
 	flagRegNodeKey       = "node-key"
 	flagRegEncryptionKey = "encryption-key"
@@ -40,20 +30,13 @@ const (
 	flagRegRegion        = "region"
 	flagRegVersion       = "node-version"
 	flagRegStatus        = "status"
-	flagRegLimit         = "limit"
-	flagRegPageKey       = "page-key"
 	flagRegVerify        = "verify"
 )
 
-func registryTxCmd() *cobra.Command {
+// GetTxCmd is `tx registry`.
+func GetTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Register and maintain nodes in the node directory"}
 	cmd.AddCommand(registerNodeCmd(), updateNodeCmd(), rotateKeysCmd(), heartbeatCmd(), deregisterCmd())
-	return cmd
-}
-
-func registryQueryCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "registry", Short: "Query the node directory"}
-	cmd.AddCommand(nodeQueryCmd(), nodesQueryCmd(), byOwnerQueryCmd(), resolveQueryCmd())
 	return cmd
 }
 
@@ -70,7 +53,7 @@ func addDescriptionFlags(cmd *cobra.Command) {
 }
 
 // description reads the description flags; with base, unset flags keep base's values.
-func description(cmd *cobra.Command, base *registry.Node) (eps []string, caps registry.Capabilities, tier registry.Tier, quota uint64, region, version string, err error) {
+func description(cmd *cobra.Command, base *Node) (eps []string, caps Capabilities, tier Tier, quota uint64, region, version string, err error) {
 	f := cmd.Flags()
 	if base != nil {
 		eps, caps, tier, quota, region, version = base.Endpoints, base.Capabilities, base.Tier, base.CustomQuotaBytes, base.Region, base.Version
@@ -114,9 +97,9 @@ func nodeSoftwareVersion() string {
 			return r
 		}
 		return '-'
-	}, app.Version)
-	if len(v) > registry.MaxVersionLen {
-		v = v[:registry.MaxVersionLen]
+	}, cli.App().Version)
+	if len(v) > MaxVersionLen {
+		v = v[:MaxVersionLen]
 	}
 	if v == "" {
 		v = "unknown"
@@ -124,26 +107,15 @@ func nodeSoftwareVersion() string {
 	return v
 }
 
-func parseTier(s string) (registry.Tier, error) {
+func parseTier(s string) (Tier, error) {
 	if s == "" {
-		return registry.TIER_UNSPECIFIED, nil
+		return TIER_UNSPECIFIED, nil
 	}
-	t, ok := registry.Tier_value["TIER_"+strings.ToUpper(s)]
+	t, ok := Tier_value["TIER_"+strings.ToUpper(s)]
 	if !ok || t == 0 {
 		return 0, fmt.Errorf("unknown tier %q: want free, growth, pro or enterprise", s)
 	}
-	return registry.Tier(t), nil
-}
-
-func parseNodeStatus(s string) (registry.Status, error) {
-	if s == "" {
-		return registry.STATUS_UNSPECIFIED, nil
-	}
-	st, ok := registry.Status_value["STATUS_"+strings.ToUpper(s)]
-	if !ok || st == 0 {
-		return 0, fmt.Errorf("unknown status %q: want active, stale or expired", s)
-	}
-	return registry.Status(st), nil
+	return Tier(t), nil
 }
 
 // nodeKeys are the node's signing key (a keyring key's public key) and encryption key
@@ -151,7 +123,7 @@ func parseNodeStatus(s string) (registry.Status, error) {
 func nodeKeys(cmd *cobra.Command, keyName, encFlag string) (*types.PubKey, []byte, error) {
 	var sig *types.PubKey
 	var enc []byte
-	kr, err := openKeyring(cmd)
+	kr, err := cli.OpenKeyring(cmd)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -185,9 +157,9 @@ func nodeKeys(cmd *cobra.Command, keyName, encFlag string) (*types.PubKey, []byt
 // possessionProof signs registry.PossessionSignBytes with the node key keyName: the chain
 // checks that the owner holds the signing key it registers or rotates to.
 func possessionProof(cmd *cobra.Command, keyName string, owner crypto.Address, pk types.PubKey) ([]byte, error) {
-	chainID := settings(cmd).GetString(flagChainID)
+	chainID := cli.Settings(cmd).GetString(cli.FlagChainID)
 	if chainID == "" {
-		c, err := newClient(cmd)
+		c, err := cli.NewClient(cmd)
 		if err != nil {
 			return nil, err
 		}
@@ -195,11 +167,11 @@ func possessionProof(cmd *cobra.Command, keyName string, owner crypto.Address, p
 			return nil, err
 		}
 	}
-	kr, err := openKeyring(cmd)
+	kr, err := cli.OpenKeyring(cmd)
 	if err != nil {
 		return nil, err
 	}
-	sig, _, err := kr.Sign(keyName, registry.PossessionSignBytes(chainID, owner, pk))
+	sig, _, err := kr.Sign(keyName, PossessionSignBytes(chainID, owner, pk))
 	return sig, err
 }
 
@@ -228,17 +200,17 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
 			if err != nil {
 				return err
 			}
-			return runTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+			return cli.RunTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
 				pop, err := possessionProof(cmd, keyName, from, *sig)
 				if err != nil {
 					return nil, err
 				}
-				m := &registry.MsgRegisterNode{
+				m := &MsgRegisterNode{
 					Owner: from.String(), Endpoints: eps, SigningKey: *sig, EncryptionKey: enc,
 					Capabilities: caps, Tier: tier, CustomQuotaBytes: quota, Region: region, Version: version,
 					SigningKeyProof: pop,
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "node id: %s\n", registry.NodeID(*sig))
+				fmt.Fprintf(cmd.ErrOrStderr(), "node id: %s\n", NodeID(*sig))
 				return []runtime.Msg{m}, nil
 			})
 		},
@@ -253,16 +225,16 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
 // sizes (a post-quantum node record is kilobytes): the generic default of 200000 would run
 // out. An explicit --gas, SELFCHAIN_GAS or client.toml value other than the default wins.
 func gasAutoByDefault(cmd *cobra.Command) {
-	v := settings(cmd)
-	if !cmd.Flags().Changed(flagGas) && v.GetString(flagGas) == strconv.Itoa(client.DefaultGas) {
-		v.Set(flagGas, "auto")
+	v := cli.Settings(cmd)
+	if !cmd.Flags().Changed(cli.FlagGas) && v.GetString(cli.FlagGas) == strconv.Itoa(client.DefaultGas) {
+		v.Set(cli.FlagGas, "auto")
 	}
 }
 
 // currentNode fetches a node for commands that change part of it.
-func currentNode(cmd *cobra.Command, id string) (*registry.Node, error) {
-	var resp registry.QueryNodeResponse
-	if err := queryOnce(cmd, pathRegistryNode, &registry.QueryNodeRequest{NodeId: id}, &resp); err != nil {
+func currentNode(cmd *cobra.Command, id string) (*Node, error) {
+	var resp QueryNodeResponse
+	if err := cli.QueryOnce(cmd, QueryPathNode, &QueryNodeRequest{NodeId: id}, &resp); err != nil {
 		if client.IsNotFound(err) {
 			return nil, fmt.Errorf("node %s is not registered", id)
 		}
@@ -287,8 +259,8 @@ func updateNodeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
-				return []runtime.Msg{&registry.MsgUpdateNode{
+			return cli.RunTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+				return []runtime.Msg{&MsgUpdateNode{
 					Owner: from.String(), NodeId: args[1], Endpoints: eps, Capabilities: caps, Tier: tier,
 					CustomQuotaBytes: quota, Region: region, Version: version,
 				}}, nil
@@ -318,8 +290,8 @@ replaces only the encryption key.`,
 			if err != nil {
 				return err
 			}
-			return runTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
-				m := &registry.MsgRotateKeys{Owner: from.String(), NodeId: args[1], SigningKey: sig, EncryptionKey: enc}
+			return cli.RunTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+				m := &MsgRotateKeys{Owner: from.String(), NodeId: args[1], SigningKey: sig, EncryptionKey: enc}
 				if sig != nil {
 					if m.SigningKeyProof, err = possessionProof(cmd, keyName, from, *sig); err != nil {
 						return nil, err
@@ -340,8 +312,8 @@ func heartbeatCmd() *cobra.Command {
 		Short: "Mark a node alive at the current height (selfchaind start can do this itself: [registry] auto_heartbeat)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
-				return []runtime.Msg{&registry.MsgHeartbeat{Owner: from.String(), NodeId: args[1]}}, nil
+			return cli.RunTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+				return []runtime.Msg{&MsgHeartbeat{Owner: from.String(), NodeId: args[1]}}, nil
 			})
 		},
 	}
@@ -353,197 +325,9 @@ func deregisterCmd() *cobra.Command {
 		Short: "Remove a node from the directory and get its deposit back",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
-				return []runtime.Msg{&registry.MsgDeregisterNode{Owner: from.String(), NodeId: args[1]}}, nil
+			return cli.RunTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+				return []runtime.Msg{&MsgDeregisterNode{Owner: from.String(), NodeId: args[1]}}, nil
 			})
 		},
-	}
-}
-
-func nodeQueryCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "node <node-id>",
-		Short: "Query one node: endpoints, keys, capabilities, tier, liveness",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var resp registry.QueryNodeResponse
-			if err := queryOnce(cmd, pathRegistryNode, &registry.QueryNodeRequest{NodeId: args[0]}, &resp); err != nil {
-				return err
-			}
-			return printResult(cmd, &resp, func(w io.Writer) {
-				printNode(w, &resp.Node)
-				kv(w, "quota_bytes", resp.QuotaBytes)
-			})
-		},
-	}
-}
-
-func printNode(w io.Writer, e *registry.NodeEntry) {
-	n := &e.Node
-	kv(w,
-		"id", n.Id,
-		"owner", n.Owner,
-		"status", strings.ToLower(strings.TrimPrefix(e.Liveness.Status.String(), "STATUS_")),
-		"last_heartbeat", e.Liveness.LastHeartbeatHeight,
-		"endpoints", strings.Join(n.Endpoints, " "),
-		"signing_key", fmt.Sprintf("%s %s (set at %d)", n.SigningKey.Type, n.SigningKeyId, n.SigningKeyHeight),
-		"encryption_key", fmt.Sprintf("%s (set at %d)", n.EncryptionKeyId, n.EncryptionKeyHeight),
-		"models", strings.Join(n.Capabilities.Models, ","),
-		"storage_bytes", n.Capabilities.StorageBytes,
-		"tier", strings.ToLower(strings.TrimPrefix(n.Tier.String(), "TIER_")),
-		"region", n.Region,
-		"version", n.Version,
-	)
-	if n.PrevKeysValidUntil > 0 && (n.PrevSigningKey != nil || len(n.PrevEncryptionKey) > 0) {
-		kv(w, "previous_keys_valid_until", n.PrevKeysValidUntil)
-	}
-}
-
-func nodesQueryCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "nodes [--model m] [--region r] [--tier t] [--status s]",
-		Short:   "List nodes, filtered; pages follow --page-key (printed as next_key)",
-		Example: `  selfchaind query registry nodes --model llama-3.1-8b --region eu-west --status active`,
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := cmd.Flags()
-			model, _ := f.GetString("model")
-			region, _ := f.GetString(flagRegRegion)
-			tierS, _ := f.GetString(flagRegTier)
-			statusS, _ := f.GetString(flagRegStatus)
-			limit, _ := f.GetUint32(flagRegLimit)
-			pageKey, _ := f.GetString(flagRegPageKey)
-			tier, err := parseTier(tierS)
-			if err != nil {
-				return err
-			}
-			status, err := parseNodeStatus(statusS)
-			if err != nil {
-				return err
-			}
-			key, err := hex.DecodeString(pageKey)
-			if err != nil {
-				return fmt.Errorf("--%s: want the hex next_key of the previous page", flagRegPageKey)
-			}
-			var resp registry.QueryNodesResponse
-			req := &registry.QueryNodesRequest{Model: model, Region: region, Tier: tier, Status: status, Key: key, Limit: limit}
-			if err := queryOnce(cmd, pathRegistryNodes, req, &resp); err != nil {
-				return err
-			}
-			return printResult(cmd, &resp, func(w io.Writer) {
-				if len(resp.Nodes) == 0 {
-					fmt.Fprintln(w, "(no nodes on this page)")
-				}
-				for i := range resp.Nodes {
-					printNode(w, &resp.Nodes[i])
-					fmt.Fprintln(w)
-				}
-				if len(resp.NextKey) > 0 {
-					kv(w, "next_key", hex.EncodeToString(resp.NextKey))
-				}
-			})
-		},
-	}
-	f := cmd.Flags()
-	f.String("model", "", "only nodes serving this model")
-	f.String(flagRegRegion, "", "only nodes in this region")
-	f.String(flagRegTier, "", "only this tier: free, growth, pro, enterprise")
-	f.String(flagRegStatus, "", "only this status: active, stale, expired")
-	f.Uint32(flagRegLimit, registry.DefaultPageLimit, fmt.Sprintf("page size (at most %d)", registry.MaxPageLimit))
-	f.String(flagRegPageKey, "", "next_key of the previous page (hex)")
-	return cmd
-}
-
-func byOwnerQueryCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "by-owner <address-or-key>",
-		Short: "List an owner's nodes",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, err := resolveAddress(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			var resp registry.QueryNodesByOwnerResponse
-			if err := queryOnce(cmd, pathRegistryByOwner, &registry.QueryNodesByOwnerRequest{Owner: addr.String()}, &resp); err != nil {
-				return err
-			}
-			return printResult(cmd, &resp, func(w io.Writer) {
-				if len(resp.Nodes) == 0 {
-					fmt.Fprintln(w, "(no nodes)")
-				}
-				for i := range resp.Nodes {
-					printNode(w, &resp.Nodes[i])
-					fmt.Fprintln(w)
-				}
-			})
-		},
-	}
-}
-
-func resolveQueryCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "resolve <owner-address-or-key>",
-		Short: "An owner's endpoints and keys with ICS-23 proofs; --verify checks them against the next header's app hash",
-		Long: `Returns the owner's nodes and the proofs of the stored bytes at height H. With --verify the
-proofs are checked against the app hash in the header of H+1 fetched from --node (waiting
-for it to be committed). That trusts --node for the header; a light-client user checks the
-proofs against a header its light client verified instead (registry.VerifyResolve).`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, err := resolveAddress(cmd, args[0])
-			if err != nil {
-				return err
-			}
-			c, err := newClient(cmd)
-			if err != nil {
-				return err
-			}
-			var resp registry.QueryResolveResponse
-			if err := c.Query(cmd.Context(), pathRegistryResolve, &registry.QueryResolveRequest{Owner: addr.String()}, &resp); err != nil {
-				return err
-			}
-			verified := "no (use --verify)"
-			if v, _ := cmd.Flags().GetBool(flagRegVerify); v {
-				appHash, err := nextAppHash(cmd.Context(), c, resp.Height)
-				if err != nil {
-					return err
-				}
-				if _, err := registry.VerifyResolve(appHash, addr, &resp); err != nil {
-					return fmt.Errorf("proof verification failed: %w", err)
-				}
-				verified = fmt.Sprintf("yes, against the app hash %X of header %d", appHash, resp.Height+1)
-			}
-			return printResult(cmd, &resp, func(w io.Writer) {
-				kv(w, "owner", addr.String(), "height", resp.Height, "proofs", len(resp.Proofs), "verified", verified)
-				fmt.Fprintln(w)
-				for i := range resp.Nodes {
-					printNode(w, &resp.Nodes[i])
-					fmt.Fprintln(w)
-				}
-			})
-		},
-	}
-	cmd.Flags().Bool(flagRegVerify, false, "verify the proofs against the app hash of header height+1 from --node")
-	return cmd
-}
-
-// nextAppHash waits (up to 30 s) for header h+1 and returns its app hash: the state after block h.
-func nextAppHash(ctx context.Context, c *client.Client, h int64) ([]byte, error) {
-	deadline := time.Now().Add(30 * time.Second)
-	next := h + 1
-	for {
-		res, err := c.RPC().Commit(ctx, &next)
-		if err == nil && res.SignedHeader.Header != nil {
-			return res.SignedHeader.Header.AppHash, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("header %d not available: %v", next, err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
 	}
 }

@@ -1,0 +1,206 @@
+package bank
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/client/cli"
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+)
+
+// Bank query paths (gRPC-style, answered by the app over abci_query).
+const (
+	QueryPathBalance       = "/selfchain.bank.v1.Query/Balance"
+	QueryPathAllBalances   = "/selfchain.bank.v1.Query/AllBalances"
+	QueryPathTotalSupply   = "/selfchain.bank.v1.Query/TotalSupply"
+	QueryPathSupplyOf      = "/selfchain.bank.v1.Query/SupplyOf"
+	QueryPathDenomMetadata = "/selfchain.bank.v1.Query/DenomMetadata"
+)
+
+// GetTxCmd is `tx bank`.
+func GetTxCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "bank", Short: "Send tokens"}
+	cmd.AddCommand(bankSendCmd(), bankMultiSendCmd())
+	return cmd
+}
+
+func bankSendCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "send <from-key-or-address> <to-address> <amount>",
+		Short: "Send tokens from a keyring key to an address",
+		Example: `  selfchaind tx bank send alice self1... 1000uself --wait
+  selfchaind tx bank send alice self1... 1000uself --gas auto --yes`,
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			to, err := cli.ParseAddress("recipient", args[1])
+			if err != nil {
+				return err
+			}
+			amount, err := cli.ParseAmount(args[2])
+			if err != nil {
+				return err
+			}
+			return cli.RunTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+				if err := CheckDenomsKnown(cmd, amount); err != nil {
+					return nil, err
+				}
+				return []runtime.Msg{&MsgSend{FromAddress: from.String(), ToAddress: to.String(), Amount: amount}}, nil
+			})
+		},
+	}
+}
+
+func bankMultiSendCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "multi-send <from-key-or-address> <to-address>... <amount-each>",
+		Short:   "Send the same amount to each of several addresses in one tx",
+		Example: `  selfchaind tx bank multi-send alice self1... self1... 500uself --wait`,
+		Args:    cobra.MinimumNArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			each, err := cli.ParseAmount(args[len(args)-1])
+			if err != nil {
+				return err
+			}
+			var outs []Output
+			total := types.Coins{}
+			for _, s := range args[1 : len(args)-1] {
+				to, err := cli.ParseAddress("recipient", s)
+				if err != nil {
+					return err
+				}
+				outs = append(outs, Output{Address: to.String(), Coins: each})
+				if total, err = total.Add(each); err != nil {
+					return fmt.Errorf("total amount: %w", err)
+				}
+			}
+			return cli.RunTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+				if err := CheckDenomsKnown(cmd, each); err != nil {
+					return nil, err
+				}
+				return []runtime.Msg{&MsgMultiSend{Input: Input{Address: from.String(), Coins: total}, Outputs: outs}}, nil
+			})
+		},
+	}
+}
+
+// CheckDenomsKnown asks the chain for each denom's metadata before anything is
+// signed: a typo'd denom fails here with a clear message instead of costing a fee.
+func CheckDenomsKnown(cmd *cobra.Command, coins types.Coins) error {
+	c, err := cli.NewClient(cmd)
+	if err != nil {
+		return err
+	}
+	for _, coin := range coins {
+		var resp QueryDenomMetadataResponse
+		err := c.Query(cmd.Context(), QueryPathDenomMetadata, &QueryDenomMetadataRequest{Denom: coin.Denom}, &resp)
+		if client.IsNotFound(err) {
+			return fmt.Errorf("unknown denom %q: the chain has no such token (its native denom is %s)", coin.Denom, cli.ChainDenom(cmd))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetQueryCmd is `query bank`.
+func GetQueryCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "bank", Short: "Query balances and supply"}
+	cmd.AddCommand(balanceCmd(), balancesCmd(), supplyCmd())
+	return cmd
+}
+
+func balanceCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "balance <address-or-key>",
+		Short:   "Query an address's balance of one denom (--denom, default: the chain's own denom)",
+		Example: "  selfchaind query bank balance self1...\n  selfchaind query bank balance self1... --denom uself",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := cli.ResolveAddress(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			denom := cli.Settings(cmd).GetString("denom")
+			if denom == "" {
+				denom = cli.ChainDenom(cmd)
+			}
+			if err := types.ValidateDenom(denom); err != nil {
+				return err
+			}
+			var resp QueryBalanceResponse
+			if err := cli.QueryOnce(cmd, QueryPathBalance, &QueryBalanceRequest{Address: addr.String(), Denom: denom}, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				cli.KV(w, "amount", resp.Balance.Amount.String(), "denom", denom)
+			})
+		},
+	}
+	cmd.Flags().String("denom", "", "denomination to query (default: the chain's own denom, x/poai's bond denom; "+cli.App().BondDenom+" if the node cannot say)")
+	return cmd
+}
+
+func balancesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "balances <address-or-key>",
+		Short: "Query all balances of an address",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := cli.ResolveAddress(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			var resp QueryAllBalancesResponse
+			if err := cli.QueryOnce(cmd, QueryPathAllBalances, &QueryAllBalancesRequest{Address: addr.String()}, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) { printCoins(w, resp.Balances, "no balances") })
+		},
+	}
+}
+
+func supplyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "supply",
+		Short: "Query the total supply of every denom, or of one with --denom",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			denom := cli.Settings(cmd).GetString("denom")
+			if denom == "" {
+				var resp QueryTotalSupplyResponse
+				if err := cli.QueryOnce(cmd, QueryPathTotalSupply, &QueryTotalSupplyRequest{}, &resp); err != nil {
+					return err
+				}
+				return cli.PrintResult(cmd, &resp, func(w io.Writer) { printCoins(w, resp.Supply, "no supply") })
+			}
+			if err := types.ValidateDenom(denom); err != nil {
+				return err
+			}
+			var resp QuerySupplyOfResponse
+			if err := cli.QueryOnce(cmd, QueryPathSupplyOf, &QuerySupplyOfRequest{Denom: denom}, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				cli.KV(w, "amount", resp.Amount.Amount.String(), "denom", denom)
+			})
+		},
+	}
+	cmd.Flags().String("denom", "", "only this denomination")
+	return cmd
+}
+
+func printCoins(w io.Writer, cs types.Coins, empty string) {
+	if len(cs) == 0 {
+		fmt.Fprintf(w, "(%s)\n", empty)
+		return
+	}
+	for _, c := range cs {
+		fmt.Fprintln(w, c.String())
+	}
+}

@@ -1,0 +1,227 @@
+package poai
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/client/cli"
+)
+
+// PoAI query paths (answered by the app over abci_query).
+const (
+	QueryPathValidators = "/selfchain.poai.v1.Query/Validators"
+	QueryPathValidator  = "/selfchain.poai.v1.Query/Validator"
+	QueryPathReputation = "/selfchain.poai.v1.Query/ReputationHistory"
+	QueryPathEpoch      = "/selfchain.poai.v1.Query/Epoch"
+	QueryPathFlagged    = "/selfchain.poai.v1.Query/FlaggedTxs"
+	QueryPathParams     = "/selfchain.poai.v1.Query/Params"
+)
+
+// GetQueryCmd is `query poai`.
+func GetQueryCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "poai", Short: "Query Proof of AI: validators, reputation, epoch, flagged txs, params"}
+	cmd.AddCommand(poaiValidatorsCmd(), poaiValidatorCmd(), poaiReputationCmd(), poaiEpochCmd(), poaiFlaggedCmd(), poaiParamsCmd())
+	return cmd
+}
+
+func parseStatus(s string) (Status, error) {
+	switch strings.ToLower(s) {
+	case "", "all":
+		return STATUS_UNSPECIFIED, nil
+	case "bonded":
+		return STATUS_BONDED, nil
+	case "unbonding":
+		return STATUS_UNBONDING, nil
+	case "unbonded":
+		return STATUS_UNBONDED, nil
+	}
+	return 0, fmt.Errorf("invalid --status %q: want bonded, unbonding, unbonded or all", s)
+}
+
+func poaiValidatorsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "validators [--status bonded|unbonding|unbonded]",
+		Short:   "List validators (paginated)",
+		Example: "  selfchaind query poai validators --status bonded",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			status, err := parseStatus(cli.Settings(cmd).GetString("status"))
+			if err != nil {
+				return err
+			}
+			page, err := cli.ReadPageRequest(cmd)
+			if err != nil {
+				return err
+			}
+			var resp QueryValidatorsResponse
+			if err := cli.QueryOnce(cmd, QueryPathValidators, &QueryValidatorsRequest{Status: status, Pagination: page}, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				if len(resp.Validators) == 0 {
+					fmt.Fprintln(w, "(no validators)")
+				}
+				for _, val := range resp.Validators {
+					fmt.Fprintf(w, "%s  %-9s stake=%d reputation=%s jailed=%t model=%s %s\n", val.OperatorAddress,
+						strings.TrimPrefix(val.Status.String(), "STATUS_"), val.SelfStake, ppm(val.Reputation), val.Jailed, val.ModelName, val.Moniker)
+				}
+				cli.PrintNextPage(w, resp.Pagination)
+			})
+		},
+	}
+	cmd.Flags().String("status", "all", "only validators with this status")
+	cli.AddPageFlags(cmd, DefaultPageLimit, MaxPageLimit)
+	return cmd
+}
+
+// ppm shows a parts-per-million value as a decimal fraction.
+func ppm(v uint32) string { return fmt.Sprintf("%d.%06d", v/PPM, v%PPM) }
+
+func poaiValidatorCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validator <operator-address-or-key>",
+		Short: "Show one validator",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := cli.ResolveAddress(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			var resp QueryValidatorResponse
+			if err := cli.QueryOnce(cmd, QueryPathValidator, &QueryValidatorRequest{OperatorAddress: addr.String()}, &resp); err != nil {
+				return err
+			}
+			val := resp.Validator
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				cli.KV(w, "operator", val.OperatorAddress, "moniker", val.Moniker, "consensus_address", fmt.Sprintf("%X", val.ConsensusAddress),
+					"consensus_key_type", val.ConsensusKey.Type, "status", val.Status.String(), "self_stake", val.SelfStake,
+					"model", val.ModelName, "model_hash", hex.EncodeToString(val.ModelHash), "commission", ppm(val.Commission),
+					"reputation", ppm(val.Reputation), "agreement_avg", ppm(val.AgreementAvg), "signed_avg", ppm(val.SignedAvg),
+					"penalty", ppm(val.Penalty), "missed_blocks", val.MissedBlocks, "jailed", val.Jailed, "jailed_until", val.JailedUntil,
+					"tombstoned", val.Tombstoned, "outstanding_rewards", val.OutstandingRewards)
+			})
+		},
+	}
+}
+
+func poaiReputationCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "reputation <operator-address-or-key>",
+		Short: "Show a validator's reputation history (one entry per epoch, the last 64)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := cli.ResolveAddress(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			var resp QueryReputationHistoryResponse
+			if err := cli.QueryOnce(cmd, QueryPathReputation, &QueryReputationHistoryRequest{OperatorAddress: addr.String()}, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				if len(resp.Records) == 0 {
+					fmt.Fprintln(w, "(no history yet: recorded at each epoch end)")
+				}
+				for _, r := range resp.Records {
+					fmt.Fprintf(w, "epoch %d height %d reputation=%s agreement=%s signed=%s penalty=%s power=%d\n",
+						r.Epoch, r.Height, ppm(r.Reputation), ppm(r.AgreementAvg), ppm(r.SignedAvg), ppm(r.Penalty), r.Power)
+				}
+			})
+		},
+	}
+}
+
+func poaiEpochCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "epoch",
+		Short: "Show the current epoch",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var resp QueryEpochResponse
+			if err := cli.QueryOnce(cmd, QueryPathEpoch, &QueryEpochRequest{}, &resp); err != nil {
+				return err
+			}
+			e := resp.Epoch
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				cli.KV(w, "number", e.Number, "start_height", e.StartHeight, "next_epoch_height", e.NextEpochHeight,
+					"total_power", e.TotalPower, "active_validators", e.ActiveValidators, "carried", e.Carried, "last_rewards", e.LastRewards)
+			})
+		},
+	}
+}
+
+func poaiFlaggedCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "flagged",
+		Short: "List txs the AI risk analysis flagged (paginated, oldest first)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			page, err := cli.ReadPageRequest(cmd)
+			if err != nil {
+				return err
+			}
+			var resp QueryFlaggedTxsResponse
+			if err := cli.QueryOnce(cmd, QueryPathFlagged, &QueryFlaggedTxsRequest{Pagination: page}, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				if len(resp.Txs) == 0 {
+					fmt.Fprintln(w, "(no flagged txs)")
+				}
+				for _, f := range resp.Txs {
+					fmt.Fprintf(w, "height %d index %d tx %X sender %s risk %d rate-limited until %d\n",
+						f.Height, f.Index, f.TxHash, f.Sender, f.Risk, f.RateLimitedUntil)
+				}
+				cli.PrintNextPage(w, resp.Pagination)
+			})
+		},
+	}
+	cli.AddPageFlags(cmd, DefaultPageLimit, MaxPageLimit)
+	return cmd
+}
+
+func poaiParamsCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "params",
+		Short: "Show the poai params",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var resp QueryParamsResponse
+			if err := cli.QueryOnce(cmd, QueryPathParams, &QueryParamsRequest{}, &resp); err != nil {
+				return err
+			}
+			p := resp.Params
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				pairs := []any{"max_validators", p.MaxValidators, "min_validators", p.MinValidators, "epoch_length", p.EpochLength,
+					"min_self_stake", p.MinSelfStake, "bond_denom", p.BondDenom, "flag_threshold", p.FlagThreshold,
+					"rate_limit_window", p.RateLimitWindow, "downtime_window", p.DowntimeWindow, "max_missed_blocks", p.MaxMissedBlocks,
+					"jail_duration", p.JailDuration, "unbonding_period", p.UnbondingPeriod, "inflation_per_block", p.InflationPerBlock,
+					"slash_fraction_double_sign", ppm(p.SlashFractionDoubleSign), "slash_fraction_downtime", ppm(p.SlashFractionDowntime),
+					"authority", p.Authority}
+				if len(p.AllowedOperators) == 0 {
+					pairs = append(pairs, "allowed_operators", "any (open admission)")
+				}
+				for _, op := range p.AllowedOperators {
+					pairs = append(pairs, "allowed_operator", op)
+				}
+				cli.KV(w, pairs...)
+			})
+		},
+	}
+}
+
+// QueryBondDenom asks --node for x/poai's bond denom: the chain's own token
+// (SELF Chain bonds uself; a chain made by constellation bonds its own). The binary
+// hands it to client/cli (AppInfo.ChainDenom) for commands of modules that cannot
+// import x/poai, such as x/bank's.
+func QueryBondDenom(cmd *cobra.Command) (string, error) {
+	var resp QueryParamsResponse
+	if err := cli.QueryOnce(cmd, QueryPathParams, &QueryParamsRequest{}, &resp); err != nil {
+		return "", err
+	}
+	return resp.Params.BondDenom, nil
+}

@@ -1,0 +1,224 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/client/cli"
+)
+
+// Registry query paths (gRPC-style, answered by the app over abci_query).
+const (
+	QueryPathNode         = "/selfchain.registry.v1.Query/Node"
+	QueryPathNodes        = "/selfchain.registry.v1.Query/Nodes"
+	QueryPathNodesByOwner = "/selfchain.registry.v1.Query/NodesByOwner"
+	QueryPathResolve      = "/selfchain.registry.v1.Query/Resolve"
+	QueryPathParams       = "/selfchain.registry.v1.Query/Params"
+)
+
+// GetQueryCmd is `query registry`.
+func GetQueryCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "registry", Short: "Query the node directory"}
+	cmd.AddCommand(nodeQueryCmd(), nodesQueryCmd(), byOwnerQueryCmd(), resolveQueryCmd())
+	return cmd
+}
+
+func nodeQueryCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "node <node-id>",
+		Short: "Query one node: endpoints, keys, capabilities, tier, liveness",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var resp QueryNodeResponse
+			if err := cli.QueryOnce(cmd, QueryPathNode, &QueryNodeRequest{NodeId: args[0]}, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				printNode(w, &resp.Node)
+				cli.KV(w, "quota_bytes", resp.QuotaBytes)
+			})
+		},
+	}
+}
+
+func printNode(w io.Writer, e *NodeEntry) {
+	n := &e.Node
+	cli.KV(w,
+		"id", n.Id,
+		"owner", n.Owner,
+		"status", strings.ToLower(strings.TrimPrefix(e.Liveness.Status.String(), "STATUS_")),
+		"last_heartbeat", e.Liveness.LastHeartbeatHeight,
+		"endpoints", strings.Join(n.Endpoints, " "),
+		"signing_key", fmt.Sprintf("%s %s (set at %d)", n.SigningKey.Type, n.SigningKeyId, n.SigningKeyHeight),
+		"encryption_key", fmt.Sprintf("%s (set at %d)", n.EncryptionKeyId, n.EncryptionKeyHeight),
+		"models", strings.Join(n.Capabilities.Models, ","),
+		"storage_bytes", n.Capabilities.StorageBytes,
+		"tier", strings.ToLower(strings.TrimPrefix(n.Tier.String(), "TIER_")),
+		"region", n.Region,
+		"version", n.Version,
+	)
+	if n.PrevKeysValidUntil > 0 && (n.PrevSigningKey != nil || len(n.PrevEncryptionKey) > 0) {
+		cli.KV(w, "previous_keys_valid_until", n.PrevKeysValidUntil)
+	}
+}
+
+func nodesQueryCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "nodes [--model m] [--region r] [--tier t] [--status s]",
+		Short:   "List nodes, filtered (paginated)",
+		Example: `  selfchaind query registry nodes --model llama-3.1-8b --region eu-west --status active`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f := cmd.Flags()
+			model, _ := f.GetString("model")
+			region, _ := f.GetString(flagRegRegion)
+			tierS, _ := f.GetString(flagRegTier)
+			statusS, _ := f.GetString(flagRegStatus)
+			tier, err := parseTier(tierS)
+			if err != nil {
+				return err
+			}
+			status, err := parseNodeStatus(statusS)
+			if err != nil {
+				return err
+			}
+			page, err := cli.ReadPageRequest(cmd)
+			if err != nil {
+				return err
+			}
+			var resp QueryNodesResponse
+			req := &QueryNodesRequest{Model: model, Region: region, Tier: tier, Status: status, Pagination: page}
+			if err := cli.QueryOnce(cmd, QueryPathNodes, req, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				if len(resp.Nodes) == 0 {
+					fmt.Fprintln(w, "(no nodes on this page)")
+				}
+				for i := range resp.Nodes {
+					printNode(w, &resp.Nodes[i])
+					fmt.Fprintln(w)
+				}
+				cli.PrintNextPage(w, resp.Pagination)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.String("model", "", "only nodes serving this model")
+	f.String(flagRegRegion, "", "only nodes in this region")
+	f.String(flagRegTier, "", "only this tier: free, growth, pro, enterprise")
+	f.String(flagRegStatus, "", "only this status: active, stale, expired")
+	cli.AddPageFlags(cmd, DefaultPageLimit, MaxPageLimit)
+	return cmd
+}
+
+func byOwnerQueryCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "by-owner <address-or-key>",
+		Short: "List an owner's nodes",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := cli.ResolveAddress(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			var resp QueryNodesByOwnerResponse
+			if err := cli.QueryOnce(cmd, QueryPathNodesByOwner, &QueryNodesByOwnerRequest{Owner: addr.String()}, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				if len(resp.Nodes) == 0 {
+					fmt.Fprintln(w, "(no nodes)")
+				}
+				for i := range resp.Nodes {
+					printNode(w, &resp.Nodes[i])
+					fmt.Fprintln(w)
+				}
+			})
+		},
+	}
+}
+
+func resolveQueryCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "resolve <owner-address-or-key>",
+		Short: "An owner's endpoints and keys with ICS-23 proofs; --verify checks them against the next header's app hash",
+		Long: `Returns the owner's nodes and the proofs of the stored bytes at height H. With --verify the
+proofs are checked against the app hash in the header of H+1 fetched from --node (waiting
+for it to be committed). That trusts --node for the header; a light-client user checks the
+proofs against a header its light client verified instead (registry.VerifyResolve).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := cli.ResolveAddress(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			c, err := cli.NewClient(cmd)
+			if err != nil {
+				return err
+			}
+			var resp QueryResolveResponse
+			if err := c.Query(cmd.Context(), QueryPathResolve, &QueryResolveRequest{Owner: addr.String()}, &resp); err != nil {
+				return err
+			}
+			verified := "no (use --verify)"
+			if v, _ := cmd.Flags().GetBool(flagRegVerify); v {
+				appHash, err := nextAppHash(cmd.Context(), c, resp.Height)
+				if err != nil {
+					return err
+				}
+				if _, err := VerifyResolve(appHash, addr, &resp); err != nil {
+					return fmt.Errorf("proof verification failed: %w", err)
+				}
+				verified = fmt.Sprintf("yes, against the app hash %X of header %d", appHash, resp.Height+1)
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				cli.KV(w, "owner", addr.String(), "height", resp.Height, "proofs", len(resp.Proofs), "verified", verified)
+				fmt.Fprintln(w)
+				for i := range resp.Nodes {
+					printNode(w, &resp.Nodes[i])
+					fmt.Fprintln(w)
+				}
+			})
+		},
+	}
+	cmd.Flags().Bool(flagRegVerify, false, "verify the proofs against the app hash of header height+1 from --node")
+	return cmd
+}
+
+// nextAppHash waits (up to 30 s) for header h+1 and returns its app hash: the state after block h.
+func nextAppHash(ctx context.Context, c *client.Client, h int64) ([]byte, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	next := h + 1
+	for {
+		res, err := c.RPC().Commit(ctx, &next)
+		if err == nil && res.SignedHeader.Header != nil {
+			return res.SignedHeader.Header.AppHash, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("header %d not available: %v", next, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func parseNodeStatus(s string) (Status, error) {
+	if s == "" {
+		return STATUS_UNSPECIFIED, nil
+	}
+	st, ok := Status_value["STATUS_"+strings.ToUpper(s)]
+	if !ok || st == 0 {
+		return 0, fmt.Errorf("unknown status %q: want active, stale or expired", s)
+	}
+	return Status(st), nil
+}
