@@ -117,3 +117,15 @@ func BroadcastTimeout(v *viper.Viper) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// GasAutoByDefault makes --gas auto the default of a command whose gas depends on
+// key sizes (a post-quantum key is kilobytes, and state writes are charged per
+// byte): the generic default of 200000 would run out. An explicit --gas,
+// SELFCHAIN_GAS or client.toml value other than the default wins. Call it first in
+// the command's RunE.
+func GasAutoByDefault(cmd *cobra.Command) {
+	v := Settings(cmd)
+	if !cmd.Flags().Changed(FlagGas) && v.GetString(FlagGas) == strconv.Itoa(client.DefaultGas) {
+		v.Set(FlagGas, "auto")
+	}
+}

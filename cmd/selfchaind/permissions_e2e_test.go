@@ -30,6 +30,11 @@ func TestCLIPermissions(t *testing.T) {
 		c.must("keys", "add", k, "--key-type", "ed25519", "--no-backup")
 		addr[k] = strings.TrimSpace(c.must("keys", "show", k, "-a"))
 	}
+	// The default key type (hybrid Ed25519 ‖ ML-DSA-65): its ~2 KB public key is
+	// stored as the app's key, more than the generic 200000 gas pays for, so
+	// register-app simulates unless --gas is given.
+	c.must("keys", "add", "hyb", "--no-backup")
+	c.must("genesis", "add-account", "hyb", "100000000uself")
 	c.must("genesis", "add-account", "owner", "100000000uself")
 	c.must("genesis", "add-account", "user", "100000000uself")
 
@@ -41,6 +46,7 @@ func TestCLIPermissions(t *testing.T) {
 
 	tx("register-app", "owner", "notes-app", "--name", "Notes", "--homepage", "https://notes.example",
 		"--scopes", "storage:read:notes/,bank:send")
+	tx("register-app", "hyb", "hyb-app", "--name", "Hybrid", "--scopes", "ai:chat")
 	if out := c.must("query", "permissions", "app", "notes-app"); !strings.Contains(out, addr["owner"]) || !strings.Contains(out, "storage:read:notes/") {
 		t.Fatalf("query app: %s", out)
 	}

@@ -42,6 +42,7 @@ func permRegisterAppCmd() *cobra.Command {
       --deposit 1000000uself --wait`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cli.GasAutoByDefault(cmd) // the app's keys are stored: a hybrid key is ~2 KB
 			v := cli.Settings(cmd)
 			dep, err := cli.ParseAmount(v.GetString("deposit"))
 			if err != nil {
@@ -119,6 +120,7 @@ func permRotateKeyCmd() *cobra.Command {
 		Short: "Replace an app's request-signing keys",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cli.GasAutoByDefault(cmd)
 			specs := cli.Settings(cmd).GetStringSlice("pubkey")
 			if len(specs) == 0 {
 				return fmt.Errorf("--pubkey is required: the new keys")

@@ -92,6 +92,7 @@ home), by default from this --home's config/priv_validator_key.json.`,
       --model-hash $(sha256sum model.bin | cut -c1-64) --commission 0.05 --moniker val1 --wait`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cli.GasAutoByDefault(cmd) // the consensus key is stored: ML-DSA-65's is 1,952 bytes
 			v := cli.Settings(cmd)
 			stake, err := parseStake(args[1])
 			if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -186,7 +185,7 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
     --models llama-3.1-8b --storage-bytes 107374182400 --tier growth --region eu-west --wait --yes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			gasAutoByDefault(cmd)
+			cli.GasAutoByDefault(cmd)
 			eps, caps, tier, quota, region, version, err := description(cmd, nil)
 			if err != nil {
 				return err
@@ -221,16 +220,6 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
 	return cmd
 }
 
-// gasAutoByDefault makes --gas auto the default of commands whose gas depends on key
-// sizes (a post-quantum node record is kilobytes): the generic default of 200000 would run
-// out. An explicit --gas, SELFCHAIN_GAS or client.toml value other than the default wins.
-func gasAutoByDefault(cmd *cobra.Command) {
-	v := cli.Settings(cmd)
-	if !cmd.Flags().Changed(cli.FlagGas) && v.GetString(cli.FlagGas) == strconv.Itoa(client.DefaultGas) {
-		v.Set(cli.FlagGas, "auto")
-	}
-}
-
 // currentNode fetches a node for commands that change part of it.
 func currentNode(cmd *cobra.Command, id string) (*Node, error) {
 	var resp QueryNodeResponse
@@ -250,7 +239,7 @@ func updateNodeCmd() *cobra.Command {
 		Example: `  selfchaind tx registry update-node alice 3f1c... --endpoint 203.0.113.9:26656 --wait --yes`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			gasAutoByDefault(cmd)
+			cli.GasAutoByDefault(cmd)
 			cur, err := currentNode(cmd, args[1])
 			if err != nil {
 				return err
@@ -280,7 +269,7 @@ func rotateKeysCmd() *cobra.Command {
 replaces only the encryption key.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			gasAutoByDefault(cmd)
+			cli.GasAutoByDefault(cmd)
 			keyName, _ := cmd.Flags().GetString(flagRegNodeKey)
 			encFlag, _ := cmd.Flags().GetString(flagRegEncryptionKey)
 			if keyName == "" && encFlag == "" {
