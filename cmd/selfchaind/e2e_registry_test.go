@@ -124,11 +124,11 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 	if out := c.must("query", "registry", "node", faucetNode.Node.ID); !strings.Contains(out, "mldsa65") || !strings.Contains(out, "previous_keys_valid_until") {
 		t.Fatalf("rotate-keys: %s", out)
 	}
-	c.fails("invalid endpoint", "tx", "registry", "register-node", "faucet", "--node-key", "nodekey2", "--endpoint", "nohost", "--yes")
+	c.fails("invalid endpoint", "tx", "registry", "register-node", "faucet", "--node-key", "nodekey2", "--endpoint", "nohost", "--region", "eu", "--yes")
 	c.fails("rotation to the current key", "tx", "registry", "rotate-keys", "faucet", faucetNode.Node.ID, "--node-key", "nodekey2", "--yes", "--wait")
 	c.fails("grace period", "tx", "registry", "rotate-keys", "faucet", faucetNode.Node.ID, "--node-key", "faucet", "--yes", "--wait")
 	c.fails("does not own", "tx", "registry", "heartbeat", "faucet", opNode.Node.ID, "--yes", "--wait")
-	c.fails("unknown tier", "tx", "registry", "register-node", "faucet", "--endpoint", "a.io:1", "--tier", "gold", "--yes")
+	c.fails("unknown tier", "tx", "registry", "register-node", "faucet", "--endpoint", "a.io:1", "--region", "eu", "--tier", "gold", "--yes")
 
 	// The node's own heartbeats: op's heartbeat height advances twice with no client.
 	first, _ := strconv.ParseInt(opNode.Liveness.Height, 10, 64)

@@ -188,6 +188,9 @@ func permGrantCmd() *cobra.Command {
 	}
 	cmd.Flags().Int64("expiry-height", 0, "last block height at which the grant is usable")
 	cmd.Flags().String("expiry", "", "expiry time: RFC 3339 (2027-01-31T00:00:00Z) or a duration from now (720h)")
+	// Every grant expires: exactly one of the two.
+	cmd.MarkFlagsOneRequired("expiry", "expiry-height")
+	cmd.MarkFlagsMutuallyExclusive("expiry", "expiry-height")
 	cmd.Flags().Uint64("max-uses", 0, "inner messages MsgExec may run under the grant (0 = unlimited)")
 	cmd.Flags().String("spend-limit", "", "total the app may send for bank:send (required with it), e.g. 5000uself")
 	return cmd

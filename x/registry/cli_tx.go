@@ -217,6 +217,9 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
 	addDescriptionFlags(cmd)
 	cmd.Flags().String(flagRegNodeKey, "", "keyring key whose public key is the node's signing key (default: the owner key)")
 	cmd.Flags().String(flagRegEncryptionKey, "", "the node's encryption key, selfpub1... (default: --node-key's)")
+	// Said before signing, not as the chain's "region: empty" after a gas simulation.
+	_ = cmd.MarkFlagRequired(flagRegEndpoint)
+	_ = cmd.MarkFlagRequired(flagRegRegion)
 	return cmd
 }
 
