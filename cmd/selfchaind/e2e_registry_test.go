@@ -111,6 +111,15 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 		t.Fatalf("pages of 1 node each:\n%s\n---\n%s", page1, page2)
 	}
 	c.fails("pagination.key", "query", "registry", "nodes", "--page-key", "00ff")
+	// by-key: a peer's signing key (here a keyring name) or its encryption key finds its node.
+	if out := c.must("query", "registry", "by-key", "op"); !strings.Contains(out, opNode.Node.ID) {
+		t.Fatalf("by-key (signing key): %s", out)
+	}
+	encKey := strings.TrimSpace(c.must("keys", "show", "faucet", "--encryption-key"))
+	if out := c.must("query", "registry", "by-key", encKey); !strings.Contains(out, faucetNode.Node.ID) {
+		t.Fatalf("by-key (encryption key): %s", out)
+	}
+	c.fails("no node holds this", "query", "registry", "by-key", "nodekey2")
 	if out := c.must("query", "registry", "resolve", "faucet", "--verify"); !strings.Contains(out, "verified:") || !strings.Contains(out, "yes, against the app hash") {
 		t.Fatalf("resolve --verify: %s", out)
 	}

@@ -2,11 +2,9 @@ package permissions
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/cosmos/gogoproto/jsonpb"
@@ -70,28 +68,13 @@ func parsePubKeys(cmd *cobra.Command, specs []string, def string) ([]types.PubKe
 	if len(specs) == 0 {
 		specs = []string{def}
 	}
-	var out []types.PubKey
+	out := make([]types.PubKey, 0, len(specs))
 	for _, s := range specs {
-		if typ, hx, ok := strings.Cut(s, ":"); ok {
-			key, err := hex.DecodeString(hx)
-			if err != nil {
-				return nil, fmt.Errorf("pubkey %q: %w", s, err)
-			}
-			if _, err := crypto.PubKeyFromTyped(typ, key); err != nil {
-				return nil, fmt.Errorf("pubkey %q: %w", s, err)
-			}
-			out = append(out, types.PubKey{Type: typ, Key: key})
-			continue
-		}
-		kr, err := cli.OpenKeyring(cmd)
+		pk, err := cli.ParsePubKey(cmd, s)
 		if err != nil {
 			return nil, err
 		}
-		rec, err := kr.Get(s)
-		if err != nil {
-			return nil, fmt.Errorf("pubkey %q: not <type>:<hex> and not a key in the keyring: %w", s, err)
-		}
-		out = append(out, types.PubKey{Type: rec.PubKey.Type(), Key: rec.PubKey.Bytes()})
+		out = append(out, pk)
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/client/cli"
+	"github.com/selfchain/selfchain/crypto/seal"
 )
 
 // Registry query paths (gRPC-style, answered by the app over abci_query).
@@ -18,6 +19,7 @@ const (
 	QueryPathNode         = "/selfchain.registry.v1.Query/Node"
 	QueryPathNodes        = "/selfchain.registry.v1.Query/Nodes"
 	QueryPathNodesByOwner = "/selfchain.registry.v1.Query/NodesByOwner"
+	QueryPathNodeByKey    = "/selfchain.registry.v1.Query/NodeByKey"
 	QueryPathResolve      = "/selfchain.registry.v1.Query/Resolve"
 	QueryPathParams       = "/selfchain.registry.v1.Query/Params"
 )
@@ -25,7 +27,7 @@ const (
 // GetQueryCmd is `query registry`.
 func GetQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Query the node directory"}
-	cmd.AddCommand(nodeQueryCmd(), nodesQueryCmd(), byOwnerQueryCmd(), resolveQueryCmd())
+	cmd.AddCommand(nodeQueryCmd(), nodesQueryCmd(), byOwnerQueryCmd(), byKeyQueryCmd(), resolveQueryCmd())
 	return cmd
 }
 
@@ -37,6 +39,43 @@ func nodeQueryCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var resp QueryNodeResponse
 			if err := cli.QueryOnce(cmd, QueryPathNode, &QueryNodeRequest{NodeId: args[0]}, &resp); err != nil {
+				return err
+			}
+			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+				printNode(w, &resp.Node)
+				cli.KV(w, "quota_bytes", resp.QuotaBytes)
+			})
+		},
+	}
+}
+
+func byKeyQueryCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "by-key <selfpub1...|type:hex|key-name>",
+		Short: "Find the node holding a key: an encryption key (selfpub1...) or a signing key (<type>:<hex> or a keyring key)",
+		Long: `Finds the node whose signing or encryption key this is, including a key rotated away
+whose grace period has not ended, so a peer presenting a key can be looked up.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := &QueryNodeByKeyRequest{}
+			if strings.HasPrefix(args[0], seal.PublicKeyPrefix+"1") {
+				pk, err := seal.ParsePublicKeyString(args[0])
+				if err != nil {
+					return err
+				}
+				req.KeyType, req.Key = EncryptionKeyType, pk.Bytes()
+			} else {
+				pk, err := cli.ParsePubKey(cmd, args[0])
+				if err != nil {
+					return err
+				}
+				req.KeyType, req.Key = pk.Type, pk.Key
+			}
+			var resp QueryNodeResponse
+			if err := cli.QueryOnce(cmd, QueryPathNodeByKey, req, &resp); err != nil {
+				if client.IsNotFound(err) {
+					return fmt.Errorf("no node holds this %s key", req.KeyType)
+				}
 				return err
 			}
 			return cli.PrintResult(cmd, &resp, func(w io.Writer) {

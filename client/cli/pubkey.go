@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
+)
+
+// ParsePubKey reads a public key given as <type>:<hex> (e.g. ed25519:ab12…) or as
+// the name of a keyring key.
+func ParsePubKey(cmd *cobra.Command, spec string) (types.PubKey, error) {
+	if typ, hx, ok := strings.Cut(spec, ":"); ok {
+		key, err := hex.DecodeString(hx)
+		if err != nil {
+			return types.PubKey{}, fmt.Errorf("pubkey %q: %w", spec, err)
+		}
+		if _, err := crypto.PubKeyFromTyped(typ, key); err != nil {
+			return types.PubKey{}, fmt.Errorf("pubkey %q: %w", spec, err)
+		}
+		return types.PubKey{Type: typ, Key: key}, nil
+	}
+	kr, err := OpenKeyring(cmd)
+	if err != nil {
+		return types.PubKey{}, err
+	}
+	rec, err := kr.Get(spec)
+	if err != nil {
+		return types.PubKey{}, fmt.Errorf("pubkey %q: not <type>:<hex> and not a key in the keyring: %w", spec, err)
+	}
+	return types.PubKey{Type: rec.PubKey.Type(), Key: rec.PubKey.Bytes()}, nil
+}
