@@ -182,7 +182,8 @@ db-backend = "{{ .State.DBBackend }}"
 pruning = "{{ .State.Pruning }}"
 pruning-keep-recent = {{ .State.PruningKeepRecent }}
 pruning-interval = {{ .State.PruningInterval }}
-# IAVL node cache size (nodes) per module tree.
+# IAVL node cache size (nodes) per module tree; x/poai's tree is capped at 256 (it
+# writes a few large values a block, and the cache counts nodes, not bytes).
 iavl-cache-size = {{ .State.IAVLCacheSize }}
 
 [poai]
