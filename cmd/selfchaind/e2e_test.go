@@ -168,12 +168,18 @@ func TestCLIEndToEnd(t *testing.T) {
 	if out := c.must("query", "bank", "balance", "alice"); !strings.Contains(out, "1007") {
 		t.Fatalf("alice's balance after multi-send: %q", out)
 	}
+	// A recipient may be named by its keyring key, as in `query bank balance`.
+	c.must("tx", "bank", "send", "faucet", bobName, "3uself", "--wait", "--yes")
+	if out := c.must("query", "bank", "balances", bobName); strings.TrimSpace(out) != "10uself" {
+		t.Fatalf("bob's balances after a send to his key name: %q", out)
+	}
 	if out := c.must("status"); !strings.Contains(out, chainID) || !strings.Contains(out, "latest_block_height") {
 		t.Fatalf("status: %q", out)
 	}
 
 	// Bad input: non-zero exit and a message that says what is wrong.
 	c.fails("invalid recipient address", "tx", "bank", "send", "faucet", "self1notanaddress", "1uself", "--yes")
+	c.fails(`no key named "nobody"`, "tx", "bank", "send", "faucet", "nobody", "1uself", "--yes")
 	c.fails("negative", "tx", "bank", "send", "faucet", aliceKey.Address, "-5uself", "--yes")
 	c.fails("invalid amount", "tx", "bank", "send", "faucet", aliceKey.Address, "5", "--yes")
 	c.fails("unknown denom", "tx", "bank", "send", "faucet", aliceKey.Address, "5unope", "--yes")

@@ -31,15 +31,15 @@ func GetTxCmd() *cobra.Command {
 
 func bankSendCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "send <from-key-or-address> <to-address> <amount>",
-		Short: "Send tokens from a keyring key to an address",
+		Use:   "send <from-key-or-address> <to-address-or-key> <amount>",
+		Short: "Send tokens from a keyring key to an address (or to a key of this keyring)",
 		Example: `  selfchaind tx bank send alice self1... 1000uself --wait
-  selfchaind tx bank send alice self1... 1000uself --gas auto --yes`,
+  selfchaind tx bank send alice bob 1000uself --gas auto --yes`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			to, err := cli.ParseAddress("recipient", args[1])
+			to, err := cli.ResolveAddress(cmd, args[1])
 			if err != nil {
-				return err
+				return fmt.Errorf("invalid recipient address: %w", err)
 			}
 			amount, err := cli.ParseAmount(args[2])
 			if err != nil {
@@ -57,7 +57,7 @@ func bankSendCmd() *cobra.Command {
 
 func bankMultiSendCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "multi-send <from-key-or-address> <to-address>... <amount-each>",
+		Use:     "multi-send <from-key-or-address> <to-address-or-key>... <amount-each>",
 		Short:   "Send the same amount to each of several addresses in one tx",
 		Example: `  selfchaind tx bank multi-send alice self1... self1... 500uself --wait`,
 		Args:    cobra.MinimumNArgs(3),
@@ -69,9 +69,9 @@ func bankMultiSendCmd() *cobra.Command {
 			var outs []Output
 			total := types.Coins{}
 			for _, s := range args[1 : len(args)-1] {
-				to, err := cli.ParseAddress("recipient", s)
+				to, err := cli.ResolveAddress(cmd, s)
 				if err != nil {
-					return err
+					return fmt.Errorf("invalid recipient address: %w", err)
 				}
 				outs = append(outs, Output{Address: to.String(), Coins: each})
 				if total, err = total.Add(each); err != nil {
