@@ -371,6 +371,28 @@ func TestConstellationLifecycle(t *testing.T) {
 		return s.Verdict == "ok" && s.Nodes[1].Restarts >= 1 && s.Nodes[1].PID != victim.PID
 	})
 
+	// Freeze two of the four validators (SIGSTOP: their processes still exist, so
+	// the supervisor leaves them alone): half the power is gone, blocks stop, and
+	// status says halted and why; thawed, the chain goes on and is ok again.
+	frozen := e.status("acme")
+	thaw := func() {
+		for _, n := range frozen.Nodes[2:] {
+			_ = syscall.Kill(n.PID, syscall.SIGCONT)
+		}
+	}
+	t.Cleanup(thaw)
+	for _, n := range frozen.Nodes[2:] {
+		if err := syscall.Kill(n.PID, syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	halted := e.waitStatus("acme", "halted while two validators are frozen", 30*time.Second, func(s status) bool { return s.Verdict == "halted" })
+	if !strings.Contains(strings.Join(halted.Reasons, "\n"), "no block for") {
+		t.Fatalf("halted without saying blocks stopped: %v", halted.Reasons)
+	}
+	thaw()
+	e.waitStatus("acme", "ok after thawing", 60*time.Second, func(s status) bool { return s.Verdict == "ok" && s.Height > halted.Height })
+
 	// down, then up resumes from disk: same height, same app hash.
 	last := e.status("acme")
 	rpc := last.Nodes[0].RPC
