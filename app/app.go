@@ -62,7 +62,6 @@ type App struct {
 	lastCommit atomic.Pointer[store.CommitID]
 
 	// consensus connection only
-	block     *store.Branch
 	decoded   map[[32]byte]*tx.Tx // txs decoded once per height by the proposal hooks and FinalizeBlock
 	finalized *finalizeResult     // set by FinalizeBlock, consumed by Commit
 

@@ -37,14 +37,6 @@ func (r *submitResult) rejectedTotal() int {
 	return n
 }
 
-func (r *submitResult) rpcErrorTotal() int {
-	n := 0
-	for _, c := range r.rpcErrors {
-		n += c
-	}
-	return n
-}
-
 var digitsRe = regexp.MustCompile(`[0-9]+`)
 
 // errorKind shortens an RPC error to a countable key.

@@ -116,10 +116,4 @@ func maxInt() types.Int {
 	return types.IntFromBytes32(b)
 }
 
-func half() types.Int { // 2^255
-	var b [32]byte
-	b[0] = 0x80
-	return types.IntFromBytes32(b)
-}
-
 func storeService() runtime.KVStoreService { return runtime.NewKVStoreService(bank.ModuleName) }

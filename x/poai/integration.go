@@ -29,7 +29,7 @@ func (k Keeper) SetBlockTxs(ctx context.Context, height int64, txs []BlockTx) er
 	}
 	val := StoredBlockTxs{Txs: make([]StoredTx, len(txs))}
 	for i, t := range txs {
-		val.Txs[i] = StoredTx{Hash: t.Hash, Sender: t.Sender}
+		val.Txs[i] = StoredTx(t)
 	}
 	if err := k.BlockTxs.Set(ctx, height, val); err != nil {
 		return err
