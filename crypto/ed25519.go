@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+
+	"github.com/oasisprotocol/curve25519-voi/curve"
 )
 
 // KeyTypeEd25519 is the scheme name of Ed25519 keys (RFC 8032).
@@ -32,7 +34,30 @@ func ed25519PubKeyFromBytes(b []byte) (PubKey, error) {
 	if len(b) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("%w: ed25519 public key must be %d bytes, got %d", ErrInvalidKey, ed25519.PublicKeySize, len(b))
 	}
+	if err := checkEd25519Order(b); err != nil {
+		return nil, err
+	}
 	return ed25519PubKey{key: bytes.Clone(b)}, nil
+}
+
+// checkEd25519Order refuses a public key that is a point of small order. No
+// private key stands behind it, and signatures that verify under it can be made
+// without one (Go's ed25519.Verify accepts some; fuzzing found one), so an
+// account or node key of that kind would be anyone's. libsodium refuses them too.
+// Bytes that are not a curve point pass here and fail every verification.
+func checkEd25519Order(b []byte) error {
+	c, err := curve.NewCompressedEdwardsYFromBytes(b)
+	if err != nil {
+		return nil
+	}
+	var p curve.EdwardsPoint
+	if _, err := p.SetCompressedY(c); err != nil {
+		return nil
+	}
+	if p.IsSmallOrder() {
+		return fmt.Errorf("%w: ed25519 public key is a small-order point, for which anyone can sign", ErrInvalidKey)
+	}
+	return nil
 }
 
 func (k ed25519PubKey) Type() string     { return KeyTypeEd25519 }

@@ -2,6 +2,7 @@ package crypto
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"fmt"
 	"strings"
 	"testing"
@@ -111,4 +112,28 @@ func TestPrivKeyIsRedacted(t *testing.T) {
 			require.True(t, strings.Contains(out, "redacted"), verb)
 		}
 	}
+}
+
+// A small-order Ed25519 public key has no private key, and signatures that
+// verify under it can be made without one: it is refused alone and as the
+// Ed25519 half of a hybrid key. (The all-zero key with an all-zero signature
+// verified "0000" under Go's ed25519.Verify; FuzzVerify found it.)
+func TestSmallOrderEd25519KeysRefused(t *testing.T) {
+	zero := make([]byte, 32)
+	require.True(t, ed25519.Verify(zero, []byte("0000"), make([]byte, 64)), "the weakness this guards against")
+	identity := append([]byte{1}, make([]byte, 31)...) // the neutral point
+	for _, weak := range [][]byte{zero, identity} {
+		_, err := PubKeyFromTyped(KeyTypeEd25519, weak)
+		require.ErrorIs(t, err, ErrInvalidKey)
+		require.ErrorContains(t, err, "small-order")
+		h, _ := Scheme(KeyTypeHybrid)
+		hyb := fit(nil, h.PubKeySize)
+		copy(hyb[32:], fixtureKeys(t, KeyTypeHybrid).pub.Bytes()[32:])
+		copy(hyb, weak)
+		_, err = PubKeyFromTyped(KeyTypeHybrid, hyb)
+		require.ErrorContains(t, err, "small-order")
+	}
+	// An ordinary key is untouched.
+	_, err := PubKeyFromTyped(KeyTypeEd25519, fixtureKeys(t, KeyTypeEd25519).pub.Bytes())
+	require.NoError(t, err)
 }

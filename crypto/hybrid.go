@@ -108,6 +108,9 @@ func (h *hybridSpec) pubKeyFromBytes(b []byte) (PubKey, error) {
 		return nil, fmt.Errorf("%w: %s public key must be %d bytes, got %d", ErrInvalidKey, h.name, h.pubKeySize(), len(b))
 	}
 	raw := bytes.Clone(b)
+	if err := checkEd25519Order(raw[:ed25519.PublicKeySize]); err != nil {
+		return nil, err
+	}
 	pq, err := h.newPQPub(raw[ed25519.PublicKeySize:])
 	if err != nil {
 		return nil, err
