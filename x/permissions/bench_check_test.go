@@ -52,7 +52,7 @@ func BenchmarkCheckQuery1M(b *testing.B) {
 			}
 			for a := 0; a < nApps; a++ {
 				app := App{Id: appID(a), Owner: owner, Name: "Bench", Scopes: []string{"storage:read", "profile:read", "ai:chat"},
-					PubKeys: []types.PubKey{{Type: "ed25519", Key: make([]byte, 32)}}, KeyVersion: 1}
+					PubKeys: []types.PubKey{{Type: "ed25519", Key: sampleAppKey}}, KeyVersion: 1}
 				if err := k.Apps.Set(ctx, app.Id, app); err != nil {
 					b.Fatal(err)
 				}

@@ -2,6 +2,7 @@ package permissions
 
 import (
 	"context"
+	"crypto/ed25519"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,11 +18,15 @@ func newKeeperCtx(height int64) (Keeper, *runtime.Context) {
 	return NewKeeper(runtime.NewKVStoreService(ModuleName), nil, nil, nil), ctx
 }
 
+// sampleAppKey is a real Ed25519 public key (the all-zero one is refused: a
+// small-order point).
+var sampleAppKey = []byte(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public().(ed25519.PublicKey))
+
 func sampleGenesis() GenesisState {
 	owner, u1, u2 := crypto.ModuleAddress("o"), crypto.ModuleAddress("u1"), crypto.ModuleAddress("u2")
 	gs := DefaultGenesis()
 	gs.Apps = []App{{Id: "notes-app", Owner: owner.String(), Name: "Notes", Scopes: []string{"storage:read", "bank:send"},
-		PubKeys: []types.PubKey{{Type: "ed25519", Key: make([]byte, 32)}}, KeyVersion: 1}}
+		PubKeys: []types.PubKey{{Type: "ed25519", Key: sampleAppKey}}, KeyVersion: 1}}
 	gs.Grants = []Grant{
 		{User: u1.String(), AppId: "notes-app", Scopes: []string{"storage:read:notes/"}, ExpiryHeight: 50},
 		{User: u2.String(), AppId: "notes-app", Scopes: []string{"bank:send"}, ExpiryTime: 1_900_000_000,
