@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/x/poai/voteext"
@@ -29,9 +30,19 @@ func (a *App) decodeCached(bz []byte) (*tx.Tx, error) {
 	return t, err
 }
 
+// txBlockBytes is what one tx costs in a block's data, counted as CometBFT counts it
+// when it validates the proposal (types.Txs.Validate): the tx bytes plus their
+// protobuf field tag and length prefix. Counting raw lengths instead lets a full
+// mempool of large txs overshoot MaxTxBytes, which CometBFT treats as a fatal
+// consensus failure.
+func txBlockBytes(bz []byte) int64 {
+	return cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{bz})
+}
+
 // PrepareProposal takes mempool txs in order while they fit the byte budget,
 // dropping any that do not decode — exactly the rule ProcessProposal enforces, so a
-// proposal this builds is always accepted.
+// proposal this builds is always accepted. The budget is CometBFT's: every tx,
+// the injected commit included, is counted by txBlockBytes.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	out := make([][]byte, 0, len(req.Txs)+1)
 	var size int64
@@ -47,16 +58,19 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		}
 		// The injected commit comes first and out of the txs' byte budget.
 		out = append(out, inj)
-		size += int64(len(inj))
+		size += txBlockBytes(inj)
 	}
 	for _, bz := range req.Txs {
-		if size+int64(len(bz)) > req.MaxTxBytes {
-			break
-		}
+		// Undecodable txs are skipped before the size check so that a large one
+		// cannot end the block early.
 		if _, err := a.decodeCached(bz); err != nil {
 			continue
 		}
-		size += int64(len(bz))
+		n := txBlockBytes(bz)
+		if size+n > req.MaxTxBytes {
+			break
+		}
+		size += n
 		out = append(out, bz)
 	}
 	return &abci.ResponsePrepareProposal{Txs: out}, nil
@@ -95,8 +109,8 @@ func (a *App) injectedCommit(req *abci.RequestPrepareProposal) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(bz)) > req.MaxTxBytes {
-		return nil, fmt.Errorf("injected extended commit is %d bytes, more than the block's %d tx bytes: raise consensus block.max_bytes", len(bz), req.MaxTxBytes)
+	if n := txBlockBytes(bz); n > req.MaxTxBytes {
+		return nil, fmt.Errorf("injected extended commit takes %d bytes, more than the block's %d tx bytes: raise consensus block.max_bytes", n, req.MaxTxBytes)
 	}
 	return bz, nil
 }
