@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
 )
 
@@ -90,6 +92,12 @@ func TestBadInputsChangeNothing(t *testing.T) {
 		{"out of gas in the ante", func(ta *testutil.TestApp, accs []*testutil.Account) []byte {
 			return testutil.Send(accs[0], accs[1].Addr, 10, testutil.TxOpts{Gas: 500, Fee: fee(9)})
 		}, runtime.ErrOutOfGas, "gas wanted 500"},
+		{"gas above max_tx_gas", func(ta *testutil.TestApp, accs []*testutil.Account) []byte {
+			return testutil.Send(accs[0], accs[1].Addr, 10, testutil.TxOpts{Gas: auth.DefaultMaxTxGas + 1})
+		}, runtime.ErrGasLimitTooHigh, "max_tx_gas of 100000000"},
+		{"gas 2^64-1 with no fee", func(ta *testutil.TestApp, accs []*testutil.Account) []byte {
+			return testutil.Send(accs[0], accs[1].Addr, 10, testutil.TxOpts{Gas: math.MaxUint64})
+		}, runtime.ErrGasLimitTooHigh, "declares 18446744073709551615 gas"},
 		{"fee larger than balance", func(ta *testutil.TestApp, accs []*testutil.Account) []byte {
 			return testutil.Send(accs[0], accs[1].Addr, 10, testutil.TxOpts{Fee: fee(2_000_000)})
 		}, runtime.ErrInsufficientFunds, ""},
@@ -112,6 +120,7 @@ func TestBadInputsChangeNothing(t *testing.T) {
 
 			res := ta.NextBlock(bz)
 			require.Equal(t, c.err.Code(), res.TxResults[0].Code, "FinalizeBlock log: %s", res.TxResults[0].Log)
+			require.GreaterOrEqual(t, res.TxResults[0].GasWanted, int64(0), "CometBFT's mempool refuses a negative gas_wanted")
 			require.Equal(t, before, ta.LastCommitID().Hash, "state changed")
 		})
 	}

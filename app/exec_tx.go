@@ -1,6 +1,7 @@
 package app
 
 import (
+	"math"
 	"runtime/debug"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -70,8 +71,11 @@ func (a *App) guard(gas *runtime.GasMeter, f func() error) (err error) {
 }
 
 func txResult(err error, gas *runtime.GasMeter, events []abci.Event) abci.ExecTxResult {
-	used := min(gas.Consumed(), gas.Limit())
-	res := abci.ExecTxResult{GasWanted: int64(gas.Limit()), GasUsed: int64(used), Events: events}
+	// Both fit int64 for any admitted tx (max_tx_gas); the clamp keeps a refused
+	// tx that declared more from reporting a negative gas_wanted.
+	wanted := min(gas.Limit(), math.MaxInt64)
+	used := min(gas.Consumed(), wanted)
+	res := abci.ExecTxResult{GasWanted: int64(wanted), GasUsed: int64(used), Events: events}
 	if err != nil {
 		res.Codespace, res.Code, res.Log = runtime.ABCIInfo(err)
 	}

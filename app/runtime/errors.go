@@ -111,4 +111,5 @@ var (
 	ErrPanic             = RegisterError(RootCodespace, 111222, "panic")
 	ErrConsensusOnly     = RegisterError(RootCodespace, 40, "consensus-only tx")
 	ErrInvalidGenesis    = RegisterError(RootCodespace, 41, "invalid genesis")
+	ErrGasLimitTooHigh   = RegisterError(RootCodespace, 50, "gas limit too high")
 )

@@ -36,7 +36,7 @@ const (
 	AttrFee      = "fee"
 )
 
-// Ante admits a decoded tx: timeout, memo, gas for its bytes, minimum fee (CheckTx
+// Ante admits a decoded tx: timeout, declared gas, memo, gas for its bytes, minimum fee (CheckTx
 // only: the minimum is node-local), signer account, public key, sequence (replay
 // protection), signature, fee payment and sequence increment. Its writes are kept
 // even when the messages later fail, so a failing tx still pays and cannot be replayed.
@@ -56,6 +56,10 @@ func (a *Ante) Run(ctx *runtime.Context, t *Tx) error {
 	params, err := a.Accounts.GetParams(ctx)
 	if err != nil {
 		return err
+	}
+	// A simulation's gas limit is a placeholder (the client sets the real one from its result).
+	if t.GasLimit() > params.MaxTxGas && ctx.Mode() != runtime.ModeSimulate {
+		return runtime.ErrGasLimitTooHigh.Wrapf("tx declares %d gas, more than the chain's max_tx_gas of %d: lower --gas (or use --gas auto)", t.GasLimit(), params.MaxTxGas)
 	}
 	if uint64(len(t.Body.Memo)) > params.MaxMemoCharacters {
 		return runtime.ErrMemoTooLarge.Wrapf("memo is %d bytes, at most %d", len(t.Body.Memo), params.MaxMemoCharacters)

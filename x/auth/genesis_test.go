@@ -24,6 +24,8 @@ func TestGenesisValidateNamesField(t *testing.T) {
 		want string
 	}{
 		{"zero param", func(g *auth.GenesisState) { g.Params.SigVerifyCost = 0 }, "params.sig_verify_cost"},
+		{"no max tx gas", func(g *auth.GenesisState) { g.Params.MaxTxGas = 0 }, "params.max_tx_gas: 0 is not in 1.."},
+		{"max tx gas past int64", func(g *auth.GenesisState) { g.Params.MaxTxGas = 1 << 63 }, "params.max_tx_gas: 9223372036854775808 is not in 1.."},
 		{"bad address", func(g *auth.GenesisState) { g.Accounts[1].Address = "self1xyz" }, "accounts[1].address"},
 		{"duplicate address", func(g *auth.GenesisState) { g.Accounts[1].Address = a1 }, "accounts[1].address: " + a1 + " is already accounts[0]"},
 		{"duplicate number", func(g *auth.GenesisState) { g.Accounts[1].AccountNumber = 0 }, "accounts[1].account_number: 0 is already used by accounts[0]"},

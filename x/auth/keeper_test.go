@@ -71,7 +71,7 @@ func TestParamsDefaults(t *testing.T) {
 	ctx, k := setup(t)
 	p, err := k.GetParams(ctx)
 	require.NoError(t, err)
-	require.Equal(t, auth.Params{MaxMemoCharacters: 256, TxSizeCostPerByte: 10, SigVerifyCost: 1000}, p)
+	require.Equal(t, auth.Params{MaxMemoCharacters: 256, TxSizeCostPerByte: 10, SigVerifyCost: 1000, MaxTxGas: 100_000_000}, p)
 	require.Error(t, k.SetParams(ctx, auth.Params{}))
 }
 
