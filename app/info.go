@@ -11,7 +11,7 @@ import (
 func (a *App) Info(_ context.Context, _ *abci.RequestInfo) (*abci.ResponseInfo, error) {
 	last := a.LastCommitID()
 	return &abci.ResponseInfo{
-		Data:             AppName,
+		Data:             infoData(),
 		Version:          Version,
 		AppVersion:       AppVersion,
 		LastBlockHeight:  last.Version,

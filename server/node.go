@@ -123,6 +123,8 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 		return nil, fmt.Errorf("open application: %w", err)
 	}
 	n := &Node{app: a, db: db, conf: conf}
+	// CometBFT's own version lines say "0.39.0", its fallback constant (app/version.go).
+	logger.Info("starting SELF Chain node", "version", app.Version, "cometbft", app.CometBFTVersion)
 
 	// One mutex per ABCI connection, not one for all: CheckTx keeps running while a
 	// block executes (the app guards its own state; see DESIGN.md).

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/testutil/network"
 )
@@ -172,6 +173,11 @@ func TestCLIEndToEnd(t *testing.T) {
 	c.must("tx", "bank", "send", "faucet", bobName, "3uself", "--wait", "--yes")
 	if out := c.must("query", "bank", "balances", bobName); strings.TrimSpace(out) != "10uself" {
 		t.Fatalf("bob's balances after a send to his key name: %q", out)
+	}
+	// The CometBFT version is the release this binary runs (the node's own
+	// node_info.version says upstream's fallback "0.39.0").
+	if out := c.must("status"); !strings.Contains(out, "cometbft_version") || !strings.Contains(out, app.CometBFTVersion) || strings.Contains(out, "0.39.0") {
+		t.Fatalf("status does not report CometBFT %s:\n%s", app.CometBFTVersion, out)
 	}
 	if out := c.must("status"); !strings.Contains(out, chainID) || !strings.Contains(out, "latest_block_height") {
 		t.Fatalf("status: %q", out)

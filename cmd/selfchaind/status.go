@@ -7,6 +7,7 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/spf13/cobra"
 
+	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/client"
 	clientcli "github.com/selfchain/selfchain/client/cli"
 )
@@ -36,11 +37,21 @@ With --output json, prints CometBFT's /status result (node_info, sync_info, vali
 				return err
 			}
 			s, ni, vi := st.SyncInfo, st.NodeInfo, st.ValidatorInfo
+			// node_info.version is CometBFT's fallback constant ("0.39.0" in v0.40.0);
+			// the app knows the release it was built with.
+			cmtVersion, appVersion := ni.Version, ""
+			if info, err := c.RPC().ABCIInfo(cmd.Context()); err == nil {
+				appVersion = info.Response.Version
+				if v := app.CometBFTVersionFromInfo(info.Response.Data); v != "" {
+					cmtVersion = v
+				}
+			}
 			clientcli.KV(cmd.OutOrStdout(),
 				"node_id", ni.ID(),
 				"moniker", ni.Moniker,
 				"chain_id", ni.Network,
-				"cometbft_version", ni.Version,
+				"version", appVersion,
+				"cometbft_version", cmtVersion,
 				"latest_block_height", s.LatestBlockHeight,
 				"latest_block_time", s.LatestBlockTime.UTC().Format(time.RFC3339Nano),
 				"latest_block_hash", s.LatestBlockHash,

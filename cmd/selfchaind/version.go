@@ -28,7 +28,7 @@ func versionCmd() *cobra.Command {
 				AppVersion uint64 `json:"app_protocol_version"`
 				CometBFT   string `json:"cometbft"`
 				Go         string `json:"go"`
-			}{"selfchaind", app.Version, commit(), app.AppVersion, depVersion("github.com/cometbft/cometbft"), runtime.Version()}
+			}{"selfchaind", app.Version, commit(), app.AppVersion, app.CometBFTVersion, runtime.Version()}
 			long := clientcli.Settings(cmd).GetBool("long")
 			return clientcli.PrintResult(cmd, out, func(w io.Writer) {
 				if !long {
@@ -56,18 +56,4 @@ func commit() string {
 		}
 	}
 	return ""
-}
-
-func depVersion(path string) string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, d := range bi.Deps {
-			if d.Path == path {
-				if d.Replace != nil {
-					return d.Replace.Version
-				}
-				return d.Version
-			}
-		}
-	}
-	return "unknown"
 }
