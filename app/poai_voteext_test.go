@@ -92,13 +92,14 @@ func newPoAIApp(t testing.TB, db dbm.DB, cfg app.Config, appState json.RawMessag
 	}
 	a, err := app.New(nil, db, cfg)
 	require.NoError(t, err)
-	ta := &testutil.TestApp{App: a, TB: t, DB: db, Time: time.Unix(1_700_000_000, 0).UTC()}
-	_, err = a.InitChain(context.Background(), &abci.RequestInitChain{
+	ta := &testutil.TestApp{App: a, TB: t, DB: db, Time: time.Unix(1_700_000_000, 0).UTC(), Rules: testutil.NewCometBFTRules()}
+	res, err := a.InitChain(context.Background(), &abci.RequestInitChain{
 		ChainId: testutil.ChainID, InitialHeight: 1, Time: ta.Time, AppStateBytes: appState,
 		ConsensusParams: &cmtproto.ConsensusParams{Abci: &cmtproto.ABCIParams{VoteExtensionsEnableHeight: veHeight},
 			Validator: &cmtproto.ValidatorParams{PubKeyTypes: []string{"ed25519", "ml_dsa_65"}}},
 	})
 	require.NoError(t, err)
+	require.NoError(t, ta.Rules.InitChain(res))
 	return ta
 }
 
@@ -153,19 +154,22 @@ func blockTxs(t *testing.T, ta *testutil.TestApp, height int64) *poai.StoredBloc
 func (n *poaiNet) block(mempool ...[]byte) *abci.ResponseFinalizeBlock {
 	t, ta := n.t, n.ta
 	h := ta.Height + 1
-	prep, err := ta.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{
-		Height: h, Txs: mempool, MaxTxBytes: 1 << 22, LocalLastCommit: n.commit,
-	})
+	preq := &abci.RequestPrepareProposal{Height: h, Txs: mempool, MaxTxBytes: 1 << 22, LocalLastCommit: n.commit}
+	prep, err := ta.PrepareProposal(context.Background(), preq)
 	require.NoError(t, err)
+	require.NoError(t, ta.Rules.PrepareProposal(preq, prep))
 	last := voteexttest.LastCommit(n.commit)
 	proc, err := ta.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: h, Txs: prep.Txs, ProposedLastCommit: last})
 	require.NoError(t, err)
+	require.NoError(t, ta.Rules.ProcessProposal(proc))
 	require.Equal(t, abci.ResponseProcessProposal_ACCEPT, proc.Status, "height %d", h)
 	ta.Time = ta.Time.Add(1e9)
-	res, err := ta.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{
+	freq := &abci.RequestFinalizeBlock{
 		Height: h, Time: ta.Time, Txs: prep.Txs, DecidedLastCommit: last, Hash: blockHash(h), ProposerAddress: n.set.Vals[0].Addr,
-	})
+	}
+	res, err := ta.FinalizeBlock(context.Background(), freq)
 	require.NoError(t, err)
+	ta.CheckFinalize(freq, res)
 	_, err = ta.Commit(context.Background(), &abci.RequestCommit{})
 	require.NoError(t, err)
 	ta.Height = h
@@ -180,6 +184,7 @@ func (n *poaiNet) vote(ext func(i int, own []byte) []byte, absent func(i int) bo
 	h := n.ta.Height
 	res, err := n.ta.ExtendVote(context.Background(), &abci.RequestExtendVote{Height: h, Hash: blockHash(h)})
 	require.NoError(n.t, err)
+	require.NoError(n.t, n.ta.Rules.ExtendVote(res))
 	own := res.VoteExtension
 	n.commit = n.set.Commit(testutil.ChainID, h, 0, func(i int) []byte {
 		if ext != nil {

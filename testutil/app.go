@@ -79,6 +79,8 @@ type TestApp struct {
 	DB     dbm.DB
 	Height int64
 	Time   time.Time
+	// Rules checks every InitChain and NextBlock response as CometBFT would.
+	Rules *CometBFTRules
 }
 
 // Config is the app config tests use: no minimum gas price unless a test sets one.
@@ -99,11 +101,15 @@ func NewTestApp(tb testing.TB, db dbm.DB, cfg app.Config, appState json.RawMessa
 	if err != nil {
 		tb.Fatalf("app.New: %v", err)
 	}
-	ta := &TestApp{App: a, TB: tb, DB: db, Time: time.Unix(1_700_000_000, 0).UTC()}
-	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{
+	ta := &TestApp{App: a, TB: tb, DB: db, Time: time.Unix(1_700_000_000, 0).UTC(), Rules: NewCometBFTRules()}
+	res, err := a.InitChain(context.Background(), &abci.RequestInitChain{
 		ChainId: ChainID, InitialHeight: 1, Time: ta.Time, AppStateBytes: appState,
-	}); err != nil {
+	})
+	if err != nil {
 		tb.Fatalf("InitChain: %v", err)
+	}
+	if err := ta.Rules.InitChain(res); err != nil {
+		tb.Fatalf("InitChain response CometBFT would refuse: %v", err)
 	}
 	return ta
 }
@@ -113,16 +119,24 @@ func (ta *TestApp) NextBlock(txs ...[]byte) *abci.ResponseFinalizeBlock {
 	ta.TB.Helper()
 	ta.Height++
 	ta.Time = ta.Time.Add(time.Second)
-	res, err := ta.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{
-		Height: ta.Height, Time: ta.Time, Txs: txs, ProposerAddress: make([]byte, 20),
-	})
+	req := &abci.RequestFinalizeBlock{Height: ta.Height, Time: ta.Time, Txs: txs, ProposerAddress: make([]byte, 20)}
+	res, err := ta.FinalizeBlock(context.Background(), req)
 	if err != nil {
 		ta.TB.Fatalf("FinalizeBlock %d: %v", ta.Height, err)
 	}
+	ta.CheckFinalize(req, res)
 	if _, err := ta.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		ta.TB.Fatalf("Commit %d: %v", ta.Height, err)
 	}
 	return res
+}
+
+// CheckFinalize fails the test when CometBFT would refuse res (see CometBFTRules).
+func (ta *TestApp) CheckFinalize(req *abci.RequestFinalizeBlock, res *abci.ResponseFinalizeBlock) {
+	ta.TB.Helper()
+	if err := ta.Rules.FinalizeBlock(req, res); err != nil {
+		ta.TB.Fatalf("FinalizeBlock %d: a response CometBFT would refuse: %v", req.Height, err)
+	}
 }
 
 // CheckTx runs a tx through CheckTx.

@@ -95,11 +95,13 @@ func (c *chain) block(votes []abci.VoteInfo, evidence []abci.Misbehavior, txs ..
 	c.time = c.time.Add(time.Second)
 	var first *abci.ResponseFinalizeBlock
 	for _, ta := range c.apps {
-		res, err := ta.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{
+		req := &abci.RequestFinalizeBlock{
 			Height: c.height, Time: c.time, Txs: txs, ProposerAddress: genKey.PubKey().Address(),
 			DecidedLastCommit: abci.CommitInfo{Votes: votes}, Misbehavior: evidence,
-		})
+		}
+		res, err := ta.FinalizeBlock(context.Background(), req)
 		require.NoError(c.t, err)
+		ta.CheckFinalize(req, res) // validator updates applied to a CometBFT ValidatorSet
 		_, err = ta.Commit(context.Background(), &abci.RequestCommit{})
 		require.NoError(c.t, err)
 		if first == nil {
