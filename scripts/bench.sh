@@ -243,7 +243,7 @@ for kt in $KEY_TYPES; do
     FAILED=1
     why="$(grep -m1 -o 'HALTED at height [0-9]*.*' "$report" || true)"
     [ -n "$why" ] || why="$(grep -m1 -o 'HALTED at height [0-9]*[^;]*' "$TMP/$kt/loadgen.log" || true)"
-    [ -n "$why" ] || why="$(grep '^loadgen: ' "$TMP/$kt/loadgen.log" | tail -1 | sed 's/^loadgen: //' || true)"
+    [ -n "$why" ] || why="$(grep '^loadgen: ' "$TMP/$kt/loadgen.log" | tail -1 | sed -e 's/^loadgen: //' -e 's/^FAILED: //' || true)"
     [ -n "$why" ] || why="loadgen exited with status $LOAD_RC"
     SUMMARY+=("$kt: FAILED: $why")
   fi
