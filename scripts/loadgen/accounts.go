@@ -25,11 +25,12 @@ import (
 
 // account is one sender of the run.
 type account struct {
-	key      crypto.PrivKey
-	signer   tx.KeySigner
-	addr     string
-	number   uint64
-	sequence uint64 // committed sequence when the run starts
+	key       crypto.PrivKey
+	signer    tx.KeySigner
+	addr      string
+	number    uint64
+	sequence  uint64 // committed sequence when the run starts
+	hasPubKey bool   // its public key is on chain already (a rerun with the same --seed)
 }
 
 // deriveAccounts makes n keyType keys from sha256("selfchain-loadgen/<seed>/<i>"):
@@ -124,6 +125,7 @@ func faucetKey(ctx context.Context, rpc *rpchttp.HTTP, cfg *config) (crypto.Priv
 
 // fund sends every account enough for perAccount transfers (fees and amounts,
 // twice over) from the faucet, in MsgMultiSend txs, and waits until they commit.
+// fee is the largest fee of one transfer (that of an account's first tx).
 func fund(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, price tx.GasPrice, accts []*account, perAccount int, fee types.Int) error {
 	fkey, facc, err := faucetKey(ctx, rpc, cfg)
 	if err != nil {
@@ -177,6 +179,13 @@ func fund(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, price tx.GasPrice
 		txs = append(txs, bz)
 	}
 
+	logf("faucet %s sends %d funding txs (%s to each of %d accounts); waiting for commit", faucet, len(txs), each, len(accts))
+	return broadcastAndWait(ctx, rpc, txs, "funding tx")
+}
+
+// broadcastAndWait submits txs (broadcast_tx_sync, in order) and scans the blocks
+// from the current height on until every one of them is in a block with code 0.
+func broadcastAndWait(ctx context.Context, rpc *rpchttp.HTTP, txs [][]byte, what string) error {
 	st, err := rpc.Status(ctx)
 	if err != nil {
 		return err
@@ -186,21 +195,18 @@ func fund(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, price tx.GasPrice
 	for i, bz := range txs {
 		res, err := rpc.BroadcastTxSync(ctx, bz)
 		if err != nil {
-			return fmt.Errorf("funding tx %d: %w", i, err)
+			return fmt.Errorf("%s %d: %w", what, i, err)
 		}
 		if res.Code != 0 {
-			return fmt.Errorf("funding tx %d rejected: %s/%d: %s", i, res.Codespace, res.Code, res.Log)
+			return fmt.Errorf("%s %d rejected: %s/%d: %s", what, i, res.Codespace, res.Code, res.Log)
 		}
 		pending[sha256.Sum256(bz)] = i
 	}
-	logf("faucet %s sent %d funding txs (%s to each of %d accounts); waiting for commit", faucet, len(txs), each, len(accts))
-
-	// Scan blocks from fromHeight until every funding tx is in one.
 	for h := fromHeight; len(pending) > 0; {
 		blk, results, err := fetchBlock(ctx, rpc, h)
 		if err != nil {
 			if ctx.Err() != nil {
-				return fmt.Errorf("funding txs not committed: %w", ctx.Err())
+				return fmt.Errorf("%s not committed: %w", what, ctx.Err())
 			}
 			time.Sleep(200 * time.Millisecond)
 			continue
@@ -209,8 +215,8 @@ func fund(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, price tx.GasPrice
 			hash := sha256.Sum256(t)
 			if idx, ok := pending[hash]; ok {
 				if r := results[i]; r.Code != 0 {
-					return fmt.Errorf("funding tx %d (%s) failed in block %d: %s/%d: %s",
-						idx, strings.ToUpper(hex.EncodeToString(hash[:])), h, r.Codespace, r.Code, r.Log)
+					return fmt.Errorf("%s %d (%s) failed in block %d: %s/%d: %s",
+						what, idx, strings.ToUpper(hex.EncodeToString(hash[:])), h, r.Codespace, r.Code, r.Log)
 				}
 				delete(pending, hash)
 			}
@@ -245,7 +251,7 @@ func loadAccountNumbers(ctx context.Context, rpc *rpchttp.HTTP, accts []*account
 					mu.Unlock()
 					continue
 				}
-				a.number, a.sequence = acc.AccountNumber, acc.Sequence
+				a.number, a.sequence, a.hasPubKey = acc.AccountNumber, acc.Sequence, acc.PublicKey != nil
 			}
 		}()
 	}

@@ -1,19 +1,33 @@
 // Command loadgen drives a SELF Chain node with bank transfers and measures how
 // many it commits per second and how long each takes from submission to commit.
 //
-//	go run ./scripts/loadgen --node http://127.0.0.1:26657 --accounts 1000 --rate 4000 --duration 60s
+//	go run ./scripts/loadgen --node http://127.0.0.1:26657 --accounts 2000 --key-type hybrid --rate 4000 --duration 60s
 //
-// Flow: derive the faucet key from its mnemonic; fund --accounts deterministic
-// accounts with MsgMultiSend txs and wait for them to commit; pre-sign every
-// transfer of the run (account i sends 1uself to other accounts at increasing
-// sequences; the first tx of each account carries its public key); submit them at
-// --rate with --workers concurrent broadcast_tx_sync calls, counting CheckTx
-// rejections by code; watch new blocks (websocket NewBlock events, HTTP for any
-// gap) and match tx hashes to time submission→commit; print a report.
+// Flow: derive the faucet key from its mnemonic; unless --gas is given, choose
+// the transfers' gas limits by simulation with a throwaway probe account of the
+// run's key type (gas.go: an account's first tx carries its public key and needs
+// more); fund --accounts deterministic accounts with MsgMultiSend txs and wait for
+// them to commit; pre-sign every transfer of the run (account i sends 1uself to
+// other accounts at increasing sequences; the first tx of each account carries
+// its public key); submit them at --rate with --workers concurrent
+// broadcast_tx_sync calls, counting CheckTx rejections by code; watch new blocks
+// (websocket NewBlockHeader events, HTTP for any gap) and match tx hashes to time
+// submission→commit; print a report.
+//
+// Committed tx/s is measured over a window that leaves out the --warmup and the
+// drain: txs with code 0 in the blocks committed between the warm-up's end and
+// the submission phase's end, over the time between the commits that bound those
+// blocks, by block header times (window.go).
+//
+// It fails (exit status 1) when the chain halts — no block for more than 10
+// block times (median interval, at least 1s) while txs of the run are pending: it
+// stops, prints "HALTED at height H" and writes the report with a "halted" field
+// (halt.go) — and when it commits no tx with code 0 in the window.
 //
 // It is bounded: submission stops after --duration (or when --txs are all sent),
-// then it waits at most --drain for accepted txs to commit. It only talks to the
-// node given by --node, which is meant to be a local one.
+// then it waits at most --drain for accepted txs to commit (longer only while a
+// stall is being told apart from a halt). It only talks to the node given by
+// --node, which is meant to be a local one.
 package main
 
 import (
@@ -34,6 +48,8 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/crypto"
 )
 
 type config struct {
@@ -52,7 +68,9 @@ type config struct {
 	workers       int
 	drain         time.Duration
 	setupTimeout  time.Duration
-	gas           uint64
+	gas           uint64 // 0: choose by simulation
+	gasAdjust     float64
+	warmup        time.Duration
 	fundGas       uint64
 	gasPrices     string
 	denom         string
@@ -69,9 +87,10 @@ func parseFlags() (*config, error) {
 	fs.StringVar(&c.chainID, "chain-id", "", "chain id (default: the node's, from /status)")
 	fs.StringVar(&c.mnemonicFile, "faucet-mnemonic-file", "./.devnet/faucet.mnemonic", "file holding the funded faucet key's mnemonic (ed25519, index 0)")
 	fs.StringVar(&c.faucetKeyType, "faucet-key-type", "auto", "key type of the faucet key (auto: whichever registered type has an account on chain)")
-	fs.StringVar(&c.keyType, "key-type", "ed25519", "key type of the sender accounts (others than ed25519 need a larger --gas)")
+	fs.StringVar(&c.keyType, "key-type", "ed25519", "key type of the sender accounts ("+strings.Join(crypto.Schemes(), ", ")+")")
 	fs.IntVar(&c.accounts, "accounts", 1000, "number of sender accounts to fund and use")
 	fs.DurationVar(&c.duration, "duration", 60*time.Second, "submission phase length")
+	fs.DurationVar(&c.warmup, "warmup", -1, "start of the submission phase left out of committed tx/s (default: 10s, at most a fifth of --duration)")
 	fs.Float64Var(&c.rate, "rate", 4000, "target submissions per second (0: as fast as the workers go)")
 	fs.IntVar(&c.txs, "txs", 0, "total transfers to send instead of rate×duration (--duration then caps the submission phase only if given)")
 	fs.IntVar(&c.nodePID, "node-pid", 0, "node process id: sample its RSS (and CPU) from /proc every second")
@@ -79,7 +98,8 @@ func parseFlags() (*config, error) {
 	fs.IntVar(&c.workers, "workers", 64, "concurrent broadcast_tx_sync workers")
 	fs.DurationVar(&c.drain, "drain", 30*time.Second, "after submission, wait at most this long for accepted txs to commit")
 	fs.DurationVar(&c.setupTimeout, "setup-timeout", 3*time.Minute, "limit for funding the accounts and reading their account numbers")
-	fs.Uint64Var(&c.gas, "gas", 100000, "gas limit of each transfer")
+	gasFlag := fs.String("gas", "auto", `gas limit of each transfer; "auto": simulate an account's first tx (it carries the public key) and a later one on the node, times --gas-adjustment`)
+	fs.Float64Var(&c.gasAdjust, "gas-adjustment", client.DefaultGasAdjustment, "multiplier of the simulated gas with --gas auto")
 	fs.Uint64Var(&c.fundGas, "fund-gas", 5000000, "gas limit of each funding MsgMultiSend tx")
 	fs.StringVar(&c.gasPrices, "gas-price", "0.001uself", "gas price the fees are computed from (fee = ceil(gas × price)); must meet the node's minimum-gas-prices")
 	fs.StringVar(&c.denom, "denom", "uself", "denom of the transfers")
@@ -98,6 +118,13 @@ func parseFlags() (*config, error) {
 			c.durationSet = true
 		}
 	})
+	var err error
+	if c.gas, err = parseGasFlag(*gasFlag); err != nil {
+		return nil, err
+	}
+	if c.warmup < 0 {
+		c.warmup = defaultWarmup(c.sendWindow())
+	}
 	switch {
 	case c.accounts < 2:
 		return nil, errors.New("--accounts must be at least 2")
@@ -109,6 +136,10 @@ func parseFlags() (*config, error) {
 		return nil, errors.New("--workers must be at least 1")
 	case c.duration <= 0:
 		return nil, errors.New("--duration must be > 0")
+	case c.gas == 0 && c.gasAdjust < 1:
+		return nil, errors.New("--gas-adjustment must be at least 1")
+	case c.sendWindow() > 0 && c.warmup >= c.sendWindow():
+		return nil, fmt.Errorf("--warmup %s leaves nothing of the %s submission phase to measure", c.warmup, c.sendWindow())
 	}
 	return c, nil
 }
@@ -247,9 +278,16 @@ func run(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return err
 	}
+	gas := explicitGas(cfg.gas)
+	if cfg.gas == 0 {
+		if gas, err = probeGas(setupCtx, rpc, cfg, prices[0]); err != nil {
+			return fmt.Errorf("choosing the gas limit (give --gas to skip): %w", err)
+		}
+	}
+	logf("gas per %s transfer: first tx of an account %d (fee %s), later txs %d (fee %s); %s",
+		cfg.keyType, gas.First, feeFor(prices[0], gas.First), gas.Later, feeFor(prices[0], gas.Later), gas.Source)
 	perAccount := (total + cfg.accounts - 1) / cfg.accounts
-	fee := prices[0].Required(cfg.gas)
-	if err := fund(setupCtx, rpc, cfg, prices[0], accts, perAccount, fee); err != nil {
+	if err := fund(setupCtx, rpc, cfg, prices[0], accts, perAccount, prices[0].Required(gas.First)); err != nil {
 		return fmt.Errorf("funding: %w", err)
 	}
 	if err := loadAccountNumbers(setupCtx, rpc, accts); err != nil {
@@ -258,47 +296,82 @@ func run(ctx context.Context, cfg *config) error {
 	logf("funded %d accounts in %s", len(accts), time.Since(setupStart).Round(time.Millisecond))
 
 	signStart := time.Now()
-	set, err := presign(cfg, accts, total, fee)
+	set, err := presign(cfg, accts, total, gas, prices[0])
 	if err != nil {
 		return err
 	}
 	logf("pre-signed %d txs (%d bytes each on average) in %s", total, set.bytes/int64(total), time.Since(signStart).Round(time.Millisecond))
 	cancelSetup()
 
+	// The run's own context: the halt monitor ends it when the chain stops.
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+
 	// Watch blocks from the current height on, before the first submission.
 	st, err = rpc.Status(ctx)
 	if err != nil {
 		return err
 	}
-	w := newWatcher(rpc, set, st.SyncInfo.LatestBlockHeight)
-	if err := w.start(ctx); err != nil {
+	det := newHaltDetector(haltFactor, blockTimeMin)
+	w := newWatcher(rpc, set, st.SyncInfo.LatestBlockHeight, det)
+	w.seedDetector(ctx, st.SyncInfo.LatestBlockHeight)
+	if err := w.start(runCtx); err != nil {
 		return err
 	}
 	defer w.stop()
 
+	live := &liveCounts{}
+	pending := func() int64 {
+		_, ours := w.progress()
+		return live.sent.Load() - live.failed.Load() - ours
+	}
+	nodeHeight := func(c context.Context) (int64, error) {
+		st, err := rpc.Status(c)
+		if err != nil {
+			return 0, err
+		}
+		return st.SyncInfo.LatestBlockHeight, nil
+	}
+	monitor := startHaltMonitor(runCtx, det, nodeHeight, pending, cancelRun, time.Second)
+	defer monitor.stop()
+	logf("halt detection: a run with txs pending ends as HALTED after %d block times without a block (block time now estimated at %s, at least %s)",
+		haltFactor, det.blockTime(), blockTimeMin)
+
 	if sampler != nil {
 		sampler.mark()
 	}
-	res := submit(ctx, rpc, cfg, set, w)
+	res := submit(runCtx, rpc, cfg, set, w, live)
 	drainUntil := time.Now().Add(cfg.drain)
-	logf("submission done: %d sent, %d accepted; waiting up to %s for commits", res.sent, res.accepted, cfg.drain)
-	w.waitFor(ctx, res.accepted, drainUntil, cfg.quiet)
+	if runCtx.Err() == nil {
+		logf("submission done: %d sent, %d accepted; waiting up to %s for commits", res.sent, res.accepted, cfg.drain)
+		w.waitFor(runCtx, res.accepted, drainUntil, det, cfg.quiet)
+	}
+	monitor.stop()
+	halt := monitor.result()
 	w.stop()
-	if ctx.Err() == nil {
-		rctx, cancelResults := context.WithTimeout(ctx, time.Minute)
+	switch {
+	case ctx.Err() != nil:
+		logf("interrupted: exec results not read (committed txs are counted as ok)")
+	default:
+		// After a halt the node may not answer: give up on the results sooner.
+		limit := time.Minute
+		if halt != nil {
+			limit = 10 * time.Second
+		}
+		rctx, cancelResults := context.WithTimeout(ctx, limit)
 		err = w.readResults(rctx)
 		cancelResults()
 		if err != nil {
 			logf("reading exec results: %v (committed-but-failed counts are incomplete)", err)
 		}
-	} else {
-		logf("interrupted: exec results not read (committed txs are counted as ok)")
 	}
 
-	rep := buildReport(cfg, set, res, w, sampler, total)
-	if u, err := rpc.NumUnconfirmedTxs(context.WithoutCancel(ctx)); err == nil {
+	rep := buildReport(cfg, set, res, w, sampler, total, gas, halt)
+	mctx, cancelMempool := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	if u, err := rpc.NumUnconfirmedTxs(mctx); err == nil {
 		rep.MempoolAtEnd = u.Total
 	}
+	cancelMempool()
 	rep.print(os.Stdout)
 	if cfg.out != "" {
 		if err := rep.writeJSON(cfg.out); err != nil {
@@ -306,8 +379,5 @@ func run(ctx context.Context, cfg *config) error {
 		}
 		logf("report written to %s", cfg.out)
 	}
-	if ctx.Err() != nil {
-		return errors.New("interrupted")
-	}
-	return nil
+	return rep.verdict(ctx.Err() != nil)
 }

@@ -31,8 +31,9 @@ type txSet struct {
 
 // presign signs total transfers: tx k is account k%N's (k/N)-th, at its sequence
 // plus k/N, to another account (the recipient rotates); an account's first tx
-// carries its public key.
-func presign(cfg *config, accts []*account, total int, fee types.Int) (*txSet, error) {
+// carries its public key unless the chain has it already, and gets the gas limit
+// (and the fee) of a first tx.
+func presign(cfg *config, accts []*account, total int, gas gasChoice, price tx.GasPrice) (*txSet, error) {
 	n := len(accts)
 	set := &txSet{
 		accounts: n,
@@ -44,8 +45,6 @@ func presign(cfg *config, accts []*account, total int, fee types.Int) (*txSet, e
 		execCode: make([]uint32, total),
 		height:   make([]int64, total),
 	}
-	prices, _ := tx.ParseGasPrices(cfg.gasPrices) // validated by run
-	feeCoins := types.Coins{{Denom: prices[0].Denom, Amount: fee}}
 	amount := types.Coins{types.NewCoin(cfg.denom, cfg.amount)}
 
 	procs := runtime.GOMAXPROCS(0)
@@ -66,11 +65,13 @@ func presign(cfg *config, accts []*account, total int, fee types.Int) (*txSet, e
 				for j := 0; j*n+a < total; j++ {
 					k := j*n + a
 					to := accts[(a+1+j%(n-1))%n].addr
+					withPub := j == 0 && !acc.hasPubKey
+					limit := gas.limit(withPub)
 					b := tx.Builder{
 						Msgs:          []appruntime.Msg{&bank.MsgSend{FromAddress: acc.addr, ToAddress: to, Amount: amount}},
-						Fee:           feeCoins,
-						GasLimit:      cfg.gas,
-						IncludePubKey: j == 0,
+						Fee:           feeFor(price, limit),
+						GasLimit:      limit,
+						IncludePubKey: withPub,
 					}
 					bz, err := b.Sign(cfg.chainID, acc.number, acc.sequence+uint64(j), acc.signer)
 					if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,8 @@ import (
 	"sort"
 	"syscall"
 	"time"
+
+	"github.com/selfchain/selfchain/app/tx"
 )
 
 type latencyStats struct {
@@ -21,15 +24,24 @@ type latencyStats struct {
 }
 
 type report struct {
-	Node       string  `json:"node"`
-	ChainID    string  `json:"chain_id"`
-	Accounts   int     `json:"accounts"`
-	TargetRate float64 `json:"target_rate"`
-	Window     string  `json:"send_window"`
-	Workers    int     `json:"workers"`
-	Presigned  int     `json:"presigned"`
-	AvgTxBytes int64   `json:"avg_tx_bytes"`
-	Watch      string  `json:"commit_detection"`
+	Node       string    `json:"node"`
+	ChainID    string    `json:"chain_id"`
+	Accounts   int       `json:"accounts"`
+	TargetRate float64   `json:"target_rate"`
+	Window     string    `json:"send_window"`
+	Workers    int       `json:"workers"`
+	Presigned  int       `json:"presigned"`
+	AvgTxBytes int64     `json:"avg_tx_bytes"`
+	Watch      string    `json:"commit_detection"`
+	KeyType    string    `json:"key_type"`
+	Gas        gasChoice `json:"gas"`
+	FeeFirst   string    `json:"fee_first_tx"`
+	FeeLater   string    `json:"fee_later_tx"`
+	Warmup     float64   `json:"warmup_seconds"`
+
+	// Halted is set when the chain stopped committing while txs were pending:
+	// the run ended early and failed.
+	Halted *haltInfo `json:"halted"`
 
 	Submitted      int                   `json:"submitted"`
 	NotSent        int                   `json:"not_sent"`
@@ -47,11 +59,17 @@ type report struct {
 	AcceptedNotCommit int            `json:"accepted_not_committed"`
 	MempoolAtEnd      int            `json:"mempool_txs_at_end"`
 
-	WindowSeconds float64      `json:"window_seconds"` // first submission → last commit
-	CommittedTPS  float64      `json:"committed_tps"`
-	BlockSpanTPS  float64      `json:"block_span_tps"` // txs after the first loaded block / time from it to the last
-	LatencyMs     latencyStats `json:"latency_ms"`
-	BroadcastMs   latencyStats `json:"broadcast_tx_sync_ms"` // round trip of the submission call
+	// CommittedTPS is TPSWindow.TPS: txs with code 0 in the blocks committed between
+	// the warm-up's end and the submission phase's end, over the time between the
+	// commits that bound those blocks (block header times); see window.go.
+	CommittedTPS float64   `json:"committed_tps"`
+	TPSWindow    tpsWindow `json:"committed_tps_window"`
+	// OverallTPS is every committed tx over first submission → last commit
+	// (warm-up, drain and any stall included): for comparison with old reports.
+	OverallSeconds float64      `json:"overall_seconds"`
+	OverallTPS     float64      `json:"overall_committed_tps"`
+	LatencyMs      latencyStats `json:"latency_ms"`
+	BroadcastMs    latencyStats `json:"broadcast_tx_sync_ms"` // round trip of the submission call
 
 	Blocks          int         `json:"blocks"` // from the first to the last block holding run txs
 	MeanTxsPerBlock float64     `json:"mean_txs_per_block"`
@@ -85,10 +103,14 @@ func summarize(v []float64) latencyStats {
 		Max: v[len(v)-1], Mean: sum / float64(len(v))}
 }
 
-func buildReport(cfg *config, set *txSet, res *submitResult, w *watcher, sampler *procSampler, total int) *report {
+func buildReport(cfg *config, set *txSet, res *submitResult, w *watcher, sampler *procSampler, total int,
+	gas gasChoice, halt *haltInfo) *report {
+	prices, _ := tx.ParseGasPrices(cfg.gasPrices) // validated by run
 	r := &report{
 		Node: cfg.node, ChainID: cfg.chainID, Accounts: cfg.accounts, TargetRate: cfg.rate,
 		Workers: cfg.workers, Presigned: total, AvgTxBytes: set.bytes / int64(total), Watch: w.mode,
+		KeyType: cfg.keyType, Gas: gas, FeeFirst: feeFor(prices[0], gas.First).String(),
+		FeeLater: feeFor(prices[0], gas.Later).String(), Warmup: cfg.warmup.Seconds(), Halted: halt,
 		Submitted: res.sent, NotSent: res.notSent, Skipped: res.skipped, Accepted: res.accepted,
 		Rejected: res.rejectedTotal(), RejectedByCode: res.rejected, RPCErrors: res.rpcErrors,
 		ExecFailedByCode: w.execFailed, MempoolAtEnd: -1,
@@ -107,6 +129,7 @@ func buildReport(cfg *config, set *txSet, res *submitResult, w *watcher, sampler
 
 	var lat, rtt []float64
 	var lastCommit int64
+	okAt := map[int64]int{} // txs of the run with code 0, by height
 	for k := range set.txs {
 		if set.submitAt[k].Load() != 0 {
 			rtt = append(rtt, float64(set.rtt[k])/1e6)
@@ -121,6 +144,7 @@ func buildReport(cfg *config, set *txSet, res *submitResult, w *watcher, sampler
 		r.Committed++
 		if set.execCode[k] == 0 {
 			r.CommittedOK++
+			okAt[set.height[k]]++
 		}
 		lastCommit = max(lastCommit, c)
 		if s := set.submitAt[k].Load(); s != 0 {
@@ -130,10 +154,18 @@ func buildReport(cfg *config, set *txSet, res *submitResult, w *watcher, sampler
 	r.AcceptedNotCommit = max(0, r.Accepted-r.Committed)
 	r.LatencyMs = summarize(lat)
 	if lastCommit > 0 && !res.first.IsZero() {
-		r.WindowSeconds = time.Unix(0, lastCommit).Sub(res.first).Seconds()
-		if r.WindowSeconds > 0 {
-			r.CommittedTPS = float64(r.Committed) / r.WindowSeconds
+		r.OverallSeconds = time.Unix(0, lastCommit).Sub(res.first).Seconds()
+		if r.OverallSeconds > 0 {
+			r.OverallTPS = float64(r.Committed) / r.OverallSeconds
 		}
+	}
+	if !res.first.IsZero() {
+		wb := make([]windowBlock, len(w.blocks))
+		for i, b := range w.blocks {
+			wb[i] = windowBlock{Height: b.Height, Time: b.HeaderTime, OK: okAt[b.Height]}
+		}
+		r.TPSWindow = measureWindow(wb, res.first.Add(cfg.warmup), res.sendEnd)
+		r.CommittedTPS = r.TPSWindow.TPS
 	}
 
 	// Blocks from the first to the last one holding txs of the run.
@@ -158,9 +190,6 @@ func buildReport(cfg *config, set *txSet, res *submitResult, w *watcher, sampler
 		r.MeanTxsPerBlock = float64(n) / float64(len(span))
 		if len(span) > 1 {
 			r.MeanBlockSecs = span[len(span)-1].HeaderTime.Sub(span[0].HeaderTime).Seconds() / float64(len(span)-1)
-			if secs := span[len(span)-1].SeenAt.Sub(span[0].SeenAt).Seconds(); secs > 0 {
-				r.BlockSpanTPS = float64(n-span[0].Txs) / secs
-			}
 		}
 	}
 	if sampler != nil {
@@ -182,8 +211,13 @@ func (r *report) print(out io.Writer) {
 	if r.TargetRate > 0 {
 		rate = fmt.Sprintf("%.0f tx/s", r.TargetRate)
 	}
-	p("node %s  chain %s  accounts %d  target %s  window %s  workers %d  (%d B/tx)",
-		r.Node, r.ChainID, r.Accounts, rate, r.Window, r.Workers, r.AvgTxBytes)
+	p("node %s  chain %s  %d %s accounts  target %s  window %s  workers %d  (%d B/tx)",
+		r.Node, r.ChainID, r.Accounts, r.KeyType, rate, r.Window, r.Workers, r.AvgTxBytes)
+	p("gas              first tx of an account %d (fee %s), later txs %d (fee %s); %s",
+		r.Gas.First, r.FeeFirst, r.Gas.Later, r.FeeLater, r.Gas.Source)
+	if r.Halted != nil {
+		p("%s", r.Halted)
+	}
 	p("submitted        %d in %.1fs (%.0f tx/s); not sent in the window %d; skipped after an earlier tx of the account failed %d",
 		r.Submitted, r.SubmitSeconds, r.SubmitRate, r.NotSent, r.Skipped)
 	p("accepted (CheckTx) %d", r.Accepted)
@@ -203,8 +237,22 @@ func (r *report) print(out io.Writer) {
 	for _, k := range sortedKeys(r.ExecFailedByCode) {
 		p("    failed in block, code %-12s %d", k, r.ExecFailedByCode[k])
 	}
-	p("throughput       %.0f tx/s committed over %.2fs (first submission → last commit)", r.CommittedTPS, r.WindowSeconds)
-	p("                 %.0f tx/s between the first and last loaded block", r.BlockSpanTPS)
+	wn := r.TPSWindow
+	label := "throughput      "
+	if r.Halted != nil {
+		label = "before the HALT "
+	}
+	if wn.Blocks > 0 {
+		p("%s %.0f tx/s committed: %d txs with code 0 in blocks %d..%d (%d blocks) over %.2fs",
+			label, r.CommittedTPS, wn.TxsOK, wn.FirstHeight, wn.LastHeight, wn.Blocks, wn.Seconds)
+	} else {
+		p("%s 0 tx/s committed: no block committed between the warm-up's end and the submission's end", label)
+	}
+	p("                 (blocks committed after the %.0fs warm-up and before the submission phase ended; time from the",
+		r.Warmup)
+	p("                 commit before the first of them to the commit of the last, by block header times)")
+	p("                 overall %.0f tx/s: all %d committed over %.2fs from the first submission to the last commit",
+		r.OverallTPS, r.Committed, r.OverallSeconds)
 	p("latency (submit→commit, ms)  p50 %.0f  p90 %.0f  p99 %.0f  max %.0f  mean %.0f",
 		r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P99, r.LatencyMs.Max, r.LatencyMs.Mean)
 	p("broadcast_tx_sync round trip (ms)  p50 %.1f  p90 %.1f  p99 %.1f  max %.0f",
@@ -250,4 +298,23 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// verdict is the run's outcome: nil for a run that committed txs, an error (and
+// so a non-zero exit) for a halt, an interruption or a run that committed nothing.
+func (r *report) verdict(interrupted bool) error {
+	switch {
+	case r.Halted != nil:
+		return fmt.Errorf("FAILED: chain HALTED at height %d (no block for %.0fs with %d txs pending)",
+			r.Halted.Height, r.Halted.Since, r.Halted.Pending)
+	case interrupted:
+		return errors.New("interrupted")
+	case r.TPSWindow.TxsOK == 0:
+		why := fmt.Sprintf("%d accepted, %d committed with code 0 in the whole run", r.Accepted, r.CommittedOK)
+		if r.Rejected > 0 {
+			why += fmt.Sprintf(", %d rejected by CheckTx (see the codes above)", r.Rejected)
+		}
+		return fmt.Errorf("FAILED: the run committed no tx with code 0 between the warm-up's end and the submission's end (%s)", why)
+	}
+	return nil
 }

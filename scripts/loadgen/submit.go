@@ -29,6 +29,12 @@ type submitResult struct {
 	sendEnd        time.Time             // when the submission phase ended
 }
 
+// liveCounts are the submission's running totals that the halt monitor reads.
+type liveCounts struct {
+	sent   atomic.Int64 // broadcast calls begun
+	failed atomic.Int64 // of those: rejected by CheckTx or failed (RPC error)
+}
+
 func (r *submitResult) rejectedTotal() int {
 	n := 0
 	for _, c := range r.rejected {
@@ -61,7 +67,7 @@ func errorKind(err error) string {
 
 // submit broadcasts the set in order at cfg.rate with cfg.workers concurrent
 // broadcast_tx_sync calls, until all are sent or the window closes.
-func submit(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, set *txSet, w *watcher) *submitResult {
+func submit(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, set *txSet, w *watcher, live *liveCounts) *submitResult {
 	total := len(set.txs)
 	// Workers take txs from one queue in order, but an account's tx waits until
 	// the call carrying its previous tx (N txs earlier) has returned: sequences then
@@ -135,12 +141,14 @@ func submit(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, set *txSet, w *
 				t0 := time.Now()
 				set.submitAt[k].Store(t0.UnixNano())
 				sent.Add(1)
+				live.sent.Add(1)
 				cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 				r, err := rpc.BroadcastTxSync(cctx, set.txs[k])
 				cancel()
 				set.rtt[k] = int64(time.Since(t0))
 				if err != nil || r.Code != 0 {
 					broken[acct].Store(true) // before done[k]: its next tx reads it after
+					live.failed.Add(1)
 				}
 				done[k].Store(true)
 				switch {

@@ -34,6 +34,7 @@ type blockInfo struct {
 type watcher struct {
 	rpc  *rpchttp.HTTP
 	set  *txSet
+	det  *haltDetector
 	last int64 // highest height processed (loop goroutine only)
 
 	blocks     []blockInfo    // loop goroutine until stopped
@@ -51,9 +52,28 @@ type watcher struct {
 
 const newBlockQuery = "tm.event='NewBlockHeader'"
 
-func newWatcher(rpc *rpchttp.HTTP, set *txSet, fromHeight int64) *watcher {
-	return &watcher{rpc: rpc, set: set, last: fromHeight, execFailed: map[string]int{},
+func newWatcher(rpc *rpchttp.HTTP, set *txSet, fromHeight int64, det *haltDetector) *watcher {
+	return &watcher{rpc: rpc, set: set, det: det, last: fromHeight, execFailed: map[string]int{},
 		stopCh: make(chan struct{}), done: make(chan struct{})}
+}
+
+// seedDetector gives the halt detector the headers of the blocks up to height
+// (up to 20 of them), so it starts with an estimate of the idle block time.
+func (w *watcher) seedDetector(ctx context.Context, height int64) {
+	now := time.Now()
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	bi, err := w.rpc.BlockchainInfo(cctx, max(1, height-19), height)
+	if err != nil {
+		logf("reading recent block headers: %v (the block time estimate starts from the run's blocks)", err)
+		w.det.progress(height, now)
+		return
+	}
+	metas := bi.BlockMetas // newest first
+	for i := len(metas) - 1; i >= 0; i-- {
+		w.det.observe(metas[i].Header.Height, metas[i].Header.Time, now)
+	}
+	w.det.progress(height, now)
 }
 
 func (w *watcher) start(ctx context.Context) error {
@@ -114,6 +134,9 @@ func (w *watcher) loopEvents(ctx context.Context, ch <-chan ctypes.ResultEvent) 
 				continue
 			}
 			w.fill(ctx, h-1, false) // heights whose events were missed
+			if w.last < h-1 {
+				continue // a missed height is not readable yet: retried with the next event
+			}
 			if txs, hdrTime, err := fetchTxs(ctx, w.rpc, h); err == nil {
 				w.process(h, txs, seen, hdrTime, false)
 			} else {
@@ -187,6 +210,7 @@ func (w *watcher) process(h int64, txs cmttypes.Txs, seen, hdrTime time.Time, vi
 		w.set.height[k] = h
 	}
 	w.blocks = append(w.blocks, bi)
+	w.det.observe(h, hdrTime, seen)
 	w.nBlocks.Add(1)
 	w.nOurs.Add(int64(bi.Ours))
 }
@@ -214,13 +238,27 @@ func (w *watcher) readResults(ctx context.Context) error {
 	return nil
 }
 
-// waitFor returns once want txs of the run have committed, at until, or when ctx ends.
-func (w *watcher) waitFor(ctx context.Context, want int, until time.Time, quiet bool) {
+// waitFor returns once want txs of the run have committed, at until, or when ctx
+// ends. If the chain is stalling at until (no block for a few block times), it
+// waits on until a block comes or the halt monitor ends ctx: a halt near the end
+// of the run must not pass for a slow drain.
+func (w *watcher) waitFor(ctx context.Context, want int, until time.Time, det *haltDetector, quiet bool) {
 	lastLog := time.Now()
+	extended := false
 	for {
 		_, ours := w.progress()
-		if int(ours) >= want || ctx.Err() != nil || time.Now().After(until) {
+		now := time.Now()
+		if int(ours) >= want || ctx.Err() != nil {
 			return
+		}
+		if now.After(until) {
+			if !det.stalling(now) {
+				return
+			}
+			if !extended {
+				extended = true
+				logf("drain time is up but no block for a while: waiting for the next block or a halt")
+			}
 		}
 		if !quiet && time.Since(lastLog) >= 5*time.Second {
 			lastLog = time.Now()
