@@ -187,8 +187,10 @@ func execRules() []permissions.ExecRule {
 // DefaultGenesisAppState is the app_state of a new genesis.json.
 func DefaultGenesisAppState() map[string]json.RawMessage { return modules().DefaultGenesis() }
 
-// ValidateGenesisAppState checks a genesis app_state, naming the bad field.
-func ValidateGenesisAppState(raw json.RawMessage) error {
+// ValidateGenesisAppState checks a genesis app_state of chain chainID (the
+// genesis chain id, which the genesis validators' consensus key proofs are
+// bound to), naming the bad field.
+func ValidateGenesisAppState(chainID string, raw json.RawMessage) error {
 	state := map[string]json.RawMessage{}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &state); err != nil {
@@ -200,6 +202,10 @@ func ValidateGenesisAppState(raw json.RawMessage) error {
 	}
 	// Cross-module: poai's bond denom must be one bank knows (else block 1 halts minting inflation).
 	if err := poai.ValidateGenesisWithBank(state[poai.ModuleName], state[bank.ModuleName]); err != nil {
+		return runtime.ErrInvalidGenesis.Wrapf("app_state.%s: %v", poai.ModuleName, err)
+	}
+	// Each genesis validator proves possession of its consensus key for this chain.
+	if err := poai.ValidateGenesisKeyProofs(chainID, state[poai.ModuleName]); err != nil {
 		return runtime.ErrInvalidGenesis.Wrapf("app_state.%s: %v", poai.ModuleName, err)
 	}
 	return nil

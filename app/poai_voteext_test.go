@@ -60,13 +60,19 @@ func poaiGenesis(accs []*testutil.Account, set *voteexttest.Set, params func(*po
 	gs := poai.DefaultGenesis()
 	for i, v := range set.Vals {
 		pub := v.Priv.PubKey()
+		op := testutil.NewAccount(100 + i).Addr
+		proof, err := poai.SignKeyProof(v.Priv, testutil.ChainID, op)
+		if err != nil {
+			panic(err)
+		}
 		gs.Validators = append(gs.Validators, poai.Validator{
-			OperatorAddress:  testutil.NewAccount(100 + i).Addr.String(),
-			ConsensusKey:     poai.ConsensusKeyFromPubKey(pub),
-			ConsensusAddress: pub.Address(),
-			SelfStake:        uint64(v.Power) * poai.PowerReduction,
-			ModelName:        "builtin",
-			Moniker:          "val",
+			OperatorAddress:   op.String(),
+			ConsensusKey:      poai.ConsensusKeyFromPubKey(pub),
+			ConsensusAddress:  pub.Address(),
+			SelfStake:         uint64(v.Power) * poai.PowerReduction,
+			ModelName:         "builtin",
+			Moniker:           "val",
+			ConsensusKeyProof: proof,
 		})
 	}
 	if params != nil {

@@ -94,26 +94,31 @@ func poaiParams(spec *Spec, admin string, operators []string) poai.Params {
 }
 
 // applyPoAIGenesis writes x/poai's genesis into app_state: the params for the
-// spec's mode and one validator per node (its consensus key, ValidatorStake
-// in the chain's denom, the operator key from the client keyring, the model).
-// operators[i] is node i's operator address; admin the authority-mode admin's.
-func applyPoAIGenesis(state map[string]json.RawMessage, spec *Spec, vals []cmttypes.GenesisValidator, operators []string, admin string) error {
-	if len(operators) != len(vals) {
-		return fmt.Errorf("poai genesis: %d operators for %d validators", len(operators), len(vals))
+// spec's mode and one validator per node (its consensus key and the proof of
+// possession its node signed, ValidatorStake in the chain's denom, the operator
+// key from the client keyring, the model). operators[i] is node i's operator
+// address, proofs[i] its proof; admin the authority-mode admin's address.
+func applyPoAIGenesis(state map[string]json.RawMessage, spec *Spec, vals []cmttypes.GenesisValidator, operators []string, proofs [][]byte, admin string) error {
+	if len(operators) != len(vals) || len(proofs) != len(vals) {
+		return fmt.Errorf("poai genesis: %d operators and %d proofs for %d validators", len(operators), len(proofs), len(vals))
 	}
 	gs := poai.DefaultGenesis()
 	gs.Params = poaiParams(spec, admin, operators)
 	for i, v := range vals {
 		gs.Validators = append(gs.Validators, poai.Validator{
-			OperatorAddress:  operators[i],
-			ConsensusKey:     poai.ConsensusKeyFromPubKey(v.PubKey),
-			ConsensusAddress: v.PubKey.Address(),
-			SelfStake:        ValidatorStake,
-			ModelName:        spec.modelName(),
-			Moniker:          v.Name,
+			OperatorAddress:   operators[i],
+			ConsensusKey:      poai.ConsensusKeyFromPubKey(v.PubKey),
+			ConsensusAddress:  v.PubKey.Address(),
+			SelfStake:         ValidatorStake,
+			ModelName:         spec.modelName(),
+			Moniker:           v.Name,
+			ConsensusKeyProof: proofs[i],
 		})
 	}
 	if err := gs.Validate(); err != nil {
+		return fmt.Errorf("poai genesis: %w", err)
+	}
+	if err := gs.ValidateKeyProofs(spec.ChainID); err != nil {
 		return fmt.Errorf("poai genesis: %w", err)
 	}
 	raw, err := runtime.MarshalGenesis(&gs)

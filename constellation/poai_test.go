@@ -41,7 +41,7 @@ func checkPoAIGenesis(t *testing.T, c *Chain, gen *cmttypes.GenesisDoc, state ma
 	old := crypto.GetBech32Prefix()
 	require.NoError(t, crypto.SetBech32Prefix(spec.Bech32Prefix))
 	defer func() { _ = crypto.SetBech32Prefix(old) }()
-	require.NoError(t, app.ValidateGenesisAppState(gen.AppState))
+	require.NoError(t, app.ValidateGenesisAppState(gen.ChainID, gen.AppState))
 	require.NoError(t, ps.Validate())
 	kr, err := keyring.New(keyring.BackendTest, c.ClientHome(), nil)
 	require.NoError(t, err)

@@ -257,10 +257,19 @@ func build(dir string, spec *Spec, layout Layout, prev string) error {
 		return err
 	}
 	operators := make([]string, n)
+	proofs := make([][]byte, n)
 	for i := range operators {
 		operators[i] = addrs[OperatorName(i)]
+		// Each node's consensus key proves it is registered for its operator on this chain.
+		op, err := crypto.AddressFromBech32(operators[i])
+		if err != nil {
+			return fmt.Errorf("%s operator: %w", NodeName(i), err)
+		}
+		if proofs[i], err = server.ConsensusKeyProof(nodeHome(dir, i), spec.ChainID, op); err != nil {
+			return fmt.Errorf("%s: %w", NodeName(i), err)
+		}
 	}
-	gen, err := genesisDoc(spec, vals, balances, operators, addrs[AdminName])
+	gen, err := genesisDoc(spec, vals, balances, operators, proofs, addrs[AdminName])
 	if err != nil {
 		return err
 	}
@@ -432,9 +441,10 @@ func genesisAccounts(dir, prev string, spec *Spec) ([]bank.Balance, map[string]s
 	return balances, addrs, nil
 }
 
-// genesisDoc is the chain's genesis: all validators, the chain's token as the
-// only denomination (metadata, balances, stated supply).
-func genesisDoc(spec *Spec, vals []cmttypes.GenesisValidator, balances []bank.Balance, operators []string, admin string) (*cmttypes.GenesisDoc, error) {
+// genesisDoc is the chain's genesis: all validators (proofs[i]: validator i's
+// proof of possession of its consensus key for operators[i]), the chain's token
+// as the only denomination (metadata, balances, stated supply).
+func genesisDoc(spec *Spec, vals []cmttypes.GenesisValidator, balances []bank.Balance, operators []string, proofs [][]byte, admin string) (*cmttypes.GenesisDoc, error) {
 	state := app.DefaultGenesisAppState()
 	bs := bank.DefaultGenesis()
 	bs.DenomMetadata = []bank.Metadata{{
@@ -449,7 +459,7 @@ func genesisDoc(spec *Spec, vals []cmttypes.GenesisValidator, balances []bank.Ba
 		return nil, err
 	}
 	state[bank.ModuleName] = raw
-	if err := applyPoAIGenesis(state, spec, vals, operators, admin); err != nil {
+	if err := applyPoAIGenesis(state, spec, vals, operators, proofs, admin); err != nil {
 		return nil, err
 	}
 	appState, err := json.Marshal(state)

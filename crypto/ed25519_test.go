@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oasisprotocol/curve25519-voi/curve"
 	"github.com/stretchr/testify/require"
 )
 
@@ -136,4 +137,59 @@ func TestSmallOrderEd25519KeysRefused(t *testing.T) {
 	// An ordinary key is untouched.
 	_, err := PubKeyFromTyped(KeyTypeEd25519, fixtureKeys(t, KeyTypeEd25519).pub.Bytes())
 	require.NoError(t, err)
+}
+
+// CheckEd25519PubKeyStrict (validator consensus keys) refuses, each with its
+// own sentinel, every encoding that is not one honest key's only encoding.
+func TestCheckEd25519PubKeyStrict(t *testing.T) {
+	good := fixtureKeys(t, KeyTypeEd25519).pub.Bytes()
+	require.NoError(t, CheckEd25519PubKeyStrict(good))
+	for i := 0; i < 16; i++ { // fresh keys always pass
+		k, err := GenerateKey(KeyTypeEd25519)
+		require.NoError(t, err)
+		require.NoError(t, CheckEd25519PubKeyStrict(k.PubKey().Bytes()))
+	}
+	// A + T: the fixture key plus the order-8 torsion point below.
+	_, a, err := decodeEd25519Point(good)
+	require.NoError(t, err)
+	_, tor, err := decodeEd25519Point(mustHex(t, "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"))
+	require.NoError(t, err)
+	var mixed curve.EdwardsPoint
+	mixed.Add(a, tor)
+	var mixedC curve.CompressedEdwardsY
+	mixedC.SetEdwardsPoint(&mixed)
+
+	for _, tc := range []struct {
+		name string
+		key  []byte
+		want error
+	}{
+		{"all zero (order 4)", make([]byte, 32), ErrSmallOrderKey},
+		{"identity", mustHex(t, "0100000000000000000000000000000000000000000000000000000000000000"), ErrSmallOrderKey},
+		{"order-8 point", mustHex(t, "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"), ErrSmallOrderKey},
+		{"mixed order (key + order-8 point)", mixedC[:], ErrSmallOrderKey},
+		{"mixed order, canonical y = 3", mustHex(t, "0300000000000000000000000000000000000000000000000000000000000000"), ErrSmallOrderKey},
+		{"non-canonical y = 3 + p", mustHex(t, "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), ErrNonCanonicalKey},
+		{"non-canonical identity (y = 1 + p)", mustHex(t, "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), ErrNonCanonicalKey},
+		{"non-canonical sign bit of x = 0", mustHex(t, "0100000000000000000000000000000000000000000000000000000000000080"), ErrNonCanonicalKey},
+		{"not a curve point (y = 2)", mustHex(t, "0200000000000000000000000000000000000000000000000000000000000000"), ErrNotCurvePoint},
+		{"31 bytes", good[:31], ErrInvalidKey},
+		{"33 bytes", append(bytes.Clone(good), 0), ErrInvalidKey},
+	} {
+		err := CheckEd25519PubKeyStrict(tc.key)
+		require.ErrorIs(t, err, tc.want, tc.name)
+		require.ErrorIs(t, err, ErrInvalidKey, tc.name)
+	}
+	// The account-key check (PubKeyFromTyped) keeps refusing only small-order keys.
+	_, err = PubKeyFromTyped(KeyTypeEd25519, mixedC[:])
+	require.NoError(t, err)
+}
+
+func BenchmarkCheckEd25519PubKeyStrict(b *testing.B) {
+	good := fixtureKeys(b, KeyTypeEd25519).pub.Bytes()
+	for b.Loop() {
+		if err := CheckEd25519PubKeyStrict(good); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

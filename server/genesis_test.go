@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 func bankGenesis(t *testing.T, home string) bank.GenesisState {
@@ -146,30 +149,47 @@ func TestAddGenesisValidatorFromAnotherHome(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := GenesisPath(home0)
-	// A home directory, a priv_validator_key.json, and show-validator's JSON all work.
-	pub1, err := ParseValidatorPubKey(home1)
-	if err != nil {
+	// A home directory and a priv_validator_key.json give the private key, which signs the proof.
+	key1, err := poai.ParseValidatorKey(home1)
+	if err != nil || key1.Priv == nil {
+		t.Fatalf("home: %+v %v", key1, err)
+	}
+	if err := AddGenesisValidator(path, "v1", key1.Pub, 5, nil, ProveWith(key1, "")); err != nil {
 		t.Fatal(err)
 	}
-	if err := AddGenesisValidator(path, "v1", pub1, 5); err != nil {
-		t.Fatal(err)
+	key2, err := poai.ParseValidatorKey(filepath.Join(home2, "config", "priv_validator_key.json"))
+	if err != nil || key2.Priv == nil {
+		t.Fatalf("priv_validator_key.json: %+v %v", key2, err)
 	}
-	pub2, err := ParseValidatorPubKey(filepath.Join(home2, "config", "priv_validator_key.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	js, _ := cmtjson.Marshal(pub2)
-	fromJSON, err := ParseValidatorPubKey(string(js))
-	if err != nil || !fromJSON.Equals(pub2) {
+	// show-validator's JSON gives only the public key: the proof must come from the key's home.
+	js, _ := cmtjson.Marshal(key2.Pub)
+	fromJSON, err := poai.ParseValidatorKey(string(js))
+	if err != nil || !fromJSON.Pub.Equals(key2.Pub) || fromJSON.Priv != nil {
 		t.Fatalf("show-validator JSON: %v", err)
 	}
-	if err := AddGenesisValidator(path, "v2", fromJSON, 7); err != nil {
+	if err := AddGenesisValidator(path, "v2", fromJSON.Pub, 7, nil, ProveWith(fromJSON, "")); err == nil || !strings.Contains(err.Error(), "comet key-proof") {
+		t.Fatalf("a public key without a proof: %v", err)
+	}
+	op2 := crypto.PubKeyAddress(key2.Pub.Type(), key2.Pub.Bytes())
+	wrongChain, err := ConsensusKeyProof(home2, "selfchain-other-1", op2)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := AddGenesisValidator(path, "v1 again", pub1, 5); err == nil {
+	err = AddGenesisValidator(path, "v2", fromJSON.Pub, 7, nil, ProveWith(fromJSON, base64.StdEncoding.EncodeToString(wrongChain)))
+	if !errors.Is(err, poai.ErrInvalidKeyProof) {
+		t.Fatalf("a proof for another chain id: %v", err)
+	}
+	proof, err := ConsensusKeyProof(home2, "selfchain-test-1", op2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := AddGenesisValidator(path, "v2", fromJSON.Pub, 7, nil, ProveWith(fromJSON, base64.StdEncoding.EncodeToString(proof))); err != nil {
+		t.Fatal(err)
+	}
+	if err := AddGenesisValidator(path, "v1 again", key1.Pub, 5, nil, ProveWith(key1, "")); err == nil {
 		t.Fatal("a duplicate validator must be refused")
 	}
-	if err := AddGenesisValidator(path, "zero", pub1, 0); err == nil {
+	if err := AddGenesisValidator(path, "zero", key1.Pub, 0, nil, ProveWith(key1, "")); err == nil {
 		t.Fatal("zero power must be refused")
 	}
 	gen, err := LoadGenesis(path)

@@ -123,7 +123,7 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		Validators:      []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: DefaultValidatorPower, Name: moniker}},
 		AppState:        appState,
 	}
-	if err := addPoaiGenesisValidator(gen, moniker, pub, DefaultValidatorPower); err != nil {
+	if err := addPoaiGenesisValidator(gen, moniker, pub, DefaultValidatorPower, nil, HomeKeyProver(home)); err != nil {
 		return err
 	}
 	if err := ValidateGenesis(gen); err != nil {

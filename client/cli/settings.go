@@ -91,6 +91,19 @@ func NewClient(cmd *cobra.Command) (*client.Client, error) {
 	return client.New(Settings(cmd).GetString(FlagNode))
 }
 
+// ResolveChainID is the chain id a tx is signed for: --chain-id, else the one
+// the node (--node) reports, as the tx factory resolves it.
+func ResolveChainID(cmd *cobra.Command) (string, error) {
+	if id := Settings(cmd).GetString(FlagChainID); id != "" {
+		return id, nil
+	}
+	c, err := NewClient(cmd)
+	if err != nil {
+		return "", err
+	}
+	return c.ChainID(cmd.Context())
+}
+
 // OpenKeyring opens the keyring of --keyring-backend under --home.
 func OpenKeyring(cmd *cobra.Command) (keyring.Keyring, error) {
 	v := Settings(cmd)

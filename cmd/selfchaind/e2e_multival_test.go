@@ -36,6 +36,18 @@ func TestCLIFourMixedValidators(t *testing.T) {
 		first.must("genesis", "add-validator", fmt.Sprintf("v%d", i+1), "--pubkey", h.home)
 	}
 	first.fails("already in genesis", "genesis", "add-validator", "again", "--pubkey", strings.TrimSpace(homes[1].must("comet", "show-validator")))
+	// Operators held in first's keyring; each change of operator is signed again by
+	// the validator's consensus key: read from its home, or proven there.
+	for _, op := range []string{"op1", "op2", "op3"} {
+		first.must("keys", "add", op, "--keyring-backend", "test", "--key-type", "ed25519", "--no-backup")
+	}
+	first.must("genesis", "set-operator", "v1", "op1", "--keyring-backend", "test", "--consensus-key", homes[1].home)
+	first.fails("is not this validator's", "genesis", "set-operator", "v2", "op2", "--keyring-backend", "test")
+	op2 := strings.TrimSpace(first.must("keys", "show", "op2", "-a", "--keyring-backend", "test"))
+	proof := strings.TrimSpace(homes[2].must("comet", "key-proof", op2, "--chain-id", "mixed-1"))
+	first.must("genesis", "set-operator", "v2", op2, "--key-proof", proof)
+	// v2's proof (for op2) is no proof for v3, nor for op3.
+	first.fails("does not verify", "genesis", "set-operator", "v3", "op3", "--keyring-backend", "test", "--key-proof", proof)
 	gen, err := os.ReadFile(filepath.Join(first.home, "config", "genesis.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -342,7 +342,7 @@ func buildGenesis(f *Files, cfg Config) (*cmttypes.GenesisDoc, error) {
 	if err := json.Unmarshal(testutil.GenesisAppState(funded, cfg.AccountBalance), &appState); err != nil {
 		return nil, err
 	}
-	if err := addPoAIValidators(appState, f.Validators); err != nil {
+	if err := addPoAIValidators(appState, f); err != nil {
 		return nil, err
 	}
 	if cfg.ModifyGenesis != nil {
@@ -373,11 +373,13 @@ func VoteExtensionsFrom(h int64) func(*cmttypes.GenesisDoc) error {
 }
 
 // addPoAIValidators lists every validator in app_state.poai.validators (consensus
-// key, stake = power × poai.PowerReduction, operator = its funded Operator account),
+// key, stake = power × poai.PowerReduction, operator = its funded Operator account,
+// the proof of possession its home's consensus key signs for that operator),
 // so PoAI's InitChain answer is the set CometBFT's genesis names and each
 // validator's operator can sign its PoAI messages (unjail, bond, ...).
-// ModifyGenesis runs after it and may change or drop them.
-func addPoAIValidators(appState map[string]json.RawMessage, vals []ValidatorInfo) error {
+// ModifyGenesis runs after it and may change or drop them (a changed operator
+// needs a new proof: KeyProof).
+func addPoAIValidators(appState map[string]json.RawMessage, f *Files) error {
 	gs := poai.DefaultGenesis()
 	if raw, ok := appState[poai.ModuleName]; ok && len(raw) > 0 && string(raw) != "null" {
 		if err := runtime.UnmarshalGenesis(raw, &gs); err != nil {
@@ -385,14 +387,19 @@ func addPoAIValidators(appState map[string]json.RawMessage, vals []ValidatorInfo
 		}
 	}
 	gs.Validators = nil
-	for _, v := range vals {
+	for _, v := range f.Validators {
+		proof, err := f.KeyProof(v.Index, v.Operator.Addr)
+		if err != nil {
+			return err
+		}
 		gs.Validators = append(gs.Validators, poai.Validator{
-			OperatorAddress:  v.Operator.Addr.String(),
-			ConsensusKey:     poai.ConsensusKeyFromPubKey(v.ConsPubKey),
-			ConsensusAddress: v.ConsPubKey.Address(),
-			SelfStake:        uint64(v.Power) * poai.PowerReduction,
-			ModelName:        "builtin",
-			Moniker:          v.Moniker,
+			OperatorAddress:   v.Operator.Addr.String(),
+			ConsensusKey:      poai.ConsensusKeyFromPubKey(v.ConsPubKey),
+			ConsensusAddress:  v.ConsPubKey.Address(),
+			SelfStake:         uint64(v.Power) * poai.PowerReduction,
+			ModelName:         "builtin",
+			Moniker:           v.Moniker,
+			ConsensusKeyProof: proof,
 		})
 	}
 	raw, err := runtime.MarshalGenesis(&gs)
@@ -401,6 +408,13 @@ func addPoAIValidators(appState map[string]json.RawMessage, vals []ValidatorInfo
 	}
 	appState[poai.ModuleName] = raw
 	return nil
+}
+
+// KeyProof is validator i's proof of possession of its consensus key for
+// operator on the network's chain id, signed with its home's
+// priv_validator_key.json (what genesis validators and MsgCreateValidator carry).
+func (f *Files) KeyProof(i int, operator crypto.Address) ([]byte, error) {
+	return server.ConsensusKeyProof(f.Homes[i], f.ChainID, operator)
 }
 
 // EditPoAIParams is a ModifyGenesis helper: it applies f to app_state.poai.params

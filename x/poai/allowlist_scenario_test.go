@@ -88,8 +88,7 @@ func TestUnknownBondDenomFailsAtGenesis(t *testing.T) {
 		gs := poai.DefaultGenesis()
 		gs.Params.BondDenom = "uacme"
 		if withValidators {
-			gs.Validators = []poai.Validator{{OperatorAddress: accs[1].Addr.String(),
-				ConsensusKey: poai.ConsensusKeyFromPubKey(genKey.PubKey()), SelfStake: genStake}}
+			gs.Validators = []poai.Validator{genVal(accs[1].Addr.String(), genKey, genStake)}
 		}
 		bz, err := runtime.MarshalGenesis(&gs)
 		require.NoError(t, err)
@@ -97,7 +96,7 @@ func TestUnknownBondDenomFailsAtGenesis(t *testing.T) {
 		appState, err := jsonMarshal(state)
 		require.NoError(t, err)
 
-		err = app.ValidateGenesisAppState(appState)
+		err = app.ValidateGenesisAppState(testutil.ChainID, appState)
 		require.ErrorIs(t, err, runtime.ErrInvalidGenesis)
 		require.Contains(t, err.Error(), "app_state.poai: params.bond_denom: uacme is not known to bank (app_state.bank.denom_metadata has no entry with base \"uacme\")")
 
@@ -116,7 +115,7 @@ func TestUnknownBondDenomFailsAtGenesis(t *testing.T) {
 		require.NoError(t, err)
 		appState, err = jsonMarshal(state)
 		require.NoError(t, err)
-		require.NoError(t, app.ValidateGenesisAppState(appState))
+		require.NoError(t, app.ValidateGenesisAppState(testutil.ChainID, appState))
 		ta := testutil.NewTestApp(t, nil, testutil.Config(), appState)
 		ta.NextBlock()
 		ta.NextBlock()
@@ -145,7 +144,7 @@ func TestGenesisCannotSetUpAnEndBlockFailure(t *testing.T) {
 	require.NoError(t, err)
 	appState, err := jsonMarshal(state)
 	require.NoError(t, err)
-	err = app.ValidateGenesisAppState(appState)
+	err = app.ValidateGenesisAppState(testutil.ChainID, appState)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "leaves no room to mint inflation")
 	a, err := app.New(nil, dbm.NewMemDB(), testutil.Config())
@@ -157,8 +156,8 @@ func TestGenesisCannotSetUpAnEndBlockFailure(t *testing.T) {
 	// Stake sums are bounded.
 	k2 := cmted25519.GenPrivKeyFromSecret([]byte("second"))
 	gs := poai.GenesisState{Params: poai.DefaultParams(), Validators: []poai.Validator{
-		{OperatorAddress: testutil.NewAccount(5).Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(genKey.PubKey()), SelfStake: 1 << 62},
-		{OperatorAddress: testutil.NewAccount(6).Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(k2.PubKey()), SelfStake: 1 << 62},
+		genVal(testutil.NewAccount(5).Addr.String(), genKey, 1<<62),
+		genVal(testutil.NewAccount(6).Addr.String(), k2, 1<<62),
 	}}
 	require.ErrorContains(t, gs.Validate(), "validators[1].self_stake: the validators' stake sums past")
 	gs.Validators = gs.Validators[:1]
@@ -173,8 +172,7 @@ func TestGenesisCannotSetUpAnEndBlockFailure(t *testing.T) {
 	state = map[string]json_raw{}
 	require.NoError(t, jsonUnmarshal(testutil.GenesisAppState(accs, 1_000_000), &state))
 	pg := poai.DefaultGenesis()
-	pg.Validators = []poai.Validator{{OperatorAddress: testutil.NewAccount(5).Addr.String(),
-		ConsensusKey: poai.ConsensusKeyFromPubKey(genKey.PubKey()), SelfStake: genStake}}
+	pg.Validators = []poai.Validator{genVal(testutil.NewAccount(5).Addr.String(), genKey, genStake)}
 	state[poai.ModuleName], err = runtime.MarshalGenesis(&pg)
 	require.NoError(t, err)
 	appState, err = jsonMarshal(state)

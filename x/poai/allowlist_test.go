@@ -80,9 +80,9 @@ func TestAllowedOperatorsParamValidation(t *testing.T) {
 }
 
 func TestAllowedOperatorsGenesisValidation(t *testing.T) {
-	gs := poai.GenesisState{Params: testParams(alice.Addr.String()), Validators: []poai.Validator{{
-		OperatorAddress: bob.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(genKey.PubKey()), SelfStake: genStake,
-	}}}
+	gs := poai.GenesisState{Params: testParams(alice.Addr.String()), Validators: []poai.Validator{
+		genVal(bob.Addr.String(), genKey, genStake),
+	}}
 	require.NoError(t, gs.Validate(), "open admission: any operator")
 	gs.Params.AllowedOperators = []string{bob.Addr.String()}
 	require.NoError(t, gs.Validate())

@@ -32,7 +32,7 @@ func BenchmarkEpochTransition1000(b *testing.B) {
 		key := cmted25519.GenPrivKeyFromSecret(seed)
 		op := crypto.PubKeyAddress("bench", seed)
 		gs.Validators = append(gs.Validators, poai.Validator{
-			OperatorAddress: op.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(key.PubKey()),
+			OperatorAddress: op.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(key.PubKey()), ConsensusKeyProof: keyProof(key, op.String()),
 			SelfStake: uint64(1_000_000 * (1 + i%50)), AgreementAvg: uint32(500_000 + i*431%500_000), SignedAvg: 1_000_000,
 		})
 	}
@@ -83,8 +83,7 @@ func BenchmarkBeginBlock100(b *testing.B) {
 	for i := 0; i < 100; i++ {
 		seed := binary.BigEndian.AppendUint32([]byte("bench-begin"), uint32(i))
 		key := cmted25519.GenPrivKeyFromSecret(seed)
-		gs.Validators = append(gs.Validators, poai.Validator{OperatorAddress: crypto.PubKeyAddress("bench", seed).String(),
-			ConsensusKey: poai.ConsensusKeyFromPubKey(key.PubKey()), SelfStake: 1_000_000})
+		gs.Validators = append(gs.Validators, genVal(crypto.PubKeyAddress("bench", seed).String(), key, 1_000_000))
 		votes = append(votes, vote(key, 1, i%10 != 0))
 	}
 	e := &env{stores: store.MemStores{}}

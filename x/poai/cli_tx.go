@@ -1,6 +1,7 @@
 package poai
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -86,8 +87,11 @@ func poaiCreateValidatorCmd() *cobra.Command {
 		Use:   "create-validator <operator-key> <self-stake> --model-name NAME --model-hash HEX",
 		Short: "Register this node as a validator candidate; it joins the active set at an epoch end",
 		Long: `Register a validator: the operator key signs and pays the self-stake; the
-consensus key is read from --pubkey (JSON, a priv_validator_key.json, or a node
-home), by default from this --home's config/priv_validator_key.json.`,
+consensus key is read from --pubkey (a priv_validator_key.json, or a node home),
+by default from this --home's config/priv_validator_key.json, and signs a proof
+that its holder registers it for this operator on this chain (poai.KeyProofSignBytes).
+With --pubkey as JSON (public key only), pass that proof as --key-proof: run
+"selfchaind comet key-proof <operator> --chain-id <id>" where the key lives.`,
 		Example: `  selfchaind tx poai create-validator alice 10000000uself --model-name builtin-stat-v1 \
       --model-hash $(sha256sum model.bin | cut -c1-64) --commission 0.05 --moniker val1 --wait`,
 		Args: cobra.ExactArgs(2),
@@ -102,7 +106,7 @@ home), by default from this --home's config/priv_validator_key.json.`,
 			if pkArg == "" {
 				pkArg = cli.HomeDir(cmd)
 			}
-			pub, err := ParseValidatorPubKey(pkArg)
+			key, err := ParseValidatorKey(pkArg)
 			if err != nil {
 				return err
 			}
@@ -115,14 +119,24 @@ home), by default from this --home's config/priv_validator_key.json.`,
 				return err
 			}
 			return cli.RunTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
+				chainID, err := cli.ResolveChainID(cmd)
+				if err != nil {
+					return nil, err
+				}
+				proof, err := key.Prove(chainID, from, v.GetString("key-proof"))
+				if err != nil {
+					return nil, err
+				}
 				return []runtime.Msg{&MsgCreateValidator{
-					OperatorAddress: from.String(), ConsensusKey: ConsensusKeyFromPubKey(pub), SelfStake: stake,
+					OperatorAddress: from.String(), ConsensusKey: ConsensusKeyFromPubKey(key.Pub), SelfStake: stake,
 					ModelName: v.GetString("model-name"), ModelHash: hash, Commission: commission, Moniker: v.GetString("moniker"),
+					ConsensusKeyProof: proof,
 				}}, nil
 			})
 		},
 	}
-	cmd.Flags().String("pubkey", "", "consensus public key: JSON, a priv_validator_key.json path, or a node home (default: --home)")
+	cmd.Flags().String("pubkey", "", "consensus key: a priv_validator_key.json path or a node home (default: --home), or the public key as JSON with --key-proof")
+	cmd.Flags().String("key-proof", "", "proof of possession of the consensus key, base64 (`selfchaind comet key-proof` in the validator's home); default: signed with the priv_validator_key.json")
 	cmd.Flags().String("model-name", "builtin-stat-v1", "the AI model this validator runs")
 	cmd.Flags().String("model-hash", "", "sha256 of the model, hex (32 bytes)")
 	cmd.Flags().String("commission", "0.1", "commission: a fraction (0.05) or a percentage (5%)")
@@ -229,13 +243,33 @@ func poaiWithdrawCmd() *cobra.Command {
 	}
 }
 
-// ParseValidatorPubKey reads a consensus public key given as JSON (what
-// `comet show-validator` prints: {"type":"tendermint/PubKeyEd25519","value":"..."}),
-// or as a path to a priv_validator_key.json, or to a node home holding one.
-func ParseValidatorPubKey(s string) (cmtcrypto.PubKey, error) {
+// ValidatorKey is a consensus key as the CLI reads it: the public key, and the
+// private key when it came from a priv_validator_key.json (nil when only the
+// public key was given, as JSON).
+type ValidatorKey struct {
+	Pub  cmtcrypto.PubKey
+	Priv cmtcrypto.PrivKey
+}
+
+// ParseValidatorKey reads a consensus key given as JSON (the public key only:
+// what `comet show-validator` prints, {"type":"tendermint/PubKeyEd25519","value":"..."}),
+// or as a path to a priv_validator_key.json, or to a node home holding one
+// (public and private key). The public key must pass ValidateConsensusKey.
+func ParseValidatorKey(s string) (ValidatorKey, error) {
+	k, err := parseValidatorKey(s)
+	if err != nil {
+		return ValidatorKey{}, err
+	}
+	if _, err := ValidateConsensusKey(ConsensusKeyFromPubKey(k.Pub)); err != nil {
+		return ValidatorKey{}, fmt.Errorf("validator consensus key: %w", err)
+	}
+	return k, nil
+}
+
+func parseValidatorKey(s string) (ValidatorKey, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return nil, errors.New("empty validator public key")
+		return ValidatorKey{}, errors.New("empty validator public key")
 	}
 	if !strings.HasPrefix(s, "{") {
 		if fi, err := os.Stat(s); err == nil && fi.IsDir() {
@@ -243,17 +277,49 @@ func ParseValidatorPubKey(s string) (cmtcrypto.PubKey, error) {
 		}
 		bz, err := os.ReadFile(s)
 		if err != nil {
-			return nil, fmt.Errorf("validator public key: not JSON and not a readable file: %w", err)
+			return ValidatorKey{}, fmt.Errorf("validator public key: not JSON and not a readable file: %w", err)
 		}
 		var key privval.FilePVKey
 		if err := cmtjson.Unmarshal(bz, &key); err == nil && key.PubKey != nil {
-			return key.PubKey, nil
+			if key.PrivKey != nil && !key.PrivKey.PubKey().Equals(key.PubKey) {
+				return ValidatorKey{}, fmt.Errorf("%s: its pub_key is not the public key of its priv_key", s)
+			}
+			return ValidatorKey{Pub: key.PubKey, Priv: key.PrivKey}, nil
 		}
 		s = strings.TrimSpace(string(bz))
 	}
 	var pub cmtcrypto.PubKey
 	if err := cmtjson.Unmarshal([]byte(s), &pub); err != nil || pub == nil {
-		return nil, fmt.Errorf("validator public key: want {\"type\":\"tendermint/PubKeyEd25519\",\"value\":\"<base64>\"} (see `selfchaind comet show-validator`) or a priv_validator_key.json path: %v", err)
+		return ValidatorKey{}, fmt.Errorf("validator public key: want {\"type\":\"tendermint/PubKeyEd25519\",\"value\":\"<base64>\"} (see `selfchaind comet show-validator`) or a priv_validator_key.json path: %v", err)
 	}
-	return pub, nil
+	return ValidatorKey{Pub: pub}, nil
+}
+
+// ParseValidatorPubKey is ParseValidatorKey's public key.
+func ParseValidatorPubKey(s string) (cmtcrypto.PubKey, error) {
+	k, err := ParseValidatorKey(s)
+	return k.Pub, err
+}
+
+// Prove returns the proof of possession of k for operator on chainID
+// (KeyProofSignBytes): given, as base64 (made with `selfchaind comet key-proof`
+// where the private key lives), or else signed with k's private key. A given
+// proof is verified here, so a wrong one fails before anything is written or sent.
+func (k ValidatorKey) Prove(chainID string, operator crypto.Address, given string) ([]byte, error) {
+	if given = strings.TrimSpace(given); given != "" {
+		proof, err := base64.StdEncoding.DecodeString(given)
+		if err != nil {
+			return nil, fmt.Errorf("--key-proof: not base64: %w", err)
+		}
+		if err := VerifyKeyProof(k.Pub, chainID, operator, proof); err != nil {
+			return nil, fmt.Errorf("--key-proof: %w", err)
+		}
+		return proof, nil
+	}
+	if k.Priv == nil {
+		return nil, fmt.Errorf("only the public key of consensus key %X is known, and registering it needs its holder's proof: "+
+			"run `selfchaind comet key-proof %s --chain-id %s` in that validator's home and pass the output as --key-proof, "+
+			"or point at its priv_validator_key.json", k.Pub.Address(), operator, chainID)
+	}
+	return SignKeyProof(k.Priv, chainID, operator)
 }

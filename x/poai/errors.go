@@ -6,8 +6,8 @@ import "github.com/selfchain/selfchain/app/runtime"
 var (
 	ErrValidatorNotFound   = runtime.RegisterError(ModuleName, 2, "validator not found")
 	ErrValidatorExists     = runtime.RegisterError(ModuleName, 3, "operator already has a validator")
-	ErrConsensusKeyInUse   = runtime.RegisterError(ModuleName, 4, "consensus key already used by another validator")
-	ErrInvalidConsensusKey = runtime.RegisterError(ModuleName, 5, "invalid consensus key")
+	ErrConsensusKeyInUse   = runtime.RegisterError(ModuleName, 4, "consensus key already used by a validator, past or present")
+	ErrInvalidConsensusKey = runtime.RegisterError(ModuleName, 5, "invalid consensus key encoding")
 	ErrSelfStakeTooLow     = runtime.RegisterError(ModuleName, 6, "self-stake below the minimum")
 	ErrWrongDenom          = runtime.RegisterError(ModuleName, 7, "wrong denomination: stake is in the bond denom")
 	ErrNotAuthority        = runtime.RegisterError(ModuleName, 8, "signer is not the params authority")
@@ -25,4 +25,9 @@ var (
 	ErrInvalidAmount       = runtime.RegisterError(ModuleName, 20, "invalid amount")
 	ErrInvalidMoniker      = runtime.RegisterError(ModuleName, 21, "invalid moniker")
 	ErrOperatorNotAllowed  = runtime.RegisterError(ModuleName, 22, "operator is not allowed to create a validator on this permissioned chain")
+	// Consensus keys (ValidateConsensusKey, VerifyKeyProof); code 5 is the bad encoding.
+	ErrSmallOrderConsensusKey     = runtime.RegisterError(ModuleName, 23, "consensus key is a small-order point: anyone could sign for it")
+	ErrConsensusKeyTypeNotAllowed = runtime.RegisterError(ModuleName, 24, "consensus key type not allowed")
+	ErrMissingKeyProof            = runtime.RegisterError(ModuleName, 25, "missing proof of possession of the consensus key")
+	ErrInvalidKeyProof            = runtime.RegisterError(ModuleName, 26, "proof of possession of the consensus key does not verify")
 )

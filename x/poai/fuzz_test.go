@@ -1,12 +1,16 @@
 package poai_test
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"testing"
 
+	cryptoenc "github.com/cometbft/cometbft/crypto/encoding"
 	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/poai"
 )
@@ -51,7 +55,8 @@ func FuzzRecordScores(f *testing.F) {
 // and the handler: whatever a client sends, nothing may panic.
 func FuzzMsgs(f *testing.F) {
 	seed, _ := (&poai.MsgCreateValidator{OperatorAddress: alice.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(newKey.PubKey()),
-		SelfStake: types.NewCoin("uself", 1_000_000), ModelName: "m", ModelHash: make([]byte, 32)}).Marshal()
+		SelfStake: types.NewCoin("uself", 1_000_000), ModelName: "m", ModelHash: make([]byte, 32),
+		ConsensusKeyProof: keyProof(newKey, alice.Addr.String())}).Marshal()
 	for i := byte(0); i < 7; i++ {
 		f.Add(i, seed)
 	}
@@ -92,6 +97,70 @@ func FuzzMsgs(f *testing.F) {
 			if cs, _, _ := runtime.ABCIInfo(err); cs == runtime.UndefinedCodespace {
 				t.Fatalf("unregistered error for a client's message: %v", err)
 			}
+		}
+	})
+}
+
+// FuzzValidateConsensusKey: the consensus-key check (ValidateConsensusKey) and
+// the proof check never panic; every refusal carries one of the key codes; and
+// an accepted key is one CometBFT parses to the same bytes and address, that
+// the parse used for stored keys accepts, and under which the universal forgery
+// of small-order keys (R = identity, S = 0) does not verify.
+func FuzzValidateConsensusKey(f *testing.F) {
+	keyTypes := []string{"ed25519", "ml_dsa_65", "secp256k1", "", "ed25519 "}
+	pq := mlDSAKey(f, 9)
+	// The only keys whose proofs the fuzzer can know.
+	known := map[string][]byte{
+		string(genKey.PubKey().Bytes()): keyProof(genKey, alice.Addr.String()),
+		string(pq.PubKey().Bytes()):     keyProof(pq, alice.Addr.String()),
+	}
+	for _, seed := range []struct {
+		kind  byte
+		key   []byte
+		proof []byte
+	}{
+		{0, genKey.PubKey().Bytes(), keyProof(genKey, alice.Addr.String())},
+		{0, zeroKey, make([]byte, 64)},
+		{0, order8Key, append(append([]byte{1}, make([]byte, 31)...), make([]byte, 32)...)},
+		{0, nonCanonicalKey, nil},
+		{0, append([]byte{3}, make([]byte, 31)...), nil},
+		{0, hexBytes("0100000000000000000000000000000000000000000000000000000000000080"), nil},
+		{1, pq.PubKey().Bytes(), keyProof(pq, alice.Addr.String())},
+		{1, pq.PubKey().Bytes()[:1000], nil},
+		{2, make([]byte, 33), make([]byte, 64)},
+	} {
+		f.Add(seed.kind, seed.key, seed.proof)
+	}
+	forged := append(append([]byte{1}, make([]byte, 31)...), make([]byte, 32)...)
+	f.Fuzz(func(t *testing.T, kind byte, key, proof []byte) {
+		ck := poai.ConsensusKey{Type: keyTypes[int(kind)%len(keyTypes)], Key: key}
+		pk, err := poai.ValidateConsensusKey(ck)
+		if err != nil {
+			if !errors.Is(err, poai.ErrInvalidConsensusKey) && !errors.Is(err, poai.ErrSmallOrderConsensusKey) && !errors.Is(err, poai.ErrConsensusKeyTypeNotAllowed) {
+				t.Fatalf("%s %x: refused with an unexpected error: %v", ck.Type, key, err)
+			}
+			return
+		}
+		if ck.Type != "ed25519" && ck.Type != "ml_dsa_65" {
+			t.Fatalf("accepted type %q", ck.Type)
+		}
+		if !bytes.Equal(pk.Bytes(), key) || pk.Type() != ck.Type {
+			t.Fatalf("accepted %s %x parses to %s %x", ck.Type, key, pk.Type(), pk.Bytes())
+		}
+		cpk, err := cryptoenc.PubKeyFromTypeAndBytes(ck.Type, key)
+		if err != nil || !bytes.Equal(cpk.Address(), pk.Address()) {
+			t.Fatalf("CometBFT does not parse the accepted key %x the same way: %v", key, err)
+		}
+		if stored, err := poai.PubKeyFromConsensusKey(ck); err != nil || !stored.Equals(pk) {
+			t.Fatalf("the stored-key parse refuses an accepted key: %v", err)
+		}
+		msg := poai.KeyProofSignBytes(testutil.ChainID, alice.Addr)
+		if ck.Type == "ed25519" && pk.VerifySignature(msg, forged) {
+			t.Fatalf("the small-order forgery verifies under accepted key %x", key)
+		}
+		// The proof check never panics, and random bytes do not verify.
+		if err := poai.VerifyKeyProof(pk, testutil.ChainID, alice.Addr, proof); err == nil && !bytes.Equal(proof, known[string(key)]) {
+			t.Fatalf("a proof not made by the key verified: key %x proof %x", key, proof)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -40,9 +41,12 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("validators[%d].operator_address: %s is already validators[%d]", i, v.OperatorAddress, j)
 		}
 		ops[string(op)] = i
-		pk, err := PubKeyFromConsensusKey(v.ConsensusKey)
+		pk, err := ValidateConsensusKey(v.ConsensusKey)
 		if err != nil {
-			return fmt.Errorf("validators[%d].consensus_key: %v", i, err)
+			return fmt.Errorf("validators[%d].consensus_key: %w", i, err)
+		}
+		if err := checkKeyProofShape(pk.Type(), v.ConsensusKeyProof); err != nil {
+			return fmt.Errorf("validators[%d].consensus_key_proof: %w", i, err)
 		}
 		if len(v.ConsensusAddress) > 0 && !bytes.Equal(v.ConsensusAddress, pk.Address()) {
 			return fmt.Errorf("validators[%d].consensus_address: %X is not the address of its key (%X)", i, v.ConsensusAddress, pk.Address())
@@ -78,6 +82,19 @@ func (gs GenesisState) Validate() error {
 		if v.Reputation > PPM || v.AgreementAvg > PPM || v.SignedAvg > PPM || v.Penalty > PPM {
 			return fmt.Errorf("validators[%d]: reputation fields are ppm (at most %d)", i, PPM)
 		}
+	}
+	if len(gs.UsedConsensusAddresses) > MaxUsedConsensusAddresses {
+		return fmt.Errorf("used_consensus_addresses: %d entries, at most %d", len(gs.UsedConsensusAddresses), MaxUsedConsensusAddresses)
+	}
+	used := map[string]int{}
+	for i, a := range gs.UsedConsensusAddresses {
+		if len(a) != ConsAddrLen {
+			return fmt.Errorf("used_consensus_addresses[%d]: %d bytes, a consensus address is %d", i, len(a), ConsAddrLen)
+		}
+		if j, dup := used[string(a)]; dup {
+			return fmt.Errorf("used_consensus_addresses[%d]: %X is already used_consensus_addresses[%d]", i, a, j)
+		}
+		used[string(a)] = i
 	}
 	if len(gs.Unbonding) > MaxValidatorRecords*MaxUnbondingEntries {
 		return fmt.Errorf("unbonding: %d entries, at most %d", len(gs.Unbonding), MaxValidatorRecords*MaxUnbondingEntries)
@@ -134,6 +151,47 @@ func (gs GenesisState) Validate() error {
 	return nil
 }
 
+// ConsAddrLen is the length of a CometBFT consensus address.
+const ConsAddrLen = 20
+
+// MaxUsedConsensusAddresses bounds genesis' used_consensus_addresses (besides the
+// validators' own): CometBFT's genesis sets are far smaller.
+const MaxUsedConsensusAddresses = 100_000
+
+// ValidateKeyProofs verifies every genesis validator's proof of possession of
+// its consensus key for chainID (the genesis chain id). Validate must have
+// passed. About one signature verification per validator.
+func (gs GenesisState) ValidateKeyProofs(chainID string) error {
+	for i, v := range gs.Validators {
+		pk, err := PubKeyFromConsensusKey(v.ConsensusKey)
+		if err != nil {
+			return fmt.Errorf("validators[%d].consensus_key: %w", i, err)
+		}
+		op, err := crypto.AddressFromBech32(v.OperatorAddress)
+		if err != nil {
+			return fmt.Errorf("validators[%d].operator_address: %v", i, err)
+		}
+		if err := VerifyKeyProof(pk, chainID, op, v.ConsensusKeyProof); err != nil {
+			return fmt.Errorf("validators[%d].consensus_key_proof: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// ValidateGenesisKeyProofs is ValidateKeyProofs on genesis JSON (app_state.poai)
+// for the genesis chain id; a missing section is the default genesis (no
+// validators). The section must have passed its own validation.
+func ValidateGenesisKeyProofs(chainID string, raw json.RawMessage) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	var gs GenesisState
+	if err := runtime.UnmarshalGenesis(raw, &gs); err != nil {
+		return err
+	}
+	return gs.ValidateKeyProofs(chainID)
+}
+
 // InitGenesis writes params and validators. A fresh genesis (validators with
 // zero reputation fields, as `selfchaind genesis add-validator` writes them) gets
 // full starting averages. The bonded pool is topped up (minted) to the validators'
@@ -141,6 +199,9 @@ func (gs GenesisState) Validate() error {
 // an exported one (whose pool already holds the stake) mints nothing.
 func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 	if err := gs.Validate(); err != nil {
+		return err
+	}
+	if err := gs.ValidateKeyProofs(runtime.Unwrap(ctx).ChainID()); err != nil {
 		return err
 	}
 	if err := k.checkBondDenomMintable(ctx, gs); err != nil {
@@ -189,7 +250,12 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 		owed += v.OutstandingRewards
 		op, _ := crypto.AddressFromBech32(v.OperatorAddress)
 		v.UnbondingEntries = pending[string(op)]
-		if err := k.addValidator(ctx, v); err != nil {
+		if err := k.addValidator(ctx, v, v.ConsensusKeyProof); err != nil {
+			return err
+		}
+	}
+	for _, a := range gs.UsedConsensusAddresses {
+		if err := k.UsedConsAddrs.Set(ctx, a); err != nil {
 			return err
 		}
 	}
@@ -264,6 +330,9 @@ func (k Keeper) InitialValidatorUpdates(ctx context.Context, reqVals []abci.Vali
 			if err := k.LastPowers.Set(ctx, pk.Address(), LastPower{ConsensusKey: ConsensusKeyFromPubKey(pk), Power: u.Power}); err != nil {
 				return nil, err
 			}
+			if err := k.UsedConsAddrs.Set(ctx, pk.Address()); err != nil {
+				return nil, err
+			}
 			ep.TotalPower += u.Power
 			ep.ActiveValidators++
 		}
@@ -300,8 +369,24 @@ func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
 		return GenesisState{}, err
 	}
 	gs := GenesisState{Params: p}
+	own := map[string]bool{}
 	err = k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
+		proof, err := k.KeyProofs.Get(ctx, v.ConsensusAddress)
+		if err != nil && !errors.Is(err, collections.ErrNotFound) {
+			return true, err
+		}
+		v.ConsensusKeyProof = proof
 		gs.Validators = append(gs.Validators, v)
+		own[string(v.ConsensusAddress)] = true
+		return false, nil
+	})
+	if err != nil {
+		return GenesisState{}, err
+	}
+	err = k.UsedConsAddrs.Walk(ctx, nil, func(a []byte) (bool, error) {
+		if !own[string(a)] {
+			gs.UsedConsensusAddresses = append(gs.UsedConsensusAddresses, a)
+		}
 		return false, nil
 	})
 	if err != nil {

@@ -54,6 +54,8 @@ var (
 	unbondingByOpPrefix  = collections.NewPrefix(16)
 	keyTypesPrefix       = collections.NewPrefix(17)
 	rateLimitCountPrefix = collections.NewPrefix(18)
+	keyProofsPrefix      = collections.NewPrefix(19)
+	usedConsAddrsPrefix  = collections.NewPrefix(20)
 )
 
 // Bounds of stored collections.
@@ -96,6 +98,14 @@ type Keeper struct {
 	Owed           collections.Item[uint64]   // sum of outstanding rewards
 	ValidatorCount collections.Item[uint64]
 	KeyTypes       collections.Item[string] // comma-separated key types CometBFT's consensus params allow; unset = both
+	// KeyProofs keeps each validator's proof of possession of its consensus key
+	// (consensus address -> signature), out of the validator record so the
+	// records read every block stay small; ExportGenesis puts it back.
+	KeyProofs collections.Map[[]byte, []byte]
+	// UsedConsAddrs is every consensus address the chain ever accepted: PoAI
+	// validators and the validators CometBFT's genesis.json named. Never pruned:
+	// create-validator refuses a key any validator, past or present, had.
+	UsedConsAddrs collections.KeySet[[]byte]
 }
 
 func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
@@ -123,6 +133,8 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
 		ValidatorCount: collections.NewItem(sb, validatorCountPrefix, "validator_count", collections.Uint64Value),
 		RateLimitCount: collections.NewItem(sb, rateLimitCountPrefix, "rate_limit_count", collections.Uint64Value),
 		KeyTypes:       collections.NewItem(sb, keyTypesPrefix, "key_types", collections.StringValue),
+		KeyProofs:      collections.NewMap(sb, keyProofsPrefix, "key_proofs", collections.BytesKey, collections.BytesValue),
+		UsedConsAddrs:  collections.NewKeySet(sb, usedConsAddrsPrefix, "used_cons_addrs", collections.BytesKey),
 	}
 	schema, err := sb.Build()
 	if err != nil {

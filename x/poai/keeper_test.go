@@ -1,6 +1,7 @@
 package poai_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -41,9 +42,9 @@ func newEnv(t *testing.T) *env {
 	bg := bank.DefaultGenesis()
 	bg.Balances = []bank.Balance{{Address: alice.Addr.String(), Coins: types.Coins{types.NewCoin("uself", 1_000_000)}}}
 	require.NoError(t, e.bk.InitGenesis(ctx, bg))
-	gs := poai.GenesisState{Params: testParams(alice.Addr.String()), Validators: []poai.Validator{{
-		OperatorAddress: bob.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(genKey.PubKey()), SelfStake: genStake,
-	}}}
+	gs := poai.GenesisState{Params: testParams(alice.Addr.String()), Validators: []poai.Validator{
+		genVal(bob.Addr.String(), genKey, genStake),
+	}}
 	require.NoError(t, e.k.InitGenesis(ctx, gs))
 	updates, err := e.k.InitialValidatorUpdates(ctx, nil)
 	require.NoError(t, err)
@@ -203,12 +204,17 @@ func TestGenesisRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, e.k.SetBlockTxs(ctx, 1, []poai.BlockTx{{Hash: []byte("h"), Sender: alice.Addr}}))
 	require.NoError(t, e.k.RecordTxRisks(ctx, 1, []poai.TxRisk{{Index: 0, Risk: 1000}}))
+	// A consensus address used by no current validator (a genesis.json validator that left).
+	require.NoError(t, e.k.UsedConsAddrs.Set(ctx, bytes.Repeat([]byte{9}, 20)))
 	gs, err := e.k.ExportGenesis(ctx)
 	require.NoError(t, err)
 	require.Len(t, gs.Unbonding, 1)
 	require.Len(t, gs.RateLimits, 1)
 	require.Len(t, gs.Flagged, 1)
+	require.Equal(t, [][]byte{bytes.Repeat([]byte{9}, 20)}, gs.UsedConsensusAddresses, "validators' own addresses are implied")
+	require.Equal(t, keyProof(genKey, bob.Addr.String()), gs.Validators[0].ConsensusKeyProof, "the proof is exported")
 	require.NoError(t, gs.Validate())
+	require.NoError(t, gs.ValidateKeyProofs(testutil.ChainID))
 
 	e2 := newEnvFrom(t, gs, e)
 	gs2, err := e2.k.ExportGenesis(e2.ctx(1))
@@ -246,13 +252,15 @@ func TestCreateValidatorRespectsConsensusKeyTypes(t *testing.T) {
 	_, err := msgs.CreateValidator(ctx, &poai.MsgCreateValidator{
 		OperatorAddress: alice.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(newKey.PubKey()),
 		SelfStake: types.NewCoin("uself", 1_000_000), ModelName: "m", ModelHash: make([]byte, 32),
+		ConsensusKeyProof: keyProof(newKey, alice.Addr.String()),
 	})
-	require.ErrorIs(t, err, poai.ErrInvalidConsensusKey)
+	require.ErrorIs(t, err, poai.ErrConsensusKeyTypeNotAllowed)
 	require.ErrorContains(t, err, "allow only ml_dsa_65")
 	require.NoError(t, e.k.SetAllowedKeyTypes(ctx, []string{"ed25519", "ml_dsa_65"}))
 	_, err = msgs.CreateValidator(ctx, &poai.MsgCreateValidator{
 		OperatorAddress: alice.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(newKey.PubKey()),
 		SelfStake: types.NewCoin("uself", 1_000_000), ModelName: "m", ModelHash: make([]byte, 32),
+		ConsensusKeyProof: keyProof(newKey, alice.Addr.String()),
 	})
 	require.NoError(t, err)
 }
@@ -273,10 +281,10 @@ func TestEpochCapAndMinSet(t *testing.T) {
 		p := testParams(alice.Addr.String())
 		p.MaxValidators, p.MinValidators = 2, minVals
 		gs := poai.GenesisState{Params: p, Validators: []poai.Validator{
-			{OperatorAddress: alice.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(genKey.PubKey()), SelfStake: genStake},
+			genVal(alice.Addr.String(), genKey, genStake),
 			// B: same stake, no agreement at all: weight 0.3 × stake vs A's full stake.
 			{OperatorAddress: bob.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(keyB.PubKey()), SelfStake: genStake,
-				AgreementAvg: 0, SignedAvg: 1_000_000},
+				AgreementAvg: 0, SignedAvg: 1_000_000, ConsensusKeyProof: keyProof(keyB, bob.Addr.String())},
 		}}
 		require.NoError(t, e.k.InitGenesis(ctx, gs))
 		ups, err := e.k.InitialValidatorUpdates(ctx, nil)

@@ -17,7 +17,9 @@ var (
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
-const ConsensusVersion = 1
+// 2: consensus keys are checked and proven (key_proofs, used_cons_addrs;
+// Keeper.Migrate1to2).
+const ConsensusVersion = 2
 
 // Module plugs the poai Keeper into the runtime. It must come after bank in the
 // manager: its EndBlock moves the block's fees and mints inflation.

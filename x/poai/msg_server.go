@@ -31,7 +31,10 @@ func (s msgServer) CreateValidator(ctx context.Context, msg *MsgCreateValidator)
 		return nil, ErrOperatorNotAllowed.Wrapf("%s is not on allowed_operators (%d operators): only the params authority %s can add it, with MsgUpdateParams",
 			op, len(p.AllowedOperators), p.Authority)
 	}
-	pk, _ := PubKeyFromConsensusKey(msg.ConsensusKey)
+	pk, err := PubKeyFromConsensusKey(msg.ConsensusKey) // ValidateBasic ran ValidateConsensusKey
+	if err != nil {
+		return nil, err
+	}
 	if err := checkStake(p, msg.SelfStake); err != nil {
 		return nil, err
 	}
@@ -47,15 +50,14 @@ func (s msgServer) CreateValidator(ctx context.Context, msg *MsgCreateValidator)
 		return nil, ErrValidatorExists.Wrapf("%s already operates a validator: use edit-validator or bond", msg.OperatorAddress)
 	}
 	consAddr := []byte(pk.Address())
-	if has, err := s.k.ByConsAddr.Has(ctx, consAddr); err != nil {
+	if err := s.k.checkConsensusAddressUnused(ctx, consAddr); err != nil {
 		return nil, err
-	} else if has {
-		return nil, ErrConsensusKeyInUse.Wrapf("consensus address %X is registered to another validator: each node needs its own priv_validator_key.json", consAddr)
 	}
-	if has, err := s.k.LastPowers.Has(ctx, consAddr); err != nil {
+	// Proof of possession: only the key's holder registers it, for this operator on this chain.
+	rctx := runtime.Unwrap(ctx)
+	rctx.GasMeter().ConsumeGas(KeyProofGas(pk.Type()), "consensus key check and proof")
+	if err := VerifyKeyProof(pk, rctx.ChainID(), op, msg.ConsensusKeyProof); err != nil {
 		return nil, err
-	} else if has {
-		return nil, ErrConsensusKeyInUse.Wrapf("consensus address %X is already in CometBFT's validator set", consAddr)
 	}
 	count, err := getOr(ctx, s.k.ValidatorCount, 0)
 	if err != nil {
@@ -69,10 +71,10 @@ func (s msgServer) CreateValidator(ctx context.Context, msg *MsgCreateValidator)
 	}
 	v := newValidator(msg.OperatorAddress, ConsensusKeyFromPubKey(pk), consAddr, msg.SelfStake.Amount.Uint64(),
 		msg.ModelName, msg.ModelHash, msg.Commission, msg.Moniker, p)
-	if err := s.k.addValidator(ctx, v); err != nil {
+	if err := s.k.addValidator(ctx, v, msg.ConsensusKeyProof); err != nil {
 		return nil, err
 	}
-	runtime.Unwrap(ctx).EventManager().Emit("poai_create_validator", "operator", msg.OperatorAddress,
+	rctx.EventManager().Emit("poai_create_validator", "operator", msg.OperatorAddress,
 		"consensus_address", fmt.Sprintf("%X", consAddr), "self_stake", msg.SelfStake.String(), "model", msg.ModelName)
 	return &MsgCreateValidatorResponse{}, nil
 }
@@ -89,16 +91,28 @@ func newValidator(operator string, ck ConsensusKey, consAddr []byte, stake uint6
 	return v
 }
 
-func (k Keeper) addValidator(ctx context.Context, v Validator) error {
+// addValidator stores a new validator, indexes its consensus address, records
+// that address as used for good and keeps its proof of possession apart from
+// the record (the record's consensus_key_proof stays empty).
+func (k Keeper) addValidator(ctx context.Context, v Validator, proof []byte) error {
 	count, err := getOr(ctx, k.ValidatorCount, 0)
 	if err != nil {
 		return err
 	}
+	v.ConsensusKeyProof = nil
 	if err := k.setValidator(ctx, v); err != nil {
 		return err
 	}
 	if err := k.ByConsAddr.Set(ctx, v.ConsensusAddress, []byte(operatorOf(v))); err != nil {
 		return err
+	}
+	if err := k.UsedConsAddrs.Set(ctx, v.ConsensusAddress); err != nil {
+		return err
+	}
+	if len(proof) > 0 {
+		if err := k.KeyProofs.Set(ctx, v.ConsensusAddress, proof); err != nil {
+			return err
+		}
 	}
 	return k.ValidatorCount.Set(ctx, count+1)
 }

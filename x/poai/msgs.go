@@ -37,7 +37,11 @@ func (m *MsgCreateValidator) ValidateBasic() error {
 	if err := validateAddress("operator_address", m.OperatorAddress); err != nil {
 		return err
 	}
-	if _, err := PubKeyFromConsensusKey(m.ConsensusKey); err != nil {
+	if _, err := ValidateConsensusKey(m.ConsensusKey); err != nil {
+		return err
+	}
+	// Its signature is verified at execution, which knows the chain id.
+	if err := checkKeyProofShape(m.ConsensusKey.Type, m.ConsensusKeyProof); err != nil {
 		return err
 	}
 	if err := validateStakeCoin("self_stake", m.SelfStake); err != nil {

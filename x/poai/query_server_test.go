@@ -29,8 +29,7 @@ func TestValidatorsPagination(t *testing.T) {
 	gs := poai.GenesisState{Params: testParams(alice.Addr.String())}
 	for i := 0; i < 5; i++ {
 		key := cmted25519.GenPrivKeyFromSecret([]byte{byte(i)})
-		gs.Validators = append(gs.Validators, poai.Validator{OperatorAddress: testutil.NewAccount(100 + i).Addr.String(),
-			ConsensusKey: poai.ConsensusKeyFromPubKey(key.PubKey()), SelfStake: genStake})
+		gs.Validators = append(gs.Validators, genVal(testutil.NewAccount(100+i).Addr.String(), key, genStake))
 	}
 	require.NoError(t, e.k.InitGenesis(ctx, gs))
 	q := poai.NewQueryServer(e.k)

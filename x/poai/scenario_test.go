@@ -6,6 +6,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtcrypto "github.com/cometbft/cometbft/crypto"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/crypto/mldsa65"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
@@ -65,6 +66,7 @@ func newChain(t *testing.T, mutate ...func(*poai.GenesisState, []*testutil.Accou
 		OperatorAddress: accs[1].Addr.String(),
 		ConsensusKey:    poai.ConsensusKeyFromPubKey(genKey.PubKey()),
 		SelfStake:       genStake, ModelName: "builtin", Moniker: "genesis",
+		ConsensusKeyProof: keyProof(genKey, accs[1].Addr.String()),
 	}}}
 	for _, m := range mutate {
 		m(&gs, accs)
@@ -145,10 +147,12 @@ func (c *chain) tx(acc *testutil.Account, msg runtime.Msg) []byte {
 	return testutil.SignTx(acc, testutil.TxOpts{}, msg)
 }
 
-func createMsg(acc *testutil.Account, key cmted25519.PrivKey, stake uint64) *poai.MsgCreateValidator {
+// createMsg registers key for acc, with key's proof of possession.
+func createMsg(acc *testutil.Account, key cmtcrypto.PrivKey, stake uint64) *poai.MsgCreateValidator {
 	return &poai.MsgCreateValidator{
 		OperatorAddress: acc.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(key.PubKey()),
 		SelfStake: types.NewCoin("uself", stake), ModelName: "builtin-stat-v1", ModelHash: make([]byte, 32), Commission: 100_000,
+		ConsensusKeyProof: keyProof(key, acc.Addr.String()),
 	}
 }
 
@@ -417,9 +421,9 @@ func TestMLDSA65ValidatorJoins(t *testing.T) {
 	seed[0] = 65
 	pq, err := mldsa65.GenPrivKeyFromSeed(seed)
 	require.NoError(t, err)
-	msg := createMsg(c.accs[2], newKey, newStake)
-	msg.ConsensusKey = poai.ConsensusKeyFromPubKey(pq.PubKey())
-	res := c.block(nil, nil, c.tx(c.accs[2], msg))
+	msg := createMsg(c.accs[2], pq, newStake)
+	// The key (1,952 bytes) and its proof (3,309) are stored: more than the default 200k gas.
+	res := c.block(nil, nil, testutil.SignTx(c.accs[2], testutil.TxOpts{Gas: 500_000}, msg))
 	require.Zero(t, res.TxResults[0].Code, res.TxResults[0].Log)
 	blocks := c.until(5, nil)
 	ups := blocks[len(blocks)-1].ValidatorUpdates
