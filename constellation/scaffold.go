@@ -470,7 +470,7 @@ func genesisDoc(spec *Spec, vals []cmttypes.GenesisValidator, balances []bank.Ba
 		GenesisTime:     cmttime.Now(),
 		ChainID:         spec.ChainID,
 		InitialHeight:   1,
-		ConsensusParams: server.DefaultConsensusParams(),
+		ConsensusParams: app.DefaultConsensusParams(),
 		Validators:      vals,
 		AppState:        appState,
 	}

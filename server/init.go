@@ -30,10 +30,6 @@ const (
 // DefaultValidatorPower is the voting power init gives the home's own validator.
 const DefaultValidatorPower = 10
 
-// DefaultBlockMaxBytes is the genesis block size limit: room for a commit
-// signed by hundreds of ML-DSA-65 validators (3.3 KB each) plus transactions.
-const DefaultBlockMaxBytes = 4 << 20
-
 // InitOption adjusts InitHome.
 type InitOption func(*initOptions)
 
@@ -119,7 +115,7 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		GenesisTime:     cmttime.Now(),
 		ChainID:         chainID,
 		InitialHeight:   1,
-		ConsensusParams: DefaultConsensusParams(),
+		ConsensusParams: app.DefaultConsensusParams(),
 		Validators:      []cmttypes.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: DefaultValidatorPower, Name: moniker}},
 		AppState:        appState,
 	}
@@ -141,18 +137,6 @@ func writeCometConfig(home string, conf *cmtcfg.Config) (err error) {
 	}()
 	cmtcfg.WriteConfigFile(CometConfigPath(home), conf)
 	return nil
-}
-
-// DefaultConsensusParams are CometBFT's defaults with a 4 MiB block, both
-// ed25519 and ML-DSA-65 validator keys allowed, and vote extensions (PoAI's
-// scores) enabled from height 1: turning them on later needs a coordinated
-// consensus-param change, and an app without PoAI state just sends empty ones.
-func DefaultConsensusParams() *cmttypes.ConsensusParams {
-	p := cmttypes.DefaultConsensusParams()
-	p.Block.MaxBytes = DefaultBlockMaxBytes
-	p.Validator.PubKeyTypes = []string{ConsensusKeyEd25519, ConsensusKeyMlDsa65}
-	p.ABCI.VoteExtensionsEnableHeight = 1
-	return p
 }
 
 // ensurePrivValidator loads the home's validator key, or creates one of keyType

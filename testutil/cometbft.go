@@ -8,7 +8,7 @@ import (
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	cmttypes "github.com/cometbft/cometbft/types"
 
-	"github.com/selfchain/selfchain/server"
+	"github.com/selfchain/selfchain/app"
 )
 
 // CometBFTRules applies to an app's ABCI responses the checks CometBFT itself
@@ -25,7 +25,7 @@ type CometBFTRules struct {
 
 // NewCometBFTRules starts from the consensus params `selfchaind init` writes.
 func NewCometBFTRules() *CometBFTRules {
-	return &CometBFTRules{Params: *server.DefaultConsensusParams()}
+	return &CometBFTRules{Params: *app.DefaultConsensusParams()}
 }
 
 // InitChain checks the response's validators as CometBFT's handshake does and

@@ -1,0 +1,19 @@
+package app
+
+import cmttypes "github.com/cometbft/cometbft/types"
+
+// DefaultBlockMaxBytes is the genesis block size limit: room for a commit
+// signed by hundreds of ML-DSA-65 validators (3.3 KB each) plus transactions.
+const DefaultBlockMaxBytes = 4 << 20
+
+// DefaultConsensusParams are CometBFT's defaults with a 4 MiB block, both
+// ed25519 and ML-DSA-65 validator keys allowed, and vote extensions (PoAI's
+// scores) enabled from height 1: turning them on later needs a coordinated
+// consensus-param change, and an app without PoAI state just sends empty ones.
+func DefaultConsensusParams() *cmttypes.ConsensusParams {
+	p := cmttypes.DefaultConsensusParams()
+	p.Block.MaxBytes = DefaultBlockMaxBytes
+	p.Validator.PubKeyTypes = []string{cmttypes.ABCIPubKeyTypeEd25519, cmttypes.ABCIPubKeyTypeMlDsa65}
+	p.ABCI.VoteExtensionsEnableHeight = 1
+	return p
+}
