@@ -112,7 +112,7 @@ func TestGenesisExportInitRoundTrip(t *testing.T) {
 func TestModuleGenesisJSON(t *testing.T) {
 	m := auth.NewModule(auth.NewKeeper(storeService()))
 	require.Equal(t, "auth", m.Name())
-	require.Equal(t, uint64(1), m.ConsensusVersion())
+	require.Equal(t, uint64(2), m.ConsensusVersion())
 	def := m.DefaultGenesis()
 	require.NoError(t, m.ValidateGenesis(def))
 	var fields map[string]json.RawMessage

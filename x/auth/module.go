@@ -11,7 +11,7 @@ var (
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
-const ConsensusVersion = 1
+const ConsensusVersion = 2
 
 // Module plugs the auth Keeper into the runtime. auth has no Msg service:
 // accounts change only through the ante pipeline and other modules.
