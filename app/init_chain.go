@@ -60,6 +60,15 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err != nil {
 		return nil, fmt.Errorf("genesis: poai validators: %w", err)
 	}
+	// The set's commits must fit a block, or CometBFT stops (MaxActiveValidators).
+	room := MaxActiveValidators(req.ConsensusParams)
+	if n := max(len(vals), len(req.Validators)); n > int(room) {
+		return nil, fmt.Errorf("genesis: %d validators, but blocks of consensus block.max_bytes %d (evidence.max_bytes %d) carry the commits of at most %d: raise block.max_bytes",
+			n, req.ConsensusParams.GetBlock().GetMaxBytes(), req.ConsensusParams.GetEvidence().GetMaxBytes(), room)
+	}
+	if err := a.PoaiKeeper.SetBlockRoom(ctx, room); err != nil {
+		return nil, err
+	}
 	if err := branch.Write(); err != nil {
 		return nil, err
 	}

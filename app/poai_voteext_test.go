@@ -641,3 +641,25 @@ func TestPoAIDeterminism(t *testing.T) {
 }
 
 func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }
+
+// A genesis whose validators' commits would not fit its blocks is refused at
+// InitChain with what to change; CometBFT would otherwise panic at the first
+// proposal (types.MaxDataBytes) or every proposal would be rejected.
+func TestInitChainRefusesASetTooLargeForItsBlocks(t *testing.T) {
+	accs := poaiAccounts(2)
+	set := voteexttest.NewSet(31, []int64{10, 10, 10, 10}, true)
+	a, err := app.New(nil, dbm.NewMemDB(), testutil.Config())
+	require.NoError(t, err)
+	defer a.Close()
+	cp := &cmtproto.ConsensusParams{
+		Block:     &cmtproto.BlockParams{MaxBytes: 32 << 10, MaxGas: -1},
+		Evidence:  &cmtproto.EvidenceParams{MaxBytes: 4 << 10},
+		Abci:      &cmtproto.ABCIParams{VoteExtensionsEnableHeight: 1},
+		Validator: &cmtproto.ValidatorParams{PubKeyTypes: []string{"ed25519", "ml_dsa_65"}},
+	}
+	_, err = a.InitChain(context.Background(), &abci.RequestInitChain{
+		ChainId: testutil.ChainID, InitialHeight: 1, Time: time.Unix(1_700_000_000, 0), ConsensusParams: cp,
+		AppStateBytes: poaiGenesis(accs, set, nil),
+	})
+	require.ErrorContains(t, err, "genesis: 4 validators, but blocks of consensus block.max_bytes 32768 (evidence.max_bytes 4096) carry the commits of at most 1: raise block.max_bytes")
+}

@@ -185,6 +185,15 @@ func (k Keeper) applyUpdates(ctx context.Context, p Params, ep *EpochInfo, h int
 		}
 	}
 
+	// While a capped move is under way, leaving members keep part of their power
+	// as entrants gain theirs: the set may hold both. Entrants beyond what a block
+	// carries (blockRoom) wait for a later epoch, the smallest first.
+	if epochEnd {
+		if err := k.deferEntrantsOverRoom(ctx, changes, order); err != nil {
+			return nil, err
+		}
+	}
+
 	// Never hand CometBFT an empty set: it would halt. Keep the old powers instead.
 	var totalNew int64
 	var active uint32
@@ -230,6 +239,38 @@ func (k Keeper) applyUpdates(ctx context.Context, p Params, ep *EpochInfo, h int
 	return updates, nil
 }
 
+// deferEntrantsOverRoom zeroes the entrants (not in the set, given power now)
+// that would take the set past blockRoom, lowest target power first (ties: the
+// larger consensus address), so the set's commits always fit a block.
+func (k Keeper) deferEntrantsOverRoom(ctx context.Context, changes map[string]*change, order []string) error {
+	room, err := k.blockRoom(ctx)
+	if err != nil {
+		return err
+	}
+	var active uint32
+	var entrants []*change
+	for _, a := range order { // sorted: deterministic
+		c := changes[a]
+		if c.new > 0 {
+			active++
+			if c.old == 0 {
+				entrants = append(entrants, c)
+			}
+		}
+	}
+	if active <= room {
+		return nil
+	}
+	// target is set when the move was capped; otherwise new is the target.
+	goal := func(c *change) int64 { return max(c.target, c.new) }
+	sort.SliceStable(entrants, func(i, j int) bool { return goal(entrants[i]) > goal(entrants[j]) })
+	for i := len(entrants) - 1; i >= 0 && active > room; i-- {
+		entrants[i].new = 0
+		active--
+	}
+	return nil
+}
+
 // setStatus records a validator's entry into or exit from the set.
 func (k Keeper) setStatus(ctx context.Context, c *change, h int64) error {
 	v, found, err := k.ValidatorByConsAddr(ctx, c.consAddr)
@@ -258,11 +299,15 @@ type candidate struct {
 // reputations, appends to each validator's reputation history, and returns the
 // target set: the top max_validators by stake × reputation (ties: larger stake,
 // then consensus address), topped up to min_validators with zero-weight candidates
-// and then with current members.
+// and then with current members; both bounds within the block room (blockRoom).
 func (k Keeper) selectActiveSet(ctx context.Context, p Params, current map[string]*change, h int64, epoch uint64) ([]change, error) {
+	maxN, minN, err := k.activeBounds(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	var cands []candidate
 	var updated []Validator
-	err := k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
+	err = k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
 		if v.Status == STATUS_UNBONDING && h >= v.UnbondingHeight+p.UnbondingPeriod {
 			v.Status = STATUS_UNBONDED
 		}
@@ -297,20 +342,20 @@ func (k Keeper) selectActiveSet(ctx context.Context, p Params, current map[strin
 		targets = append(targets, change{consAddr: c.v.ConsensusAddress, key: c.v.ConsensusKey, new: c.power})
 	}
 	for _, c := range cands { // weight > 0 first (cands are sorted by weight)
-		if uint32(len(targets)) == p.MaxValidators || c.weight == 0 {
+		if uint32(len(targets)) == maxN || c.weight == 0 {
 			break
 		}
 		pick(c)
 	}
 	for _, c := range cands { // the floor: zero-weight candidates
-		if uint32(len(targets)) >= p.MinValidators {
+		if uint32(len(targets)) >= minN {
 			break
 		}
 		if !chosen[string(c.v.ConsensusAddress)] {
 			pick(c)
 		}
 	}
-	if uint32(len(targets)) < p.MinValidators { // still short: keep current members (not forced out)
+	if uint32(len(targets)) < minN { // still short: keep current members (not forced out)
 		var keep []*change
 		for _, c := range current {
 			if !c.forced && c.old > 0 && !chosen[string(c.consAddr)] {
@@ -324,7 +369,7 @@ func (k Keeper) selectActiveSet(ctx context.Context, p Params, current map[strin
 			return bytes.Compare(keep[i].consAddr, keep[j].consAddr) < 0
 		})
 		for _, c := range keep {
-			if uint32(len(targets)) >= p.MinValidators {
+			if uint32(len(targets)) >= minN {
 				break
 			}
 			chosen[string(c.consAddr)] = true

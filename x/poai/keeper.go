@@ -56,6 +56,7 @@ var (
 	rateLimitCountPrefix = collections.NewPrefix(18)
 	keyProofsPrefix      = collections.NewPrefix(19)
 	usedConsAddrsPrefix  = collections.NewPrefix(20)
+	blockRoomPrefix      = collections.NewPrefix(21)
 )
 
 // Bounds of stored collections.
@@ -106,6 +107,9 @@ type Keeper struct {
 	// validators and the validators CometBFT's genesis.json named. Never pruned:
 	// create-validator refuses a key any validator, past or present, had.
 	UsedConsAddrs collections.KeySet[[]byte]
+	// BlockRoom is the largest active set whose commits fit the chain's blocks
+	// (SetBlockRoom, from the consensus params at InitChain); unset = no bound.
+	BlockRoom collections.Item[uint64]
 }
 
 func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
@@ -135,6 +139,7 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
 		KeyTypes:       collections.NewItem(sb, keyTypesPrefix, "key_types", collections.StringValue),
 		KeyProofs:      collections.NewMap(sb, keyProofsPrefix, "key_proofs", collections.BytesKey, collections.BytesValue),
 		UsedConsAddrs:  collections.NewKeySet(sb, usedConsAddrsPrefix, "used_cons_addrs", collections.BytesKey),
+		BlockRoom:      collections.NewItem(sb, blockRoomPrefix, "block_room", collections.Uint64Value),
 	}
 	schema, err := sb.Build()
 	if err != nil {

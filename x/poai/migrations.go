@@ -27,6 +27,10 @@ import (
 // block's EndBlock when it is in it; its stake is not slashed (it can unbond).
 // An event poai_consensus_key_refused names each.
 //
+// Version 2 also bounds the active set by what a block carries (block_room,
+// 0x15); the upgrade handler sets it with SetBlockRoom(app.MaxActiveValidators(
+// consensus params)), which this migration cannot compute.
+//
 // No migration runner exists yet (there is no x/upgrade module): an upgrade
 // handler must call this once, at the upgrade height, before the block's
 // EndBlock. It is idempotent.

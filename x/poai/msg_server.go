@@ -307,6 +307,9 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *MsgUpdateParams) (*Msg
 	if err := s.k.checkRegisteredOperatorsAllowed(ctx, msg.Params); err != nil {
 		return nil, err
 	}
+	if err := s.k.checkBlockRoom(ctx, msg.Params); err != nil {
+		return nil, err
+	}
 	if err := s.k.Params.Set(ctx, msg.Params); err != nil {
 		return nil, err
 	}
