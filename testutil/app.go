@@ -227,20 +227,33 @@ func mustJSON(err error) {
 
 // SignBody signs an already-built body (possibly malformed, for bad-input tests).
 func SignBody(acc *Account, body tx.TxBody, o TxOpts) []byte {
+	bodyBz, _ := body.Marshal()
+	auth := AuthInfoOf(acc, o)
+	authBz, _ := auth.Marshal()
+	return SignRawBytes(acc, bodyBz, authBz, o)
+}
+
+// AuthInfoOf is the auth info of a tx by acc at its current sequence, public key
+// included (o.Fee and o.Gas, 200,000 by default).
+func AuthInfoOf(acc *Account, o TxOpts) tx.AuthInfo {
 	if o.Gas == 0 {
 		o.Gas = 200_000
 	}
-	if o.ChainID == "" {
-		o.ChainID = ChainID
-	}
 	pub := acc.Key.PubKey()
-	auth := tx.AuthInfo{
+	return tx.AuthInfo{
 		SignerInfos: []tx.SignerInfo{{Address: acc.Addr.String(), Sequence: acc.Seq,
 			PublicKey: &types.PubKey{Type: pub.Type(), Key: pub.Bytes()}}},
 		Fee: tx.Fee{Amount: o.Fee, GasLimit: o.Gas},
 	}
-	bodyBz, _ := body.Marshal()
-	authBz, _ := auth.Marshal()
+}
+
+// SignRawBytes signs body and auth-info bytes exactly as given — possibly not their
+// canonical encoding, for tests of the decoder: the signature is valid — with acc's
+// key and account number on o.ChainID, and advances acc's sequence.
+func SignRawBytes(acc *Account, bodyBz, authBz []byte, o TxOpts) []byte {
+	if o.ChainID == "" {
+		o.ChainID = ChainID
+	}
 	signBz, _ := tx.SignBytes(o.ChainID, acc.Num, bodyBz, authBz)
 	sig, _ := acc.Key.Sign(signBz)
 	acc.Seq++

@@ -111,5 +111,11 @@ var (
 	ErrPanic             = RegisterError(RootCodespace, 111222, "panic")
 	ErrConsensusOnly     = RegisterError(RootCodespace, 40, "consensus-only tx")
 	ErrInvalidGenesis    = RegisterError(RootCodespace, 41, "invalid genesis")
-	ErrGasLimitTooHigh   = RegisterError(RootCodespace, 50, "gas limit too high")
+	// ErrNonCanonical: signed bytes (a tx's envelope, body, auth info, a message, a
+	// message packed in an Any) that are not the canonical encoding of what they
+	// decode to: unknown fields, a field given twice, fields out of order, non-minimal
+	// or overflowing varints, explicit defaults. The log names the field path.
+	ErrNonCanonical = RegisterError(RootCodespace, 42, "non-canonical encoding")
+	// ErrGasLimitTooHigh: a tx declaring more gas than the auth param max_tx_gas.
+	ErrGasLimitTooHigh = RegisterError(RootCodespace, 43, "gas limit too high")
 )

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/cosmos/gogoproto/proto"
+	gogotypes "github.com/cosmos/gogoproto/types"
 	"google.golang.org/grpc"
 )
 
@@ -55,6 +56,9 @@ func (r *MsgRouter) RegisterService(sd *grpc.ServiceDesc, srv any) {
 		if !ok {
 			panic(fmt.Sprintf("%s/%s: request %T does not implement runtime.Msg", sd.ServiceName, md.MethodName, req))
 		}
+		if _, ok := req.(CanonicalMsg); !ok {
+			panic(fmt.Sprintf("%s/%s: request %T is not a generated gogoproto message (Marshal/Unmarshal)", sd.ServiceName, md.MethodName, req))
+		}
 		url := "/" + proto.MessageName(msg)
 		if _, dup := r.handlers[url]; dup {
 			panic("message registered twice: " + url)
@@ -80,15 +84,59 @@ func (r *MsgRouter) Handler(typeURL string) (MsgHandler, bool) {
 	return h, ok
 }
 
-// Decode turns an Any's type URL and bytes into a registered message.
+// PackedMsgs is implemented by a message that carries other messages packed in
+// Anys (x/permissions MsgExec): decoding it decodes and checks each of them, at every
+// depth, exactly as a tx's own messages are.
+type PackedMsgs interface {
+	// PackedMsgs names the field that packs them (for error paths) and returns them.
+	PackedMsgs() (field string, msgs []*gogotypes.Any)
+}
+
+// MaxPackedDepth bounds how deep messages may be packed in messages (a tx's own
+// messages are at depth 1).
+const MaxPackedDepth = 4
+
+// Decode turns an Any's type URL and bytes into a registered message, accepting
+// only the canonical encoding (see DecodeAny).
 func (r *MsgRouter) Decode(typeURL string, value []byte) (Msg, error) {
-	t, ok := r.types[typeURL]
+	return r.decodeAny("message", &gogotypes.Any{TypeUrl: typeURL, Value: value}, 1)
+}
+
+// DecodeAny turns an Any found at path ("body.messages[0]") into its registered
+// message. It is the one place signed messages are decoded from Anys: the Any
+// itself must carry no unknown field, its value must be the message's canonical
+// encoding, and messages packed inside it (PackedMsgs) are decoded the same way.
+// Errors name the path: "body.messages[0] (/selfchain.bank.v1.MsgSend): field 2
+// (to_address) appears twice".
+func (r *MsgRouter) DecodeAny(path string, a *gogotypes.Any) (Msg, error) {
+	return r.decodeAny(path, a, 1)
+}
+
+func (r *MsgRouter) decodeAny(path string, a *gogotypes.Any, depth int) (Msg, error) {
+	if a == nil {
+		return nil, ErrTxDecode.Wrapf("%s: missing message", path)
+	}
+	if err := CheckAny(path, a); err != nil {
+		return nil, err
+	}
+	t, ok := r.types[a.TypeUrl]
 	if !ok {
-		return nil, ErrUnknownRequest.Wrapf("unknown message type %q", typeURL)
+		return nil, ErrUnknownRequest.Wrapf("%s: unknown message type %q", path, a.TypeUrl)
 	}
 	msg := reflect.New(t).Interface().(Msg)
-	if err := proto.Unmarshal(value, msg); err != nil {
-		return nil, ErrTxDecode.Wrapf("message %s: %v", typeURL, err)
+	if err := unmarshalCanonical(path, a.TypeUrl, a.Value, msg.(CanonicalMsg)); err != nil {
+		return nil, err
+	}
+	if p, ok := msg.(PackedMsgs); ok {
+		field, inner := p.PackedMsgs()
+		if len(inner) > 0 && depth >= MaxPackedDepth {
+			return nil, ErrTxDecode.Wrapf("%s (%s): messages packed deeper than %d levels", path, a.TypeUrl, MaxPackedDepth)
+		}
+		for i, in := range inner {
+			if _, err := r.decodeAny(fmt.Sprintf("%s (%s).%s[%d]", path, a.TypeUrl, field, i), in, depth+1); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return msg, nil
 }

@@ -3,8 +3,8 @@
 package tx
 
 import (
-	"bytes"
 	"crypto/sha256"
+	"strconv"
 
 	gogotypes "github.com/cosmos/gogoproto/types"
 
@@ -21,9 +21,10 @@ const (
 	MaxMemoBytes      = 1024 // structural cap; the auth param max_memo_characters is the (lower) live bound
 )
 
-// MsgDecoder turns an Any into a registered message (runtime.MsgRouter).
+// MsgDecoder turns an Any found at path into a registered message, accepting only
+// canonical encodings at every depth (runtime.MsgRouter).
 type MsgDecoder interface {
-	Decode(typeURL string, value []byte) (runtime.Msg, error)
+	DecodeAny(path string, a *gogotypes.Any) (runtime.Msg, error)
 }
 
 // Tx is a decoded, statelessly validated transaction.
@@ -50,19 +51,18 @@ func Decode(bz []byte, dec MsgDecoder, maxTxBytes int) (*Tx, error) {
 		return nil, runtime.ErrTxTooLarge.Wrapf("tx is %d bytes, the limit is %d", len(bz), maxTxBytes)
 	}
 	t := &Tx{Size: len(bz), Hash: sha256.Sum256(bz)}
-	if err := t.Raw.Unmarshal(bz); err != nil {
-		return nil, runtime.ErrTxDecode.Wrapf("tx envelope: %v", err)
+	// Everything signed is accepted only in its canonical encoding (the bytes equal
+	// the re-encoding of what they decode to): one signed tx has exactly one hash, and
+	// what a signer's wallet displays is the only reading of the bytes the chain
+	// executes (no unknown fields, no field given twice, no non-minimal varints).
+	if err := runtime.UnmarshalCanonical("tx envelope", bz, &t.Raw); err != nil {
+		return nil, err
 	}
-	// Only the canonical encoding is accepted, so one signed tx has exactly one hash
-	// (unknown fields or reordered envelopes would otherwise replay under new hashes).
-	if canon, err := t.Raw.Marshal(); err != nil || !bytes.Equal(canon, bz) {
-		return nil, runtime.ErrTxDecode.Wrap("tx envelope is not canonically encoded (unknown or reordered fields)")
+	if err := runtime.UnmarshalCanonical("body", t.Raw.BodyBytes, &t.Body); err != nil {
+		return nil, err
 	}
-	if err := t.Body.Unmarshal(t.Raw.BodyBytes); err != nil {
-		return nil, runtime.ErrTxDecode.Wrapf("tx body: %v", err)
-	}
-	if err := t.AuthInfo.Unmarshal(t.Raw.AuthInfoBytes); err != nil {
-		return nil, runtime.ErrTxDecode.Wrapf("tx auth info: %v", err)
+	if err := runtime.UnmarshalCanonical("auth_info", t.Raw.AuthInfoBytes, &t.AuthInfo); err != nil {
+		return nil, err
 	}
 	if err := t.validate(dec); err != nil {
 		return nil, err
@@ -110,9 +110,9 @@ func (t *Tx) validate(dec MsgDecoder) error {
 	}
 	t.Msgs = make([]runtime.Msg, n)
 	for i, a := range t.Body.Messages {
-		msg, err := decodeAny(dec, a)
+		msg, err := dec.DecodeAny(msgPath(i), a)
 		if err != nil {
-			return runtime.Wrapf(err, "message %d", i)
+			return err
 		}
 		if err := msg.ValidateBasic(); err != nil {
 			return runtime.Wrapf(err, "message %d (%s)", i, a.TypeUrl)
@@ -125,11 +125,21 @@ func (t *Tx) validate(dec MsgDecoder) error {
 	return nil
 }
 
-func decodeAny(dec MsgDecoder, a *gogotypes.Any) (runtime.Msg, error) {
-	if a == nil {
-		return nil, runtime.ErrTxDecode.Wrap("nil message")
+// msgPaths are the error paths of a tx's messages, built once.
+var msgPaths = func() (p [MaxMsgsPerTx]string) {
+	for i := range p {
+		p[i] = msgPathOf(i)
 	}
-	return dec.Decode(a.TypeUrl, a.Value)
+	return p
+}()
+
+func msgPathOf(i int) string { return "body.messages[" + strconv.Itoa(i) + "]" }
+
+func msgPath(i int) string {
+	if i < len(msgPaths) {
+		return msgPaths[i]
+	}
+	return msgPathOf(i)
 }
 
 // Sequence and PubKey of the (single) signer; PubKey is nil when the tx omits it.

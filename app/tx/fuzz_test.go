@@ -8,11 +8,13 @@ import (
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/permissions"
 )
 
 func newDecoder() *runtime.MsgRouter {
 	r := runtime.NewMsgRouter()
 	bank.RegisterMsgServer(r, bank.NewMsgServer(bank.Keeper{}))
+	permissions.RegisterMsgServer(r, permissions.NewMsgServer(permissions.Keeper{}))
 	return r
 }
 
@@ -34,8 +36,9 @@ func validTx(tb testing.TB, memo string) []byte {
 	return bz
 }
 
-// FuzzDecode: decoding never panics; whatever decodes re-encodes canonically and
-// passes the stateless rules (one signer, bounded messages).
+// FuzzDecode: decoding never panics; whatever decodes re-encodes canonically (the
+// envelope, body, auth info and every message) and passes the stateless rules (one
+// signer, bounded messages).
 func FuzzDecode(f *testing.F) {
 	f.Add(validTx(f, ""))
 	f.Add(validTx(f, "a memo"))
@@ -49,9 +52,11 @@ func FuzzDecode(f *testing.F) {
 		if len(got.Msgs) == 0 || len(got.Msgs) > tx.MaxMsgsPerTx || len(got.Raw.Signatures) != 1 {
 			t.Fatalf("decoded tx breaks the stateless rules: %d msgs, %d sigs", len(got.Msgs), len(got.Raw.Signatures))
 		}
-		again, err := got.Raw.Marshal()
-		if err != nil || string(again) != string(bz) {
-			t.Fatal("accepted a non-canonical encoding")
+		requireCanonical(t, "tx", &got.Raw, bz)
+		requireCanonical(t, "body", &got.Body, got.Raw.BodyBytes)
+		requireCanonical(t, "auth info", &got.AuthInfo, got.Raw.AuthInfoBytes)
+		for i, a := range got.Body.Messages {
+			requireAny(t, dec, a, got.Msgs[i], 0)
 		}
 	})
 }

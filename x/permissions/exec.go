@@ -72,9 +72,11 @@ func (s msgServer) Exec(ctx context.Context, msg *MsgExec) (*MsgExecResponse, er
 		if !ok {
 			return nil, ErrMsgNotDelegable.Wrapf("msgs[%d]: %s has no scope that grants it", i, a.TypeUrl)
 		}
-		inner, err := k.router.Decode(a.TypeUrl, a.Value)
+		// The tx decoder already decoded every inner message this way (PackedMsgs);
+		// decoding again here keeps the handler independent of its caller.
+		inner, err := k.router.DecodeAny("msgs["+strconv.Itoa(i)+"]", a)
 		if err != nil {
-			return nil, ErrInvalidInnerMsg.Wrapf("msgs[%d]: %v", i, err)
+			return nil, err
 		}
 		if err := inner.ValidateBasic(); err != nil {
 			return nil, runtime.Wrapf(err, "msgs[%d] (%s)", i, a.TypeUrl)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"cosmossdk.io/collections"
+	gogotypes "github.com/cosmos/gogoproto/types"
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
@@ -24,9 +25,10 @@ type BankKeeper interface {
 }
 
 // MsgRouter is what MsgExec needs of the app's message router: decode an inner
-// message and run it. runtime.MsgRouter implements it.
+// message (canonical encodings only, runtime.MsgRouter.DecodeAny) and run it.
+// runtime.MsgRouter implements it.
 type MsgRouter interface {
-	Decode(typeURL string, value []byte) (runtime.Msg, error)
+	DecodeAny(path string, a *gogotypes.Any) (runtime.Msg, error)
 	Handler(typeURL string) (runtime.MsgHandler, bool)
 }
 

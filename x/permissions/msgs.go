@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	gogotypes "github.com/cosmos/gogoproto/types"
+
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
@@ -139,8 +141,12 @@ func (m *MsgRevokeAll) ValidateBasic() error {
 
 func (m *MsgSetKillSwitch) ValidateBasic() error { return validateAddress("user", m.User) }
 
-// ValidateBasic bounds the inner messages; they are decoded, checked and routed at
-// execution, where the app's router is known.
+// PackedMsgs lets the tx decoder decode and canonically check the inner messages
+// with the tx's own (runtime.PackedMsgs).
+func (m *MsgExec) PackedMsgs() (string, []*gogotypes.Any) { return "msgs", m.Msgs }
+
+// ValidateBasic bounds the inner messages; the tx decoder has decoded them (canonical
+// encodings only); they are checked against the grant and routed at execution.
 func (m *MsgExec) ValidateBasic() error {
 	if err := validateAddress("grantee", m.Grantee); err != nil {
 		return err
