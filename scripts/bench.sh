@@ -39,6 +39,8 @@
 #   BENCH_PPROF=1           serve pprof on 127.0.0.1:${BENCH_PPROF_PORT:-36060} and take
 #                           a ${BENCH_PPROF_SECONDS:-20}s CPU profile BENCH_PPROF_DELAY [15]s into each load run,
 #                           and a heap profile after it
+#   BENCH_SELFCHAIND        a prebuilt selfchaind to load instead of building this tree's
+#                           (before/after comparisons in alternation on one machine)
 #   BENCH_OUT [./build/bench]  where report-<key type>.json/.txt (and the profiles) are written
 #   BENCH_KEEP=1            keep the temp dir (node homes and logs)
 set -euo pipefail
@@ -109,7 +111,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "== load tests: ${KEY_TYPES} (temp dir $TMP) ==" >&2
-"$GO" build -o "$TMP/selfchaind" ./cmd/selfchaind
+if [ -n "${BENCH_SELFCHAIND:-}" ]; then
+  cp "$BENCH_SELFCHAIND" "$TMP/selfchaind" # a prebuilt node, e.g. an older commit's, to compare
+else
+  "$GO" build -o "$TMP/selfchaind" ./cmd/selfchaind
+fi
 "$GO" build -o "$TMP/loadgen" ./scripts/loadgen
 mkdir -p "$OUT"
 
