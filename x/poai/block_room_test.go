@@ -7,11 +7,8 @@ import (
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/stretchr/testify/require"
 
-	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
-	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
 )
@@ -22,21 +19,15 @@ import (
 // cannot be raised past it.
 func TestActiveSetStaysWithinBlockRoom(t *testing.T) {
 	// bob's genesis validator (power 10) and four funded candidates with twice its stake.
-	e := &env{stores: store.MemStores{}}
-	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
-	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
-	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
-	ctx := e.ctx(1)
-	require.NoError(t, e.ak.InitGenesis(ctx, auth.DefaultGenesis()))
 	ops := make([]*testutil.Account, 4)
-	bg := bank.DefaultGenesis()
+	var balances []bank.Balance
 	for i := range ops {
 		ops[i] = testutil.NewAccount(200 + i)
-		bg.Balances = append(bg.Balances, bank.Balance{Address: ops[i].Addr.String(), Coins: types.Coins{types.NewCoin("uself", 2*genStake)}})
+		balances = append(balances, bank.Balance{Address: ops[i].Addr.String(), Coins: types.Coins{types.NewCoin("uself", 2*genStake)}})
 	}
-	require.NoError(t, e.bk.InitGenesis(ctx, bg))
-	require.NoError(t, e.k.InitGenesis(ctx, poai.GenesisState{Params: testParams(alice.Addr.String()),
-		Validators: []poai.Validator{genVal(bob.Addr.String(), genKey, genStake)}}))
+	e := newEnvWith(t, balances, poai.GenesisState{Params: testParams(alice.Addr.String()),
+		Validators: []poai.Validator{genVal(bob.Addr.String(), genKey, genStake)}})
+	ctx := e.ctx(1)
 	_, err := e.k.InitialValidatorUpdates(ctx, nil)
 	require.NoError(t, err)
 	const room = 3

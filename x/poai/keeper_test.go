@@ -33,6 +33,18 @@ func (e *env) ctx(height int64) *runtime.Context {
 
 // newEnv: auth, bank (alice funded) and poai with one genesis validator (operator bob).
 func newEnv(t *testing.T) *env {
+	e := newEnvWith(t, []bank.Balance{{Address: alice.Addr.String(), Coins: types.Coins{types.NewCoin("uself", 1_000_000)}}},
+		poai.GenesisState{Params: testParams(alice.Addr.String()), Validators: []poai.Validator{genVal(bob.Addr.String(), genKey, genStake)}})
+	updates, err := e.k.InitialValidatorUpdates(e.ctx(1), nil)
+	require.NoError(t, err)
+	require.Len(t, updates, 1)
+	require.Equal(t, int64(10), updates[0].Power)
+	return e
+}
+
+// newEnvWith: auth, bank with balances, and poai with genesis gs, at height 1.
+func newEnvWith(t *testing.T, balances []bank.Balance, gs poai.GenesisState) *env {
+	t.Helper()
 	e := &env{stores: store.MemStores{}}
 	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
@@ -40,16 +52,9 @@ func newEnv(t *testing.T) *env {
 	ctx := e.ctx(1)
 	require.NoError(t, e.ak.InitGenesis(ctx, auth.DefaultGenesis()))
 	bg := bank.DefaultGenesis()
-	bg.Balances = []bank.Balance{{Address: alice.Addr.String(), Coins: types.Coins{types.NewCoin("uself", 1_000_000)}}}
+	bg.Balances = balances
 	require.NoError(t, e.bk.InitGenesis(ctx, bg))
-	gs := poai.GenesisState{Params: testParams(alice.Addr.String()), Validators: []poai.Validator{
-		genVal(bob.Addr.String(), genKey, genStake),
-	}}
 	require.NoError(t, e.k.InitGenesis(ctx, gs))
-	updates, err := e.k.InitialValidatorUpdates(ctx, nil)
-	require.NoError(t, err)
-	require.Len(t, updates, 1)
-	require.Equal(t, int64(10), updates[0].Power)
 	return e
 }
 
@@ -271,13 +276,6 @@ func TestCreateValidatorRespectsConsensusKeyTypes(t *testing.T) {
 func TestEpochCapAndMinSet(t *testing.T) {
 	keyB := cmted25519.GenPrivKeyFromSecret([]byte("validator-b"))
 	setup := func(maxVals, minVals uint32) (*env, []byte) {
-		e := &env{stores: store.MemStores{}}
-		e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
-		e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
-		e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
-		ctx := e.ctx(1)
-		require.NoError(t, e.ak.InitGenesis(ctx, auth.DefaultGenesis()))
-		require.NoError(t, e.bk.InitGenesis(ctx, bank.DefaultGenesis()))
 		p := testParams(alice.Addr.String())
 		p.MaxValidators, p.MinValidators = 2, minVals
 		gs := poai.GenesisState{Params: p, Validators: []poai.Validator{
@@ -286,7 +284,8 @@ func TestEpochCapAndMinSet(t *testing.T) {
 			{OperatorAddress: bob.Addr.String(), ConsensusKey: poai.ConsensusKeyFromPubKey(keyB.PubKey()), SelfStake: genStake,
 				AgreementAvg: 0, SignedAvg: 1_000_000, ConsensusKeyProof: keyProof(keyB, bob.Addr.String())},
 		}}
-		require.NoError(t, e.k.InitGenesis(ctx, gs))
+		e := newEnvWith(t, nil, gs)
+		ctx := e.ctx(1)
 		ups, err := e.k.InitialValidatorUpdates(ctx, nil)
 		require.NoError(t, err)
 		require.Len(t, ups, 2)

@@ -7,11 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types/query"
-	"github.com/selfchain/selfchain/x/auth"
-	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -19,19 +16,13 @@ import (
 // visits every validator once; a key this query did not
 // hand out is ErrInvalidRequest, as is one of FlaggedTxs.
 func TestValidatorsPagination(t *testing.T) {
-	e := &env{stores: store.MemStores{}}
-	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
-	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
-	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
-	ctx := e.ctx(1)
-	require.NoError(t, e.ak.InitGenesis(ctx, auth.DefaultGenesis()))
-	require.NoError(t, e.bk.InitGenesis(ctx, bank.DefaultGenesis()))
 	gs := poai.GenesisState{Params: testParams(alice.Addr.String())}
 	for i := 0; i < 5; i++ {
 		key := cmted25519.GenPrivKeyFromSecret([]byte{byte(i)})
 		gs.Validators = append(gs.Validators, genVal(testutil.NewAccount(100+i).Addr.String(), key, genStake))
 	}
-	require.NoError(t, e.k.InitGenesis(ctx, gs))
+	e := newEnvWith(t, nil, gs)
+	ctx := e.ctx(1)
 	q := poai.NewQueryServer(e.k)
 
 	var seen []string
