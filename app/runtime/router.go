@@ -96,12 +96,6 @@ type PackedMsgs interface {
 // messages are at depth 1).
 const MaxPackedDepth = 4
 
-// Decode turns an Any's type URL and bytes into a registered message, accepting
-// only the canonical encoding (see DecodeAny).
-func (r *MsgRouter) Decode(typeURL string, value []byte) (Msg, error) {
-	return r.decodeAny("message", &gogotypes.Any{TypeUrl: typeURL, Value: value}, 1)
-}
-
 // DecodeAny turns an Any found at path ("body.messages[0]") into its registered
 // message. It is the one place signed messages are decoded from Anys: the Any
 // itself must carry no unknown field, its value must be the message's canonical

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	gogotypes "github.com/cosmos/gogoproto/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -52,13 +53,16 @@ func TestMsgRouterRoutesByTypeURLAndDecodes(t *testing.T) {
 	msg := &bank.MsgSend{FromAddress: "a", ToAddress: "b", Amount: types.Coins{types.NewCoin("uself", 9)}}
 	bz, err := msg.Marshal()
 	require.NoError(t, err)
-	got, err := r.Decode("/selfchain.bank.v1.MsgSend", bz)
+	decode := func(typeURL string, value []byte) (runtime.Msg, error) {
+		return r.DecodeAny("msg", &gogotypes.Any{TypeUrl: typeURL, Value: value})
+	}
+	got, err := decode("/selfchain.bank.v1.MsgSend", bz)
 	require.NoError(t, err)
 	require.Equal(t, msg, got)
 
-	_, err = r.Decode("/selfchain.bank.v1.MsgNope", bz)
+	_, err = decode("/selfchain.bank.v1.MsgNope", bz)
 	require.ErrorIs(t, err, runtime.ErrUnknownRequest)
-	_, err = r.Decode("/selfchain.bank.v1.MsgSend", []byte{0xff, 0xff})
+	_, err = decode("/selfchain.bank.v1.MsgSend", []byte{0xff, 0xff})
 	require.ErrorIs(t, err, runtime.ErrTxDecode)
 
 	require.Panics(t, func() { bank.RegisterMsgServer(r, bank.NewMsgServer(bank.Keeper{})) }, "a message type routes once")

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	gogotypes "github.com/cosmos/gogoproto/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -116,7 +117,7 @@ func TestMsgRoutedThroughRuntime(t *testing.T) {
 	send := &bank.MsgSend{FromAddress: alice.String(), ToAddress: bob.String(), Amount: types.Coins{types.NewCoin("uself", 3)}}
 	bz, err := send.Marshal()
 	require.NoError(t, err)
-	decoded, err := msgs.Decode("/selfchain.bank.v1.MsgSend", bz)
+	decoded, err := msgs.DecodeAny("msg", &gogotypes.Any{TypeUrl: "/selfchain.bank.v1.MsgSend", Value: bz})
 	require.NoError(t, err)
 	require.NoError(t, decoded.ValidateBasic())
 	h, ok := msgs.Handler("/selfchain.bank.v1.MsgSend")
