@@ -3,7 +3,8 @@
 # First run: creates the home (chain id selfchain-devnet-1), a `faucet` key in the
 # unencrypted test keyring (mnemonic in .devnet/faucet.mnemonic, mode 0600), funds
 # it in genesis, writes client.toml so CLI commands need no flags, and shortens
-# consensus.timeout_commit to 500ms in config.toml. Later runs resume the chain.
+# consensus.timeout_commit to 500ms and binds p2p to 127.0.0.1 in config.toml. Later
+# runs resume the chain.
 #
 # Overrides: DEVNET_HOME, DEVNET_CHAIN_ID, DEVNET_FAUCET_COINS, SELFCHAIND (binary).
 set -euo pipefail
@@ -40,7 +41,10 @@ if [ ! -f "$HOME_DIR/config/genesis.json" ]; then
   sc genesis set-operator devnet faucet >/dev/null 2>&1
   sc genesis validate >/dev/null
   # Faster blocks than CometBFT's 1s default: a dev chain is for quick feedback.
-  sed -i.bak 's/^timeout_commit = .*/timeout_commit = "500ms"/' "$HOME_DIR/config/config.toml"
+  # Peers on loopback only, like RPC and metrics: a dev chain is not for other
+  # machines (README says how to open it up).
+  sed -i.bak -e 's/^timeout_commit = .*/timeout_commit = "500ms"/' \
+    -e '/^\[p2p\]/,/^\[/ s|^laddr = "tcp://0.0.0.0:|laddr = "tcp://127.0.0.1:|' "$HOME_DIR/config/config.toml"
   rm -f "$HOME_DIR/config/config.toml.bak"
   echo "faucet: $(sc keys show faucet --address)  (mnemonic: $HOME_DIR/faucet.mnemonic)" >&2
 else
