@@ -1,7 +1,9 @@
 # SELF Chain. `make devnet` builds and runs a local chain; `make test` runs the tests.
 BINDIR  ?= build
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/selfchain/selfchain/app.Version=$(VERSION)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+# Builds with GOFLAGS=-buildvcs=false carry no VCS stamp: `version --long` gets the commit from here.
+LDFLAGS := -X github.com/selfchain/selfchain/app.Version=$(VERSION) -X main.Commit=$(COMMIT)
 GO      ?= go
 FUZZTIME ?= 10s
 
