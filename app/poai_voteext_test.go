@@ -480,6 +480,7 @@ func TestPoAIVerifyVoteExtension(t *testing.T) {
 	verify := func(ext []byte, height int64) abci.ResponseVerifyVoteExtension_VerifyStatus {
 		res, err := n.ta.VerifyVoteExtension(context.Background(), &abci.RequestVerifyVoteExtension{Height: height, VoteExtension: ext, ValidatorAddress: set.Vals[0].Addr})
 		require.NoError(t, err)
+		require.NoError(t, n.ta.Rules.VerifyVoteExtension(res))
 		return res.Status
 	}
 	accept, reject := abci.ResponseVerifyVoteExtension_ACCEPT, abci.ResponseVerifyVoteExtension_REJECT
