@@ -73,18 +73,7 @@ func (c *Client) QueryRaw(ctx context.Context, path string, data []byte, height 
 // Query sends a proto-encoded request to a gRPC-style path, e.g.
 // /selfchain.bank.v1.Query/Balance, and decodes the answer into resp.
 func (c *Client) Query(ctx context.Context, path string, req, resp proto.Message) error {
-	data, err := proto.Marshal(req)
-	if err != nil {
-		return fmt.Errorf("encode %s request: %w", path, err)
-	}
-	res, err := c.QueryRaw(ctx, path, data, 0, false)
-	if err != nil {
-		return err
-	}
-	if err := proto.Unmarshal(res.Response.Value, resp); err != nil {
-		return fmt.Errorf("decode %s response: %w", path, err)
-	}
-	return nil
+	return c.Invoke(ctx, path, req, resp)
 }
 
 // wrapConnErr turns the RPC client's dial errors into a hint a user can act on.
