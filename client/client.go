@@ -1,6 +1,8 @@
-// Package client talks to a SELF Chain node over CometBFT's RPC: ABCI queries,
-// account lookups, broadcasting and waiting for txs, and the client.toml settings
-// that CLIs share. It holds no keys; signing is the caller's (see Factory).
+// Package client talks to a SELF Chain node over CometBFT's RPC: ABCI queries (a
+// gRPC ClientConn for the modules' generated query clients), broadcasting and
+// waiting for txs, and the client.toml settings that CLIs share. It holds no keys;
+// signing is the caller's (see Factory). It imports no module: what it needs of one
+// comes in as an interface (AccountRetriever, implemented by x/auth).
 package client
 
 import (
@@ -9,7 +11,6 @@ import (
 	"fmt"
 	"strings"
 
-	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	"github.com/cosmos/gogoproto/proto"
@@ -33,6 +34,9 @@ func New(nodeURL string) (*Client, error) {
 	}
 	return &Client{rpc: c, remote: nodeURL}, nil
 }
+
+// FromRPC wraps an RPC client the caller built (its own HTTP transport, say).
+func FromRPC(rpc *rpchttp.HTTP) *Client { return &Client{rpc: rpc, remote: rpc.Remote()} }
 
 // RPC exposes the underlying CometBFT client for calls this package does not wrap.
 func (c *Client) RPC() *rpchttp.HTTP { return c.rpc }
@@ -58,20 +62,10 @@ func (c *Client) ChainID(ctx context.Context) (string, error) {
 	return st.NodeInfo.Network, nil
 }
 
-// QueryRaw runs an ABCI query and maps an application error (code != 0) to *QueryError.
-func (c *Client) QueryRaw(ctx context.Context, path string, data []byte, height int64, prove bool) (*ctypes.ResultABCIQuery, error) {
-	res, err := c.rpc.ABCIQueryWithOptions(ctx, path, data, rpcclient.ABCIQueryOptions{Height: height, Prove: prove})
-	if err != nil {
-		return nil, c.wrapConnErr(err)
-	}
-	if r := res.Response; r.Code != 0 {
-		return res, &QueryError{Path: path, Codespace: r.Codespace, Code: r.Code, Log: r.Log}
-	}
-	return res, nil
-}
-
-// Query sends a proto-encoded request to a gRPC-style path, e.g.
-// /selfchain.bank.v1.Query/Balance, and decodes the answer into resp.
+// Query sends a proto-encoded request to a gRPC-style path.
+//
+// Deprecated: use the module's generated client, bank.NewQueryClient(c).Balance(ctx, req).
+// Kept only until constellation/params.go is converted (issue 13).
 func (c *Client) Query(ctx context.Context, path string, req, resp proto.Message) error {
 	return c.Invoke(ctx, path, req, resp)
 }

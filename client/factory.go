@@ -3,8 +3,12 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	gogogrpc "github.com/cosmos/gogoproto/grpc"
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
@@ -20,7 +24,17 @@ const (
 	// simulateGasLimit is the gas limit of the tx sent to /app/simulate: high
 	// enough not to cut the estimate short.
 	simulateGasLimit = 100_000_000
+	// pathSimulate is the app's simulation query: tx bytes in, {"gas_used": n} out.
+	pathSimulate = "/app/simulate"
 )
+
+// AccountRetriever reads what a signer needs from the chain: account number, next
+// sequence, and whether the chain already stores the account's public key (if not,
+// the tx must carry it). x/auth implements it (auth.AccountRetriever); this package
+// imports no module, as the Cosmos SDK's client package does not.
+type AccountRetriever interface {
+	AccountInfo(ctx context.Context, conn gogogrpc.ClientConn, addr crypto.Address) (number, sequence uint64, hasPubKey bool, err error)
+}
 
 // Factory holds a tx's settings other than its messages and signer.
 type Factory struct {
@@ -32,6 +46,8 @@ type Factory struct {
 	Fees          types.Coins
 	Memo          string
 	TimeoutHeight uint64
+	// Accounts looks the signer's account up (required: auth.AccountRetriever{}).
+	Accounts AccountRetriever
 }
 
 // Plan is a tx ready to sign: what the user is asked to confirm.
@@ -54,8 +70,11 @@ func (f Factory) Prepare(ctx context.Context, c *Client, s tx.Signer, msgs ...ru
 	if len(msgs) == 0 {
 		return nil, fmt.Errorf("tx has no messages")
 	}
+	if f.Accounts == nil {
+		return nil, errors.New("client.Factory has no Accounts: set it to auth.AccountRetriever{}")
+	}
 	addr := s.PubKey().Address()
-	num, seq, hasPub, err := c.AccountInfo(ctx, addr)
+	num, seq, hasPub, err := f.Accounts.AccountInfo(ctx, c, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -126,15 +145,18 @@ func (p *Plan) Sign(s tx.Signer) ([]byte, error) {
 
 // Simulate runs tx bytes against the node's latest state and returns the gas used.
 func (c *Client) Simulate(ctx context.Context, txBytes []byte) (uint64, error) {
-	res, err := c.QueryRaw(ctx, PathSimulate, txBytes, 0, false)
+	res, err := c.ABCIQuery(ctx, &abci.RequestQuery{Path: pathSimulate, Data: txBytes})
 	if err != nil {
 		return 0, err
+	}
+	if res.Code != 0 {
+		return 0, &QueryError{Path: pathSimulate, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
 	}
 	var out struct {
 		GasUsed json.Number `json:"gas_used"`
 	}
-	if err := json.Unmarshal(res.Response.Value, &out); err != nil {
-		return 0, fmt.Errorf("decode simulation result %q: %w", res.Response.Value, err)
+	if err := json.Unmarshal(res.Value, &out); err != nil {
+		return 0, fmt.Errorf("decode simulation result %q: %w", res.Value, err)
 	}
 	n, err := out.GasUsed.Int64()
 	if err != nil || n < 0 {

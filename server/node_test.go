@@ -18,6 +18,7 @@ import (
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
 )
 
@@ -95,7 +96,7 @@ func TestNodeCommitsTxAndRestarts(t *testing.T) {
 	}
 	waitHeight(t, c, 2)
 
-	f := client.Factory{Gas: 200_000, GasPrices: "0.001uself"}
+	f := client.Factory{Gas: 200_000, GasPrices: "0.001uself", Accounts: auth.AccountRetriever{}}
 	signer := tx.KeySigner{Key: faucet}
 	send := &bank.MsgSend{FromAddress: faucet.PubKey().Address().String(), ToAddress: rcpt.PubKey().Address().String(), Amount: mustCoins(t, "1234uself")}
 	plan, err := f.Prepare(context.Background(), c, signer, []runtime.Msg{send}...)
@@ -119,14 +120,14 @@ func TestNodeCommitsTxAndRestarts(t *testing.T) {
 	if got := balance(t, c, rcpt.PubKey().Address()); got != "1234" {
 		t.Fatalf("recipient balance %s, want 1234", got)
 	}
-	if _, seq, hasPub, err := c.AccountInfo(context.Background(), faucet.PubKey().Address()); err != nil || seq != 1 || !hasPub {
+	if _, seq, hasPub, err := (auth.AccountRetriever{}).AccountInfo(context.Background(), c, faucet.PubKey().Address()); err != nil || seq != 1 || !hasPub {
 		t.Fatalf("faucet account after one tx: seq %d, pubkey %v, err %v", seq, hasPub, err)
 	}
-	if _, _, _, err := c.AccountInfo(context.Background(), rcpt.PubKey().Address()); err != nil {
+	if _, _, _, err := (auth.AccountRetriever{}).AccountInfo(context.Background(), c, rcpt.PubKey().Address()); err != nil {
 		t.Fatalf("recipient has an account once funded: %v", err)
 	}
 	stranger, _ := crypto.GenerateKey(crypto.KeyTypeEd25519)
-	if _, _, _, err := c.AccountInfo(context.Background(), stranger.PubKey().Address()); err == nil || !bytes.Contains([]byte(err.Error()), []byte("must receive funds first")) {
+	if _, _, _, err := (auth.AccountRetriever{}).AccountInfo(context.Background(), c, stranger.PubKey().Address()); err == nil || !bytes.Contains([]byte(err.Error()), []byte("must receive funds first")) {
 		t.Fatalf("unknown account: want a clear error, got %v", err)
 	}
 

@@ -11,6 +11,7 @@ import (
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
 	"github.com/selfchain/selfchain/x/poai/voteext"
@@ -88,7 +89,7 @@ func TestNodeWithPoAIVoteExtensions(t *testing.T) {
 	}
 	ctx := context.Background()
 	waitHeight(t, c, 2)
-	f := client.Factory{Gas: 200_000, GasPrices: "0.001uself"}
+	f := client.Factory{Gas: 200_000, GasPrices: "0.001uself", Accounts: auth.AccountRetriever{}}
 	signer := tx.KeySigner{Key: faucet}
 	send := func() []byte {
 		msg := &bank.MsgSend{FromAddress: faucet.PubKey().Address().String(), ToAddress: rcpt.PubKey().Address().String(), Amount: mustCoins(t, "5uself")}

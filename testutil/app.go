@@ -11,11 +11,14 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	dbm "github.com/cosmos/cosmos-db"
+	gogogrpc "github.com/cosmos/gogoproto/grpc"
 	"github.com/cosmos/gogoproto/proto"
+	"google.golang.org/grpc"
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
@@ -152,9 +155,28 @@ func (ta *TestApp) CheckTx(bz []byte) *abci.ResponseCheckTx {
 // Balance reads a committed balance through the bank query service.
 func (ta *TestApp) Balance(addr crypto.Address, denom string) types.Int {
 	ta.TB.Helper()
-	var res bank.QueryBalanceResponse
-	ta.MustQuery("/selfchain.bank.v1.Query/Balance", &bank.QueryBalanceRequest{Address: addr.String(), Denom: denom}, &res)
+	res, err := bank.NewQueryClient(ta).Balance(context.Background(), &bank.QueryBalanceRequest{Address: addr.String(), Denom: denom})
+	if err != nil {
+		ta.TB.Fatalf("balance of %s: %v", addr, err)
+	}
 	return res.Balance.Amount
+}
+
+// TestApp is a gRPC ClientConn over the app's own Query, as client.Client is over a
+// node's RPC: tests use the modules' generated clients, with the same call options
+// (client.AtHeight, client.Prove) and errors (*client.QueryError),
+//
+//	res, err := bank.NewQueryClient(ta).Balance(ctx, req)
+var _ gogogrpc.ClientConn = (*TestApp)(nil)
+
+// Invoke runs a query method (its path, e.g. /selfchain.bank.v1.Query/Balance) on the app.
+func (ta *TestApp) Invoke(ctx context.Context, method string, req, reply any, opts ...grpc.CallOption) error {
+	return client.ABCIQuerier(ta.Query).Invoke(ctx, method, req, reply, opts...)
+}
+
+// NewStream is not offered: ABCI queries are unary.
+func (ta *TestApp) NewStream(ctx context.Context, desc *grpc.StreamDesc, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return client.ABCIQuerier(ta.Query).NewStream(ctx, desc, method, opts...)
 }
 
 type protoMsg interface {
@@ -162,19 +184,12 @@ type protoMsg interface {
 	Unmarshal([]byte) error
 }
 
-// MustQuery runs an ABCI query at the latest height and decodes the response.
+// MustQuery runs a query method at the latest height and decodes the response into
+// res (generated messages), failing the test on any error.
 func (ta *TestApp) MustQuery(path string, req, res protoMsg) {
 	ta.TB.Helper()
-	bz, err := req.Marshal()
-	if err != nil {
-		ta.TB.Fatal(err)
-	}
-	out, err := ta.Query(context.Background(), &abci.RequestQuery{Path: path, Data: bz})
-	if err != nil || out.Code != 0 {
-		ta.TB.Fatalf("query %s: err=%v code=%d log=%s", path, err, out.GetCode(), out.GetLog())
-	}
-	if err := res.Unmarshal(out.Value); err != nil {
-		ta.TB.Fatal(err)
+	if err := ta.Invoke(context.Background(), path, req, res); err != nil {
+		ta.TB.Fatalf("query %s: %v", path, err)
 	}
 }
 

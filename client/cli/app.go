@@ -1,38 +1,37 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/client"
 )
 
-// AppInfo is what module commands need to know of the binary's application, which
-// they cannot import (package app imports every module).
+// AppInfo is what module commands need from the binary that runs them, whose
+// package app they cannot import (app imports every module). The root command
+// builds it once and its pre-run puts it in the command's context, beside the
+// settings (WithApp); commands read it with App(cmd).
 type AppInfo struct {
-	// BondDenom is the native token: the chain's own denom when the node cannot say.
-	BondDenom string
 	// Version is the binary's software version.
 	Version string
+	// Accounts reads a signer's account for RunTx (selfchaind: auth.AccountRetriever{}).
+	Accounts client.AccountRetriever
 	// ChainDenom asks the node for the chain's own token (selfchaind: x/poai's bond
-	// denom; a chain made by constellation bonds its own). Nil: always BondDenom.
+	// denom; a chain made by constellation bonds its own). Nil: the caller's default.
 	ChainDenom func(cmd *cobra.Command) (string, error)
 }
 
-var appInfo AppInfo
+type appKey struct{}
 
-// SetApp records the binary's AppInfo; call it once (an init of the binary's main
-// package) before building the command tree: help texts read it.
-func SetApp(a AppInfo) { appInfo = a }
+// WithApp is ctx carrying a, for the root command's pre-run.
+func WithApp(ctx context.Context, a AppInfo) context.Context {
+	return context.WithValue(ctx, appKey{}, a)
+}
 
-// App is the binary's AppInfo.
-func App() AppInfo { return appInfo }
-
-// ChainDenom is the chain's own token as the node says, else AppInfo.BondDenom.
-func ChainDenom(cmd *cobra.Command) string {
-	if appInfo.ChainDenom != nil {
-		if d, err := appInfo.ChainDenom(cmd); err == nil && types.ValidateDenom(d) == nil {
-			return d
-		}
-	}
-	return appInfo.BondDenom
+// App is the AppInfo the root's pre-run put in the command's context (the zero
+// value for a command run without the root, as some tests do).
+func App(cmd *cobra.Command) AppInfo {
+	a, _ := cmd.Context().Value(appKey{}).(AppInfo)
+	return a
 }

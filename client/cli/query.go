@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
-	"github.com/cosmos/gogoproto/proto"
+	abci "github.com/cometbft/cometbft/abci/types"
+	gogogrpc "github.com/cosmos/gogoproto/grpc"
+
 	"github.com/spf13/cobra"
 
+	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 )
 
@@ -28,11 +32,18 @@ func ResolveAddress(cmd *cobra.Command, s string) (crypto.Address, error) {
 	return nil, fmt.Errorf("%w (and no key named %q in the %q keyring)", err, s, Settings(cmd).GetString(FlagKeyringBackend))
 }
 
-// QueryOnce runs one ABCI query against --node.
-func QueryOnce(cmd *cobra.Command, path string, req, resp proto.Message) error {
+// QueryClient is a module's generated query client (pass its NewQueryClient) on
+// the --node connection:
+//
+//	resp, err := cli.QueryClient(cmd, bank.NewQueryClient).Balance(cmd.Context(), req)
+//
+// A bad --node is the error of the first call.
+func QueryClient[Q any](cmd *cobra.Command, newQueryClient func(gogogrpc.ClientConn) Q) Q {
 	c, err := NewClient(cmd)
 	if err != nil {
-		return err
+		return newQueryClient(client.ABCIQuerier(func(context.Context, *abci.RequestQuery) (*abci.ResponseQuery, error) {
+			return nil, err
+		}))
 	}
-	return c.Query(cmd.Context(), path, req, resp)
+	return newQueryClient(c)
 }

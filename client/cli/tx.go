@@ -24,6 +24,7 @@ func RunTx(cmd *cobra.Command, from string, build func(signer crypto.Address) ([
 	if err != nil {
 		return err
 	}
+	f.Accounts = App(cmd).Accounts
 	timeout, err := BroadcastTimeout(v)
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ func fakeNode(t *testing.T, bondDenom string) string {
 		code, codespace, log := uint32(0), "", ""
 		var value proto.Message
 		switch req.Params.Path {
-		case poai.QueryPathParams:
+		case "/selfchain.poai.v1.Query/Params":
 			if bondDenom == "" {
 				code, codespace, log = runtime.ErrUnknownRequest.Code(), runtime.ErrUnknownRequest.Codespace(), "unknown query path"
 				break
@@ -52,13 +52,13 @@ func fakeNode(t *testing.T, bondDenom string) string {
 			p := poai.DefaultParams()
 			p.BondDenom = bondDenom
 			value = &poai.QueryParamsResponse{Params: p}
-		case bank.QueryPathBalance:
+		case "/selfchain.bank.v1.Query/Balance":
 			var q bank.QueryBalanceRequest
 			if err := proto.Unmarshal(data, &q); err != nil {
 				t.Error(err)
 			}
 			value = &bank.QueryBalanceResponse{Balance: types.NewCoin(q.Denom, 42)}
-		case bank.QueryPathDenomMetadata:
+		case "/selfchain.bank.v1.Query/DenomMetadata":
 			code, codespace, log = runtime.ErrNotFound.Code(), runtime.ErrNotFound.Codespace(), "not found"
 		default:
 			t.Errorf("unexpected query %s", req.Params.Path)

@@ -168,8 +168,8 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res registry.QueryResolveResponse
-	if err := cl.Query(ctx, registry.QueryPathResolve, &registry.QueryResolveRequest{Owner: opAddr.String()}, &res); err != nil {
+	res, err := registry.NewQueryClient(cl).Resolve(ctx, &registry.QueryResolveRequest{Owner: opAddr.String()})
+	if err != nil {
 		t.Fatal(err)
 	}
 	one := int64(1)
@@ -194,7 +194,7 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 		lb = b
 		return err == nil
 	})
-	nodes, err := registry.VerifyResolve(lb.AppHash, opAddr, &res)
+	nodes, err := registry.VerifyResolve(lb.AppHash, opAddr, res)
 	if err != nil {
 		t.Fatalf("resolve proofs against the light-client-verified app hash: %v", err)
 	}
@@ -206,7 +206,7 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := registry.VerifyResolve(other.AppHash, opAddr, &res); err == nil {
+	if _, err := registry.VerifyResolve(other.AppHash, opAddr, res); err == nil {
 		t.Fatal("resolve's proofs verified against the wrong header's app hash")
 	}
 

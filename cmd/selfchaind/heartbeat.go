@@ -12,6 +12,7 @@ import (
 	"github.com/selfchain/selfchain/client"
 	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/crypto/keyring"
+	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/registry"
 )
 
@@ -96,8 +97,8 @@ func (h *heartbeater) send(ctx context.Context, c *client.Client, chainID string
 	if h.cfg.NodeID != "" {
 		ids = []string{h.cfg.NodeID}
 	} else {
-		var resp registry.QueryNodesByOwnerResponse
-		if err := c.Query(ctx, registry.QueryPathNodesByOwner, &registry.QueryNodesByOwnerRequest{Owner: owner.String()}, &resp); err != nil {
+		resp, err := registry.NewQueryClient(c).NodesByOwner(ctx, &registry.QueryNodesByOwnerRequest{Owner: owner.String()})
+		if err != nil {
 			return 0, err
 		}
 		for _, n := range resp.Nodes {
@@ -113,7 +114,8 @@ func (h *heartbeater) send(ctx context.Context, c *client.Client, chainID string
 	for i, id := range ids {
 		msgs[i] = &registry.MsgHeartbeat{Owner: owner.String(), NodeId: id}
 	}
-	f := client.Factory{ChainID: chainID, GasAuto: true, GasAdjustment: client.DefaultGasAdjustment, GasPrices: h.prices}
+	f := client.Factory{ChainID: chainID, GasAuto: true, GasAdjustment: client.DefaultGasAdjustment, GasPrices: h.prices,
+		Accounts: auth.AccountRetriever{}}
 	plan, err := f.Prepare(ctx, c, h.signer, msgs...)
 	if err != nil {
 		return 0, err

@@ -13,6 +13,7 @@ import (
 	"github.com/selfchain/selfchain/client"
 	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -22,10 +23,11 @@ const (
 	flagLogFormat = "log-format"
 )
 
-// The module commands (x/<module>/cli*.go) learn of package app, which they cannot
-// import, through client/cli; help texts read it, so this runs before NewRootCmd.
-func init() {
-	clientcli.SetApp(clientcli.AppInfo{BondDenom: app.BondDenom, Version: app.Version, ChainDenom: poai.QueryBondDenom})
+// appInfo is what the module commands (x/<module>/cli*.go) need from this binary,
+// whose package app they cannot import; the root's pre-run puts it in every
+// command's context.
+func appInfo() clientcli.AppInfo {
+	return clientcli.AppInfo{Version: app.Version, Accounts: auth.AccountRetriever{}, ChainDenom: poai.QueryBondDenom}
 }
 
 // DefaultHome is $HOME/.selfchain, as gaiad uses $HOME/.gaia.
@@ -54,7 +56,7 @@ client.toml.`,
 			if err != nil {
 				return err
 			}
-			cmd.SetContext(clientcli.WithSettings(cmd.Context(), v))
+			cmd.SetContext(clientcli.WithApp(clientcli.WithSettings(cmd.Context(), v), appInfo()))
 			return applyBech32Prefix(v)
 		},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -13,10 +12,10 @@ import (
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
-	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
@@ -52,40 +51,12 @@ func deriveAccounts(keyType, seed string, n int) ([]*account, error) {
 	return out, nil
 }
 
-func abciQuery(ctx context.Context, rpc *rpchttp.HTTP, path string, req, resp proto.Message) error {
-	data, err := proto.Marshal(req)
-	if err != nil {
-		return err
-	}
-	res, err := rpc.ABCIQuery(ctx, path, data)
-	if err != nil {
-		return err
-	}
-	if r := res.Response; r.Code != 0 {
-		return &queryError{codespace: r.Codespace, code: r.Code, log: r.Log}
-	}
-	return proto.Unmarshal(res.Response.Value, resp)
-}
-
-type queryError struct {
-	codespace string
-	code      uint32
-	log       string
-}
-
-func (e *queryError) Error() string {
-	return fmt.Sprintf("query failed: %s/%d: %s", e.codespace, e.code, e.log)
-}
-
-func isNotFound(err error) bool {
-	var qe *queryError
-	return errors.As(err, &qe) && qe.codespace == runtime.ErrNotFound.Codespace() && qe.code == runtime.ErrNotFound.Code()
-}
-
 func queryAccount(ctx context.Context, rpc *rpchttp.HTTP, addr string) (auth.GenesisAccount, error) {
-	var resp auth.QueryAccountResponse
-	err := abciQuery(ctx, rpc, "/selfchain.auth.v1.Query/Account", &auth.QueryAccountRequest{Address: addr}, &resp)
-	return resp.Account, err
+	resp, err := auth.NewQueryClient(client.FromRPC(rpc)).Account(ctx, &auth.QueryAccountRequest{Address: addr})
+	if err != nil {
+		return auth.GenesisAccount{}, err
+	}
+	return resp.Account, nil
 }
 
 // faucetKey derives the faucet's key from its mnemonic file. With --faucet-key-type
@@ -115,7 +86,7 @@ func faucetKey(ctx context.Context, rpc *rpchttp.HTTP, cfg *config) (crypto.Priv
 		if err == nil {
 			return k, acc, nil
 		}
-		if !isNotFound(err) {
+		if !client.IsNotFound(err) {
 			return nil, auth.GenesisAccount{}, fmt.Errorf("faucet account %s: %w", addr, err)
 		}
 		tried = append(tried, kt+" "+addr)
@@ -133,9 +104,8 @@ func fund(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, price tx.GasPrice
 	}
 	faucet := facc.Address
 
-	var bp bank.QueryParamsResponse
 	maxOut := bank.DefaultMaxMultiSendOutputs
-	if err := abciQuery(ctx, rpc, "/selfchain.bank.v1.Query/Params", &bank.QueryParamsRequest{}, &bp); err == nil && bp.Params.MaxMultiSendOutputs > 0 {
+	if bp, err := bank.NewQueryClient(client.FromRPC(rpc)).Params(ctx, &bank.QueryParamsRequest{}); err == nil && bp.Params.MaxMultiSendOutputs > 0 {
 		maxOut = int(bp.Params.MaxMultiSendOutputs)
 	}
 
@@ -241,7 +211,7 @@ func loadAccountNumbers(ctx context.Context, rpc *rpchttp.HTTP, accts []*account
 			for a := range next {
 				acc, err := queryAccount(ctx, rpc, a.addr)
 				if err != nil {
-					if isNotFound(err) {
+					if client.IsNotFound(err) {
 						err = fmt.Errorf("account %s does not exist after funding", a.addr)
 					}
 					mu.Lock()

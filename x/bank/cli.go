@@ -13,15 +13,6 @@ import (
 	"github.com/selfchain/selfchain/types"
 )
 
-// Bank query paths (gRPC-style, answered by the app over abci_query).
-const (
-	QueryPathBalance       = "/selfchain.bank.v1.Query/Balance"
-	QueryPathAllBalances   = "/selfchain.bank.v1.Query/AllBalances"
-	QueryPathTotalSupply   = "/selfchain.bank.v1.Query/TotalSupply"
-	QueryPathSupplyOf      = "/selfchain.bank.v1.Query/SupplyOf"
-	QueryPathDenomMetadata = "/selfchain.bank.v1.Query/DenomMetadata"
-)
-
 // GetTxCmd is `tx bank`.
 func GetTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "bank", Short: "Send tokens"}
@@ -91,15 +82,11 @@ func bankMultiSendCmd() *cobra.Command {
 // CheckDenomsKnown asks the chain for each denom's metadata before anything is
 // signed: a typo'd denom fails here with a clear message instead of costing a fee.
 func CheckDenomsKnown(cmd *cobra.Command, coins types.Coins) error {
-	c, err := cli.NewClient(cmd)
-	if err != nil {
-		return err
-	}
+	q := cli.QueryClient(cmd, NewQueryClient)
 	for _, coin := range coins {
-		var resp QueryDenomMetadataResponse
-		err := c.Query(cmd.Context(), QueryPathDenomMetadata, &QueryDenomMetadataRequest{Denom: coin.Denom}, &resp)
+		_, err := q.DenomMetadata(cmd.Context(), &QueryDenomMetadataRequest{Denom: coin.Denom})
 		if client.IsNotFound(err) {
-			return fmt.Errorf("unknown denom %q: the chain has no such token (its native denom is %s)", coin.Denom, cli.ChainDenom(cmd))
+			return fmt.Errorf("unknown denom %q: the chain has no such token (its native denom is %s)", coin.Denom, chainDenom(cmd))
 		}
 		if err != nil {
 			return err
@@ -128,21 +115,21 @@ func balanceCmd() *cobra.Command {
 			}
 			denom := cli.Settings(cmd).GetString("denom")
 			if denom == "" {
-				denom = cli.ChainDenom(cmd)
+				denom = chainDenom(cmd)
 			}
 			if err := types.ValidateDenom(denom); err != nil {
 				return err
 			}
-			var resp QueryBalanceResponse
-			if err := cli.QueryOnce(cmd, QueryPathBalance, &QueryBalanceRequest{Address: addr.String(), Denom: denom}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Balance(cmd.Context(), &QueryBalanceRequest{Address: addr.String(), Denom: denom})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				cli.KV(w, "amount", resp.Balance.Amount.String(), "denom", denom)
 			})
 		},
 	}
-	cmd.Flags().String("denom", "", "denomination to query (default: the chain's own denom, x/poai's bond denom; "+cli.App().BondDenom+" if the node cannot say)")
+	cmd.Flags().String("denom", "", "denomination to query (default: the chain's own denom, x/poai's bond denom; "+BaseDenom+" if the node cannot say)")
 	return cmd
 }
 
@@ -156,11 +143,11 @@ func balancesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryAllBalancesResponse
-			if err := cli.QueryOnce(cmd, QueryPathAllBalances, &QueryAllBalancesRequest{Address: addr.String()}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).AllBalances(cmd.Context(), &QueryAllBalancesRequest{Address: addr.String()})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) { printCoins(w, resp.Balances, "no balances") })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { printCoins(w, resp.Balances, "no balances") })
 		},
 	}
 }
@@ -173,26 +160,37 @@ func supplyCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			denom := cli.Settings(cmd).GetString("denom")
 			if denom == "" {
-				var resp QueryTotalSupplyResponse
-				if err := cli.QueryOnce(cmd, QueryPathTotalSupply, &QueryTotalSupplyRequest{}, &resp); err != nil {
+				resp, err := cli.QueryClient(cmd, NewQueryClient).TotalSupply(cmd.Context(), &QueryTotalSupplyRequest{})
+				if err != nil {
 					return err
 				}
-				return cli.PrintResult(cmd, &resp, func(w io.Writer) { printCoins(w, resp.Supply, "no supply") })
+				return cli.PrintResult(cmd, resp, func(w io.Writer) { printCoins(w, resp.Supply, "no supply") })
 			}
 			if err := types.ValidateDenom(denom); err != nil {
 				return err
 			}
-			var resp QuerySupplyOfResponse
-			if err := cli.QueryOnce(cmd, QueryPathSupplyOf, &QuerySupplyOfRequest{Denom: denom}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).SupplyOf(cmd.Context(), &QuerySupplyOfRequest{Denom: denom})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				cli.KV(w, "amount", resp.Amount.Amount.String(), "denom", denom)
 			})
 		},
 	}
 	cmd.Flags().String("denom", "", "only this denomination")
 	return cmd
+}
+
+// chainDenom is the chain's own token as the node says (the root command's
+// AppInfo.ChainDenom: x/poai's bond denom), else BaseDenom.
+func chainDenom(cmd *cobra.Command) string {
+	if ask := cli.App(cmd).ChainDenom; ask != nil {
+		if d, err := ask(cmd); err == nil && types.ValidateDenom(d) == nil {
+			return d
+		}
+	}
+	return BaseDenom
 }
 
 func printCoins(w io.Writer, cs types.Coins, empty string) {

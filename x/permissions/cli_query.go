@@ -12,20 +12,10 @@ import (
 	"github.com/selfchain/selfchain/types/query"
 )
 
-const (
-	QueryPathParams       = "/selfchain.permissions.v1.Query/Params"
-	QueryPathApp          = "/selfchain.permissions.v1.Query/App"
-	QueryPathApps         = "/selfchain.permissions.v1.Query/Apps"
-	QueryPathGrant        = "/selfchain.permissions.v1.Query/Grant"
-	QueryPathGrantsByUser = "/selfchain.permissions.v1.Query/GrantsByUser"
-	QueryPathGrantsByApp  = "/selfchain.permissions.v1.Query/GrantsByApp"
-)
-
-// GetQueryCmd is `query permissions` but for `check`, which x/permissions/verify
-// holds (GetCheckCmd): verify imports this package.
+// GetQueryCmd is `query permissions`.
 func GetQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "permissions", Short: "Query apps, grants, and whether an app may do something for a user"}
-	cmd.AddCommand(permParamsCmd(), permAppCmd(), permAppsCmd(), permGrantQueryCmd(), permGrantsByUserCmd(), permGrantsByAppCmd())
+	cmd.AddCommand(permParamsCmd(), permAppCmd(), permAppsCmd(), permGrantQueryCmd(), permGrantsByUserCmd(), permGrantsByAppCmd(), permCheckCmd())
 	return cmd
 }
 
@@ -33,12 +23,12 @@ func permParamsCmd() *cobra.Command {
 	return &cobra.Command{
 		Use: "params", Short: "Query the module parameters", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var resp QueryParamsResponse
-			if err := cli.QueryOnce(cmd, QueryPathParams, &QueryParamsRequest{}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Params(cmd.Context(), &QueryParamsRequest{})
+			if err != nil {
 				return err
 			}
 			p := resp.Params
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				cli.KV(w, "min_deposit", p.MinDeposit.String(), "max_prune_per_block", p.MaxPrunePerBlock,
 					"max_exec_msgs", p.MaxExecMsgs, "authority", p.Authority)
 			})
@@ -55,11 +45,11 @@ func permAppCmd() *cobra.Command {
 	return &cobra.Command{
 		Use: "app <app-id>", Short: "Query one app", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var resp QueryAppResponse
-			if err := cli.QueryOnce(cmd, QueryPathApp, &QueryAppRequest{Id: args[0]}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).App(cmd.Context(), &QueryAppRequest{Id: args[0]})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) { printApp(w, &resp.App) })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { printApp(w, &resp.App) })
 		},
 	}
 }
@@ -72,11 +62,11 @@ func permAppsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryAppsResponse
-			if err := cli.QueryOnce(cmd, QueryPathApps, &QueryAppsRequest{Pagination: page}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Apps(cmd.Context(), &QueryAppsRequest{Pagination: page})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				for i := range resp.Apps {
 					fmt.Fprintf(w, "%s\t%s\t%s\n", resp.Apps[i].Id, resp.Apps[i].Owner, strings.Join(resp.Apps[i].Scopes, ","))
 				}
@@ -116,11 +106,11 @@ func permGrantQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryGrantResponse
-			if err := cli.QueryOnce(cmd, QueryPathGrant, &QueryGrantRequest{User: user.String(), AppId: args[1]}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Grant(cmd.Context(), &QueryGrantRequest{User: user.String(), AppId: args[1]})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) { printGrants(w, []Grant{resp.Grant}, nil) })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { printGrants(w, []Grant{resp.Grant}, nil) })
 		},
 	}
 }
@@ -137,12 +127,12 @@ func permGrantsByUserCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryGrantsResponse
 			req := &QueryGrantsByUserRequest{User: user.String(), Pagination: page}
-			if err := cli.QueryOnce(cmd, QueryPathGrantsByUser, req, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).GrantsByUser(cmd.Context(), req)
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) { printGrants(w, resp.Grants, resp.Pagination) })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { printGrants(w, resp.Grants, resp.Pagination) })
 		},
 	}
 	cli.AddPageFlags(cmd, MaxPageSize, MaxPageSize)
@@ -157,14 +147,85 @@ func permGrantsByAppCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryGrantsResponse
 			req := &QueryGrantsByAppRequest{AppId: args[0], Pagination: page}
-			if err := cli.QueryOnce(cmd, QueryPathGrantsByApp, req, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).GrantsByApp(cmd.Context(), req)
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) { printGrants(w, resp.Grants, resp.Pagination) })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { printGrants(w, resp.Grants, resp.Pagination) })
 		},
 	}
 	cli.AddPageFlags(cmd, MaxPageSize, MaxPageSize)
+	return cmd
+}
+
+// permCheckCmd is `query permissions check`; --prove verifies the answer with
+// FetchCheck and VerifyCheck.
+func permCheckCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "check <user-address-or-key> <app-id> <scope>",
+		Short: "Ask whether an app may use a scope for a user (--prove: verify the answer's proofs)",
+		Example: `  selfchaind query permissions check bob notes-app storage:read --resource notes/todo.txt
+  selfchaind query permissions check self1... notes-app bank:send --prove`,
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v := cli.Settings(cmd)
+			user, err := cli.ResolveAddress(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			tm := v.GetInt64("time")
+			if tm == 0 {
+				tm = time.Now().Unix() // the client's clock; the chain itself uses block time
+			}
+			req := QueryCheckRequest{User: user.String(), AppId: args[1], Scope: args[2], Resource: v.GetString("resource"), Time: tm}
+			c, err := cli.NewClient(cmd)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			height := int64(0)
+			var appHash []byte
+			if v.GetBool("prove") {
+				// The state after block H is committed by header H+1: ask about the
+				// block before the latest, whose successor header exists.
+				st, err := c.Status(ctx)
+				if err != nil {
+					return err
+				}
+				latest := st.SyncInfo.LatestBlockHeight
+				if latest < 2 {
+					return fmt.Errorf("--prove needs at least 2 blocks (latest is %d)", latest)
+				}
+				height = latest - 1
+				commit, err := c.RPC().Commit(ctx, &latest)
+				if err != nil {
+					return err
+				}
+				appHash = commit.Header.AppHash
+			}
+			a, err := FetchCheck(ctx, c.ABCIQuery, req, height)
+			if err != nil {
+				return err
+			}
+			res := a.Response
+			proven := ""
+			if appHash != nil {
+				if _, _, err := VerifyCheck(appHash, a); err != nil {
+					return fmt.Errorf("the node's answer does not verify: %w", err)
+				}
+				proven = fmt.Sprintf("yes, against app hash %X of header %d", appHash, height+1)
+			}
+			return cli.PrintResult(cmd, &res, func(w io.Writer) {
+				cli.KV(w, "allowed", res.Allowed, "decision", res.Decision.String(), "reason", res.Reason, "height", res.Height)
+				if proven != "" {
+					cli.KV(w, "proven", proven)
+				}
+			})
+		},
+	}
+	cmd.Flags().String("resource", "", "resource under the scope, e.g. notes/todo.txt")
+	cmd.Flags().Int64("time", 0, "evaluate at this unix time (default: now)")
+	cmd.Flags().Bool("prove", false, "fetch ICS-23 proofs of the records and verify the answer against the app hash of the node's header (trusting the node's header; an instance uses a light client's)")
 	return cmd
 }

@@ -11,13 +11,12 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/permissions"
-	"github.com/selfchain/selfchain/x/permissions/verify"
 )
 
 // FuzzCheckQuery sends arbitrary check requests through the app's query path: the
 // node never panics or errors (a malformed request is a denial, not a failure), an
 // "allowed" answer only ever names a strictly parsed scope the grant covers, and
-// every answer verifies against the app hash with package verify.
+// every answer verifies against the app hash with permissions.VerifyCheck.
 func FuzzCheckQuery(f *testing.F) {
 	e := newEnv(f)
 	e.grant(permissions.MsgGrant{Scopes: []string{"storage:read:notes/", "profile:read"}, ExpiryTime: e.ta.Time.Unix() + 3600})
@@ -32,7 +31,7 @@ func FuzzCheckQuery(f *testing.F) {
 	f.Add(user, appID, "storage:read:", "\x00", now+7200)
 	f.Fuzz(func(t *testing.T, u, app, scope, resource string, tm int64) {
 		req := permissions.QueryCheckRequest{User: u, AppId: app, Scope: scope, Resource: resource, Time: tm}
-		a, err := verify.Fetch(e.querier(), req, 0)
+		a, err := permissions.FetchCheck(context.Background(), e.ta.Query, req, 0)
 		require.NoError(t, err)
 		if a.Response.Allowed {
 			want, err := permissions.CheckScope(scope, resource)
@@ -40,7 +39,7 @@ func FuzzCheckQuery(f *testing.F) {
 			require.True(t, strings.EqualFold(user, u), u)
 			require.True(t, permissions.Scope{Name: "storage:read", Resource: "notes/"}.Covers(want) || want.String() == "profile:read", want.String())
 		}
-		d, _, err := verify.Verify(hash, a)
+		d, _, err := permissions.VerifyCheck(hash, a)
 		require.NoError(t, err)
 		require.Equal(t, a.Response.Decision, d)
 	})

@@ -4,24 +4,16 @@ import (
 	"context"
 	"testing"
 
-	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/x/permissions"
-	"github.com/selfchain/selfchain/x/permissions/verify"
 )
 
-func (e *env) querier() verify.Querier {
-	return func(req *abci.RequestQuery) (*abci.ResponseQuery, error) {
-		return e.ta.Query(context.Background(), req)
-	}
-}
-
 // fetch returns a proven answer at the latest height and the app hash committing it.
-func (e *env) fetch(req permissions.QueryCheckRequest) (verify.Answer, []byte) {
+func (e *env) fetch(req permissions.QueryCheckRequest) (permissions.CheckAnswer, []byte) {
 	e.t.Helper()
-	a, err := verify.Fetch(e.querier(), req, 0)
+	a, err := permissions.FetchCheck(context.Background(), e.ta.Query, req, 0)
 	require.NoError(e.t, err)
 	require.Equal(e.t, e.ta.LastCommitID().Version, a.Response.Height)
 	return a, e.ta.LastCommitID().Hash
@@ -38,7 +30,7 @@ func TestVerifyAcceptsGenuineRejectsTampered(t *testing.T) {
 
 	allowed, hash := e.fetch(req)
 	require.True(t, allowed.Response.Allowed, allowed.Response.Reason)
-	d, _, err := verify.Verify(hash, allowed)
+	d, _, err := permissions.VerifyCheck(hash, allowed)
 	require.NoError(t, err)
 	require.Equal(t, permissions.DECISION_ALLOWED, d)
 
@@ -56,7 +48,7 @@ func TestVerifyAcceptsGenuineRejectsTampered(t *testing.T) {
 		r := req
 		c.mod(&r)
 		a, h := e.fetch(r)
-		d, _, err := verify.Verify(h, a)
+		d, _, err := permissions.VerifyCheck(h, a)
 		require.NoError(t, err)
 		require.Equal(t, c.want, d)
 	}
@@ -66,56 +58,58 @@ func TestVerifyAcceptsGenuineRejectsTampered(t *testing.T) {
 	noGrant.User = e.other.Addr.String()
 	denied, hash2 := e.fetch(noGrant)
 	require.Equal(t, permissions.DECISION_NO_GRANT, denied.Response.Decision)
-	d, _, err = verify.Verify(hash2, denied)
+	d, _, err = permissions.VerifyCheck(hash2, denied)
 	require.NoError(t, err)
 	require.Equal(t, permissions.DECISION_NO_GRANT, d)
 
 	tampered := []struct {
 		name string
-		mod  func(a *verify.Answer)
+		mod  func(a *permissions.CheckAnswer)
 	}{
-		{"denial turned into allowed", func(a *verify.Answer) {
+		{"denial turned into allowed", func(a *permissions.CheckAnswer) {
 			*a = denied
 			a.Response.Allowed, a.Response.Decision = true, permissions.DECISION_ALLOWED
 		}},
-		{"allowed turned into a denial", func(a *verify.Answer) { a.Response.Allowed, a.Response.Decision = false, permissions.DECISION_NO_GRANT }},
-		{"grant record widened", func(a *verify.Answer) {
+		{"allowed turned into a denial", func(a *permissions.CheckAnswer) {
+			a.Response.Allowed, a.Response.Decision = false, permissions.DECISION_NO_GRANT
+		}},
+		{"grant record widened", func(a *permissions.CheckAnswer) {
 			var g permissions.Grant
 			require.NoError(t, g.Unmarshal(a.Response.GrantValue))
 			g.Scopes = []string{"storage:read"}
 			a.Response.GrantValue, _ = g.Marshal()
 		}},
-		{"grant record dropped (claimed absent)", func(a *verify.Answer) { a.Response.GrantValue = nil }},
-		{"another user's grant key", func(a *verify.Answer) { a.Response.GrantKey = denied.Response.GrantKey }},
-		{"another user's grant with its proof", func(a *verify.Answer) {
+		{"grant record dropped (claimed absent)", func(a *permissions.CheckAnswer) { a.Response.GrantValue = nil }},
+		{"another user's grant key", func(a *permissions.CheckAnswer) { a.Response.GrantKey = denied.Response.GrantKey }},
+		{"another user's grant with its proof", func(a *permissions.CheckAnswer) {
 			*a = denied
 			a.Request.User = e.user.Addr.String()
 		}},
-		{"kill switch hidden", func(a *verify.Answer) { a.Response.KillSwitchValue = nil; a.KillSwitchProof = nil }},
-		{"app proof swapped for the grant's", func(a *verify.Answer) { a.AppProof = a.GrantProof }},
-		{"request scope changed after the fact", func(a *verify.Answer) { a.Request.Resource = "secret/x" }},
+		{"kill switch hidden", func(a *permissions.CheckAnswer) { a.Response.KillSwitchValue = nil; a.KillSwitchProof = nil }},
+		{"app proof swapped for the grant's", func(a *permissions.CheckAnswer) { a.AppProof = a.GrantProof }},
+		{"request scope changed after the fact", func(a *permissions.CheckAnswer) { a.Request.Resource = "secret/x" }},
 	}
 	for _, c := range tampered {
 		a := allowed
 		a.Response.GrantValue = append([]byte(nil), allowed.Response.GrantValue...)
 		c.mod(&a)
-		_, _, err := verify.Verify(hash, a)
+		_, _, err := permissions.VerifyCheck(hash, a)
 		require.Error(t, err, c.name)
 	}
 
 	// A genuine answer checked against another height's app hash fails.
 	e.ta.NextBlock(testutil.Send(e.rcpt, e.other.Addr, 1, testutil.TxOpts{}))
-	_, _, err = verify.Verify(e.ta.LastCommitID().Hash, allowed)
+	_, _, err = permissions.VerifyCheck(e.ta.LastCommitID().Hash, allowed)
 	require.Error(t, err, "stale app hash")
 
 	// Kill switch on: proven by membership of the kill-switch record.
 	e.ok(e.tx(e.user, &permissions.MsgSetKillSwitch{User: e.user.Addr.String(), Enabled: true}))
 	killed, hash3 := e.fetch(req)
-	d, _, err = verify.Verify(hash3, killed)
+	d, _, err = permissions.VerifyCheck(hash3, killed)
 	require.NoError(t, err)
 	require.Equal(t, permissions.DECISION_KILL_SWITCH, d)
 	killed.Response.KillSwitchValue = nil
 	killed.Response.Allowed, killed.Response.Decision = true, permissions.DECISION_ALLOWED
-	_, _, err = verify.Verify(hash3, killed)
+	_, _, err = permissions.VerifyCheck(hash3, killed)
 	require.Error(t, err, "a hidden kill switch must not verify")
 }

@@ -11,16 +11,6 @@ import (
 	"github.com/selfchain/selfchain/client/cli"
 )
 
-// PoAI query paths (answered by the app over abci_query).
-const (
-	QueryPathValidators = "/selfchain.poai.v1.Query/Validators"
-	QueryPathValidator  = "/selfchain.poai.v1.Query/Validator"
-	QueryPathReputation = "/selfchain.poai.v1.Query/ReputationHistory"
-	QueryPathEpoch      = "/selfchain.poai.v1.Query/Epoch"
-	QueryPathFlagged    = "/selfchain.poai.v1.Query/FlaggedTxs"
-	QueryPathParams     = "/selfchain.poai.v1.Query/Params"
-)
-
 // GetQueryCmd is `query poai`.
 func GetQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "poai", Short: "Query Proof of AI: validators, reputation, epoch, flagged txs, params"}
@@ -57,11 +47,11 @@ func poaiValidatorsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryValidatorsResponse
-			if err := cli.QueryOnce(cmd, QueryPathValidators, &QueryValidatorsRequest{Status: status, Pagination: page}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Validators(cmd.Context(), &QueryValidatorsRequest{Status: status, Pagination: page})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				if len(resp.Validators) == 0 {
 					fmt.Fprintln(w, "(no validators)")
 				}
@@ -91,12 +81,12 @@ func poaiValidatorCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryValidatorResponse
-			if err := cli.QueryOnce(cmd, QueryPathValidator, &QueryValidatorRequest{OperatorAddress: addr.String()}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Validator(cmd.Context(), &QueryValidatorRequest{OperatorAddress: addr.String()})
+			if err != nil {
 				return err
 			}
 			val := resp.Validator
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				cli.KV(w, "operator", val.OperatorAddress, "moniker", val.Moniker, "consensus_address", fmt.Sprintf("%X", val.ConsensusAddress),
 					"consensus_key_type", val.ConsensusKey.Type, "status", val.Status.String(), "self_stake", val.SelfStake,
 					"model", val.ModelName, "model_hash", hex.EncodeToString(val.ModelHash), "commission", ppm(val.Commission),
@@ -118,11 +108,11 @@ func poaiReputationCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryReputationHistoryResponse
-			if err := cli.QueryOnce(cmd, QueryPathReputation, &QueryReputationHistoryRequest{OperatorAddress: addr.String()}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).ReputationHistory(cmd.Context(), &QueryReputationHistoryRequest{OperatorAddress: addr.String()})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				if len(resp.Records) == 0 {
 					fmt.Fprintln(w, "(no history yet: recorded at each epoch end)")
 				}
@@ -141,12 +131,12 @@ func poaiEpochCmd() *cobra.Command {
 		Short: "Show the current epoch",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var resp QueryEpochResponse
-			if err := cli.QueryOnce(cmd, QueryPathEpoch, &QueryEpochRequest{}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Epoch(cmd.Context(), &QueryEpochRequest{})
+			if err != nil {
 				return err
 			}
 			e := resp.Epoch
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				cli.KV(w, "number", e.Number, "start_height", e.StartHeight, "next_epoch_height", e.NextEpochHeight,
 					"total_power", e.TotalPower, "active_validators", e.ActiveValidators, "carried", e.Carried, "last_rewards", e.LastRewards)
 			})
@@ -164,11 +154,11 @@ func poaiFlaggedCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryFlaggedTxsResponse
-			if err := cli.QueryOnce(cmd, QueryPathFlagged, &QueryFlaggedTxsRequest{Pagination: page}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).FlaggedTxs(cmd.Context(), &QueryFlaggedTxsRequest{Pagination: page})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				if len(resp.Txs) == 0 {
 					fmt.Fprintln(w, "(no flagged txs)")
 				}
@@ -190,12 +180,12 @@ func poaiParamsCmd() *cobra.Command {
 		Short: "Show the poai params",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var resp QueryParamsResponse
-			if err := cli.QueryOnce(cmd, QueryPathParams, &QueryParamsRequest{}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Params(cmd.Context(), &QueryParamsRequest{})
+			if err != nil {
 				return err
 			}
 			p := resp.Params
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				pairs := []any{"max_validators", p.MaxValidators, "min_validators", p.MinValidators, "epoch_length", p.EpochLength,
 					"min_self_stake", p.MinSelfStake, "bond_denom", p.BondDenom, "flag_threshold", p.FlagThreshold,
 					"rate_limit_window", p.RateLimitWindow, "downtime_window", p.DowntimeWindow, "max_missed_blocks", p.MaxMissedBlocks,
@@ -215,12 +205,12 @@ func poaiParamsCmd() *cobra.Command {
 }
 
 // QueryBondDenom asks --node for x/poai's bond denom: the chain's own token
-// (SELF Chain bonds uself; a chain made by constellation bonds its own). The binary
-// hands it to client/cli (AppInfo.ChainDenom) for commands of modules that cannot
-// import x/poai, such as x/bank's.
+// (SELF Chain bonds uself; a chain made by constellation bonds its own). The root
+// command hands it to the commands of modules that cannot import x/poai, such as
+// x/bank's, in the command context (cli.AppInfo.ChainDenom).
 func QueryBondDenom(cmd *cobra.Command) (string, error) {
-	var resp QueryParamsResponse
-	if err := cli.QueryOnce(cmd, QueryPathParams, &QueryParamsRequest{}, &resp); err != nil {
+	resp, err := cli.QueryClient(cmd, NewQueryClient).Params(cmd.Context(), &QueryParamsRequest{})
+	if err != nil {
 		return "", err
 	}
 	return resp.Params.BondDenom, nil

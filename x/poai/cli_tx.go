@@ -163,8 +163,8 @@ func poaiEditValidatorCmd() *cobra.Command {
 			keep := !cmd.Flags().Changed("commission")
 			return cli.RunTx(cmd, args[0], func(from crypto.Address) ([]runtime.Msg, error) {
 				if keep { // the message always sets commission: resend the current one
-					var resp QueryValidatorResponse
-					if err := cli.QueryOnce(cmd, QueryPathValidator, &QueryValidatorRequest{OperatorAddress: from.String()}, &resp); err != nil {
+					resp, err := cli.QueryClient(cmd, NewQueryClient).Validator(cmd.Context(), &QueryValidatorRequest{OperatorAddress: from.String()})
+					if err != nil {
 						return nil, err
 					}
 					commission = resp.Validator.Commission

@@ -11,6 +11,7 @@ import (
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/testutil/network"
+	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -60,7 +61,7 @@ func traffic(t *testing.T, net *network.Network, via int) {
 				res, err := net.BroadcastTx(via, testutil.Send(acc, to, 1+uint64(i), testutil.TxOpts{}), true)
 				if err != nil || res.Code != 0 {
 					// Resynchronise the sequence with the chain and go on.
-					if _, seq, _, err := net.Nodes[via].Client.AccountInfo(ctx, acc.Addr); err == nil {
+					if _, seq, _, err := (auth.AccountRetriever{}).AccountInfo(ctx, net.Nodes[via].Client, acc.Addr); err == nil {
 						acc.Seq = seq
 					}
 					select {

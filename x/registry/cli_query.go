@@ -14,16 +14,6 @@ import (
 	"github.com/selfchain/selfchain/crypto/seal"
 )
 
-// Registry query paths (gRPC-style, answered by the app over abci_query).
-const (
-	QueryPathNode         = "/selfchain.registry.v1.Query/Node"
-	QueryPathNodes        = "/selfchain.registry.v1.Query/Nodes"
-	QueryPathNodesByOwner = "/selfchain.registry.v1.Query/NodesByOwner"
-	QueryPathNodeByKey    = "/selfchain.registry.v1.Query/NodeByKey"
-	QueryPathResolve      = "/selfchain.registry.v1.Query/Resolve"
-	QueryPathParams       = "/selfchain.registry.v1.Query/Params"
-)
-
 // GetQueryCmd is `query registry`.
 func GetQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Query the node directory"}
@@ -37,11 +27,11 @@ func nodeQueryCmd() *cobra.Command {
 		Short: "Query one node: endpoints, keys, capabilities, tier, liveness",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var resp QueryNodeResponse
-			if err := cli.QueryOnce(cmd, QueryPathNode, &QueryNodeRequest{NodeId: args[0]}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Node(cmd.Context(), &QueryNodeRequest{NodeId: args[0]})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				printNode(w, &resp.Node)
 				cli.KV(w, "quota_bytes", resp.QuotaBytes)
 			})
@@ -71,14 +61,14 @@ whose grace period has not ended, so a peer presenting a key can be looked up.`,
 				}
 				req.KeyType, req.Key = pk.Type, pk.Key
 			}
-			var resp QueryNodeResponse
-			if err := cli.QueryOnce(cmd, QueryPathNodeByKey, req, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).NodeByKey(cmd.Context(), req)
+			if err != nil {
 				if client.IsNotFound(err) {
 					return fmt.Errorf("no node holds this %s key", req.KeyType)
 				}
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				printNode(w, &resp.Node)
 				cli.KV(w, "quota_bytes", resp.QuotaBytes)
 			})
@@ -131,12 +121,12 @@ func nodesQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryNodesResponse
 			req := &QueryNodesRequest{Model: model, Region: region, Tier: tier, Status: status, Pagination: page}
-			if err := cli.QueryOnce(cmd, QueryPathNodes, req, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Nodes(cmd.Context(), req)
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				if len(resp.Nodes) == 0 {
 					fmt.Fprintln(w, "(no nodes on this page)")
 				}
@@ -167,11 +157,11 @@ func byOwnerQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp QueryNodesByOwnerResponse
-			if err := cli.QueryOnce(cmd, QueryPathNodesByOwner, &QueryNodesByOwnerRequest{Owner: addr.String()}, &resp); err != nil {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).NodesByOwner(cmd.Context(), &QueryNodesByOwnerRequest{Owner: addr.String()})
+			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				if len(resp.Nodes) == 0 {
 					fmt.Fprintln(w, "(no nodes)")
 				}
@@ -202,8 +192,8 @@ proofs against a header its light client verified instead (registry.VerifyResolv
 			if err != nil {
 				return err
 			}
-			var resp QueryResolveResponse
-			if err := c.Query(cmd.Context(), QueryPathResolve, &QueryResolveRequest{Owner: addr.String()}, &resp); err != nil {
+			resp, err := NewQueryClient(c).Resolve(cmd.Context(), &QueryResolveRequest{Owner: addr.String()})
+			if err != nil {
 				return err
 			}
 			verified := "no (use --verify)"
@@ -212,12 +202,12 @@ proofs against a header its light client verified instead (registry.VerifyResolv
 				if err != nil {
 					return err
 				}
-				if _, err := VerifyResolve(appHash, addr, &resp); err != nil {
+				if _, err := VerifyResolve(appHash, addr, resp); err != nil {
 					return fmt.Errorf("proof verification failed: %w", err)
 				}
 				verified = fmt.Sprintf("yes, against the app hash %X of header %d", appHash, resp.Height+1)
 			}
-			return cli.PrintResult(cmd, &resp, func(w io.Writer) {
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				cli.KV(w, "owner", addr.String(), "height", resp.Height, "proofs", len(resp.Proofs), "verified", verified)
 				fmt.Fprintln(w)
 				for i := range resp.Nodes {

@@ -83,20 +83,21 @@ func description(cmd *cobra.Command, base *Node) (eps []string, caps Capabilitie
 	if base == nil || f.Changed(flagRegVersion) {
 		version, _ = f.GetString(flagRegVersion)
 		if version == "" {
-			version = nodeSoftwareVersion()
+			version = nodeSoftwareVersion(cmd)
 		}
 	}
 	return
 }
 
-// nodeSoftwareVersion is this binary's version in the characters a version field allows.
-func nodeSoftwareVersion() string {
+// nodeSoftwareVersion is this binary's version (the root command's AppInfo) in the
+// characters a version field allows.
+func nodeSoftwareVersion(cmd *cobra.Command) string {
 	v := strings.Map(func(r rune) rune {
 		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:/+-", r)) {
 			return r
 		}
 		return '-'
-	}, cli.App().Version)
+	}, cli.App(cmd).Version)
 	if len(v) > MaxVersionLen {
 		v = v[:MaxVersionLen]
 	}
@@ -225,8 +226,8 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
 
 // currentNode fetches a node for commands that change part of it.
 func currentNode(cmd *cobra.Command, id string) (*Node, error) {
-	var resp QueryNodeResponse
-	if err := cli.QueryOnce(cmd, QueryPathNode, &QueryNodeRequest{NodeId: id}, &resp); err != nil {
+	resp, err := cli.QueryClient(cmd, NewQueryClient).Node(cmd.Context(), &QueryNodeRequest{NodeId: id})
+	if err != nil {
 		if client.IsNotFound(err) {
 			return nil, fmt.Errorf("node %s is not registered", id)
 		}
