@@ -50,18 +50,15 @@ type Factory struct {
 	Accounts AccountRetriever
 }
 
-// Plan is a tx ready to sign: what the user is asked to confirm.
+// Plan is a tx ready to sign, what the user is asked to confirm: the tx itself
+// (tx.Builder: messages, memo, timeout, fee, gas limit, whether the public key goes
+// in) and what it is signed for (chain, signer, account number, sequence).
 type Plan struct {
+	tx.Builder
 	ChainID       string
 	Signer        crypto.Address
 	AccountNumber uint64
 	Sequence      uint64
-	IncludePubKey bool
-	Gas           uint64
-	Fee           types.Coins
-	Msgs          []runtime.Msg
-	Memo          string
-	TimeoutHeight uint64
 }
 
 // Prepare looks up the signer's account, estimates gas when asked and computes the fee.
@@ -84,11 +81,11 @@ func (f Factory) Prepare(ctx context.Context, c *Client, s tx.Signer, msgs ...ru
 			return nil, err
 		}
 	}
-	p := &Plan{ChainID: chainID, Signer: addr, AccountNumber: num, Sequence: seq, IncludePubKey: !hasPub,
-		Msgs: msgs, Memo: f.Memo, TimeoutHeight: f.TimeoutHeight, Gas: f.Gas}
+	p := &Plan{ChainID: chainID, Signer: addr, AccountNumber: num, Sequence: seq, Builder: tx.Builder{
+		Msgs: msgs, Memo: f.Memo, TimeoutHeight: f.TimeoutHeight, GasLimit: f.Gas, IncludePubKey: !hasPub}}
 	if f.GasAuto {
 		draft := *p
-		draft.Gas = simulateGasLimit
+		draft.GasLimit = simulateGasLimit
 		if draft.Fee, err = f.fee(DefaultGas); err != nil {
 			return nil, err
 		}
@@ -104,12 +101,12 @@ func (f Factory) Prepare(ctx context.Context, c *Client, s tx.Signer, msgs ...ru
 		if adj <= 0 {
 			adj = DefaultGasAdjustment
 		}
-		p.Gas = uint64(math.Ceil(float64(used) * adj))
+		p.GasLimit = uint64(math.Ceil(float64(used) * adj))
 	}
-	if p.Gas == 0 {
+	if p.GasLimit == 0 {
 		return nil, fmt.Errorf("gas limit is 0: set --gas to a positive number or \"auto\"")
 	}
-	if p.Fee, err = f.fee(p.Gas); err != nil {
+	if p.Fee, err = f.fee(p.GasLimit); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -139,8 +136,7 @@ func (f Factory) fee(gas uint64) (types.Coins, error) {
 
 // Sign builds and signs the planned tx, returning its wire bytes.
 func (p *Plan) Sign(s tx.Signer) ([]byte, error) {
-	b := tx.Builder{Msgs: p.Msgs, Memo: p.Memo, TimeoutHeight: p.TimeoutHeight, Fee: p.Fee, GasLimit: p.Gas, IncludePubKey: p.IncludePubKey}
-	return b.Sign(p.ChainID, p.AccountNumber, p.Sequence, s)
+	return p.Builder.Sign(p.ChainID, p.AccountNumber, p.Sequence, s)
 }
 
 // Simulate runs tx bytes against the node's latest state and returns the gas used.

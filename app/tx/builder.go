@@ -11,7 +11,9 @@ import (
 	"github.com/selfchain/selfchain/types"
 )
 
-// Builder assembles and signs a tx on the client side.
+// Builder assembles and signs a tx on the client side. client.Plan embeds it
+// (adding the chain, signer, account number and sequence it is signed for), so a
+// tx's fields are declared once.
 type Builder struct {
 	Msgs          []runtime.Msg
 	Memo          string

@@ -97,7 +97,7 @@ func printPlan(w io.Writer, rec keyring.Record, p *client.Plan) {
 	if fee == "" {
 		fee = "none"
 	}
-	fmt.Fprintf(w, "gas:      %d\nfee:      %s\n", p.Gas, fee)
+	fmt.Fprintf(w, "gas:      %d\nfee:      %s\n", p.GasLimit, fee)
 }
 
 // PrintTxResult prints a tx result as key: value lines.
