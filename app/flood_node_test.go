@@ -131,7 +131,7 @@ func TestNodeKeepsProducingBlocksUnderHybridFlood(t *testing.T) {
 
 func balanceOf(t *testing.T, c *client.Client, addr crypto.Address) uint64 {
 	t.Helper()
-	var res bank.QueryBalanceResponse
-	require.NoError(t, c.Query(context.Background(), "/selfchain.bank.v1.Query/Balance", &bank.QueryBalanceRequest{Address: addr.String(), Denom: testutil.Denom}, &res))
+	res, err := bank.NewQueryClient(c).Balance(context.Background(), &bank.QueryBalanceRequest{Address: addr.String(), Denom: testutil.Denom})
+	require.NoError(t, err)
 	return res.Balance.Amount.Uint64()
 }

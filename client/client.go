@@ -13,7 +13,6 @@ import (
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
-	"github.com/cosmos/gogoproto/proto"
 )
 
 // Client is a connection to one node's RPC endpoint.
@@ -60,14 +59,6 @@ func (c *Client) ChainID(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return st.NodeInfo.Network, nil
-}
-
-// Query sends a proto-encoded request to a gRPC-style path.
-//
-// Deprecated: use the module's generated client, bank.NewQueryClient(c).Balance(ctx, req).
-// Kept only until constellation/params.go is converted (issue 13).
-func (c *Client) Query(ctx context.Context, path string, req, resp proto.Message) error {
-	return c.Invoke(ctx, path, req, resp)
 }
 
 // wrapConnErr turns the RPC client's dial errors into a hint a user can act on.

@@ -49,8 +49,8 @@ func waitHeight(t *testing.T, c *client.Client, h int64) int64 {
 
 func balance(t *testing.T, c *client.Client, addr crypto.Address) string {
 	t.Helper()
-	var resp bank.QueryBalanceResponse
-	if err := c.Query(context.Background(), "/selfchain.bank.v1.Query/Balance", &bank.QueryBalanceRequest{Address: addr.String(), Denom: app.BondDenom}, &resp); err != nil {
+	resp, err := bank.NewQueryClient(c).Balance(context.Background(), &bank.QueryBalanceRequest{Address: addr.String(), Denom: app.BondDenom})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return resp.Balance.Amount.String()

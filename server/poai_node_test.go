@@ -127,8 +127,8 @@ func TestNodeWithPoAIVoteExtensions(t *testing.T) {
 		}
 	}
 
-	var flagged poai.QueryFlaggedTxsResponse
-	if err := c.Query(ctx, "/selfchain.poai.v1.Query/FlaggedTxs", &poai.QueryFlaggedTxsRequest{}, &flagged); err != nil {
+	flagged, err := poai.NewQueryClient(c).FlaggedTxs(ctx, &poai.QueryFlaggedTxsRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(flagged.Txs) != 1 || flagged.Txs[0].Height != txHeight || flagged.Txs[0].Index != 0 ||
@@ -147,8 +147,8 @@ func TestNodeWithPoAIVoteExtensions(t *testing.T) {
 	}
 
 	// The validator agreed with itself on every block: its reputation stays full.
-	var vals poai.QueryValidatorsResponse
-	if err := c.Query(ctx, "/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &vals); err != nil {
+	vals, err := poai.NewQueryClient(c).Validators(ctx, &poai.QueryValidatorsRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(vals.Validators) != 1 || vals.Validators[0].AgreementAvg != voteext.PPM {

@@ -64,9 +64,9 @@ func TestFourValidatorsStopRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, n := range net.Nodes {
-		var bal bank.QueryBalanceResponse
-		if err := n.Client.Query(context.Background(), "/selfchain.bank.v1.Query/Balance",
-			&bank.QueryBalanceRequest{Address: to.Addr.String(), Denom: app.BondDenom}, &bal); err != nil {
+		bal, err := bank.NewQueryClient(n.Client).Balance(context.Background(),
+			&bank.QueryBalanceRequest{Address: to.Addr.String(), Denom: app.BondDenom})
+		if err != nil {
 			t.Fatalf("node %d: %v", i, err)
 		}
 		if want := types.NewInt(network.DefaultAccountBalance + 1234); !bal.Balance.Amount.Equal(want) {

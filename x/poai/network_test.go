@@ -21,9 +21,9 @@ import (
 // netValidator queries validator op from node i.
 func netValidator(t *testing.T, net *network.Network, i int, op string) poai.Validator {
 	t.Helper()
-	var res poai.QueryValidatorResponse
-	if err := net.Nodes[i].Client.Query(context.Background(), "/selfchain.poai.v1.Query/Validator",
-		&poai.QueryValidatorRequest{OperatorAddress: op}, &res); err != nil {
+	res, err := poai.NewQueryClient(net.Nodes[i].Client).Validator(context.Background(),
+		&poai.QueryValidatorRequest{OperatorAddress: op})
+	if err != nil {
 		t.Fatalf("query validator %s on node %d: %v", op, i, err)
 	}
 	return res.Validator
@@ -143,8 +143,8 @@ func TestNetworkDishonestAndOffAnalyzers(t *testing.T) {
 	traffic(t, net, 0)
 
 	// Active-set size 3 from the next epoch on.
-	var pr poai.QueryParamsResponse
-	if err := net.Nodes[0].Client.Query(context.Background(), "/selfchain.poai.v1.Query/Params", &poai.QueryParamsRequest{}, &pr); err != nil {
+	pr, err := poai.NewQueryClient(net.Nodes[0].Client).Params(context.Background(), &poai.QueryParamsRequest{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	params := pr.Params
