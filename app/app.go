@@ -17,6 +17,7 @@ import (
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/auth/ante"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/permissions"
 	"github.com/selfchain/selfchain/x/poai"
@@ -49,7 +50,7 @@ type App struct {
 	mm      *runtime.Manager
 	msgs    *runtime.MsgRouter
 	queries *runtime.QueryRouter
-	ante    *tx.Ante
+	ante    *ante.Ante
 	sigs    *tx.SigCache
 
 	AuthKeeper        auth.Keeper
@@ -122,7 +123,7 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	a.mm.RegisterServices(runtime.Registrars{Msg: a.msgs, Query: a.queries})
 
 	a.sigs = tx.NewSigCache(cfg.SigCacheSize)
-	a.ante = &tx.Ante{Accounts: a.AuthKeeper, Fees: a.BankKeeper, Sigs: a.sigs, MinGasPrices: minGas, RateLimits: a.PoaiKeeper}
+	a.ante = &ante.Ante{Accounts: a.AuthKeeper, Fees: a.BankKeeper, Sigs: a.sigs, MinGasPrices: minGas, RateLimits: a.PoaiKeeper}
 
 	// PoAI is always on: x/poai's keeper is the vote-extension pipeline's state.
 	if err := a.enablePoAI(a.PoaiKeeper); err != nil {

@@ -1,5 +1,7 @@
-// Package tx holds the transaction envelope, its sign bytes, the ante pipeline
-// that admits a tx (size, signature, sequence, fee, gas) and a builder for clients.
+// Package tx holds the transaction envelope, its decoding and stateless checks, its
+// sign bytes, the verified-signature cache, gas prices and a builder for clients.
+// It imports no module: the ante pipeline that admits a tx against state (signer
+// account, sequence, fee) is x/auth/ante.
 package tx
 
 import (

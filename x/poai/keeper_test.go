@@ -18,6 +18,7 @@ import (
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/auth/ante"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
 )
@@ -132,7 +133,7 @@ func TestRecordTxRisksRateLimitsInTheAnte(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, limited)
 
-	ante := &tx.Ante{Accounts: e.ak, Fees: e.bk, RateLimits: e.k}
+	ante := &ante.Ante{Accounts: e.ak, Fees: e.bk, RateLimits: e.k}
 	router := runtime.NewMsgRouter()
 	bank.RegisterMsgServer(router, bank.NewMsgServer(e.bk))
 	alice.Num, alice.Seq = 0, 0
