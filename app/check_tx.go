@@ -14,6 +14,8 @@ import (
 // the mempool's own branch of the last committed state (so accepted txs of one
 // account advance its sequence there). Messages are not executed here.
 // It runs concurrently with block execution: it touches only checkBranch, under checkMu.
+// Txs are admitted up to app.toml's max-tx-bytes, which is at most the consensus
+// bound tx.MaxTxBytes a block tx may have (decodeCached), so an admitted tx fits a block.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	if voteext.IsInjectedTx(req.Tx) {
 		return checkTxError(runtime.ErrTxDecode.Wrap("this is the consensus-only PoAI extended-commit tx, which only a block proposer may place first in a block; it cannot be submitted"), 0, 0), nil

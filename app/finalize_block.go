@@ -54,7 +54,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		metricTxs.WithLabelValues(res.Codespace, strconv.FormatUint(uint64(res.Code), 10)).Inc()
 	}
 
-	endCtx := ctx.WithStores(branch)
+	endCtx := ctx.WithEventManager(runtime.NewEventManager()) // end-block events apart from begin-block ones
 	updates, err := a.mm.EndBlock(endCtx)
 	if err != nil {
 		return nil, err

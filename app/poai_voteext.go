@@ -112,7 +112,7 @@ func (a *App) closePoAI() {
 // changes nothing (deterministically: every node sees the same error).
 func (a *App) recordPoAI(ctx *runtime.Context, parent *store.Branch, height int64, commit *abci.ExtendedCommitInfo, txs []*tx.Tx, raw [][]byte, injected bool) {
 	br := parent.Branch()
-	pctx := ctx.WithStores(br)
+	pctx := ctx.WithStores(br).WithEventManager(runtime.NewEventManager()) // its events are not the block's
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
