@@ -129,9 +129,6 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	if err := a.enablePoAI(a.PoaiKeeper); err != nil {
 		return nil, err
 	}
-	if err := a.loadVEEnableHeight(); err != nil {
-		return nil, err
-	}
 
 	if bz, err := db.Get(chainIDKey); err != nil {
 		return nil, err

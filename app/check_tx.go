@@ -7,7 +7,6 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
-	"github.com/selfchain/selfchain/x/poai/voteext"
 )
 
 // CheckTx admits txs to the mempool: stateless checks, then the ante pipeline on
@@ -17,8 +16,8 @@ import (
 // Txs are admitted up to app.toml's max-tx-bytes, which is at most the consensus
 // bound tx.MaxTxBytes a block tx may have (decodeCached), so an admitted tx fits a block.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	if voteext.IsInjectedTx(req.Tx) {
-		return checkTxError(runtime.ErrTxDecode.Wrap("this is the consensus-only PoAI extended-commit tx, which only a block proposer may place first in a block; it cannot be submitted"), 0, 0), nil
+	if err := refuseInjectedTx(req.Tx); err != nil {
+		return checkTxError(err, 0, 0), nil
 	}
 	t, err := tx.Decode(req.Tx, a.msgs, a.cfg.MaxTxBytes)
 	if err != nil {

@@ -2,6 +2,7 @@ package poai
 
 import (
 	"context"
+	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -14,6 +15,7 @@ var (
 	_ runtime.HasServices   = Module{}
 	_ runtime.HasBeginBlock = Module{}
 	_ runtime.HasEndBlock   = Module{}
+	_ runtime.HasInitChain  = Module{}
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
@@ -45,6 +47,27 @@ func (m Module) RegisterServices(r runtime.Registrars) {
 	if r.Query != nil {
 		RegisterQueryServer(r.Query, NewQueryServer(m.keeper))
 	}
+}
+
+// InitChain applies what CometBFT's genesis says beyond app_state, after every
+// module's InitGenesis: the validator key types its consensus params allow (a
+// validator update with another type would halt CometBFT), the genesis validators,
+// which become CometBFT's initial set (with none, CometBFT keeps its own and PoAI
+// records them), and how many validators a block carries (SetBlockRoom).
+func (m Module) InitChain(ctx context.Context, g runtime.ChainGenesis) ([]abci.ValidatorUpdate, error) {
+	if cp := g.ConsensusParams; cp != nil && cp.Validator != nil {
+		if err := m.keeper.SetAllowedKeyTypes(ctx, cp.Validator.PubKeyTypes); err != nil {
+			return nil, err
+		}
+	}
+	vals, err := m.keeper.InitialValidatorUpdates(ctx, g.Validators)
+	if err != nil {
+		return nil, fmt.Errorf("validators: %w", err)
+	}
+	if err := m.keeper.SetBlockRoom(ctx, g.MaxValidators); err != nil {
+		return nil, err
+	}
+	return vals, nil
 }
 
 func (m Module) BeginBlock(ctx context.Context) error { return m.keeper.BeginBlock(ctx) }
