@@ -7,6 +7,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	"github.com/spf13/cobra"
 )
 
 // Module is the least a module is: a name (also its store and codespace name)
@@ -62,6 +63,17 @@ type HasEndBlock interface {
 	EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error)
 }
 
+// HasTxCommand modules add `selfchaind tx <module>` (the Cosmos SDK's
+// AppModuleBasic.GetTxCmd); the command is built anew on each call.
+type HasTxCommand interface {
+	GetTxCmd() *cobra.Command
+}
+
+// HasQueryCommand modules add `selfchaind query <module>`.
+type HasQueryCommand interface {
+	GetQueryCmd() *cobra.Command
+}
+
 // Manager runs modules in one fixed order (the order given to NewManager).
 type Manager struct {
 	modules []Module
@@ -79,7 +91,16 @@ func NewManager(mods ...Module) *Manager {
 	return m
 }
 
-func (m *Manager) Modules() []Module         { return m.modules }
+func (m *Manager) Modules() []Module { return m.modules }
+
+// Names lists the modules' names in order: also their stores' names.
+func (m *Manager) Names() []string {
+	out := make([]string, len(m.modules))
+	for i, mod := range m.modules {
+		out[i] = mod.Name()
+	}
+	return out
+}
 func (m *Manager) Module(name string) Module { return m.byName[name] }
 
 func (m *Manager) RegisterServices(r Registrars) {
@@ -88,6 +109,28 @@ func (m *Manager) RegisterServices(r Registrars) {
 			s.RegisterServices(r)
 		}
 	}
+}
+
+// TxCommands are the modules' tx commands, in module order.
+func (m *Manager) TxCommands() []*cobra.Command {
+	var out []*cobra.Command
+	for _, mod := range m.modules {
+		if c, ok := mod.(HasTxCommand); ok {
+			out = append(out, c.GetTxCmd())
+		}
+	}
+	return out
+}
+
+// QueryCommands are the modules' query commands, in module order.
+func (m *Manager) QueryCommands() []*cobra.Command {
+	var out []*cobra.Command
+	for _, mod := range m.modules {
+		if c, ok := mod.(HasQueryCommand); ok {
+			out = append(out, c.GetQueryCmd())
+		}
+	}
+	return out
 }
 
 // DefaultGenesis returns every module's default genesis keyed by module name.
