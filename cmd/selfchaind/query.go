@@ -6,21 +6,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/selfchain/selfchain/app/runtime"
 	clientcli "github.com/selfchain/selfchain/client/cli"
-	"github.com/selfchain/selfchain/x/auth"
-	"github.com/selfchain/selfchain/x/bank"
-	"github.com/selfchain/selfchain/x/permissions"
-	"github.com/selfchain/selfchain/x/poai"
-	"github.com/selfchain/selfchain/x/registry"
 )
 
-func queryCmd() *cobra.Command {
+// queryCmd is `selfchaind query`: one subcommand per module of the list that has
+// query commands (runtime.HasQueryCommand), plus `query tx <hash>`.
+func queryCmd(mods *runtime.Manager) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "query",
 		Aliases: []string{"q"},
 		Short:   "Query chain state over the node's RPC (--node)",
 	}
-	cmd.AddCommand(bank.GetQueryCmd(), auth.GetQueryCmd(), txQueryCmd(), poai.GetQueryCmd(), permissions.GetQueryCmd(), registry.GetQueryCmd())
+	cmd.AddCommand(mods.QueryCommands()...)
+	cmd.AddCommand(txQueryCmd())
 	return cmd
 }
 

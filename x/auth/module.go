@@ -1,13 +1,16 @@
 package auth
 
 import (
+	"github.com/spf13/cobra"
+
 	"github.com/selfchain/selfchain/app/runtime"
 )
 
 var (
-	_ runtime.Module      = Module{}
-	_ runtime.HasGenesis  = Module{}
-	_ runtime.HasServices = Module{}
+	_ runtime.Module          = Module{}
+	_ runtime.HasGenesis      = Module{}
+	_ runtime.HasServices     = Module{}
+	_ runtime.HasQueryCommand = Module{}
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
@@ -26,6 +29,9 @@ func NewModule(k Keeper) Module {
 		keeper:  k,
 	}
 }
+
+// GetQueryCmd is the package's command (cli.go): `selfchaind query auth`.
+func (Module) GetQueryCmd() *cobra.Command { return GetQueryCmd() }
 
 func (Module) Name() string             { return ModuleName }
 func (Module) ConsensusVersion() uint64 { return ConsensusVersion }

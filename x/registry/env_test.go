@@ -75,7 +75,7 @@ func setup(t testing.TB, p registry.Params) *env {
 
 // at moves the context to height h (fresh events).
 func (e *env) at(h int64) {
-	e.ctx = e.ctx.WithHeader(runtime.Header{ChainID: "test-1", Height: h}).WithStores(e.stores)
+	e.ctx = e.ctx.WithHeader(runtime.Header{ChainID: "test-1", Height: h}).WithStores(e.stores).WithEventManager(runtime.NewEventManager())
 }
 
 // endBlocks runs EndBlock at each height from..to, leaving the context at to.
