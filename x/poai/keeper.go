@@ -76,6 +76,10 @@ const (
 // outstanding_rewards); LastPowers is exactly what CometBFT was last told.
 type Keeper struct {
 	bank BankKeeper
+	// feeCollector is the account every tx fee goes to (bank's FeeCollector,
+	// passed in by the app: WithFeeCollector); each epoch's rewards take its
+	// bond-denom balance.
+	feeCollector crypto.Address
 
 	Schema         collections.Schema
 	Params         collections.Item[Params]
@@ -112,7 +116,17 @@ type Keeper struct {
 	BlockRoom collections.Item[uint64]
 }
 
-func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
+// KeeperOption configures NewKeeper.
+type KeeperOption func(*Keeper)
+
+// WithFeeCollector names the account tx fees are paid into (x/bank's
+// FeeCollector): each epoch end moves its bond-denom balance into the rewards.
+// A keeper that runs EndBlock needs it; genesis-only keepers (nil bank) do not.
+func WithFeeCollector(addr crypto.Address) KeeperOption {
+	return func(k *Keeper) { k.feeCollector = addr }
+}
+
+func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, opts ...KeeperOption) Keeper {
 	sb := collections.NewSchemaBuilder(storeService)
 	k := Keeper{
 		bank:         bank,
@@ -146,6 +160,9 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
 		panic(fmt.Sprintf("poai: schema: %v", err)) // fixed at compile time: a bug, not an input
 	}
 	k.Schema = schema
+	for _, o := range opts {
+		o(&k)
+	}
 	return k
 }
 
