@@ -213,7 +213,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 	pending := map[string]uint32{}
 	for _, e := range gs.Unbonding {
 		op, _ := crypto.AddressFromBech32(e.OperatorAddress) // validated above
-		if err := k.addUnbonding(ctx, op, e); err != nil {
+		if err := k.addUnbonding(ctx, e); err != nil {
 			return err
 		}
 		total += e.Amount

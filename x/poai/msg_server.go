@@ -94,7 +94,8 @@ func newValidator(operator string, ck ConsensusKey, consAddr []byte, stake uint6
 	return v
 }
 
-// addValidator stores a new validator, indexes its consensus address, records
+// addValidator stores a new validator (the IndexedMap indexes its consensus
+// address), records
 // that address as used for good and keeps its proof of possession apart from
 // the record (the record's consensus_key_proof stays empty).
 func (k Keeper) addValidator(ctx context.Context, v Validator, proof []byte) error {
@@ -104,9 +105,6 @@ func (k Keeper) addValidator(ctx context.Context, v Validator, proof []byte) err
 	}
 	v.ConsensusKeyProof = nil
 	if err := k.setValidator(ctx, v); err != nil {
-		return err
-	}
-	if err := k.ByConsAddr.Set(ctx, v.ConsensusAddress, []byte(operatorOf(v))); err != nil {
 		return err
 	}
 	if err := k.UsedConsAddrs.Set(ctx, v.ConsensusAddress); err != nil {
@@ -217,7 +215,7 @@ func (s msgServer) Unbond(ctx context.Context, msg *MsgUnbond) (*MsgUnbondRespon
 	h := runtime.Unwrap(ctx).BlockHeight()
 	done := h + p.UnbondingPeriod
 	entry := UnbondingEntry{OperatorAddress: v.OperatorAddress, Amount: amt, CreationHeight: h, CompletionHeight: done}
-	if err := s.k.addUnbonding(ctx, operatorOf(v), entry); err != nil {
+	if err := s.k.addUnbonding(ctx, entry); err != nil {
 		return nil, err
 	}
 	v.SelfStake -= amt
