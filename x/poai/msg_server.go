@@ -34,7 +34,9 @@ func (s msgServer) CreateValidator(ctx context.Context, msg *MsgCreateValidator)
 		return nil, ErrOperatorNotAllowed.Wrapf("%s is not on allowed_operators (%d operators): only the params authority %s can add it, with MsgUpdateParams",
 			op, len(p.AllowedOperators), p.Authority)
 	}
-	pk, err := PubKeyFromConsensusKey(msg.ConsensusKey) // ValidateBasic ran ValidateConsensusKey
+	// The key goes to CometBFT, where a bad one halts the chain: checked where it
+	// is stored, like params (ValidateBasic checked it too, before routing).
+	pk, err := ValidateConsensusKey(msg.ConsensusKey)
 	if err != nil {
 		return nil, err
 	}
