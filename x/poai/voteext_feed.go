@@ -17,8 +17,13 @@ import (
 // glue call: block txs in, per-tx risks and per-validator agreement out.
 
 // BlockTx names one tx of a block: its hash (sha256 of the tx bytes) and its
-// signer address (20 bytes).
-type BlockTx struct{ Hash, Sender []byte }
+// signer (empty for a tx the app could not decode). It is stored as StoredTx,
+// whose sender is the same address as raw bytes: typing it changed no stored
+// byte.
+type BlockTx struct {
+	Hash   []byte
+	Sender crypto.Address
+}
 
 // SetBlockTxs remembers the txs of block `height` (one stored value per block, not
 // one per tx) so that scores about them, which arrive two blocks later, can name
@@ -29,7 +34,7 @@ func (k Keeper) SetBlockTxs(ctx context.Context, height int64, txs []BlockTx) er
 	}
 	val := StoredBlockTxs{Txs: make([]StoredTx, len(txs))}
 	for i, t := range txs {
-		val.Txs[i] = StoredTx(t)
+		val.Txs[i] = StoredTx{Hash: t.Hash, Sender: t.Sender}
 	}
 	if err := k.BlockTxs.Set(ctx, height, val); err != nil {
 		return err
