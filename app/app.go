@@ -17,6 +17,7 @@ import (
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/auth/ante"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/permissions"
 	"github.com/selfchain/selfchain/x/poai"
@@ -49,7 +50,7 @@ type App struct {
 	mm      *runtime.Manager
 	msgs    *runtime.MsgRouter
 	queries *runtime.QueryRouter
-	ante    *tx.Ante
+	ante    *ante.Ante
 	sigs    *tx.SigCache
 
 	AuthKeeper        auth.Keeper
@@ -76,9 +77,6 @@ type App struct {
 
 type finalizeResult struct{ height int64 }
 
-// storeNames is the one IAVL tree per module; adding a module adds its name here.
-var storeNames = []string{auth.ModuleName, bank.ModuleName, poai.ModuleName, permissions.ModuleName, registry.ModuleName}
-
 // iavlCacheCaps caps the IAVL node cache of stores that write few, large values
 // per block. x/poai writes ~6 nodes a block, one of them the block's tx list
 // (~58 bytes a tx); with the default 100,000-node cache a loaded node kept every
@@ -95,40 +93,26 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	if logger == nil {
 		logger = log.NewNopLogger()
 	}
+	minGas, _ := tx.ParseGasPrices(cfg.MinGasPrices)
+	a := &App{logger: logger, db: db, cfg: cfg, decoded: map[[32]byte]*tx.Tx{}}
+
+	// The routers come first: x/permissions dispatches MsgExec's inner messages
+	// through the message router (filled by RegisterServices below).
+	a.msgs, a.queries = runtime.NewMsgRouter(), runtime.NewQueryRouter()
+	a.mm = runtime.NewManager(moduleList(a)...)
 	pruning, _ := cfg.PruningOptions()
-	cms, err := store.Open(db, storeNames, store.Options{Pruning: pruning, IAVLCacheSize: cfg.State.IAVLCacheSize, IAVLCacheCaps: iavlCacheCaps})
+	cms, err := store.Open(db, a.mm.Names(), store.Options{Pruning: pruning, IAVLCacheSize: cfg.State.IAVLCacheSize, IAVLCacheCaps: iavlCacheCaps})
 	if err != nil {
 		return nil, fmt.Errorf("open state: %w", err)
 	}
-	minGas, _ := tx.ParseGasPrices(cfg.MinGasPrices)
-	a := &App{logger: logger, db: db, cms: cms, cfg: cfg, decoded: map[[32]byte]*tx.Tx{}}
-
-	// Keepers, wired explicitly: each gets only the narrow interface it declares.
-	// The routers come first: x/permissions dispatches MsgExec's inner messages through
-	// the message router (filled by RegisterServices below).
-	a.msgs, a.queries = runtime.NewMsgRouter(), runtime.NewQueryRouter()
-	a.AuthKeeper = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
-	a.BankKeeper = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), a.AuthKeeper)
-	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper, poai.WithFeeCollector(bank.FeeCollector))
-	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
-	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, cms)
-	a.mm = runtime.NewManager(
-		auth.NewModule(a.AuthKeeper),
-		bank.NewModule(a.BankKeeper),
-		permissions.NewModule(a.PermissionsKeeper),
-		registry.NewModule(a.RegistryKeeper),
-		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
-	)
+	a.cms = cms
 	a.mm.RegisterServices(runtime.Registrars{Msg: a.msgs, Query: a.queries})
 
 	a.sigs = tx.NewSigCache(cfg.SigCacheSize)
-	a.ante = &tx.Ante{Accounts: a.AuthKeeper, Fees: a.BankKeeper, Sigs: a.sigs, MinGasPrices: minGas, RateLimits: a.PoaiKeeper}
+	a.ante = &ante.Ante{Accounts: a.AuthKeeper, Fees: a.BankKeeper, Sigs: a.sigs, MinGasPrices: minGas, RateLimits: a.PoaiKeeper}
 
 	// PoAI is always on: x/poai's keeper is the vote-extension pipeline's state.
 	if err := a.enablePoAI(a.PoaiKeeper); err != nil {
-		return nil, err
-	}
-	if err := a.loadVEEnableHeight(); err != nil {
 		return nil, err
 	}
 
@@ -164,15 +148,44 @@ func (a *App) MsgRouter() *runtime.MsgRouter { return a.msgs }
 // LastCommitID is the last committed version and app hash; safe from any goroutine.
 func (a *App) LastCommitID() store.CommitID { return *a.lastCommit.Load() }
 
-// modules lists the app's modules in execution order; used for genesis without opening a store.
-func modules() *runtime.Manager {
-	return runtime.NewManager(
-		auth.NewModule(auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))),
-		bank.NewModule(bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), nil)),
-		permissions.NewModule(permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), nil, nil, nil)),
-		registry.NewModule(registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), nil, nil)),
-		poai.NewModule(poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), nil)),
-	)
+// modules is the module list, the one place a module is added. A module's line
+// gives it everything: its store (named after the module), its genesis section
+// (default, validation, init), its Msg and Query services, its block hooks and
+// its `selfchaind tx` / `query` commands. The order is execution order (InitGenesis,
+// InitChain, BeginBlock, EndBlock); store order does not matter (the app hash
+// sorts stores by name).
+//
+// The keepers are built into a, wired explicitly: each gets only the narrow
+// interfaces it declares. On a zero App (Modules: no store, no routers) the list
+// serves genesis and the CLI, which never reach a keeper's dependencies.
+func modules(a *App) []runtime.Module {
+	a.AuthKeeper = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
+	a.BankKeeper = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), a.AuthKeeper)
+	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper, poai.WithFeeCollector(bank.FeeCollector))
+	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
+	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, committedStores{a})
+	return []runtime.Module{
+		auth.NewModule(a.AuthKeeper),
+		bank.NewModule(a.BankKeeper),
+		permissions.NewModule(a.PermissionsKeeper),
+		registry.NewModule(a.RegistryKeeper),
+		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
+	}
+}
+
+// moduleList is modules; TestOneLineAddsAModule swaps it to add a module.
+var moduleList = modules
+
+// Modules is the module list without a store: for genesis (DefaultGenesisAppState,
+// ValidateGenesisAppState), the CLI's tx and query trees and `version --long`.
+func Modules() *runtime.Manager { return runtime.NewManager(moduleList(&App{})...) }
+
+// committedStores reads committed store versions with proofs (x/registry's resolve
+// query); the keepers are built before the store is opened.
+type committedStores struct{ a *App }
+
+func (s committedStores) Query(name string, key []byte, version int64, prove bool) ([]byte, *store.ProofOps, error) {
+	return s.a.cms.Query(name, key, version, prove)
 }
 
 // execRules are the messages an app may execute for a user through
@@ -215,7 +228,7 @@ func (b bankGenesis) Supply(denom string) (types.Int, error) {
 }
 
 // DefaultGenesisAppState is the app_state of a new genesis.json.
-func DefaultGenesisAppState() map[string]json.RawMessage { return modules().DefaultGenesis() }
+func DefaultGenesisAppState() map[string]json.RawMessage { return Modules().DefaultGenesis() }
 
 // ValidateGenesisAppState checks a genesis app_state of chain chainID (the
 // genesis chain id, which the genesis validators' consensus key proofs are
@@ -227,7 +240,7 @@ func ValidateGenesisAppState(chainID string, raw json.RawMessage) error {
 			return runtime.ErrInvalidGenesis.Wrapf("app_state: %v", err)
 		}
 	}
-	if err := modules().ValidateGenesis(state); err != nil {
+	if err := Modules().ValidateGenesis(state); err != nil {
 		return err
 	}
 	// Cross-module: poai's bond denom must be one bank knows (else block 1 halts minting inflation).

@@ -7,16 +7,17 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
-	"github.com/selfchain/selfchain/x/poai/voteext"
 )
 
 // CheckTx admits txs to the mempool: stateless checks, then the ante pipeline on
 // the mempool's own branch of the last committed state (so accepted txs of one
 // account advance its sequence there). Messages are not executed here.
 // It runs concurrently with block execution: it touches only checkBranch, under checkMu.
+// Txs are admitted up to app.toml's max-tx-bytes, which is at most the consensus
+// bound tx.MaxTxBytes a block tx may have (decodeCached), so an admitted tx fits a block.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
-	if voteext.IsInjectedTx(req.Tx) {
-		return checkTxError(runtime.ErrTxDecode.Wrap("this is the consensus-only PoAI extended-commit tx, which only a block proposer may place first in a block; it cannot be submitted"), 0, 0), nil
+	if err := refuseInjectedTx(req.Tx); err != nil {
+		return checkTxError(err, 0, 0), nil
 	}
 	t, err := tx.Decode(req.Tx, a.msgs, a.cfg.MaxTxBytes)
 	if err != nil {

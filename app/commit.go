@@ -26,10 +26,7 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 	if err := a.resetCheckState(id.Version); err != nil {
 		return nil, err
 	}
-	if b := a.poai.pending; b != nil { // the analyzer scores the committed block in the background
-		a.poai.pending = nil
-		a.poai.pipeline.Submit(*b)
-	}
+	a.submitAnalysis()
 	metricCommit.Observe(time.Since(start).Seconds())
 	metricHeight.Set(float64(id.Version))
 	return &abci.ResponseCommit{}, nil

@@ -22,7 +22,8 @@ type Config struct {
 	// MinGasPrices is the node's floor for admitting txs to its mempool, e.g. "0.001uself".
 	MinGasPrices string      `toml:"minimum-gas-prices"`
 	State        StateConfig `toml:"state"`
-	// MaxTxBytes bounds a tx admitted by CheckTx.
+	// MaxTxBytes bounds a tx admitted by CheckTx: at most tx.MaxTxBytes, the
+	// consensus bound on a block tx (a larger tx could never be included).
 	MaxTxBytes   int `toml:"max-tx-bytes"`
 	SigCacheSize int `toml:"sig-cache-size"`
 	// Bech32Prefix is the chain's address prefix ("self" when empty); selfchaind
@@ -95,8 +96,8 @@ func (c Config) Validate() error {
 	if _, err := c.PruningOptions(); err != nil {
 		return fmt.Errorf("app.toml state.pruning: %w", err)
 	}
-	if c.MaxTxBytes <= 0 {
-		return fmt.Errorf("app.toml max-tx-bytes: must be positive")
+	if c.MaxTxBytes <= 0 || c.MaxTxBytes > tx.MaxTxBytes {
+		return fmt.Errorf("app.toml max-tx-bytes: %d, want more than 0 and at most %d (the largest tx a block may carry)", c.MaxTxBytes, tx.MaxTxBytes)
 	}
 	if c.Bech32Prefix != "" && !crypto.ValidBech32Prefix(c.Bech32Prefix) {
 		return fmt.Errorf("app.toml bech32-prefix: %q is not 1-32 lowercase letters and digits starting with a letter", c.Bech32Prefix)
@@ -163,7 +164,7 @@ const configTemplate = `# SELF Chain node-local application settings (not consen
 # in at least one listed denom, e.g. "0.001uself". Empty admits free txs.
 minimum-gas-prices = "{{ .MinGasPrices }}"
 
-# Largest tx (bytes) CheckTx admits.
+# Largest tx (bytes) CheckTx admits; at most 1048576, the largest tx a block may carry.
 max-tx-bytes = {{ .MaxTxBytes }}
 
 # Verified-signature cache entries (a tx checked in CheckTx is not re-verified in its block).

@@ -18,7 +18,7 @@ import (
 func (a *App) runTx(base *runtime.Context, parent *store.Branch, t *tx.Tx) abci.ExecTxResult {
 	gas := runtime.NewGasMeter(t.GasLimit())
 	anteBranch := parent.Branch()
-	actx := base.WithStores(anteBranch).WithGasMeter(gas)
+	actx := base.WithStores(anteBranch).WithEventManager(runtime.NewEventManager()).WithGasMeter(gas)
 	if err := a.guard(gas, func() error { return a.ante.Run(actx, t) }); err != nil {
 		return txResult(err, gas, nil)
 	}
@@ -31,7 +31,7 @@ func (a *App) runTx(base *runtime.Context, parent *store.Branch, t *tx.Tx) abci.
 	}
 
 	msgBranch := parent.Branch()
-	mctx := actx.WithStores(msgBranch)
+	mctx := actx.WithStores(msgBranch).WithEventManager(runtime.NewEventManager())
 	err := a.guard(gas, func() error {
 		for i, msg := range t.Msgs {
 			typeURL := t.Body.Messages[i].TypeUrl

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"testing"
+
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/x/poai/voteext"
 )
@@ -12,4 +14,15 @@ func (a *App) SetPoAIStateForTest(st voteext.State) { a.poai.state = st }
 // CommittedContext reads the last committed state (as the vote hooks do).
 func (a *App) CommittedContext() (*runtime.Context, error) {
 	return a.voteContext(a.LastCommitID().Version)
+}
+
+// DefaultModules is the app's module list (modules).
+var DefaultModules = modules
+
+// SetModuleListForTest makes f the module list until the test ends: what adding
+// a line to modules does, without editing it. Not for parallel tests.
+func SetModuleListForTest(tb testing.TB, f func(a *App) []runtime.Module) {
+	old := moduleList
+	moduleList = f
+	tb.Cleanup(func() { moduleList = old })
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
-	"github.com/selfchain/selfchain/x/poai/voteext"
 )
 
 // FinalizeBlock executes a decided block: begin-block hooks, every tx in order
@@ -29,13 +28,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 
 	// PoAI: the proposer's injected extended commit is the first tx; it runs no
 	// messages (result code 0) and feeds the aggregation instead.
-	var commit *abci.ExtendedCommitInfo
-	injected := false
-	if a.injectsCommit(req.Height) && len(req.Txs) > 0 && voteext.IsInjectedTx(req.Txs[0]) {
-		if c, err := voteext.DecodeInjectedTx(req.Txs[0]); err == nil {
-			commit, injected = c, true
-		}
-	}
+	commit, injected := a.takeInjectedCommit(req.Height, req.Txs)
 	txs, decodeErrs := a.decodeBlockTxs(req.Txs, injected)
 	a.preVerify(txs)
 	a.recordPoAI(ctx, branch, req.Height, commit, txs, req.Txs, injected)
@@ -54,7 +47,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		metricTxs.WithLabelValues(res.Codespace, strconv.FormatUint(uint64(res.Code), 10)).Inc()
 	}
 
-	endCtx := ctx.WithStores(branch)
+	endCtx := ctx.WithEventManager(runtime.NewEventManager()) // end-block events apart from begin-block ones
 	updates, err := a.mm.EndBlock(endCtx)
 	if err != nil {
 		return nil, err
@@ -63,9 +56,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		return nil, err
 	}
 	a.finalized = &finalizeResult{height: req.Height}
-	if a.poai.pipeline != nil && a.scoresBlock(req.Height) {
-		a.poai.pending = analyzerBlock(req.Height, req.Hash, txs, results, injected)
-	}
+	a.queueAnalysis(req.Height, req.Hash, txs, results, injected)
 	clear(a.decoded)
 	metricBlockExec.Observe(time.Since(start).Seconds())
 	metricBlockTxs.Observe(float64(len(req.Txs)))

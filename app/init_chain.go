@@ -22,11 +22,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	}
 	a.chainID = req.ChainId
 	// The injected-commit path follows the genesis vote-extension enable height.
-	var veHeight int64
-	if cp := req.ConsensusParams; cp != nil && cp.Abci != nil {
-		veHeight = cp.Abci.VoteExtensionsEnableHeight
-	}
-	if err := a.saveVEEnableHeight(veHeight); err != nil {
+	if err := a.initVoteExtensions(req.ConsensusParams); err != nil {
 		return nil, err
 	}
 	if req.InitialHeight > 1 {
@@ -48,26 +44,18 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := a.mm.InitGenesis(ctx, state); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
-	// PoAI refuses validator keys CometBFT's consensus params exclude (they would halt it).
-	if cp := req.ConsensusParams; cp != nil && cp.Validator != nil {
-		if err := a.PoaiKeeper.SetAllowedKeyTypes(ctx, cp.Validator.PubKeyTypes); err != nil {
-			return nil, err
-		}
-	}
-	// PoAI's genesis validators become CometBFT's initial set (the response replaces
-	// genesis.json's); with none, CometBFT keeps its own and PoAI records them.
-	vals, err := a.PoaiKeeper.InitialValidatorUpdates(ctx, req.Validators)
+	// Modules that act on CometBFT's consensus params and genesis validators
+	// (x/poai) see them now; one may answer with the initial validator set, which
+	// replaces genesis.json's.
+	room := MaxActiveValidators(req.ConsensusParams)
+	vals, err := a.mm.InitChain(ctx, runtime.ChainGenesis{ConsensusParams: req.ConsensusParams, Validators: req.Validators, MaxValidators: room})
 	if err != nil {
-		return nil, fmt.Errorf("genesis: poai validators: %w", err)
+		return nil, fmt.Errorf("genesis: %w", err)
 	}
 	// The set's commits must fit a block, or CometBFT stops (MaxActiveValidators).
-	room := MaxActiveValidators(req.ConsensusParams)
 	if n := max(len(vals), len(req.Validators)); n > int(room) {
 		return nil, fmt.Errorf("genesis: %d validators, but blocks of consensus block.max_bytes %d (evidence.max_bytes %d) carry the commits of at most %d: raise block.max_bytes",
 			n, req.ConsensusParams.GetBlock().GetMaxBytes(), req.ConsensusParams.GetEvidence().GetMaxBytes(), room)
-	}
-	if err := a.PoaiKeeper.SetBlockRoom(ctx, room); err != nil {
-		return nil, err
 	}
 	if err := branch.Write(); err != nil {
 		return nil, err

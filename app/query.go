@@ -81,11 +81,7 @@ func (a *App) queryStore(req *abci.RequestQuery, height int64) *abci.ResponseQue
 	if len(parts) != 2 || parts[1] != "key" {
 		return queryError(runtime.ErrUnknownRequest.Wrapf("store query path must be /store/<module>/key, got %q", req.Path), height)
 	}
-	known := false
-	for _, n := range storeNames {
-		known = known || n == parts[0]
-	}
-	if !known {
+	if a.mm.Module(parts[0]) == nil { // every module has a store of its name
 		return queryError(runtime.ErrUnknownRequest.Wrapf("no store named %q", parts[0]), height)
 	}
 	if len(req.Data) == 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/auth/ante"
 )
 
 // preVerify checks the signatures of a block's txs in parallel against the last
@@ -48,7 +49,7 @@ func (a *App) preVerify(txs []*tx.Tx) {
 				if err != nil || !found {
 					continue
 				}
-				tx.PreVerify(a.sigs, a.chainID, t, acc, known[string(t.Signer)])
+				ante.PreVerify(a.sigs, a.chainID, t, acc, known[string(t.Signer)])
 			}
 		}(w)
 	}

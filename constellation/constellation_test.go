@@ -348,50 +348,6 @@ func TestNextBasePortGivesChainsDistinctBlocks(t *testing.T) {
 	require.Len(t, chains, 1)
 }
 
-func TestVerdict(t *testing.T) {
-	c := &Chain{Spec: testSpec("acme", 2)}
-	c.Spec.Defaults()
-	now := time.Now()
-	up := func(name string, h int64) NodeStatus {
-		return NodeStatus{Name: name, Running: true, Reachable: true, Height: h, Peers: 1, LastBlockTime: now}
-	}
-	st := &ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now, Nodes: []NodeStatus{up("node1", 10), up("node2", 10)}}
-	c.verdict(st)
-	require.Equal(t, VerdictOK, st.Verdict, st.Reasons)
-
-	st = &ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now, MissingPower: 10, TotalPower: 20,
-		Validators: []ValidatorStatus{{Name: "node2", Power: 10}}, Nodes: []NodeStatus{up("node1", 10), {Name: "node2"}}}
-	st.Nodes[0].Peers = 0
-	c.verdict(st)
-	require.Equal(t, VerdictDegraded, st.Verdict)
-	require.Contains(t, strings.Join(st.Reasons, "\n"), "node2 is not running")
-	require.Contains(t, strings.Join(st.Reasons, "\n"), "power 10 of 20 missing")
-
-	// A node's validator that x/poai jailed (power 0 at CometBFT) or left out of
-	// the active set: degraded, saying why and how to unjail.
-	st = &ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now, Nodes: []NodeStatus{up("node1", 10), up("node2", 10)},
-		Validators: []ValidatorStatus{{Name: "node1", Power: 10, Signing: true, Reputation: "1.000000", PoAIStatus: "bonded"},
-			{Name: "node2", Jailed: true, JailedUntil: 700, Reputation: "0.800000", PoAIStatus: "unbonding"}}}
-	c.verdict(st)
-	require.Equal(t, VerdictDegraded, st.Verdict)
-	require.Len(t, st.Reasons, 1, st.Reasons)
-	require.Contains(t, st.Reasons[0], "node2's validator is jailed by x/poai until height 700")
-	require.Contains(t, st.Reasons[0], "tx poai unjail node2-operator")
-	st.Reasons, st.Verdict = nil, ""
-	st.Validators[1].Jailed = false
-	c.verdict(st)
-	require.Equal(t, []string{"node2's validator is not in the active set (x/poai status unbonding, reputation 0.800000)"}, st.Reasons)
-
-	st = &ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now.Add(-time.Minute), Nodes: []NodeStatus{up("node1", 10), up("node2", 10)}}
-	c.verdict(st)
-	require.Equal(t, VerdictHalted, st.Verdict)
-
-	st = &ChainStatus{Nodes: []NodeStatus{{Name: "node1"}, {Name: "node2"}}}
-	c.verdict(st)
-	require.Equal(t, VerdictHalted, st.Verdict)
-	require.Contains(t, st.Reasons[0], "constellation up acme")
-}
-
 // BenchmarkNew4Validators measures `new` for four validators (in process).
 func BenchmarkNew4Validators(b *testing.B) {
 	for _, kt := range []string{server.ConsensusKeyEd25519, server.ConsensusKeyMlDsa65} {

@@ -13,16 +13,13 @@ import (
 	"github.com/selfchain/selfchain/x/poai"
 )
 
-// poaiParamsPath is x/poai's params query.
-const poaiParamsPath = "/selfchain.poai.v1.Query/Params"
-
 // paramsTxTimeout bounds how long UpdatePoAIParams waits for its tx's block.
 const paramsTxTimeout = 30 * time.Second
 
 // connect returns a client of the first node that answers.
 func (c *Chain) connect(ctx context.Context) (*client.Client, error) {
 	for _, p := range c.Layout.Nodes {
-		cl, err := client.New(fmt.Sprintf("tcp://127.0.0.1:%d", p.RPC))
+		cl, err := nodeClient(p.RPC)
 		if err != nil {
 			continue
 		}
@@ -55,8 +52,8 @@ func (c *Chain) PoAIParams(ctx context.Context) (poai.Params, error) {
 		if err != nil {
 			return err
 		}
-		var resp poai.QueryParamsResponse
-		if err := cl.Query(ctx, poaiParamsPath, &poai.QueryParamsRequest{}, &resp); err != nil {
+		resp, err := poai.NewQueryClient(cl).Params(ctx, &poai.QueryParamsRequest{})
+		if err != nil {
 			return err
 		}
 		p = resp.Params
@@ -91,8 +88,8 @@ func (c *Chain) UpdatePoAIParams(ctx context.Context, edit func(*poai.Params)) (
 		if err != nil {
 			return err
 		}
-		var resp poai.QueryParamsResponse
-		if err := cl.Query(ctx, poaiParamsPath, &poai.QueryParamsRequest{}, &resp); err != nil {
+		resp, err := poai.NewQueryClient(cl).Params(ctx, &poai.QueryParamsRequest{})
+		if err != nil {
 			return err
 		}
 		p := resp.Params

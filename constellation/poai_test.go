@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/keyring"
 	"github.com/selfchain/selfchain/server"
@@ -176,34 +175,45 @@ func TestUpdatePoAIParamsRefusedInAIMode(t *testing.T) {
 }
 
 // poaiValidators reads the bonded set, then asks for each of our validators
-// missing from it (e.g. jailed) by its operator, over RPC abci_query.
+// missing from it (e.g. jailed) by its operator, through x/poai's generated
+// query client on client.Client (JSON-RPC abci_query, as a node answers it).
 func TestPoAIValidatorsQuery(t *testing.T) {
 	bonded := poai.Validator{OperatorAddress: "op1", ConsensusAddress: []byte{0xaa}, Reputation: 900_000, Status: poai.STATUS_BONDED}
 	jailed := poai.Validator{OperatorAddress: "op2", ConsensusAddress: []byte{0xbb}, Reputation: 700_000, Jailed: true, JailedUntil: 700, Status: poai.STATUS_UNBONDING}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		path := strings.Trim(r.URL.Query().Get("path"), `"`)
-		data, _ := hex.DecodeString(strings.TrimPrefix(r.URL.Query().Get("data"), "0x"))
+		var call struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+			Params struct {
+				Path string `json:"path"`
+				Data string `json:"data"`
+			} `json:"params"`
+		}
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&call))
+		require.Equal(t, "abci_query", call.Method)
+		data, err := hex.DecodeString(call.Params.Data)
+		require.NoError(t, err)
 		var bz []byte
-		switch path {
-		case poaiValidatorsPath:
+		switch call.Params.Path {
+		case "/selfchain.poai.v1.Query/Validators":
 			var req poai.QueryValidatorsRequest
 			require.NoError(t, req.Unmarshal(data))
 			require.Equal(t, poai.STATUS_BONDED, req.Status)
 			bz, _ = (&poai.QueryValidatorsResponse{Validators: []poai.Validator{bonded}}).Marshal()
-		case poaiValidatorPath:
+		case "/selfchain.poai.v1.Query/Validator":
 			var req poai.QueryValidatorRequest
 			require.NoError(t, req.Unmarshal(data))
 			require.Equal(t, "op2", req.OperatorAddress, "only the validator missing from the bonded set is asked for")
 			bz, _ = (&poai.QueryValidatorResponse{Validator: jailed}).Marshal()
 		default:
-			t.Errorf("unexpected path %q", path)
+			t.Errorf("unexpected path %q", call.Params.Path)
 		}
-		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":-1,"result":{"response":{"code":0,"value":%q}}}`, base64.StdEncoding.EncodeToString(bz))
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"response":{"code":0,"value":%q}}}`, call.ID, base64.StdEncoding.EncodeToString(bz))
 	}))
 	defer srv.Close()
-	port, err := strconv.Atoi(srv.URL[strings.LastIndexByte(srv.URL, ':')+1:])
+	cl, err := client.New(srv.URL)
 	require.NoError(t, err)
-	got, err := poaiValidators(context.Background(), port, map[string]string{"AA": "op1", "BB": "op2"})
+	got, err := poaiValidators(context.Background(), poai.NewQueryClient(cl), map[string]string{"AA": "op1", "BB": "op2"})
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	require.Equal(t, uint32(900_000), got["AA"].Reputation)
@@ -211,4 +221,7 @@ func TestPoAIValidatorsQuery(t *testing.T) {
 	var vs ValidatorStatus
 	vs.setPoAI(got["BB"])
 	require.Equal(t, ValidatorStatus{Reputation: "0.700000", Jailed: true, JailedUntil: 700, PoAIStatus: "unbonding", Operator: "op2"}, vs)
+	// The shared formatting, as `selfchaind query poai` prints it.
+	require.Equal(t, "1.000000", poai.FormatPPM(poai.PPM))
+	require.Equal(t, "0.000001", poai.FormatPPM(1))
 }

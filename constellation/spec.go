@@ -1,8 +1,9 @@
 // Package constellation scaffolds, runs and watches corporate Layer-1 chains
 // built from the SELF Chain framework: a spec file per chain (spec.go), the
 // validator homes and a genesis every validator signed (scaffold.go,
-// genesis_sig.go), a detached process supervisor (supervisor.go) and health
-// with a verdict (health.go). cmd/constellation is its command line.
+// genesis_sig.go), a detached process supervisor (supervisor.go) and health:
+// Collect asks the nodes (collect.go), judge gives the verdict (verdict.go),
+// metrics.go serves it to Prometheus. cmd/constellation is its command line.
 package constellation
 
 import (

@@ -409,13 +409,7 @@ func (c *Chain) serveMetrics() (*http.Server, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		st := c.Collect(ctx)
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		WriteMetrics(w, st)
-	})
+	mux.Handle("/metrics", c.metricsHandler(3*time.Second))
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()

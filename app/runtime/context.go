@@ -73,11 +73,20 @@ func NewContext(std context.Context, stores Stores, header Header, mode ExecMode
 	}
 }
 
-// WithStores returns a copy that reads and writes another branch, with a fresh event manager.
+// WithStores returns a copy that reads and writes another branch. Its events
+// still go to c's event manager: a caller that collects a branch's events on
+// their own gives it a fresh one with WithEventManager.
 func (c *Context) WithStores(s Stores) *Context {
 	cp := *c
 	cp.stores = s
-	cp.events = NewEventManager()
+	return &cp
+}
+
+// WithEventManager returns a copy whose events go to em (NewEventManager for a
+// fresh, empty one).
+func (c *Context) WithEventManager(em *EventManager) *Context {
+	cp := *c
+	cp.events = em
 	return &cp
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	"github.com/spf13/cobra"
 )
 
 // Module is the least a module is: a name (also its store and codespace name)
@@ -22,6 +24,24 @@ type HasGenesis interface {
 	ValidateGenesis(json.RawMessage) error
 	InitGenesis(ctx context.Context, data json.RawMessage) error
 	ExportGenesis(ctx context.Context) (json.RawMessage, error)
+}
+
+// ChainGenesis is what InitChain tells modules beyond their app_state section.
+type ChainGenesis struct {
+	// ConsensusParams are the genesis consensus params (nil when CometBFT sends none).
+	ConsensusParams *cmtproto.ConsensusParams
+	// Validators are genesis.json's validators, as CometBFT sent them.
+	Validators []abci.ValidatorUpdate
+	// MaxValidators is the largest validator set whose commits (and vote
+	// extensions) a block carries under ConsensusParams while keeping room for txs.
+	MaxValidators uint32
+}
+
+// HasInitChain modules act on InitChain beyond their genesis section, after every
+// module's InitGenesis. One of them may return the chain's initial validator set,
+// which replaces genesis.json's.
+type HasInitChain interface {
+	InitChain(ctx context.Context, g ChainGenesis) ([]abci.ValidatorUpdate, error)
 }
 
 // Registrars receive a module's Msg and Query services.
@@ -43,6 +63,17 @@ type HasEndBlock interface {
 	EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error)
 }
 
+// HasTxCommand modules add `selfchaind tx <module>` (the Cosmos SDK's
+// AppModuleBasic.GetTxCmd); the command is built anew on each call.
+type HasTxCommand interface {
+	GetTxCmd() *cobra.Command
+}
+
+// HasQueryCommand modules add `selfchaind query <module>`.
+type HasQueryCommand interface {
+	GetQueryCmd() *cobra.Command
+}
+
 // Manager runs modules in one fixed order (the order given to NewManager).
 type Manager struct {
 	modules []Module
@@ -60,7 +91,16 @@ func NewManager(mods ...Module) *Manager {
 	return m
 }
 
-func (m *Manager) Modules() []Module         { return m.modules }
+func (m *Manager) Modules() []Module { return m.modules }
+
+// Names lists the modules' names in order: also their stores' names.
+func (m *Manager) Names() []string {
+	out := make([]string, len(m.modules))
+	for i, mod := range m.modules {
+		out[i] = mod.Name()
+	}
+	return out
+}
 func (m *Manager) Module(name string) Module { return m.byName[name] }
 
 func (m *Manager) RegisterServices(r Registrars) {
@@ -69,6 +109,28 @@ func (m *Manager) RegisterServices(r Registrars) {
 			s.RegisterServices(r)
 		}
 	}
+}
+
+// TxCommands are the modules' tx commands, in module order.
+func (m *Manager) TxCommands() []*cobra.Command {
+	var out []*cobra.Command
+	for _, mod := range m.modules {
+		if c, ok := mod.(HasTxCommand); ok {
+			out = append(out, c.GetTxCmd())
+		}
+	}
+	return out
+}
+
+// QueryCommands are the modules' query commands, in module order.
+func (m *Manager) QueryCommands() []*cobra.Command {
+	var out []*cobra.Command
+	for _, mod := range m.modules {
+		if c, ok := mod.(HasQueryCommand); ok {
+			out = append(out, c.GetQueryCmd())
+		}
+	}
+	return out
 }
 
 // DefaultGenesis returns every module's default genesis keyed by module name.
@@ -123,6 +185,30 @@ func (m *Manager) InitGenesis(ctx context.Context, state map[string]json.RawMess
 		}
 	}
 	return nil
+}
+
+// InitChain runs every HasInitChain module in order (after InitGenesis); at most
+// one may return validator updates.
+func (m *Manager) InitChain(ctx context.Context, g ChainGenesis) ([]abci.ValidatorUpdate, error) {
+	var updates []abci.ValidatorUpdate
+	var from string
+	for _, mod := range m.modules {
+		h, ok := mod.(HasInitChain)
+		if !ok {
+			continue
+		}
+		u, err := h.InitChain(ctx, g)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", mod.Name(), err)
+		}
+		if len(u) > 0 {
+			if from != "" {
+				return nil, fmt.Errorf("initial validators from both %s and %s", from, mod.Name())
+			}
+			updates, from = u, mod.Name()
+		}
+	}
+	return updates, nil
 }
 
 func (m *Manager) ExportGenesis(ctx context.Context) (map[string]json.RawMessage, error) {

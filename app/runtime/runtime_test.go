@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"testing"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	gogotypes "github.com/cosmos/gogoproto/types"
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -101,4 +103,41 @@ func (m plainModule) ConsensusVersion() uint64 { return 1 }
 
 func TestModuleNamesAreUnique(t *testing.T) {
 	require.Panics(t, func() { runtime.NewManager(plainModule{"a"}, plainModule{"a"}) }, "module names are unique")
+}
+
+type initChainModule struct {
+	name string
+	vals []abci.ValidatorUpdate
+	seen *runtime.ChainGenesis
+}
+
+func (m initChainModule) Name() string             { return m.name }
+func (m initChainModule) ConsensusVersion() uint64 { return 1 }
+func (m initChainModule) InitChain(_ context.Context, g runtime.ChainGenesis) ([]abci.ValidatorUpdate, error) {
+	*m.seen = g
+	return m.vals, nil
+}
+func (m initChainModule) GetTxCmd() *cobra.Command { return &cobra.Command{Use: m.name} }
+
+// InitChain hands every HasInitChain module the chain genesis; at most one may
+// answer with validators. Names and commands follow the module order.
+func TestManagerInitChainAndModuleList(t *testing.T) {
+	var seenA, seenB runtime.ChainGenesis
+	vals := []abci.ValidatorUpdate{{Power: 1}}
+	m := runtime.NewManager(initChainModule{name: "b", seen: &seenB}, initChainModule{name: "a", vals: vals, seen: &seenA})
+	g := runtime.ChainGenesis{MaxValidators: 9}
+	got, err := m.InitChain(context.Background(), g)
+	require.NoError(t, err)
+	require.Equal(t, vals, got)
+	require.Equal(t, g, seenA)
+	require.Equal(t, g, seenB)
+	require.Equal(t, []string{"b", "a"}, m.Names())
+	cmds := m.TxCommands()
+	require.Len(t, cmds, 2)
+	require.Equal(t, "b", cmds[0].Name())
+	require.Empty(t, m.QueryCommands())
+
+	two := runtime.NewManager(initChainModule{name: "a", vals: vals, seen: &seenA}, initChainModule{name: "b", vals: vals, seen: &seenB})
+	_, err = two.InitChain(context.Background(), g)
+	require.ErrorContains(t, err, "initial validators from both a and b")
 }

@@ -1,5 +1,7 @@
-// Package tx holds the transaction envelope, its sign bytes, the ante pipeline
-// that admits a tx (size, signature, sequence, fee, gas) and a builder for clients.
+// Package tx holds the transaction envelope, its decoding and stateless checks, its
+// sign bytes, the verified-signature cache, gas prices and a builder for clients.
+// It imports no module: the ante pipeline that admits a tx against state (signer
+// account, sequence, fee) is x/auth/ante.
 package tx
 
 import (
@@ -15,7 +17,14 @@ import (
 
 // Hard limits checked before anything is decoded or looked up in state.
 const (
-	DefaultMaxTxBytes = 1 << 20 // node-level bound; consensus params bound blocks
+	// MaxTxBytes is the largest tx a block may carry: a consensus rule, the same on
+	// every node (ProcessProposal rejects a proposal holding a larger tx, and
+	// PrepareProposal never builds one). CometBFT's block.max_bytes bounds a block's
+	// txs together; this bounds each of them, and no node-local setting changes it.
+	MaxTxBytes = 1 << 20
+	// DefaultMaxTxBytes is app.toml's max-tx-bytes default: a node's mempool admits
+	// at most MaxTxBytes (it may choose less), so every tx CheckTx admits fits a block.
+	DefaultMaxTxBytes = MaxTxBytes
 	MaxMsgsPerTx      = 32
 	MaxSignatures     = 1
 	MaxMemoBytes      = 1024 // structural cap; the auth param max_memo_characters is the (lower) live bound
@@ -38,11 +47,12 @@ type Tx struct {
 	Size     int
 }
 
-// Decode parses wire bytes into a Tx and runs every stateless check: size, canonical
-// envelope, message decoding and ValidateBasic, one signer that signs every message.
+// Decode parses wire bytes into a Tx and runs every stateless check: size (at most
+// maxTxBytes; 0 means MaxTxBytes), canonical envelope, message decoding and
+// ValidateBasic, one signer that signs every message.
 func Decode(bz []byte, dec MsgDecoder, maxTxBytes int) (*Tx, error) {
 	if maxTxBytes <= 0 {
-		maxTxBytes = DefaultMaxTxBytes
+		maxTxBytes = MaxTxBytes
 	}
 	if len(bz) == 0 {
 		return nil, runtime.ErrTxDecode.Wrap("empty tx")

@@ -7,29 +7,45 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/client"
 	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/x/auth"
-	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/permissions"
 	"github.com/selfchain/selfchain/x/permissions/verify"
-	"github.com/selfchain/selfchain/x/poai"
-	"github.com/selfchain/selfchain/x/registry"
 )
 
-func queryCmd() *cobra.Command {
+// queryCmd is `selfchaind query`: one subcommand per module of the list that has
+// query commands (runtime.HasQueryCommand), plus `query tx <hash>` and the commands
+// import cycles keep out of their module (ARCHITECTURE.md, "CLI code").
+func queryCmd(mods *runtime.Manager) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "query",
 		Aliases: []string{"q"},
 		Short:   "Query chain state over the node's RPC (--node)",
 	}
-	cmd.AddCommand(bank.GetQueryCmd(), authQueryCmd(), txQueryCmd(), poai.GetQueryCmd(), permissionsQueryCmd(), registry.GetQueryCmd())
+	cmd.AddCommand(mods.QueryCommands()...)
+	cmd.AddCommand(txQueryCmd())
+	addOutsideModules(cmd)
 	return cmd
 }
 
-func authQueryCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "auth", Short: "Query accounts"}
-	cmd.AddCommand(&cobra.Command{
+// addOutsideModules adds the query commands that live outside their module's
+// package: `auth account` (client imports x/auth, so x/auth cannot import
+// client/cli) and `permissions check` (x/permissions/verify imports x/permissions).
+func addOutsideModules(query *cobra.Command) {
+	authCmd := &cobra.Command{Use: auth.ModuleName, Short: "Query accounts"}
+	authCmd.AddCommand(authAccountCmd())
+	query.AddCommand(authCmd)
+	for _, c := range query.Commands() {
+		if c.Name() == permissions.ModuleName {
+			c.AddCommand(verify.GetCheckCmd())
+		}
+	}
+}
+
+func authAccountCmd() *cobra.Command {
+	return &cobra.Command{
 		Use:   "account <address-or-key>",
 		Short: "Query an account's number, sequence and public key",
 		Args:  cobra.ExactArgs(1),
@@ -55,8 +71,7 @@ func authQueryCmd() *cobra.Command {
 				clientcli.KV(w, "address", a.Address, "account_number", a.AccountNumber, "sequence", a.Sequence, "public_key", pub)
 			})
 		},
-	})
-	return cmd
+	}
 }
 
 func txQueryCmd() *cobra.Command {
@@ -87,12 +102,4 @@ func txQueryCmd() *cobra.Command {
 			})
 		},
 	}
-}
-
-// permissionsQueryCmd is x/permissions' queries plus `check`, which lives in
-// x/permissions/verify: verify imports x/permissions, so x/permissions cannot hold it.
-func permissionsQueryCmd() *cobra.Command {
-	cmd := permissions.GetQueryCmd()
-	cmd.AddCommand(verify.GetCheckCmd())
-	return cmd
 }

@@ -68,17 +68,18 @@ client.toml.`,
 	pf.String(flagLogLevel, "", "log level, e.g. info or consensus:debug,*:error (default: config.toml log_level)")
 	pf.String(flagLogFormat, "", "log format: plain or json (default: config.toml log_format)")
 
+	mods := app.Modules() // the module list: the tx and query trees and `version --long` follow it
 	root.AddCommand(
 		initCmd(),
 		startCmd(),
 		genesisCmd(),
 		keysCmd(),
-		txCmd(),
-		queryCmd(),
+		txCmd(mods),
+		queryCmd(mods),
 		statusCmd(),
 		cometCmd(),
 		configCmd(),
-		versionCmd(),
+		versionCmd(mods),
 	)
 	return root
 }

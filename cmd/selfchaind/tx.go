@@ -3,19 +3,18 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/selfchain/selfchain/app/runtime"
 	clientcli "github.com/selfchain/selfchain/client/cli"
-	"github.com/selfchain/selfchain/x/bank"
-	"github.com/selfchain/selfchain/x/permissions"
-	"github.com/selfchain/selfchain/x/poai"
-	"github.com/selfchain/selfchain/x/registry"
 )
 
-func txCmd() *cobra.Command {
+// txCmd is `selfchaind tx`: one subcommand per module of the list that has tx
+// commands (runtime.HasTxCommand).
+func txCmd(mods *runtime.Manager) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tx",
 		Short: "Build, sign and broadcast transactions",
 	}
 	clientcli.AddTxFlags(cmd)
-	cmd.AddCommand(bank.GetTxCmd(), poai.GetTxCmd(), permissions.GetTxCmd(), registry.GetTxCmd())
+	cmd.AddCommand(mods.TxCommands()...)
 	return cmd
 }

@@ -5,41 +5,57 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/selfchain/selfchain/app"
+	appruntime "github.com/selfchain/selfchain/app/runtime"
 	clientcli "github.com/selfchain/selfchain/client/cli"
 )
 
 // Commit is the source revision, set at build time with -ldflags "-X main.Commit=...".
 var Commit = ""
 
-func versionCmd() *cobra.Command {
+// moduleVersion is one module's consensus version (bumped, with a migration,
+// whenever the module's stored bytes change).
+type moduleVersion struct {
+	Name             string `json:"name"`
+	ConsensusVersion uint64 `json:"consensus_version"`
+}
+
+func versionCmd(mods *appruntime.Manager) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of selfchaind and what it was built with",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := struct {
-				Name       string `json:"name"`
-				Version    string `json:"version"`
-				Commit     string `json:"commit,omitempty"`
-				AppVersion uint64 `json:"app_protocol_version"`
-				CometBFT   string `json:"cometbft"`
-				Go         string `json:"go"`
-			}{"selfchaind", app.Version, commit(), app.AppVersion, app.CometBFTVersion, runtime.Version()}
+				Name       string          `json:"name"`
+				Version    string          `json:"version"`
+				Commit     string          `json:"commit,omitempty"`
+				AppVersion uint64          `json:"app_protocol_version"`
+				CometBFT   string          `json:"cometbft"`
+				Go         string          `json:"go"`
+				Modules    []moduleVersion `json:"modules"`
+			}{"selfchaind", app.Version, commit(), app.AppVersion, app.CometBFTVersion, runtime.Version(), nil}
+			var modules []string
+			for _, m := range mods.Modules() { // module order: the app's execution order
+				out.Modules = append(out.Modules, moduleVersion{m.Name(), m.ConsensusVersion()})
+				modules = append(modules, fmt.Sprintf("%s %d", m.Name(), m.ConsensusVersion()))
+			}
 			long := clientcli.Settings(cmd).GetBool("long")
 			return clientcli.PrintResult(cmd, out, func(w io.Writer) {
 				if !long {
 					fmt.Fprintln(w, out.Version)
 					return
 				}
-				clientcli.KV(w, "version", out.Version, "commit", out.Commit, "app_protocol", out.AppVersion, "cometbft", out.CometBFT, "go", out.Go)
+				clientcli.KV(w, "version", out.Version, "commit", out.Commit, "app_protocol", out.AppVersion, "cometbft", out.CometBFT, "go", out.Go,
+					"modules", strings.Join(modules, ", "))
 			})
 		},
 	}
-	cmd.Flags().Bool("long", false, "also print commit, protocol, CometBFT and Go versions")
+	cmd.Flags().Bool("long", false, "also print commit, protocol, CometBFT and Go versions and each module's consensus version")
 	return cmd
 }
 

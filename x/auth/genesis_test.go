@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
 )
@@ -16,7 +17,7 @@ func TestGenesisValidateNamesField(t *testing.T) {
 	require.NoError(t, err)
 	pub := priv.PubKey()
 	pk := &types.PubKey{Type: pub.Type(), Key: pub.Bytes()}
-	a1, a2 := testAddr(1).String(), testAddr(2).String()
+	a1, a2 := testutil.Addr(1).String(), testutil.Addr(2).String()
 
 	cases := []struct {
 		name string
@@ -56,14 +57,14 @@ func TestInitGenesisSetsNextNumberPastHighest(t *testing.T) {
 	ctx := newCtx()
 	k := auth.NewKeeper(storeService())
 	gs := auth.GenesisState{Params: auth.DefaultParams(), Accounts: []auth.GenesisAccount{
-		{Address: testAddr(1).String(), AccountNumber: 5, Sequence: 2},
-		{Address: testAddr(2).String(), AccountNumber: 2},
+		{Address: testutil.Addr(1).String(), AccountNumber: 5, Sequence: 2},
+		{Address: testutil.Addr(2).String(), AccountNumber: 2},
 	}}
 	require.NoError(t, k.InitGenesis(ctx, gs))
-	acc, err := k.EnsureAccount(ctx, testAddr(3))
+	acc, err := k.EnsureAccount(ctx, testutil.Addr(3))
 	require.NoError(t, err)
 	require.Equal(t, uint64(6), acc.AccountNumber)
-	got, found, err := k.GetAccount(ctx, testAddr(1))
+	got, found, err := k.GetAccount(ctx, testutil.Addr(1))
 	require.NoError(t, err)
 	require.True(t, found)
 	require.Equal(t, uint64(2), got.Sequence)
@@ -78,7 +79,7 @@ func TestGenesisExportInitRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	pub := priv.PubKey()
 	for i := byte(1); i <= 3; i++ {
-		_, err := k.EnsureAccount(ctx, testAddr(i))
+		_, err := k.EnsureAccount(ctx, testutil.Addr(i))
 		require.NoError(t, err)
 	}
 	acc, err := k.EnsureAccount(ctx, pub.Address())
@@ -104,7 +105,7 @@ func TestGenesisExportInitRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, found)
 	require.Equal(t, acc, got)
-	next, err := k2.EnsureAccount(ctx2, testAddr(9))
+	next, err := k2.EnsureAccount(ctx2, testutil.Addr(9))
 	require.NoError(t, err)
 	require.Equal(t, uint64(4), next.AccountNumber)
 }

@@ -8,13 +8,14 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
 )
 
 func TestGetAccountAbsent(t *testing.T) {
 	ctx, k := setup(t)
-	acc, found, err := k.GetAccount(ctx, testAddr(1))
+	acc, found, err := k.GetAccount(ctx, testutil.Addr(1))
 	require.NoError(t, err)
 	require.False(t, found)
 	require.Equal(t, auth.Account{}, acc)
@@ -23,13 +24,13 @@ func TestGetAccountAbsent(t *testing.T) {
 func TestEnsureAccountNumbersInOrder(t *testing.T) {
 	ctx, k := setup(t)
 	for i := byte(1); i <= 3; i++ {
-		acc, err := k.EnsureAccount(ctx, testAddr(i))
+		acc, err := k.EnsureAccount(ctx, testutil.Addr(i))
 		require.NoError(t, err)
 		require.Equal(t, uint64(i-1), acc.AccountNumber)
-		require.True(t, acc.Address.Equals(testAddr(i)))
+		require.True(t, acc.Address.Equals(testutil.Addr(i)))
 	}
 	// An existing account is returned as stored, not renumbered.
-	acc, err := k.EnsureAccount(ctx, testAddr(2))
+	acc, err := k.EnsureAccount(ctx, testutil.Addr(2))
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), acc.AccountNumber)
 	next, err := k.NextAccountNumber.Peek(ctx)
@@ -39,7 +40,7 @@ func TestEnsureAccountNumbersInOrder(t *testing.T) {
 
 func TestEnsureAccountDoesNotAliasInput(t *testing.T) {
 	ctx, k := setup(t)
-	addr := testAddr(7)
+	addr := testutil.Addr(7)
 	acc, err := k.EnsureAccount(ctx, addr)
 	require.NoError(t, err)
 	addr[0] = 0xff
@@ -78,16 +79,16 @@ func TestParamsDefaults(t *testing.T) {
 func TestQueryServer(t *testing.T) {
 	ctx, k := setup(t)
 	q := auth.NewQueryServer(k)
-	acc, err := k.EnsureAccount(ctx, testAddr(1))
+	acc, err := k.EnsureAccount(ctx, testutil.Addr(1))
 	require.NoError(t, err)
 
-	res, err := q.Account(ctx, &auth.QueryAccountRequest{Address: testAddr(1).String()})
+	res, err := q.Account(ctx, &auth.QueryAccountRequest{Address: testutil.Addr(1).String()})
 	require.NoError(t, err)
-	require.Equal(t, auth.GenesisAccount{Address: testAddr(1).String(), AccountNumber: acc.AccountNumber}, res.Account)
+	require.Equal(t, auth.GenesisAccount{Address: testutil.Addr(1).String(), AccountNumber: acc.AccountNumber}, res.Account)
 
-	_, err = q.Account(ctx, &auth.QueryAccountRequest{Address: testAddr(2).String()})
+	_, err = q.Account(ctx, &auth.QueryAccountRequest{Address: testutil.Addr(2).String()})
 	require.ErrorIs(t, err, runtime.ErrNotFound)
-	require.Contains(t, err.Error(), testAddr(2).String())
+	require.Contains(t, err.Error(), testutil.Addr(2).String())
 
 	_, err = q.Account(ctx, &auth.QueryAccountRequest{Address: "self1nope"})
 	require.ErrorIs(t, err, runtime.ErrInvalidAddress)
@@ -101,16 +102,16 @@ func TestQueryServer(t *testing.T) {
 
 func TestQueryThroughRouter(t *testing.T) {
 	ctx, k := setup(t)
-	_, err := k.EnsureAccount(ctx, testAddr(1))
+	_, err := k.EnsureAccount(ctx, testutil.Addr(1))
 	require.NoError(t, err)
 	qr := runtime.NewQueryRouter()
 	auth.NewModule(k).RegisterServices(runtime.Registrars{Msg: runtime.NewMsgRouter(), Query: qr})
 	h, ok := qr.Handler("/selfchain.auth.v1.Query/Account")
 	require.True(t, ok)
-	req, err := (&auth.QueryAccountRequest{Address: testAddr(1).String()}).Marshal()
+	req, err := (&auth.QueryAccountRequest{Address: testutil.Addr(1).String()}).Marshal()
 	require.NoError(t, err)
 	res, err := h(ctx, req)
 	require.NoError(t, err)
-	require.Equal(t, testAddr(1).String(), res.(*auth.QueryAccountResponse).Account.Address)
+	require.Equal(t, testutil.Addr(1).String(), res.(*auth.QueryAccountResponse).Account.Address)
 	require.True(t, errors.Is(func() error { _, e := h(ctx, []byte{0xff}); return e }(), runtime.ErrTxDecode))
 }

@@ -3,13 +3,14 @@ package bank_test
 import (
 	"testing"
 
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/x/bank"
 )
 
 // BenchmarkSendCoins measures the hot path (existing accounts, one denom) on a MemDB store.
 func BenchmarkSendCoins(b *testing.B) {
 	e := funded(b)
-	amt := coins(b, "1uself")
+	amt := testutil.ParseCoins(b, "1uself")
 	if err := e.k.SendCoins(e.ctx, alice, bob, amt); err != nil { // bob's account exists from here on
 		b.Fatal(err)
 	}
@@ -26,8 +27,8 @@ func BenchmarkSendCoins(b *testing.B) {
 
 func BenchmarkMsgSend(b *testing.B) {
 	e := funded(b)
-	msg := &bank.MsgSend{FromAddress: alice.String(), ToAddress: bob.String(), Amount: coins(b, "1uself")}
-	back := &bank.MsgSend{FromAddress: bob.String(), ToAddress: alice.String(), Amount: coins(b, "1uself")}
+	msg := &bank.MsgSend{FromAddress: alice.String(), ToAddress: bob.String(), Amount: testutil.ParseCoins(b, "1uself")}
+	back := &bank.MsgSend{FromAddress: bob.String(), ToAddress: alice.String(), Amount: testutil.ParseCoins(b, "1uself")}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.msgs.Send(e.ctx, msg); err != nil {

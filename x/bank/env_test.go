@@ -1,25 +1,20 @@
 package bank_test
 
 import (
-	"bytes"
-	"context"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
 )
 
-func newCtx() *runtime.Context {
-	return runtime.NewContext(context.Background(), store.MemStores{},
-		runtime.Header{ChainID: "test-1", Height: 1}, runtime.ModeFinalize, nil)
-}
+func newCtx() *runtime.Context { return testutil.KeeperContext(nil, "test-1", 1) }
 
 type env struct {
 	ctx  *runtime.Context
@@ -52,28 +47,17 @@ func funded(t testing.TB) *env {
 	gs := bank.DefaultGenesis()
 	gs.DenomMetadata = append(gs.DenomMetadata, bank.Metadata{Base: atom, Display: "ATOM", Exponent: 6})
 	gs.Balances = []bank.Balance{
-		{Address: alice.String(), Coins: coins(t, "50uatom,1000uself")},
-		{Address: carol.String(), Coins: coins(t, "10uself")},
+		{Address: alice.String(), Coins: testutil.ParseCoins(t, "50uatom,1000uself")},
+		{Address: carol.String(), Coins: testutil.ParseCoins(t, "10uself")},
 	}
 	return setup(t, gs)
 }
 
-func testAddr(n byte) crypto.Address {
-	return crypto.Address(bytes.Repeat([]byte{n}, crypto.AddressLen))
-}
-
 var (
-	alice = testAddr(1)
-	bob   = testAddr(2)
-	carol = testAddr(3)
+	alice = testutil.Addr(1)
+	bob   = testutil.Addr(2)
+	carol = testutil.Addr(3)
 )
-
-func coins(t testing.TB, s string) types.Coins {
-	t.Helper()
-	cs, err := types.ParseCoins(s)
-	require.NoError(t, err)
-	return cs
-}
 
 func (e *env) balance(t testing.TB, a crypto.Address, denom string) string {
 	t.Helper()

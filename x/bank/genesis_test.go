@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bank"
@@ -44,13 +45,13 @@ func TestGenesisValidateNamesField(t *testing.T) {
 		{"balance unsorted", func(g *bank.GenesisState) {
 			g.Balances[0].Coins = types.Coins{types.NewCoin("uself", 1), types.NewCoin("uatom", 1)}
 		}, "balances[0].coins: coins not sorted"},
-		{"balance unknown denom", func(g *bank.GenesisState) { g.Balances[1].Coins = coins(t, "5ufoo") }, "balances[1].coins: denomination ufoo has no denom_metadata entry"},
+		{"balance unknown denom", func(g *bank.GenesisState) { g.Balances[1].Coins = testutil.ParseCoins(t, "5ufoo") }, "balances[1].coins: denomination ufoo has no denom_metadata entry"},
 		{"supply overflow", func(g *bank.GenesisState) {
 			g.Balances[0].Coins = types.Coins{{Denom: "uself", Amount: maxInt()}}
 			g.Supply = nil
 		}, "balances[1].coins: the total supply of uself overflows 256 bits"},
-		{"supply mismatch", func(g *bank.GenesisState) { g.Supply = coins(t, "5uatom,31uself") }, "supply: states 5uatom,31uself but the balances sum to 5uatom,30uself"},
-		{"supply missing denom", func(g *bank.GenesisState) { g.Supply = coins(t, "30uself") }, "supply: states 30uself"},
+		{"supply mismatch", func(g *bank.GenesisState) { g.Supply = testutil.ParseCoins(t, "5uatom,31uself") }, "supply: states 5uatom,31uself but the balances sum to 5uatom,30uself"},
+		{"supply missing denom", func(g *bank.GenesisState) { g.Supply = testutil.ParseCoins(t, "30uself") }, "supply: states 30uself"},
 		{"supply invalid", func(g *bank.GenesisState) { g.Supply = types.Coins{types.NewCoin("uself", 0)} }, "supply: amount of uself must be positive"},
 	}
 	for _, tc := range cases {
@@ -59,10 +60,10 @@ func TestGenesisValidateNamesField(t *testing.T) {
 				Params:        bank.DefaultParams(),
 				DenomMetadata: []bank.Metadata{bank.DefaultMetadata(), {Base: atom, Display: "ATOM"}},
 				Balances: []bank.Balance{
-					{Address: a1, Coins: coins(t, "5uatom,10uself")},
-					{Address: a2, Coins: coins(t, "20uself")},
+					{Address: a1, Coins: testutil.ParseCoins(t, "5uatom,10uself")},
+					{Address: a2, Coins: testutil.ParseCoins(t, "20uself")},
 				},
-				Supply: coins(t, "5uatom,30uself"),
+				Supply: testutil.ParseCoins(t, "5uatom,30uself"),
 			}
 			require.NoError(t, gs.Validate())
 			tc.mut(&gs)
@@ -76,8 +77,8 @@ func TestGenesisValidateNamesField(t *testing.T) {
 func TestInitGenesisComputesSupplyAndAccounts(t *testing.T) {
 	gs := bank.DefaultGenesis()
 	gs.Balances = []bank.Balance{
-		{Address: bob.String(), Coins: coins(t, "7uself")},
-		{Address: alice.String(), Coins: coins(t, "5uself")},
+		{Address: bob.String(), Coins: testutil.ParseCoins(t, "7uself")},
+		{Address: alice.String(), Coins: testutil.ParseCoins(t, "5uself")},
 	}
 	e := setup(t, gs) // supply left empty: computed
 	require.Equal(t, "12", e.supply(t, "uself"))
@@ -101,11 +102,11 @@ func TestGenesisHoldingsBeyondMessageCap(t *testing.T) {
 
 func TestGenesisExportInitRoundTrip(t *testing.T) {
 	e := funded(t)
-	require.NoError(t, e.k.SendCoins(e.ctx, alice, bob, coins(t, "1uatom,100uself")))
-	require.NoError(t, e.k.DeductFee(e.ctx, alice, coins(t, "3uself")))
-	require.NoError(t, e.k.MintCoins(e.ctx, carol, coins(t, "9uatom")))
-	require.NoError(t, e.k.BurnCoins(e.ctx, alice, coins(t, "1uself")))
-	require.NoError(t, e.k.SendCoins(e.ctx, carol, bob, coins(t, "10uself"))) // carol's uself goes to zero
+	require.NoError(t, e.k.SendCoins(e.ctx, alice, bob, testutil.ParseCoins(t, "1uatom,100uself")))
+	require.NoError(t, e.k.DeductFee(e.ctx, alice, testutil.ParseCoins(t, "3uself")))
+	require.NoError(t, e.k.MintCoins(e.ctx, carol, testutil.ParseCoins(t, "9uatom")))
+	require.NoError(t, e.k.BurnCoins(e.ctx, alice, testutil.ParseCoins(t, "1uself")))
+	require.NoError(t, e.k.SendCoins(e.ctx, carol, bob, testutil.ParseCoins(t, "10uself"))) // carol's uself goes to zero
 
 	am, bm := auth.NewModule(e.ak), bank.NewModule(e.k)
 	authJSON, err := am.ExportGenesis(e.ctx)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
 )
@@ -18,7 +19,7 @@ func TestSendCoins(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, found)
 
-	require.NoError(t, e.k.SendCoins(e.ctx, alice, bob, coins(t, "5uatom,300uself")))
+	require.NoError(t, e.k.SendCoins(e.ctx, alice, bob, testutil.ParseCoins(t, "5uatom,300uself")))
 
 	require.Equal(t, "700", e.balance(t, alice, "uself"))
 	require.Equal(t, "45", e.balance(t, alice, atom))
@@ -40,7 +41,7 @@ func TestSendCoins(t *testing.T) {
 
 func TestSendWholeBalanceDeletesEntry(t *testing.T) {
 	e := funded(t)
-	require.NoError(t, e.k.SendCoins(e.ctx, carol, bob, coins(t, "10uself")))
+	require.NoError(t, e.k.SendCoins(e.ctx, carol, bob, testutil.ParseCoins(t, "10uself")))
 	has, err := e.k.Balances.Has(e.ctx, collections.Join([]byte(carol), "uself"))
 	require.NoError(t, err)
 	require.False(t, has, "a zero balance must be deleted, not stored")
@@ -51,7 +52,7 @@ func TestSendWholeBalanceDeletesEntry(t *testing.T) {
 
 func TestSendToSelf(t *testing.T) {
 	e := funded(t)
-	require.NoError(t, e.k.SendCoins(e.ctx, alice, alice, coins(t, "1000uself")))
+	require.NoError(t, e.k.SendCoins(e.ctx, alice, alice, testutil.ParseCoins(t, "1000uself")))
 	require.Equal(t, "1000", e.balance(t, alice, "uself"))
 }
 
@@ -59,7 +60,7 @@ func TestSendInsufficientFundsChangesNothing(t *testing.T) {
 	e := funded(t)
 	before := e.snapshot(t)
 	// uatom is affordable and comes first: it must not be debited either.
-	err := e.k.SendCoins(e.ctx, alice, bob, coins(t, "5uatom,2000uself"))
+	err := e.k.SendCoins(e.ctx, alice, bob, testutil.ParseCoins(t, "5uatom,2000uself"))
 	require.ErrorIs(t, err, runtime.ErrInsufficientFunds)
 	require.Contains(t, err.Error(), "has 1000uself, needs 2000uself")
 	require.Equal(t, before, e.snapshot(t))
@@ -72,7 +73,7 @@ func TestSendInsufficientFundsChangesNothing(t *testing.T) {
 func TestSendUnknownDenom(t *testing.T) {
 	e := funded(t)
 	before := e.snapshot(t)
-	err := e.k.SendCoins(e.ctx, alice, bob, coins(t, "1ufoo"))
+	err := e.k.SendCoins(e.ctx, alice, bob, testutil.ParseCoins(t, "1ufoo"))
 	require.ErrorIs(t, err, runtime.ErrUnknownDenom)
 	require.Contains(t, err.Error(), "denomination ufoo is not known to this chain")
 	require.Equal(t, before, e.snapshot(t))
@@ -91,14 +92,14 @@ func TestSendRejectsNonCanonicalCoins(t *testing.T) {
 
 func TestDeductFee(t *testing.T) {
 	e := funded(t)
-	require.NoError(t, e.k.DeductFee(e.ctx, alice, coins(t, "25uself")))
+	require.NoError(t, e.k.DeductFee(e.ctx, alice, testutil.ParseCoins(t, "25uself")))
 	require.Equal(t, "975", e.balance(t, alice, "uself"))
 	require.Equal(t, "25", e.balance(t, bank.FeeCollector, "uself"))
 	require.Equal(t, "1010", e.supply(t, "uself"))
 	require.NoError(t, e.k.DeductFee(e.ctx, alice, nil), "no fee, nothing to do")
 
 	before := e.snapshot(t)
-	err := e.k.DeductFee(e.ctx, carol, coins(t, "11uself"))
+	err := e.k.DeductFee(e.ctx, carol, testutil.ParseCoins(t, "11uself"))
 	require.ErrorIs(t, err, runtime.ErrInsufficientFunds)
 	require.Contains(t, err.Error(), "cannot pay fee 11uself")
 	require.Contains(t, err.Error(), "has 10uself, needs 11uself")
@@ -107,7 +108,7 @@ func TestDeductFee(t *testing.T) {
 
 func TestMintBurn(t *testing.T) {
 	e := funded(t)
-	require.NoError(t, e.k.MintCoins(e.ctx, bob, coins(t, "500uself")))
+	require.NoError(t, e.k.MintCoins(e.ctx, bob, testutil.ParseCoins(t, "500uself")))
 	require.Equal(t, "500", e.balance(t, bob, "uself"))
 	require.Equal(t, "1510", e.supply(t, "uself"))
 	acc, found, err := e.ak.GetAccount(e.ctx, bob)
@@ -116,20 +117,20 @@ func TestMintBurn(t *testing.T) {
 	require.Equal(t, uint64(2), acc.AccountNumber)
 	require.Equal(t, bank.EventTypeMint, e.events()[0].Type)
 
-	require.NoError(t, e.k.BurnCoins(e.ctx, bob, coins(t, "200uself")))
+	require.NoError(t, e.k.BurnCoins(e.ctx, bob, testutil.ParseCoins(t, "200uself")))
 	require.Equal(t, "300", e.balance(t, bob, "uself"))
 	require.Equal(t, "1310", e.supply(t, "uself"))
 
 	// Burning everything of a denom removes its supply entry.
-	require.NoError(t, e.k.BurnCoins(e.ctx, alice, coins(t, "50uatom")))
+	require.NoError(t, e.k.BurnCoins(e.ctx, alice, testutil.ParseCoins(t, "50uatom")))
 	require.Equal(t, "0", e.supply(t, atom))
 	has, err := e.k.Supply.Has(e.ctx, atom)
 	require.NoError(t, err)
 	require.False(t, has)
 
 	before := e.snapshot(t)
-	require.ErrorIs(t, e.k.BurnCoins(e.ctx, bob, coins(t, "301uself")), runtime.ErrInsufficientFunds)
-	require.ErrorIs(t, e.k.MintCoins(e.ctx, bob, coins(t, "1ufoo")), runtime.ErrUnknownDenom)
+	require.ErrorIs(t, e.k.BurnCoins(e.ctx, bob, testutil.ParseCoins(t, "301uself")), runtime.ErrInsufficientFunds)
+	require.ErrorIs(t, e.k.MintCoins(e.ctx, bob, testutil.ParseCoins(t, "1ufoo")), runtime.ErrUnknownDenom)
 	require.ErrorIs(t, e.k.MintCoins(e.ctx, bob, nil), runtime.ErrInvalidCoins)
 	require.ErrorIs(t, e.k.MintCoins(e.ctx, bob, types.Coins{types.NewCoin("uself", 0)}), runtime.ErrInvalidCoins)
 	require.Equal(t, before, e.snapshot(t))
@@ -160,7 +161,7 @@ func TestGetAllBalancesOnlyThatAddress(t *testing.T) {
 	e := funded(t)
 	all, err := e.k.GetAllBalances(e.ctx, alice)
 	require.NoError(t, err)
-	require.Equal(t, coins(t, "50uatom,1000uself"), all)
+	require.Equal(t, testutil.ParseCoins(t, "50uatom,1000uself"), all)
 	all, err = e.k.GetAllBalances(e.ctx, bob)
 	require.NoError(t, err)
 	require.Empty(t, all)
@@ -173,7 +174,7 @@ func TestDenomMetadataAndParams(t *testing.T) {
 	require.True(t, ok)
 	require.ErrorIs(t, e.k.SetDenomMetadata(e.ctx, bank.Metadata{Base: "x"}), runtime.ErrInvalidRequest)
 	require.NoError(t, e.k.SetDenomMetadata(e.ctx, bank.Metadata{Base: "bridge/abc", Display: "ABC"}))
-	require.NoError(t, e.k.MintCoins(e.ctx, bob, coins(t, "3bridge/abc")))
+	require.NoError(t, e.k.MintCoins(e.ctx, bob, testutil.ParseCoins(t, "3bridge/abc")))
 
 	p, err := e.k.GetParams(e.ctx)
 	require.NoError(t, err)

@@ -1,13 +1,17 @@
 package bank
 
 import (
+	"github.com/spf13/cobra"
+
 	"github.com/selfchain/selfchain/app/runtime"
 )
 
 var (
-	_ runtime.Module      = Module{}
-	_ runtime.HasGenesis  = Module{}
-	_ runtime.HasServices = Module{}
+	_ runtime.Module          = Module{}
+	_ runtime.HasGenesis      = Module{}
+	_ runtime.HasServices     = Module{}
+	_ runtime.HasTxCommand    = Module{}
+	_ runtime.HasQueryCommand = Module{}
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
@@ -28,6 +32,10 @@ func NewModule(k Keeper) Module {
 
 func (Module) Name() string             { return ModuleName }
 func (Module) ConsensusVersion() uint64 { return ConsensusVersion }
+
+// GetTxCmd and GetQueryCmd are the package's commands (cli*.go): `selfchaind tx|query bank`.
+func (Module) GetTxCmd() *cobra.Command    { return GetTxCmd() }
+func (Module) GetQueryCmd() *cobra.Command { return GetQueryCmd() }
 
 func (m Module) RegisterServices(r runtime.Registrars) {
 	if r.Msg != nil {

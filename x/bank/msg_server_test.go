@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
 )
@@ -15,18 +16,18 @@ import (
 func TestMsgServerSend(t *testing.T) {
 	e := funded(t)
 	// Upper-case bech32 is valid input; events still carry the canonical form.
-	_, err := e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: alice.String(), ToAddress: strings.ToUpper(bob.String()), Amount: coins(t, "7uself")})
+	_, err := e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: alice.String(), ToAddress: strings.ToUpper(bob.String()), Amount: testutil.ParseCoins(t, "7uself")})
 	require.NoError(t, err)
 	require.Equal(t, "7", e.balance(t, bob, "uself"))
 	require.Equal(t, bob.String(), attrs(e.events()[0])["recipient"])
 
 	before := e.snapshot(t)
-	_, err = e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: alice.String(), ToAddress: bob.String(), Amount: coins(t, "1uxyz")})
+	_, err = e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: alice.String(), ToAddress: bob.String(), Amount: testutil.ParseCoins(t, "1uxyz")})
 	require.ErrorIs(t, err, runtime.ErrUnknownDenom)
 	require.Contains(t, err.Error(), "denomination uxyz is not known to this chain")
-	_, err = e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: bob.String(), ToAddress: alice.String(), Amount: coins(t, "8uself")})
+	_, err = e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: bob.String(), ToAddress: alice.String(), Amount: testutil.ParseCoins(t, "8uself")})
 	require.ErrorIs(t, err, runtime.ErrInsufficientFunds)
-	_, err = e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: "bad", ToAddress: alice.String(), Amount: coins(t, "8uself")})
+	_, err = e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: "bad", ToAddress: alice.String(), Amount: testutil.ParseCoins(t, "8uself")})
 	require.ErrorIs(t, err, runtime.ErrInvalidAddress)
 	require.Equal(t, before, e.snapshot(t))
 }
@@ -34,29 +35,29 @@ func TestMsgServerSend(t *testing.T) {
 func TestMsgServerSendDisabled(t *testing.T) {
 	gs := bank.DefaultGenesis()
 	gs.Params.SendEnabled = false
-	gs.Balances = []bank.Balance{{Address: alice.String(), Coins: coins(t, "10uself")}}
+	gs.Balances = []bank.Balance{{Address: alice.String(), Coins: testutil.ParseCoins(t, "10uself")}}
 	e := setup(t, gs)
-	_, err := e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: alice.String(), ToAddress: bob.String(), Amount: coins(t, "1uself")})
+	_, err := e.msgs.Send(e.ctx, &bank.MsgSend{FromAddress: alice.String(), ToAddress: bob.String(), Amount: testutil.ParseCoins(t, "1uself")})
 	require.ErrorIs(t, err, bank.ErrSendDisabled)
 	_, err = e.msgs.MultiSend(e.ctx, &bank.MsgMultiSend{
-		Input:   bank.Input{Address: alice.String(), Coins: coins(t, "1uself")},
-		Outputs: []bank.Output{{Address: bob.String(), Coins: coins(t, "1uself")}},
+		Input:   bank.Input{Address: alice.String(), Coins: testutil.ParseCoins(t, "1uself")},
+		Outputs: []bank.Output{{Address: bob.String(), Coins: testutil.ParseCoins(t, "1uself")}},
 	})
 	require.ErrorIs(t, err, bank.ErrSendDisabled)
 	cs, code, _ := runtime.ABCIInfo(err)
 	require.Equal(t, "bank", cs)
 	require.Equal(t, uint32(2), code)
 	// Keeper-level moves (fees, other modules) are not braked.
-	require.NoError(t, e.k.SendCoins(e.ctx, alice, bob, coins(t, "1uself")))
+	require.NoError(t, e.k.SendCoins(e.ctx, alice, bob, testutil.ParseCoins(t, "1uself")))
 }
 
 func TestMsgServerMultiSend(t *testing.T) {
 	e := funded(t)
 	msg := &bank.MsgMultiSend{
-		Input: bank.Input{Address: alice.String(), Coins: coins(t, "5uatom,30uself")},
+		Input: bank.Input{Address: alice.String(), Coins: testutil.ParseCoins(t, "5uatom,30uself")},
 		Outputs: []bank.Output{
-			{Address: bob.String(), Coins: coins(t, "10uself")},
-			{Address: carol.String(), Coins: coins(t, "5uatom,20uself")},
+			{Address: bob.String(), Coins: testutil.ParseCoins(t, "10uself")},
+			{Address: carol.String(), Coins: testutil.ParseCoins(t, "5uatom,20uself")},
 		},
 	}
 	require.NoError(t, msg.ValidateBasic())
@@ -82,9 +83,9 @@ func TestMsgServerMultiSendLimitsAndSums(t *testing.T) {
 	e := funded(t)
 	require.NoError(t, e.k.SetParams(e.ctx, bank.Params{SendEnabled: true, MaxMultiSendOutputs: 2}))
 	before := e.snapshot(t)
-	three := &bank.MsgMultiSend{Input: bank.Input{Address: alice.String(), Coins: coins(t, "3uself")}}
+	three := &bank.MsgMultiSend{Input: bank.Input{Address: alice.String(), Coins: testutil.ParseCoins(t, "3uself")}}
 	for range 3 {
-		three.Outputs = append(three.Outputs, bank.Output{Address: bob.String(), Coins: coins(t, "1uself")})
+		three.Outputs = append(three.Outputs, bank.Output{Address: bob.String(), Coins: testutil.ParseCoins(t, "1uself")})
 	}
 	require.NoError(t, three.ValidateBasic(), "within the hard cap")
 	_, err := e.msgs.MultiSend(e.ctx, three)
@@ -93,15 +94,15 @@ func TestMsgServerMultiSendLimitsAndSums(t *testing.T) {
 
 	// The msg server re-checks sums even if ValidateBasic was skipped.
 	bad := &bank.MsgMultiSend{
-		Input:   bank.Input{Address: alice.String(), Coins: coins(t, "1uself")},
-		Outputs: []bank.Output{{Address: bob.String(), Coins: coins(t, "100uself")}},
+		Input:   bank.Input{Address: alice.String(), Coins: testutil.ParseCoins(t, "1uself")},
+		Outputs: []bank.Output{{Address: bob.String(), Coins: testutil.ParseCoins(t, "100uself")}},
 	}
 	_, err = e.msgs.MultiSend(e.ctx, bad)
 	require.ErrorIs(t, err, bank.ErrInputOutputMismatch)
 
 	poor := &bank.MsgMultiSend{
-		Input:   bank.Input{Address: carol.String(), Coins: coins(t, "11uself")},
-		Outputs: []bank.Output{{Address: bob.String(), Coins: coins(t, "11uself")}},
+		Input:   bank.Input{Address: carol.String(), Coins: testutil.ParseCoins(t, "11uself")},
+		Outputs: []bank.Output{{Address: bob.String(), Coins: testutil.ParseCoins(t, "11uself")}},
 	}
 	_, err = e.msgs.MultiSend(e.ctx, poor)
 	require.ErrorIs(t, err, runtime.ErrInsufficientFunds)

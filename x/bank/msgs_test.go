@@ -7,13 +7,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
 )
 
 func TestMsgSendValidateBasic(t *testing.T) {
 	good := func() *bank.MsgSend {
-		return &bank.MsgSend{FromAddress: alice.String(), ToAddress: bob.String(), Amount: coins(t, "5uatom,1uself")}
+		return &bank.MsgSend{FromAddress: alice.String(), ToAddress: bob.String(), Amount: testutil.ParseCoins(t, "5uatom,1uself")}
 	}
 	require.NoError(t, good().ValidateBasic())
 	require.Equal(t, alice.String(), good().Signer())
@@ -54,10 +55,10 @@ func TestMsgSendValidateBasic(t *testing.T) {
 func TestMsgMultiSendValidateBasic(t *testing.T) {
 	good := func() *bank.MsgMultiSend {
 		return &bank.MsgMultiSend{
-			Input: bank.Input{Address: alice.String(), Coins: coins(t, "5uatom,30uself")},
+			Input: bank.Input{Address: alice.String(), Coins: testutil.ParseCoins(t, "5uatom,30uself")},
 			Outputs: []bank.Output{
-				{Address: bob.String(), Coins: coins(t, "10uself")},
-				{Address: carol.String(), Coins: coins(t, "5uatom,20uself")},
+				{Address: bob.String(), Coins: testutil.ParseCoins(t, "10uself")},
+				{Address: carol.String(), Coins: testutil.ParseCoins(t, "5uatom,20uself")},
 			},
 		}
 	}
@@ -77,9 +78,9 @@ func TestMsgMultiSendValidateBasic(t *testing.T) {
 		{"bad output address", func(m *bank.MsgMultiSend) { m.Outputs[1].Address = "self1" }, runtime.ErrInvalidAddress, "outputs[1].address"},
 		{"zero output", func(m *bank.MsgMultiSend) { m.Outputs[0].Coins = types.Coins{types.NewCoin("uself", 0)} }, runtime.ErrInvalidCoins, "outputs[0].coins"},
 		{"empty output", func(m *bank.MsgMultiSend) { m.Outputs[0].Coins = nil }, runtime.ErrInvalidCoins, "outputs[0].coins: empty"},
-		{"sum too small", func(m *bank.MsgMultiSend) { m.Outputs[0].Coins = coins(t, "9uself") }, bank.ErrInputOutputMismatch, "input.coins 5uatom,30uself, outputs sum to 5uatom,29uself"},
-		{"sum too large", func(m *bank.MsgMultiSend) { m.Outputs[0].Coins = coins(t, "1uatom,10uself") }, bank.ErrInputOutputMismatch, ""},
-		{"extra denom", func(m *bank.MsgMultiSend) { m.Outputs[0].Coins = coins(t, "1ufoo,10uself") }, bank.ErrInputOutputMismatch, ""},
+		{"sum too small", func(m *bank.MsgMultiSend) { m.Outputs[0].Coins = testutil.ParseCoins(t, "9uself") }, bank.ErrInputOutputMismatch, "input.coins 5uatom,30uself, outputs sum to 5uatom,29uself"},
+		{"sum too large", func(m *bank.MsgMultiSend) { m.Outputs[0].Coins = testutil.ParseCoins(t, "1uatom,10uself") }, bank.ErrInputOutputMismatch, ""},
+		{"extra denom", func(m *bank.MsgMultiSend) { m.Outputs[0].Coins = testutil.ParseCoins(t, "1ufoo,10uself") }, bank.ErrInputOutputMismatch, ""},
 		{"outputs overflow", func(m *bank.MsgMultiSend) {
 			// Each output is valid; their sum passes 2^256 and must not wrap to match the input.
 			m.Input.Coins = types.Coins{{Denom: "uself", Amount: near(0)}}
@@ -96,7 +97,7 @@ func TestMsgMultiSendValidateBasic(t *testing.T) {
 			m.Input.Coins = types.Coins{types.NewCoin("uself", bank.MaxMultiSendOutputs+1)}
 			m.Outputs = make([]bank.Output, bank.MaxMultiSendOutputs+1)
 			for i := range m.Outputs {
-				m.Outputs[i] = bank.Output{Address: bob.String(), Coins: coins(t, "1uself")}
+				m.Outputs[i] = bank.Output{Address: bob.String(), Coins: testutil.ParseCoins(t, "1uself")}
 			}
 		}, bank.ErrTooManyOutputs, "257 outputs, at most 256"},
 	}
@@ -115,7 +116,7 @@ func TestMsgMultiSendValidateBasic(t *testing.T) {
 	m.Input.Coins = types.Coins{types.NewCoin("uself", bank.MaxMultiSendOutputs)}
 	m.Outputs = make([]bank.Output, bank.MaxMultiSendOutputs)
 	for i := range m.Outputs {
-		m.Outputs[i] = bank.Output{Address: bob.String(), Coins: coins(t, "1uself")}
+		m.Outputs[i] = bank.Output{Address: bob.String(), Coins: testutil.ParseCoins(t, "1uself")}
 	}
 	require.NoError(t, m.ValidateBasic())
 }

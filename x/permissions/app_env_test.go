@@ -174,6 +174,4 @@ func (e *env) check(req *permissions.QueryCheckRequest) *permissions.QueryCheckR
 
 func protoName(m runtime.Msg) string { return gogoproto.MessageName(m) }
 
-type gogoAny = gogotypes.Any
-
 func pubKeys(typ string, key []byte) []types.PubKey { return []types.PubKey{{Type: typ, Key: key}} }

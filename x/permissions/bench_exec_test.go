@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	gogotypes "github.com/cosmos/gogoproto/types"
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/testutil"
@@ -103,7 +104,7 @@ func (s *sendBench) block(b *testing.B) (time.Duration, time.Duration) {
 		send := &bank.MsgSend{FromAddress: from.Addr.String(), ToAddress: to.Addr.String(), Amount: types.Coins{types.NewCoin(testutil.Denom, 1)}}
 		if s.viaExec {
 			exec := &permissions.MsgExec{Grantee: s.owner.Addr.String(), User: from.Addr.String(), AppId: "bench-app",
-				Msgs: []*gogoAny{anyOf(b, send)}}
+				Msgs: []*gogotypes.Any{anyOf(b, send)}}
 			txs[i] = testutil.SignTx(s.owner, testutil.TxOpts{Fee: coins(1), OmitPubKey: true}, exec)
 		} else {
 			txs[i] = testutil.SignTx(from, testutil.TxOpts{Fee: coins(1), OmitPubKey: from.Seq > 0}, runtime.Msg(send))

@@ -3,6 +3,7 @@ package permissions_test
 import (
 	"testing"
 
+	gogotypes "github.com/cosmos/gogoproto/types"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -40,7 +41,7 @@ func TestExecRefusesNonCanonicalInnerMessages(t *testing.T) {
 
 			inner := anyOf(t, send(e.user, e.rcpt, 100))
 			inner.Value = append(inner.Value, c.extra(e)...)
-			m := &permissions.MsgExec{Grantee: e.owner.Addr.String(), User: e.user.Addr.String(), AppId: appID, Msgs: []*gogoAny{inner}}
+			m := &permissions.MsgExec{Grantee: e.owner.Addr.String(), User: e.user.Addr.String(), AppId: appID, Msgs: []*gogotypes.Any{inner}}
 			bz := e.tx(e.owner, m)
 
 			check := e.ta.CheckTx(bz)

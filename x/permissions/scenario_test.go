@@ -3,6 +3,7 @@ package permissions_test
 import (
 	"testing"
 
+	gogotypes "github.com/cosmos/gogoproto/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -147,7 +148,7 @@ func TestEscalationsDenied(t *testing.T) {
 		}, runtime.ErrUnauthorized},
 		{"nested MsgExec", grantSend, func(e *env) []byte {
 			inner := &permissions.MsgExec{Grantee: e.user.Addr.String(), User: e.user.Addr.String(), AppId: appID,
-				Msgs: []*gogoAny{anyOf(e.t, send(e.user, e.rcpt, 1))}}
+				Msgs: []*gogotypes.Any{anyOf(e.t, send(e.user, e.rcpt, 1))}}
 			return e.exec(e.owner, e.user, inner)
 		}, permissions.ErrNestedExec},
 		{"update of someone else's app", nil, func(e *env) []byte {
@@ -168,7 +169,7 @@ func TestEscalationsDenied(t *testing.T) {
 				PubKeys: pubKeys(pub.Type(), pub.Bytes()), Scopes: []string{"ai:chat"}, Deposit: coins(1)})
 		}, permissions.ErrDepositTooLow},
 		{"too many inner messages", grantSend, func(e *env) []byte {
-			var msgs []runtimeMsg
+			var msgs []runtime.Msg
 			for i := 0; i < permissions.DefaultMaxExecMsgs+1; i++ {
 				msgs = append(msgs, send(e.user, e.rcpt, 1))
 			}
@@ -187,8 +188,6 @@ func TestEscalationsDenied(t *testing.T) {
 		})
 	}
 }
-
-type runtimeMsg = runtime.Msg
 
 func grantSend(e *env) {
 	e.grant(permissions.MsgGrant{Scopes: []string{"bank:send"}, SpendLimit: coins(1000)})

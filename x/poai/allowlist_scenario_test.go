@@ -2,6 +2,8 @@ package poai_test
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -41,7 +43,7 @@ func TestAllowedOperatorsScenario(t *testing.T) {
 		var vals poai.QueryValidatorsResponse
 		c.apps[0].MustQuery("/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &vals)
 		for _, v := range vals.Validators {
-			out = append(out, v.OperatorAddress+"/"+itoa(v.SelfStake))
+			out = append(out, v.OperatorAddress+"/"+strconv.FormatUint(v.SelfStake, 10))
 		}
 		return out
 	}
@@ -83,8 +85,8 @@ func TestAllowedOperatorsScenario(t *testing.T) {
 func TestUnknownBondDenomFailsAtGenesis(t *testing.T) {
 	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1)}
 	for _, withValidators := range []bool{false, true} {
-		state := map[string]json_raw{}
-		require.NoError(t, jsonUnmarshal(testutil.GenesisAppState(accs, 1_000_000), &state))
+		state := map[string]json.RawMessage{}
+		require.NoError(t, json.Unmarshal(testutil.GenesisAppState(accs, 1_000_000), &state))
 		gs := poai.DefaultGenesis()
 		gs.Params.BondDenom = "uacme"
 		if withValidators {
@@ -93,7 +95,7 @@ func TestUnknownBondDenomFailsAtGenesis(t *testing.T) {
 		bz, err := runtime.MarshalGenesis(&gs)
 		require.NoError(t, err)
 		state[poai.ModuleName] = bz
-		appState, err := jsonMarshal(state)
+		appState, err := json.Marshal(state)
 		require.NoError(t, err)
 
 		err = app.ValidateGenesisAppState(testutil.ChainID, appState)
@@ -113,7 +115,7 @@ func TestUnknownBondDenomFailsAtGenesis(t *testing.T) {
 		bg.DenomMetadata = append(bg.DenomMetadata, bank.Metadata{Base: "uacme", Display: "acme", Exponent: 6})
 		state[bank.ModuleName], err = runtime.MarshalGenesis(&bg)
 		require.NoError(t, err)
-		appState, err = jsonMarshal(state)
+		appState, err = json.Marshal(state)
 		require.NoError(t, err)
 		require.NoError(t, app.ValidateGenesisAppState(testutil.ChainID, appState))
 		ta := testutil.NewTestApp(t, nil, testutil.Config(), appState)
@@ -133,8 +135,8 @@ func TestUnknownBondDenomFailsAtGenesis(t *testing.T) {
 func TestGenesisCannotSetUpAnEndBlockFailure(t *testing.T) {
 	// Supply headroom, offline and at InitChain.
 	accs := []*testutil.Account{testutil.NewAccount(0)}
-	state := map[string]json_raw{}
-	require.NoError(t, jsonUnmarshal(testutil.GenesisAppState(accs, 1), &state))
+	state := map[string]json.RawMessage{}
+	require.NoError(t, json.Unmarshal(testutil.GenesisAppState(accs, 1), &state))
 	var bg bank.GenesisState
 	require.NoError(t, runtime.UnmarshalGenesis(state[bank.ModuleName], &bg))
 	huge, err := types.ParseInt("57896044618658097711785492504343953926634992332820282019728792003956564819969") // 2^255 + 1
@@ -142,7 +144,7 @@ func TestGenesisCannotSetUpAnEndBlockFailure(t *testing.T) {
 	bg.Balances[0].Coins = types.Coins{{Denom: "uself", Amount: huge}}
 	state[bank.ModuleName], err = runtime.MarshalGenesis(&bg)
 	require.NoError(t, err)
-	appState, err := jsonMarshal(state)
+	appState, err := json.Marshal(state)
 	require.NoError(t, err)
 	err = app.ValidateGenesisAppState(testutil.ChainID, appState)
 	require.Error(t, err)
@@ -169,13 +171,13 @@ func TestGenesisCannotSetUpAnEndBlockFailure(t *testing.T) {
 	require.ErrorContains(t, gs.Validate(), "validators[0].outstanding_rewards")
 
 	// A genesis validator whose key type the consensus params exclude fails InitChain.
-	state = map[string]json_raw{}
-	require.NoError(t, jsonUnmarshal(testutil.GenesisAppState(accs, 1_000_000), &state))
+	state = map[string]json.RawMessage{}
+	require.NoError(t, json.Unmarshal(testutil.GenesisAppState(accs, 1_000_000), &state))
 	pg := poai.DefaultGenesis()
 	pg.Validators = []poai.Validator{genVal(testutil.NewAccount(5).Addr.String(), genKey, genStake)}
 	state[poai.ModuleName], err = runtime.MarshalGenesis(&pg)
 	require.NoError(t, err)
-	appState, err = jsonMarshal(state)
+	appState, err = json.Marshal(state)
 	require.NoError(t, err)
 	a, err = app.New(nil, dbm.NewMemDB(), testutil.Config())
 	require.NoError(t, err)

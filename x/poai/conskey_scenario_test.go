@@ -3,6 +3,7 @@ package poai_test
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -179,14 +180,14 @@ func TestCreateValidatorRefusesUncheckedConsensusKeys(t *testing.T) {
 func TestInitChainRefusesUncheckedConsensusKeys(t *testing.T) {
 	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1)}
 	appState := func(v poai.Validator) []byte {
-		state := map[string]json_raw{}
-		require.NoError(t, jsonUnmarshal(testutil.GenesisAppState(accs, 1_000_000), &state))
+		state := map[string]json.RawMessage{}
+		require.NoError(t, json.Unmarshal(testutil.GenesisAppState(accs, 1_000_000), &state))
 		gs := poai.DefaultGenesis()
 		gs.Validators = []poai.Validator{v}
 		var err error
 		state[poai.ModuleName], err = runtime.MarshalGenesis(&gs)
 		require.NoError(t, err)
-		bz, err := jsonMarshal(state)
+		bz, err := json.Marshal(state)
 		require.NoError(t, err)
 		return bz
 	}

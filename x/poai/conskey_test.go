@@ -89,7 +89,7 @@ func TestKeyProof(t *testing.T) {
 	pq := mlDSAKey(t, 2)
 	for _, priv := range []struct {
 		name string
-		key  cmtPriv
+		key  cmtcrypto.PrivKey
 	}{{"ed25519", genKey}, {"ml_dsa_65", pq}} {
 		pub := priv.key.PubKey()
 		proof, err := poai.SignKeyProof(priv.key, testutil.ChainID, op)
@@ -113,8 +113,6 @@ func TestKeyProof(t *testing.T) {
 	// Lengths are prefixed: moving a byte between chain id and operator changes the message.
 	require.NotEqual(t, poai.KeyProofSignBytes("ab", crypto.Address("c")), poai.KeyProofSignBytes("a", crypto.Address("bc")))
 }
-
-type cmtPriv = cmtcrypto.PrivKey
 
 // Genesis validation refuses every key create-validator refuses, with the same
 // codes; the proofs are checked against the genesis chain id by InitGenesis.

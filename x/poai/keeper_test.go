@@ -6,6 +6,8 @@ import (
 	"errors"
 	"testing"
 
+	"cosmossdk.io/collections"
+	abci "github.com/cometbft/cometbft/abci/types"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/stretchr/testify/require"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/auth/ante"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
 )
@@ -80,7 +83,7 @@ func TestConsensusPubKey(t *testing.T) {
 	other := cmted25519.GenPrivKeyFromSecret([]byte("comet-only"))
 	u, err := poaiUpdate(other)
 	require.NoError(t, err)
-	got, err := e2.k.InitialValidatorUpdates(ctx, []abciUpdate{u})
+	got, err := e2.k.InitialValidatorUpdates(ctx, []abci.ValidatorUpdate{u})
 	require.NoError(t, err)
 	require.Nil(t, got, "CometBFT keeps its own genesis set")
 	pk, err = e2.k.ConsensusPubKey(ctx, other.PubKey().Address())
@@ -113,7 +116,7 @@ func TestRecordTxRisksRateLimitsInTheAnte(t *testing.T) {
 		{Index: 0, Risk: p.FlagThreshold - 1}, {Index: 1, Risk: 950}, {Index: 7, Risk: 999}, // out of range: ignored
 	}))
 	var flagged []poai.FlaggedTx
-	require.NoError(t, e.k.Flagged.Walk(e.ctx(12), nil, func(_ collectionsPair, f poai.FlaggedTx) (bool, error) {
+	require.NoError(t, e.k.Flagged.Walk(e.ctx(12), nil, func(_ collections.Pair[int64, uint32], f poai.FlaggedTx) (bool, error) {
 		flagged = append(flagged, f)
 		return false, nil
 	}))
@@ -130,7 +133,7 @@ func TestRecordTxRisksRateLimitsInTheAnte(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, limited)
 
-	ante := &tx.Ante{Accounts: e.ak, Fees: e.bk, RateLimits: e.k}
+	ante := &ante.Ante{Accounts: e.ak, Fees: e.bk, RateLimits: e.k}
 	router := runtime.NewMsgRouter()
 	bank.RegisterMsgServer(router, bank.NewMsgServer(e.bk))
 	alice.Num, alice.Seq = 0, 0

@@ -2,18 +2,23 @@ package poai
 
 import (
 	"context"
+	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/spf13/cobra"
 
 	"github.com/selfchain/selfchain/app/runtime"
 )
 
 var (
-	_ runtime.Module        = Module{}
-	_ runtime.HasGenesis    = Module{}
-	_ runtime.HasServices   = Module{}
-	_ runtime.HasBeginBlock = Module{}
-	_ runtime.HasEndBlock   = Module{}
+	_ runtime.Module          = Module{}
+	_ runtime.HasGenesis      = Module{}
+	_ runtime.HasServices     = Module{}
+	_ runtime.HasBeginBlock   = Module{}
+	_ runtime.HasEndBlock     = Module{}
+	_ runtime.HasInitChain    = Module{}
+	_ runtime.HasTxCommand    = Module{}
+	_ runtime.HasQueryCommand = Module{}
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
@@ -38,6 +43,10 @@ func NewModule(k Keeper) Module {
 func (Module) Name() string             { return ModuleName }
 func (Module) ConsensusVersion() uint64 { return ConsensusVersion }
 
+// GetTxCmd and GetQueryCmd are the package's commands (cli*.go): `selfchaind tx|query poai`.
+func (Module) GetTxCmd() *cobra.Command    { return GetTxCmd() }
+func (Module) GetQueryCmd() *cobra.Command { return GetQueryCmd() }
+
 func (m Module) RegisterServices(r runtime.Registrars) {
 	if r.Msg != nil {
 		RegisterMsgServer(r.Msg, NewMsgServer(m.keeper))
@@ -45,6 +54,27 @@ func (m Module) RegisterServices(r runtime.Registrars) {
 	if r.Query != nil {
 		RegisterQueryServer(r.Query, NewQueryServer(m.keeper))
 	}
+}
+
+// InitChain applies what CometBFT's genesis says beyond app_state, after every
+// module's InitGenesis: the validator key types its consensus params allow (a
+// validator update with another type would halt CometBFT), the genesis validators,
+// which become CometBFT's initial set (with none, CometBFT keeps its own and PoAI
+// records them), and how many validators a block carries (SetBlockRoom).
+func (m Module) InitChain(ctx context.Context, g runtime.ChainGenesis) ([]abci.ValidatorUpdate, error) {
+	if cp := g.ConsensusParams; cp != nil && cp.Validator != nil {
+		if err := m.keeper.SetAllowedKeyTypes(ctx, cp.Validator.PubKeyTypes); err != nil {
+			return nil, err
+		}
+	}
+	vals, err := m.keeper.InitialValidatorUpdates(ctx, g.Validators)
+	if err != nil {
+		return nil, fmt.Errorf("validators: %w", err)
+	}
+	if err := m.keeper.SetBlockRoom(ctx, g.MaxValidators); err != nil {
+		return nil, err
+	}
+	return vals, nil
 }
 
 func (m Module) BeginBlock(ctx context.Context) error { return m.keeper.BeginBlock(ctx) }

@@ -2,6 +2,8 @@ package poai_test
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -60,8 +62,8 @@ func newChain(t *testing.T, mutate ...func(*poai.GenesisState, []*testutil.Accou
 	t.Helper()
 	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1), testutil.NewAccount(2), testutil.NewAccount(3)}
 	raw := testutil.GenesisAppState(accs, 100_000_000)
-	state := map[string]json_raw{}
-	require.NoError(t, jsonUnmarshal(raw, &state))
+	state := map[string]json.RawMessage{}
+	require.NoError(t, json.Unmarshal(raw, &state))
 	gs := poai.GenesisState{Params: testParams(accs[0].Addr.String()), Validators: []poai.Validator{{
 		OperatorAddress: accs[1].Addr.String(),
 		ConsensusKey:    poai.ConsensusKeyFromPubKey(genKey.PubKey()),
@@ -74,7 +76,7 @@ func newChain(t *testing.T, mutate ...func(*poai.GenesisState, []*testutil.Accou
 	bz, err := runtime.MarshalGenesis(&gs)
 	require.NoError(t, err)
 	state[poai.ModuleName] = bz
-	appState, err := jsonMarshal(state)
+	appState, err := json.Marshal(state)
 	require.NoError(t, err)
 
 	c := &chain{t: t, accs: accs, time: time.Unix(1_700_000_000, 0).UTC()}
@@ -355,7 +357,7 @@ func (c *chain) snapshot() string {
 	c.apps[0].MustQuery("/selfchain.poai.v1.Query/Params", &poai.QueryParamsRequest{}, &params)
 	s := params.Params.String()
 	for _, v := range vals.Validators {
-		s += "|" + v.OperatorAddress + ":" + itoa(v.SelfStake) + ":" + btoa(v.Jailed) + ":" + v.ModelName
+		s += "|" + v.OperatorAddress + ":" + strconv.FormatUint(v.SelfStake, 10) + ":" + strconv.FormatBool(v.Jailed) + ":" + v.ModelName
 	}
 	return s + "|" + c.apps[0].Balance(poai.BondedPool, "uself").String() + "|" + c.apps[0].Balance(c.accs[3].Addr, "uself").String()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/seal"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/auth"
@@ -33,13 +34,9 @@ type env struct {
 
 const denom = registry.DefaultBondDenom
 
-func testAddr(n byte) crypto.Address {
-	return crypto.Address(bytes.Repeat([]byte{n}, crypto.AddressLen))
-}
-
 var (
-	alice = testAddr(1)
-	bob   = testAddr(2)
+	alice = testutil.Addr(1)
+	bob   = testutil.Addr(2)
 )
 
 // testParams: small thresholds so liveness tests run over a few blocks.
@@ -58,7 +55,7 @@ func testParams() registry.Params {
 func setup(t testing.TB, p registry.Params) *env {
 	t.Helper()
 	e := &env{t: t, stores: store.MemStores{}}
-	e.ctx = runtime.NewContext(context.Background(), e.stores, runtime.Header{ChainID: "test-1", Height: 1}, runtime.ModeFinalize, nil)
+	e.ctx = testutil.KeeperContext(e.stores, "test-1", 1)
 	ak := auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), ak)
 	e.k = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), e.bk, nil)
@@ -78,7 +75,7 @@ func setup(t testing.TB, p registry.Params) *env {
 
 // at moves the context to height h (fresh events).
 func (e *env) at(h int64) {
-	e.ctx = e.ctx.WithHeader(runtime.Header{ChainID: "test-1", Height: h}).WithStores(e.stores)
+	e.ctx = e.ctx.WithHeader(runtime.Header{ChainID: "test-1", Height: h}).WithStores(e.stores).WithEventManager(runtime.NewEventManager())
 }
 
 // endBlocks runs EndBlock at each height from..to, leaving the context at to.
@@ -245,4 +242,4 @@ func (e *env) listAll(req registry.QueryNodesRequest) []string {
 	}
 }
 
-func coinsOf(n uint64) types.Coins { return types.Coins{types.NewCoin(denom, n)} }
+func coinsOf(n uint64) types.Coins { return testutil.Coins(denom, n) }

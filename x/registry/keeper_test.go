@@ -8,6 +8,7 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/seal"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/registry"
 )
@@ -155,7 +156,7 @@ func TestBadInputIsRejectedWithoutStateChange(t *testing.T) {
 	require.Equal(t, before, e.copyStores())
 
 	// A deposit the owner cannot pay.
-	poor := testAddr(9)
+	poor := testutil.Addr(9)
 	require.ErrorIs(t, e.deliver(regMsg(poor, 5)), runtime.ErrInsufficientFunds)
 	require.Equal(t, before, e.copyStores())
 

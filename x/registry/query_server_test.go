@@ -9,6 +9,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/registry"
 )
@@ -28,8 +29,8 @@ func populate(t *testing.T, n int) *env {
 	require.NoError(t, e.bk.MintCoins(e.ctx, alice, coinsOf(100_000_000)))
 	for i := 0; i < n; i++ {
 		e.at(int64(1 + i%13))
-		m := regMsg(testAddr(byte(10+i/registry.MaxNodesPerOwnerCap)), 1000+i)
-		owner := crypto.Address(testAddr(byte(10 + i/registry.MaxNodesPerOwnerCap)))
+		m := regMsg(testutil.Addr(byte(10+i/registry.MaxNodesPerOwnerCap)), 1000+i)
+		owner := crypto.Address(testutil.Addr(byte(10 + i/registry.MaxNodesPerOwnerCap)))
 		require.NoError(t, e.bk.SendCoins(e.ctx, alice, owner, coinsOf(100)))
 		m.Owner = owner.String()
 		m.SigningKeyProof = proof(testChain, owner, 1000+i, crypto.KeyTypeEd25519)

@@ -1,9 +1,14 @@
-package tx
+// Package ante is the admission pipeline every tx passes before its messages run:
+// fees, gas, memo, account, public key, sequence and signature (as the Cosmos SDK
+// keeps it in x/auth/ante). It lives beside x/auth, not in app/tx, so that app/tx
+// (the envelope and the client-side builder) does not import any module.
+package ante
 
 import (
 	"context"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
@@ -43,13 +48,13 @@ const (
 type Ante struct {
 	Accounts     AccountKeeper
 	Fees         FeeKeeper
-	Sigs         *SigCache
-	MinGasPrices GasPrices
+	Sigs         *tx.SigCache
+	MinGasPrices tx.GasPrices
 	RateLimits   RateLimiter // nil: no rate limiting
 }
 
 // Run executes the pipeline in ctx, whose gas meter is the tx's.
-func (a *Ante) Run(ctx *runtime.Context, t *Tx) error {
+func (a *Ante) Run(ctx *runtime.Context, t *tx.Tx) error {
 	if h := t.Body.TimeoutHeight; h > 0 && uint64(ctx.BlockHeight()) > h {
 		return runtime.ErrTxTimeoutHeight.Wrapf("tx timed out at height %d; the block is %d", h, ctx.BlockHeight())
 	}
@@ -101,7 +106,7 @@ func (a *Ante) Run(ctx *runtime.Context, t *Tx) error {
 	// Verification is priced per scheme (ML-DSA and SLH-DSA cost more CPU than Ed25519).
 	scheme, _ := crypto.Scheme(pub.Type()) // pub was built from a registered scheme
 	ctx.GasMeter().ConsumeGas(scheme.VerifyGas(params.SigVerifyCost), "signature verification")
-	if !VerifyTxSignature(a.Sigs, ctx.ChainID(), acc.AccountNumber, pub, t) {
+	if !tx.VerifyTxSignature(a.Sigs, ctx.ChainID(), acc.AccountNumber, pub, t) {
 		return runtime.ErrUnauthorized.Wrapf("signature verification failed: was it signed for chain-id %q, account number %d and sequence %d?",
 			ctx.ChainID(), acc.AccountNumber, acc.Sequence)
 	}
@@ -122,9 +127,9 @@ func (a *Ante) Run(ctx *runtime.Context, t *Tx) error {
 
 // signerPubKey returns the key to verify with: the tx's (which must match the
 // address, and the stored key if any) or, when the tx omits it, the stored one.
-func signerPubKey(t *Tx, acc auth.Account) (crypto.PubKey, error) {
+func signerPubKey(t *tx.Tx, acc auth.Account) (crypto.PubKey, error) {
 	if pk := t.PubKey(); pk != nil {
-		pub, err := ParsePubKey(pk)
+		pub, err := tx.ParsePubKey(pk)
 		if err != nil {
 			return nil, runtime.ErrInvalidPubKey.Wrap(err.Error())
 		}
@@ -136,7 +141,7 @@ func signerPubKey(t *Tx, acc auth.Account) (crypto.PubKey, error) {
 	if acc.PublicKey == nil {
 		return nil, runtime.ErrInvalidPubKey.Wrapf("account %s has no public key on chain yet: its first tx must include it", t.Signer)
 	}
-	pub, err := ParsePubKey(acc.PublicKey)
+	pub, err := tx.ParsePubKey(acc.PublicKey)
 	if err != nil {
 		return nil, runtime.ErrInvalidPubKey.Wrapf("stored public key: %v", err)
 	}
@@ -148,7 +153,7 @@ func signerPubKey(t *Tx, acc auth.Account) (crypto.PubKey, error) {
 // public key for the signer seen earlier in the same block (nil if none), for
 // accounts whose key is not on chain yet. The result is only a cache entry:
 // execution re-derives the inputs and checks again.
-func PreVerify(c *SigCache, chainID string, t *Tx, acc auth.Account, known *types.PubKey) {
+func PreVerify(c *tx.SigCache, chainID string, t *tx.Tx, acc auth.Account, known *types.PubKey) {
 	if acc.PublicKey == nil {
 		acc.PublicKey = known
 	}
@@ -156,5 +161,5 @@ func PreVerify(c *SigCache, chainID string, t *Tx, acc auth.Account, known *type
 	if err != nil {
 		return
 	}
-	VerifyTxSignature(c, chainID, acc.AccountNumber, pub, t)
+	tx.VerifyTxSignature(c, chainID, acc.AccountNumber, pub, t)
 }

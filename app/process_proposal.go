@@ -1,0 +1,28 @@
+package app
+
+import (
+	"context"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+)
+
+// ProcessProposal rejects a proposal holding a tx that does not decode or pass
+// stateless checks, or (when the block must carry one) a bad injected extended
+// commit; state-dependent failures are left to FinalizeBlock, where they fail that
+// tx alone.
+func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	txs := req.Txs
+	if a.injectsCommit(req.Height) {
+		if err := a.checkInjectedCommit(req); err != nil {
+			a.logger.Info("rejecting a proposal: bad injected extended commit", "height", req.Height, "err", err)
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+		txs = txs[1:]
+	}
+	for _, bz := range txs {
+		if _, err := a.decodeCached(bz); err != nil {
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+	}
+	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
