@@ -161,7 +161,7 @@ func (a *App) LastCommitID() store.CommitID { return *a.lastCommit.Load() }
 func modules(a *App) []runtime.Module {
 	a.AuthKeeper = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	a.BankKeeper = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), a.AuthKeeper)
-	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper)
+	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper, poai.WithFeeCollector(bank.FeeCollector))
 	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
 	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, committedStores{a})
 	return []runtime.Module{
@@ -197,6 +197,36 @@ func execRules() []permissions.ExecRule {
 	}
 }
 
+// bankGenesis is poai's view of bank's genesis (poai.BankGenesis): the denoms
+// bank knows and the supply its balances add up to.
+type bankGenesis struct{ gs bank.GenesisState }
+
+func (b bankGenesis) HasDenom(denom string) bool {
+	for _, md := range b.gs.DenomMetadata {
+		if md.Base == denom {
+			return true
+		}
+	}
+	return false
+}
+
+func (b bankGenesis) Supply(denom string) (types.Int, error) {
+	var supply types.Int
+	for _, bal := range b.gs.Balances {
+		for _, c := range bal.Coins {
+			if c.Denom != denom {
+				continue
+			}
+			sum, err := supply.Add(c.Amount)
+			if err != nil {
+				return types.Int{}, fmt.Errorf("bank balances of %s overflow", denom) // bank's own validation says where
+			}
+			supply = sum
+		}
+	}
+	return supply, nil
+}
+
 // DefaultGenesisAppState is the app_state of a new genesis.json.
 func DefaultGenesisAppState() map[string]json.RawMessage { return Modules().DefaultGenesis() }
 
@@ -214,7 +244,14 @@ func ValidateGenesisAppState(chainID string, raw json.RawMessage) error {
 		return err
 	}
 	// Cross-module: poai's bond denom must be one bank knows (else block 1 halts minting inflation).
-	if err := poai.ValidateGenesisWithBank(state[poai.ModuleName], state[bank.ModuleName]); err != nil {
+	bgs := bank.DefaultGenesis()
+	if raw := state[bank.ModuleName]; len(raw) > 0 {
+		bgs = bank.GenesisState{}
+		if err := runtime.UnmarshalGenesis(raw, &bgs); err != nil {
+			return runtime.ErrInvalidGenesis.Wrapf("app_state.%s: %v", bank.ModuleName, err)
+		}
+	}
+	if err := poai.ValidateGenesisWithBank(state[poai.ModuleName], bankGenesis{bgs}); err != nil {
 		return runtime.ErrInvalidGenesis.Wrapf("app_state.%s: %v", poai.ModuleName, err)
 	}
 	// Each genesis validator proves possession of its consensus key for this chain.

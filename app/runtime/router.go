@@ -79,6 +79,13 @@ func (r *MsgRouter) RegisterService(sd *grpc.ServiceDesc, srv any) {
 }
 
 // Handler returns the handler of a type URL.
+//
+// The rule for ValidateBasic: it runs once per message, before routing, and
+// handlers (every module's msg_server.go) do not run it again; they may rely on
+// what it checked. Every caller of Handler runs it first: the tx decoder for a
+// tx's messages (app/tx/decode.go), MsgExec for its inner messages
+// (x/permissions/exec.go). A new caller must do the same; a test that calls a
+// msg server directly with a client's message validates it first.
 func (r *MsgRouter) Handler(typeURL string) (MsgHandler, bool) {
 	h, ok := r.handlers[typeURL]
 	return h, ok

@@ -124,6 +124,9 @@ func (t *Tx) validate(dec MsgDecoder) error {
 		if err != nil {
 			return err
 		}
+		// The one ValidateBasic of a tx's messages: handlers do not repeat it
+		// (runtime.MsgRouter.Handler states the rule; MsgExec validates its inner
+		// messages itself before routing them).
 		if err := msg.ValidateBasic(); err != nil {
 			return runtime.Wrapf(err, "message %d (%s)", i, a.TypeUrl)
 		}

@@ -8,6 +8,10 @@ import (
 	"github.com/selfchain/selfchain/crypto"
 )
 
+// msgServer handles bank's messages. Like every module's, its handlers do not
+// call ValidateBasic: every route to a handler ran it first (runtime.MsgRouter's
+// rule; docs/ARCHITECTURE.md, Transactions). MultiSend re-checks
+// its sums anyway: a mismatch would mint or burn coins.
 type msgServer struct{ k Keeper }
 
 var _ MsgServer = msgServer{}

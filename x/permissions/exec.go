@@ -78,6 +78,8 @@ func (s msgServer) Exec(ctx context.Context, msg *MsgExec) (*MsgExecResponse, er
 		if err != nil {
 			return nil, err
 		}
+		// The inner message's one ValidateBasic, before it is routed: handlers do
+		// not repeat it (runtime.MsgRouter.Handler states the rule).
 		if err := inner.ValidateBasic(); err != nil {
 			return nil, runtime.Wrapf(err, "msgs[%d] (%s)", i, a.TypeUrl)
 		}

@@ -58,18 +58,23 @@ var (
 )
 
 // Keeper owns apps, grants and kill switches. Invariants it keeps: every grant names
-// a registered app; each grant has exactly one entry in grants_by_app and one in the
-// expiry index matching its expiry; index values are a constant marker (true),
+// a registered app; each grant has exactly one entry in grants_by_app (kept by the
+// Grants IndexedMap) and one in the expiry index matching its expiry (kept by hand:
+// which of the two expiry indexes depends on the grant); index values are a constant marker (true),
 // never empty, so every stored key has a provable value.
 type Keeper struct {
 	bank   BankKeeper
 	router MsgRouter
 	rules  map[string]execRule
 
-	Schema         collections.Schema
-	Params         collections.Item[Params]
-	Apps           collections.Map[string, App]
-	Grants         collections.Map[grantKey, Grant]
+	Schema collections.Schema
+	Params collections.Item[Params]
+	Apps   collections.Map[string, App]
+	// Grants: (user, app id) -> grant, indexed by app (Grants.Indexes.ByApp,
+	// stored in GrantsByApp).
+	Grants *collections.IndexedMap[grantKey, Grant, GrantIndexes]
+	// GrantsByApp is the storage of Grants' app index: (app id, user) -> true.
+	// Read it, never write it; the IndexedMap keeps it.
 	GrantsByApp    collections.Map[collections.Pair[string, []byte], bool]
 	ExpiryByHeight collections.Map[expiryKey, bool]
 	ExpiryByTime   collections.Map[expiryKey, bool]
@@ -80,15 +85,22 @@ type Keeper struct {
 // executed (genesis validation); rules is the app's table of delegable messages.
 func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, router MsgRouter, rules []ExecRule) Keeper {
 	sb := collections.NewSchemaBuilder(storeService)
+	// The index keeps the prefix and bytes of the hand-kept index it replaced
+	// (grants_by_app 0x04): no migration.
+	grantsByApp := collections.NewMap(sb, grantsByAppPrefix, "grants_by_app",
+		collections.PairKeyCodec(collections.StringKey, collections.BytesKey), collections.BoolValue)
 	k := Keeper{
 		bank:   bank,
 		router: router,
 		rules:  buildRules(rules),
 		Params: collections.NewItem(sb, paramsPrefix, "params", runtime.ProtoValue[Params, *Params]{}),
 		Apps:   collections.NewMap(sb, appsPrefix, "apps", collections.StringKey, runtime.ProtoValue[App, *App]{}),
-		Grants: collections.NewMap(sb, grantsPrefix, "grants", grantKeyCodec, runtime.ProtoValue[Grant, *Grant]{}),
-		GrantsByApp: collections.NewMap(sb, grantsByAppPrefix, "grants_by_app",
-			collections.PairKeyCodec(collections.StringKey, collections.BytesKey), collections.BoolValue),
+		Grants: collections.NewIndexedMap(sb, grantsPrefix, "grants", grantKeyCodec, runtime.ProtoValue[Grant, *Grant]{}, GrantIndexes{
+			ByApp: runtime.NewMultiIndex(grantsByApp, true, func(key grantKey, _ Grant) (collections.Pair[string, []byte], error) {
+				return collections.Join(key.K2(), key.K1()), nil
+			}),
+		}),
+		GrantsByApp:    grantsByApp,
 		ExpiryByHeight: collections.NewMap(sb, expiryByHeightPrefix, "expiry_by_height", expiryKeyCodec, collections.BoolValue),
 		ExpiryByTime:   collections.NewMap(sb, expiryByTimePrefix, "expiry_by_time", expiryKeyCodec, collections.BoolValue),
 		KillSwitches:   collections.NewMap(sb, killSwitchPrefix, "kill_switches", collections.BytesKey, collections.Int64Value),
@@ -99,6 +111,18 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, router MsgR
 	}
 	k.Schema = schema
 	return k
+}
+
+// GrantIndexes are the secondary indexes of Keeper.Grants.
+type GrantIndexes struct {
+	// ByApp: (app id, user) -> true, one key per grant. A grant's key never
+	// changes, so the per-MsgExec update of its counters reads this index once
+	// and writes nothing to it.
+	ByApp *runtime.MultiIndex[collections.Pair[string, []byte], grantKey, Grant, bool]
+}
+
+func (i GrantIndexes) IndexesList() []collections.Index[grantKey, Grant] {
+	return []collections.Index[grantKey, Grant]{i.ByApp}
 }
 
 func (k Keeper) GetParams(ctx context.Context) (Params, error) { return k.Params.Get(ctx) }
@@ -139,7 +163,9 @@ func (k Keeper) ensureUserRecord(ctx context.Context, user crypto.Address) error
 	return k.KillSwitches.Set(ctx, user, 0)
 }
 
-func getOpt[K, V any](ctx context.Context, m collections.Map[K, V], key K) (V, bool, error) {
+func getOpt[K, V any](ctx context.Context, m interface {
+	Get(context.Context, K) (V, error)
+}, key K) (V, bool, error) {
 	v, err := m.Get(ctx, key)
 	switch {
 	case err == nil:
@@ -166,10 +192,7 @@ func (k Keeper) setGrant(ctx context.Context, user crypto.Address, g Grant, old 
 			return err
 		}
 	}
-	if err := k.Grants.Set(ctx, collections.Join([]byte(user), g.AppId), g); err != nil {
-		return err
-	}
-	if err := k.GrantsByApp.Set(ctx, collections.Join(g.AppId, []byte(user)), true); err != nil {
+	if err := k.Grants.Set(ctx, collections.Join([]byte(user), g.AppId), g); err != nil { // and its app index entry
 		return err
 	}
 	if g.ExpiryHeight > 0 {
@@ -195,10 +218,7 @@ func (k Keeper) deleteGrant(ctx context.Context, user crypto.Address, g Grant) e
 	if err := k.removeExpiryIndex(ctx, user, g); err != nil {
 		return err
 	}
-	if err := k.GrantsByApp.Remove(ctx, collections.Join(g.AppId, []byte(user))); err != nil {
-		return err
-	}
-	return k.Grants.Remove(ctx, collections.Join([]byte(user), g.AppId))
+	return k.Grants.Remove(ctx, collections.Join([]byte(user), g.AppId)) // and its app index entry
 }
 
 // AppKey, GrantKey and KillSwitchKey are the raw keys of those records in the

@@ -22,6 +22,9 @@ const (
 	EventTypePrune       = "permissions_prune"
 )
 
+// msgServer handles permissions's messages. Like every module's, its handlers do not
+// call ValidateBasic: every route to a handler ran it first (runtime.MsgRouter's
+// rule; docs/ARCHITECTURE.md, Transactions).
 type msgServer struct{ k Keeper }
 
 var _ MsgServer = msgServer{}

@@ -40,7 +40,7 @@ func BenchmarkEpochTransition1000(b *testing.B) {
 		e := &env{stores: store.MemStores{}}
 		e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 		e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
-		e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
+		e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk, poai.WithFeeCollector(bank.FeeCollector))
 		ctx := e.ctx(1)
 		require.NoError(b, e.ak.InitGenesis(ctx, auth.DefaultGenesis()))
 		require.NoError(b, e.bk.InitGenesis(ctx, bank.DefaultGenesis()))
@@ -89,7 +89,7 @@ func BenchmarkBeginBlock100(b *testing.B) {
 	e := &env{stores: store.MemStores{}}
 	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
-	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
+	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk, poai.WithFeeCollector(bank.FeeCollector))
 	ctx := e.ctx(1)
 	require.NoError(b, e.ak.InitGenesis(ctx, auth.DefaultGenesis()))
 	require.NoError(b, e.bk.InitGenesis(ctx, bank.DefaultGenesis()))

@@ -194,7 +194,7 @@ func freshKeeper(t *testing.T, chainID string) *env {
 	e := &env{stores: store.MemStores{}}
 	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
-	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
+	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk, poai.WithFeeCollector(bank.FeeCollector))
 	ctx := e.ctxOn(1, chainID)
 	require.NoError(t, e.ak.InitGenesis(ctx, auth.DefaultGenesis()))
 	bg := bank.DefaultGenesis()

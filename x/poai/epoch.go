@@ -13,70 +13,6 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 )
 
-// EndBlock pays matured unbondings, prunes expired records, mints this block's
-// inflation, and either runs the epoch transition (rewards, then the new active
-// set) or only removes validators jailed in this block. It returns the validator
-// updates CometBFT applies.
-func (k Keeper) EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error) {
-	p, err := k.GetParams(ctx)
-	if err != nil {
-		return nil, err
-	}
-	h := runtime.Unwrap(ctx).BlockHeight()
-	if err := k.payMaturedUnbondings(ctx, p, h); err != nil {
-		return nil, err
-	}
-	if err := k.prune(ctx, p, h); err != nil {
-		return nil, err
-	}
-	ep, err := k.Epoch.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := k.mintInflation(ctx, p, ep); err != nil {
-		return nil, err
-	}
-	before := ep
-	if h < ep.NextEpochHeight {
-		updates, err := k.applyUpdates(ctx, p, &ep, h, false)
-		if err != nil {
-			return nil, err
-		}
-		return updates, k.setEpochIfChanged(ctx, before, ep)
-	}
-	paid, err := k.distributeRewards(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	ep.LastRewards = paid
-	ep.Number++
-	ep.StartHeight = h + 1
-	ep.NextEpochHeight = h + p.EpochLength
-	updates, err := k.applyUpdates(ctx, p, &ep, h, true)
-	if err != nil {
-		return nil, err
-	}
-	return updates, k.Epoch.Set(ctx, ep)
-}
-
-// setEpochIfChanged writes ep only when it changed: rewriting an equal value
-// would still change the IAVL root (nodes carry their version), and a quiet block
-// must leave the app hash alone.
-func (k Keeper) setEpochIfChanged(ctx context.Context, before, after EpochInfo) error {
-	a, err := before.Marshal()
-	if err != nil {
-		return err
-	}
-	b, err := after.Marshal()
-	if err != nil {
-		return err
-	}
-	if bytes.Equal(a, b) {
-		return nil
-	}
-	return k.Epoch.Set(ctx, after)
-}
-
 // change is one validator's move from its current power to its target.
 type change struct {
 	consAddr []byte
@@ -86,9 +22,24 @@ type change struct {
 	forced   bool  // jailed / tombstoned: leaves at once, outside the 1/3 cap
 }
 
+// changeSet is every validator whose power may move this block, by consensus
+// address. order is sorted (sortOrder) before anything iterates it: never iterate
+// the map.
+type changeSet struct {
+	byAddr map[string]*change
+	order  []string
+}
+
+func (cs *changeSet) add(c *change) {
+	cs.byAddr[string(c.consAddr)] = c
+	cs.order = append(cs.order, string(c.consAddr))
+}
+
 // applyUpdates computes, caps and applies the next validator powers. Outside an
 // epoch end only forced exits (jailed this block) move; at an epoch end every
-// validator's target comes from selectActiveSet.
+// validator's target comes from selectActiveSet. Its phases, in order:
+// currentSet, mergeTargets (epoch end), capMoves, deferEntrantsOverRoom (epoch
+// end), newTotals + refuseEmptySet (never an empty set), writeUpdates.
 func (k Keeper) applyUpdates(ctx context.Context, p Params, ep *EpochInfo, h int64, epochEnd bool) ([]abci.ValidatorUpdate, error) {
 	if !epochEnd { // the common block: nothing jailed, nothing to read
 		it, err := k.Leaving.Iterate(ctx, nil)
@@ -101,10 +52,53 @@ func (k Keeper) applyUpdates(ctx context.Context, p Params, ep *EpochInfo, h int
 			return nil, nil
 		}
 	}
-	changes := map[string]*change{}
-	var order []string // consensus addresses, sorted below: never iterate the map
-	add := func(c *change) { changes[string(c.consAddr)] = c; order = append(order, string(c.consAddr)) }
+	cs, totalOld, err := k.currentSet(ctx, epochEnd)
+	if err != nil {
+		return nil, err
+	}
+	if epochEnd {
+		if err := k.mergeTargets(ctx, p, cs, h, ep.Number); err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(cs.order)
 
+	if epochEnd {
+		ep.Carried = false
+	}
+	if capMoves(cs, totalOld) {
+		ep.Carried = true
+	}
+
+	// While a capped move is under way, leaving members keep part of their power
+	// as entrants gain theirs: the set may hold both. Entrants beyond what a block
+	// carries (blockRoom) wait for a later epoch, the smallest first.
+	if epochEnd {
+		if err := k.deferEntrantsOverRoom(ctx, cs.byAddr, cs.order); err != nil {
+			return nil, err
+		}
+	}
+
+	totalNew, active := newTotals(cs)
+	if totalNew == 0 {
+		k.refuseEmptySet(ctx, totalOld, h)
+		ep.TotalPower = totalOld
+		return nil, nil
+	}
+	updates, err := k.writeUpdates(ctx, cs, h)
+	if err != nil {
+		return nil, err
+	}
+	ep.TotalPower, ep.ActiveValidators = totalNew, active
+	return updates, nil
+}
+
+// currentSet reads the set CometBFT has (LastPowers): jailed or tombstoned
+// members are forced out (power 0, outside the cap); at an epoch end every other
+// member also goes to 0 unless selectActiveSet picks it again. It empties
+// Leaving, whose members this covers. totalOld is the set's power.
+func (k Keeper) currentSet(ctx context.Context, epochEnd bool) (*changeSet, int64, error) {
+	cs := &changeSet{byAddr: map[string]*change{}}
 	var totalOld int64
 	err := k.LastPowers.Walk(ctx, nil, func(addr []byte, lp LastPower) (bool, error) {
 		totalOld += lp.Power
@@ -118,103 +112,108 @@ func (k Keeper) applyUpdates(ctx context.Context, p Params, ep *EpochInfo, h int
 		} else if epochEnd {
 			c.new = 0 // stays only if selected below
 		}
-		add(c)
+		cs.add(c)
 		return false, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := k.Leaving.Clear(ctx, nil); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	return cs, totalOld, nil
+}
 
-	if epochEnd {
-		targets, err := k.selectActiveSet(ctx, p, changes, h, ep.Number)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range targets {
-			if c, ok := changes[string(t.consAddr)]; ok {
-				c.new = t.new
-			} else {
-				add(&t)
-			}
+// mergeTargets sets each validator's goal to what selectActiveSet picked;
+// selected validators outside the current set join cs.
+func (k Keeper) mergeTargets(ctx context.Context, p Params, cs *changeSet, h int64, epoch uint64) error {
+	targets, err := k.selectActiveSet(ctx, p, cs.byAddr, h, epoch)
+	if err != nil {
+		return err
+	}
+	for _, t := range targets {
+		if c, ok := cs.byAddr[string(t.consAddr)]; ok {
+			c.new = t.new
+		} else {
+			joining := t
+			cs.add(&joining)
 		}
 	}
-	sort.Strings(order)
+	return nil
+}
 
-	// Forced exits first and uncapped; then every other move scaled so the total
-	// moved power stays within a third of the set's power (the rest carries over).
+// capMoves lets forced exits go first and uncapped, then scales every other move
+// so the total moved power stays within a third of the set's power (the rest
+// carries over to later blocks). It reports whether the cap applied; capped
+// changes keep their goal in target.
+func capMoves(cs *changeSet, totalOld int64) (capped bool) {
 	var forcedOut, moved int64
-	for _, a := range order {
-		c := changes[a]
+	for _, a := range cs.order {
+		c := cs.byAddr[a]
 		if c.forced {
 			forcedOut += c.old
 		} else {
 			moved += abs64(c.new - c.old)
 		}
 	}
-	if epochEnd {
-		ep.Carried = false
+	budget := (totalOld - forcedOut) / 3
+	if totalOld <= 0 || moved <= max(budget, 1) {
+		return false
 	}
-	if budget := (totalOld - forcedOut) / 3; totalOld > 0 && moved > max(budget, 1) {
-		budget = max(budget, 1)
-		ep.Carried = true
-		var used int64
-		for _, a := range order {
-			c := changes[a]
-			c.target = c.new
-			if c.forced || c.new == c.old {
-				continue
-			}
-			d := c.new - c.old
-			step := int64(mulDiv(uint64(abs64(d)), uint64(budget), uint64(moved)))
-			used += step
-			c.new = c.old + sign64(d)*step
+	budget = max(budget, 1)
+	var used int64
+	for _, a := range cs.order {
+		c := cs.byAddr[a]
+		c.target = c.new
+		if c.forced || c.new == c.old {
+			continue
 		}
-		// Floors lose less than one unit per change: hand the remainder out one unit each.
-		for _, a := range order {
-			c := changes[a]
-			if used >= budget {
-				break
-			}
-			if !c.forced && c.new != c.target {
-				c.new += sign64(c.target - c.new)
-				used++
-			}
+		d := c.new - c.old
+		step := int64(mulDiv(uint64(abs64(d)), uint64(budget), uint64(moved)))
+		used += step
+		c.new = c.old + sign64(d)*step
+	}
+	// Floors lose less than one unit per change: hand the remainder out one unit each.
+	for _, a := range cs.order {
+		c := cs.byAddr[a]
+		if used >= budget {
+			break
+		}
+		if !c.forced && c.new != c.target {
+			c.new += sign64(c.target - c.new)
+			used++
 		}
 	}
+	return true
+}
 
-	// While a capped move is under way, leaving members keep part of their power
-	// as entrants gain theirs: the set may hold both. Entrants beyond what a block
-	// carries (blockRoom) wait for a later epoch, the smallest first.
-	if epochEnd {
-		if err := k.deferEntrantsOverRoom(ctx, changes, order); err != nil {
-			return nil, err
-		}
-	}
-
-	// Never hand CometBFT an empty set: it would halt. Keep the old powers instead.
-	var totalNew int64
-	var active uint32
-	for _, a := range order {
-		if n := changes[a].new; n > 0 {
+// newTotals is the power and size of the set after the changes.
+func newTotals(cs *changeSet) (totalNew int64, active uint32) {
+	for _, a := range cs.order {
+		if n := cs.byAddr[a].new; n > 0 {
 			totalNew += n
 			active++
 		}
 	}
-	if totalNew == 0 {
-		if totalOld > 0 {
-			runtime.Unwrap(ctx).Logger().Error("poai: the new validator set would be empty; keeping the current one", "height", h)
-			runtime.Unwrap(ctx).EventManager().Emit("poai_empty_set_refused", "height", fmt.Sprint(h))
-		}
-		ep.TotalPower = totalOld
-		return nil, nil
-	}
+	return totalNew, active
+}
 
+// refuseEmptySet logs and reports a move that would empty the set: CometBFT would
+// halt on an empty set, so the old powers stay.
+func (k Keeper) refuseEmptySet(ctx context.Context, totalOld, h int64) {
+	if totalOld > 0 {
+		runtime.Unwrap(ctx).Logger().Error("poai: the new validator set would be empty; keeping the current one", "height", h)
+		runtime.Unwrap(ctx).EventManager().Emit("poai_empty_set_refused", "height", fmt.Sprint(h))
+	}
+}
+
+// writeUpdates stores each changed power in LastPowers, records the members'
+// entries and exits (setStatus) and returns the updates for CometBFT, in
+// consensus-address order.
+func (k Keeper) writeUpdates(ctx context.Context, cs *changeSet, h int64) ([]abci.ValidatorUpdate, error) {
 	var updates []abci.ValidatorUpdate
-	for _, a := range order {
-		c := changes[a]
+	for _, a := range cs.order {
+		c := cs.byAddr[a]
 		if c.new == c.old {
 			continue
 		}
@@ -235,7 +234,6 @@ func (k Keeper) applyUpdates(ctx context.Context, p Params, ep *EpochInfo, h int
 			return nil, err
 		}
 	}
-	ep.TotalPower, ep.ActiveValidators = totalNew, active
 	return updates, nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
-	"github.com/selfchain/selfchain/x/bank"
 )
 
 func DefaultGenesis() GenesisState { return GenesisState{Params: DefaultParams()} }
@@ -214,7 +213,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 	pending := map[string]uint32{}
 	for _, e := range gs.Unbonding {
 		op, _ := crypto.AddressFromBech32(e.OperatorAddress) // validated above
-		if err := k.addUnbonding(ctx, op, e); err != nil {
+		if err := k.addUnbonding(ctx, e); err != nil {
 			return err
 		}
 		total += e.Amount
@@ -473,13 +472,22 @@ func checkBondSupply(denom string, supply types.Int, gs GenesisState) error {
 	return nil
 }
 
+// BankGenesis is what the genesis check needs of bank's genesis state; the app
+// reads it from app_state.bank (x/poai does not decode bank's genesis).
+type BankGenesis interface {
+	// HasDenom reports whether bank's denom_metadata has an entry with this base.
+	HasDenom(denom string) bool
+	// Supply is the sum of bank's genesis balances in denom (an error on overflow).
+	Supply(denom string) (types.Int, error)
+}
+
 // ValidateGenesisWithBank is the same cross-module check on genesis JSON,
 // before any store exists (`selfchaind genesis validate`, the app's genesis
 // validation): poai's bond denom must have an entry in bank's denom_metadata,
 // and its supply (bank's balances) must leave room for inflation. A missing
-// section means that module's default genesis. Each section is assumed to
-// have passed its own module's validation.
-func ValidateGenesisWithBank(poaiRaw, bankRaw json.RawMessage) error {
+// poai section means its default genesis; bank is the app's view of bank's
+// section. Each section is assumed to have passed its own module's validation.
+func ValidateGenesisWithBank(poaiRaw json.RawMessage, bank BankGenesis) error {
 	gs := DefaultGenesis()
 	if len(poaiRaw) > 0 {
 		gs = GenesisState{}
@@ -487,36 +495,13 @@ func ValidateGenesisWithBank(poaiRaw, bankRaw json.RawMessage) error {
 			return err
 		}
 	}
-	bgs := bank.DefaultGenesis()
-	if len(bankRaw) > 0 {
-		bgs = bank.GenesisState{}
-		if err := runtime.UnmarshalGenesis(bankRaw, &bgs); err != nil {
-			return err
-		}
-	}
 	denom := gs.Params.BondDenom
-	known := false
-	for _, md := range bgs.DenomMetadata {
-		if md.Base == denom {
-			known = true
-			break
-		}
-	}
-	if !known {
+	if !bank.HasDenom(denom) {
 		return unknownBondDenomError(denom)
 	}
-	var supply types.Int
-	for _, b := range bgs.Balances {
-		for _, c := range b.Coins {
-			if c.Denom != denom {
-				continue
-			}
-			sum, err := supply.Add(c.Amount)
-			if err != nil {
-				return fmt.Errorf("bank balances of %s overflow", denom) // bank's own validation says where
-			}
-			supply = sum
-		}
+	supply, err := bank.Supply(denom)
+	if err != nil {
+		return err
 	}
 	return checkBondSupply(denom, supply, gs)
 }

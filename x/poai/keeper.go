@@ -1,6 +1,7 @@
 package poai
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -76,16 +77,30 @@ const (
 // outstanding_rewards); LastPowers is exactly what CometBFT was last told.
 type Keeper struct {
 	bank BankKeeper
+	// feeCollector is the account every tx fee goes to (bank's FeeCollector,
+	// passed in by the app: WithFeeCollector); each epoch's rewards take its
+	// bond-denom balance.
+	feeCollector crypto.Address
 
-	Schema         collections.Schema
-	Params         collections.Item[Params]
-	Validators     collections.Map[[]byte, Validator] // operator address -> validator
-	ByConsAddr     collections.Map[[]byte, []byte]    // consensus address -> operator address
-	LastPowers     collections.Map[[]byte, LastPower] // consensus address -> what CometBFT has
-	Epoch          collections.Item[EpochInfo]
-	Unbonding      collections.Map[collections.Pair[int64, uint64], UnbondingEntry] // (completion height, seq)
-	UnbondingSeq   collections.Sequence
-	UnbondingByOp  collections.KeySet[collections.Triple[[]byte, int64, uint64]] // (operator, completion, seq): slashing finds a validator's entries
+	Schema collections.Schema
+	Params collections.Item[Params]
+	// Validators: operator address -> validator, indexed by consensus address
+	// (Validators.Indexes.ByConsAddr, stored in ByConsAddr).
+	Validators *collections.IndexedMap[[]byte, Validator, ValidatorIndexes]
+	// ByConsAddr is the storage of Validators' consensus-address index
+	// (consensus address -> operator address): read it, never write it; the
+	// IndexedMap keeps it.
+	ByConsAddr collections.Map[[]byte, []byte]
+	LastPowers collections.Map[[]byte, LastPower] // consensus address -> what CometBFT has
+	Epoch      collections.Item[EpochInfo]
+	// Unbonding: (completion height, seq) -> entry, indexed by operator
+	// (Unbonding.Indexes.ByOp, stored in UnbondingByOp).
+	Unbonding    *collections.IndexedMap[collections.Pair[int64, uint64], UnbondingEntry, UnbondingIndexes]
+	UnbondingSeq collections.Sequence
+	// UnbondingByOp is the storage of Unbonding's operator index (operator,
+	// completion, seq): slashing finds a validator's entries. Read it, never
+	// write it; the IndexedMap keeps it.
+	UnbondingByOp  collections.KeySet[collections.Triple[[]byte, int64, uint64]]
 	BlockTxs       collections.Map[int64, StoredBlockTxs]
 	Flagged        collections.Map[collections.Pair[int64, uint32], FlaggedTx] // (height, index)
 	RateLimits     collections.Map[[]byte, int64]                              // sender -> limited until (exclusive)
@@ -112,22 +127,45 @@ type Keeper struct {
 	BlockRoom collections.Item[uint64]
 }
 
-func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
+// KeeperOption configures NewKeeper.
+type KeeperOption func(*Keeper)
+
+// WithFeeCollector names the account tx fees are paid into (x/bank's
+// FeeCollector): each epoch end moves its bond-denom balance into the rewards.
+// A keeper that runs EndBlock needs it; genesis-only keepers (nil bank) do not.
+func WithFeeCollector(addr crypto.Address) KeeperOption {
+	return func(k *Keeper) { k.feeCollector = addr }
+}
+
+func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, opts ...KeeperOption) Keeper {
 	sb := collections.NewSchemaBuilder(storeService)
+	// The index collections keep the prefixes and bytes of the hand-kept indexes
+	// they replaced (by_cons_addr 0x03, unbonding_by_op 0x10): no migration.
+	byConsAddr := collections.NewMap(sb, byConsAddrPrefix, "by_cons_addr", collections.BytesKey, collections.BytesValue)
+	unbondingByOp := collections.NewKeySet(sb, unbondingByOpPrefix, "unbonding_by_op",
+		collections.TripleKeyCodec(collections.BytesKey, collections.Int64Key, collections.Uint64Key))
 	k := Keeper{
-		bank:         bank,
-		Params:       collections.NewItem(sb, paramsPrefix, "params", runtime.ProtoValue[Params, *Params]{}),
-		Validators:   collections.NewMap(sb, validatorsPrefix, "validators", collections.BytesKey, runtime.ProtoValue[Validator, *Validator]{}),
-		ByConsAddr:   collections.NewMap(sb, byConsAddrPrefix, "by_cons_addr", collections.BytesKey, collections.BytesValue),
-		LastPowers:   collections.NewMap(sb, lastPowersPrefix, "last_powers", collections.BytesKey, runtime.ProtoValue[LastPower, *LastPower]{}),
-		Epoch:        collections.NewItem(sb, epochPrefix, "epoch", runtime.ProtoValue[EpochInfo, *EpochInfo]{}),
-		Unbonding:    collections.NewMap(sb, unbondingPrefix, "unbonding", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key), runtime.ProtoValue[UnbondingEntry, *UnbondingEntry]{}),
-		UnbondingSeq: collections.NewSequence(sb, unbondingSeqPrefix, "unbonding_seq"),
-		UnbondingByOp: collections.NewKeySet(sb, unbondingByOpPrefix, "unbonding_by_op",
-			collections.TripleKeyCodec(collections.BytesKey, collections.Int64Key, collections.Uint64Key)),
-		BlockTxs:   collections.NewMap(sb, blockTxsPrefix, "block_txs", collections.Int64Key, runtime.ProtoValue[StoredBlockTxs, *StoredBlockTxs]{}),
-		Flagged:    collections.NewMap(sb, flaggedPrefix, "flagged", collections.PairKeyCodec(collections.Int64Key, collections.Uint32Key), runtime.ProtoValue[FlaggedTx, *FlaggedTx]{}),
-		RateLimits: collections.NewMap(sb, rateLimitsPrefix, "rate_limits", collections.BytesKey, collections.Int64Value),
+		bank:   bank,
+		Params: collections.NewItem(sb, paramsPrefix, "params", runtime.ProtoValue[Params, *Params]{}),
+		Validators: collections.NewIndexedMap(sb, validatorsPrefix, "validators", collections.BytesKey,
+			runtime.ProtoValue[Validator, *Validator]{}, ValidatorIndexes{
+				ByConsAddr: runtime.NewUniqueIndex(byConsAddr, bytes.Equal, func(_ []byte, v Validator) ([]byte, error) {
+					return v.ConsensusAddress, nil
+				}),
+			}),
+		ByConsAddr: byConsAddr,
+		LastPowers: collections.NewMap(sb, lastPowersPrefix, "last_powers", collections.BytesKey, runtime.ProtoValue[LastPower, *LastPower]{}),
+		Epoch:      collections.NewItem(sb, epochPrefix, "epoch", runtime.ProtoValue[EpochInfo, *EpochInfo]{}),
+		Unbonding: collections.NewIndexedMap(sb, unbondingPrefix, "unbonding", collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key),
+			runtime.ProtoValue[UnbondingEntry, *UnbondingEntry]{}, UnbondingIndexes{
+				ByOp: runtime.NewMultiIndex(collections.Map[collections.Triple[[]byte, int64, uint64], collections.NoValue](unbondingByOp),
+					collections.NoValue{}, unbondingByOpKey),
+			}),
+		UnbondingSeq:  collections.NewSequence(sb, unbondingSeqPrefix, "unbonding_seq"),
+		UnbondingByOp: unbondingByOp,
+		BlockTxs:      collections.NewMap(sb, blockTxsPrefix, "block_txs", collections.Int64Key, runtime.ProtoValue[StoredBlockTxs, *StoredBlockTxs]{}),
+		Flagged:       collections.NewMap(sb, flaggedPrefix, "flagged", collections.PairKeyCodec(collections.Int64Key, collections.Uint32Key), runtime.ProtoValue[FlaggedTx, *FlaggedTx]{}),
+		RateLimits:    collections.NewMap(sb, rateLimitsPrefix, "rate_limits", collections.BytesKey, collections.Int64Value),
 		RateLimitQueue: collections.NewKeySet(sb, rateLimitQueuePrefix, "rate_limit_queue",
 			collections.PairKeyCodec(collections.Int64Key, collections.BytesKey)),
 		History: collections.NewMap(sb, historyPrefix, "history",
@@ -146,7 +184,41 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper) Keeper {
 		panic(fmt.Sprintf("poai: schema: %v", err)) // fixed at compile time: a bug, not an input
 	}
 	k.Schema = schema
+	for _, o := range opts {
+		o(&k)
+	}
 	return k
+}
+
+// ValidatorIndexes are the secondary indexes of Keeper.Validators.
+type ValidatorIndexes struct {
+	// ByConsAddr: consensus address -> operator address. A validator's
+	// consensus address never changes, so the per-block updates of its record
+	// read this index once and write nothing to it.
+	ByConsAddr *runtime.UniqueIndex[[]byte, []byte, Validator]
+}
+
+func (i ValidatorIndexes) IndexesList() []collections.Index[[]byte, Validator] {
+	return []collections.Index[[]byte, Validator]{i.ByConsAddr}
+}
+
+// UnbondingIndexes are the secondary indexes of Keeper.Unbonding.
+type UnbondingIndexes struct {
+	// ByOp: (operator, completion height, seq), one key per entry.
+	ByOp *runtime.MultiIndex[collections.Triple[[]byte, int64, uint64], collections.Pair[int64, uint64], UnbondingEntry, collections.NoValue]
+}
+
+func (i UnbondingIndexes) IndexesList() []collections.Index[collections.Pair[int64, uint64], UnbondingEntry] {
+	return []collections.Index[collections.Pair[int64, uint64], UnbondingEntry]{i.ByOp}
+}
+
+// unbondingByOpKey is an entry's key in the operator index.
+func unbondingByOpKey(key collections.Pair[int64, uint64], e UnbondingEntry) (collections.Triple[[]byte, int64, uint64], error) {
+	op, err := crypto.AddressFromBech32(e.OperatorAddress)
+	if err != nil {
+		return collections.Triple[[]byte, int64, uint64]{}, fmt.Errorf("poai: unbonding entry with a bad operator address %q: %w", e.OperatorAddress, err)
+	}
+	return collections.Join3([]byte(op), key.K1(), key.K2()), nil
 }
 
 func (k Keeper) GetParams(ctx context.Context) (Params, error) { return k.Params.Get(ctx) }

@@ -51,7 +51,7 @@ func newEnvWith(t *testing.T, balances []bank.Balance, gs poai.GenesisState) *en
 	e := &env{stores: store.MemStores{}}
 	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
-	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
+	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk, poai.WithFeeCollector(bank.FeeCollector))
 	ctx := e.ctx(1)
 	require.NoError(t, e.ak.InitGenesis(ctx, auth.DefaultGenesis()))
 	bg := bank.DefaultGenesis()
@@ -242,7 +242,7 @@ func newEnvFrom(t *testing.T, gs poai.GenesisState, from *env) *env {
 	e := &env{stores: store.MemStores{}}
 	e.ak = auth.NewKeeper(runtime.NewKVStoreService(auth.ModuleName))
 	e.bk = bank.NewKeeper(runtime.NewKVStoreService(bank.ModuleName), e.ak)
-	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk)
+	e.k = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), e.bk, poai.WithFeeCollector(bank.FeeCollector))
 	ctx := e.ctx(1)
 	require.NoError(t, e.ak.InitGenesis(ctx, ag))
 	require.NoError(t, e.bk.InitGenesis(ctx, bg))

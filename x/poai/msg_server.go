@@ -9,6 +9,9 @@ import (
 	"github.com/selfchain/selfchain/types"
 )
 
+// msgServer handles poai's messages. Like every module's, its handlers do not
+// call ValidateBasic: every route to a handler ran it first (runtime.MsgRouter's
+// rule; docs/ARCHITECTURE.md, Transactions).
 type msgServer struct{ k Keeper }
 
 var _ MsgServer = msgServer{}
@@ -18,20 +21,22 @@ func NewMsgServer(k Keeper) MsgServer { return msgServer{k: k} }
 // CreateValidator registers a candidate: checks first, then moves the self-stake
 // into the bonded pool. It joins the active set at the next epoch end.
 func (s msgServer) CreateValidator(ctx context.Context, msg *MsgCreateValidator) (*MsgCreateValidatorResponse, error) {
-	if err := msg.ValidateBasic(); err != nil { // cheap; also protects callers that skipped it
-		return nil, err
-	}
 	p, err := s.k.GetParams(ctx)
 	if err != nil {
 		return nil, err
 	}
-	op, _ := crypto.AddressFromBech32(msg.OperatorAddress)
+	op, err := crypto.AddressFromBech32(msg.OperatorAddress)
+	if err != nil {
+		return nil, validateAddress("operator_address", msg.OperatorAddress)
+	}
 	// Permissioned admission first: a stranger learns nothing else about the chain.
 	if !p.OperatorAllowed(op.String()) {
 		return nil, ErrOperatorNotAllowed.Wrapf("%s is not on allowed_operators (%d operators): only the params authority %s can add it, with MsgUpdateParams",
 			op, len(p.AllowedOperators), p.Authority)
 	}
-	pk, err := PubKeyFromConsensusKey(msg.ConsensusKey) // ValidateBasic ran ValidateConsensusKey
+	// The key goes to CometBFT, where a bad one halts the chain: checked where it
+	// is stored, like params (ValidateBasic checked it too, before routing).
+	pk, err := ValidateConsensusKey(msg.ConsensusKey)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +96,8 @@ func newValidator(operator string, ck ConsensusKey, consAddr []byte, stake uint6
 	return v
 }
 
-// addValidator stores a new validator, indexes its consensus address, records
+// addValidator stores a new validator (the IndexedMap indexes its consensus
+// address), records
 // that address as used for good and keeps its proof of possession apart from
 // the record (the record's consensus_key_proof stays empty).
 func (k Keeper) addValidator(ctx context.Context, v Validator, proof []byte) error {
@@ -101,9 +107,6 @@ func (k Keeper) addValidator(ctx context.Context, v Validator, proof []byte) err
 	}
 	v.ConsensusKeyProof = nil
 	if err := k.setValidator(ctx, v); err != nil {
-		return err
-	}
-	if err := k.ByConsAddr.Set(ctx, v.ConsensusAddress, []byte(operatorOf(v))); err != nil {
 		return err
 	}
 	if err := k.UsedConsAddrs.Set(ctx, v.ConsensusAddress); err != nil {
@@ -141,9 +144,6 @@ func (s msgServer) operatorValidator(ctx context.Context, operator string) (Vali
 }
 
 func (s msgServer) EditValidator(ctx context.Context, msg *MsgEditValidator) (*MsgEditValidatorResponse, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return nil, err
-	}
 	v, err := s.operatorValidator(ctx, msg.OperatorAddress)
 	if err != nil {
 		return nil, err
@@ -165,9 +165,6 @@ func (s msgServer) EditValidator(ctx context.Context, msg *MsgEditValidator) (*M
 }
 
 func (s msgServer) Bond(ctx context.Context, msg *MsgBond) (*MsgBondResponse, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return nil, err
-	}
 	p, err := s.k.GetParams(ctx)
 	if err != nil {
 		return nil, err
@@ -199,9 +196,6 @@ func (s msgServer) Bond(ctx context.Context, msg *MsgBond) (*MsgBondResponse, er
 // Unbond moves stake into the unbonding queue; it is paid out unbonding_period
 // blocks later. Voting power follows at the next epoch end.
 func (s msgServer) Unbond(ctx context.Context, msg *MsgUnbond) (*MsgUnbondResponse, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return nil, err
-	}
 	p, err := s.k.GetParams(ctx)
 	if err != nil {
 		return nil, err
@@ -223,7 +217,7 @@ func (s msgServer) Unbond(ctx context.Context, msg *MsgUnbond) (*MsgUnbondRespon
 	h := runtime.Unwrap(ctx).BlockHeight()
 	done := h + p.UnbondingPeriod
 	entry := UnbondingEntry{OperatorAddress: v.OperatorAddress, Amount: amt, CreationHeight: h, CompletionHeight: done}
-	if err := s.k.addUnbonding(ctx, operatorOf(v), entry); err != nil {
+	if err := s.k.addUnbonding(ctx, entry); err != nil {
 		return nil, err
 	}
 	v.SelfStake -= amt
@@ -237,9 +231,6 @@ func (s msgServer) Unbond(ctx context.Context, msg *MsgUnbond) (*MsgUnbondRespon
 }
 
 func (s msgServer) Unjail(ctx context.Context, msg *MsgUnjail) (*MsgUnjailResponse, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return nil, err
-	}
 	p, err := s.k.GetParams(ctx)
 	if err != nil {
 		return nil, err
@@ -268,9 +259,6 @@ func (s msgServer) Unjail(ctx context.Context, msg *MsgUnjail) (*MsgUnjailRespon
 }
 
 func (s msgServer) WithdrawRewards(ctx context.Context, msg *MsgWithdrawRewards) (*MsgWithdrawRewardsResponse, error) {
-	if err := msg.ValidateBasic(); err != nil {
-		return nil, err
-	}
 	p, err := s.k.GetParams(ctx)
 	if err != nil {
 		return nil, err
@@ -294,12 +282,13 @@ func (s msgServer) UpdateParams(ctx context.Context, msg *MsgUpdateParams) (*Msg
 	if err != nil {
 		return nil, err
 	}
-	// Authority first: a stranger learns nothing about which params would be valid.
 	if msg.Authority != p.Authority {
 		return nil, ErrNotAuthority.Wrapf("%s may not change params; the authority is %s", msg.Authority, p.Authority)
 	}
-	if err := msg.ValidateBasic(); err != nil {
-		return nil, err
+	// What is stored is checked where it is stored, as every module's SetParams
+	// does (ValidateBasic checked it too, before routing).
+	if err := msg.Params.Validate(); err != nil {
+		return nil, ErrInvalidParams.Wrapf("params.%v", err)
 	}
 	if msg.Params.BondDenom != p.BondDenom {
 		return nil, ErrInvalidParams.Wrap("bond_denom cannot change on a live chain: stake is held in it")

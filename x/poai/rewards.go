@@ -7,7 +7,6 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/types"
-	"github.com/selfchain/selfchain/x/bank"
 )
 
 // mintInflation mints inflation_per_block into the rewards pool while a validator
@@ -25,7 +24,10 @@ func (k Keeper) mintInflation(ctx context.Context, p Params, ep EpochInfo) error
 // both accrue to the operator while stake is self-stake only; rounding dust stays
 // in the pool for the next epoch. Work: one pass over the active set.
 func (k Keeper) distributeRewards(ctx context.Context, p Params) (uint64, error) {
-	fees, err := k.bank.GetBalance(ctx, bank.FeeCollector, p.BondDenom)
+	if k.feeCollector.Empty() {
+		return 0, fmt.Errorf("poai: keeper built without a fee collector (poai.WithFeeCollector): cannot collect fees")
+	}
+	fees, err := k.bank.GetBalance(ctx, k.feeCollector, p.BondDenom)
 	if err != nil {
 		return 0, err
 	}
@@ -34,7 +36,7 @@ func (k Keeper) distributeRewards(ctx context.Context, p Params) (uint64, error)
 		if fees.IsUint64() {
 			amt = min(fees.Uint64(), amt)
 		}
-		if err := k.bank.SendCoins(ctx, bank.FeeCollector, RewardsPool, types.Coins{types.NewCoin(p.BondDenom, amt)}); err != nil {
+		if err := k.bank.SendCoins(ctx, k.feeCollector, RewardsPool, types.Coins{types.NewCoin(p.BondDenom, amt)}); err != nil {
 			return 0, err
 		}
 	}

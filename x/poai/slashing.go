@@ -13,33 +13,6 @@ import (
 	"github.com/selfchain/selfchain/types"
 )
 
-// BeginBlock applies what CometBFT decided about the previous block: double-sign
-// evidence (slash, jail, tombstone) and who signed it (signed-blocks average,
-// downtime window, downtime jail). Work is bounded by the validator set size and
-// the evidence CometBFT admits per block.
-func (k Keeper) BeginBlock(ctx context.Context) error {
-	rctx := runtime.Unwrap(ctx)
-	h := rctx.Header()
-	if len(h.Misbehavior) == 0 && len(h.LastCommit.Votes) == 0 {
-		return nil
-	}
-	p, err := k.GetParams(ctx)
-	if err != nil {
-		return err
-	}
-	for _, m := range h.Misbehavior {
-		if err := k.handleMisbehavior(ctx, p, m); err != nil {
-			return err
-		}
-	}
-	for _, vote := range h.LastCommit.Votes {
-		if err := k.handleVote(ctx, p, vote); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // handleMisbehavior slashes, jails for good and tombstones the double signer.
 // Evidence about an unknown or already tombstoned validator is ignored (CometBFT
 // has already checked it; a tombstoned validator is punished once).

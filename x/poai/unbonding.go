@@ -37,10 +37,7 @@ func (k Keeper) payMaturedUnbondings(ctx context.Context, p Params, h int64) err
 				return fmt.Errorf("poai: paying unbonding of %s: %w", d.e.OperatorAddress, err)
 			}
 		}
-		if err := k.Unbonding.Remove(ctx, d.key); err != nil {
-			return err
-		}
-		if err := k.UnbondingByOp.Remove(ctx, collections.Join3([]byte(to), d.key.K1(), d.key.K2())); err != nil {
+		if err := k.Unbonding.Remove(ctx, d.key); err != nil { // and its operator index entry
 			return err
 		}
 		if v, found, err := k.GetValidator(ctx, to); err != nil {
@@ -57,16 +54,14 @@ func (k Keeper) payMaturedUnbondings(ctx context.Context, p Params, h int64) err
 	return nil
 }
 
-// addUnbonding queues an entry (and its per-operator index entry).
-func (k Keeper) addUnbonding(ctx context.Context, op crypto.Address, e UnbondingEntry) error {
+// addUnbonding queues an entry (the IndexedMap adds its per-operator index
+// entry, from e.OperatorAddress).
+func (k Keeper) addUnbonding(ctx context.Context, e UnbondingEntry) error {
 	seq, err := k.UnbondingSeq.Next(ctx)
 	if err != nil {
 		return err
 	}
-	if err := k.Unbonding.Set(ctx, collections.Join(e.CompletionHeight, seq), e); err != nil {
-		return err
-	}
-	return k.UnbondingByOp.Set(ctx, collections.Join3([]byte(op), e.CompletionHeight, seq))
+	return k.Unbonding.Set(ctx, collections.Join(e.CompletionHeight, seq), e)
 }
 
 // slashUnbonding burns fraction (ppm) of every entry of op created at or after

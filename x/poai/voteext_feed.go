@@ -17,8 +17,13 @@ import (
 // glue call: block txs in, per-tx risks and per-validator agreement out.
 
 // BlockTx names one tx of a block: its hash (sha256 of the tx bytes) and its
-// signer address (20 bytes).
-type BlockTx struct{ Hash, Sender []byte }
+// signer (empty for a tx the app could not decode). It is stored as StoredTx,
+// whose sender is the same address as raw bytes: typing it changed no stored
+// byte.
+type BlockTx struct {
+	Hash   []byte
+	Sender crypto.Address
+}
 
 // SetBlockTxs remembers the txs of block `height` (one stored value per block, not
 // one per tx) so that scores about them, which arrive two blocks later, can name
@@ -29,7 +34,7 @@ func (k Keeper) SetBlockTxs(ctx context.Context, height int64, txs []BlockTx) er
 	}
 	val := StoredBlockTxs{Txs: make([]StoredTx, len(txs))}
 	for i, t := range txs {
-		val.Txs[i] = StoredTx(t)
+		val.Txs[i] = StoredTx{Hash: t.Hash, Sender: t.Sender}
 	}
 	if err := k.BlockTxs.Set(ctx, height, val); err != nil {
 		return err
@@ -96,66 +101,6 @@ func (k Keeper) RecordTxRisks(ctx context.Context, scoredHeight int64, risks []T
 			"tx_hash", fmt.Sprintf("%X", tx.Hash), "sender", sender, "risk", fmt.Sprint(r.Risk))
 	}
 	return nil
-}
-
-// rateLimit extends (never shortens) addr's rate limit to until.
-func (k Keeper) rateLimit(ctx context.Context, addr []byte, until int64) error {
-	prev, err := k.RateLimits.Get(ctx, addr)
-	switch {
-	case errors.Is(err, collections.ErrNotFound):
-		if err := k.addRateLimitCount(ctx, 1); err != nil {
-			return err
-		}
-	case err != nil:
-		return err
-	case prev >= until:
-		return nil
-	default:
-		if err := k.RateLimitQueue.Remove(ctx, collections.Join(prev, addr)); err != nil {
-			return err
-		}
-	}
-	if err := k.RateLimits.Set(ctx, addr, until); err != nil {
-		return err
-	}
-	return k.RateLimitQueue.Set(ctx, collections.Join(until, bytes.Clone(addr)))
-}
-
-// addRateLimitCount moves RateLimitCount by delta (+1 for a new limit, -1 for a removed one).
-func (k Keeper) addRateLimitCount(ctx context.Context, delta int64) error {
-	n, err := k.RateLimitCount.Get(ctx)
-	if err != nil && !errors.Is(err, collections.ErrNotFound) {
-		return err
-	}
-	if delta < 0 && n == 0 {
-		return fmt.Errorf("rate-limit count would go below zero: state is corrupt")
-	}
-	return k.RateLimitCount.Set(ctx, uint64(int64(n)+delta))
-}
-
-// IsRateLimited is what the ante pipeline asks about a tx signer: true while a
-// flagged tx of addr is within its rate_limit_window.
-func (k Keeper) IsRateLimited(ctx context.Context, addr []byte) (bool, error) {
-	if n, err := k.RateLimitCount.Get(ctx); errors.Is(err, collections.ErrNotFound) || (err == nil && n == 0) {
-		return false, nil
-	} else if err != nil {
-		return false, err
-	}
-	until, err := k.RateLimits.Get(ctx, addr)
-	if errors.Is(err, collections.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return runtime.Unwrap(ctx).BlockHeight() < until, nil
-}
-
-// RateLimitError explains a refusal to the sender (the ante pipeline's message).
-func (k Keeper) RateLimitError(ctx context.Context, addr []byte) error {
-	until, _ := k.RateLimits.Get(ctx, addr)
-	return ErrRateLimited.Wrapf("%s may send again from height %d (query flagged txs: selfchaind query poai flagged)",
-		crypto.Address(addr), until)
 }
 
 // AgreementSignal is one validator's showing for one judged block.
