@@ -10,6 +10,7 @@ import (
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/keyring"
+	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/poai"
 )
 
@@ -106,7 +107,7 @@ func (c *Chain) UpdatePoAIParams(ctx context.Context, edit func(*poai.Params)) (
 			return err
 		}
 		f := client.Factory{ChainID: c.Spec.ChainID, GasAuto: true, GasAdjustment: client.DefaultGasAdjustment,
-			GasPrices: MinGasPrice + c.Spec.Token.Denom}
+			GasPrices: MinGasPrice + c.Spec.Token.Denom, Accounts: auth.AccountRetriever{}}
 		plan, err := f.Prepare(ctx, cl, signer, []runtime.Msg{msg}...)
 		if err != nil {
 			return err
