@@ -57,7 +57,7 @@ func poaiValidatorsCmd() *cobra.Command {
 				}
 				for _, val := range resp.Validators {
 					fmt.Fprintf(w, "%s  %-9s stake=%d reputation=%s jailed=%t model=%s %s\n", val.OperatorAddress,
-						strings.TrimPrefix(val.Status.String(), "STATUS_"), val.SelfStake, ppm(val.Reputation), val.Jailed, val.ModelName, val.Moniker)
+						strings.TrimPrefix(val.Status.String(), "STATUS_"), val.SelfStake, FormatPPM(val.Reputation), val.Jailed, val.ModelName, val.Moniker)
 				}
 				cli.PrintNextPage(w, resp.Pagination)
 			})
@@ -67,9 +67,6 @@ func poaiValidatorsCmd() *cobra.Command {
 	cli.AddPageFlags(cmd, DefaultPageLimit, MaxPageLimit)
 	return cmd
 }
-
-// ppm shows a parts-per-million value as a decimal fraction.
-func ppm(v uint32) string { return fmt.Sprintf("%d.%06d", v/PPM, v%PPM) }
 
 func poaiValidatorCmd() *cobra.Command {
 	return &cobra.Command{
@@ -89,9 +86,9 @@ func poaiValidatorCmd() *cobra.Command {
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				cli.KV(w, "operator", val.OperatorAddress, "moniker", val.Moniker, "consensus_address", fmt.Sprintf("%X", val.ConsensusAddress),
 					"consensus_key_type", val.ConsensusKey.Type, "status", val.Status.String(), "self_stake", val.SelfStake,
-					"model", val.ModelName, "model_hash", hex.EncodeToString(val.ModelHash), "commission", ppm(val.Commission),
-					"reputation", ppm(val.Reputation), "agreement_avg", ppm(val.AgreementAvg), "signed_avg", ppm(val.SignedAvg),
-					"penalty", ppm(val.Penalty), "missed_blocks", val.MissedBlocks, "jailed", val.Jailed, "jailed_until", val.JailedUntil,
+					"model", val.ModelName, "model_hash", hex.EncodeToString(val.ModelHash), "commission", FormatPPM(val.Commission),
+					"reputation", FormatPPM(val.Reputation), "agreement_avg", FormatPPM(val.AgreementAvg), "signed_avg", FormatPPM(val.SignedAvg),
+					"penalty", FormatPPM(val.Penalty), "missed_blocks", val.MissedBlocks, "jailed", val.Jailed, "jailed_until", val.JailedUntil,
 					"tombstoned", val.Tombstoned, "outstanding_rewards", val.OutstandingRewards)
 			})
 		},
@@ -118,7 +115,7 @@ func poaiReputationCmd() *cobra.Command {
 				}
 				for _, r := range resp.Records {
 					fmt.Fprintf(w, "epoch %d height %d reputation=%s agreement=%s signed=%s penalty=%s power=%d\n",
-						r.Epoch, r.Height, ppm(r.Reputation), ppm(r.AgreementAvg), ppm(r.SignedAvg), ppm(r.Penalty), r.Power)
+						r.Epoch, r.Height, FormatPPM(r.Reputation), FormatPPM(r.AgreementAvg), FormatPPM(r.SignedAvg), FormatPPM(r.Penalty), r.Power)
 				}
 			})
 		},
@@ -190,7 +187,7 @@ func poaiParamsCmd() *cobra.Command {
 					"min_self_stake", p.MinSelfStake, "bond_denom", p.BondDenom, "flag_threshold", p.FlagThreshold,
 					"rate_limit_window", p.RateLimitWindow, "downtime_window", p.DowntimeWindow, "max_missed_blocks", p.MaxMissedBlocks,
 					"jail_duration", p.JailDuration, "unbonding_period", p.UnbondingPeriod, "inflation_per_block", p.InflationPerBlock,
-					"slash_fraction_double_sign", ppm(p.SlashFractionDoubleSign), "slash_fraction_downtime", ppm(p.SlashFractionDowntime),
+					"slash_fraction_double_sign", FormatPPM(p.SlashFractionDoubleSign), "slash_fraction_downtime", FormatPPM(p.SlashFractionDowntime),
 					"authority", p.Authority}
 				if len(p.AllowedOperators) == 0 {
 					pairs = append(pairs, "allowed_operators", "any (open admission)")
