@@ -133,7 +133,7 @@ func TestRecordTxRisksRateLimitsInTheAnte(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, limited)
 
-	ante := &ante.Ante{Accounts: e.ak, Fees: e.bk, RateLimits: e.k}
+	pipeline := &ante.Ante{Accounts: e.ak, Fees: e.bk, RateLimits: e.k}
 	router := runtime.NewMsgRouter()
 	bank.RegisterMsgServer(router, bank.NewMsgServer(e.bk))
 	alice.Num, alice.Seq = 0, 0
@@ -144,7 +144,7 @@ func TestRecordTxRisksRateLimitsInTheAnte(t *testing.T) {
 	raw := testutil.Send(alice, bob.Addr, 1, testutil.TxOpts{})
 	decoded, err := tx.Decode(raw, router, 1<<20)
 	require.NoError(t, err)
-	err = ante.Run(e.ctx(15).WithGasMeter(runtime.NewGasMeter(1_000_000)), decoded)
+	err = pipeline.Run(e.ctx(15).WithGasMeter(runtime.NewGasMeter(1_000_000)), decoded)
 	require.ErrorIs(t, err, poai.ErrRateLimited)
 	require.Contains(t, err.Error(), "from height 16")
 	codespace, _, _ := runtime.ABCIInfo(err)
@@ -158,7 +158,7 @@ func TestRecordTxRisksRateLimitsInTheAnte(t *testing.T) {
 	n, err = e.k.RateLimitCount.Get(e.ctx(16))
 	require.NoError(t, err)
 	require.Zero(t, n, "pruning the last limit brings the count back to zero")
-	require.NoError(t, ante.Run(e.ctx(16).WithGasMeter(runtime.NewGasMeter(1_000_000)), decoded))
+	require.NoError(t, pipeline.Run(e.ctx(16).WithGasMeter(runtime.NewGasMeter(1_000_000)), decoded))
 }
 
 func TestRecordAgreement(t *testing.T) {
