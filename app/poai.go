@@ -21,6 +21,7 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
@@ -311,7 +312,7 @@ func analyzerBlock(height int64, hash []byte, txs []*tx.Tx, results []*abci.Exec
 		s := analyzer.TxSummary{Success: results[i].Code == 0, GasUsed: uint64(max(results[i].GasUsed, 0))}
 		if t := txs[i]; t != nil {
 			s.Hash = t.Hash
-			s.Sender = []byte(t.AuthInfo.SignerInfos[0].Address)
+			s.Sender = t.Signer
 			s.MsgTypes = make([]string, len(t.Body.Messages))
 			for k, m := range t.Body.Messages {
 				s.MsgTypes[k] = m.TypeUrl
@@ -319,10 +320,10 @@ func analyzerBlock(height int64, hash []byte, txs []*tx.Tx, results []*abci.Exec
 			for _, m := range t.Msgs {
 				switch m := m.(type) {
 				case *bank.MsgSend:
-					s.Transfers = appendTransfers(s.Transfers, m.FromAddress, m.ToAddress, m.Amount)
+					s.Transfers = appendTransfers(s.Transfers, t.Signer, m.ToAddress, m.Amount)
 				case *bank.MsgMultiSend:
 					for _, o := range m.Outputs {
-						s.Transfers = appendTransfers(s.Transfers, m.Input.Address, o.Address, o.Coins)
+						s.Transfers = appendTransfers(s.Transfers, t.Signer, o.Address, o.Coins)
 					}
 				}
 			}
@@ -332,13 +333,16 @@ func analyzerBlock(height int64, hash []byte, txs []*tx.Tx, results []*abci.Exec
 	return b
 }
 
-func appendTransfers(out []analyzer.Transfer, from, to string, coins types.Coins) []analyzer.Transfer {
+// appendTransfers adds from's transfers of coins to the recipient to (bech32,
+// decoded by the analyzer off the consensus path). from is the tx's signer: every
+// message of a tx names it (MsgSend's from, MsgMultiSend's input).
+func appendTransfers(out []analyzer.Transfer, from crypto.Address, to string, coins types.Coins) []analyzer.Transfer {
 	for _, c := range coins {
 		amt := ^uint64(0)
 		if c.Amount.IsUint64() {
 			amt = c.Amount.Uint64()
 		}
-		out = append(out, analyzer.Transfer{From: []byte(from), To: []byte(to), Denom: c.Denom, Amount: amt})
+		out = append(out, analyzer.Transfer{From: from, ToBech32: to, Denom: c.Denom, Amount: amt})
 	}
 	return out
 }

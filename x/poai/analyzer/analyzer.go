@@ -8,6 +8,8 @@ package analyzer
 import (
 	"context"
 	"fmt"
+
+	"github.com/selfchain/selfchain/crypto"
 )
 
 // MaxRisk is the highest risk score; scores are integers 0..MaxRisk.
@@ -15,20 +17,37 @@ const MaxRisk = 1000
 
 // Transfer is a value movement a tx requested (bank MsgSend / MsgMultiSend).
 type Transfer struct {
-	From   []byte
-	To     []byte
+	From   crypto.Address
+	To     crypto.Address // nil until Block.ResolveRecipients when only ToBech32 is set
 	Denom  string
 	Amount uint64 // saturated at MaxUint64 for larger amounts
+	// ToBech32 is the recipient as the message wrote it. The app fills it in
+	// FinalizeBlock and the pipeline decodes it into To in the background: a
+	// bech32 decode costs ~3 µs, ~15 ms for a block of 5,000 sends.
+	ToBech32 string
 }
 
 // TxSummary is what the analyzer sees of one committed tx.
 type TxSummary struct {
 	Hash      [32]byte
-	Sender    []byte
+	Sender    crypto.Address
 	MsgTypes  []string
 	Transfers []Transfer
 	Success   bool
 	GasUsed   uint64
+}
+
+// ResolveRecipients decodes every transfer's ToBech32 into To where To is unset.
+// An address that does not decode stays nil (the chain validated them all).
+func (b *Block) ResolveRecipients() {
+	for i := range b.Txs {
+		for k := range b.Txs[i].Transfers {
+			tr := &b.Txs[i].Transfers[k]
+			if tr.To == nil && tr.ToBech32 != "" {
+				tr.To, _ = crypto.AddressFromBech32(tr.ToBech32)
+			}
+		}
+	}
 }
 
 // Block is a committed block handed to the analyzer.

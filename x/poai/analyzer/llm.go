@@ -3,7 +3,6 @@ package analyzer
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -143,13 +142,13 @@ func (l *LLM) ask(ctx context.Context, b Block, ask []uint32) ([]uint32, error) 
 	txs := make([]promptTx, len(ask))
 	for i, idx := range ask {
 		t := &b.Txs[idx]
-		p := promptTx{Index: idx, Sender: hex.EncodeToString(t.Sender), Msgs: t.MsgTypes, Success: t.Success, Gas: t.GasUsed}
+		p := promptTx{Index: idx, Sender: t.Sender.String(), Msgs: t.MsgTypes, Success: t.Success, Gas: t.GasUsed}
 		for _, tr := range t.Transfers {
 			p.Transfers = append(p.Transfers, struct {
 				To     string `json:"to"`
 				Amount uint64 `json:"amount"`
 				Denom  string `json:"denom"`
-			}{hex.EncodeToString(tr.To), tr.Amount, tr.Denom})
+			}{tr.To.String(), tr.Amount, tr.Denom})
 		}
 		txs[i] = p
 	}

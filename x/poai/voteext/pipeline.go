@@ -64,6 +64,7 @@ func (p *Pipeline) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case b := <-p.in:
+			b.ResolveRecipients()
 			rep, err := p.analyze(ctx, b)
 			if err != nil {
 				p.logger.Error("PoAI analyzer failed", "height", b.Height, "err", err)
