@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"syscall"
 
 	dbm "github.com/cosmos/cosmos-db"
 )
@@ -31,8 +33,17 @@ func OpenDB(backend, name, dir string) (dbm.DB, error) {
 		return nil, fmt.Errorf("store: create db dir: %w", err)
 	}
 	db, err := dbm.NewDB(name, dbm.BackendType(backend), dir)
+	if err != nil && isLocked(err) {
+		return nil, fmt.Errorf("store: %s db %q in %s is locked by another process: is a node already running from this home? Stop it first (%w)", backend, name, dir, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s db %q in %s: %w", backend, name, dir, err)
 	}
 	return db, nil
+}
+
+// isLocked reports the error pebble and goleveldb return when another process
+// holds the database's LOCK file (flock: EAGAIN / EWOULDBLOCK); neither wraps it.
+func isLocked(err error) bool {
+	return errors.Is(err, syscall.EAGAIN) || strings.Contains(err.Error(), "resource temporarily unavailable")
 }

@@ -114,7 +114,7 @@ func addKey(cmd *cobra.Command, name string, fromMnemonic bool) error {
 			return err
 		}
 		if err := crypto.ValidateMnemonic(m); err != nil {
-			return fmt.Errorf("invalid mnemonic: %w", err)
+			return err // already "invalid mnemonic: <what is wrong>"
 		}
 		if rec, err = kr.Recover(name, keyType, m, index); err != nil {
 			return err
