@@ -84,7 +84,7 @@ func TestCLIPermissions(t *testing.T) {
 		}
 	}
 	send(300)
-	tx("exec", "owner", addr["user"], "notes-app", msgs)
+	tx("exec", "owner", "user", "notes-app", msgs) // the user by key name, as every command takes it
 	if out := c.must("query", "bank", "balance", "shop"); !strings.Contains(out, "300") {
 		t.Fatalf("shop balance: %s", out)
 	}

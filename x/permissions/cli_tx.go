@@ -241,14 +241,14 @@ func permKillSwitchCmd() *cobra.Command {
 
 func permExecCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "exec <app-owner-key> <user-address> <app-id> <msgs.json>",
+		Use:   "exec <app-owner-key> <user-address-or-key> <app-id> <msgs.json>",
 		Short: "Execute messages for a user under their grant (a JSON array of messages with \"@type\")",
 		Example: `  echo '[{"@type":"/selfchain.bank.v1.MsgSend","from_address":"self1user...","to_address":"self1shop...",
          "amount":[{"denom":"uself","amount":"100"}]}]' > msgs.json
   selfchaind tx permissions exec notes-owner self1user... notes-app msgs.json --wait`,
 		Args: cobra.ExactArgs(4),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			user, err := cli.ParseAddress("user", args[1])
+			user, err := cli.ResolveAddress(cmd, args[1]) // an address, or a key name like every other command
 			if err != nil {
 				return err
 			}
