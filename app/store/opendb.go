@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"syscall"
 
 	dbm "github.com/cosmos/cosmos-db"
@@ -43,7 +42,7 @@ func OpenDB(backend, name, dir string) (dbm.DB, error) {
 }
 
 // isLocked reports the error pebble and goleveldb return when another process
-// holds the database's LOCK file (flock: EAGAIN / EWOULDBLOCK); neither wraps it.
+// holds the database's LOCK file (flock: EAGAIN); both wrap the syscall error.
 func isLocked(err error) bool {
-	return errors.Is(err, syscall.EAGAIN) || strings.Contains(err.Error(), "resource temporarily unavailable")
+	return errors.Is(err, syscall.EAGAIN)
 }
