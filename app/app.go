@@ -3,10 +3,12 @@
 package app
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
@@ -19,6 +21,7 @@ import (
 	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/auth/ante"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/bridge"
 	"github.com/selfchain/selfchain/x/permissions"
 	"github.com/selfchain/selfchain/x/poai"
 	"github.com/selfchain/selfchain/x/registry"
@@ -58,9 +61,14 @@ type App struct {
 	PoaiKeeper        poai.Keeper
 	PermissionsKeeper permissions.Keeper
 	RegistryKeeper    registry.Keeper
+	BridgeKeeper      bridge.Keeper
 
 	chainID    string
 	lastCommit atomic.Pointer[store.CommitID]
+	// lastBlockTime is the last committed block's time (unix ns): queries and simulations
+	// judge time-dependent state (a bridge client's expiry, a transfer's default timeout)
+	// by it, never by the wall clock.
+	lastBlockTime atomic.Int64
 
 	// consensus connection only
 	decoded   map[[32]byte]*tx.Tx // txs decoded once per height by the proposal hooks and FinalizeBlock
@@ -75,7 +83,10 @@ type App struct {
 	poai poaiWiring
 }
 
-type finalizeResult struct{ height int64 }
+type finalizeResult struct {
+	height int64
+	time   time.Time
+}
 
 // iavlCacheCaps caps the IAVL node cache of stores that write few, large values
 // per block. x/poai writes ~6 nodes a block, one of them the block's tx list
@@ -121,6 +132,11 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	} else {
 		a.chainID = string(bz)
 	}
+	if bz, err := db.Get(lastBlockTimeKey); err != nil {
+		return nil, err
+	} else if len(bz) == 8 {
+		a.lastBlockTime.Store(int64(binary.BigEndian.Uint64(bz)))
+	}
 	last := cms.LastCommitID()
 	a.lastCommit.Store(&last)
 	if err := a.resetCheckState(last.Version); err != nil {
@@ -132,6 +148,19 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 // chainIDKey keeps the chain id (learnt at InitChain) outside the merkle state:
 // CometBFT does not repeat it in later requests.
 var chainIDKey = []byte("selfchain/chain-id")
+
+// lastBlockTimeKey keeps the last committed block's time outside the merkle state
+// (written unsynced at Commit: after a crash it is one block stale until the next).
+var lastBlockTimeKey = []byte("selfchain/last-block-time")
+
+// LastBlockTime is the last committed block's time (zero before the first block).
+func (a *App) LastBlockTime() time.Time {
+	ns := a.lastBlockTime.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
 
 // Close releases the state database.
 func (a *App) Close() error {
@@ -164,11 +193,13 @@ func modules(a *App) []runtime.Module {
 	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper, poai.WithFeeCollector(bank.FeeCollector))
 	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
 	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, committedStores{a})
+	a.BridgeKeeper = bridge.NewKeeper(runtime.NewKVStoreService(bridge.ModuleName), a.BankKeeper)
 	return []runtime.Module{
 		auth.NewModule(a.AuthKeeper),
 		bank.NewModule(a.BankKeeper),
 		permissions.NewModule(a.PermissionsKeeper),
 		registry.NewModule(a.RegistryKeeper),
+		bridge.NewModule(a.BridgeKeeper),
 		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -21,6 +22,10 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 	if id.Version != a.finalized.height {
 		return nil, fmt.Errorf("committed version %d for block %d: state and chain disagree", id.Version, a.finalized.height)
 	}
+	if err := a.db.Set(lastBlockTimeKey, binary.BigEndian.AppendUint64(nil, uint64(a.finalized.time.UnixNano()))); err != nil {
+		return nil, fmt.Errorf("record block time: %w", err)
+	}
+	a.lastBlockTime.Store(a.finalized.time.UnixNano())
 	a.finalized = nil
 	a.lastCommit.Store(&id)
 	if err := a.resetCheckState(id.Version); err != nil {

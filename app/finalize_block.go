@@ -55,7 +55,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err := branch.Write(); err != nil {
 		return nil, err
 	}
-	a.finalized = &finalizeResult{height: req.Height}
+	a.finalized = &finalizeResult{height: req.Height, time: req.Time}
 	a.queueAnalysis(req.Height, req.Hash, txs, results, injected)
 	clear(a.decoded)
 	metricBlockExec.Observe(time.Since(start).Seconds())

@@ -72,7 +72,7 @@ func (a *App) queryContext(height int64) (*runtime.Context, *store.Branch, error
 	if err != nil {
 		return nil, nil, runtime.ErrInvalidRequest.Wrapf("height %d is not available: %v", height, err)
 	}
-	ctx := runtime.NewContext(context.Background(), br, runtime.Header{ChainID: a.chainID, Height: height}, runtime.ModeQuery, a.logger)
+	ctx := runtime.NewContext(context.Background(), br, runtime.Header{ChainID: a.chainID, Height: height, Time: a.LastBlockTime()}, runtime.ModeQuery, a.logger)
 	return ctx.WithGasMeter(runtime.NewGasMeter(QueryGasLimit)), br, nil
 }
 
@@ -104,7 +104,7 @@ func (a *App) simulate(txBytes []byte, height int64) *abci.ResponseQuery {
 	if err != nil {
 		return queryError(err, height)
 	}
-	ctx = ctx.WithMode(runtime.ModeSimulate).WithHeader(runtime.Header{ChainID: a.chainID, Height: height + 1})
+	ctx = ctx.WithMode(runtime.ModeSimulate).WithHeader(runtime.Header{ChainID: a.chainID, Height: height + 1, Time: a.LastBlockTime()})
 	res := a.runTx(ctx, br, t)
 	if res.Code != 0 {
 		return &abci.ResponseQuery{Code: res.Code, Codespace: res.Codespace, Log: res.Log, Height: height}

@@ -97,6 +97,13 @@ func Config() app.Config {
 // NewTestApp opens an app on db (memdb when nil) and runs InitChain with appState.
 func NewTestApp(tb testing.TB, db dbm.DB, cfg app.Config, appState json.RawMessage) *TestApp {
 	tb.Helper()
+	return NewTestAppOnChain(tb, ChainID, db, cfg, appState)
+}
+
+// NewTestAppOnChain is NewTestApp with another chain id (two-chain tests; sign its
+// txs with TxOpts.ChainID).
+func NewTestAppOnChain(tb testing.TB, chainID string, db dbm.DB, cfg app.Config, appState json.RawMessage) *TestApp {
+	tb.Helper()
 	if db == nil {
 		db = dbm.NewMemDB()
 	}
@@ -106,7 +113,7 @@ func NewTestApp(tb testing.TB, db dbm.DB, cfg app.Config, appState json.RawMessa
 	}
 	ta := &TestApp{App: a, TB: tb, DB: db, Time: time.Unix(1_700_000_000, 0).UTC(), Rules: NewCometBFTRules()}
 	res, err := a.InitChain(context.Background(), &abci.RequestInitChain{
-		ChainId: ChainID, InitialHeight: 1, Time: ta.Time, AppStateBytes: appState,
+		ChainId: chainID, InitialHeight: 1, Time: ta.Time, AppStateBytes: appState,
 	})
 	if err != nil {
 		tb.Fatalf("InitChain: %v", err)

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"cosmossdk.io/collections/corecompat"
@@ -159,4 +160,30 @@ func NewKVStoreService(storeName string) KVStoreService { return KVStoreService{
 
 func (s KVStoreService) OpenKVStore(ctx context.Context) corecompat.KVStore {
 	return Unwrap(ctx).KVStore(s.name)
+}
+
+// branchable is a Stores that can open a nested write buffer (store.Branch).
+type branchable interface {
+	Stores
+	Branch() *store.Branch
+}
+
+// Branch returns a child context whose writes and events reach c only when commit is
+// called: a module runs a step whose failure must leave no trace (x/bridge runs each
+// packet's app this way and turns a failure into an error acknowledgement). It fails
+// on stores that cannot branch (in-memory keeper-test stores).
+func (c *Context) Branch() (child *Context, commit func() error, err error) {
+	b, ok := c.stores.(branchable)
+	if !ok {
+		return nil, nil, fmt.Errorf("runtime: stores of type %T cannot branch", c.stores)
+	}
+	nb := b.Branch()
+	child = c.WithStores(nb).WithEventManager(NewEventManager())
+	return child, func() error {
+		if err := nb.Write(); err != nil {
+			return err
+		}
+		c.events.Append(child.events.Events()...)
+		return nil
+	}, nil
 }

@@ -149,6 +149,16 @@ func (k Keeper) SetDenomMetadata(ctx context.Context, md Metadata) error {
 	return k.DenomMetadata.Set(ctx, md.Base, md)
 }
 
+// EnsureDenom makes denom known with display = base and exponent 0 if it is not
+// yet (x/bridge registers voucher denoms this way); known denoms are left as they are.
+func (k Keeper) EnsureDenom(ctx context.Context, denom, description string) error {
+	ok, err := k.HasDenom(ctx, denom)
+	if err != nil || ok {
+		return err
+	}
+	return k.SetDenomMetadata(ctx, Metadata{Base: denom, Display: denom, Description: description})
+}
+
 func (k Keeper) GetParams(ctx context.Context) (Params, error) { return k.Params.Get(ctx) }
 
 func (k Keeper) SetParams(ctx context.Context, p Params) error {
