@@ -2,6 +2,7 @@
 package testutil
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -84,6 +85,15 @@ type TestApp struct {
 	Time   time.Time
 	// Rules checks every InitChain and NextBlock response as CometBFT would.
 	Rules *CometBFTRules
+	// Blocks records every block NextBlock ran: Replay runs them on another app.
+	Blocks []Block
+}
+
+// Block is a committed block as NextBlock ran it, with the app hash it produced.
+type Block struct {
+	Time    time.Time
+	Txs     [][]byte
+	AppHash []byte
 }
 
 // Config is the app config tests use: no minimum gas price unless a test sets one.
@@ -138,7 +148,21 @@ func (ta *TestApp) NextBlock(txs ...[]byte) *abci.ResponseFinalizeBlock {
 	if _, err := ta.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		ta.TB.Fatalf("Commit %d: %v", ta.Height, err)
 	}
+	ta.Blocks = append(ta.Blocks, Block{Time: ta.Time, Txs: txs, AppHash: ta.LastCommitID().Hash})
 	return res
+}
+
+// Replay runs blocks on ta (fresh from the same genesis) and fails the test at the
+// first height whose app hash differs: the determinism check of consensus-path changes.
+func (ta *TestApp) Replay(blocks []Block) {
+	ta.TB.Helper()
+	for i, b := range blocks {
+		ta.Time = b.Time.Add(-time.Second) // NextBlock adds the second back
+		ta.NextBlock(b.Txs...)
+		if got := ta.LastCommitID().Hash; !bytes.Equal(got, b.AppHash) {
+			ta.TB.Fatalf("replayed block %d (height %d): app hash %X, the original run had %X", i, ta.Height, got, b.AppHash)
+		}
+	}
 }
 
 // CheckFinalize fails the test when CometBFT would refuse res (see CometBFTRules).

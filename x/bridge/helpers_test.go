@@ -23,6 +23,7 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/bridge"
 )
 
@@ -30,7 +31,7 @@ import (
 // sign its headers: the light client of the other chain verifies those headers
 // exactly as it would a real chain's (ibc-go's testing package does the same).
 type testChain struct {
-	t    *testing.T
+	t    testing.TB
 	id   string
 	ta   *testutil.TestApp
 	keys []cmtcrypto.PrivKey // in validator-set order
@@ -40,7 +41,16 @@ type testChain struct {
 }
 
 // newTestChain starts chain id with n validators of keyType ("ed25519" or "ml_dsa_65").
-func newTestChain(t *testing.T, id string, n int, keyType string) *testChain {
+func newTestChain(t testing.TB, id string, n int, keyType string) *testChain {
+	t.Helper()
+	c := newTestChainNoBlocks(t, id)
+	c.keys, c.vals = validatorSet(id, n, keyType)
+	c.ta.NextBlock()
+	return c
+}
+
+// newTestChainNoBlocks is chain id after InitChain, without validators or blocks.
+func newTestChainNoBlocks(t testing.TB, id string) *testChain {
 	t.Helper()
 	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1), testutil.NewAccount(2), testutil.NewAccount(3)}
 	var state map[string]json.RawMessage
@@ -57,8 +67,6 @@ func newTestChain(t *testing.T, id string, n int, keyType string) *testChain {
 	c := &testChain{t: t, id: id, relayer: accs[0], alice: accs[1], bob: accs[2], authority: accs[3]}
 	c.ta = testutil.NewTestAppOnChain(t, id, nil, testutil.Config(), appState)
 	t.Cleanup(func() { c.ta.Close() })
-	c.keys, c.vals = validatorSet(id, n, keyType)
-	c.ta.NextBlock()
 	return c
 }
 
@@ -130,7 +138,7 @@ func signHeader(id string, height int64, appHash []byte, tm time.Time, keys []cm
 	return &cmttypes.SignedHeader{Header: h, Commit: &cmttypes.Commit{Height: height, BlockID: blockID, Signatures: sigs}}
 }
 
-func marshalSet(t *testing.T, set *cmttypes.ValidatorSet) []byte {
+func marshalSet(t testing.TB, set *cmttypes.ValidatorSet) []byte {
 	vp, err := set.ToProto()
 	require.NoError(t, err)
 	bz, err := vp.Marshal()
@@ -179,6 +187,10 @@ func (c *testChain) fails(acc *testutil.Account, wantErr *runtime.Error, msgs ..
 	require.Equal(c.t, wantErr.Code(), r.Code, r.Log)
 	require.Equal(c.t, wantErr.Codespace(), r.Codespace, r.Log)
 	require.Equal(c.t, before, c.bridgeRoot(), "a refused bridge message changed the bridge store")
+	// A message refused before the ante (ValidateBasic) does not use up the sequence.
+	res, err := auth.NewQueryClient(c.ta).Account(c.ctx(), &auth.QueryAccountRequest{Address: acc.Addr.String()})
+	require.NoError(c.t, err)
+	acc.Seq = res.Account.Sequence
 	return r
 }
 
@@ -212,7 +224,7 @@ func (c *testChain) query() bridge.QueryClient { return bridge.NewQueryClient(c.
 func (c *testChain) ctx() context.Context { return context.Background() }
 
 // eventAttr is the value of attribute key of the first event of type typ in r.
-func eventAttr(t *testing.T, r *abci.ExecTxResult, typ, key string) string {
+func eventAttr(t testing.TB, r *abci.ExecTxResult, typ, key string) string {
 	t.Helper()
 	for _, e := range r.Events {
 		if e.Type != typ {
