@@ -15,9 +15,13 @@ import (
 // ModuleName is the module's name, store name, codespace and genesis key.
 const ModuleName = "bridge"
 
-// Escrow holds native tokens sent to other chains until they come home. It is a
-// module address: no key exists for it.
-var Escrow = crypto.ModuleAddress(ModuleName)
+// EscrowAddress holds the tokens sent over one client until they come home: one
+// escrow per client (as ICS-20 keeps one per channel), so a counterparty whose
+// validators turn malicious can release at most what was sent to it. A module
+// address: no key exists for it.
+func EscrowAddress(clientID string) crypto.Address {
+	return crypto.ModuleAddress(ModuleName + "/escrow/" + clientID)
+}
 
 // BankKeeper is what the transfer app needs of x/bank.
 type BankKeeper interface {

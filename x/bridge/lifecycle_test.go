@@ -106,7 +106,7 @@ func TestTimeoutRefunds(t *testing.T) {
 	_, absent = acme.proof(bridge.ReceiptKey(acmeClient, p.Sequence))
 	self.ok(self.relayer, &bridge.MsgTimeout{Relayer: self.relayer.Addr.String(), Packet: p, ProofUnreceived: absent, ProofHeight: h})
 	require.Equal(t, before.String(), self.balance(self.alice, testutil.Denom).String(), "refunded exactly")
-	require.Equal(t, "0", self.ta.Balance(bridge.Escrow, testutil.Denom).String())
+	require.Equal(t, "0", self.ta.Balance(bridge.EscrowAddress(selfClient), testutil.Denom).String())
 	require.Empty(t, self.pending(selfClient))
 }
 
@@ -137,7 +137,7 @@ func TestErrorAckRefunds(t *testing.T) {
 	require.Contains(t, eventAttr(t, r, bridge.EventTypeRecvPacket, bridge.AttrError), "receiver")
 	self.ok(self.relayer, ackMsg(self, acme, p))
 	require.Equal(t, before.String(), self.balance(self.alice, testutil.Denom).String())
-	require.Equal(t, "0", self.ta.Balance(bridge.Escrow, testutil.Denom).String())
+	require.Equal(t, "0", self.ta.Balance(bridge.EscrowAddress(selfClient), testutil.Denom).String())
 }
 
 // Every bridge path (create, update, transfer, receive, ack, timeout, error ack,

@@ -85,7 +85,7 @@ func (k Keeper) Transfer(ctx context.Context, m *MsgTransfer) (uint64, error) {
 	if returning(full, TransferPort, m.SourceClient) {
 		err = k.bank.BurnCoins(ctx, sender, coins)
 	} else {
-		err = k.bank.SendCoins(ctx, sender, Escrow, coins)
+		err = k.bank.SendCoins(ctx, sender, EscrowAddress(m.SourceClient), coins)
 	}
 	if err != nil {
 		return 0, err
@@ -162,7 +162,7 @@ func (a transferApp) OnRecvPacket(ctx context.Context, p *Packet, pl *Payload) (
 		if err := coin.Validate(); err != nil {
 			return nil, ErrInvalidPacket.Wrapf("denom: %v", err)
 		}
-		return successAck, k.bank.SendCoins(ctx, Escrow, receiver, types.Coins{coin})
+		return successAck, k.bank.SendCoins(ctx, EscrowAddress(p.DestinationClient), receiver, types.Coins{coin})
 	}
 	t := splitTrace(pl.DestinationPort + "/" + p.DestinationClient + "/" + d.Denom)
 	coin.Denom = t.VoucherDenom()
@@ -204,5 +204,5 @@ func (a transferApp) refund(ctx context.Context, p *Packet, pl *Payload) error {
 	if returning(d.Denom, pl.SourcePort, p.SourceClient) {
 		return a.k.bank.MintCoins(ctx, sender, types.Coins{coin})
 	}
-	return a.k.bank.SendCoins(ctx, Escrow, sender, types.Coins{coin})
+	return a.k.bank.SendCoins(ctx, EscrowAddress(p.SourceClient), sender, types.Coins{coin})
 }

@@ -22,7 +22,7 @@ func TestTransferThereAndBack(t *testing.T) {
 	aliceStart := self.balance(self.alice, testutil.Denom)
 	r := self.ok(self.alice, &bridge.MsgTransfer{Sender: self.alice.Addr.String(), SourceClient: selfClient, Receiver: acme.bob.Addr.String(), Token: types.NewCoin(testutil.Denom, 1_000_000)})
 	require.Equal(t, "1", eventAttr(t, r, bridge.EventTypeSendPacket, bridge.AttrSequence))
-	require.Equal(t, "1000000", self.ta.Balance(bridge.Escrow, testutil.Denom).String())
+	require.Equal(t, "1000000", self.ta.Balance(bridge.EscrowAddress(selfClient), testutil.Denom).String())
 	require.Len(t, self.pending(selfClient), 1)
 
 	relayAll(self, acme, selfClient)
@@ -41,7 +41,7 @@ func TestTransferThereAndBack(t *testing.T) {
 	require.Equal(t, "600000", acme.balance(acme.bob, voucher).String())
 	requireConserved(t, self, acme, selfClient, acmeClient, voucher) // in flight: escrow counts what is burnt but not yet released
 	relayAll(acme, self, acmeClient)
-	require.Equal(t, "600000", self.ta.Balance(bridge.Escrow, testutil.Denom).String())
+	require.Equal(t, "600000", self.ta.Balance(bridge.EscrowAddress(selfClient), testutil.Denom).String())
 	want, _ := aliceStart.Sub(types.NewInt(600_000)) // tests pay no fees
 	require.Equal(t, want.String(), self.balance(self.alice, testutil.Denom).String())
 	requireConserved(t, self, acme, selfClient, acmeClient, voucher)
@@ -52,7 +52,7 @@ func TestTransferThereAndBack(t *testing.T) {
 // not yet released).
 func requireConserved(t *testing.T, self, acme *testChain, selfClient, acmeClient, voucher string) {
 	t.Helper()
-	escrow := self.ta.Balance(bridge.Escrow, testutil.Denom)
+	escrow := self.ta.Balance(bridge.EscrowAddress(selfClient), testutil.Denom)
 	sup, err := bank.NewQueryClient(acme.ta).SupplyOf(acme.ctx(), &bank.QuerySupplyOfRequest{Denom: voucher})
 	require.NoError(t, err)
 	total := sup.Amount.Amount
@@ -77,4 +77,20 @@ func inFlight(t *testing.T, src, dst *testChain, clientID string) types.Int {
 		sum, _ = sum.Add(amt)
 	}
 	return sum
+}
+
+// Each client has its own escrow: tokens sent to one counterparty can only ever be
+// released by packets from that counterparty, whatever another one's validators do.
+func TestEscrowPerClient(t *testing.T) {
+	self := newTestChain(t, "self-1", 4, "ed25519")
+	acme := newTestChain(t, "acme-1", 4, "ed25519")
+	beta := newTestChain(t, "beta-1", 4, "ml_dsa_65")
+	toAcme, _ := link(self, acme)
+	toBeta, _ := link(self, beta)
+	require.NotEqual(t, bridge.EscrowAddress(toAcme), bridge.EscrowAddress(toBeta))
+	self.ok(self.alice,
+		&bridge.MsgTransfer{Sender: self.alice.Addr.String(), SourceClient: toAcme, Receiver: acme.bob.Addr.String(), Token: types.NewCoin(testutil.Denom, 1000)},
+		&bridge.MsgTransfer{Sender: self.alice.Addr.String(), SourceClient: toBeta, Receiver: beta.bob.Addr.String(), Token: types.NewCoin(testutil.Denom, 300)})
+	require.Equal(t, "1000", self.ta.Balance(bridge.EscrowAddress(toAcme), testutil.Denom).String())
+	require.Equal(t, "300", self.ta.Balance(bridge.EscrowAddress(toBeta), testutil.Denom).String())
 }
