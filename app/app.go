@@ -65,6 +65,8 @@ type App struct {
 
 	chainID    string
 	lastCommit atomic.Pointer[store.CommitID]
+	// blockMaxGas is the consensus block.max_gas (-1: unlimited), recorded at InitChain.
+	blockMaxGas int64
 	// lastBlockTime is the last committed block's time (unix ns): queries and simulations
 	// judge time-dependent state (a bridge client's expiry, a transfer's default timeout)
 	// by it, never by the wall clock.
@@ -131,6 +133,9 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 		return nil, err
 	} else {
 		a.chainID = string(bz)
+	}
+	if err := a.loadBlockMaxGas(); err != nil {
+		return nil, err
 	}
 	if bz, err := db.Get(lastBlockTimeKey); err != nil {
 		return nil, err

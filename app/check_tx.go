@@ -23,6 +23,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if err != nil {
 		return checkTxError(err, 0, 0), nil
 	}
+	if err := a.checkBlockGas(t); err != nil {
+		return checkTxError(err, 0, 0), nil
+	}
 	mode := runtime.ModeCheck
 	if req.Type == abci.CheckTxType_Recheck {
 		mode = runtime.ModeRecheck

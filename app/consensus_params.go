@@ -6,13 +6,15 @@ import cmttypes "github.com/cometbft/cometbft/types"
 // signed by hundreds of ML-DSA-65 validators (3.3 KB each) plus transactions.
 const DefaultBlockMaxBytes = 4 << 20
 
-// DefaultConsensusParams are CometBFT's defaults with a 4 MiB block, both
+// DefaultConsensusParams are CometBFT's defaults with a 4 MiB block, a block gas
+// limit (CometBFT's default is unlimited), both
 // ed25519 and ML-DSA-65 validator keys allowed, and vote extensions (PoAI's
 // scores) enabled from height 1: turning them on later needs a coordinated
 // consensus-param change, and an app without PoAI state just sends empty ones.
 func DefaultConsensusParams() *cmttypes.ConsensusParams {
 	p := cmttypes.DefaultConsensusParams()
 	p.Block.MaxBytes = DefaultBlockMaxBytes
+	p.Block.MaxGas = DefaultBlockMaxGas
 	p.Validator.PubKeyTypes = []string{cmttypes.ABCIPubKeyTypeEd25519, cmttypes.ABCIPubKeyTypeMlDsa65}
 	p.ABCI.VoteExtensionsEnableHeight = 1
 	return p

@@ -25,6 +25,9 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := a.initVoteExtensions(req.ConsensusParams); err != nil {
 		return nil, err
 	}
+	if err := a.initBlockMaxGas(req.ConsensusParams); err != nil {
+		return nil, err
+	}
 	if req.InitialHeight > 1 {
 		if err := a.cms.SetInitialVersion(req.InitialHeight); err != nil {
 			return nil, err

@@ -7,8 +7,9 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 )
 
-// PrepareProposal takes mempool txs in order while they fit the byte budget,
-// dropping any that do not decode — exactly the rule ProcessProposal enforces, so a
+// PrepareProposal takes mempool txs in order while they fit the byte budget and the
+// block gas limit (the sum of declared gas limits, as CometBFT counts it), dropping
+// any that do not decode — exactly the rule ProcessProposal enforces, so a
 // proposal this builds is always accepted. The budget is CometBFT's: every tx,
 // the injected commit included, is counted by txBlockBytes.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
@@ -28,14 +29,16 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		out = append(out, inj)
 		size += txBlockBytes(inj)
 	}
+	gas := a.newBlockGas()
 	for _, bz := range req.Txs {
 		// Undecodable txs are skipped before the size check so that a large one
 		// cannot end the block early.
-		if _, err := a.decodeCached(bz); err != nil {
+		t, err := a.decodeCached(bz)
+		if err != nil {
 			continue
 		}
 		n := txBlockBytes(bz)
-		if size+n > req.MaxTxBytes {
+		if size+n > req.MaxTxBytes || !gas.add(t) {
 			break
 		}
 		size += n

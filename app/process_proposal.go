@@ -7,7 +7,7 @@ import (
 )
 
 // ProcessProposal rejects a proposal holding a tx that does not decode or pass
-// stateless checks, or (when the block must carry one) a bad injected extended
+// stateless checks, txs whose declared gas sums over block.max_gas, or (when the block must carry one) a bad injected extended
 // commit; state-dependent failures are left to FinalizeBlock, where they fail that
 // tx alone.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
@@ -19,8 +19,14 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		}
 		txs = txs[1:]
 	}
+	gas := a.newBlockGas()
 	for _, bz := range txs {
-		if _, err := a.decodeCached(bz); err != nil {
+		t, err := a.decodeCached(bz)
+		if err != nil {
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+		if !gas.add(t) {
+			a.logger.Info("rejecting a proposal: its txs declare more gas than block.max_gas", "height", req.Height, "max_gas", a.blockMaxGas)
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 		}
 	}

@@ -118,4 +118,6 @@ var (
 	ErrNonCanonical = RegisterError(RootCodespace, 42, "non-canonical encoding")
 	// ErrGasLimitTooHigh: a tx declaring more gas than the auth param max_tx_gas.
 	ErrGasLimitTooHigh = RegisterError(RootCodespace, 43, "gas limit too high")
+	// ErrBlockGasLimit: a tx declares more gas than a block may use (block.max_gas).
+	ErrBlockGasLimit = RegisterError(RootCodespace, 44, "tx gas exceeds the block gas limit")
 )
