@@ -198,14 +198,10 @@ func (k Keeper) Acknowledge(ctx context.Context, p *Packet, ack *Acknowledgement
 	if err := k.deletePacket(ctx, p); err != nil {
 		return err
 	}
-	for i := range p.Payloads {
-		a, err := k.app(p.Payloads[i].SourcePort)
-		if err != nil {
-			return err
-		}
-		if err := a.OnAcknowledgePacket(ctx, p, &p.Payloads[i], ack.AppAcknowledgements[i]); err != nil {
-			return err
-		}
+	if err := k.forEachSourceApp(p, func(i int, a App, pl *Payload) error {
+		return a.OnAcknowledgePacket(ctx, p, pl, ack.AppAcknowledgements[i])
+	}); err != nil {
+		return err
 	}
 	runtime.Unwrap(ctx).EventManager().Emit(EventTypeAcknowledgePacket, packetAttrs(p)...)
 	return nil
@@ -231,15 +227,26 @@ func (k Keeper) Timeout(ctx context.Context, p *Packet, proof []byte, proofHeigh
 	if err := k.deletePacket(ctx, p); err != nil {
 		return err
 	}
+	if err := k.forEachSourceApp(p, func(_ int, a App, pl *Payload) error {
+		return a.OnTimeoutPacket(ctx, p, pl)
+	}); err != nil {
+		return err
+	}
+	runtime.Unwrap(ctx).EventManager().Emit(EventTypeTimeoutPacket, packetAttrs(p)...)
+	return nil
+}
+
+// forEachSourceApp calls f with each payload of a packet this chain sent and the app
+// on its source port.
+func (k Keeper) forEachSourceApp(p *Packet, f func(i int, a App, pl *Payload) error) error {
 	for i := range p.Payloads {
 		a, err := k.app(p.Payloads[i].SourcePort)
 		if err != nil {
 			return err
 		}
-		if err := a.OnTimeoutPacket(ctx, p, &p.Payloads[i]); err != nil {
+		if err := f(i, a, &p.Payloads[i]); err != nil {
 			return err
 		}
 	}
-	runtime.Unwrap(ctx).EventManager().Emit(EventTypeTimeoutPacket, packetAttrs(p)...)
 	return nil
 }
