@@ -89,13 +89,17 @@ func permAppsCmd() *cobra.Command {
 	return cmd
 }
 
-// grantCells is how a grant's values read: an expiry as a height or a UTC
-// time, max_uses 0 as "unlimited", an empty spend_limit or spent as "none"
-// (a bare 0 or an empty cell read as "nothing allowed").
-func grantCells(g *Grant) (expiry, maxUses, spendLimit, spent string) {
-	expiry = fmt.Sprintf("height %d", g.ExpiryHeight)
+// grantCells is how a grant's values read: the expiry it has (a height, or a
+// UTC time) with "-" for the other, max_uses 0 as "unlimited", an empty
+// spend_limit or spent as "none" (a bare 0 or an empty cell read as "nothing
+// allowed").
+func grantCells(g *Grant) (expiryHeight, expiryTime, maxUses, spendLimit, spent string) {
+	expiryHeight, expiryTime = "-", "-"
+	if g.ExpiryHeight > 0 {
+		expiryHeight = fmt.Sprint(g.ExpiryHeight)
+	}
 	if g.ExpiryTime > 0 {
-		expiry = time.Unix(g.ExpiryTime, 0).UTC().Format(time.RFC3339)
+		expiryTime = time.Unix(g.ExpiryTime, 0).UTC().Format(time.RFC3339)
 	}
 	maxUses = "unlimited"
 	if g.MaxUses > 0 {
@@ -113,18 +117,18 @@ func orNone(s string) string {
 }
 
 func printGrant(w io.Writer, g *Grant) {
-	expiry, maxUses, spendLimit, spent := grantCells(g)
-	cli.KV(w, "user", g.User, "app_id", g.AppId, "scopes", strings.Join(g.Scopes, ","), "expiry", expiry,
-		"uses", g.Uses, "max_uses", maxUses, "spent", spent, "spend_limit", spendLimit)
+	expiryHeight, expiryTime, maxUses, spendLimit, spent := grantCells(g)
+	cli.KV(w, "user", g.User, "app_id", g.AppId, "scopes", strings.Join(g.Scopes, ","), "expiry_height", expiryHeight,
+		"expiry_time", expiryTime, "uses", g.Uses, "max_uses", maxUses, "spent", spent, "spend_limit", spendLimit)
 }
 
 func printGrants(w io.Writer, gs []Grant, p *query.PageResponse) {
 	rows := make([][]any, len(gs))
 	for i := range gs {
-		expiry, maxUses, spendLimit, spent := grantCells(&gs[i])
-		rows[i] = []any{gs[i].User, gs[i].AppId, strings.Join(gs[i].Scopes, ","), expiry, gs[i].Uses, maxUses, spent, spendLimit}
+		expiryHeight, expiryTime, maxUses, spendLimit, spent := grantCells(&gs[i])
+		rows[i] = []any{gs[i].User, gs[i].AppId, strings.Join(gs[i].Scopes, ","), expiryHeight, expiryTime, gs[i].Uses, maxUses, spent, spendLimit}
 	}
-	cli.Table(w, []string{"user", "app_id", "scopes", "expiry", "uses", "max_uses", "spent", "spend_limit"}, rows)
+	cli.Table(w, []string{"user", "app_id", "scopes", "expiry_height", "expiry_time", "uses", "max_uses", "spent", "spend_limit"}, rows)
 	cli.PrintNextPage(w, p)
 }
 
