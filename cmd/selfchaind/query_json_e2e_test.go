@@ -31,6 +31,7 @@ var queryExamples = map[string][]string{
 	"query registry by-owner":          {"faucet"},
 	"query registry by-key":            {"faucet"},
 	"query registry resolve":           {"faucet", "--verify"},
+	"query registry params":            {},
 	"query permissions params":         {},
 	"query permissions app":            {"tour-app"},
 	"query permissions apps":           {},

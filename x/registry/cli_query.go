@@ -16,7 +16,7 @@ import (
 // GetQueryCmd is `query registry`.
 func GetQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Query the node directory"}
-	cmd.AddCommand(nodeQueryCmd(), nodesQueryCmd(), byOwnerQueryCmd(), byKeyQueryCmd(), resolveQueryCmd())
+	cmd.AddCommand(nodeQueryCmd(), nodesQueryCmd(), byOwnerQueryCmd(), byKeyQueryCmd(), resolveQueryCmd(), paramsQueryCmd())
 	return cmd
 }
 
@@ -227,6 +227,28 @@ proofs against a header its light client verified instead (registry.VerifyResolv
 	}
 	cmd.Flags().Bool(flagRegVerify, false, "verify the proofs against the app hash of header height+1 from --node")
 	return cmd
+}
+
+func paramsQueryCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "params",
+		Short: "Show the registry params: deposit, per-owner limit, liveness windows, tier quotas",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Params(cmd.Context(), &QueryParamsRequest{})
+			if err != nil {
+				return err
+			}
+			p := resp.Params
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
+				q := p.TierQuotas
+				cli.KV(w, "deposit", p.Deposit.String(), "max_nodes_per_owner", p.MaxNodesPerOwner,
+					"stale_after_blocks", p.StaleAfterBlocks, "expire_after_blocks", p.ExpireAfterBlocks,
+					"max_transitions_per_block", p.MaxTransitionsPerBlock, "key_rotation_grace_blocks", p.KeyRotationGraceBlocks,
+					"tier_quotas", fmt.Sprintf("free %d, growth %d, pro %d (bytes; enterprise: per node)", q.Free, q.Growth, q.Pro))
+			})
+		},
+	}
 }
 
 func parseNodeStatus(s string) (Status, error) {
