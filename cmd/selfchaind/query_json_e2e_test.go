@@ -41,6 +41,11 @@ var queryExamples = map[string][]string{
 	"query permissions check":          {"alice", "tour-app", "bank:send", "--prove"},
 }
 
+// queryExamplesSkipped are query commands the tour node cannot answer, each
+// with why (say, state only a second chain can create). Every query command is
+// in queryExamples or here.
+var queryExamplesSkipped = map[string]string{}
+
 // queryPaths are the runnable leaves under `query`, as "query <module> <cmd>".
 func queryPaths(root *cobra.Command) []string {
 	var out []string
@@ -91,9 +96,13 @@ func TestEveryQueryPrintsJSON(t *testing.T) {
 	known := map[string]bool{}
 	for _, path := range paths {
 		known[path] = true
+		if reason, ok := queryExamplesSkipped[path]; ok {
+			t.Logf("%s skipped: %s", path, reason)
+			continue
+		}
 		args, ok := queryExamples[path]
 		if !ok {
-			t.Errorf("%q has no entry in queryExamples: add example arguments for it", path)
+			t.Errorf("%q has no entry in queryExamples (or queryExamplesSkipped, with the reason): add example arguments for it", path)
 			continue
 		}
 		cmdArgs := strings.Fields(path)
@@ -118,9 +127,14 @@ func TestEveryQueryPrintsJSON(t *testing.T) {
 			}
 		}
 	}
-	for path := range queryExamples {
+	for path := range queryExamplesSkipped {
 		if !known[path] {
-			t.Errorf("queryExamples has %q, which is not a query command", path)
+			t.Errorf("queryExamplesSkipped has %q, which is not a query command", path)
+		}
+	}
+	for path := range queryExamples {
+		if _, both := queryExamplesSkipped[path]; both || !known[path] {
+			t.Errorf("queryExamples has %q, which is not a query command (or is also skipped)", path)
 		}
 	}
 
