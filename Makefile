@@ -11,9 +11,14 @@ FUZZTIME ?= 10s
 
 all: build
 
+# go build prints nothing while it compiles, and a first build compiles every
+# dependency (about 6 minutes on 2 cores): say so, or it looks hung.
 build:
+	@echo "building $(BINDIR)/selfchaind (the first build compiles all dependencies and takes a few minutes; later builds take seconds)..."
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/selfchaind ./cmd/selfchaind
+	@echo "building $(BINDIR)/constellation..."
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/constellation ./cmd/constellation
+	@echo "built $(BINDIR)/selfchaind and $(BINDIR)/constellation"
 
 # rocksdb needs the C library (librocksdb-dev); the default build is pure Go.
 build-rocksdb:
@@ -25,6 +30,7 @@ install:
 # Creates a one-validator chain under ./.devnet on first run (with a funded `faucet`
 # key in its test keyring), resumes it on later runs.
 devnet: build
+	@echo "starting the devnet from ./.devnet (Ctrl-C stops it)"
 	PATH="$(CURDIR)/$(BINDIR):$$PATH" ./scripts/devnet.sh
 
 devnet-reset:

@@ -147,9 +147,11 @@ func TestSpecAnalyzerValidation(t *testing.T) {
 		mut  func(*Spec)
 		want string
 	}{
-		"unknown analyzer":      {func(s *Spec) { s.PoAIAnalyzer = "gpt" }, "invalid poai_analyzer"},
-		"llm without endpoint":  {func(s *Spec) { s.PoAIAnalyzer = "llm"; s.PoAIModel = "m" }, "needs poai_llm_endpoint"},
-		"llm without model":     {func(s *Spec) { s.PoAILLMEndpoint = "http://127.0.0.1:1/v1" }, "needs poai_llm_endpoint"},
+		"unknown analyzer":     {func(s *Spec) { s.PoAIAnalyzer = "gpt" }, "invalid poai_analyzer"},
+		"llm without endpoint": {func(s *Spec) { s.PoAIAnalyzer = "llm"; s.PoAIModel = "m" }, "needs poai_llm_endpoint"},
+		"llm without model":    {func(s *Spec) { s.PoAILLMEndpoint = "http://127.0.0.1:1/v1" }, "needs poai_model"},
+		// The issue-18 case: a bad URL and no model names the URL, not "missing".
+		"bad URL, no model":     {func(s *Spec) { s.PoAILLMEndpoint = "localhost:11434" }, `invalid poai_llm_endpoint "localhost:11434"`},
 		"endpoint not a URL":    {func(s *Spec) { s.PoAILLMEndpoint = "ftp://x"; s.PoAIModel = "m" }, "invalid poai_llm_endpoint"},
 		"endpoint with builtin": {func(s *Spec) { s.PoAIAnalyzer = "builtin"; s.PoAILLMEndpoint = "http://x/v1" }, "only used with poai_analyzer: llm"},
 		"bad key env":           {func(s *Spec) { s.PoAILLMEndpoint = "http://x/v1"; s.PoAIModel = "m"; s.PoAILLMAPIKeyEnv = "A B" }, "invalid poai_llm_api_key_env"},

@@ -222,12 +222,19 @@ func (s *Spec) validateAnalyzer() error {
 			return fmt.Errorf("poai_llm_endpoint and poai_llm_api_key_env are only used with poai_analyzer: %s (poai_analyzer is %s)", analyzer.ModeLLM, s.PoAIAnalyzer)
 		}
 	case analyzer.ModeLLM:
-		if s.PoAILLMEndpoint == "" || s.PoAIModel == "" {
-			return fmt.Errorf("poai_analyzer %s needs poai_llm_endpoint (e.g. http://127.0.0.1:11434/v1) and poai_model (e.g. llama3.1:8b)", analyzer.ModeLLM)
+		// A given endpoint is checked first: `--poai-llm-endpoint localhost:11434`
+		// must be told its URL is bad, not that something is missing.
+		if s.PoAILLMEndpoint != "" {
+			u, err := url.Parse(s.PoAILLMEndpoint)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s.PoAILLMEndpoint) > 512 {
+				return fmt.Errorf("invalid poai_llm_endpoint %q: want an http:// or https:// URL of at most 512 characters, e.g. http://127.0.0.1:11434/v1", s.PoAILLMEndpoint)
+			}
 		}
-		u, err := url.Parse(s.PoAILLMEndpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s.PoAILLMEndpoint) > 512 {
-			return fmt.Errorf("invalid poai_llm_endpoint %q: want an http:// or https:// URL of at most 512 characters, e.g. http://127.0.0.1:11434/v1", s.PoAILLMEndpoint)
+		switch {
+		case s.PoAILLMEndpoint == "":
+			return fmt.Errorf("poai_analyzer %s needs poai_llm_endpoint (e.g. http://127.0.0.1:11434/v1)", analyzer.ModeLLM)
+		case s.PoAIModel == "":
+			return fmt.Errorf("poai_analyzer %s needs poai_model, the model the endpoint serves (e.g. llama3.1:8b)", analyzer.ModeLLM)
 		}
 		if s.PoAILLMAPIKeyEnv != "" && !envNameRe.MatchString(s.PoAILLMAPIKeyEnv) {
 			return fmt.Errorf("invalid poai_llm_api_key_env %q: want an environment variable name such as ACME_LLM_KEY", s.PoAILLMAPIKeyEnv)

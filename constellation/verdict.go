@@ -44,6 +44,7 @@ func (c *Chain) verdictRules(now time.Time) verdictRules {
 // validator power missing from commits, a node's validator out of x/poai's
 // active set, rounds above 0, missing peers, no supervisor); ok otherwise.
 func judge(st *ChainStatus, r verdictRules) (verdict string, reasons []string) {
+	reasons = []string{} // an ok chain's JSON says "reasons": [], not null (docs/CLI.md, Output)
 	add := func(f string, a ...any) { reasons = append(reasons, fmt.Sprintf(f, a...)) }
 	reachable := 0
 	for _, n := range st.Nodes {

@@ -1,6 +1,7 @@
 package constellation
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,10 @@ func TestVerdict(t *testing.T) {
 			}
 			if tc.verdict == VerdictOK {
 				require.Empty(t, reasons)
+				st.Reasons = reasons
+				bz, err := json.Marshal(&st)
+				require.NoError(t, err)
+				require.Contains(t, string(bz), `"reasons":[]`, "a list is [] in JSON, never null")
 			}
 		})
 	}

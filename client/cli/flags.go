@@ -120,12 +120,19 @@ func BroadcastTimeout(v *viper.Viper) (time.Duration, error) {
 
 // GasAutoByDefault makes --gas auto the default of a command whose gas depends on
 // key sizes (a post-quantum key is kilobytes, and state writes are charged per
-// byte): the generic default of 200000 would run out. An explicit --gas,
-// SELFCHAIN_GAS or client.toml value other than the default wins. Call it first in
-// the command's RunE.
+// byte): the generic default of 200000 would run out. Call it on the built
+// command. It gives the command its own --gas flag, whose help says
+// (default "auto") — the tx root's persistent --gas would show 200000 — and an
+// explicit --gas, SELFCHAIN_GAS or client.toml value other than the generic
+// default still wins (client.toml as `init` writes it holds that default).
 func GasAutoByDefault(cmd *cobra.Command) {
-	v := Settings(cmd)
-	if !cmd.Flags().Changed(FlagGas) && v.GetString(FlagGas) == strconv.Itoa(client.DefaultGas) {
-		v.Set(FlagGas, "auto")
+	cmd.Flags().String(FlagGas, "auto", `gas limit: a number, or "auto" to simulate and multiply by --gas-adjustment (this command stores keys of kilobytes, so it simulates by default)`)
+	run := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		v := Settings(cmd)
+		if !cmd.Flags().Changed(FlagGas) && v.GetString(FlagGas) == strconv.Itoa(client.DefaultGas) {
+			v.Set(FlagGas, "auto")
+		}
+		return run(cmd, args)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -33,4 +34,13 @@ func ParsePubKey(cmd *cobra.Command, spec string) (types.PubKey, error) {
 		return types.PubKey{}, fmt.Errorf("pubkey %q: not <type>:<hex> and not a key in the keyring: %w", spec, err)
 	}
 	return types.PubKey{Type: rec.PubKey.Type(), Key: rec.PubKey.Bytes()}, nil
+}
+
+// Fingerprint is a public key in a few characters: its type and the first 8
+// bytes of its SHA-256, e.g. "hybrid sha256:3fa1c07be2d95a10". A hybrid key is
+// ~2.6 KB of base64; the fingerprint tells keys apart on a terminal, and the
+// full key is one flag away (keys show --pubkey, keys add/list/show --full).
+func Fingerprint(typ string, key []byte) string {
+	sum := sha256.Sum256(key)
+	return typ + " sha256:" + hex.EncodeToString(sum[:8])
 }

@@ -71,9 +71,15 @@ func WithSettings(ctx context.Context, v *viper.Viper) context.Context {
 	return context.WithValue(ctx, settingsKey{}, v)
 }
 
+// settingsFrom is the layered settings in cmd's context, if the root's pre-run put them there.
+func settingsFrom(cmd *cobra.Command) (*viper.Viper, bool) {
+	v, ok := cmd.Context().Value(settingsKey{}).(*viper.Viper)
+	return v, ok
+}
+
 // Settings returns the layered settings the root's pre-run put in the command's context.
 func Settings(cmd *cobra.Command) *viper.Viper {
-	if v, ok := cmd.Context().Value(settingsKey{}).(*viper.Viper); ok {
+	if v, ok := settingsFrom(cmd); ok {
 		return v
 	}
 	v, err := LoadSettings(cmd)

@@ -193,7 +193,7 @@ Atomic like new. Refused once the chain has been started.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "re-applied %s: %d validators, chain id %s, ports %d..%d\n", chain.Spec.Name, chain.Spec.Validators,
+			fmt.Fprintf(cmd.OutOrStdout(), "re-applied %s: %s, chain id %s, ports %d..%d\n", chain.Spec.Name, plural(chain.Spec.Validators, "validator"),
 				chain.Spec.ChainID, chain.Layout.Base, chain.Layout.Base+constellation.Span(chain.Spec.Validators)-1)
 			return nil
 		},

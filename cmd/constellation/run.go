@@ -57,8 +57,8 @@ selfchaind is found through --selfchaind, $SELFCHAIND, next to constellation, or
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "chain %s is up: height %d, %d validators, %s after start\nstatus: constellation status %s    logs: constellation logs %s node1    stop: constellation down %s\n",
-				chain.Spec.Name, h, chain.Spec.Validators, time.Since(start).Round(time.Millisecond), chain.Spec.Name, chain.Spec.Name, chain.Spec.Name)
+			fmt.Fprintf(cmd.OutOrStdout(), "chain %s is up: height %d, %s, %s after start\nstatus: constellation status %s    logs: constellation logs %s node1    stop: constellation down %s\n",
+				chain.Spec.Name, h, plural(chain.Spec.Validators, "validator"), time.Since(start).Round(time.Millisecond), chain.Spec.Name, chain.Spec.Name, chain.Spec.Name)
 			return nil
 		},
 	}
@@ -336,4 +336,12 @@ func followFile(ctx context.Context, path string, w io.Writer) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// plural is "1 validator", "4 validators": a count a person reads.
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

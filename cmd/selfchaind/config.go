@@ -49,7 +49,12 @@ func configCmd() *cobra.Command {
 				return err
 			}
 			if len(args) == 0 {
-				return clientcli.PrintResult(cmd, c, func(w io.Writer) {
+				// JSON names each setting by its client.toml key (chain-id, not chain_id).
+				byKey := map[string]any{}
+				for _, k := range configKeys() {
+					byKey[k] = deref(clientConfigFields[k](&c))
+				}
+				return clientcli.PrintResult(cmd, byKey, func(w io.Writer) {
 					for _, k := range configKeys() {
 						fmt.Fprintf(w, "%s = %v\n", k, deref(clientConfigFields[k](&c)))
 					}

@@ -130,7 +130,7 @@ func TestCLIRegistryEndToEnd(t *testing.T) {
 		t.Fatalf("update-node kept other fields? %+v", got)
 	}
 	c.must("tx", "registry", "rotate-keys", "faucet", faucetNode.Node.ID, "--node-key", "nodekey2", "--wait", "--yes")
-	if out := c.must("query", "registry", "node", faucetNode.Node.ID); !strings.Contains(out, "mldsa65") || !strings.Contains(out, "previous_keys_valid_until") {
+	if out := c.must("query", "registry", "node", faucetNode.Node.ID); !strings.Contains(out, "mldsa65") || !strings.Contains(out, "prev_keys_valid_until") {
 		t.Fatalf("rotate-keys: %s", out)
 	}
 	c.fails("invalid endpoint", "tx", "registry", "register-node", "faucet", "--node-key", "nodekey2", "--endpoint", "nohost", "--region", "eu", "--yes")

@@ -163,7 +163,7 @@ func TestCLIEndToEnd(t *testing.T) {
 	c.must("keys", "add", bobName, "--key-type", "ed25519", "--no-backup")
 	bobAddr := strings.TrimSpace(c.must("keys", "show", bobName, "-a"))
 	c.must("tx", "bank", "multi-send", "faucet", aliceKey.Address, bobAddr, "7uself", "--gas", "auto", "--wait", "--yes")
-	if out := c.must("query", "bank", "balances", bobName); strings.TrimSpace(out) != "7uself" {
+	if out := c.must("query", "bank", "balances", bobName); strings.Join(strings.Fields(out), " ") != "denom amount uself 7" {
 		t.Fatalf("bob's balances: %q", out)
 	}
 	if out := c.must("query", "bank", "balance", "alice"); !strings.Contains(out, "1007") {
@@ -171,7 +171,7 @@ func TestCLIEndToEnd(t *testing.T) {
 	}
 	// A recipient may be named by its keyring key, as in `query bank balance`.
 	c.must("tx", "bank", "send", "faucet", bobName, "3uself", "--wait", "--yes")
-	if out := c.must("query", "bank", "balances", bobName); strings.TrimSpace(out) != "10uself" {
+	if out := c.must("query", "bank", "balances", bobName); strings.Join(strings.Fields(out), " ") != "denom amount uself 10" {
 		t.Fatalf("bob's balances after a send to his key name: %q", out)
 	}
 	// The CometBFT version is the release this binary runs (the node's own

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -23,25 +22,42 @@ const (
 	flagNoBackup = "no-backup"
 )
 
-// keyOutput is how a key is shown; the private part never is.
+// keyOutput is how a key is shown; the private part never is. The public key
+// is a fingerprint unless --full: a hybrid key is ~2.6 KB of base64, which
+// flooded the terminal and every `keys list -o json`.
 type keyOutput struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	Address  string `json:"address"`
-	PubKey   string `json:"pubkey"` // base64 of the raw public key
-	Mnemonic string `json:"mnemonic,omitempty"`
+	Name              string `json:"name"`
+	Type              string `json:"type"`
+	Address           string `json:"address"`
+	PubKeyFingerprint string `json:"pubkey_fingerprint"`
+	PubKey            string `json:"pubkey,omitempty"` // base64 of the raw public key, with --full
+	Mnemonic          string `json:"mnemonic,omitempty"`
 }
 
-func newKeyOutput(r keyring.Record) keyOutput {
+const flagFull = "full"
+
+// addFullFlag is --full on the commands that show keys.
+func addFullFlag(cmd *cobra.Command) {
+	cmd.Flags().Bool(flagFull, false, "also print the full public key (base64; a hybrid key is ~2.6 KB), not only its fingerprint")
+}
+
+func newKeyOutput(cmd *cobra.Command, r keyring.Record) keyOutput {
 	o := keyOutput{Name: r.Name, Type: r.Type, Address: r.Address.String()}
 	if r.PubKey != nil {
-		o.PubKey = base64.StdEncoding.EncodeToString(r.PubKey.Bytes())
+		o.PubKeyFingerprint = clientcli.Fingerprint(r.Type, r.PubKey.Bytes())
+		if full, _ := cmd.Flags().GetBool(flagFull); full {
+			o.PubKey = base64.StdEncoding.EncodeToString(r.PubKey.Bytes())
+		}
 	}
 	return o
 }
 
 func (o keyOutput) text(w io.Writer) {
-	clientcli.KV(w, "name", o.Name, "type", o.Type, "address", o.Address, "pubkey", o.PubKey)
+	pairs := []any{"name", o.Name, "type", o.Type, "address", o.Address, "pubkey_fingerprint", o.PubKeyFingerprint}
+	if o.PubKey != "" {
+		pairs = append(pairs, "pubkey", o.PubKey)
+	}
+	clientcli.KV(w, pairs...)
 }
 
 const flagEncryptionKey = "encryption-key"
@@ -70,6 +86,7 @@ func keysAddCmd() *cobra.Command {
 		},
 	}
 	addKeyFlags(cmd)
+	addFullFlag(cmd)
 	cmd.Flags().Bool(flagRecover, false, "recover the key from a BIP-39 mnemonic read from stdin")
 	cmd.Flags().Bool(flagNoBackup, false, "do not print the new mnemonic")
 	return cmd
@@ -83,6 +100,7 @@ func keysRecoverCmd() *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return addKey(cmd, args[0], true) },
 	}
 	addKeyFlags(cmd)
+	addFullFlag(cmd)
 	return cmd
 }
 
@@ -130,7 +148,7 @@ func addKey(cmd *cobra.Command, name string, fromMnemonic bool) error {
 			mnemonic = ""
 		}
 	}
-	out := newKeyOutput(rec)
+	out := newKeyOutput(cmd, rec)
 	out.Mnemonic = mnemonic
 	return clientcli.PrintResult(cmd, out, func(w io.Writer) {
 		out.text(w)
@@ -142,7 +160,7 @@ func addKey(cmd *cobra.Command, name string, fromMnemonic bool) error {
 }
 
 func keysListCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List all keys",
 		Args:  cobra.NoArgs,
@@ -157,22 +175,23 @@ func keysListCmd() *cobra.Command {
 			}
 			outs := make([]keyOutput, len(recs))
 			for i, r := range recs {
-				outs[i] = newKeyOutput(r)
+				outs[i] = newKeyOutput(cmd, r)
 			}
 			return clientcli.PrintResult(cmd, outs, func(w io.Writer) {
 				if len(outs) == 0 {
 					fmt.Fprintf(w, "no keys in the %q keyring under %s\n", kr.Backend(), clientcli.HomeDir(cmd))
 					return
 				}
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tTYPE\tADDRESS")
-				for _, o := range outs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", o.Name, o.Type, o.Address)
+				rows := make([][]any, len(outs))
+				for i, o := range outs {
+					rows[i] = []any{o.Name, o.Type, o.Address, o.PubKeyFingerprint}
 				}
-				tw.Flush()
+				clientcli.Table(w, []string{"name", "type", "address", "pubkey_fingerprint"}, rows)
 			})
 		},
 	}
+	addFullFlag(cmd)
+	return cmd
 }
 
 func keysShowCmd() *cobra.Command {
@@ -189,7 +208,7 @@ func keysShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := newKeyOutput(rec)
+			out := newKeyOutput(cmd, rec)
 			if clientcli.Settings(cmd).GetBool(flagEncryptionKey) {
 				priv, err := kr.SealKey(rec.Name)
 				if err != nil {
@@ -210,7 +229,7 @@ func keysShowCmd() *cobra.Command {
 				pk := struct {
 					Type string `json:"type"`
 					Key  string `json:"key"`
-				}{out.Type, out.PubKey}
+				}{out.Type, base64.StdEncoding.EncodeToString(rec.PubKey.Bytes())}
 				bz, _ := clientcli.MarshalJSON(pk)
 				fmt.Fprintln(cmd.OutOrStdout(), string(bz))
 				return nil
@@ -220,6 +239,7 @@ func keysShowCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolP("address", "a", false, "print only the address")
 	cmd.Flags().BoolP("pubkey", "p", false, "print only the public key, as {\"type\",\"key\"} JSON")
+	addFullFlag(cmd)
 	cmd.Flags().BoolP(flagEncryptionKey, "e", false, "print only the key's X25519+ML-KEM-768 encryption key (selfpub1...), for 'keys encrypt --to'")
 	return cmd
 }
@@ -288,7 +308,7 @@ the terminal (or taken from ` + keyring.PassphraseEnv + `).`,
 }
 
 func keysImportCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "import <name> <armor-file>",
 		Short: "Import a private key from ASCII armor written by keys export",
 		Args:  cobra.ExactArgs(2),
@@ -309,8 +329,10 @@ func keysImportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := newKeyOutput(rec)
+			out := newKeyOutput(cmd, rec)
 			return clientcli.PrintResult(cmd, out, out.text)
 		},
 	}
+	addFullFlag(cmd)
+	return cmd
 }

@@ -34,6 +34,9 @@ of a key in this keyring. --ad binds associated data the decrypter must supply t
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := clientcli.Settings(cmd)
+			if err := binaryOutputCheck(cmd); err != nil {
+				return err
+			}
 			pub, err := recipientKey(cmd, v.GetString(flagTo))
 			if err != nil {
 				return err
@@ -42,14 +45,18 @@ of a key in this keyring. --ad binds associated data the decrypter must supply t
 			if err != nil {
 				return err
 			}
-			w, err := seal.NewWriter(out, pub, []byte(v.GetString(flagAD)), 0)
+			cw := &countingWriter{w: out}
+			w, err := seal.NewWriter(cw, pub, []byte(v.GetString(flagAD)), 0)
 			if err != nil {
 				return done(err)
 			}
 			if _, err := io.Copy(w, in); err != nil {
 				return done(err)
 			}
-			return done(w.Close())
+			if err := done(w.Close()); err != nil {
+				return err
+			}
+			return printWritten(cmd, cw.n)
 		},
 	}
 	cmd.Flags().String(flagTo, "", "recipient: selfpub1... key, or a key name or address in this keyring")
@@ -68,6 +75,9 @@ on any error, discard what was written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := clientcli.Settings(cmd)
+			if err := binaryOutputCheck(cmd); err != nil {
+				return err
+			}
 			kr, err := clientcli.OpenKeyring(cmd)
 			if err != nil {
 				return err
@@ -93,13 +103,45 @@ on any error, discard what was written.`,
 			if err != nil {
 				return done(err)
 			}
-			_, err = io.Copy(out, r)
-			return done(err)
+			n, err := io.Copy(out, r)
+			if err := done(err); err != nil {
+				return err
+			}
+			return printWritten(cmd, n)
 		},
 	}
 	cmd.Flags().String(flagKey, "", "keyring key to decrypt with (default: the one the envelope names)")
 	addInOutFlags(cmd)
 	return cmd
+}
+
+// binaryOutputCheck refuses --output json with the data going to stdout: the
+// output is binary (or the plaintext), which no JSON can be mixed into.
+func binaryOutputCheck(cmd *cobra.Command) error {
+	if out := clientcli.Settings(cmd).GetString(flagOut); clientcli.JSONOutput(cmd) && (out == "-" || out == "") {
+		return fmt.Errorf("%s writes raw bytes to stdout: with --output json pass --out FILE (the JSON then says what was written)", cmd.CommandPath())
+	}
+	return nil
+}
+
+// printWritten is the JSON report of a file written with --out (text prints nothing).
+func printWritten(cmd *cobra.Command, n int64) error {
+	if !clientcli.JSONOutput(cmd) {
+		return nil
+	}
+	return clientcli.PrintResult(cmd, map[string]any{"out": clientcli.Settings(cmd).GetString(flagOut), "bytes": n}, func(io.Writer) {})
+}
+
+// countingWriter counts what the envelope writer wrote, for printWritten.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func addInOutFlags(cmd *cobra.Command) {

@@ -3,13 +3,16 @@
 package main
 
 import (
-	"fmt"
 	"os"
+
+	clientcli "github.com/selfchain/selfchain/client/cli"
 )
 
 func main() {
-	if err := NewRootCmd().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "Error:", err)
+	if cmd, err := NewRootCmd().ExecuteC(); err != nil {
+		// Under --output json the error is JSON too: a script parsing the output
+		// must not meet plain text on failure.
+		clientcli.PrintError(os.Stderr, err, clientcli.WantsJSON(cmd, os.Getenv))
 		os.Exit(1)
 	}
 }

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/selfchain/selfchain/testutil"
 )
@@ -54,23 +54,27 @@ func TestCLIPermissions(t *testing.T) {
 		t.Fatalf("query apps: %s", out)
 	}
 	tx("grant", "user", "notes-app", "bank:send", "storage:read:notes/", "--spend-limit", "500uself", "--expiry", "1h")
+	// --prove right after `grant --wait` (issue 18 item 4): it proves the latest
+	// state, which holds the grant, waiting for the header that commits it.
+	if out := c.must("query", "permissions", "check", "user", "notes-app", "storage:read", "--resource", "notes/a", "--prove"); !strings.Contains(out, "allowed:  true") ||
+		!strings.Contains(out, "proven:   yes, the state after block") {
+		t.Fatalf("check --prove right after grant --wait: %s", out)
+	}
+	var proven struct {
+		Allowed      bool   `json:"allowed"`
+		Height       string `json:"height"`
+		Proven       bool   `json:"proven"`
+		ProvenHeader int64  `json:"proven_header"`
+	}
+	out := c.must("query", "permissions", "check", "user", "notes-app", "storage:read", "--resource", "notes/a", "--prove", "-o", "json")
+	if err := json.Unmarshal([]byte(out), &proven); err != nil || !proven.Allowed || !proven.Proven || fmt.Sprint(proven.ProvenHeader-1) != proven.Height {
+		t.Fatalf("check --prove -o json: %s (%v)", out, err)
+	}
 	if out := c.must("query", "permissions", "grants-by-app", "notes-app"); !strings.Contains(out, addr["user"]) {
 		t.Fatalf("grants-by-app: %s", out)
 	}
 	if out := c.must("query", "permissions", "check", "user", "notes-app", "storage:read", "--resource", "notes/a"); !strings.Contains(out, "allowed:  true") {
 		t.Fatalf("check: %s", out)
-	}
-	// --prove answers for the block before the latest (whose app hash the latest
-	// header carries): wait until the grant is in that state.
-	for i := 0; ; i++ {
-		out := c.must("query", "permissions", "check", "user", "notes-app", "storage:read", "--resource", "notes/a", "--prove")
-		if strings.Contains(out, "allowed:  true") && strings.Contains(out, "proven:") {
-			break
-		}
-		if i == 50 {
-			t.Fatalf("check --prove: %s", out)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	if out := c.must("query", "permissions", "check", "user", "notes-app", "storage:read", "--resource", "notes/../x"); !strings.Contains(out, "DECISION_BAD_SCOPE") {
 		t.Fatalf("check escape: %s", out)

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io"
 
@@ -67,11 +66,12 @@ func accountCmd() *cobra.Command {
 			}
 			a := resp.Account
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
+				// A fingerprint, as `keys list` shows it: a hybrid key is ~2.6 KB (JSON has it whole).
 				pub := "(none yet: set by the account's first tx)"
 				if a.PublicKey != nil {
-					pub = a.PublicKey.Type + ":" + base64.StdEncoding.EncodeToString(a.PublicKey.Key)
+					pub = cli.Fingerprint(a.PublicKey.Type, a.PublicKey.Key)
 				}
-				cli.KV(w, "address", a.Address, "account_number", a.AccountNumber, "sequence", a.Sequence, "public_key", pub)
+				cli.KV(w, "address", a.Address, "account_number", a.AccountNumber, "sequence", a.Sequence, "public_key_fingerprint", pub)
 			})
 		},
 	}

@@ -125,7 +125,7 @@ func balanceCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				cli.KV(w, "amount", resp.Balance.Amount.String(), "denom", denom)
+				cli.KV(w, "denom", denom, "amount", resp.Balance.Amount.String())
 			})
 		},
 	}
@@ -147,7 +147,7 @@ func balancesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, resp, func(w io.Writer) { printCoins(w, resp.Balances, "no balances") })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { printCoins(w, resp.Balances) })
 		},
 	}
 }
@@ -164,7 +164,7 @@ func supplyCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return cli.PrintResult(cmd, resp, func(w io.Writer) { printCoins(w, resp.Supply, "no supply") })
+				return cli.PrintResult(cmd, resp, func(w io.Writer) { printCoins(w, resp.Supply) })
 			}
 			if err := types.ValidateDenom(denom); err != nil {
 				return err
@@ -174,7 +174,7 @@ func supplyCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				cli.KV(w, "amount", resp.Amount.Amount.String(), "denom", denom)
+				cli.KV(w, "denom", denom, "amount", resp.Amount.Amount.String())
 			})
 		},
 	}
@@ -193,12 +193,11 @@ func chainDenom(cmd *cobra.Command) string {
 	return BaseDenom
 }
 
-func printCoins(w io.Writer, cs types.Coins, empty string) {
-	if len(cs) == 0 {
-		fmt.Fprintf(w, "(%s)\n", empty)
-		return
+// printCoins is a list of coins as a table, like every list (docs/CLI.md, Output).
+func printCoins(w io.Writer, cs types.Coins) {
+	rows := make([][]any, len(cs))
+	for i, c := range cs {
+		rows[i] = []any{c.Denom, c.Amount.String()}
 	}
-	for _, c := range cs {
-		fmt.Fprintln(w, c.String())
-	}
+	cli.Table(w, []string{"denom", "amount"}, rows)
 }

@@ -37,8 +37,17 @@ func permParamsCmd() *cobra.Command {
 }
 
 func printApp(w io.Writer, a *App) {
-	cli.KV(w, "id", a.Id, "owner", a.Owner, "name", a.Name, "homepage", a.Homepage, "scopes", strings.Join(a.Scopes, ","),
-		"keys", len(a.PubKeys), "key_version", a.KeyVersion, "deposit", a.Deposit.String(), "suspended", a.Suspended)
+	keys := make([]string, len(a.PubKeys))
+	for i, k := range a.PubKeys {
+		keys[i] = cli.Fingerprint(k.Type, k.Key)
+	}
+	pairs := []any{"id", a.Id, "owner", a.Owner, "name", a.Name, "description", a.Description, "homepage", a.Homepage,
+		"scopes", strings.Join(a.Scopes, ","), "pub_keys", strings.Join(keys, ", "), "key_version", a.KeyVersion,
+		"deposit", a.Deposit.String(), "suspended", a.Suspended}
+	if a.Suspended {
+		pairs = append(pairs, "suspended_by", a.SuspendedBy, "suspend_reason", a.SuspendReason)
+	}
+	cli.KV(w, append(pairs, "registered_height", a.RegisteredHeight)...)
 }
 
 func permAppCmd() *cobra.Command {
@@ -67,10 +76,12 @@ func permAppsCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				for i := range resp.Apps {
-					fmt.Fprintf(w, "%s\t%s\t%s\n", resp.Apps[i].Id, resp.Apps[i].Owner, strings.Join(resp.Apps[i].Scopes, ","))
+				rows := make([][]any, len(resp.Apps))
+				for i, a := range resp.Apps {
+					rows[i] = []any{a.Id, a.Owner, a.Name, strings.Join(a.Scopes, ","), a.Suspended}
 				}
-				printPage(w, resp.Pagination, len(resp.Apps))
+				cli.Table(w, []string{"id", "owner", "name", "scopes", "suspended"}, rows)
+				cli.PrintNextPage(w, resp.Pagination)
 			})
 		},
 	}
@@ -78,24 +89,47 @@ func permAppsCmd() *cobra.Command {
 	return cmd
 }
 
-// printPage ends a page: "(none)" when empty, then the next page's key if any.
-func printPage(w io.Writer, p *query.PageResponse, n int) {
-	if n == 0 {
-		fmt.Fprintln(w, "(none)")
+// grantCells is how a grant's values read: the expiry it has (a height, or a
+// UTC time) with "-" for the other, max_uses 0 as "unlimited", an empty
+// spend_limit or spent as "none" (a bare 0 or an empty cell read as "nothing
+// allowed").
+func grantCells(g *Grant) (expiryHeight, expiryTime, maxUses, spendLimit, spent string) {
+	expiryHeight, expiryTime = "-", "-"
+	if g.ExpiryHeight > 0 {
+		expiryHeight = fmt.Sprint(g.ExpiryHeight)
 	}
-	cli.PrintNextPage(w, p)
+	if g.ExpiryTime > 0 {
+		expiryTime = time.Unix(g.ExpiryTime, 0).UTC().Format(time.RFC3339)
+	}
+	maxUses = "unlimited"
+	if g.MaxUses > 0 {
+		maxUses = fmt.Sprint(g.MaxUses)
+	}
+	spendLimit, spent = orNone(g.SpendLimit.String()), orNone(g.Spent.String())
+	return
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func printGrant(w io.Writer, g *Grant) {
+	expiryHeight, expiryTime, maxUses, spendLimit, spent := grantCells(g)
+	cli.KV(w, "user", g.User, "app_id", g.AppId, "scopes", strings.Join(g.Scopes, ","), "expiry_height", expiryHeight,
+		"expiry_time", expiryTime, "uses", g.Uses, "max_uses", maxUses, "spent", spent, "spend_limit", spendLimit)
 }
 
 func printGrants(w io.Writer, gs []Grant, p *query.PageResponse) {
-	for _, g := range gs {
-		exp := fmt.Sprintf("height %d", g.ExpiryHeight)
-		if g.ExpiryTime > 0 {
-			exp = time.Unix(g.ExpiryTime, 0).UTC().Format(time.RFC3339)
-		}
-		fmt.Fprintf(w, "%s\t%s\t%s\texpires %s\tuses %d/%d\tspent %s/%s\n", g.User, g.AppId, strings.Join(g.Scopes, ","),
-			exp, g.Uses, g.MaxUses, g.Spent, g.SpendLimit)
+	rows := make([][]any, len(gs))
+	for i := range gs {
+		expiryHeight, expiryTime, maxUses, spendLimit, spent := grantCells(&gs[i])
+		rows[i] = []any{gs[i].User, gs[i].AppId, strings.Join(gs[i].Scopes, ","), expiryHeight, expiryTime, gs[i].Uses, maxUses, spent, spendLimit}
 	}
-	printPage(w, p, len(gs))
+	cli.Table(w, []string{"user", "app_id", "scopes", "expiry_height", "expiry_time", "uses", "max_uses", "spent", "spend_limit"}, rows)
+	cli.PrintNextPage(w, p)
 }
 
 func permGrantQueryCmd() *cobra.Command {
@@ -110,7 +144,7 @@ func permGrantQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, resp, func(w io.Writer) { printGrants(w, []Grant{resp.Grant}, nil) })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { printGrant(w, &resp.Grant) })
 		},
 	}
 }
@@ -185,42 +219,42 @@ func permCheckCmd() *cobra.Command {
 			}
 			ctx := cmd.Context()
 			height := int64(0)
-			var appHash []byte
 			if v.GetBool("prove") {
-				// The state after block H is committed by header H+1: ask about the
-				// block before the latest, whose successor header exists.
+				// Ask about the latest committed state, which includes a tx that
+				// `--wait` just saw committed; the header committing it is the next
+				// one, so the proof waits for that block (issue 18: asking about
+				// latest-1 answered "no grant" right after `grant --wait`).
 				st, err := c.Status(ctx)
 				if err != nil {
 					return err
 				}
-				latest := st.SyncInfo.LatestBlockHeight
-				if latest < 2 {
-					return fmt.Errorf("--prove needs at least 2 blocks (latest is %d)", latest)
+				if height = st.SyncInfo.LatestBlockHeight; height < 1 {
+					return fmt.Errorf("--prove needs a committed block (latest is %d)", height)
 				}
-				height = latest - 1
-				commit, err := c.RPC().Commit(ctx, &latest)
-				if err != nil {
-					return err
-				}
-				appHash = commit.Header.AppHash
 			}
 			a, err := FetchCheck(ctx, c.ABCIQuery, req, height)
 			if err != nil {
 				return err
 			}
 			res := a.Response
-			proven := ""
-			if appHash != nil {
+			proven, extra := "", map[string]any{}
+			if height > 0 {
+				appHash, err := c.AppHashAfter(ctx, res.Height, 30*time.Second)
+				if err != nil {
+					return err
+				}
 				if _, _, err := VerifyCheck(appHash, a); err != nil {
 					return fmt.Errorf("the node's answer does not verify: %w", err)
 				}
-				proven = fmt.Sprintf("yes, against app hash %X of header %d", appHash, height+1)
+				proven = fmt.Sprintf("yes, the state after block %d, against app hash %X of header %d", res.Height, appHash, res.Height+1)
+				extra = map[string]any{"proven": true, "proven_app_hash": fmt.Sprintf("%X", appHash), "proven_header": res.Height + 1}
 			}
-			return cli.PrintResult(cmd, &res, func(w io.Writer) {
-				cli.KV(w, "allowed", res.Allowed, "decision", res.Decision.String(), "reason", res.Reason, "height", res.Height)
+			return cli.PrintResultWith(cmd, &res, extra, func(w io.Writer) {
+				pairs := []any{"allowed", res.Allowed, "decision", res.Decision, "reason", res.Reason, "height", res.Height}
 				if proven != "" {
-					cli.KV(w, "proven", proven)
+					pairs = append(pairs, "proven", proven)
 				}
+				cli.KV(w, pairs...)
 			})
 		},
 	}

@@ -40,7 +40,6 @@ func permRegisterAppCmd() *cobra.Command {
       --deposit 1000000uself --wait`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cli.GasAutoByDefault(cmd) // the app's keys are stored: a hybrid key is ~2 KB
 			v := cli.Settings(cmd)
 			dep, err := cli.ParseAmount(v.GetString("deposit"))
 			if err != nil {
@@ -60,6 +59,7 @@ func permRegisterAppCmd() *cobra.Command {
 	appInfoFlags(cmd)
 	cmd.Flags().String("deposit", fmt.Sprintf("%d%s", DefaultMinDeposit, DefaultDepositDenom), "deposit locked in the module account")
 	cmd.Flags().StringSlice("pubkey", nil, "request-signing keys: keyring key names or <type>:<hex> (default: the owner key)")
+	cli.GasAutoByDefault(cmd)
 	return cmd
 }
 
@@ -103,7 +103,6 @@ func permRotateKeyCmd() *cobra.Command {
 		Short: "Replace an app's request-signing keys",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cli.GasAutoByDefault(cmd)
 			specs := cli.Settings(cmd).GetStringSlice("pubkey")
 			if len(specs) == 0 {
 				return fmt.Errorf("--pubkey is required: the new keys")
@@ -118,6 +117,7 @@ func permRotateKeyCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringSlice("pubkey", nil, "new keys: keyring key names or <type>:<hex>")
+	cli.GasAutoByDefault(cmd)
 	return cmd
 }
 

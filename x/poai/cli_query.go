@@ -52,13 +52,11 @@ func poaiValidatorsCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				if len(resp.Validators) == 0 {
-					fmt.Fprintln(w, "(no validators)")
+				rows := make([][]any, len(resp.Validators))
+				for i, val := range resp.Validators {
+					rows[i] = []any{val.OperatorAddress, val.Moniker, val.Status, val.SelfStake, FormatPPM(val.Reputation), val.Jailed, val.ModelName}
 				}
-				for _, val := range resp.Validators {
-					fmt.Fprintf(w, "%s  %-9s stake=%d reputation=%s jailed=%t model=%s %s\n", val.OperatorAddress,
-						strings.TrimPrefix(val.Status.String(), "STATUS_"), val.SelfStake, FormatPPM(val.Reputation), val.Jailed, val.ModelName, val.Moniker)
-				}
+				cli.Table(w, []string{"operator_address", "moniker", "status", "self_stake", "reputation", "jailed", "model_name"}, rows)
 				cli.PrintNextPage(w, resp.Pagination)
 			})
 		},
@@ -84,9 +82,9 @@ func poaiValidatorCmd() *cobra.Command {
 			}
 			val := resp.Validator
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				cli.KV(w, "operator", val.OperatorAddress, "moniker", val.Moniker, "consensus_address", fmt.Sprintf("%X", val.ConsensusAddress),
-					"consensus_key_type", val.ConsensusKey.Type, "status", val.Status.String(), "self_stake", val.SelfStake,
-					"model", val.ModelName, "model_hash", hex.EncodeToString(val.ModelHash), "commission", FormatPPM(val.Commission),
+				cli.KV(w, "operator_address", val.OperatorAddress, "moniker", val.Moniker, "consensus_address", fmt.Sprintf("%X", val.ConsensusAddress),
+					"consensus_key", cli.Fingerprint(val.ConsensusKey.Type, val.ConsensusKey.Key), "status", val.Status, "self_stake", val.SelfStake,
+					"model_name", val.ModelName, "model_hash", hex.EncodeToString(val.ModelHash), "commission", FormatPPM(val.Commission),
 					"reputation", FormatPPM(val.Reputation), "agreement_avg", FormatPPM(val.AgreementAvg), "signed_avg", FormatPPM(val.SignedAvg),
 					"penalty", FormatPPM(val.Penalty), "missed_blocks", val.MissedBlocks, "jailed", val.Jailed, "jailed_until", val.JailedUntil,
 					"tombstoned", val.Tombstoned, "outstanding_rewards", val.OutstandingRewards)
@@ -110,12 +108,13 @@ func poaiReputationCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				if len(resp.Records) == 0 {
-					fmt.Fprintln(w, "(no history yet: recorded at each epoch end)")
+				rows := make([][]any, len(resp.Records))
+				for i, r := range resp.Records {
+					rows[i] = []any{r.Epoch, r.Height, FormatPPM(r.Reputation), FormatPPM(r.AgreementAvg), FormatPPM(r.SignedAvg), FormatPPM(r.Penalty), r.Power}
 				}
-				for _, r := range resp.Records {
-					fmt.Fprintf(w, "epoch %d height %d reputation=%s agreement=%s signed=%s penalty=%s power=%d\n",
-						r.Epoch, r.Height, FormatPPM(r.Reputation), FormatPPM(r.AgreementAvg), FormatPPM(r.SignedAvg), FormatPPM(r.Penalty), r.Power)
+				cli.Table(w, []string{"epoch", "height", "reputation", "agreement_avg", "signed_avg", "penalty", "power"}, rows)
+				if len(rows) == 0 {
+					fmt.Fprintln(w, "(history is recorded at each epoch end)")
 				}
 			})
 		},
@@ -156,13 +155,11 @@ func poaiFlaggedCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				if len(resp.Txs) == 0 {
-					fmt.Fprintln(w, "(no flagged txs)")
+				rows := make([][]any, len(resp.Txs))
+				for i, f := range resp.Txs {
+					rows[i] = []any{f.Height, f.Index, fmt.Sprintf("%X", f.TxHash), f.Sender, f.Risk, f.RateLimitedUntil}
 				}
-				for _, f := range resp.Txs {
-					fmt.Fprintf(w, "height %d index %d tx %X sender %s risk %d rate-limited until %d\n",
-						f.Height, f.Index, f.TxHash, f.Sender, f.Risk, f.RateLimitedUntil)
-				}
+				cli.Table(w, []string{"height", "index", "tx_hash", "sender", "risk", "rate_limited_until"}, rows)
 				cli.PrintNextPage(w, resp.Pagination)
 			})
 		},
@@ -189,12 +186,11 @@ func poaiParamsCmd() *cobra.Command {
 					"jail_duration", p.JailDuration, "unbonding_period", p.UnbondingPeriod, "inflation_per_block", p.InflationPerBlock,
 					"slash_fraction_double_sign", FormatPPM(p.SlashFractionDoubleSign), "slash_fraction_downtime", FormatPPM(p.SlashFractionDowntime),
 					"authority", p.Authority}
-				if len(p.AllowedOperators) == 0 {
-					pairs = append(pairs, "allowed_operators", "any (open admission)")
+				allowed := strings.Join(p.AllowedOperators, ",")
+				if allowed == "" {
+					allowed = "(any: open admission)"
 				}
-				for _, op := range p.AllowedOperators {
-					pairs = append(pairs, "allowed_operator", op)
-				}
+				pairs = append(pairs, "allowed_operators", allowed)
 				cli.KV(w, pairs...)
 			})
 		},

@@ -96,7 +96,6 @@ With --pubkey as JSON (public key only), pass that proof as --key-proof: run
       --model-hash $(sha256sum model.bin | cut -c1-64) --commission 0.05 --moniker val1 --wait`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cli.GasAutoByDefault(cmd) // the consensus key is stored: ML-DSA-65's is 1,952 bytes
 			v := cli.Settings(cmd)
 			stake, err := parseStake(args[1])
 			if err != nil {
@@ -141,6 +140,7 @@ With --pubkey as JSON (public key only), pass that proof as --key-proof: run
 	cmd.Flags().String("model-hash", "", "sha256 of the model, hex (32 bytes)")
 	cmd.Flags().String("commission", "0.1", "commission: a fraction (0.05) or a percentage (5%)")
 	cmd.Flags().String("moniker", "", "a name for the validator")
+	cli.GasAutoByDefault(cmd)
 	return cmd
 }
 

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -17,7 +16,7 @@ import (
 // GetQueryCmd is `query registry`.
 func GetQueryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Query the node directory"}
-	cmd.AddCommand(nodeQueryCmd(), nodesQueryCmd(), byOwnerQueryCmd(), byKeyQueryCmd(), resolveQueryCmd())
+	cmd.AddCommand(nodeQueryCmd(), nodesQueryCmd(), byOwnerQueryCmd(), byKeyQueryCmd(), resolveQueryCmd(), paramsQueryCmd())
 	return cmd
 }
 
@@ -31,10 +30,7 @@ func nodeQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				printNode(w, &resp.Node)
-				cli.KV(w, "quota_bytes", resp.QuotaBytes)
-			})
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { cli.KV(w, nodePairs(&resp.Node, resp.QuotaBytes)...) })
 		},
 	}
 }
@@ -68,33 +64,59 @@ whose grace period has not ended, so a peer presenting a key can be looked up.`,
 				}
 				return err
 			}
-			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				printNode(w, &resp.Node)
-				cli.KV(w, "quota_bytes", resp.QuotaBytes)
-			})
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { cli.KV(w, nodePairs(&resp.Node, resp.QuotaBytes)...) })
 		},
 	}
 }
 
-func printNode(w io.Writer, e *NodeEntry) {
+// nodePairs is one node as KV pairs, named by the fields of NodeEntry (node.*,
+// liveness.*) and the response's quota_bytes, in one aligned block.
+func nodePairs(e *NodeEntry, quota uint64) []any {
 	n := &e.Node
-	cli.KV(w,
+	pairs := []any{
 		"id", n.Id,
 		"owner", n.Owner,
-		"status", strings.ToLower(strings.TrimPrefix(e.Liveness.Status.String(), "STATUS_")),
-		"last_heartbeat", e.Liveness.LastHeartbeatHeight,
+		"status", e.Liveness.Status,
+		"last_heartbeat_height", e.Liveness.LastHeartbeatHeight,
 		"endpoints", strings.Join(n.Endpoints, " "),
-		"signing_key", fmt.Sprintf("%s %s (set at %d)", n.SigningKey.Type, n.SigningKeyId, n.SigningKeyHeight),
-		"encryption_key", fmt.Sprintf("%s (set at %d)", n.EncryptionKeyId, n.EncryptionKeyHeight),
+		"signing_key", cli.Fingerprint(n.SigningKey.Type, n.SigningKey.Key),
+		"signing_key_id", n.SigningKeyId,
+		"signing_key_height", n.SigningKeyHeight,
+		"encryption_key_id", n.EncryptionKeyId,
+		"encryption_key_height", n.EncryptionKeyHeight,
 		"models", strings.Join(n.Capabilities.Models, ","),
 		"storage_bytes", n.Capabilities.StorageBytes,
-		"tier", strings.ToLower(strings.TrimPrefix(n.Tier.String(), "TIER_")),
+		"tier", n.Tier,
+		"quota_bytes", quota,
 		"region", n.Region,
 		"version", n.Version,
-	)
-	if n.PrevKeysValidUntil > 0 && (n.PrevSigningKey != nil || len(n.PrevEncryptionKey) > 0) {
-		cli.KV(w, "previous_keys_valid_until", n.PrevKeysValidUntil)
 	}
+	if n.PrevKeysValidUntil > 0 && (n.PrevSigningKey != nil || len(n.PrevEncryptionKey) > 0) {
+		pairs = append(pairs, "prev_keys_valid_until", n.PrevKeysValidUntil)
+	}
+	return pairs
+}
+
+// printNodes is a list of nodes as a table; with quotas (quotas[i] is
+// nodes[i]'s, as nodes and by-owner answer) a quota_bytes column.
+func printNodes(w io.Writer, nodes []NodeEntry, quotas []uint64) {
+	header := []string{"id", "owner", "status", "tier", "region", "models", "endpoints"}
+	if quotas != nil {
+		header = append(header, "quota_bytes")
+	}
+	rows := make([][]any, len(nodes))
+	for i := range nodes {
+		n := &nodes[i].Node
+		rows[i] = []any{n.Id, n.Owner, nodes[i].Liveness.Status, n.Tier, n.Region, strings.Join(n.Capabilities.Models, ","), strings.Join(n.Endpoints, " ")}
+		if quotas != nil {
+			var quota any = "?" // fewer quotas than nodes: a node older than the field
+			if i < len(quotas) {
+				quota = quotas[i]
+			}
+			rows[i] = append(rows[i], quota)
+		}
+	}
+	cli.Table(w, header, rows)
 }
 
 func nodesQueryCmd() *cobra.Command {
@@ -127,13 +149,7 @@ func nodesQueryCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				if len(resp.Nodes) == 0 {
-					fmt.Fprintln(w, "(no nodes on this page)")
-				}
-				for i := range resp.Nodes {
-					printNode(w, &resp.Nodes[i])
-					fmt.Fprintln(w)
-				}
+				printNodes(w, resp.Nodes, append([]uint64{}, resp.QuotaBytes...))
 				cli.PrintNextPage(w, resp.Pagination)
 			})
 		},
@@ -161,15 +177,7 @@ func byOwnerQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				if len(resp.Nodes) == 0 {
-					fmt.Fprintln(w, "(no nodes)")
-				}
-				for i := range resp.Nodes {
-					printNode(w, &resp.Nodes[i])
-					fmt.Fprintln(w)
-				}
-			})
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { printNodes(w, resp.Nodes, append([]uint64{}, resp.QuotaBytes...)) })
 		},
 	}
 }
@@ -196,9 +204,11 @@ proofs against a header its light client verified instead (registry.VerifyResolv
 			if err != nil {
 				return err
 			}
-			verified := "no (use --verify)"
+			// verified is also in the JSON (docs/CLI.md, Output: what a command
+			// checked beyond the response is added under the name text uses).
+			verified, extra := "no (use --verify)", map[string]any{"verified": false}
 			if v, _ := cmd.Flags().GetBool(flagRegVerify); v {
-				appHash, err := nextAppHash(cmd.Context(), c, resp.Height)
+				appHash, err := c.AppHashAfter(cmd.Context(), resp.Height, 30*time.Second)
 				if err != nil {
 					return err
 				}
@@ -206,14 +216,12 @@ proofs against a header its light client verified instead (registry.VerifyResolv
 					return fmt.Errorf("proof verification failed: %w", err)
 				}
 				verified = fmt.Sprintf("yes, against the app hash %X of header %d", appHash, resp.Height+1)
+				extra = map[string]any{"verified": true, "verified_app_hash": fmt.Sprintf("%X", appHash), "verified_header": resp.Height + 1}
 			}
-			return cli.PrintResult(cmd, resp, func(w io.Writer) {
+			return cli.PrintResultWith(cmd, resp, extra, func(w io.Writer) {
 				cli.KV(w, "owner", addr.String(), "height", resp.Height, "proofs", len(resp.Proofs), "verified", verified)
 				fmt.Fprintln(w)
-				for i := range resp.Nodes {
-					printNode(w, &resp.Nodes[i])
-					fmt.Fprintln(w)
-				}
+				printNodes(w, resp.Nodes, nil)
 			})
 		},
 	}
@@ -221,23 +229,25 @@ proofs against a header its light client verified instead (registry.VerifyResolv
 	return cmd
 }
 
-// nextAppHash waits (up to 30 s) for header h+1 and returns its app hash: the state after block h.
-func nextAppHash(ctx context.Context, c *client.Client, h int64) ([]byte, error) {
-	deadline := time.Now().Add(30 * time.Second)
-	next := h + 1
-	for {
-		res, err := c.RPC().Commit(ctx, &next)
-		if err == nil && res.SignedHeader.Header != nil {
-			return res.SignedHeader.Header.AppHash, nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("header %d not available: %v", next, err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
+func paramsQueryCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "params",
+		Short: "Show the registry params: deposit, per-owner limit, liveness windows, tier quotas",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			resp, err := cli.QueryClient(cmd, NewQueryClient).Params(cmd.Context(), &QueryParamsRequest{})
+			if err != nil {
+				return err
+			}
+			p := resp.Params
+			return cli.PrintResult(cmd, resp, func(w io.Writer) {
+				q := p.TierQuotas
+				cli.KV(w, "deposit", p.Deposit.String(), "max_nodes_per_owner", p.MaxNodesPerOwner,
+					"stale_after_blocks", p.StaleAfterBlocks, "expire_after_blocks", p.ExpireAfterBlocks,
+					"max_transitions_per_block", p.MaxTransitionsPerBlock, "key_rotation_grace_blocks", p.KeyRotationGraceBlocks,
+					"tier_quotas", fmt.Sprintf("free %d, growth %d, pro %d (bytes; enterprise: per node)", q.Free, q.Growth, q.Pro))
+			})
+		},
 	}
 }
 

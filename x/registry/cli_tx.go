@@ -181,12 +181,12 @@ func registerNodeCmd() *cobra.Command {
 		Short: "Register a node owned by <owner-key>, escrowing the deposit param",
 		Long: `Registers a node. Its signing key is the public key of --node-key (default: the owner key);
 its encryption key is --encryption-key (a selfpub1... key) or else --node-key's own X25519 +
-ML-KEM-768 key. The node id is derived from the signing key and printed in the tx events.`,
+ML-KEM-768 key. The node id (40 hex digits, derived from the signing key) is printed on
+stderr as "node id: ..." before the tx is sent; 'query registry by-owner' lists it later.`,
 		Example: `  selfchaind tx registry register-node alice --endpoint node.example.com:26656 \
     --models llama-3.1-8b --storage-bytes 107374182400 --tier growth --region eu-west --wait --yes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cli.GasAutoByDefault(cmd)
 			eps, caps, tier, quota, region, version, err := description(cmd, nil)
 			if err != nil {
 				return err
@@ -221,6 +221,7 @@ ML-KEM-768 key. The node id is derived from the signing key and printed in the t
 	// Said before signing, not as the chain's "region: empty" after a gas simulation.
 	_ = cmd.MarkFlagRequired(flagRegEndpoint)
 	_ = cmd.MarkFlagRequired(flagRegRegion)
+	cli.GasAutoByDefault(cmd)
 	return cmd
 }
 
@@ -243,7 +244,6 @@ func updateNodeCmd() *cobra.Command {
 		Example: `  selfchaind tx registry update-node alice 3f1c... --endpoint 203.0.113.9:26656 --wait --yes`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cli.GasAutoByDefault(cmd)
 			cur, err := currentNode(cmd, args[1])
 			if err != nil {
 				return err
@@ -261,6 +261,7 @@ func updateNodeCmd() *cobra.Command {
 		},
 	}
 	addDescriptionFlags(cmd)
+	cli.GasAutoByDefault(cmd)
 	return cmd
 }
 
@@ -273,7 +274,6 @@ func rotateKeysCmd() *cobra.Command {
 replaces only the encryption key.`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cli.GasAutoByDefault(cmd)
 			keyName, _ := cmd.Flags().GetString(flagRegNodeKey)
 			encFlag, _ := cmd.Flags().GetString(flagRegEncryptionKey)
 			if keyName == "" && encFlag == "" {
@@ -296,6 +296,7 @@ replaces only the encryption key.`,
 	}
 	cmd.Flags().String(flagRegNodeKey, "", "keyring key whose public key becomes the signing key")
 	cmd.Flags().String(flagRegEncryptionKey, "", "new encryption key, selfpub1...")
+	cli.GasAutoByDefault(cmd)
 	return cmd
 }
 

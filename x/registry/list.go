@@ -109,13 +109,34 @@ func (s queryServer) Nodes(ctx context.Context, req *QueryNodesRequest) (*QueryN
 		}
 		after = id
 	}
+	var res *QueryNodesResponse
 	switch kind {
 	case cursorAll:
-		return s.listAll(ctx, f, after, limit)
+		res, err = s.listAll(ctx, f, after, limit)
 	case kindStatus:
-		return s.listIndex(ctx, f, drivers[0], after, limit)
+		res, err = s.listIndex(ctx, f, drivers[0], after, limit)
+	default:
+		res, err = s.listJoin(ctx, drivers, after, limit)
 	}
-	return s.listJoin(ctx, drivers, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	res.QuotaBytes, err = s.quotas(ctx, res.Nodes)
+	return res, err
+}
+
+// quotas is each node's storage quota, so a listing shows what `query registry
+// node` shows for one (quota_bytes[i] belongs to nodes[i]).
+func (s queryServer) quotas(ctx context.Context, nodes []NodeEntry) ([]uint64, error) {
+	p, err := s.k.GetParams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]uint64, len(nodes))
+	for i := range nodes {
+		out[i] = p.QuotaBytes(&nodes[i].Node)
+	}
+	return out, nil
 }
 
 // cursorJoin marks a next_key of a merge-join listing.

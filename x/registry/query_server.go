@@ -62,7 +62,8 @@ func (s queryServer) NodesByOwner(ctx context.Context, req *QueryNodesByOwnerReq
 			out.Nodes = append(out.Nodes, e)
 		}
 	}
-	return out, nil
+	out.QuotaBytes, err = s.quotas(ctx, out.Nodes)
+	return out, err
 }
 
 // maxKeyTypeLen bounds the key type of a by-key query (scheme names are short).

@@ -155,3 +155,29 @@ func TestQueriesRejectBadRequests(t *testing.T) {
 	_, err = e.q.Resolve(e.ctx, &registry.QueryResolveRequest{Owner: alice.String()})
 	require.ErrorIs(t, err, runtime.ErrInvalidRequest, "a keeper without a prover cannot resolve")
 }
+
+// A listing carries each node's quota as `query registry node` does for one
+// (issue 18: nodes and by-owner omitted it).
+func TestListingsCarryQuotas(t *testing.T) {
+	e := populate(t, 12)
+	check := func(nodes []registry.NodeEntry, quotas []uint64) {
+		t.Helper()
+		require.Len(t, quotas, len(nodes))
+		for i := range nodes {
+			one, err := e.q.Node(e.ctx, &registry.QueryNodeRequest{NodeId: nodes[i].Node.Id})
+			require.NoError(t, err)
+			require.Equal(t, one.QuotaBytes, quotas[i], nodes[i].Node.Id)
+		}
+	}
+	all, err := e.q.Nodes(e.ctx, &registry.QueryNodesRequest{})
+	require.NoError(t, err)
+	require.NotEmpty(t, all.Nodes)
+	check(all.Nodes, all.QuotaBytes)
+	filtered, err := e.q.Nodes(e.ctx, &registry.QueryNodesRequest{Model: testModels[0], Region: testRegions[0]})
+	require.NoError(t, err)
+	check(filtered.Nodes, filtered.QuotaBytes)
+	byOwner, err := e.q.NodesByOwner(e.ctx, &registry.QueryNodesByOwnerRequest{Owner: all.Nodes[0].Node.Owner})
+	require.NoError(t, err)
+	require.NotEmpty(t, byOwner.Nodes)
+	check(byOwner.Nodes, byOwner.QuotaBytes)
+}
