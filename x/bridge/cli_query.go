@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,18 +18,6 @@ func GetQueryCmd() *cobra.Command {
 	return cmd
 }
 
-func statusName(s ClientStatus) string {
-	switch s {
-	case CLIENT_STATUS_ACTIVE:
-		return "active"
-	case CLIENT_STATUS_FROZEN:
-		return "frozen"
-	case CLIENT_STATUS_EXPIRED:
-		return "expired"
-	}
-	return "unknown"
-}
-
 func clientsQueryCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "clients",
@@ -42,22 +29,19 @@ func clientsQueryCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "CLIENT\tCHAIN\tCOUNTERPARTY\tHEIGHT\tSTATUS\tEXPIRES")
-				for _, c := range resp.Clients {
-					cp := c.Client.CounterpartyClientId
-					if cp == "" {
-						cp = "(unregistered)"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", c.Client.ClientId, c.Client.ChainId, cp, c.Client.LatestHeight, statusName(c.Status), unixTime(c.ExpiresAt))
+				rows := make([][]any, len(resp.Clients))
+				for i, c := range resp.Clients {
+					rows[i] = []any{c.Client.ClientId, c.Client.ChainId, c.Client.CounterpartyClientId, c.Client.LatestHeight, c.Status, unixTime(c.ExpiresAt)}
 				}
-				tw.Flush()
+				cli.Table(w, []string{"client_id", "chain_id", "counterparty_client_id", "latest_height", "status", "expires_at"}, rows)
 			})
 		},
 	}
 }
 
-func unixTime(s int64) string { return time.Unix(s, 0).UTC().Format(time.RFC3339) }
+// unixTime and unixNanos render chain times as RFC 3339 UTC in text (docs/CLI.md).
+func unixTime(s int64) string   { return time.Unix(s, 0).UTC().Format(time.RFC3339) }
+func unixNanos(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
 
 func clientQueryCmd() *cobra.Command {
 	return &cobra.Command{
@@ -72,12 +56,12 @@ func clientQueryCmd() *cobra.Command {
 			c, cs := resp.Client.Client, resp.Client.LatestConsensusState
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				cli.KV(w, "client_id", c.ClientId, "chain_id", c.ChainId, "counterparty_client_id", c.CounterpartyClientId,
-					"status", statusName(resp.Client.Status), "latest_height", c.LatestHeight, "frozen_height", c.FrozenHeight,
-					"latest_time", time.Unix(0, cs.Timestamp).UTC().Format(time.RFC3339Nano), "app_hash", fmt.Sprintf("%X", cs.AppHash),
+					"status", resp.Client.Status, "latest_height", c.LatestHeight, "frozen_height", c.FrozenHeight,
+					"timestamp", unixNanos(cs.Timestamp), "app_hash", fmt.Sprintf("%X", cs.AppHash),
 					"expires_at", unixTime(resp.Client.ExpiresAt),
 					"trust_level", fmt.Sprintf("%d/%d", c.Params.TrustLevel.Numerator, c.Params.TrustLevel.Denominator),
-					"trusting_period", secs(c.Params.TrustingPeriodSecs), "unbonding_period", secs(c.Params.UnbondingPeriodSecs),
-					"max_clock_drift", secs(c.Params.MaxClockDriftSecs), "next_sequence_send", c.NextSequenceSend, "creator", c.Creator)
+					"trusting_period_secs", c.Params.TrustingPeriodSecs, "unbonding_period_secs", c.Params.UnbondingPeriodSecs,
+					"max_clock_drift_secs", c.Params.MaxClockDriftSecs, "next_sequence_send", c.NextSequenceSend, "creator", c.Creator)
 			})
 		},
 	}
@@ -103,7 +87,7 @@ func consensusStateQueryCmd() *cobra.Command {
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				cs := resp.ConsensusState
-				cli.KV(w, "height", resp.Height, "time", time.Unix(0, cs.Timestamp).UTC().Format(time.RFC3339Nano),
+				cli.KV(w, "height", resp.Height, "timestamp", unixNanos(cs.Timestamp),
 					"app_hash", fmt.Sprintf("%X", cs.AppHash), "next_validators_hash", fmt.Sprintf("%X", cs.NextValidatorsHash))
 			})
 		},
@@ -125,11 +109,11 @@ func packetQueryCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				pending := "no"
-				if resp.Packet != nil {
-					pending = fmt.Sprintf("yes (to %s, timeout %s)", resp.Packet.DestinationClient, unixTime(int64(resp.Packet.TimeoutTimestamp)))
+				packet := "-" // sent from here and pending: what the relayer has to deliver
+				if p := resp.Packet; p != nil {
+					packet = fmt.Sprintf("sequence %d to %s, timeout %s", p.Sequence, p.DestinationClient, unixTime(int64(p.TimeoutTimestamp)))
 				}
-				ack := "none"
+				ack := "-"
 				if resp.Acknowledgement != nil {
 					ack = "success"
 					for _, a := range resp.Acknowledgement.AppAcknowledgements {
@@ -138,7 +122,8 @@ func packetQueryCmd() *cobra.Command {
 						}
 					}
 				}
-				cli.KV(w, "sent_pending", pending, "received", resp.Received, "acknowledgement", ack)
+				cli.KV(w, "commitment", fmt.Sprintf("%X", resp.Commitment), "packet", packet, "received", resp.Received,
+					"acknowledgement_commitment", fmt.Sprintf("%X", resp.AcknowledgementCommitment), "acknowledgement", ack)
 			})
 		},
 	}
@@ -158,14 +143,13 @@ func pendingQueryCmd() *cobra.Command {
 				return err
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "SEQUENCE\tTO\tTIMEOUT")
-				for _, p := range resp.Packets {
-					fmt.Fprintf(tw, "%d\t%s\t%s\n", p.Sequence, p.DestinationClient, unixTime(int64(p.TimeoutTimestamp)))
+				rows := make([][]any, len(resp.Packets))
+				for i, p := range resp.Packets {
+					rows[i] = []any{p.Sequence, p.DestinationClient, unixTime(int64(p.TimeoutTimestamp))}
 				}
-				tw.Flush()
+				cli.Table(w, []string{"sequence", "destination_client", "timeout_timestamp"}, rows)
 				if resp.NextSequence != 0 {
-					fmt.Fprintf(w, "more from --start %d\n", resp.NextSequence)
+					fmt.Fprintf(w, "next page: --start %d\n", resp.NextSequence)
 				}
 			})
 		},
@@ -204,7 +188,7 @@ func paramsQueryCmd() *cobra.Command {
 			}
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				p := resp.Params
-				cli.KV(w, "authority", p.Authority, "default_timeout", secs(p.DefaultTimeoutSecs), "max_validators", p.MaxValidators)
+				cli.KV(w, "authority", p.Authority, "default_timeout_secs", p.DefaultTimeoutSecs, "max_validators", p.MaxValidators)
 			})
 		},
 	}
