@@ -173,3 +173,8 @@ func (c *chain) fundsHint(have string) error {
 }
 
 func hexBytes(s string) ([]byte, error) { return hex.DecodeString(s) }
+
+// clientConn is a node connection without a key (queries only).
+type clientConn = client.Client
+
+func newClientConn(url string) (*clientConn, error) { return client.New(url) }
