@@ -60,6 +60,7 @@ never forge them. It logs one line per batch to logs/relay-<counterparty>.log.`,
 	addToFlag(cmd)
 	cmd.Flags().Bool("foreground", false, "run in this terminal until Ctrl-C instead of under a supervisor")
 	cmd.Flags().Duration("interval", time.Second, "pause between scans when nothing is pending")
+	cmd.Flags().String("key", "", "with --foreground: sign with this key name on both chains instead of the bridge's relayer key (a second relayer)")
 	cmd.AddCommand(relayStatusCmd(), relayLogsCmd(), relayStopCmd())
 	return cmd
 }
@@ -99,6 +100,11 @@ func relayForeground(cmd *cobra.Command, chain *constellation.Chain, cp string) 
 	defer stop()
 	cfg := br.Config()
 	cfg.Interval, _ = cmd.Flags().GetDuration("interval")
+	if key, _ := cmd.Flags().GetString("key"); key != "" {
+		// A second relayer needs keys of its own: a shared key's sequence would
+		// be raced by both.
+		cfg.A.Key, cfg.B.Key = key, key
+	}
 	lg := log.New(cmd.OutOrStdout(), "", log.LstdFlags|log.LUTC)
 	cfg.Logf = lg.Printf
 	r, err := relayer.New(ctx, cfg)
