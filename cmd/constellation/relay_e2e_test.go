@@ -291,17 +291,22 @@ func TestBridgeRelay(t *testing.T) {
 	e.sd("--home", acme, "tx", "bank", "send", "treasury", e.addr(acme, "relayer2"), "10000000uacme", "--wait", "--yes")
 	e.sd("--home", dev.home, "tx", "bank", "send", "faucet", e.addr(dev.home, "relayer2"), "10000000uself", "--wait", "--yes")
 	sendAll("1000uself")
-	e.c("relay", "acme", "--to", cp)
 	second := e.background("relay", "acme", "--to", cp, "--foreground", "--key", "relayer2")
+	e.c("relay", "acme", "--to", cp) // starts at once; returns 1.5s later
 	waitUntil(t, "both relayers deliver everything", 60*time.Second, func() bool {
 		return e.pendingCount(dev.home, "client-0") == 0
 	})
 	require.Equal(t, int64(644_000), e.balance(acme, "bob", voucher), "each packet minted once")
 	require.Equal(t, int64(644_000), e.balance(dev.home, escrow, "uself"))
 	both := logText() + second.out.String()
-	if !strings.Contains(both, "already received") && !strings.Contains(both, "already settled") {
-		t.Logf("the two relayers did not collide this time (no \"already received\" logged)")
+	collided := false
+	for _, l := range strings.Split(both, "\n") {
+		if strings.Contains(l, "already received") || strings.Contains(l, "already settled") {
+			t.Logf("collision: %s", l)
+			collided = true
+		}
 	}
+	require.True(t, collided, "both relayers saw the same packets at once: one must have found them already received")
 	second.interrupt(t)
 
 	// status shows the bridge: clients, nothing pending, the relayer's funds.
