@@ -197,6 +197,17 @@ func TestBridgeRelay(t *testing.T) {
 	require.Contains(t, out, "already bridged", "a second bridge creates no second pair of clients")
 	require.NotContains(t, e.sd("--home", acme, "query", "bridge", "clients"), "client-1")
 
+	// Bad input is refused in plain words.
+	_, errOut, ok = e.run("constellation", "relay", "acme", "--to", "nowhere")
+	require.False(t, ok)
+	require.Contains(t, errOut, "chain acme has no bridge to nowhere")
+	_, errOut, ok = e.run("constellation", "bridge", "acme")
+	require.False(t, ok)
+	require.Contains(t, errOut, "name the counterparty")
+	_, errOut, ok = e.run("constellation", "bridge", "acme", "--to", "acme")
+	require.False(t, ok)
+	require.Contains(t, errOut, "cannot bridge to itself")
+
 	out = e.c("relay", "acme", "--to", cp)
 	require.Contains(t, out, "started")
 	t.Cleanup(func() { e.run("constellation", "relay", "stop", "acme", "--to", cp) })
@@ -308,6 +319,32 @@ func TestBridgeRelay(t *testing.T) {
 	}
 	require.True(t, collided, "both relayers saw the same packets at once: one must have found them already received")
 	second.interrupt(t)
+
+	// A burst while the relayer is down: 40 packets go out in two batches
+	// (31 behind a client update, then 9) and come back acknowledged.
+	e.c("relay", "stop", "acme", "--to", cp)
+	var wg sync.WaitGroup
+	for _, s := range senders[1:] {
+		wg.Add(1)
+		go func(s string) {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				e.transfer(dev.home, s, "client-0", bob, "100uself")
+			}
+		}(s)
+	}
+	wg.Wait()
+	require.Equal(t, 40, e.pendingCount(dev.home, "client-0"))
+	t1 := time.Now()
+	e.c("relay", "acme", "--to", cp)
+	waitUntil(t, "the burst is delivered and acknowledged", 90*time.Second, func() bool {
+		return e.pendingCount(dev.home, "client-0") == 0
+	})
+	took := time.Since(t1)
+	t.Logf("burst: 40 transfers delivered and acknowledged in %s (%.1f/s, relayer start included)", took.Round(100*time.Millisecond), 40/took.Seconds())
+	require.Contains(t, logText(), "recv 11-41 (31)")
+	require.Equal(t, int64(648_000), e.balance(acme, "bob", voucher))
+	require.Equal(t, int64(648_000), e.balance(dev.home, escrow, "uself"))
 
 	// status shows the bridge: clients, nothing pending, the relayer's funds.
 	st := e.c("status", "acme")
