@@ -258,6 +258,9 @@ func TestBridgeRelay(t *testing.T) {
 		}
 		wg.Wait()
 	}
+	// Someone else signs with the relayer's key: its next batch finds its
+	// sequence stale, re-reads the account and carries on.
+	e.sd("--home", acme, "tx", "bank", "send", "relayer", e.addr(acme, "treasury"), "1uacme", "--wait", "--yes")
 	before := strings.Count(logText(), " recv ")
 	sendAll("10000uself")
 	waitUntil(t, "the relayer delivers a batch", 30*time.Second, func() bool { return strings.Count(logText(), " recv ") > before })
@@ -272,6 +275,7 @@ func TestBridgeRelay(t *testing.T) {
 		return e.pendingCount(dev.home, "client-0") == 0
 	})
 	require.Contains(t, logText(), "signal: killed")
+	require.Contains(t, logText(), "account sequence mismatch for relayer key relayer")
 	require.Equal(t, int64(640_000), e.balance(acme, "bob", voucher), "each packet minted once")
 	require.Equal(t, int64(640_000), e.balance(dev.home, escrow, "uself"))
 	for seq := 2; seq <= 5; seq++ {

@@ -33,6 +33,7 @@ type chain struct {
 	signer *client.KeyringSigner
 	addr   string // the relayer's address, with the chain's prefix
 	acct   accountState
+	logf   func(string, ...any) // nil: quiet (bridge setup)
 }
 
 func (c *chain) withPrefix(f func() error) error {

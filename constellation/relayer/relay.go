@@ -42,6 +42,7 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.logf, b.logf = cfg.Logf, cfg.Logf
 	return &Relayer{cfg: cfg, a: a, b: b, logf: cfg.Logf}, nil
 }
 
@@ -123,18 +124,18 @@ func (r *Relayer) direction(ctx context.Context, src, dst *chain) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	if err := usable(dst, dstInfo); err != nil {
-		return false, err
+	// Each half needs only its own client: with dst's client of src expired,
+	// nothing can be delivered, but src can still refund what times out.
+	var sent, sent2 bool
+	errDeliver := usable(dst, dstInfo)
+	if errDeliver == nil {
+		sent, errDeliver = r.deliver(ctx, src, dst, dstInfo)
 	}
-	if err := usable(src, srcInfo); err != nil {
-		return false, err
+	errSettle := usable(src, srcInfo)
+	if errSettle == nil {
+		sent2, errSettle = r.settle(ctx, src, dst, srcInfo, pending)
 	}
-	sent, err := r.deliver(ctx, src, dst, dstInfo)
-	if err != nil {
-		return sent, err
-	}
-	sent2, err := r.settle(ctx, src, dst, srcInfo, pending)
-	return sent || sent2, err
+	return sent || sent2, errors.Join(errDeliver, errSettle)
 }
 
 // deliver sends dst a MsgRecvPacket for each packet src committed (as of the

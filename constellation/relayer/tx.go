@@ -97,6 +97,11 @@ func (c *chain) send(ctx context.Context, msgs []runtime.Msg) (*client.TxResult,
 		case err == nil:
 			return res, nil
 		case isCode(err, runtime.ErrInvalidSequence):
+			// Someone else signed with this key, or a tx of ours was lost:
+			// the chain's account is the truth.
+			if c.logf != nil {
+				c.logf("%s: account sequence mismatch for relayer key %s (%v); re-reading the account and retrying", c.Name, c.Key, err)
+			}
 			c.acct.forget()
 			lastErr = err
 			continue
