@@ -344,7 +344,7 @@ func (r *Relayer) logBatch(src, dst *chain, kind string, ps []bridge.Packet, res
 	if tgt.update != nil {
 		upd = fmt.Sprintf(", client %s updated to %d", on.ClientID, tgt.height)
 	}
-	r.logf("%s→%s %s %s (%d) on %s: tx %s height %d%s", src.Name, dst.Name, kind, seqRange(ps), len(ps), on.Name, res.TxHash, res.Height, upd)
+	r.logf("%s→%s %s %s (%d) on %s: tx %s height %d gas %d%s", src.Name, dst.Name, kind, seqRange(ps), len(ps), on.Name, res.TxHash, res.Height, res.GasUsed, upd)
 }
 
 func seqsOf(ps []bridge.Packet) []uint64 {
