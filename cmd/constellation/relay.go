@@ -234,8 +234,10 @@ func bridgeView(ctx context.Context, chain *constellation.Chain, br *constellati
 	return bridgeStatus{Counterparty: br.Counterparty, RelayerPID: pid, Sides: relayer.Snapshot(ctx, br.Config())}
 }
 
-// bridgeViews reads every bridge of the chain.
+// bridgeViews reads every bridge of the chain, each bounded by its own time
+// (not what the chain's status left of the caller's).
 func bridgeViews(ctx context.Context, chain *constellation.Chain) []bridgeStatus {
+	ctx = context.WithoutCancel(ctx)
 	var out []bridgeStatus
 	for _, br := range chain.Bridges() {
 		out = append(out, bridgeView(ctx, chain, br))

@@ -347,6 +347,12 @@ func TestBridgeRelay(t *testing.T) {
 	took := time.Since(t1)
 	t.Logf("burst: 40 transfers delivered and acknowledged in %s (%.1f/s, relayer start included)", took.Round(100*time.Millisecond), 40/took.Seconds())
 	require.Contains(t, logText(), "recv 11-41 (31)")
+	burstLog := logText()
+	for _, l := range strings.Split(burstLog[strings.Index(burstLog, "recv 11-"):], "\n") {
+		if l != "" {
+			t.Logf("burst: %s", l)
+		}
+	}
 	require.Equal(t, int64(648_000), e.balance(acme, "bob", voucher))
 	require.Equal(t, int64(648_000), e.balance(dev.home, escrow, "uself"))
 
@@ -355,6 +361,38 @@ func TestBridgeRelay(t *testing.T) {
 	require.Contains(t, st, "BRIDGE acme <-> "+cp)
 	require.Contains(t, st, "active")
 	require.Regexp(t, `relayer running, pid \d+`, st)
+	var js struct {
+		Verdict string `json:"verdict"`
+		Bridges []struct {
+			Counterparty string `json:"counterparty"`
+			RelayerPID   int    `json:"relayer_pid"`
+			Sides        struct {
+				A, B struct {
+					ClientStatus string `json:"client_status"`
+					ClientHeight uint64 `json:"client_height"`
+					Pending      int    `json:"pending"`
+					Balance      string `json:"relayer_balance"`
+				}
+			} `json:"sides"`
+		} `json:"bridges"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(e.c("status", "acme", "--output", "json")), &js))
+	require.NotEmpty(t, js.Verdict, "the chain's own status is still there")
+	require.Len(t, js.Bridges, 1)
+	b := js.Bridges[0]
+	require.Equal(t, cp, b.Counterparty)
+	require.NotZero(t, b.RelayerPID)
+	for _, side := range []struct {
+		ClientStatus string `json:"client_status"`
+		ClientHeight uint64 `json:"client_height"`
+		Pending      int    `json:"pending"`
+		Balance      string `json:"relayer_balance"`
+	}{b.Sides.A, b.Sides.B} {
+		require.Equal(t, "active", side.ClientStatus)
+		require.NotZero(t, side.ClientHeight)
+		require.Zero(t, side.Pending)
+		require.NotEmpty(t, side.Balance)
+	}
 	t.Logf("TestBridgeRelay took %s", time.Since(start).Round(time.Second))
 }
 

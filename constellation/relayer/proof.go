@@ -64,6 +64,17 @@ type target struct {
 // other must be updated to it before proofs at its height can be checked.
 func proofTarget(ctx context.Context, holder, other *chain, info bridge.ClientInfo) (target, error) {
 	latest := info.Client.LatestHeight
+	current := target{height: latest, time: time.Unix(0, info.LatestConsensusState.Timestamp)}
+	// The newest header with a final commit is usually one below the tip. When
+	// the client already holds it (another relayer got there first), there is
+	// nothing to fetch, and asking for validators above the tip would fail.
+	tip, _, err := other.latest(ctx)
+	if err != nil {
+		return target{}, err
+	}
+	if uint64(tip) <= latest+1 {
+		return current, nil
+	}
 	fctx, cancel := context.WithTimeout(ctx, 2*callTimeout)
 	defer cancel()
 	h, err := bridge.FetchHeader(fctx, other.cl.RPC(), 0, int64(latest))
@@ -76,8 +87,7 @@ func proofTarget(ctx context.Context, holder, other *chain, info bridge.ClientIn
 	}
 	height := uint64(sp.Header.Height)
 	if height <= latest {
-		// Another relayer (or an earlier loop) already brought the client this far.
-		return target{height: latest, time: time.Unix(0, info.LatestConsensusState.Timestamp)}, nil
+		return current, nil
 	}
 	return target{height: height, time: sp.Header.Time, update: &bridge.MsgUpdateClient{Relayer: holder.addr, ClientId: holder.ClientID, Header: *h}}, nil
 }

@@ -196,8 +196,8 @@ func (r *Relayer) deliver(ctx context.Context, src, dst *chain, dstInfo bridge.C
 		if err != nil {
 			return sent, fmt.Errorf("%s→%s: deliver packets %s: %w", src.Name, dst.Name, seqRange(batch), err)
 		}
+		r.logBatch(src, dst, "recv", batch, res, tgt, update != nil)
 		update, sent = nil, true
-		r.logBatch(src, dst, "recv", batch, res, tgt)
 	}
 	return sent, nil
 }
@@ -292,13 +292,13 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 		if err != nil {
 			return sent, fmt.Errorf("%s→%s: acknowledge/time out packets on %s: %w", src.Name, dst.Name, src.Name, err)
 		}
-		update, sent = nil, true
 		if len(acks) > 0 {
-			r.logBatch(src, dst, "ack", acks, res, tgt)
+			r.logBatch(src, dst, "ack", acks, res, tgt, update != nil)
 		}
 		if len(timeouts) > 0 {
-			r.logBatch(src, dst, "timeout", timeouts, res, tgt)
+			r.logBatch(src, dst, "timeout", timeouts, res, tgt, update != nil)
 		}
+		update, sent = nil, true
 	}
 	return sent, nil
 }
@@ -335,13 +335,14 @@ func (r *Relayer) refresh(ctx context.Context, holder, other *chain) error {
 	return nil
 }
 
-func (r *Relayer) logBatch(src, dst *chain, kind string, ps []bridge.Packet, res *client.TxResult, tgt target) {
+// logBatch writes the one line of a batch; updated: the tx began with the client update.
+func (r *Relayer) logBatch(src, dst *chain, kind string, ps []bridge.Packet, res *client.TxResult, tgt target, updated bool) {
 	on := dst
 	if kind != "recv" {
 		on = src
 	}
 	upd := ""
-	if tgt.update != nil {
+	if updated {
 		upd = fmt.Sprintf(", client %s updated to %d", on.ClientID, tgt.height)
 	}
 	r.logf("%s→%s %s %s (%d) on %s: tx %s height %d gas %d%s", src.Name, dst.Name, kind, seqRange(ps), len(ps), on.Name, res.TxHash, res.Height, res.GasUsed, upd)

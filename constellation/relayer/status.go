@@ -47,7 +47,7 @@ func statusName(s bridge.ClientStatus) string {
 // Snapshot reads a bridge's state from both chains. A side that cannot be read
 // carries the error; the other is still reported.
 func Snapshot(ctx context.Context, cfg Config) BridgeStatus {
-	ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Second)
 	defer cancel()
 	a, errA := connect(ctx, cfg.A)
 	b, errB := connect(ctx, cfg.B)
