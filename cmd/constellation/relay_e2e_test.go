@@ -324,8 +324,8 @@ func TestBridgeRelay(t *testing.T) {
 	require.True(t, collided, "both relayers saw the same packets at once: one must have found them already received")
 	second.interrupt(t)
 
-	// A burst while the relayer is down: 40 packets go out in two batches
-	// (31 behind a client update, then 9) and come back acknowledged.
+	// A burst while the relayer is down: 40 packets, delivered in batches of at
+	// most 31 (the first behind a client update) and acknowledged.
 	e.c("relay", "stop", "acme", "--to", cp)
 	var wg sync.WaitGroup
 	for _, s := range senders[1:] {
