@@ -393,6 +393,10 @@ func TestBridgeRelay(t *testing.T) {
 		require.Zero(t, side.Pending)
 		require.NotEmpty(t, side.Balance)
 	}
+	rs := e.c("relay", "status", "acme", "--to", cp)
+	require.Contains(t, rs, "BRIDGE acme <-> "+cp)
+	require.Contains(t, rs, "last lines of")
+	require.Contains(t, e.c("relay", "logs", "acme", "--to", cp, "-n", "200"), "recv 11-41 (31)")
 	t.Logf("TestBridgeRelay took %s", time.Since(start).Round(time.Second))
 }
 
