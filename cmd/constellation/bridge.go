@@ -53,6 +53,7 @@ and how to send some, and stops. Running it again reuses what exists.`,
 	cmd.Flags().String("to", "", "counterparty: another chain of this constellation home")
 	cmd.Flags().String("to-rpc", "", "counterparty outside this home: its node's CometBFT RPC (e.g. http://127.0.0.1:26657)")
 	cmd.Flags().String("to-home", "", "with --to-rpc: a selfchaind client home for the counterparty (keyring, client.toml)")
+	cmd.Flags().Duration("trusting-period", 0, "trusting period of new clients (default: 14 days, or two thirds of the counterparty's unbonding period if shorter); the relayer refreshes a client when a third of it is left")
 	cmd.Flags().String("to-name", "", "with --to-rpc: the name to call the counterparty by (default: its chain id without the -N revision)")
 	return cmd
 }
@@ -143,7 +144,16 @@ func runBridge(ctx context.Context, cmd *cobra.Command, chain, peer *constellati
 		}
 		return nil
 	}
-	res, err := relayer.Link(ctx, br.A, br.B, save)
+	trusting, _ := cmd.Flags().GetDuration("trusting-period")
+	if trusting > 0 {
+		// Checked against both chains' unbonding before anything is created.
+		for _, s := range []relayer.Side{br.A, br.B} {
+			if _, _, err := relayer.ClientParamsFor(ctx, s, trusting); err != nil {
+				return err
+			}
+		}
+	}
+	res, err := relayer.Link(ctx, br.A, br.B, trusting, save)
 	if err != nil {
 		return err
 	}

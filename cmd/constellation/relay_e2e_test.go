@@ -397,6 +397,35 @@ func TestBridgeRelay(t *testing.T) {
 	require.Contains(t, rs, "BRIDGE acme <-> "+cp)
 	require.Contains(t, rs, "last lines of")
 	require.Contains(t, e.c("relay", "logs", "acme", "--to", cp, "-n", "200"), "recv 11-41 (31)")
+
+	// Clients are kept fresh by chain time, and an expired one is refused in
+	// plain words. A second bridge to the same devnet, its clients trusting for
+	// 30 s: the relayer refreshes each when 10 s are left; stopped for longer,
+	// the clients expire, and once back it says to recover them instead of
+	// failing batch after batch.
+	e.c("relay", "stop", "acme", "--to", cp)
+	out = e.c(append([]string{"bridge", "acme", "--to-name", "devnet2", "--trusting-period", "30s"}, to...)...)
+	require.Contains(t, out, "created client-1 on acme")
+	require.Contains(t, out, "created client-1 on devnet2")
+	e.c("relay", "acme", "--to", "devnet2")
+	log2 := func() string { bz, _ := os.ReadFile(filepath.Join(e.home, "acme", "logs", "relay-devnet2.log")); return string(bz) }
+	waitUntil(t, "the relayer refreshes both clients", 45*time.Second, func() bool {
+		return strings.Count(log2(), "refreshed to height") >= 2
+	})
+	e.c("relay", "stop", "acme", "--to", "devnet2")
+	waitUntil(t, "the unrefreshed clients expire", 45*time.Second, func() bool {
+		return strings.Count(e.c("relay", "status", "acme", "--to", "devnet2"), " expired ") == 2
+	})
+	e.c("relay", "acme", "--to", "devnet2")
+	waitUntil(t, "the relayer refuses the expired clients", 20*time.Second, func() bool {
+		return strings.Contains(log2(), "expired at") && strings.Contains(log2(), "recover-client")
+	})
+	e.c("relay", "stop", "acme", "--to", "devnet2")
+	for _, l := range strings.Split(log2(), "\n") {
+		if strings.Contains(l, "refreshed") || strings.Contains(l, "error:") {
+			t.Logf("devnet2: %s", l)
+		}
+	}
 	t.Logf("TestBridgeRelay took %s", time.Since(start).Round(time.Second))
 }
 

@@ -71,12 +71,20 @@ func CheckFunds(ctx context.Context, sides ...Side) ([]Funding, error) {
 // framework's defaults, shortened when s unbonds sooner (x/poai's
 // unbonding_period in blocks times s's recent block interval): the trusting
 // period must stay below the counterparty's unbonding period.
-func ClientParamsFor(ctx context.Context, s Side) (bridge.ClientParams, string, error) {
+// A positive trusting overrides the trusting period (it must stay below the
+// unbonding period; a shorter one makes the relayer refresh more often).
+func ClientParamsFor(ctx context.Context, s Side, trustingOverride time.Duration) (bridge.ClientParams, string, error) {
 	trusting, unbonding := bridge.DefaultTrustingPeriod, bridge.DefaultUnbondingPeriod
 	why := "defaults"
 	if u, err := unbondingOf(ctx, s); err == nil && u < unbonding {
 		unbonding, trusting = u, u*2/3
 		why = fmt.Sprintf("%s unbonds in about %s (x/poai unbonding_period × block interval)", s.ChainID, u.Round(time.Second))
+	}
+	if trustingOverride > 0 {
+		if trustingOverride >= unbonding {
+			return bridge.ClientParams{}, "", fmt.Errorf("--trusting-period %s must be below %s's unbonding period, about %s", trustingOverride, s.ChainID, unbonding.Round(time.Second))
+		}
+		trusting, why = trustingOverride, "--trusting-period"
 	}
 	p, err := bridge.ClientParamsOf(trusting, unbonding, bridge.DefaultMaxClockDrift, "1/3")
 	return p, why, err
@@ -123,13 +131,14 @@ type LinkResult struct {
 // is the client's creator), then each side's counterparty registration. Sides
 // whose ClientID is set are reused, so running it again creates nothing new;
 // save is called after each step so an interrupted Link resumes.
-func Link(ctx context.Context, a, b Side, save func(a, b Side) error) (LinkResult, error) {
+// trusting > 0 sets the new clients' trusting period (ClientParamsFor).
+func Link(ctx context.Context, a, b Side, trusting time.Duration, save func(a, b Side) error) (LinkResult, error) {
 	res := LinkResult{}
 	for _, step := range []struct{ holder, other *Side }{{&a, &b}, {&b, &a}} {
 		if step.holder.ClientID != "" {
 			continue
 		}
-		id, err := createClient(ctx, *step.holder, *step.other)
+		id, err := createClient(ctx, *step.holder, *step.other, trusting)
 		if err != nil {
 			return res, err
 		}
@@ -152,13 +161,13 @@ func Link(ctx context.Context, a, b Side, save func(a, b Side) error) (LinkResul
 	return res, nil
 }
 
-func createClient(ctx context.Context, holder, other Side) (string, error) {
+func createClient(ctx context.Context, holder, other Side, trusting time.Duration) (string, error) {
 	holder.ClientID = "client-0" // placeholder for validation; the real id comes from the event
 	c, err := connect(ctx, holder)
 	if err != nil {
 		return "", err
 	}
-	params, _, err := ClientParamsFor(ctx, other)
+	params, _, err := ClientParamsFor(ctx, other, trusting)
 	if err != nil {
 		return "", err
 	}
