@@ -61,7 +61,10 @@ func (r *Relayer) Run(ctx context.Context) error {
 		wait := r.cfg.Interval
 		if err != nil {
 			if msg := err.Error(); msg != r.lastErr {
-				r.logf("error: %s", msg)
+				// One line per problem (Step joins those of both directions).
+				for _, line := range strings.Split(msg, "\n") {
+					r.logf("error: %s", line)
+				}
 				r.lastErr = msg
 			}
 			wait = 5 * r.cfg.Interval
