@@ -408,7 +408,10 @@ func TestBridgeRelay(t *testing.T) {
 	require.Contains(t, out, "created client-1 on acme")
 	require.Contains(t, out, "created client-1 on devnet2")
 	e.c("relay", "acme", "--to", "devnet2")
-	log2 := func() string { bz, _ := os.ReadFile(filepath.Join(e.home, "acme", "logs", "relay-devnet2.log")); return string(bz) }
+	log2 := func() string {
+		bz, _ := os.ReadFile(filepath.Join(e.home, "acme", "logs", "relay-devnet2.log"))
+		return string(bz)
+	}
 	waitUntil(t, "the relayer refreshes both clients", 45*time.Second, func() bool {
 		return strings.Count(log2(), "refreshed to height") >= 2
 	})
