@@ -144,10 +144,12 @@ the chain is up.`,
 				ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 				defer cancel()
 				st := chain.Collect(ctx)
+				bridges := bridgeViews(ctx, chain) // relay.go: each bridge's clients, pending packets, relayer funds
 				if asJSON {
-					return printJSON(cmd.OutOrStdout(), st)
+					return printJSON(cmd.OutOrStdout(), withBridges(st, bridges))
 				}
 				printStatus(cmd.OutOrStdout(), st)
+				printBridges(cmd.OutOrStdout(), bridges)
 				return nil
 			}
 			if !watch {

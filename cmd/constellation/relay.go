@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/constellation"
+	"github.com/selfchain/selfchain/constellation/relayer"
+)
+
+// relayCmd runs a bridge's relayer: detached under a supervisor (like nodes),
+// or in the terminal with --foreground.
+func relayCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "relay <chain> --to <counterparty> [--foreground]",
+		Short: "Relay packets of a bridge both ways (in the background under a supervisor; --foreground in this terminal)",
+		Long: `Runs the relayer of a bridge made with constellation bridge. It finds what
+is pending from both chains' state, delivers packets, acknowledgements and
+timeouts in batches with proofs against each chain's light client of the other,
+and keeps both clients fresh. It is an untrusted courier: it can delay packets,
+never forge them. It logs one line per batch to logs/relay-<counterparty>.log.`,
+		Example: `  constellation relay acme --to selfchain-devnet
+  constellation relay status acme --to selfchain-devnet
+  constellation relay logs acme --to selfchain-devnet --follow
+  constellation relay stop acme --to selfchain-devnet`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			chain, cp, err := relayArgs(cmd, args)
+			if err != nil {
+				return err
+			}
+			if fg, _ := cmd.Flags().GetBool("foreground"); fg {
+				return relayForeground(cmd, chain, cp)
+			}
+			home, err := homeFlag(cmd)
+			if err != nil {
+				return err
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			pid, err := chain.StartRelay(home, self, cp)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "relayer of %s <-> %s started (supervisor pid %d); log: %s\n", chain.Spec.Name, cp, pid, chain.RelayLog(cp))
+			return nil
+		},
+	}
+	addToFlag(cmd)
+	cmd.Flags().Bool("foreground", false, "run in this terminal until Ctrl-C instead of under a supervisor")
+	cmd.Flags().Duration("interval", time.Second, "pause between scans when nothing is pending")
+	cmd.Flags().String("key", "", "with --foreground: sign with this key name on both chains instead of the bridge's relayer key (a second relayer)")
+	cmd.AddCommand(relayStatusCmd(), relayLogsCmd(), relayStopCmd())
+	return cmd
+}
+
+func addToFlag(cmd *cobra.Command) {
+	cmd.Flags().String("to", "", "the bridge's counterparty (as `constellation bridge` named it)")
+}
+
+func relayArgs(cmd *cobra.Command, args []string) (*constellation.Chain, string, error) {
+	chain, err := openChain(cmd, args[0])
+	if err != nil {
+		return nil, "", err
+	}
+	cp, _ := cmd.Flags().GetString("to")
+	if cp == "" {
+		var names []string
+		for _, b := range chain.Bridges() {
+			names = append(names, b.Counterparty)
+		}
+		if len(names) != 1 {
+			return nil, "", fmt.Errorf("name the bridge with --to (chain %s has bridges to: %v)", chain.Spec.Name, names)
+		}
+		cp = names[0]
+	}
+	if _, err := chain.LoadBridge(cp); err != nil {
+		return nil, "", err
+	}
+	return chain, cp, nil
+}
+
+func relayForeground(cmd *cobra.Command, chain *constellation.Chain, cp string) error {
+	br, err := chain.LoadBridge(cp)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg := br.Config()
+	cfg.Interval, _ = cmd.Flags().GetDuration("interval")
+	if key, _ := cmd.Flags().GetString("key"); key != "" {
+		// A second relayer needs keys of its own: a shared key's sequence would
+		// be raced by both.
+		cfg.A.Key, cfg.B.Key = key, key
+	}
+	lg := log.New(cmd.OutOrStdout(), "", log.LstdFlags|log.LUTC)
+	cfg.Logf = lg.Printf
+	r, err := relayer.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return r.Run(ctx)
+}
+
+func relayStatusCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "status <chain> --to <counterparty>",
+		Short: "Whether the relayer runs; each side's client, pending packets and the relayer's balance",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			chain, cp, err := relayArgs(cmd, args)
+			if err != nil {
+				return err
+			}
+			asJSON, err := outputJSON(cmd)
+			if err != nil {
+				return err
+			}
+			br, _ := chain.LoadBridge(cp)
+			st := bridgeView(cmd.Context(), chain, br)
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), st)
+			}
+			printBridges(cmd.OutOrStdout(), []bridgeStatus{st})
+			if t := constellation.TailFile(chain.RelayLog(cp), 5); t != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "last lines of %s:\n%s\n", chain.RelayLog(cp), t)
+			}
+			return nil
+		},
+	}
+	addToFlag(cmd)
+	addOutputFlag(cmd)
+	return cmd
+}
+
+func relayLogsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "logs <chain> --to <counterparty> [--lines N] [--follow]",
+		Short: "Print the relayer's log (one line per batch)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			chain, cp, err := relayArgs(cmd, args)
+			if err != nil {
+				return err
+			}
+			path := chain.RelayLog(cp)
+			lines, _ := cmd.Flags().GetInt("lines")
+			if t := constellation.TailFile(path, lines); t != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), t)
+			}
+			if follow, _ := cmd.Flags().GetBool("follow"); !follow {
+				return nil
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return followFile(ctx, path, cmd.OutOrStdout())
+		},
+	}
+	addToFlag(cmd)
+	cmd.Flags().IntP("lines", "n", 100, "how many of the last lines to print")
+	cmd.Flags().BoolP("follow", "f", false, "keep printing new lines until Ctrl-C")
+	return cmd
+}
+
+func relayStopCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "stop <chain> --to <counterparty>",
+		Short: "Stop the relayer (packets stay pending on chain; the next relay resumes them)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			chain, cp, err := relayArgs(cmd, args)
+			if err != nil {
+				return err
+			}
+			if chain.StopRelay(cp) {
+				fmt.Fprintf(cmd.OutOrStdout(), "relayer of %s <-> %s stopped\n", chain.Spec.Name, cp)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "relayer of %s <-> %s was not running\n", chain.Spec.Name, cp)
+			}
+			return nil
+		},
+	}
+	addToFlag(cmd)
+	return cmd
+}
+
+func superviseRelayCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:    "supervise-relay <chain> --to <counterparty>",
+		Short:  "Run a relayer and restart it when it exits (what `relay` starts detached)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			chain, cp, err := relayArgs(cmd, args)
+			if err != nil {
+				return err
+			}
+			home, err := homeFlag(cmd)
+			if err != nil {
+				return err
+			}
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			return chain.SuperviseRelay(home, self, cp)
+		},
+	}
+	addToFlag(cmd)
+	return cmd
+}
+
+// bridgeStatus is a bridge in `status` and `relay status`.
+type bridgeStatus struct {
+	Counterparty string               `json:"counterparty"`
+	RelayerPID   int                  `json:"relayer_pid,omitempty"`
+	Sides        relayer.BridgeStatus `json:"sides"`
+}
+
+func bridgeView(ctx context.Context, chain *constellation.Chain, br *constellation.Bridge) bridgeStatus {
+	pid, _ := chain.RelayPID(br.Counterparty)
+	return bridgeStatus{Counterparty: br.Counterparty, RelayerPID: pid, Sides: relayer.Snapshot(ctx, br.Config())}
+}
+
+// bridgeViews reads every bridge of the chain, each bounded by its own time
+// (not what the chain's status left of the caller's).
+func bridgeViews(ctx context.Context, chain *constellation.Chain) []bridgeStatus {
+	ctx = context.WithoutCancel(ctx)
+	var out []bridgeStatus
+	for _, br := range chain.Bridges() {
+		out = append(out, bridgeView(ctx, chain, br))
+	}
+	return out
+}
+
+func printBridges(w io.Writer, bs []bridgeStatus) {
+	for _, b := range bs {
+		running := "not running (constellation relay " + b.Sides.A.Name + " --to " + b.Counterparty + ")"
+		if b.RelayerPID != 0 {
+			running = fmt.Sprintf("running, pid %d", b.RelayerPID)
+		}
+		fmt.Fprintf(w, "\nBRIDGE %s <-> %s: relayer %s\n", b.Sides.A.Name, b.Counterparty, running)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SIDE\tCHAIN\tCLIENT\tOF HEIGHT\tSTATUS\tEXPIRES\tPENDING OUT\tUNDELIVERED\tRELAYER BALANCE")
+		for _, s := range []relayer.SideStatus{b.Sides.A, b.Sides.B} {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t%s\n", s.Name, s.ChainID, s.ClientID, s.ClientHeight, s.ClientStatus, s.ExpiresAt, s.Pending, s.Undelivered, s.Balance)
+		}
+		tw.Flush()
+		for _, s := range []relayer.SideStatus{b.Sides.A, b.Sides.B} {
+			if s.Error != "" {
+				fmt.Fprintf(w, "  %s: %s\n", s.Name, s.Error)
+			}
+		}
+	}
+}
+
+// withBridges is the status JSON with the chain's bridges added.
+func withBridges(st *constellation.ChainStatus, bs []bridgeStatus) any {
+	return struct {
+		*constellation.ChainStatus
+		Bridges []bridgeStatus `json:"bridges,omitempty"`
+	}{st, bs}
+}

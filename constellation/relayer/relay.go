@@ -1,0 +1,386 @@
+package relayer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/x/bridge"
+)
+
+// recvMargin: a packet this close to its timeout (by the destination's clock) is
+// not delivered but left to time out; a delivery landing after the timeout would
+// fail the whole batch.
+const recvMargin = 3 * time.Second
+
+// Relayer relays packets both ways between the two sides of a bridge.
+type Relayer struct {
+	cfg     Config
+	a, b    *chain
+	logf    func(string, ...any)
+	lastErr string
+}
+
+// New connects to both chains and opens the relayer's keys.
+func New(ctx context.Context, cfg Config) (*Relayer, error) {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	a, err := connect(ctx, cfg.A)
+	if err != nil {
+		return nil, err
+	}
+	b, err := connect(ctx, cfg.B)
+	if err != nil {
+		return nil, err
+	}
+	a.logf, b.logf = cfg.Logf, cfg.Logf
+	return &Relayer{cfg: cfg, a: a, b: b, logf: cfg.Logf}, nil
+}
+
+// Run relays until ctx ends. Errors are logged (once while they repeat) and the
+// loop carries on: a node that is down, a client that needs recovery or a key
+// without fees are reported, not fatal.
+func (r *Relayer) Run(ctx context.Context) error {
+	r.logf("relaying %s (%s, %s, key %s %s) <-> %s (%s, %s, key %s %s)",
+		r.a.Name, r.a.ChainID, r.a.ClientID, r.a.Key, r.a.addr, r.b.Name, r.b.ChainID, r.b.ClientID, r.b.Key, r.b.addr)
+	for {
+		worked, err := r.Step(ctx)
+		if ctx.Err() != nil {
+			r.logf("relayer stopped")
+			return nil
+		}
+		wait := r.cfg.Interval
+		if err != nil {
+			if msg := err.Error(); msg != r.lastErr {
+				// One line per problem (Step joins those of both directions).
+				for _, line := range strings.Split(msg, "\n") {
+					r.logf("error: %s", line)
+				}
+				r.lastErr = msg
+			}
+			wait = 5 * r.cfg.Interval
+		} else {
+			if r.lastErr != "" {
+				r.logf("recovered: relaying again")
+			}
+			r.lastErr = ""
+		}
+		if worked && err == nil {
+			continue // scan again at once: acks follow deliveries
+		}
+		select {
+		case <-ctx.Done():
+			r.logf("relayer stopped")
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Step scans both directions once and keeps both clients fresh. It reports
+// whether it sent anything.
+func (r *Relayer) Step(ctx context.Context) (bool, error) {
+	w1, e1 := r.direction(ctx, r.a, r.b)
+	w2, e2 := r.direction(ctx, r.b, r.a)
+	e3 := r.refresh(ctx, r.a, r.b)
+	e4 := r.refresh(ctx, r.b, r.a)
+	return w1 || w2, errors.Join(e1, e2, e3, e4)
+}
+
+// usable refuses a frozen or expired client in plain words: no relayer can
+// update it, only the holding chain's bridge authority can recover it.
+func usable(holder *chain, info bridge.ClientInfo) error {
+	switch info.Status {
+	case bridge.CLIENT_STATUS_ACTIVE:
+		return nil
+	case bridge.CLIENT_STATUS_FROZEN:
+		return fmt.Errorf("client %s on %s (of chain %s) is frozen since misbehaviour at height %d: nothing can be relayed over it until the authority of %s recovers it (selfchaind tx bridge recover-client, docs/CONSTELLATION.md)",
+			holder.ClientID, holder.Name, info.Client.ChainId, info.Client.FrozenHeight, holder.ChainID)
+	case bridge.CLIENT_STATUS_EXPIRED:
+		return fmt.Errorf("client %s on %s (of chain %s) expired at %s (no update within its trusting period): nothing can be relayed over it until the authority of %s recovers it (selfchaind tx bridge recover-client, docs/CONSTELLATION.md)",
+			holder.ClientID, holder.Name, info.Client.ChainId, time.Unix(info.ExpiresAt, 0).UTC().Format(time.RFC3339), holder.ChainID)
+	}
+	return fmt.Errorf("client %s on %s has status %s", holder.ClientID, holder.Name, info.Status)
+}
+
+// direction relays what src sent to dst: deliveries to dst, then acknowledgements
+// and timeouts back to src. Everything comes from the chains' state.
+func (r *Relayer) direction(ctx context.Context, src, dst *chain) (bool, error) {
+	pending, err := src.pending(ctx, 0)
+	if err != nil || len(pending) == 0 {
+		return false, err
+	}
+	srcInfo, err := src.clientInfo(ctx)
+	if err != nil {
+		return false, err
+	}
+	dstInfo, err := dst.clientInfo(ctx)
+	if err != nil {
+		return false, err
+	}
+	// Each half needs only its own client: with dst's client of src expired,
+	// nothing can be delivered, but src can still refund what times out.
+	var sent, sent2 bool
+	errDeliver := usable(dst, dstInfo)
+	if errDeliver == nil {
+		sent, errDeliver = r.deliver(ctx, src, dst, dstInfo)
+	}
+	errSettle := usable(src, srcInfo)
+	if errSettle == nil {
+		sent2, errSettle = r.settle(ctx, src, dst, srcInfo, pending)
+	}
+	return sent || sent2, errors.Join(errDeliver, errSettle)
+}
+
+// deliver sends dst a MsgRecvPacket for each packet src committed (as of the
+// header dst's client will hold) that dst has not received and that has not
+// timed out by dst's clock.
+func (r *Relayer) deliver(ctx context.Context, src, dst *chain, dstInfo bridge.ClientInfo) (bool, error) {
+	tgt, err := proofTarget(ctx, dst, src, dstInfo)
+	if err != nil {
+		return false, err
+	}
+	version := int64(tgt.height) - 1
+	committed, err := src.pending(ctx, version)
+	if err != nil || len(committed) == 0 {
+		return false, err
+	}
+	unrec, err := dst.unreceived(ctx, seqsOf(committed), 0)
+	if err != nil {
+		return false, err
+	}
+	_, dstNow, err := dst.latest(ctx)
+	if err != nil {
+		return false, err
+	}
+	var todo []bridge.Packet
+	for _, p := range committed {
+		if unrec[p.Sequence] && time.Unix(int64(p.TimeoutTimestamp), 0).After(dstNow.Add(recvMargin)) {
+			todo = append(todo, p)
+		}
+	}
+	sent := false
+	update := tgt.update
+	for len(todo) > 0 {
+		n := min(len(todo), MaxBatch)
+		batch := todo[:n]
+		todo = todo[n:]
+		msgs := make([]runtime.Msg, 0, n+1)
+		if update != nil {
+			msgs = append(msgs, update)
+		}
+		for _, p := range batch {
+			proof, err := src.proveMembership(ctx, bridge.CommitmentKey(p.SourceClient, p.Sequence), bridge.CommitPacket(&p), version)
+			if err != nil {
+				return sent, err
+			}
+			msgs = append(msgs, &bridge.MsgRecvPacket{Relayer: dst.addr, Packet: p, ProofCommitment: proof, ProofHeight: tgt.height})
+		}
+		res, err := dst.send(ctx, msgs)
+		if isCode(err, bridge.ErrAlreadyReceived) {
+			// Another relayer was faster: the next scan re-filters with
+			// UnreceivedPackets and sends the rest.
+			r.logf("%s→%s: packets %s: already received on %s (another relayer delivered some first); re-checking what is left", src.Name, dst.Name, seqRange(batch), dst.Name)
+			return true, nil
+		}
+		if isCode(err, bridge.ErrPacketTimedOut) {
+			r.logf("%s→%s: packets %s: one timed out on %s before delivery; it will be refunded on %s", src.Name, dst.Name, seqRange(batch), dst.Name, src.Name)
+			return true, nil
+		}
+		if err != nil {
+			return sent, fmt.Errorf("%s→%s: deliver packets %s: %w", src.Name, dst.Name, seqRange(batch), err)
+		}
+		r.logBatch(src, dst, "recv", batch, res, tgt, update != nil)
+		update, sent = nil, true
+	}
+	return sent, nil
+}
+
+// settle sends src a MsgAcknowledgement for each pending packet dst received
+// (as of the header src's client will hold), and a MsgTimeout for each that dst
+// had not received by a height whose block time reached its timeout.
+func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.ClientInfo, pending []bridge.Packet) (bool, error) {
+	// Cheap check first: anything received by now, or past its timeout?
+	unrecNow, err := dst.unreceived(ctx, seqsOf(pending), 0)
+	if err != nil {
+		return false, err
+	}
+	_, dstNow, err := dst.latest(ctx)
+	if err != nil {
+		return false, err
+	}
+	due := false
+	for _, p := range pending {
+		if !unrecNow[p.Sequence] || !time.Unix(int64(p.TimeoutTimestamp), 0).After(dstNow) {
+			due = true
+			break
+		}
+	}
+	if !due {
+		return false, nil
+	}
+	tgt, err := proofTarget(ctx, src, dst, srcInfo)
+	if err != nil {
+		return false, err
+	}
+	version := int64(tgt.height) - 1
+	unrec, err := dst.unreceived(ctx, seqsOf(pending), version)
+	if err != nil {
+		return false, err
+	}
+	type item struct {
+		p   bridge.Packet
+		msg runtime.Msg
+	}
+	var items []item
+	for _, p := range pending {
+		switch {
+		case !unrec[p.Sequence]:
+			ack, err := dst.ack(ctx, p.Sequence, version)
+			if err != nil {
+				return false, err
+			}
+			if ack == nil {
+				continue // received without an ack: cannot happen in this bridge; leave it
+			}
+			proof, err := dst.proveMembership(ctx, bridge.AckKey(p.DestinationClient, p.Sequence), bridge.CommitAcknowledgement(ack), version)
+			if err != nil {
+				return false, err
+			}
+			items = append(items, item{p, &bridge.MsgAcknowledgement{Relayer: src.addr, Packet: p, Acknowledgement: *ack, ProofAcked: proof, ProofHeight: tgt.height}})
+		case !time.Unix(int64(p.TimeoutTimestamp), 0).After(tgt.time):
+			v, proof, err := dst.prove(ctx, bridge.ReceiptKey(p.DestinationClient, p.Sequence), version)
+			if err != nil {
+				return false, err
+			}
+			if v != nil {
+				continue // received after all; the ack follows
+			}
+			items = append(items, item{p, &bridge.MsgTimeout{Relayer: src.addr, Packet: p, ProofUnreceived: proof, ProofHeight: tgt.height}})
+		}
+	}
+	sent := false
+	update := tgt.update
+	for len(items) > 0 {
+		n := min(len(items), MaxBatch)
+		batch := items[:n]
+		items = items[n:]
+		msgs := make([]runtime.Msg, 0, n+1)
+		if update != nil {
+			msgs = append(msgs, update)
+		}
+		var acks, timeouts []bridge.Packet
+		for _, it := range batch {
+			msgs = append(msgs, it.msg)
+			if _, ok := it.msg.(*bridge.MsgTimeout); ok {
+				timeouts = append(timeouts, it.p)
+			} else {
+				acks = append(acks, it.p)
+			}
+		}
+		res, err := src.send(ctx, msgs)
+		if isCode(err, bridge.ErrPacketNotPending) {
+			r.logf("%s→%s: packets %s: already settled on %s (another relayer was first); re-checking what is left", src.Name, dst.Name, seqRange(packetsOf(batch, func(i item) bridge.Packet { return i.p })), src.Name)
+			return true, nil
+		}
+		if err != nil {
+			return sent, fmt.Errorf("%s→%s: acknowledge/time out packets on %s: %w", src.Name, dst.Name, src.Name, err)
+		}
+		if len(acks) > 0 {
+			r.logBatch(src, dst, "ack", acks, res, tgt, update != nil)
+		}
+		if len(timeouts) > 0 {
+			r.logBatch(src, dst, "timeout", timeouts, res, tgt, update != nil)
+		}
+		update, sent = nil, true
+	}
+	return sent, nil
+}
+
+// refresh updates holder's client of other when less than a third of its
+// trusting period is left, judged by holder's block time (never this clock).
+func (r *Relayer) refresh(ctx context.Context, holder, other *chain) error {
+	info, err := holder.clientInfo(ctx)
+	if err != nil {
+		return err
+	}
+	if err := usable(holder, info); err != nil {
+		return err
+	}
+	_, now, err := holder.latest(ctx)
+	if err != nil {
+		return err
+	}
+	left := time.Unix(info.ExpiresAt, 0).Sub(now)
+	trusting := time.Duration(info.Client.Params.TrustingPeriodSecs) * time.Second
+	if left > trusting/3 {
+		return nil
+	}
+	tgt, err := proofTarget(ctx, holder, other, info)
+	if err != nil || tgt.update == nil {
+		return err
+	}
+	res, err := holder.send(ctx, []runtime.Msg{tgt.update})
+	if err != nil {
+		return fmt.Errorf("refresh client %s on %s: %w", holder.ClientID, holder.Name, err)
+	}
+	r.logf("%s: client %s of %s refreshed to height %d (%s of its %s trusting period was left) in tx %s at height %d",
+		holder.Name, holder.ClientID, other.ChainID, tgt.height, left.Round(time.Second), trusting, res.TxHash, res.Height)
+	return nil
+}
+
+// logBatch writes the one line of a batch; updated: the tx began with the client update.
+func (r *Relayer) logBatch(src, dst *chain, kind string, ps []bridge.Packet, res *client.TxResult, tgt target, updated bool) {
+	on := dst
+	if kind != "recv" {
+		on = src
+	}
+	upd := ""
+	if updated {
+		upd = fmt.Sprintf(", client %s updated to %d", on.ClientID, tgt.height)
+	}
+	r.logf("%s→%s %s %s (%d) on %s: tx %s height %d gas %d%s", src.Name, dst.Name, kind, seqRange(ps), len(ps), on.Name, res.TxHash, res.Height, res.GasUsed, upd)
+}
+
+func seqsOf(ps []bridge.Packet) []uint64 {
+	out := make([]uint64, len(ps))
+	for i, p := range ps {
+		out[i] = p.Sequence
+	}
+	return out
+}
+
+func packetsOf[T any](xs []T, f func(T) bridge.Packet) []bridge.Packet {
+	out := make([]bridge.Packet, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// seqRange renders sequences compactly: "1-3,7".
+func seqRange(ps []bridge.Packet) string {
+	var parts []string
+	for i := 0; i < len(ps); {
+		j := i
+		for j+1 < len(ps) && ps[j+1].Sequence == ps[j].Sequence+1 {
+			j++
+		}
+		if i == j {
+			parts = append(parts, fmt.Sprint(ps[i].Sequence))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", ps[i].Sequence, ps[j].Sequence))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}
