@@ -220,7 +220,7 @@ func TestBridgeRelay(t *testing.T) {
 	}()
 
 	alice, bob := e.addr(dev.home, "alice"), e.addr(acme, "bob")
-	escrow := bridge.Escrow.String() // self1...: the devnet's prefix is the default
+	escrow := bridge.EscrowAddress("client-0").String() // the devnet's client of acme; self1...: the default prefix
 	voucher := bridge.DenomTrace{Path: "transfer/client-0", BaseDenom: "uself"}.VoucherDenom()
 	aliceBal := e.balance(dev.home, "alice", "uself")
 	bobUacme := e.balance(acme, "bob", "uacme")
