@@ -236,6 +236,21 @@ func TestBridgeRelay(t *testing.T) {
 	require.Equal(t, aliceBal, e.balance(dev.home, "alice", "uself"))
 	require.Equal(t, int64(1_000_000), e.balance(dev.home, escrow, "uself"))
 
+	// The queries a user follows a bridge with, on both sides.
+	var info struct {
+		Client struct {
+			Status string `json:"status"`
+			Client struct {
+				ChainID string `json:"chain_id"`
+			} `json:"client"`
+		} `json:"client"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(e.sd("--home", dev.home, "query", "bridge", "client", "client-0", "-o", "json")), &info))
+	require.Equal(t, "CLIENT_STATUS_ACTIVE", info.Client.Status)
+	require.Equal(t, "acme-1", info.Client.Client.ChainID)
+	require.Contains(t, e.sd("--home", acme, "query", "bridge", "consensus-state", "client-0"), "app_hash:")
+	require.Contains(t, e.sd("--home", acme, "query", "bridge", "denom", voucher), "base_denom: uself")
+
 	// And back: the voucher burnt on acme, the escrow released on the devnet.
 	e.transfer(acme, "bob", "client-0", alice, "400000"+voucher)
 	waitUntil(t, "alice gets her tokens back", 60*time.Second, func() bool {

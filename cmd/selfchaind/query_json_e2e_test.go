@@ -48,10 +48,10 @@ var queryExamples = map[string][]string{
 // with why (say, state only a second chain can create). Every query command is
 // in queryExamples or here.
 var queryExamplesSkipped = map[string]string{
-	"query bridge client":          "a light client exists only once a second chain is bridged (cmd/constellation's relay test runs it)",
-	"query bridge consensus-state": "a light client exists only once a second chain is bridged (cmd/constellation's relay test runs it)",
-	"query bridge packet":          "a packet needs a light client of a second chain",
-	"query bridge denom":           "a voucher exists only once tokens arrive from a second chain",
+	"query bridge client":          "a light client exists only once a second chain is bridged (cmd/constellation's TestBridgeRelay runs it)",
+	"query bridge consensus-state": "a light client exists only once a second chain is bridged (cmd/constellation's TestBridgeRelay runs it)",
+	"query bridge packet":          "a packet needs a light client of a second chain (cmd/constellation's TestBridgeRelay runs it)",
+	"query bridge denom":           "a voucher exists only once tokens arrive from a second chain (cmd/constellation's TestBridgeRelay runs it)",
 }
 
 // queryPaths are the runnable leaves under `query`, as "query <module> <cmd>".
