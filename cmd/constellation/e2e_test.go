@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -315,11 +316,11 @@ func TestConstellationLifecycle(t *testing.T) {
 	}
 
 	// The admin key (authority mode) changes x/poai's params: the active set grows to 5.
-	if out := e.c("params", "acme"); !strings.Contains(out, "bond_denom           uacme") || !strings.Contains(out, "max_validators       4") {
+	if out := e.c("params", "acme"); !regexp.MustCompile(`bond_denom: +uacme\n`).MatchString(out) || !regexp.MustCompile(`max_validators: +4\n`).MatchString(out) {
 		t.Fatalf("params: %s", out)
 	}
 	e.c("params", "acme", "--max-validators", "5")
-	if out := e.c("params", "acme"); !strings.Contains(out, "max_validators       5") {
+	if out := e.c("params", "acme"); !regexp.MustCompile(`max_validators: +5\n`).MatchString(out) {
 		t.Fatalf("params after --max-validators 5: %s", out)
 	}
 	if _, errOut, ok := e.run("constellation", "params", "acme", "--max-validators", "0"); ok || !strings.Contains(errOut, "invalid params: max_validators") {
@@ -424,7 +425,7 @@ func TestConstellationLifecycle(t *testing.T) {
 
 	// Closed admission (authority mode): a funded account not on allowed_operators
 	// cannot register a validator (poai/22); the admin admits it; then it can.
-	if out := e.c("params", "acme"); !strings.Contains(out, "allowed_operators    "+op1) {
+	if out := e.c("params", "acme"); !regexp.MustCompile(`allowed_operators: +` + op1).MatchString(out) {
 		t.Fatalf("params lack the genesis operators: %s", out)
 	}
 	carol := sc("keys", "add", "carol", "--key-type", "ed25519", "--no-backup", "--output", "json")

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/selfchain/selfchain/client/cli"
 
 	"github.com/selfchain/selfchain/x/poai"
 )
@@ -72,25 +75,17 @@ validator's create-validator; it joins at the next epoch end
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), p)
 			}
+			// Text follows the CLI's convention (docs/CLI.md, Output): the JSON field
+			// names as aligned key: value lines.
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "x/poai params of %s (%s mode)\n", chain.Spec.ChainID, chain.Spec.PoAIMode)
-			fmt.Fprintf(w, "bond_denom           %s\n", p.BondDenom)
-			fmt.Fprintf(w, "max_validators       %d\n", p.MaxValidators)
-			fmt.Fprintf(w, "min_validators       %d\n", p.MinValidators)
-			fmt.Fprintf(w, "min_self_stake       %d%s\n", p.MinSelfStake, p.BondDenom)
-			fmt.Fprintf(w, "epoch_length         %d blocks\n", p.EpochLength)
-			fmt.Fprintf(w, "inflation_per_block  %d%s\n", p.InflationPerBlock, p.BondDenom)
-			fmt.Fprintf(w, "authority            %s\n", p.Authority)
-			if len(p.AllowedOperators) == 0 {
-				fmt.Fprintf(w, "allowed_operators    any (open admission)\n")
+			ops := "none (open admission)"
+			if len(p.AllowedOperators) > 0 {
+				ops = strings.Join(p.AllowedOperators, ", ")
 			}
-			for i, op := range p.AllowedOperators {
-				label := ""
-				if i == 0 {
-					label = "allowed_operators"
-				}
-				fmt.Fprintf(w, "%-20s %s\n", label, op)
-			}
+			cli.KV(w, "bond_denom", p.BondDenom, "max_validators", p.MaxValidators, "min_validators", p.MinValidators,
+				"min_self_stake", p.MinSelfStake, "epoch_length", p.EpochLength, "inflation_per_block", p.InflationPerBlock,
+				"authority", p.Authority, "allowed_operators", ops)
 			return nil
 		},
 	}
