@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -90,4 +91,49 @@ func proofTarget(ctx context.Context, holder, other *chain, info bridge.ClientIn
 		return current, nil
 	}
 	return target{height: height, time: sp.Header.Time, update: &bridge.MsgUpdateClient{Relayer: holder.addr, ClientId: holder.ClientID, Header: *h}}, nil
+}
+
+// proofWorkers bounds the queries a relayer has in flight against one node: proofs
+// are one abci_query each, and fetching a batch's one by one cost more than the
+// batch's block.
+const proofWorkers = 8
+
+// parallel runs f for 0..n-1 on up to proofWorkers goroutines and returns the
+// results in order, or the first error.
+func parallel[T any](ctx context.Context, n int, f func(ctx context.Context, i int) (T, error)) ([]T, error) {
+	out := make([]T, n)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		next  int
+	)
+	for range min(n, proofWorkers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				stop := first != nil || i >= n
+				mu.Unlock()
+				if stop {
+					return
+				}
+				v, err := f(ctx, i)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+					cancel()
+				}
+				out[i] = v
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return out, first
 }

@@ -168,39 +168,46 @@ func (r *Relayer) deliver(ctx context.Context, src, dst *chain, dstInfo bridge.C
 			todo = append(todo, p)
 		}
 	}
-	sent := false
-	update := tgt.update
-	for len(todo) > 0 {
-		n := min(len(todo), MaxBatch)
-		batch := todo[:n]
-		todo = todo[n:]
-		msgs := make([]runtime.Msg, 0, n+1)
-		if update != nil {
-			msgs = append(msgs, update)
+	proofs, err := parallel(ctx, len(todo), func(ctx context.Context, i int) ([]byte, error) {
+		p := &todo[i]
+		return src.proveMembership(ctx, bridge.CommitmentKey(p.SourceClient, p.Sequence), bridge.CommitPacket(p), version)
+	})
+	if err != nil {
+		return false, err
+	}
+	var batches [][]bridge.Packet
+	var txs [][]runtime.Msg
+	for start := 0; start < len(todo); start += MaxBatch {
+		end := min(start+MaxBatch, len(todo))
+		msgs := make([]runtime.Msg, 0, end-start+1)
+		if tgt.update != nil {
+			// Every batch carries the update: batches go out back to back, and an
+			// update the client already holds is a no-op, so each tx stands alone.
+			msgs = append(msgs, tgt.update)
 		}
-		for _, p := range batch {
-			proof, err := src.proveMembership(ctx, bridge.CommitmentKey(p.SourceClient, p.Sequence), bridge.CommitPacket(&p), version)
-			if err != nil {
-				return sent, err
-			}
-			msgs = append(msgs, &bridge.MsgRecvPacket{Relayer: dst.addr, Packet: p, ProofCommitment: proof, ProofHeight: tgt.height})
+		for i := start; i < end; i++ {
+			msgs = append(msgs, &bridge.MsgRecvPacket{Relayer: dst.addr, Packet: todo[i], ProofCommitment: proofs[i], ProofHeight: tgt.height})
 		}
-		res, err := dst.send(ctx, msgs)
+		batches, txs = append(batches, todo[start:end]), append(txs, msgs)
+	}
+	results, err := dst.sendAll(ctx, txs)
+	for i, res := range results {
+		r.logBatch(src, dst, "recv", batches[i], res, tgt, i == 0 && tgt.update != nil)
+	}
+	sent := len(results) > 0
+	if err != nil {
+		failed := batches[len(results)]
 		if isCode(err, bridge.ErrAlreadyReceived) {
 			// Another relayer was faster: the next scan re-filters with
 			// UnreceivedPackets and sends the rest.
-			r.logf("%s→%s: packets %s: already received on %s (another relayer delivered some first); re-checking what is left", src.Name, dst.Name, seqRange(batch), dst.Name)
+			r.logf("%s→%s: packets %s: already received on %s (another relayer delivered some first); re-checking what is left", src.Name, dst.Name, seqRange(failed), dst.Name)
 			return true, nil
 		}
 		if isCode(err, bridge.ErrPacketTimedOut) {
-			r.logf("%s→%s: packets %s: one timed out on %s before delivery; it will be refunded on %s", src.Name, dst.Name, seqRange(batch), dst.Name, src.Name)
+			r.logf("%s→%s: packets %s: one timed out on %s before delivery; it will be refunded on %s", src.Name, dst.Name, seqRange(failed), dst.Name, src.Name)
 			return true, nil
 		}
-		if err != nil {
-			return sent, fmt.Errorf("%s→%s: deliver packets %s: %w", src.Name, dst.Name, seqRange(batch), err)
-		}
-		r.logBatch(src, dst, "recv", batch, res, tgt, update != nil)
-		update, sent = nil, true
+		return sent, fmt.Errorf("%s→%s: deliver packets %s: %w", src.Name, dst.Name, seqRange(failed), err)
 	}
 	return sent, nil
 }
@@ -241,67 +248,76 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 		p   bridge.Packet
 		msg runtime.Msg
 	}
-	var items []item
-	for _, p := range pending {
+	built, err := parallel(ctx, len(pending), func(ctx context.Context, i int) (runtime.Msg, error) {
+		p := pending[i]
 		switch {
 		case !unrec[p.Sequence]:
 			ack, err := dst.ack(ctx, p.Sequence, version)
-			if err != nil {
-				return false, err
-			}
-			if ack == nil {
-				continue // received without an ack: cannot happen in this bridge; leave it
+			if err != nil || ack == nil {
+				return nil, err // received without an ack cannot happen in this bridge; leave it
 			}
 			proof, err := dst.proveMembership(ctx, bridge.AckKey(p.DestinationClient, p.Sequence), bridge.CommitAcknowledgement(ack), version)
 			if err != nil {
-				return false, err
+				return nil, err
 			}
-			items = append(items, item{p, &bridge.MsgAcknowledgement{Relayer: src.addr, Packet: p, Acknowledgement: *ack, ProofAcked: proof, ProofHeight: tgt.height}})
+			return &bridge.MsgAcknowledgement{Relayer: src.addr, Packet: p, Acknowledgement: *ack, ProofAcked: proof, ProofHeight: tgt.height}, nil
 		case !time.Unix(int64(p.TimeoutTimestamp), 0).After(tgt.time):
 			v, proof, err := dst.prove(ctx, bridge.ReceiptKey(p.DestinationClient, p.Sequence), version)
-			if err != nil {
-				return false, err
+			if err != nil || v != nil {
+				return nil, err // received after all: the ack follows
 			}
-			if v != nil {
-				continue // received after all; the ack follows
-			}
-			items = append(items, item{p, &bridge.MsgTimeout{Relayer: src.addr, Packet: p, ProofUnreceived: proof, ProofHeight: tgt.height}})
+			return &bridge.MsgTimeout{Relayer: src.addr, Packet: p, ProofUnreceived: proof, ProofHeight: tgt.height}, nil
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return false, err
+	}
+	var items []item
+	for i, m := range built {
+		if m != nil {
+			items = append(items, item{pending[i], m})
 		}
 	}
-	sent := false
-	update := tgt.update
-	for len(items) > 0 {
-		n := min(len(items), MaxBatch)
-		batch := items[:n]
-		items = items[n:]
-		msgs := make([]runtime.Msg, 0, n+1)
-		if update != nil {
-			msgs = append(msgs, update)
+	var batches [][]item
+	var txs [][]runtime.Msg
+	for start := 0; start < len(items); start += MaxBatch {
+		batch := items[start:min(start+MaxBatch, len(items))]
+		msgs := make([]runtime.Msg, 0, len(batch)+1)
+		if tgt.update != nil {
+			msgs = append(msgs, tgt.update) // in every batch, as in deliver
 		}
-		var acks, timeouts []bridge.Packet
 		for _, it := range batch {
 			msgs = append(msgs, it.msg)
+		}
+		batches, txs = append(batches, batch), append(txs, msgs)
+	}
+	results, err := src.sendAll(ctx, txs)
+	for i, res := range results {
+		var acks, timeouts []bridge.Packet
+		for _, it := range batches[i] {
 			if _, ok := it.msg.(*bridge.MsgTimeout); ok {
 				timeouts = append(timeouts, it.p)
 			} else {
 				acks = append(acks, it.p)
 			}
 		}
-		res, err := src.send(ctx, msgs)
-		if isCode(err, bridge.ErrPacketNotPending) {
-			r.logf("%s→%s: packets %s: already settled on %s (another relayer was first); re-checking what is left", src.Name, dst.Name, seqRange(packetsOf(batch, func(i item) bridge.Packet { return i.p })), src.Name)
-			return true, nil
-		}
-		if err != nil {
-			return sent, fmt.Errorf("%s→%s: acknowledge/time out packets on %s: %w", src.Name, dst.Name, src.Name, err)
-		}
+		updated := i == 0 && tgt.update != nil
 		if len(acks) > 0 {
-			r.logBatch(src, dst, "ack", acks, res, tgt, update != nil)
+			r.logBatch(src, dst, "ack", acks, res, tgt, updated)
 		}
 		if len(timeouts) > 0 {
-			r.logBatch(src, dst, "timeout", timeouts, res, tgt, update != nil)
+			r.logBatch(src, dst, "timeout", timeouts, res, tgt, updated)
 		}
-		update, sent = nil, true
+	}
+	sent := len(results) > 0
+	if err != nil {
+		failed := packetsOf(batches[len(results)], func(i item) bridge.Packet { return i.p })
+		if isCode(err, bridge.ErrPacketNotPending) {
+			r.logf("%s→%s: packets %s: already settled on %s (another relayer was first); re-checking what is left", src.Name, dst.Name, seqRange(failed), src.Name)
+			return true, nil
+		}
+		return sent, fmt.Errorf("%s→%s: acknowledge/time out packets on %s: %w", src.Name, dst.Name, src.Name, err)
 	}
 	return sent, nil
 }

@@ -87,15 +87,60 @@ func isCode(err error, want *runtime.Error) bool {
 var ErrNoFunds = errors.New("relayer key needs fees")
 
 // send signs msgs with the relayer's key, broadcasts them and waits for the block.
-// A sequence mismatch (someone used the key, or a tx got lost) re-reads the
-// account and retries; a key without funds says how to fund it.
 func (c *chain) send(ctx context.Context, msgs []runtime.Msg) (*client.TxResult, error) {
+	res, err := c.sendAll(ctx, [][]runtime.Msg{msgs})
+	if len(res) == 0 {
+		return nil, err
+	}
+	return res[0], err
+}
+
+// sendAll broadcasts one tx per batch back to back — the sequence is tracked
+// here, so they all go into the mempool before the first is in a block — then
+// waits for each. Pipelining is what lets a relayer move more than a batch a
+// block. It stops at the first batch the mempool refuses; results holds the
+// txs that were included, in order, and err the first failure.
+func (c *chain) sendAll(ctx context.Context, batches [][]runtime.Msg) ([]*client.TxResult, error) {
+	var hashes [][]byte
+	var sendErr error
+	var gas uint64 // 0: simulate
+	for _, msgs := range batches {
+		hash, used, err := c.broadcast(ctx, msgs, gas)
+		if err != nil {
+			sendErr = err
+			break
+		}
+		hashes = append(hashes, hash)
+		// A simulation runs on committed state, where the next batch's sequence is
+		// still in the future: later batches (no larger than the first, and carrying
+		// the same client update) take the first one's simulated gas limit.
+		gas = used
+	}
+	var out []*client.TxResult
+	for _, hash := range hashes {
+		res, err := c.cl.WaitForTx(ctx, hash, txWait)
+		if err != nil {
+			c.acct.forget()
+			return out, err
+		}
+		if res.Code != 0 {
+			return out, &TxError{Chain: c.Name, TxHash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.Log, Height: res.Height}
+		}
+		out = append(out, res)
+	}
+	return out, sendErr
+}
+
+// broadcast signs msgs and hands them to the mempool (CheckTx only). A sequence
+// mismatch (someone used the key, or a tx got lost) re-reads the account and
+// retries; a key without funds says how to fund it.
+func (c *chain) broadcast(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, uint64, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		res, err := c.sendOnce(ctx, msgs)
+		hash, used, err := c.broadcastOnce(ctx, msgs, gas)
 		switch {
 		case err == nil:
-			return res, nil
+			return hash, used, nil
 		case isCode(err, runtime.ErrInvalidSequence):
 			// Someone else signed with this key, or a tx of ours was lost:
 			// the chain's account is the truth.
@@ -111,46 +156,41 @@ func (c *chain) send(ctx context.Context, msgs []runtime.Msg) (*client.TxResult,
 			if b, berr := c.balance(ctx); berr == nil {
 				have = b.String() + c.Denom
 			}
-			return nil, fmt.Errorf("%w: %v", ErrNoFunds, c.fundsHint(have))
+			return nil, 0, fmt.Errorf("%w: %v", ErrNoFunds, c.fundsHint(have))
 		}
-		return res, err
+		return nil, 0, err
 	}
-	return nil, fmt.Errorf("%s: account sequence kept changing under the relayer (is key %s used by someone else too?): %w", c.Name, c.Key, lastErr)
+	return nil, 0, fmt.Errorf("%s: account sequence kept changing under the relayer (is key %s used by someone else too?): %w", c.Name, c.Key, lastErr)
 }
 
-func (c *chain) sendOnce(ctx context.Context, msgs []runtime.Msg) (*client.TxResult, error) {
+// broadcastOnce signs with gas (0: simulated) and returns the tx hash and its gas limit.
+func (c *chain) broadcastOnce(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, uint64, error) {
 	var bz []byte
+	var limit uint64
 	err := c.withPrefix(func() error {
-		f := client.Factory{ChainID: c.ChainID, GasAuto: true, GasAdjustment: gasAdjustment, GasPrices: c.GasPrice, Accounts: &c.acct}
+		f := client.Factory{ChainID: c.ChainID, GasAuto: gas == 0, Gas: gas, GasAdjustment: gasAdjustment, GasPrices: c.GasPrice, Accounts: &c.acct}
 		pctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
 		plan, err := f.Prepare(pctx, c.cl, c.signer, msgs...)
 		if err != nil {
 			return err
 		}
+		limit = plan.GasLimit
 		bz, err = plan.Sign(c.signer)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	res, err := c.cl.BroadcastWithTimeout(ctx, bz, false, 0)
 	if err != nil {
 		c.acct.forget() // unknown whether the node took it
-		return nil, err
+		return nil, 0, err
 	}
 	if res.Code != 0 {
-		return nil, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
+		return nil, 0, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
 	}
 	c.acct.accepted()
 	hash, _ := hexBytes(res.TxHash)
-	out, err := c.cl.WaitForTx(ctx, hash, txWait)
-	if err != nil {
-		c.acct.forget()
-		return nil, err
-	}
-	if out.Code != 0 {
-		return out, &TxError{Chain: c.Name, TxHash: out.TxHash, Codespace: out.Codespace, Code: out.Code, Log: out.Log, Height: out.Height}
-	}
-	return out, nil
+	return hash, limit, nil
 }
