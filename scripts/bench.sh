@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks (`make bench`):
 #   1. the Go benchmarks of app/, app/store/, x/bank/, x/poai/... and constellation/
-#      (3 iterations each) and x/permissions' MsgExec-vs-send block benchmark; with
+#      (3 iterations each), x/permissions' MsgExec-vs-send block benchmark, x/bridge's
+#      client-update, proof and per-transfer benchmarks and the relayer's end-to-end
+#      throughput (cmd/constellation TestBridgeRelayThroughput, ~40 s); with
 #      BENCH_LONG=1 also the ones whose state takes minutes to build (x/registry with
 #      100,000 nodes and 5,000 heartbeats a block; x/permissions' check query with
 #      1,000,000 grants, ~20 min);
@@ -65,6 +67,9 @@ if [ "${BENCH_SKIP_GO:-}" != 1 ]; then
   echo "== Go benchmarks ==" >&2
   "$GO" test -run '^$' -bench . -benchtime 3x ./app/ ./app/store/ ./x/bank/ ./x/poai/... ./constellation/
   "$GO" test -run '^$' -bench BlockSend -benchtime 20x ./x/permissions/
+  "$GO" test -run '^$' -bench 'UpdateClient|VerifyPacketProof|RelayedTransfer' -benchtime 1s ./x/bridge/
+  # The relayer end to end: devnet + a 4-validator ML-DSA-65 chain, 2,000 transfers.
+  BENCH_RELAY=1 "$GO" test -run TestBridgeRelayThroughput -count=1 -v -timeout 20m ./cmd/constellation/ | grep -E 'RELAY THROUGHPUT|committed on|^(ok|FAIL|---)'
   if [ "${BENCH_LONG:-}" = 1 ]; then
     "$GO" test -run '^$' -bench NodesList100k -benchtime 2000x -timeout 30m ./x/registry/
     "$GO" test -run '^$' -bench 'Heartbeats5000|EndBlockSweep' -benchtime 5x -timeout 30m ./x/registry/
