@@ -19,7 +19,7 @@ func newGasLimitedApp(t *testing.T, db dbm.DB, maxGas int64, accs []*testutil.Ac
 	a, err := app.New(nil, db, testutil.Config())
 	require.NoError(t, err)
 	_, err = a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1,
-		AppStateBytes: testutil.GenesisAppState(accs, 1_000_000_000),
+		AppStateBytes:   testutil.GenesisAppState(accs, 1_000_000_000),
 		ConsensusParams: &cmtproto.ConsensusParams{Block: &cmtproto.BlockParams{MaxBytes: app.DefaultBlockMaxBytes, MaxGas: maxGas}}})
 	require.NoError(t, err)
 	_, err = a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, ProposerAddress: make([]byte, 20)})
