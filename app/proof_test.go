@@ -9,6 +9,7 @@ import (
 
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/testutil"
+	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/bank"
 )
 
@@ -53,4 +54,49 @@ func TestUnknownQueryPathIsAClearError(t *testing.T) {
 	require.NoError(t, err)
 	require.NotZero(t, res.Code)
 	require.Contains(t, res.Log, "unknown query path")
+}
+
+// /store/<module>/keys proves many keys in one query, each against the app hash;
+// malformed requests are clear errors.
+func TestStoreKeysQueryProvesEachKey(t *testing.T) {
+	ta, accs := newApp(t, 2)
+	ta.NextBlock(testutil.Send(accs[0], accs[1].Addr, 1234, testutil.TxOpts{}))
+	appHash := ta.LastCommitID().Hash
+	present, err := bank.BalanceKey(accs[1].Addr, testutil.Denom)
+	require.NoError(t, err)
+	absent, err := bank.BalanceKey(testutil.NewAccount(500).Addr, testutil.Denom)
+	require.NoError(t, err)
+	data, err := (&query.StoreKeysRequest{Keys: [][]byte{present, absent}}).Marshal()
+	require.NoError(t, err)
+	res, err := ta.Query(context.Background(), &abci.RequestQuery{Path: "/store/bank/keys", Data: data})
+	require.NoError(t, err)
+	require.Zero(t, res.Code, res.Log)
+	var got query.StoreKeysResponse
+	require.NoError(t, got.Unmarshal(res.Value))
+	require.Len(t, got.Proofs, 2)
+	for i, p := range got.Proofs {
+		var ops store.ProofOps
+		require.NoError(t, ops.Unmarshal(p.ProofOps))
+		if i == 0 {
+			require.NoError(t, store.VerifyMembership(appHash, "bank", present, p.Value, &ops))
+		} else {
+			require.Empty(t, p.Value)
+			require.NoError(t, store.VerifyNonMembership(appHash, "bank", absent, &ops))
+		}
+	}
+
+	tooMany, err := (&query.StoreKeysRequest{Keys: make([][]byte, store.MaxQueryKeys+1)}).Marshal()
+	require.NoError(t, err)
+	for _, bad := range []struct{ path, want string }{
+		{"/store/bank/keys", "StoreKeysRequest"}, // garbage data below
+		{"/store/nostore/keys", "no store named"},
+	} {
+		res, err := ta.Query(context.Background(), &abci.RequestQuery{Path: bad.path, Data: []byte{0xff, 0xff}})
+		require.NoError(t, err)
+		require.NotZero(t, res.Code)
+		require.Contains(t, res.Log, bad.want)
+	}
+	res, err = ta.Query(context.Background(), &abci.RequestQuery{Path: "/store/bank/keys", Data: tooMany})
+	require.NoError(t, err)
+	require.Contains(t, res.Log, "give 1 to 1000")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/types/query"
 )
 
 // QueryGasLimit bounds the work one query may do (store reads are metered as in txs).
@@ -18,6 +19,7 @@ const QueryGasLimit = 50_000_000
 // Query answers, on committed state at req.Height (0 = latest):
 //   - /selfchain.<module>.v1.Query/<Method>: a module query, proto request and response;
 //   - /store/<module>/key: a raw key of a module's tree, with an ICS-23 proof when prove=true;
+//   - /store/<module>/keys: many raw keys (a query.StoreKeysRequest), each with its proof;
 //   - /app/simulate: the gas a tx would use now (tx bytes in data; JSON {"gas_used":N});
 //   - /app/version.
 func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
@@ -78,8 +80,11 @@ func (a *App) queryContext(height int64) (*runtime.Context, *store.Branch, error
 
 func (a *App) queryStore(req *abci.RequestQuery, height int64) *abci.ResponseQuery {
 	parts := strings.Split(strings.TrimPrefix(req.Path, "/store/"), "/")
-	if len(parts) != 2 || parts[1] != "key" {
-		return queryError(runtime.ErrUnknownRequest.Wrapf("store query path must be /store/<module>/key, got %q", req.Path), height)
+	if len(parts) != 2 || (parts[1] != "key" && parts[1] != "keys") {
+		return queryError(runtime.ErrUnknownRequest.Wrapf("store query path must be /store/<module>/key or /store/<module>/keys, got %q", req.Path), height)
+	}
+	if parts[1] == "keys" {
+		return a.queryStoreKeys(parts[0], req.Data, height)
 	}
 	if a.mm.Module(parts[0]) == nil { // every module has a store of its name
 		return queryError(runtime.ErrUnknownRequest.Wrapf("no store named %q", parts[0]), height)
@@ -116,4 +121,37 @@ func (a *App) simulate(txBytes []byte, height int64) *abci.ResponseQuery {
 func queryError(err error, height int64) *abci.ResponseQuery {
 	space, code, log := runtime.ABCIInfo(err)
 	return &abci.ResponseQuery{Code: code, Codespace: space, Log: log, Height: height}
+}
+
+// queryStoreKeys answers /store/<module>/keys: a StoreKeysRequest's keys, each with
+// its value and proof at height, in one response (a relayer proves hundreds of
+// packet keys a scan; one abci_query each was its bottleneck).
+func (a *App) queryStoreKeys(module string, data []byte, height int64) *abci.ResponseQuery {
+	if a.mm.Module(module) == nil {
+		return queryError(runtime.ErrUnknownRequest.Wrapf("no store named %q", module), height)
+	}
+	var req query.StoreKeysRequest
+	if err := req.Unmarshal(data); err != nil {
+		return queryError(runtime.ErrInvalidRequest.Wrapf("data must be a selfchain.query.v1.StoreKeysRequest: %v", err), height)
+	}
+	if len(req.Keys) == 0 || len(req.Keys) > store.MaxQueryKeys {
+		return queryError(runtime.ErrInvalidRequest.Wrapf("%d keys: give 1 to %d", len(req.Keys), store.MaxQueryKeys), height)
+	}
+	proofs, err := a.cms.QueryMany(module, req.Keys, height)
+	if err != nil {
+		return queryError(runtime.ErrInvalidRequest.Wrap(err.Error()), height)
+	}
+	res := query.StoreKeysResponse{Proofs: make([]query.StoreKeyProof, len(proofs))}
+	for i, p := range proofs {
+		ops, err := p.Proof.Marshal()
+		if err != nil {
+			return queryError(err, height)
+		}
+		res.Proofs[i] = query.StoreKeyProof{Key: req.Keys[i], Value: p.Value, ProofOps: ops}
+	}
+	bz, err := res.Marshal()
+	if err != nil {
+		return queryError(err, height)
+	}
+	return &abci.ResponseQuery{Value: bz, Height: height}
 }

@@ -98,3 +98,29 @@ func TestStoreProofAllSizes(t *testing.T) {
 		}
 	}
 }
+
+// QueryMany proves each key as Query does, present or absent, against one app hash.
+func TestQueryManyProvesEachKey(t *testing.T) {
+	ms, _, _ := openTest(t, "pebbledb", Options{})
+	kvs := map[string]map[string]string{"bank": {}}
+	for i := range 50 {
+		kvs["bank"][fmt.Sprintf("k%03d", i)] = fmt.Sprintf("v%d", i)
+	}
+	id := commitBlock(t, ms, kvs)
+	keys := [][]byte{[]byte("k007"), []byte("nope"), []byte("k049")}
+	got, err := ms.QueryMany("bank", keys, 0)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	require.NoError(t, VerifyMembership(id.Hash, "bank", keys[0], []byte("v7"), got[0].Proof))
+	require.Nil(t, got[1].Value)
+	require.NoError(t, VerifyNonMembership(id.Hash, "bank", keys[1], got[1].Proof))
+	require.NoError(t, VerifyMembership(id.Hash, "bank", keys[2], []byte("v49"), got[2].Proof))
+	require.Error(t, VerifyMembership(id.Hash, "bank", keys[0], []byte("v8"), got[0].Proof))
+
+	_, err = ms.QueryMany("bank", make([][]byte, MaxQueryKeys+1), 0)
+	require.ErrorContains(t, err, "at most 1000")
+	_, err = ms.QueryMany("nostore", keys, 0)
+	require.ErrorContains(t, err, "unknown store")
+	_, err = ms.QueryMany("bank", [][]byte{nil}, 0)
+	require.Error(t, err, "an empty key is refused")
+}

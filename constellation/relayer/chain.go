@@ -145,15 +145,25 @@ func (c *chain) unreceived(ctx context.Context, seqs []uint64, height int64) (ma
 	return out, nil
 }
 
-// ack reads the acknowledgement this side wrote for packet seq, at height.
-func (c *chain) ack(ctx context.Context, seq uint64, height int64) (*bridge.Acknowledgement, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	resp, err := c.query().Packet(ctx, &bridge.QueryPacketRequest{ClientId: c.ClientID, Sequence: seq}, client.AtHeight(height))
-	if err != nil {
-		return nil, fmt.Errorf("%s: packet %d over %s: %w", c.Name, seq, c.ClientID, err)
+// acks reads the acknowledgements this side wrote for the given sequences at
+// height, 1,000 a query; a sequence without one is absent from the map.
+func (c *chain) acks(ctx context.Context, seqs []uint64, height int64) (map[uint64]*bridge.Acknowledgement, error) {
+	out := map[uint64]*bridge.Acknowledgement{}
+	for len(seqs) > 0 {
+		n := min(len(seqs), 1000)
+		qctx, cancel := context.WithTimeout(ctx, callTimeout)
+		resp, err := c.query().Acknowledgements(qctx, &bridge.QueryAcknowledgementsRequest{ClientId: c.ClientID, Sequences: seqs[:n]}, client.AtHeight(height))
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("%s: acknowledgements over %s: %w", c.Name, c.ClientID, err)
+		}
+		for i := range resp.Acknowledgements {
+			a := &resp.Acknowledgements[i]
+			out[a.Sequence] = &a.Acknowledgement
+		}
+		seqs = seqs[n:]
 	}
-	return resp.Acknowledgement, nil
+	return out, nil
 }
 
 // balance is what the relayer's key holds of the chain's fee denom.

@@ -10,47 +10,14 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 
+	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/bridge"
 )
 
-// storePath is the app's raw-key query of the bridge store (app/query.go): with
-// prove=true it answers the value and an ICS-23 proof against the app hash.
-const storePath = "/store/" + bridge.ModuleName + "/key"
-
-// prove reads key from the side's bridge store as of the state committed at
-// version (the state header version+1 commits) and returns the value (nil:
-// absent) and the ProofOps bytes a bridge message carries.
-func (c *chain) prove(ctx context.Context, key []byte, version int64) ([]byte, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	res, err := c.cl.ABCIQuery(ctx, &abci.RequestQuery{Path: storePath, Data: key, Height: version, Prove: true})
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: proof of %X at %d: %w", c.Name, key, version, err)
-	}
-	if res.Code != 0 {
-		return nil, nil, fmt.Errorf("%s: proof of %X at %d: %s", c.Name, key, version, res.Log)
-	}
-	if res.ProofOps == nil {
-		return nil, nil, fmt.Errorf("%s: the node answered no proof of %X at %d", c.Name, key, version)
-	}
-	if res.Height != version {
-		return nil, nil, fmt.Errorf("%s: asked for a proof at %d, got one at %d", c.Name, version, res.Height)
-	}
-	bz, err := res.ProofOps.Marshal()
-	return res.Value, bz, err
-}
-
-// proveMembership proves key holds want at version.
-func (c *chain) proveMembership(ctx context.Context, key, want []byte, version int64) ([]byte, error) {
-	v, proof, err := c.prove(ctx, key, version)
-	if err != nil {
-		return nil, err
-	}
-	if !bytes.Equal(v, want) {
-		return nil, fmt.Errorf("%s: key %X at %d holds %X, not the expected %X", c.Name, key, version, v, want)
-	}
-	return proof, nil
-}
+// storeKeysPath is the app's many-keys query of the bridge store (app/query.go): a
+// query.StoreKeysRequest answered with each key's value and ICS-23 proof against
+// the app hash of the query's height.
+const storeKeysPath = "/store/" + bridge.ModuleName + "/keys"
 
 // target is the height of the other chain at which a holder's client can check
 // proofs: a header the relayer will submit first (update != nil), or the
@@ -93,14 +60,76 @@ func proofTarget(ctx context.Context, holder, other *chain, info bridge.ClientIn
 	return target{height: height, time: sp.Header.Time, update: &bridge.MsgUpdateClient{Relayer: holder.addr, ClientId: holder.ClientID, Header: *h}}, nil
 }
 
-// proofWorkers bounds the queries a relayer has in flight against one node: proofs
-// are one abci_query each, and fetching a batch's one by one cost more than the
-// batch's block.
-const proofWorkers = 8
+// keysPerQuery is how many keys one /store/bridge/keys query proves: ~1 KB of
+// proof each, so a response stays well under CometBFT's RPC limits.
+const keysPerQuery = 250
 
-// parallel runs f for 0..n-1 on up to proofWorkers goroutines and returns the
-// results in order, or the first error.
-func parallel[T any](ctx context.Context, n int, f func(ctx context.Context, i int) (T, error)) ([]T, error) {
+// proofQueries bounds the proof queries a relayer has in flight against one node.
+const proofQueries = 4
+
+// keyProof is one proven key: its value (nil: absent) and ProofOps bytes.
+type keyProof struct {
+	value, proof []byte
+}
+
+// proveMany proves keys of the side's bridge store at version (the state header
+// version+1 commits), keysPerQuery to an abci_query, a few queries at a time: one
+// query a key was the relayer's bottleneck.
+func (c *chain) proveMany(ctx context.Context, keys [][]byte, version int64) ([]keyProof, error) {
+	chunks := (len(keys) + keysPerQuery - 1) / keysPerQuery
+	parts, err := parallel(ctx, chunks, proofQueries, func(ctx context.Context, i int) ([]keyProof, error) {
+		return c.proveChunk(ctx, keys[i*keysPerQuery:min((i+1)*keysPerQuery, len(keys))], version)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]keyProof, 0, len(keys))
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out, nil
+}
+
+func (c *chain) proveChunk(ctx context.Context, keys [][]byte, version int64) ([]keyProof, error) {
+	data, err := (&query.StoreKeysRequest{Keys: keys}).Marshal()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	res, err := c.cl.ABCIQuery(ctx, &abci.RequestQuery{Path: storeKeysPath, Data: data, Height: version})
+	if err != nil {
+		return nil, fmt.Errorf("%s: proofs of %d keys at %d: %w", c.Name, len(keys), version, err)
+	}
+	if res.Code != 0 {
+		return nil, fmt.Errorf("%s: proofs of %d keys at %d: %s", c.Name, len(keys), version, res.Log)
+	}
+	if res.Height != version {
+		return nil, fmt.Errorf("%s: asked for proofs at %d, got them at %d", c.Name, version, res.Height)
+	}
+	var resp query.StoreKeysResponse
+	if err := resp.Unmarshal(res.Value); err != nil {
+		return nil, fmt.Errorf("%s: undecodable proofs: %w", c.Name, err)
+	}
+	if len(resp.Proofs) != len(keys) {
+		return nil, fmt.Errorf("%s: %d proofs for %d keys", c.Name, len(resp.Proofs), len(keys))
+	}
+	out := make([]keyProof, len(keys))
+	for i, p := range resp.Proofs {
+		if !bytes.Equal(p.Key, keys[i]) {
+			return nil, fmt.Errorf("%s: proof %d is of key %X, asked for %X", c.Name, i, p.Key, keys[i])
+		}
+		out[i] = keyProof{value: p.Value, proof: p.ProofOps}
+		if len(p.Value) == 0 {
+			out[i].value = nil
+		}
+	}
+	return out, nil
+}
+
+// parallel runs f for 0..n-1 on up to workers goroutines and returns the results
+// in order, or the first error.
+func parallel[T any](ctx context.Context, n, workers int, f func(ctx context.Context, i int) (T, error)) ([]T, error) {
 	out := make([]T, n)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -110,7 +139,7 @@ func parallel[T any](ctx context.Context, n int, f func(ctx context.Context, i i
 		first error
 		next  int
 	)
-	for range min(n, proofWorkers) {
+	for range min(n, workers) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -1,6 +1,7 @@
 package relayer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -168,12 +169,20 @@ func (r *Relayer) deliver(ctx context.Context, src, dst *chain, dstInfo bridge.C
 			todo = append(todo, p)
 		}
 	}
-	proofs, err := parallel(ctx, len(todo), func(ctx context.Context, i int) ([]byte, error) {
-		p := &todo[i]
-		return src.proveMembership(ctx, bridge.CommitmentKey(p.SourceClient, p.Sequence), bridge.CommitPacket(p), version)
-	})
+	keys := make([][]byte, len(todo))
+	for i := range todo {
+		keys[i] = bridge.CommitmentKey(todo[i].SourceClient, todo[i].Sequence)
+	}
+	proven, err := src.proveMany(ctx, keys, version)
 	if err != nil {
 		return false, err
+	}
+	proofs := make([][]byte, len(todo))
+	for i := range todo {
+		if want := bridge.CommitPacket(&todo[i]); !bytes.Equal(proven[i].value, want) {
+			return false, fmt.Errorf("%s: commitment of packet %d at %d is %X, not the packet's %X", src.Name, todo[i].Sequence, version, proven[i].value, want)
+		}
+		proofs[i] = proven[i].proof
 	}
 	var batches [][]bridge.Packet
 	var txs [][]runtime.Msg
@@ -248,30 +257,53 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 		p   bridge.Packet
 		msg runtime.Msg
 	}
-	built, err := parallel(ctx, len(pending), func(ctx context.Context, i int) (runtime.Msg, error) {
-		p := pending[i]
+	// Received packets get their ack proven; the others, once past their timeout by
+	// the proof header's time, the absence of their receipt.
+	var recvd, late []bridge.Packet
+	for _, p := range pending {
 		switch {
 		case !unrec[p.Sequence]:
-			ack, err := dst.ack(ctx, p.Sequence, version)
-			if err != nil || ack == nil {
-				return nil, err // received without an ack cannot happen in this bridge; leave it
-			}
-			proof, err := dst.proveMembership(ctx, bridge.AckKey(p.DestinationClient, p.Sequence), bridge.CommitAcknowledgement(ack), version)
-			if err != nil {
-				return nil, err
-			}
-			return &bridge.MsgAcknowledgement{Relayer: src.addr, Packet: p, Acknowledgement: *ack, ProofAcked: proof, ProofHeight: tgt.height}, nil
+			recvd = append(recvd, p)
 		case !time.Unix(int64(p.TimeoutTimestamp), 0).After(tgt.time):
-			v, proof, err := dst.prove(ctx, bridge.ReceiptKey(p.DestinationClient, p.Sequence), version)
-			if err != nil || v != nil {
-				return nil, err // received after all: the ack follows
-			}
-			return &bridge.MsgTimeout{Relayer: src.addr, Packet: p, ProofUnreceived: proof, ProofHeight: tgt.height}, nil
+			late = append(late, p)
 		}
-		return nil, nil
-	})
+	}
+	acks, err := dst.acks(ctx, seqsOf(recvd), version)
 	if err != nil {
 		return false, err
+	}
+	keys := make([][]byte, 0, len(recvd)+len(late))
+	for _, p := range recvd {
+		keys = append(keys, bridge.AckKey(p.DestinationClient, p.Sequence))
+	}
+	for _, p := range late {
+		keys = append(keys, bridge.ReceiptKey(p.DestinationClient, p.Sequence))
+	}
+	proven, err := dst.proveMany(ctx, keys, version)
+	if err != nil {
+		return false, err
+	}
+	built := make([]runtime.Msg, len(pending))
+	at := map[uint64]int{} // sequence -> index in pending
+	for i, p := range pending {
+		at[p.Sequence] = i
+	}
+	for i, p := range recvd {
+		ack := acks[p.Sequence]
+		if ack == nil {
+			continue // received without an ack cannot happen in this bridge; leave it
+		}
+		if want := bridge.CommitAcknowledgement(ack); !bytes.Equal(proven[i].value, want) {
+			return false, fmt.Errorf("%s: ack commitment of packet %d at %d is %X, not the ack's %X", dst.Name, p.Sequence, version, proven[i].value, want)
+		}
+		built[at[p.Sequence]] = &bridge.MsgAcknowledgement{Relayer: src.addr, Packet: p, Acknowledgement: *ack, ProofAcked: proven[i].proof, ProofHeight: tgt.height}
+	}
+	for j, p := range late {
+		kp := proven[len(recvd)+j]
+		if kp.value != nil {
+			continue // received after all: the ack follows
+		}
+		built[at[p.Sequence]] = &bridge.MsgTimeout{Relayer: src.addr, Packet: p, ProofUnreceived: kp.proof, ProofHeight: tgt.height}
 	}
 	var items []item
 	for i, m := range built {

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"cosmossdk.io/collections"
@@ -194,4 +195,25 @@ func (s queryServer) Params(ctx context.Context, _ *QueryParamsRequest) (*QueryP
 		return nil, err
 	}
 	return &QueryParamsResponse{Params: p}, nil
+}
+
+func (s queryServer) Acknowledgements(ctx context.Context, req *QueryAcknowledgementsRequest) (*QueryAcknowledgementsResponse, error) {
+	if req == nil {
+		return nil, runtime.ErrInvalidRequest.Wrap("empty request")
+	}
+	if len(req.Sequences) > maxPageLimit {
+		return nil, runtime.ErrInvalidRequest.Wrapf("%d sequences, at most %d per query", len(req.Sequences), maxPageLimit)
+	}
+	out := &QueryAcknowledgementsResponse{Acknowledgements: []PacketAcknowledgement{}}
+	for _, seq := range req.Sequences {
+		a, err := s.k.Acks.Get(ctx, collections.Join(req.ClientId, seq))
+		if errors.Is(err, collections.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out.Acknowledgements = append(out.Acknowledgements, PacketAcknowledgement{Sequence: seq, Acknowledgement: a})
+	}
+	return out, nil
 }

@@ -27,6 +27,11 @@ func TestTransferThereAndBack(t *testing.T) {
 
 	relayAll(self, acme, selfClient)
 	require.Empty(t, self.pending(selfClient), "the ack deletes the commitment")
+	acks, err := acme.query().Acknowledgements(acme.ctx(), &bridge.QueryAcknowledgementsRequest{ClientId: acmeClient, Sequences: []uint64{1, 99}})
+	require.NoError(t, err)
+	require.Len(t, acks.Acknowledgements, 1, "sequence 99 was never received")
+	require.Equal(t, uint64(1), acks.Acknowledgements[0].Sequence)
+	require.Equal(t, [][]byte{{0x01}}, acks.Acknowledgements[0].Acknowledgement.AppAcknowledgements)
 
 	voucher := bridge.DenomTrace{Path: "transfer/" + acmeClient, BaseDenom: testutil.Denom}.VoucherDenom()
 	require.Equal(t, "1000000", acme.balance(acme.bob, voucher).String())
