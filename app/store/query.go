@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
+	"github.com/cosmos/iavl"
 	ics23 "github.com/cosmos/ics23/go"
 )
 
@@ -66,15 +67,8 @@ func (ms *MultiStore) QueryMany(name string, keys [][]byte, version int64) ([]Ke
 type storeReader struct {
 	name       string
 	version    int64
-	tree       immutableTree
+	tree       *iavl.ImmutableTree
 	storeProof []byte
-}
-
-type immutableTree interface {
-	Get(key []byte) ([]byte, error)
-	Hash() []byte
-	GetMembershipProof(key []byte) (*ics23.CommitmentProof, error)
-	GetNonMembershipProof(key []byte) (*ics23.CommitmentProof, error)
 }
 
 func (ms *MultiStore) reader(name string, version int64, prove bool) (*storeReader, error) {

@@ -2,7 +2,6 @@ package bank
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto"
@@ -97,19 +96,12 @@ func coinsEqual(a, b types.Coins) bool {
 }
 
 func validateAddress(field, s string) error {
-	if _, err := crypto.AddressFromBech32(s); err != nil {
-		return addressError(field, err)
-	}
-	return nil
+	_, err := runtime.ParseAddress(field, s)
+	return err
 }
 
-// addressError names the field; the crypto error already says "invalid address",
-// which the registered error appends again, so that prefix is dropped.
-func addressError(field string, err error) error {
-	reason := strings.TrimPrefix(err.Error(), crypto.ErrInvalidAddress.Error())
-	reason = strings.TrimLeft(reason, ": ")
-	return runtime.ErrInvalidAddress.Wrapf("%s: %s", field, reason)
-}
+// addressError names the field of an address that failed to decode.
+var addressError = runtime.AddressError
 
 func validateCoins(field string, cs types.Coins) error {
 	if len(cs) == 0 {

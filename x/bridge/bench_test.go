@@ -48,7 +48,7 @@ func BenchmarkUpdateClient(b *testing.B) {
 				wrap(&update, bz)
 				b.ResetTimer()
 				for range b.N {
-					if _, err := k.UpdateClient(ctx, id, &update); err != nil {
+					if err := k.UpdateClient(ctx, id, &update); err != nil {
 						b.Fatal(err)
 					}
 				}

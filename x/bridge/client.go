@@ -179,41 +179,41 @@ func (k Keeper) verifyHeader(ctx context.Context, c *ClientState, hdr *Header) (
 // UpdateClient verifies hdr and stores its consensus state. A header at a height the
 // client already holds is a no-op if it matches and misbehaviour (the client freezes)
 // if it does not; so is a header whose time breaks the order of its neighbours.
-func (k Keeper) UpdateClient(ctx context.Context, id string, hdr *Header) (frozen bool, err error) {
+func (k Keeper) UpdateClient(ctx context.Context, id string, hdr *Header) error {
 	c, err := k.activeClient(ctx, id)
 	if err != nil {
-		return false, err
+		return err
 	}
 	h, err := k.verifyHeader(ctx, &c, hdr)
 	if err != nil {
-		return false, err
+		return err
 	}
 	cs := consensusStateOf(h.signed)
 	height := h.height()
 	if old, err := k.ConsensusStates.Get(ctx, collections.Join(id, height)); err == nil {
 		if sameConsensusState(old, cs) {
-			return false, nil // another relayer got there first: nothing to do
+			return nil // another relayer got there first: nothing to do
 		}
-		return true, k.freeze(ctx, &c, height, "conflicting header")
+		return k.freeze(ctx, &c, height, "conflicting header")
 	} else if !errors.Is(err, collections.ErrNotFound) {
-		return false, err
+		return err
 	}
 	if bad, err := k.breaksTimeOrder(ctx, id, height, cs.Timestamp); err != nil {
-		return false, err
+		return err
 	} else if bad {
-		return true, k.freeze(ctx, &c, height, "header time out of order")
+		return k.freeze(ctx, &c, height, "header time out of order")
 	}
 	if err := k.ConsensusStates.Set(ctx, collections.Join(id, height), cs); err != nil {
-		return false, err
+		return err
 	}
 	if height > c.LatestHeight {
 		c.LatestHeight = height
 		if err := k.Clients.Set(ctx, id, c); err != nil {
-			return false, err
+			return err
 		}
 	}
 	runtime.Unwrap(ctx).EventManager().Emit(EventTypeUpdateClient, AttrClientID, id, AttrHeight, fmt.Sprint(height))
-	return false, nil
+	return nil
 }
 
 // breaksTimeOrder reports whether a consensus state at height with time ts would not lie

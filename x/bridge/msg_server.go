@@ -23,7 +23,7 @@ func (s msgServer) CreateClient(ctx context.Context, m *MsgCreateClient) (*MsgCr
 }
 
 func (s msgServer) UpdateClient(ctx context.Context, m *MsgUpdateClient) (*MsgUpdateClientResponse, error) {
-	if _, err := s.k.UpdateClient(ctx, m.ClientId, &m.Header); err != nil {
+	if err := s.k.UpdateClient(ctx, m.ClientId, &m.Header); err != nil {
 		return nil, err
 	}
 	return &MsgUpdateClientResponse{}, nil

@@ -2,10 +2,8 @@ package bridge
 
 import (
 	"regexp"
-	"strings"
 
 	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/crypto"
 )
 
 var (
@@ -39,10 +37,8 @@ const (
 var clientIDRe = regexp.MustCompile(`^client-[0-9]{1,19}$`)
 
 func checkAddress(field, s string) error {
-	if _, err := crypto.AddressFromBech32(s); err != nil {
-		return runtime.ErrInvalidAddress.Wrapf("%s: %s", field, strings.TrimPrefix(err.Error(), crypto.ErrInvalidAddress.Error()+": "))
-	}
-	return nil
+	_, err := runtime.ParseAddress(field, s)
+	return err
 }
 
 func checkClientID(field, id string) error {

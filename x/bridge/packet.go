@@ -20,15 +20,24 @@ const MaxTimeoutDelta = 24 * time.Hour
 // MaxPayloads per packet: one, as ibc-go v10 allows today.
 const MaxPayloads = 1
 
-// linkedClient returns the active local client id whose registered counterparty is
-// counterpartyID.
-func (k Keeper) linkedClient(ctx context.Context, id, counterpartyID string) (ClientState, error) {
+// registeredClient returns active local client id once its counterparty is registered.
+func (k Keeper) registeredClient(ctx context.Context, id string) (ClientState, error) {
 	c, err := k.activeClient(ctx, id)
 	if err != nil {
 		return c, err
 	}
 	if c.CounterpartyClientId == "" {
 		return c, ErrCounterpartyNotRegistered.Wrapf("client %s has no counterparty yet: its creator registers it with tx bridge register-counterparty", id)
+	}
+	return c, nil
+}
+
+// linkedClient returns the active local client id whose registered counterparty is
+// counterpartyID.
+func (k Keeper) linkedClient(ctx context.Context, id, counterpartyID string) (ClientState, error) {
+	c, err := k.registeredClient(ctx, id)
+	if err != nil {
+		return c, err
 	}
 	if c.CounterpartyClientId != counterpartyID {
 		return c, ErrInvalidPacket.Wrapf("client %s's counterparty is %s, the packet names %s", id, c.CounterpartyClientId, counterpartyID)
@@ -38,12 +47,9 @@ func (k Keeper) linkedClient(ctx context.Context, id, counterpartyID string) (Cl
 
 // SendPacket commits a packet over sourceClient and returns its sequence. Apps call it.
 func (k Keeper) SendPacket(ctx context.Context, sourceClient string, timeout uint64, payload Payload) (uint64, error) {
-	c, err := k.activeClient(ctx, sourceClient)
+	c, err := k.registeredClient(ctx, sourceClient)
 	if err != nil {
 		return 0, err
-	}
-	if c.CounterpartyClientId == "" {
-		return 0, ErrCounterpartyNotRegistered.Wrapf("client %s has no counterparty yet: its creator registers it with tx bridge register-counterparty", sourceClient)
 	}
 	now := runtime.Unwrap(ctx).BlockTime()
 	if t := time.Unix(int64(timeout), 0); !t.After(now) || t.Sub(now) > MaxTimeoutDelta {

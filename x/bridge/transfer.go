@@ -12,7 +12,6 @@ import (
 	"cosmossdk.io/collections"
 
 	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 )
 
@@ -69,9 +68,9 @@ type transferApp struct{ k Keeper }
 // Transfer moves token from sender into escrow (native) or burns it (a voucher
 // going home) and sends a packet over sourceClient.
 func (k Keeper) Transfer(ctx context.Context, m *MsgTransfer) (uint64, error) {
-	sender, err := crypto.AddressFromBech32(m.Sender)
+	sender, err := runtime.ParseAddress("sender", m.Sender)
 	if err != nil {
-		return 0, runtime.ErrInvalidAddress.Wrapf("sender: %v", err)
+		return 0, err
 	}
 	full := m.Token.Denom
 	if strings.HasPrefix(m.Token.Denom, VoucherPrefix) {
@@ -151,9 +150,9 @@ func (a transferApp) OnRecvPacket(ctx context.Context, p *Packet, pl *Payload) (
 	if err != nil {
 		return nil, err
 	}
-	receiver, err := crypto.AddressFromBech32(d.Receiver)
+	receiver, err := runtime.ParseAddress("receiver", d.Receiver)
 	if err != nil {
-		return nil, runtime.ErrInvalidAddress.Wrapf("receiver: %v", err)
+		return nil, err
 	}
 	if returning(d.Denom, pl.SourcePort, p.SourceClient) {
 		// Coming home: release what was escrowed when it left.
@@ -196,7 +195,7 @@ func (a transferApp) refund(ctx context.Context, p *Packet, pl *Payload) error {
 	if err != nil {
 		return err // this chain built the payload: it decodes
 	}
-	sender, err := crypto.AddressFromBech32(d.Sender)
+	sender, err := runtime.ParseAddress("sender", d.Sender)
 	if err != nil {
 		return err
 	}

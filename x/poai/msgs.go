@@ -1,10 +1,7 @@
 package poai
 
 import (
-	"strings"
-
 	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/types"
 )
 
@@ -102,11 +99,8 @@ func (m *MsgUpdateParams) ValidateBasic() error {
 }
 
 func validateAddress(field, s string) error {
-	if _, err := crypto.AddressFromBech32(s); err != nil {
-		reason := strings.TrimLeft(strings.TrimPrefix(err.Error(), crypto.ErrInvalidAddress.Error()), ": ")
-		return runtime.ErrInvalidAddress.Wrapf("%s: %s", field, reason)
-	}
-	return nil
+	_, err := runtime.ParseAddress(field, s)
+	return err
 }
 
 // validateStakeCoin checks a stake amount: valid, positive, fits in uint64 (the

@@ -1,10 +1,7 @@
 package registry
 
 import (
-	"strings"
-
 	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/crypto"
 )
 
 var (
@@ -97,14 +94,5 @@ func validateAddress(field, s string) error {
 	return err
 }
 
-// parseAddress names the field; the crypto error already says "invalid address",
-// which the registered error appends again, so that prefix is dropped.
-func parseAddress(field, s string) (crypto.Address, error) {
-	a, err := crypto.AddressFromBech32(s)
-	if err != nil {
-		reason := strings.TrimPrefix(err.Error(), crypto.ErrInvalidAddress.Error())
-		reason = strings.TrimLeft(reason, ": ")
-		return nil, runtime.ErrInvalidAddress.Wrapf("%s: %s", field, reason)
-	}
-	return a, nil
-}
+// parseAddress is runtime.ParseAddress: a bad address names its field.
+var parseAddress = runtime.ParseAddress
