@@ -317,6 +317,44 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 	require.Equal(t, uint32(0), ct.Code, ct.Log)
 }
 
+// Stopping and resuming a chain costs nobody reputation: every node loses the
+// report it had not yet put in a vote, so the first votes after the resume carry
+// empty extensions, and a block nobody scored moves no agreement. A validator that
+// alone fails to score while the others do still loses it.
+func TestPoAIResumeCostsNoReputation(t *testing.T) {
+	accs := poaiAccounts(4)
+	set := voteexttest.NewSet(13, []int64{40, 30, 20, 10}, false, true)
+	n := newPoAINet(t, accs, set)
+	n.block()
+	for i := 0; i < 3; i++ {
+		n.vote(nil, nil)
+		n.block(testutil.Send(accs[i], accs[3].Addr, 100, testutil.TxOpts{}))
+	}
+	before := n.validators()
+
+	n.vote(func(int, []byte) []byte { return nil }, nil) // everyone restarted: empty extensions
+	n.block()                                              // aggregates them
+	n.vote(nil, nil)
+	n.block()
+	after := n.validators()
+	for _, v := range set.Vals {
+		b, a := before[string(v.Addr)], after[string(v.Addr)]
+		require.Equal(t, b.AgreementAvg, a.AgreementAvg, "agreement of %X", v.Addr)
+		require.Equal(t, b.Reputation, a.Reputation, "reputation of %X", v.Addr)
+	}
+
+	n.vote(func(i int, own []byte) []byte {
+		if i == 1 {
+			return nil // only this one lost its report
+		}
+		return own
+	}, nil)
+	n.block()
+	last := n.validators()
+	require.Less(t, last[string(set.Vals[1].Addr)].AgreementAvg, after[string(set.Vals[1].Addr)].AgreementAvg)
+	require.Equal(t, after[string(set.Vals[0].Addr)].AgreementAvg, last[string(set.Vals[0].Addr)].AgreementAvg)
+}
+
 // Property: whatever the mempool holds and whatever budget CometBFT gives, the
 // proposal PrepareProposal builds around an extended commit CometBFT can produce
 // (some votes absent or empty, a bad one pruned) is accepted by ProcessProposal

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // What this machine sees of a node without asking it: its process in /proc,
@@ -17,8 +18,8 @@ import (
 func (c *Chain) sampleLocal(i int, n *NodeStatus) {
 	if pid, ok := c.NodePID(i); ok {
 		n.PID, n.Running = pid, true
-		if cpu, pct, rss, ok := procStats(pid); ok {
-			n.CPUSeconds, n.CPUPercent, n.MemoryBytes = cpu, pct, rss
+		if ps, ok := procStats(pid); ok {
+			n.CPUSeconds, n.CPUPercent, n.MemoryBytes, n.StartedAt = ps.cpuSeconds, ps.cpuPercent, ps.rssBytes, ps.started
 		}
 	}
 	// A stopped node still shows the pid it last ran with.
@@ -34,36 +35,46 @@ func (c *Chain) sampleLocal(i int, n *NodeStatus) {
 	n.DiskBytes = dirSize(filepath.Join(c.NodeHome(i), "data"))
 }
 
-// procStats reads a process's CPU time (seconds, user+system), its average CPU
-// use since it started (percent of one core) and resident memory (bytes).
-func procStats(pid int) (cpuSeconds, cpuPercent float64, rssBytes int64, ok bool) {
+// procStat is what /proc says of one process.
+type procStat struct {
+	cpuSeconds float64   // user+system
+	cpuPercent float64   // average use of one core since it started
+	rssBytes   int64     // resident memory
+	started    time.Time // zero when /proc/uptime is unreadable
+}
+
+// procStats reads a process's CPU time, CPU use, resident memory and start time.
+func procStats(pid int) (ps procStat, ok bool) {
 	st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, 0, 0, false
+		return ps, false
 	}
 	i := strings.LastIndexByte(string(st), ')')
 	if i < 0 {
-		return 0, 0, 0, false
+		return ps, false
 	}
 	f := strings.Fields(string(st[i+1:]))
-	// After "(comm)": state is f[0]; utime f[11], stime f[12], rss (pages) f[21].
+	// After "(comm)": state is f[0]; utime f[11], stime f[12], starttime f[19], rss (pages) f[21].
 	if len(f) < 22 {
-		return 0, 0, 0, false
+		return ps, false
 	}
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	stt, _ := strconv.ParseFloat(f[12], 64)
 	started, _ := strconv.ParseFloat(f[19], 64)
 	rss, _ := strconv.ParseInt(f[21], 10, 64)
 	const clkTck = 100 // USER_HZ on every Linux architecture Go supports
-	cpuSeconds = (ut + stt) / clkTck
+	ps.cpuSeconds = (ut + stt) / clkTck
+	ps.rssBytes = rss * int64(os.Getpagesize())
 	if up, err := os.ReadFile("/proc/uptime"); err == nil {
 		if fs := strings.Fields(string(up)); len(fs) > 0 {
 			if u, err := strconv.ParseFloat(fs[0], 64); err == nil && u-started/clkTck > 0 {
-				cpuPercent = 100 * cpuSeconds / (u - started/clkTck)
+				running := u - started/clkTck
+				ps.cpuPercent = 100 * ps.cpuSeconds / running
+				ps.started = time.Now().Add(-time.Duration(running * float64(time.Second)))
 			}
 		}
 	}
-	return cpuSeconds, cpuPercent, rss * int64(os.Getpagesize()), true
+	return ps, true
 }
 
 // dirSize is the total size of the regular files under dir.

@@ -71,9 +71,11 @@ type NodeStatus struct {
 	CPUPercent    float64   `json:"cpu_percent"`
 	MemoryBytes   int64     `json:"memory_bytes"`
 	DiskBytes     int64     `json:"disk_bytes"`
-	Restarts      int       `json:"restarts"`
-	Failed        string    `json:"failed,omitempty"`
-	Error         string    `json:"error,omitempty"`
+	// StartedAt is when the node's process started (zero when not running).
+	StartedAt time.Time `json:"started_at"`
+	Restarts  int       `json:"restarts"`
+	Failed    string    `json:"failed,omitempty"`
+	Error     string    `json:"error,omitempty"`
 	// validatorAddr is the node's consensus address (from /status), naming its validator.
 	validatorAddr string
 }

@@ -59,6 +59,16 @@ func judge(st *ChainStatus, r verdictRules) (verdict string, reasons []string) {
 	case reachable == 0:
 		verdict = VerdictHalted
 		add("no node answers on its RPC port")
+	case st.Height > 0 && resumedAfter(st) && r.now.Sub(resumedAt(st)) <= r.stall:
+		// The nodes started after the last block (`constellation up` after a
+		// stop): the time the chain was down is not a halt; give them the stall
+		// time to reconnect and make the next block.
+		verdict = VerdictDegraded
+		add("resuming: no block yet since the nodes started %s ago (last block at height %d, %s before that)",
+			r.now.Sub(resumedAt(st)).Round(time.Second), st.Height, resumedAt(st).Sub(st.LastBlockTime).Round(time.Second))
+	case st.Height > 0 && resumedAfter(st):
+		verdict = VerdictHalted
+		add("no block since the nodes started %s ago (last at height %d): see `constellation logs %s <node>`", r.now.Sub(resumedAt(st)).Round(time.Second), st.Height, r.chain)
 	case st.Height > 0 && age > r.stall:
 		verdict = VerdictHalted
 		add("no block for %s (last at height %d): see `constellation logs %s <node>`", age.Round(time.Second), st.Height, r.chain)
@@ -117,4 +127,23 @@ func judge(st *ChainStatus, r verdictRules) (verdict string, reasons []string) {
 		verdict = VerdictOK
 	}
 	return verdict, reasons
+}
+
+// resumedAt is when the chain's running nodes were (re)started: the earliest
+// start among them, so one node restarted into a chain halted long ago does not
+// hide the halt. Zero when no start time is known.
+func resumedAt(st *ChainStatus) time.Time {
+	var t time.Time
+	for _, n := range st.Nodes {
+		if n.Running && !n.StartedAt.IsZero() && (t.IsZero() || n.StartedAt.Before(t)) {
+			t = n.StartedAt
+		}
+	}
+	return t
+}
+
+// resumedAfter: every running node started after the last block.
+func resumedAfter(st *ChainStatus) bool {
+	t := resumedAt(st)
+	return !t.IsZero() && t.After(st.LastBlockTime)
 }

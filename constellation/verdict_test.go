@@ -58,6 +58,16 @@ func TestVerdict(t *testing.T) {
 		{name: "no block for a minute", verdict: VerdictHalted,
 			st:  ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now.Add(-time.Minute), Nodes: two()},
 			all: []string{"no block for 1m0s (last at height 10): see `constellation logs acme <node>`"}},
+		// `constellation up` after a stop: the nodes started after the last block.
+		{name: "resuming after a stop", verdict: VerdictDegraded,
+			st:      ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now.Add(-29 * time.Minute), Nodes: startedAt(two(), now.Add(-2*time.Second), now.Add(-time.Second))},
+			reasons: []string{"resuming: no block yet since the nodes started 2s ago (last block at height 10, 28m58s before that)"}},
+		{name: "resumed but no block since", verdict: VerdictHalted,
+			st:  ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now.Add(-29 * time.Minute), Nodes: startedAt(two(), now.Add(-time.Minute), now.Add(-time.Minute))},
+			all: []string{"no block since the nodes started 1m0s ago (last at height 10): see `constellation logs acme <node>`"}},
+		{name: "one node restarted into a halted chain", verdict: VerdictHalted,
+			st:  ChainStatus{Supervisor: 1, Height: 10, LastBlockTime: now.Add(-time.Minute), Nodes: startedAt(two(), now.Add(-time.Hour), now.Add(-time.Second))},
+			all: []string{"no block for 1m0s (last at height 10): see `constellation logs acme <node>`"}},
 		{name: "not running", verdict: VerdictHalted, n: 1,
 			st:    ChainStatus{Nodes: []NodeStatus{{Name: "node1"}, {Name: "node2"}}},
 			first: []string{"constellation up acme"}},
@@ -99,4 +109,12 @@ func TestVerdict(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startedAt sets the nodes' process start times, in order.
+func startedAt(nodes []NodeStatus, at ...time.Time) []NodeStatus {
+	for i := range nodes {
+		nodes[i].StartedAt = at[i]
+	}
+	return nodes
 }

@@ -60,7 +60,10 @@ func VotesFromCommit(c *abci.ExtendedCommitInfo, scoredHeight int64) []Vote {
 //   - per validator, its agreement in ppm: the mean over every tx with a median of
 //     PPM - (|score - median| clipped by Tolerance) * 1000 ppm/point, where a tx it
 //     did not score counts 0; a validator with a usable extension on a block with
-//     no medians agrees fully; a validator without one has Scored = false.
+//     no medians agrees fully; a validator without one has Scored = false;
+//   - no signals at all when no vote scored the block: a block nobody could judge
+//     (every node just restarted and lost its unfinished report, say) is no
+//     evidence against anyone, so it moves no reputation.
 //
 // Weights are the powers recorded in the commit; validators are iterated sorted by
 // address, never through a map.
@@ -121,6 +124,9 @@ func Aggregate(votes []Vote) Result {
 		start = end
 	}
 
+	if !slices.ContainsFunc(vs, func(v Vote) bool { return v.Ext != nil }) {
+		return res
+	}
 	res.Signals = make([]AgreementSignal, len(vs))
 	for vi, v := range vs {
 		sig := AgreementSignal{ConsAddress: v.Address}

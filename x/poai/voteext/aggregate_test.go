@@ -107,4 +107,10 @@ func TestAggregate(t *testing.T) {
 	empty := voteext.Aggregate([]voteext.Vote{{Address: []byte{1}, Power: 1, Ext: ext(7, h, nil, nil)}, {Address: []byte{2}, Power: 1}})
 	require.Empty(t, empty.Risks)
 	require.Equal(t, []voteext.AgreementSignal{{ConsAddress: []byte{1}, Scored: true, Agreement: voteext.PPM}, {ConsAddress: []byte{2}}}, empty.Signals)
+
+	// Nobody scored (every node restarted and lost its report): no signal, so
+	// nobody's reputation moves.
+	none := voteext.Aggregate([]voteext.Vote{{Address: []byte{1}, Power: 1}, {Address: []byte{2}, Power: 1}})
+	require.Empty(t, none.Risks)
+	require.Empty(t, none.Signals)
 }
