@@ -27,8 +27,22 @@ var (
 	metricHeight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: "selfchain", Name: "height", Help: "Last committed height.",
 	})
+	metricLLMSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: "selfchain", Name: "poai_llm_seconds",
+		Help:    "Latency of this node's PoAI analyzer calls to its LLM endpoint (answered or not).",
+		Buckets: prometheus.ExponentialBuckets(0.05, 2, 10),
+	})
+	metricLLMFallbacks = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "selfchain", Name: "poai_llm_fallbacks_total",
+		Help: "PoAI LLM calls whose answer was not used (timeout, HTTP error, unparsable), the built-in scores voted instead.",
+	})
+	metricReportsLag = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "selfchain", Name: "poai_reports_lag_blocks",
+		Help: "At this node's last vote: blocks between the block it had to score and the newest its analyzer had finished (0: on time).",
+	})
 )
 
 func init() {
-	prometheus.MustRegister(metricTxs, metricBlockExec, metricCommit, metricBlockTxs, metricHeight)
+	prometheus.MustRegister(metricTxs, metricBlockExec, metricCommit, metricBlockTxs, metricHeight,
+		metricLLMSeconds, metricLLMFallbacks, metricReportsLag)
 }

@@ -53,9 +53,19 @@ func (a *App) enablePoAI(st voteext.State) error {
 	}
 	a.poai.state = st
 	if an != nil {
-		a.poai.pipeline = voteext.NewPipeline(an, a.logger.With("module", "poai-analyzer"))
+		a.poai.pipeline = voteext.NewPipeline(an, a.logger.With("module", "poai-analyzer"), voteext.WithObserver(observeReport))
 	}
 	return a.loadVEEnableHeight()
+}
+
+// observeReport records an analyzer report's LLM call in the node's metrics.
+func observeReport(rep analyzer.Report) {
+	if c := rep.LLM; c != nil {
+		metricLLMSeconds.Observe(c.Latency.Seconds())
+		if c.Err != nil {
+			metricLLMFallbacks.Inc()
+		}
+	}
 }
 
 // closePoAI stops the analyzer goroutine.
@@ -193,6 +203,7 @@ func (a *App) poaiExtension(height int64) []byte {
 		return nil
 	}
 	rep, ok := p.Wait(height-1, a.cfg.PoAI.ExtendVoteWait)
+	metricReportsLag.Set(float64(max(height-1-p.Latest(), 0)))
 	if !ok {
 		a.logger.Info("PoAI analyzer report not ready; voting with an empty extension", "height", height)
 		return nil

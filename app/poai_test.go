@@ -292,6 +292,14 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 	require.Less(t, absent.SignedAvg, honest.SignedAvg, "the absent vote also counts as a missed block")
 	require.Greater(t, honest.Reputation, dishonest.Reputation)
 	require.Greater(t, honest.Reputation, absent.Reputation)
+	// The record says which model each validator's extension actually named and
+	// how far behind its last scored block lies.
+	require.Equal(t, int64(2), honest.LastScoredHeight)
+	require.Equal(t, ve.ModelId, honest.LastModelId)
+	require.Less(t, absent.LastScoredHeight, int64(2), "its last counted extension scored an earlier block")
+	var vr poai.QueryValidatorResponse
+	n.ta.MustQuery("/selfchain.poai.v1.Query/Validator", &poai.QueryValidatorRequest{OperatorAddress: honest.OperatorAddress}, &vr)
+	require.Equal(t, int64(2), vr.ReportLagBlocks, "height 4, last scored block 2")
 
 	// The flagged sender is rate-limited by the ante pipeline; others are not.
 	n.vote(nil, nil)

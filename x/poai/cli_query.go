@@ -54,9 +54,9 @@ func poaiValidatorsCmd() *cobra.Command {
 			return cli.PrintResult(cmd, resp, func(w io.Writer) {
 				rows := make([][]any, len(resp.Validators))
 				for i, val := range resp.Validators {
-					rows[i] = []any{val.OperatorAddress, val.Moniker, val.Status, val.SelfStake, FormatPPM(val.Reputation), val.Jailed, val.ModelName}
+					rows[i] = []any{val.OperatorAddress, val.Moniker, val.Status, val.SelfStake, FormatPPM(val.Reputation), val.Jailed, val.ModelName, val.LastModelId}
 				}
-				cli.Table(w, []string{"operator_address", "moniker", "status", "self_stake", "reputation", "jailed", "model_name"}, rows)
+				cli.Table(w, []string{"operator_address", "moniker", "status", "self_stake", "reputation", "jailed", "model_name", "last_model_id"}, rows)
 				cli.PrintNextPage(w, resp.Pagination)
 			})
 		},
@@ -87,7 +87,8 @@ func poaiValidatorCmd() *cobra.Command {
 					"model_name", val.ModelName, "model_hash", hex.EncodeToString(val.ModelHash), "commission", FormatPPM(val.Commission),
 					"reputation", FormatPPM(val.Reputation), "agreement_avg", FormatPPM(val.AgreementAvg), "signed_avg", FormatPPM(val.SignedAvg),
 					"penalty", FormatPPM(val.Penalty), "missed_blocks", val.MissedBlocks, "jailed", val.Jailed, "jailed_until", val.JailedUntil,
-					"tombstoned", val.Tombstoned, "outstanding_rewards", val.OutstandingRewards)
+					"tombstoned", val.Tombstoned, "outstanding_rewards", val.OutstandingRewards,
+					"last_model_id", val.LastModelId, "last_scored_height", val.LastScoredHeight, "report_lag_blocks", resp.ReportLagBlocks)
 			})
 		},
 	}

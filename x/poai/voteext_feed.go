@@ -108,6 +108,7 @@ type AgreementSignal struct {
 	ConsAddress []byte
 	Scored      bool   // its vote extension carried valid scores for the judged block
 	Agreement   uint32 // 0..1_000_000 (ppm) how close it stayed to the weighted median; 0 if !Scored
+	ModelID     string // the model its extension named (when Scored)
 }
 
 // RecordAgreement updates each validator's reputation (fixed-point moving average,
@@ -137,12 +138,14 @@ func (k Keeper) RecordAgreement(ctx context.Context, height int64, signals []Agr
 		if s.Scored {
 			obs = clipAgreement(s.Agreement, p.ClipThreshold)
 		}
+		if s.Scored {
+			v.LastModelId, v.LastScoredHeight = s.ModelID, height
+		}
 		v.AgreementAvg = ema(v.AgreementAvg, obs, p.EmaAlpha)
 		v.Reputation = computeReputation(v.AgreementAvg, v.SignedAvg, v.Penalty, p)
 		if err := k.setValidator(ctx, v); err != nil {
 			return err
 		}
 	}
-	_ = height // the judged height is implied by the caller; kept in the signature for events and future checks
 	return nil
 }

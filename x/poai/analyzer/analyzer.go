@@ -8,6 +8,7 @@ package analyzer
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/selfchain/selfchain/crypto"
 )
@@ -71,6 +72,19 @@ type Report struct {
 	// scores were used instead; Note says why (logged by the node).
 	Fallback bool
 	Note     string
+	// LLM is the model call behind the report (nil when none was made), for the
+	// node's log and metrics.
+	LLM *LLMCall
+}
+
+// LLMCall is one request to the model endpoint.
+type LLMCall struct {
+	Latency time.Duration
+	Txs     int // transactions in the prompt
+	// PromptTokens and CompletionTokens are the endpoint's "usage" (0 when it sends none).
+	PromptTokens, CompletionTokens int
+	// Err is why the answer was not used (nil: it was).
+	Err error
 }
 
 // Analyzer scores a committed block. Implementations are called from one

@@ -85,7 +85,9 @@ func (l *LLM) Analyze(ctx context.Context, b Block) (Report, error) {
 		base.ModelID = l.ModelID()
 		return base, nil
 	}
-	scores, err := l.ask(ctx, b, ask)
+	start := time.Now()
+	scores, usage, err := l.ask(ctx, b, ask)
+	base.LLM = &LLMCall{Latency: time.Since(start), Txs: len(ask), PromptTokens: usage.PromptTokens, CompletionTokens: usage.CompletionTokens, Err: err}
 	if err != nil {
 		base.Fallback = true
 		base.Note = "llm failed, built-in scores used: " + err.Error()
@@ -121,6 +123,13 @@ type chatResponse struct {
 	Choices []struct {
 		Message chatMessage `json:"message"`
 	} `json:"choices"`
+	Usage chatUsage `json:"usage"`
+}
+
+// chatUsage is the token count OpenAI-compatible servers report.
+type chatUsage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
 }
 
 type promptTx struct {
@@ -136,7 +145,7 @@ type promptTx struct {
 	Gas     uint64 `json:"gas_used"`
 }
 
-func (l *LLM) ask(ctx context.Context, b Block, ask []uint32) ([]uint32, error) {
+func (l *LLM) ask(ctx context.Context, b Block, ask []uint32) ([]uint32, chatUsage, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
 	txs := make([]promptTx, len(ask))
@@ -154,7 +163,7 @@ func (l *LLM) ask(ctx context.Context, b Block, ask []uint32) ([]uint32, error) 
 	}
 	user, err := json.Marshal(txs)
 	if err != nil {
-		return nil, err
+		return nil, chatUsage{}, err
 	}
 	body, _ := json.Marshal(chatRequest{
 		Model: l.cfg.Model, MaxTokens: l.cfg.MaxTokens, Temperature: 0,
@@ -162,7 +171,7 @@ func (l *LLM) ask(ctx context.Context, b Block, ask []uint32) ([]uint32, error) 
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(l.cfg.Endpoint, "/")+"/chat/completions", bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, chatUsage{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if l.apiKey != "" {
@@ -171,29 +180,30 @@ func (l *LLM) ask(ctx context.Context, b Block, ask []uint32) ([]uint32, error) 
 	resp, err := l.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("timed out after %s", l.cfg.Timeout)
+			return nil, chatUsage{}, fmt.Errorf("timed out after %s", l.cfg.Timeout)
 		}
-		return nil, err
+		return nil, chatUsage{}, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("timed out after %s", l.cfg.Timeout)
+			return nil, chatUsage{}, fmt.Errorf("timed out after %s", l.cfg.Timeout)
 		}
-		return nil, err
+		return nil, chatUsage{}, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("endpoint answered HTTP %d", resp.StatusCode)
+		return nil, chatUsage{}, fmt.Errorf("endpoint answered HTTP %d", resp.StatusCode)
 	}
 	var cr chatResponse
 	if err := json.Unmarshal(raw, &cr); err != nil {
-		return nil, fmt.Errorf("not a chat-completions response: %v", err)
+		return nil, chatUsage{}, fmt.Errorf("not a chat-completions response: %v", err)
 	}
 	if len(cr.Choices) == 0 {
-		return nil, errors.New("chat-completions response has no choices")
+		return nil, cr.Usage, errors.New("chat-completions response has no choices")
 	}
-	return ParseScores(cr.Choices[0].Message.Content, ask)
+	scores, err := ParseScores(cr.Choices[0].Message.Content, ask)
+	return scores, cr.Usage, err
 }
 
 // ParseScores reads {"scores":[{"index":i,"risk":r},...]} out of a model's answer

@@ -42,7 +42,8 @@ func chatServer(t *testing.T, answer func(txs []promptTx) (string, int, time.Dur
 			return
 		}
 		resp := map[string]any{"id": "x", "object": "chat.completion",
-			"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": content}, "finish_reason": "stop"}}}
+			"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": content}, "finish_reason": "stop"}},
+			"usage":   map[string]any{"prompt_tokens": 100 * len(txs), "completion_tokens": 12 * len(txs), "total_tokens": 112 * len(txs)}}
 		_ = json.NewEncoder(w).Encode(resp)
 	}))
 	t.Cleanup(srv.Close)
@@ -81,6 +82,11 @@ func TestLLMAnswerIsUsed(t *testing.T) {
 	// max-txs = 2: the first two selected txs get the model's score, the third keeps the built-in one.
 	require.Equal(t, []uint32{777, 777, builtin.Risks[2]}, rep.Risks)
 	require.Contains(t, rep.Note, "llm scored 2 of 3")
+	// The call is described for the node's log and metrics.
+	require.NotNil(t, rep.LLM)
+	require.NoError(t, rep.LLM.Err)
+	require.Equal(t, LLMCall{Latency: rep.LLM.Latency, Txs: 2, PromptTokens: 200, CompletionTokens: 24}, *rep.LLM)
+	require.Positive(t, rep.LLM.Latency)
 }
 
 func TestLLMFallsBack(t *testing.T) {
@@ -112,6 +118,8 @@ func TestLLMFallsBack(t *testing.T) {
 			require.Equal(t, BuiltinModelID, rep.ModelID, "the scores are the built-in model's, and the extension says so")
 			require.Equal(t, want.Risks, rep.Risks)
 			require.Equal(t, int32(1), calls.Load())
+			require.NotNil(t, rep.LLM, "a failed call is described too")
+			require.ErrorContains(t, rep.LLM.Err, tc.note)
 		})
 	}
 	// Nothing listening at all.

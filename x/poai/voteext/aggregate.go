@@ -131,7 +131,7 @@ func Aggregate(votes []Vote) Result {
 	for vi, v := range vs {
 		sig := AgreementSignal{ConsAddress: v.Address}
 		if v.Ext != nil {
-			sig.Scored = true
+			sig.Scored, sig.ModelID = true, v.Ext.ModelId
 			sig.Agreement = Agreement(v.Ext.TxIndices, v.Ext.Risks, res.Risks)
 		}
 		res.Signals[vi] = sig

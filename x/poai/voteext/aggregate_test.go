@@ -87,12 +87,12 @@ func TestAggregate(t *testing.T) {
 	require.Equal(t, []voteext.TxRisk{{Index: 0, Risk: 120}, {Index: 1, Risk: 10}}, res.Risks)
 	require.Len(t, res.Signals, 6)
 	for i, want := range []voteext.AgreementSignal{
-		{ConsAddress: []byte{1}, Scored: true, Agreement: voteext.PPM},
+		{ConsAddress: []byte{1}, Scored: true, ModelID: "m", Agreement: voteext.PPM},
 		{ConsAddress: []byte{2}},
-		{ConsAddress: []byte{3}, Scored: true, Agreement: voteext.PPM},
-		{ConsAddress: []byte{4}, Scored: true, Agreement: voteext.PPM - (830_000+940_000)/2},
+		{ConsAddress: []byte{3}, Scored: true, ModelID: "m", Agreement: voteext.PPM},
+		{ConsAddress: []byte{4}, Scored: true, ModelID: "m", Agreement: voteext.PPM - (830_000+940_000)/2},
 		{ConsAddress: []byte{5}},
-		{ConsAddress: []byte{6}, Scored: true, Agreement: 0},
+		{ConsAddress: []byte{6}, Scored: true, ModelID: "m", Agreement: 0},
 	} {
 		require.Equal(t, want, res.Signals[i], "signal %d", i)
 	}
@@ -106,7 +106,7 @@ func TestAggregate(t *testing.T) {
 	// An empty block: everyone who sent an extension agrees fully, no risks.
 	empty := voteext.Aggregate([]voteext.Vote{{Address: []byte{1}, Power: 1, Ext: ext(7, h, nil, nil)}, {Address: []byte{2}, Power: 1}})
 	require.Empty(t, empty.Risks)
-	require.Equal(t, []voteext.AgreementSignal{{ConsAddress: []byte{1}, Scored: true, Agreement: voteext.PPM}, {ConsAddress: []byte{2}}}, empty.Signals)
+	require.Equal(t, []voteext.AgreementSignal{{ConsAddress: []byte{1}, Scored: true, ModelID: "m", Agreement: voteext.PPM}, {ConsAddress: []byte{2}}}, empty.Signals)
 
 	// Nobody scored (every node restarted and lost its report): no signal, so
 	// nobody's reputation moves.

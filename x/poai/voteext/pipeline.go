@@ -22,9 +22,20 @@ type Pipeline struct {
 	stop   context.CancelFunc
 	done   chan struct{}
 
+	observe func(analyzer.Report) // called with every report (and failed run: an empty one), in the goroutine
+
 	mu      sync.Mutex
 	reports map[int64]analyzer.Report // at most keepReports, pruned by height
+	latest  int64                     // highest height with a report
 	changed chan struct{}             // closed and replaced when a report lands
+}
+
+// PipelineOption configures NewPipeline.
+type PipelineOption func(*Pipeline)
+
+// WithObserver has f see every report as it lands (the node's metrics).
+func WithObserver(f func(analyzer.Report)) PipelineOption {
+	return func(p *Pipeline) { p.observe = f }
 }
 
 const (
@@ -35,13 +46,16 @@ const (
 )
 
 // NewPipeline starts the analyzer goroutine; Close stops it.
-func NewPipeline(an analyzer.Analyzer, logger log.Logger) *Pipeline {
+func NewPipeline(an analyzer.Analyzer, logger log.Logger, opts ...PipelineOption) *Pipeline {
 	if logger == nil {
 		logger = log.NewNopLogger()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pipeline{an: an, logger: logger, in: make(chan analyzer.Block, queueBlocks), stop: cancel,
-		done: make(chan struct{}), reports: map[int64]analyzer.Report{}, changed: make(chan struct{})}
+		done: make(chan struct{}), reports: map[int64]analyzer.Report{}, changed: make(chan struct{}), observe: func(analyzer.Report) {}}
+	for _, o := range opts {
+		o(p)
+	}
 	go p.run(ctx)
 	return p
 }
@@ -70,12 +84,12 @@ func (p *Pipeline) run(ctx context.Context) {
 				p.logger.Error("PoAI analyzer failed", "height", b.Height, "err", err)
 				continue
 			}
-			if rep.Fallback || rep.Note != "" {
-				p.logger.Info("PoAI analyzer report", "height", b.Height, "model", rep.ModelID, "fallback", rep.Fallback, "note", rep.Note)
-			}
+			p.logReport(b, rep)
 			rep.Height, rep.BlockHash = b.Height, b.Hash
+			p.observe(rep)
 			p.mu.Lock()
 			p.reports[b.Height] = rep
+			p.latest = max(p.latest, b.Height)
 			for h := range p.reports { // tiny map, node-local: order does not matter
 				if h <= b.Height-keepReports {
 					delete(p.reports, h)
@@ -86,6 +100,31 @@ func (p *Pipeline) run(ctx context.Context) {
 			p.mu.Unlock()
 		}
 	}
+}
+
+// logReport says what the analyzer did for block b: every model call at info
+// (latency, tokens, outcome), so a working LLM is visible and a failing one is
+// explained; a fallback or note without a call too.
+func (p *Pipeline) logReport(b analyzer.Block, rep analyzer.Report) {
+	if c := rep.LLM; c != nil {
+		outcome := "ok"
+		if c.Err != nil {
+			outcome = "fallback to built-in: " + c.Err.Error()
+		}
+		p.logger.Info("PoAI LLM call", "height", b.Height, "model", rep.ModelID, "latency", c.Latency.Round(time.Millisecond),
+			"txs", c.Txs, "prompt_tokens", c.PromptTokens, "completion_tokens", c.CompletionTokens, "outcome", outcome, "note", rep.Note)
+		return
+	}
+	if rep.Fallback || rep.Note != "" {
+		p.logger.Info("PoAI analyzer report", "height", b.Height, "model", rep.ModelID, "fallback", rep.Fallback, "note", rep.Note)
+	}
+}
+
+// Latest is the highest block height the analyzer has reported on (0: none).
+func (p *Pipeline) Latest() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.latest
 }
 
 // analyze runs the analyzer, turning a panic into an error: a broken analyzer

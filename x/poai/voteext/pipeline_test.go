@@ -2,11 +2,15 @@ package voteext_test
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/cometbft/cometbft/libs/log"
 	"github.com/stretchr/testify/require"
 
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/x/poai/analyzer"
 	"github.com/selfchain/selfchain/x/poai/voteext"
 )
@@ -58,4 +62,41 @@ func TestPipeline(t *testing.T) {
 	require.False(t, ok, "late report: ExtendVote goes on with an empty extension")
 	require.Less(t, time.Since(start), 500*time.Millisecond)
 	ps.Close() // cancels the running analysis
+}
+
+// withCall reports a fixed LLM call, answered or not.
+type withCall struct{ err error }
+
+func (withCall) ModelID() string { return "llm:m" }
+func (w withCall) Analyze(_ context.Context, b analyzer.Block) (analyzer.Report, error) {
+	return analyzer.Report{ModelID: "llm:m", Risks: make([]uint32, len(b.Txs)),
+		LLM: &analyzer.LLMCall{Latency: 1500 * time.Millisecond, Txs: 2, PromptTokens: 300, CompletionTokens: 40, Err: w.err}}, nil
+}
+
+// Every LLM call is logged at info with its latency, tokens and outcome, and
+// handed to the observer (the node's metrics); Latest follows the reports.
+func TestPipelineLogsEveryLLMCall(t *testing.T) {
+	for _, tc := range []struct {
+		err     error
+		outcome string
+	}{{nil, "outcome=ok"}, {errors.New("timed out after 2s"), `outcome="fallback to built-in: timed out after 2s"`}} {
+		var buf testutil.SyncBuffer
+		var seen atomic.Int32
+		p := voteext.NewPipeline(withCall{tc.err}, log.NewTMLogger(&buf), voteext.WithObserver(func(rep analyzer.Report) {
+			if rep.LLM != nil && rep.Height == 7 {
+				seen.Add(1)
+			}
+		}))
+		require.Equal(t, int64(0), p.Latest())
+		p.Submit(analyzer.Block{Height: 7, Hash: hash32, Txs: make([]analyzer.TxSummary, 2)})
+		_, ok := p.Wait(7, 5*time.Second)
+		require.True(t, ok)
+		p.Close()
+		require.Equal(t, int64(7), p.Latest())
+		require.Equal(t, int32(1), seen.Load())
+		line := buf.String()
+		for _, want := range []string{"I[", "PoAI LLM call", "height=7", "latency=1.5s", "prompt_tokens=300", "completion_tokens=40", tc.outcome} {
+			require.Contains(t, line, want)
+		}
+	}
 }
