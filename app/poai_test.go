@@ -341,7 +341,7 @@ func TestPoAIResumeCostsNoReputation(t *testing.T) {
 	before := n.validators()
 
 	n.vote(func(int, []byte) []byte { return nil }, nil) // everyone restarted: empty extensions
-	n.block()                                              // aggregates them
+	n.block()                                            // aggregates them
 	n.vote(nil, nil)
 	n.block()
 	after := n.validators()
