@@ -203,8 +203,10 @@ endpoint = "{{ .PoAI.LLM.Endpoint }}"
 model = "{{ .PoAI.LLM.Model }}"
 timeout = "{{ .PoAI.LLM.Timeout }}"
 max-tokens = {{ .PoAI.LLM.MaxTokens }}
-# Txs per prompt (the rest keep built-in scores).
+# The riskiest txs of each block (by the built-in score) the model sees; the rest keep built-in scores.
 max-txs = {{ .PoAI.LLM.MaxTxs }}
+# Txs per prompt (what the model's context holds); a block's max-txs go out in prompts sent at once.
+prompt-txs = {{ .PoAI.LLM.PromptTxs }}
 # Environment variable holding a bearer token, if the endpoint wants one.
 api-key-env = "{{ .PoAI.LLM.APIKeyEnv }}"
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/stretchr/testify/require"
@@ -124,6 +125,8 @@ func TestCreateLLMAnalyzerConfig(t *testing.T) {
 	spec.PoAILLMEndpoint = "http://127.0.0.1:11434/v1"
 	spec.PoAIModel = "llama3.1:8b"
 	spec.PoAILLMAPIKeyEnv = "GAMMA_LLM_KEY"
+	spec.PoAILLMTimeout.Duration = 8 * time.Second
+	spec.PoAILLMMaxTxs = 16
 	c, err := Create(home, spec)
 	require.NoError(t, err)
 	for i := 0; i < 2; i++ {
@@ -133,12 +136,17 @@ func TestCreateLLMAnalyzerConfig(t *testing.T) {
 		require.Equal(t, "http://127.0.0.1:11434/v1", ac.PoAI.LLM.Endpoint)
 		require.Equal(t, "llama3.1:8b", ac.PoAI.LLM.Model)
 		require.Equal(t, "GAMMA_LLM_KEY", ac.PoAI.LLM.APIKeyEnv)
+		require.Equal(t, 8*time.Second, ac.PoAI.LLM.Timeout)
+		require.Equal(t, 16, ac.PoAI.LLM.MaxTxs)
+		require.Equal(t, analyzer.DefaultLLMConfig().PromptTxs, ac.PoAI.LLM.PromptTxs)
 	}
 	// The spec round-trips with the settings.
 	reopened, err := Open(home, "gamma")
 	require.NoError(t, err)
 	require.Equal(t, spec.PoAILLMEndpoint, reopened.Spec.PoAILLMEndpoint)
 	require.Equal(t, analyzer.ModeLLM, reopened.Spec.PoAIAnalyzer)
+	require.Equal(t, 8*time.Second, reopened.Spec.PoAILLMTimeout.Duration)
+	require.Equal(t, 16, reopened.Spec.PoAILLMMaxTxs)
 }
 
 // Bad AI model settings are refused with an error naming the field.
@@ -155,9 +163,16 @@ func TestSpecAnalyzerValidation(t *testing.T) {
 		"endpoint not a URL":    {func(s *Spec) { s.PoAILLMEndpoint = "ftp://x"; s.PoAIModel = "m" }, "invalid poai_llm_endpoint"},
 		"endpoint with builtin": {func(s *Spec) { s.PoAIAnalyzer = "builtin"; s.PoAILLMEndpoint = "http://x/v1" }, "only used with poai_analyzer: llm"},
 		"bad key env":           {func(s *Spec) { s.PoAILLMEndpoint = "http://x/v1"; s.PoAIModel = "m"; s.PoAILLMAPIKeyEnv = "A B" }, "invalid poai_llm_api_key_env"},
-		"reserved admin":        {func(s *Spec) { s.Token.Accounts[0].Name = "admin" }, "reserved"},
-		"reserved operator":     {func(s *Spec) { s.Token.Accounts[0].Name = "node1-operator" }, "reserved"},
-		"supply below stake":    {func(s *Spec) { s.Token.Supply = "1000500" }, "validators' stake"},
+		"timeout with builtin":  {func(s *Spec) { s.PoAIAnalyzer = "builtin"; s.PoAILLMTimeout.Duration = time.Second }, "only used with poai_analyzer: llm"},
+		"timeout too long": {func(s *Spec) {
+			s.PoAILLMEndpoint = "http://x/v1"
+			s.PoAIModel = "m"
+			s.PoAILLMTimeout.Duration = time.Hour
+		}, "invalid poai_llm_timeout 1h0m0s"},
+		"max txs too many":   {func(s *Spec) { s.PoAILLMEndpoint = "http://x/v1"; s.PoAIModel = "m"; s.PoAILLMMaxTxs = 10_000 }, "invalid poai_llm_max_txs 10000"},
+		"reserved admin":     {func(s *Spec) { s.Token.Accounts[0].Name = "admin" }, "reserved"},
+		"reserved operator":  {func(s *Spec) { s.Token.Accounts[0].Name = "node1-operator" }, "reserved"},
+		"supply below stake": {func(s *Spec) { s.Token.Supply = "1000500" }, "validators' stake"},
 	} {
 		s := testSpec("acme", 4)
 		tc.mut(s)

@@ -238,6 +238,12 @@ func build(dir string, spec *Spec, layout Layout, prev string) error {
 			ac.PoAI.LLM.Endpoint = spec.PoAILLMEndpoint
 			ac.PoAI.LLM.Model = spec.PoAIModel
 			ac.PoAI.LLM.APIKeyEnv = spec.PoAILLMAPIKeyEnv
+			if spec.PoAILLMTimeout.Duration > 0 {
+				ac.PoAI.LLM.Timeout = spec.PoAILLMTimeout.Duration
+			}
+			if spec.PoAILLMMaxTxs > 0 {
+				ac.PoAI.LLM.MaxTxs = spec.PoAILLMMaxTxs
+			}
 		}
 		if err := ac.Validate(); err != nil {
 			return fmt.Errorf("%s app.toml: %w", NodeName(i), err)

@@ -67,12 +67,17 @@ type Spec struct {
 	PoAILLMEndpoint string `yaml:"poai_llm_endpoint,omitempty" json:"poai_llm_endpoint,omitempty"`
 	// PoAILLMAPIKeyEnv names the environment variable holding the endpoint's
 	// bearer token (the key itself is never written to a file).
-	PoAILLMAPIKeyEnv string     `yaml:"poai_llm_api_key_env,omitempty" json:"poai_llm_api_key_env,omitempty"`
-	BlockTime        Duration   `yaml:"block_time" json:"block_time"`
-	BasePort         int        `yaml:"base_port" json:"base_port"`
-	Bech32Prefix     string     `yaml:"bech32_prefix" json:"bech32_prefix"`
-	Token            TokenSpec  `yaml:"token" json:"token"`
-	Supervisor       Supervisor `yaml:"supervisor" json:"supervisor"`
+	PoAILLMAPIKeyEnv string `yaml:"poai_llm_api_key_env,omitempty" json:"poai_llm_api_key_env,omitempty"`
+	// PoAILLMTimeout and PoAILLMMaxTxs are every node's [poai.llm] timeout and
+	// max-txs (zero: the node's defaults). See docs/modules/poai-voteext.md for
+	// what a model's speed needs.
+	PoAILLMTimeout Duration   `yaml:"poai_llm_timeout,omitempty" json:"poai_llm_timeout,omitempty"`
+	PoAILLMMaxTxs  int        `yaml:"poai_llm_max_txs,omitempty" json:"poai_llm_max_txs,omitempty"`
+	BlockTime      Duration   `yaml:"block_time" json:"block_time"`
+	BasePort       int        `yaml:"base_port" json:"base_port"`
+	Bech32Prefix   string     `yaml:"bech32_prefix" json:"bech32_prefix"`
+	Token          TokenSpec  `yaml:"token" json:"token"`
+	Supervisor     Supervisor `yaml:"supervisor" json:"supervisor"`
 }
 
 // TokenSpec is the chain's own token. Amounts are in the base denom.
@@ -218,8 +223,8 @@ func (s *Spec) Validate() error {
 func (s *Spec) validateAnalyzer() error {
 	switch s.PoAIAnalyzer {
 	case analyzer.ModeBuiltin, analyzer.ModeOff:
-		if s.PoAILLMEndpoint != "" || s.PoAILLMAPIKeyEnv != "" {
-			return fmt.Errorf("poai_llm_endpoint and poai_llm_api_key_env are only used with poai_analyzer: %s (poai_analyzer is %s)", analyzer.ModeLLM, s.PoAIAnalyzer)
+		if s.PoAILLMEndpoint != "" || s.PoAILLMAPIKeyEnv != "" || s.PoAILLMTimeout.Duration != 0 || s.PoAILLMMaxTxs != 0 {
+			return fmt.Errorf("poai_llm_endpoint, poai_llm_api_key_env, poai_llm_timeout and poai_llm_max_txs are only used with poai_analyzer: %s (poai_analyzer is %s)", analyzer.ModeLLM, s.PoAIAnalyzer)
 		}
 	case analyzer.ModeLLM:
 		// A given endpoint is checked first: `--poai-llm-endpoint localhost:11434`
@@ -235,6 +240,12 @@ func (s *Spec) validateAnalyzer() error {
 			return fmt.Errorf("poai_analyzer %s needs poai_llm_endpoint (e.g. http://127.0.0.1:11434/v1)", analyzer.ModeLLM)
 		case s.PoAIModel == "":
 			return fmt.Errorf("poai_analyzer %s needs poai_model, the model the endpoint serves (e.g. llama3.1:8b)", analyzer.ModeLLM)
+		}
+		if t := s.PoAILLMTimeout.Duration; t < 0 || t > time.Minute {
+			return fmt.Errorf("invalid poai_llm_timeout %s: want at most 1m (0: the node's default, 2s)", t)
+		}
+		if s.PoAILLMMaxTxs < 0 || s.PoAILLMMaxTxs > 512 {
+			return fmt.Errorf("invalid poai_llm_max_txs %d: want 1-512 txs per block (0: the node's default, 64)", s.PoAILLMMaxTxs)
 		}
 		if s.PoAILLMAPIKeyEnv != "" && !envNameRe.MatchString(s.PoAILLMAPIKeyEnv) {
 			return fmt.Errorf("invalid poai_llm_api_key_env %q: want an environment variable name such as ACME_LLM_KEY", s.PoAILLMAPIKeyEnv)

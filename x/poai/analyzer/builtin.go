@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"context"
+	"fmt"
 	"math/bits"
 )
 
@@ -264,4 +265,52 @@ func isqrt(v uint64) uint64 {
 		}
 		x = y
 	}
+}
+
+// SenderHistory is what the built-in model remembers of a sender, in the words a
+// prompt uses.
+type SenderHistory struct {
+	// Txs and Failed are its recent txs and how many failed (halved together past 1,024).
+	Txs    uint32 `json:"txs"`
+	Failed uint32 `json:"failed"`
+	// TxsPerBlock is its moving average of txs per block (x8 fixed point, as "1.250").
+	TxsPerBlock string `json:"txs_per_block"`
+	// TypicalAmount is the geometric mean of the amounts it moved (base units; 0: none yet).
+	TypicalAmount uint64 `json:"typical_amount"`
+}
+
+// histories is the history of every sender of b's selected txs as of before b.
+func (m *Builtin) histories(b Block) map[string]*SenderHistory {
+	out := make(map[string]*SenderHistory, len(b.Selected))
+	for _, idx := range b.Selected {
+		if int(idx) >= len(b.Txs) {
+			continue
+		}
+		key := string(b.Txs[idx].Sender)
+		if _, done := out[key]; done {
+			continue
+		}
+		st, ok := m.senders.get(key)
+		if !ok {
+			out[key] = nil
+			continue
+		}
+		r := decay(st.rate8, b.Height-st.lastH)
+		h := &SenderHistory{Txs: st.txs, Failed: st.fails, TxsPerBlock: fmt.Sprintf("%d.%03d", r/8, r%8*125)}
+		if st.n > 0 {
+			h.TypicalAmount = exp2x256(st.sum / st.n)
+		}
+		out[key] = h
+	}
+	return out
+}
+
+// exp2x256 inverts log2x256 (to within its 1/256 resolution).
+func exp2x256(x int64) uint64 {
+	n := x / 256
+	if n >= 64 {
+		return ^uint64(0)
+	}
+	v := uint64(256+x%256) << n
+	return v >> 8
 }

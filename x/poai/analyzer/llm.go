@@ -2,13 +2,16 @@ package analyzer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -24,14 +27,17 @@ type LLMConfig struct {
 	// APIKeyEnv names an environment variable holding a bearer token (optional);
 	// the key itself never goes in app.toml.
 	APIKeyEnv string `toml:"api-key-env"`
-	// MaxTxs bounds how many of the selected txs are put in one prompt; the rest
-	// keep the built-in scores.
+	// MaxTxs is how many of a block's selected txs the model sees: the riskiest by
+	// the built-in score (triage); the rest keep the built-in scores.
 	MaxTxs int `toml:"max-txs"`
+	// PromptTxs is how many txs go in one prompt (what the model's context holds);
+	// a block's MaxTxs are split into that many prompts, sent at once.
+	PromptTxs int `toml:"prompt-txs"`
 }
 
 // DefaultLLMConfig is used for keys app.toml leaves out.
 func DefaultLLMConfig() LLMConfig {
-	return LLMConfig{Timeout: 2 * time.Second, MaxTokens: 2048, MaxTxs: 64}
+	return LLMConfig{Timeout: 2 * time.Second, MaxTokens: 2048, MaxTxs: 64, PromptTxs: 32}
 }
 
 // Validate names the bad key.
@@ -42,8 +48,8 @@ func (c LLMConfig) Validate() error {
 	if !strings.HasPrefix(c.Endpoint, "http://") && !strings.HasPrefix(c.Endpoint, "https://") {
 		return fmt.Errorf("[poai.llm] endpoint %q: want an http:// or https:// URL", c.Endpoint)
 	}
-	if c.Timeout <= 0 || c.MaxTokens <= 0 || c.MaxTxs <= 0 {
-		return errors.New("[poai.llm] timeout, max-tokens and max-txs must be positive")
+	if c.Timeout <= 0 || c.MaxTokens <= 0 || c.MaxTxs <= 0 || c.PromptTxs <= 0 {
+		return errors.New("[poai.llm] timeout, max-tokens, max-txs and prompt-txs must be positive")
 	}
 	return nil
 }
@@ -76,31 +82,90 @@ func NewLLM(c LLMConfig, fallback *Builtin) (*LLM, error) {
 func (l *LLM) ModelID() string { return "llm:" + l.cfg.Model }
 
 func (l *LLM) Analyze(ctx context.Context, b Block) (Report, error) {
+	history := l.fallback.histories(b) // before the built-in model learns from this block
 	base, _ := l.fallback.Analyze(ctx, b)
-	ask := b.Selected
-	if len(ask) > l.cfg.MaxTxs {
-		ask = ask[:l.cfg.MaxTxs]
-	}
+	ask := triage(b.Selected, base.Risks, l.cfg.MaxTxs)
 	if len(ask) == 0 {
 		base.ModelID = l.ModelID()
 		return base, nil
 	}
-	start := time.Now()
-	scores, usage, err := l.ask(ctx, b, ask)
-	base.LLM = &LLMCall{Latency: time.Since(start), Txs: len(ask), PromptTokens: usage.PromptTokens, CompletionTokens: usage.CompletionTokens, Err: err}
-	if err != nil {
+	call, scored := l.askAll(ctx, b, ask, history, base.Risks)
+	base.LLM = &call
+	if scored == 0 {
 		base.Fallback = true
-		base.Note = "llm failed, built-in scores used: " + err.Error()
+		base.Note = "llm failed, built-in scores used: " + call.Err.Error()
 		return base, nil
 	}
-	for i, idx := range ask {
-		base.Risks[idx] = scores[i]
-	}
 	base.ModelID = l.ModelID()
-	if len(ask) < len(b.Selected) {
-		base.Note = fmt.Sprintf("llm scored %d of %d selected txs, built-in scores for the rest", len(ask), len(b.Selected))
+	switch {
+	case call.Err != nil:
+		base.Note = fmt.Sprintf("llm scored %d of %d selected txs, built-in scores for the rest (a prompt failed: %v)", scored, len(b.Selected), call.Err)
+	case scored < len(b.Selected):
+		base.Note = fmt.Sprintf("llm scored the %d riskiest of %d selected txs, built-in scores for the rest", scored, len(b.Selected))
 	}
 	return base, nil
+}
+
+// triage is the k riskiest of the selected txs by the built-in risks (ties: the
+// lower index), in index order: a model that is slow per tx sees only what
+// deserves a second opinion.
+func triage(selected, risks []uint32, k int) []uint32 {
+	ask := slices.Clone(selected)
+	if len(ask) > k {
+		slices.SortStableFunc(ask, func(a, b uint32) int { return cmp.Compare(risks[b], risks[a]) })
+		ask = ask[:k]
+		slices.Sort(ask)
+	}
+	return ask
+}
+
+// askAll sends ask in prompts of at most PromptTxs txs, all at once under one
+// timeout, and writes each answered prompt's scores into risks. It returns the
+// call (the slowest prompt's latency, summed tokens, the failures joined) and how
+// many txs the model scored.
+func (l *LLM) askAll(ctx context.Context, b Block, ask []uint32, history map[string]*SenderHistory, risks []uint32) (LLMCall, int) {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	defer cancel()
+	type answer struct {
+		part   []uint32
+		scores []uint32
+		usage  chatUsage
+		err    error
+	}
+	var parts [][]uint32
+	for start := 0; start < len(ask); start += l.cfg.PromptTxs {
+		parts = append(parts, ask[start:min(start+l.cfg.PromptTxs, len(ask))])
+	}
+	answers := make([]answer, len(parts))
+	builtinRisks := slices.Clone(risks) // the prompts show the built-in scores; risks is written after
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			scores, usage, err := l.ask(ctx, b, part, history, builtinRisks)
+			answers[i] = answer{part, scores, usage, err}
+		}()
+	}
+	wg.Wait()
+	call := LLMCall{Latency: time.Since(start), Txs: len(ask)}
+	scored := 0
+	var errs []error
+	for _, a := range answers {
+		call.PromptTokens += a.usage.PromptTokens
+		call.CompletionTokens += a.usage.CompletionTokens
+		if a.err != nil {
+			errs = append(errs, a.err)
+			continue
+		}
+		for k, idx := range a.part {
+			risks[idx] = a.scores[k]
+		}
+		scored += len(a.part)
+	}
+	call.Err = errors.Join(errs...)
+	return call, scored
 }
 
 const systemPrompt = `You are a blockchain transaction risk analyst. You receive a JSON list of transactions from one block. ` +
@@ -143,15 +208,19 @@ type promptTx struct {
 	} `json:"transfers,omitempty"`
 	Success bool   `json:"success"`
 	Gas     uint64 `json:"gas_used"`
+	// SenderHistory is what the built-in model remembers of the sender before this
+	// block; nil for a sender it has never seen.
+	SenderHistory *SenderHistory `json:"sender_history"`
+	// BuiltinRisk is the built-in model's score, for the model to confirm or overrule.
+	BuiltinRisk uint32 `json:"builtin_risk"`
 }
 
-func (l *LLM) ask(ctx context.Context, b Block, ask []uint32) ([]uint32, chatUsage, error) {
-	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
-	defer cancel()
+func (l *LLM) ask(ctx context.Context, b Block, ask []uint32, history map[string]*SenderHistory, builtin []uint32) ([]uint32, chatUsage, error) {
 	txs := make([]promptTx, len(ask))
 	for i, idx := range ask {
 		t := &b.Txs[idx]
-		p := promptTx{Index: idx, Sender: t.Sender.String(), Msgs: t.MsgTypes, Success: t.Success, Gas: t.GasUsed}
+		p := promptTx{Index: idx, Sender: t.Sender.String(), Msgs: t.MsgTypes, Success: t.Success, Gas: t.GasUsed,
+			SenderHistory: history[string(t.Sender)], BuiltinRisk: builtin[idx]}
 		for _, tr := range t.Transfers {
 			p.Transfers = append(p.Transfers, struct {
 				To     string `json:"to"`

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,7 +53,7 @@ func chatServer(t *testing.T, answer func(txs []promptTx) (string, int, time.Dur
 }
 
 func llmFor(t *testing.T, srv *httptest.Server) *LLM {
-	l, err := NewLLM(LLMConfig{Endpoint: srv.URL + "/v1", Model: "risk-7b", Timeout: 300 * time.Millisecond, MaxTokens: 256, MaxTxs: 2}, NewBuiltin(BuiltinConfig{}))
+	l, err := NewLLM(LLMConfig{Endpoint: srv.URL + "/v1", Model: "risk-7b", Timeout: 300 * time.Millisecond, MaxTokens: 256, MaxTxs: 2, PromptTxs: 2}, NewBuiltin(BuiltinConfig{}))
 	require.NoError(t, err)
 	return l
 }
@@ -79,9 +81,11 @@ func TestLLMAnswerIsUsed(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, rep.Fallback)
 	require.Equal(t, "llm:risk-7b", rep.ModelID)
-	// max-txs = 2: the first two selected txs get the model's score, the third keeps the built-in one.
-	require.Equal(t, []uint32{777, 777, builtin.Risks[2]}, rep.Risks)
-	require.Contains(t, rep.Note, "llm scored 2 of 3")
+	// max-txs = 2: the two riskiest by the built-in model (the failed tx 2, then
+	// tx 0 of the tie) get the model's score, tx 1 keeps the built-in one.
+	require.Greater(t, builtin.Risks[2], builtin.Risks[0])
+	require.Equal(t, []uint32{777, builtin.Risks[1], 777}, rep.Risks)
+	require.Contains(t, rep.Note, "llm scored the 2 riskiest of 3")
 	// The call is described for the node's log and metrics.
 	require.NotNil(t, rep.LLM)
 	require.NoError(t, rep.LLM.Err)
@@ -123,7 +127,7 @@ func TestLLMFallsBack(t *testing.T) {
 		})
 	}
 	// Nothing listening at all.
-	l, err := NewLLM(LLMConfig{Endpoint: "http://127.0.0.1:1/v1", Model: "m", Timeout: time.Second, MaxTokens: 1, MaxTxs: 1}, NewBuiltin(BuiltinConfig{}))
+	l, err := NewLLM(LLMConfig{Endpoint: "http://127.0.0.1:1/v1", Model: "m", Timeout: time.Second, MaxTokens: 1, MaxTxs: 1, PromptTxs: 1}, NewBuiltin(BuiltinConfig{}))
 	require.NoError(t, err)
 	rep, _ := l.Analyze(context.Background(), block3())
 	require.True(t, rep.Fallback)
@@ -138,7 +142,7 @@ func TestParseScoresRejectsDuplicates(t *testing.T) {
 }
 
 func TestLLMConfigValidate(t *testing.T) {
-	ok := LLMConfig{Endpoint: "http://127.0.0.1:8000/v1", Model: "m", Timeout: time.Second, MaxTokens: 10, MaxTxs: 5}
+	ok := LLMConfig{Endpoint: "http://127.0.0.1:8000/v1", Model: "m", Timeout: time.Second, MaxTokens: 10, MaxTxs: 5, PromptTxs: 5}
 	require.NoError(t, ok.Validate())
 	bad := ok
 	bad.Endpoint = "ftp://x"
@@ -146,4 +150,100 @@ func TestLLMConfigValidate(t *testing.T) {
 	bad = ok
 	bad.Timeout = 0
 	require.Error(t, bad.Validate())
+	bad = ok
+	bad.PromptTxs = 0
+	require.ErrorContains(t, bad.Validate(), "prompt-txs")
+}
+
+// A block's riskiest max-txs go to the model in prompts of prompt-txs, sent at
+// once (the block takes one model latency, not one per prompt); each prompt shows
+// the sender's history and the built-in score; a failed prompt leaves its txs
+// with the built-in scores and the others are still used.
+func TestLLMTriageAndBatches(t *testing.T) {
+	var mu sync.Mutex
+	var prompts [][]promptTx
+	var inFlight, maxInFlight atomic.Int32
+	hasTx6 := func(txs []promptTx) bool {
+		return slices.ContainsFunc(txs, func(tx promptTx) bool { return tx.Index == 6 })
+	}
+	srv, calls := chatServer(t, func(txs []promptTx) (string, int, time.Duration) {
+		mu.Lock()
+		prompts = append(prompts, txs)
+		mu.Unlock()
+		n := inFlight.Add(1)
+		for m := maxInFlight.Load(); n > m && !maxInFlight.CompareAndSwap(m, n); m = maxInFlight.Load() {
+		}
+		time.Sleep(300 * time.Millisecond) // both prompts are in flight together
+		inFlight.Add(-1)
+		if hasTx6(txs) {
+			return "no idea", 200, 0 // one prompt's answer is unusable
+		}
+		return scoresJSON(txs, 900), 200, 0
+	})
+	l, err := NewLLM(LLMConfig{Endpoint: srv.URL + "/v1", Model: "risk-7b", Timeout: 2 * time.Second, MaxTokens: 256, MaxTxs: 4, PromptTxs: 2}, NewBuiltin(BuiltinConfig{}))
+	require.NoError(t, err)
+	// History first: "a" sends 100 three blocks in a row.
+	for h := int64(1); h <= 3; h++ {
+		_, err := l.Analyze(context.Background(), Block{Height: h, Hash: make([]byte, 32), Selected: []uint32{0}, Txs: []TxSummary{send("a", "b", 100, true)}})
+		require.NoError(t, err)
+	}
+	calls.Store(0)
+	mu.Lock()
+	prompts = nil
+	mu.Unlock()
+	// Block 4: 8 txs; the failed ones (1, 3, 6) and a's outlier amount (4) are the riskiest.
+	b := Block{Height: 4, Hash: make([]byte, 32), Selected: []uint32{0, 1, 2, 3, 4, 5, 6, 7}}
+	for i := 0; i < 8; i++ {
+		b.Txs = append(b.Txs, send(fmt.Sprintf("s%d", i), "b", 10, i != 1 && i != 3 && i != 6))
+	}
+	b.Txs[4] = send("a", "z", 1_000_000_000, true)
+	builtin := NewBuiltin(BuiltinConfig{})
+	for h := int64(1); h <= 3; h++ {
+		_, _ = builtin.Analyze(context.Background(), Block{Height: h, Hash: make([]byte, 32), Txs: []TxSummary{send("a", "b", 100, true)}})
+	}
+	want, _ := builtin.Analyze(context.Background(), b)
+
+	rep, err := l.Analyze(context.Background(), b)
+	require.NoError(t, err)
+	require.Equal(t, int32(2), calls.Load(), "4 txs in prompts of 2")
+	require.Equal(t, int32(2), maxInFlight.Load(), "the prompts are sent at once")
+	var asked []uint32
+	for _, p := range prompts {
+		require.Len(t, p, 2)
+		for _, tx := range p {
+			asked = append(asked, tx.Index)
+			require.Equal(t, want.Risks[tx.Index], tx.BuiltinRisk)
+			if tx.Index == 4 {
+				require.NotNil(t, tx.SenderHistory, "a was seen before")
+				require.Equal(t, uint32(3), tx.SenderHistory.Txs)
+				require.InDelta(t, 100, float64(tx.SenderHistory.TypicalAmount), 3)
+			} else {
+				require.Nil(t, tx.SenderHistory, "a sender never seen")
+			}
+		}
+	}
+	slices.Sort(asked)
+	require.Equal(t, []uint32{1, 3, 4, 6}, asked, "the four riskiest by the built-in model")
+	// The prompt holding tx 6 failed: its txs keep built-in scores; the other's are the model's.
+	require.False(t, rep.Fallback)
+	require.Equal(t, "llm:risk-7b", rep.ModelID)
+	failed := map[uint32]bool{}
+	for _, p := range prompts {
+		if hasTx6(p) {
+			for _, tx := range p {
+				failed[tx.Index] = true
+			}
+		}
+	}
+	for i := range b.Txs {
+		switch {
+		case failed[uint32(i)] || !slices.Contains(asked, uint32(i)):
+			require.Equal(t, want.Risks[i], rep.Risks[i], "tx %d keeps the built-in score", i)
+		default:
+			require.Equal(t, uint32(900), rep.Risks[i], "tx %d has the model's score", i)
+		}
+	}
+	require.Contains(t, rep.Note, "a prompt failed")
+	require.Equal(t, 4, rep.LLM.Txs)
+	require.Error(t, rep.LLM.Err)
 }
