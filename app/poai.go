@@ -8,6 +8,7 @@ package app
 // x/poai package; InitChain reaches the module through runtime.HasInitChain.
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -38,6 +39,10 @@ type poaiWiring struct {
 	state    voteext.State
 	pipeline *voteext.Pipeline // nil when the analyzer is off
 	pending  *analyzer.Block   // built by FinalizeBlock, handed to the analyzer at Commit
+	// valAddr is this node's validator (consensus) address, set by the node from
+	// its private validator: its extensions leave out blocks the chain already
+	// has its scores for. Empty: every pending block's report is carried.
+	valAddr []byte
 	// veEnableHeight is consensus_params.abci.vote_extensions_enable_height as
 	// InitChain saw it (0 = never), kept in the db next to the chain id so that the
 	// proposal hooks read the same value after a restart.
@@ -67,6 +72,10 @@ func observeReport(rep analyzer.Report) {
 		}
 	}
 }
+
+// SetValidatorAddress names this node's consensus address (the node's private
+// validator), before the node starts.
+func (a *App) SetValidatorAddress(addr []byte) { a.poai.valAddr = bytes.Clone(addr) }
 
 // closePoAI stops the analyzer goroutine.
 func (a *App) closePoAI() {
@@ -194,24 +203,40 @@ func (a *App) checkInjectedCommit(req *abci.RequestProcessProposal) error {
 
 // --- vote extensions ---
 
-// poaiExtension is this validator's extension for a vote at height: its analyzer's
-// report on block height-1, waited for at most [poai] extend-vote-wait. No report
-// in time (or the analyzer off) gives an empty extension, never an error.
+// poaiExtension is this validator's extension for a vote at height: the reports
+// its analyzer has finished for blocks the chain still takes its scores for
+// (inside the score window, not yet recorded from it), oldest first, as many as
+// fit. It waits at most [poai] extend-vote-wait for block height-1's report, so a
+// fast model still reports the last block at once. Nothing finished (or the
+// analyzer off) gives an empty extension, never an error.
 func (a *App) poaiExtension(height int64) []byte {
 	p := a.poai.pipeline
 	if p == nil || height < 2 { // nothing was committed before the first block
 		return nil
 	}
-	rep, ok := p.Wait(height-1, a.cfg.PoAI.ExtendVoteWait)
+	_, ready := p.Wait(height-1, a.cfg.PoAI.ExtendVoteWait)
 	metricReportsLag.Set(float64(max(height-1-p.Latest(), 0)))
-	if !ok {
-		a.logger.Info("PoAI analyzer report not ready; voting with an empty extension", "height", height)
+	heights := make([]int64, 0, voteext.MaxWindow)
+	for h := max(height-voteext.MaxWindow, 1); h < height; h++ {
+		heights = append(heights, h)
+	}
+	ctx, err := a.voteContext(height)
+	if err != nil {
+		a.logger.Error("PoAI extension: read committed state", "height", height, "err", err)
 		return nil
 	}
-	ext, err := voteext.BuildExtension(rep, len(rep.Risks))
+	want, err := a.poai.state.Unreported(ctx, height, a.poai.valAddr, heights)
+	if err != nil {
+		a.logger.Error("PoAI extension: pending blocks", "height", height, "err", err)
+		return nil
+	}
+	ext, n, err := voteext.BuildExtension(p.Finished(want))
 	if err != nil {
 		a.logger.Error("PoAI extension", "height", height, "err", err)
 		return nil
+	}
+	if !ready && n == 0 {
+		a.logger.Info("PoAI analyzer has no report ready for the blocks awaiting this validator's scores; voting with an empty extension", "height", height)
 	}
 	return ext
 }
@@ -236,61 +261,64 @@ func (a *App) takeInjectedCommit(height int64, txs [][]byte) (commit *abci.Exten
 	return nil, false
 }
 
-// recordPoAI runs FinalizeBlock's PoAI step for block height: aggregate the
-// injected extended commit (of height-1, scoring height-2) into the keeper and store
-// this block's tx list. It runs on its own branch: a keeper error is logged and
-// changes nothing (deterministically: every node sees the same error).
-func (a *App) recordPoAI(ctx *runtime.Context, parent *store.Branch, height int64, commit *abci.ExtendedCommitInfo, txs []*tx.Tx, raw [][]byte, injected bool) {
+// recordPoAI runs FinalizeBlock's PoAI step for block height: record the scores
+// the injected extended commit (of height-1) carried, open this block's scoring
+// window with its tx list, and decide or close the blocks whose time has come
+// (x/poai's scoring window). It runs on its own branch: a keeper error is logged
+// and changes nothing (deterministically: every node sees the same error). Its
+// events (flagged txs) are returned for the block's, unless it failed.
+func (a *App) recordPoAI(ctx *runtime.Context, parent *store.Branch, height int64, hash []byte, commit *abci.ExtendedCommitInfo, txs []*tx.Tx, raw [][]byte, injected bool) []abci.Event {
 	br := parent.Branch()
-	pctx := ctx.WithStores(br).WithEventManager(runtime.NewEventManager()) // its events are not the block's
+	pctx := ctx.WithStores(br).WithEventManager(runtime.NewEventManager())
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 			}
 		}()
-		// The commit injected at the first height with one (extensions enabled from
-		// height 1) scores height 0, before the chain: nothing to aggregate, and an
-		// all-"not scored" record would cost every validator reputation.
-		if scored := height - 2; commit != nil && scored >= 1 {
-			res := voteext.Aggregate(voteext.VotesFromCommit(commit, scored))
-			if err := a.poai.state.RecordTxRisks(pctx, scored, res.Risks); err != nil {
-				return fmt.Errorf("record tx risks: %w", err)
+		if commit != nil {
+			dropped, err := a.poai.state.RecordScores(pctx, height-1, voteext.ScoresFromCommit(commit))
+			if err != nil {
+				return fmt.Errorf("record scores: %w", err)
 			}
-			if err := a.poai.state.RecordAgreement(pctx, scored, res.Signals); err != nil {
-				return fmt.Errorf("record agreement: %w", err)
+			for _, why := range dropped {
+				a.logger.Info("PoAI: scores not taken", "height", height, "reason", why)
 			}
 		}
-		if !a.scoresBlock(height) {
-			return nil
-		}
-		start := 0
-		if injected {
-			start = 1
-		}
-		list := make([]voteext.BlockTx, 0, len(raw)-start)
-		for i := start; i < len(raw); i++ {
-			bt := voteext.BlockTx{}
-			if txs[i] != nil {
-				bt.Hash, bt.Sender = txs[i].Hash[:], txs[i].Signer
-			} else {
-				h := sha256.Sum256(raw[i])
-				bt.Hash = h[:]
+		if a.scoresBlock(height) {
+			start := 0
+			if injected {
+				start = 1
 			}
-			list = append(list, bt)
+			list := make([]voteext.BlockTx, 0, len(raw)-start)
+			for i := start; i < len(raw); i++ {
+				bt := voteext.BlockTx{}
+				if txs[i] != nil {
+					bt.Hash, bt.Sender = txs[i].Hash[:], txs[i].Signer
+				} else {
+					h := sha256.Sum256(raw[i])
+					bt.Hash = h[:]
+				}
+				list = append(list, bt)
+			}
+			if err := a.poai.state.SetBlockTxs(pctx, height, hash, list); err != nil {
+				return fmt.Errorf("set block txs: %w", err)
+			}
 		}
-		if err := a.poai.state.SetBlockTxs(pctx, height, list); err != nil {
-			return fmt.Errorf("set block txs: %w", err)
+		if err := a.poai.state.SettleScores(pctx); err != nil {
+			return fmt.Errorf("settle scores: %w", err)
 		}
 		return nil
 	}()
 	if err != nil {
 		a.logger.Error("PoAI: keeper refused the block's records; nothing recorded", "height", height, "err", err)
-		return
+		return nil
 	}
 	if err := br.Write(); err != nil {
 		a.logger.Error("PoAI: write", "height", height, "err", err)
+		return nil
 	}
+	return pctx.EventManager().Events()
 }
 
 // queueAnalysis keeps block height's summary for this node's analyzer, which

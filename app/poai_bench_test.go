@@ -49,7 +49,7 @@ func BenchmarkPoAIExtendVote5000Txs(b *testing.B) {
 		if err != nil || len(res.VoteExtension) == 0 {
 			b.Fatalf("no extension: %v", err)
 		}
-		if ve, err := voteext.DecodeExtension(res.VoteExtension); err != nil || len(ve.Risks) != voteext.MaxScores {
+		if ve, err := voteext.DecodeExtension(res.VoteExtension); err != nil || len(ve.Blocks) == 0 || len(ve.Blocks[0].Risks) != voteext.MaxScores {
 			b.Fatalf("extension: %v", err)
 		}
 	}

@@ -116,9 +116,14 @@ const poaiFlagThreshold = 100
 // poaiRateLimitWindow is the rate-limit window of the pipeline tests (blocks).
 const poaiRateLimitWindow = 3
 
+// poaiScoreWindow is the score window of the pipeline tests (blocks): block h's
+// reputation is settled at h+3.
+const poaiScoreWindow = 2
+
 func pipelineParams(p *poai.Params) {
 	p.FlagThreshold = poaiFlagThreshold
 	p.RateLimitWindow = poaiRateLimitWindow
+	p.ScoreWindow = poaiScoreWindow
 }
 
 func newPoAINet(t *testing.T, accs []*testutil.Account, set *voteexttest.Set) *poaiNet {
@@ -240,24 +245,33 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 	before := n.validators()
 
 	// Validators vote on height 2 scoring height 1 (empty block); then height 3's
-	// commit scores height 2. Validator 3 (10 power) is dishonest, validator 2 absent.
+	// commit scores height 2. Validator 3 (10 power) is dishonest, validator 2 absent
+	// (and it never reports block 2 later either).
 	own := n.vote(nil, nil)
 	require.NotEmpty(t, own)
 	n.block()
+	silent2 := func(i int, own []byte) []byte {
+		if i == 2 {
+			return nil
+		}
+		return own
+	}
 	own = n.vote(func(i int, own []byte) []byte {
 		if i == 3 {
 			return voteexttest.Extension(2, blockHash(2), 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000)
 		}
 		return own
 	}, func(i int) bool { return i == 2 })
-	ve, err := voteext.DecodeExtension(own)
+	ext, err := voteext.DecodeExtension(own)
 	require.NoError(t, err)
-	require.Equal(t, int64(2), ve.ScoredHeight)
-	require.Equal(t, blockHash(2), ve.ScoredBlockHash)
+	require.Len(t, ext.Blocks, 2, "block 1 (recorded at 3, the node has no address to tell it is done) and block 2")
+	ve := ext.Blocks[1]
+	require.Equal(t, int64(2), ve.Height)
+	require.Equal(t, blockHash(2), ve.BlockHash)
 	require.Len(t, ve.Risks, len(txs))
 	require.Greater(t, ve.Risks[9], ve.Risks[10], "the burst sender scores above the ordinary send")
 
-	n.block() // height 4 aggregates the scores of height 2 into the keeper
+	n.block() // height 4 records the scores of height 2: 80 of 100 power, so its medians are decided
 	// The medians are the honest majority's scores: exactly the txs whose honest
 	// score passes the threshold are flagged, the ordinary send is not.
 	var want []uint32
@@ -278,15 +292,19 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 	}
 	require.Equal(t, want, got)
 
-	// Reputation moves: the honest validators keep full agreement; the dishonest one
-	// (agreement under the clip threshold) and the absent one (not scored) lose it.
+	// Reputation moves when block 2 leaves the window (at 2+W+1 = 5): the honest
+	// validators keep full agreement; the dishonest one (agreement under the clip
+	// threshold) and the absent one (never scored it) lose it.
+	require.Equal(t, before[string(set.Vals[3].Addr)].AgreementAvg, n.validators()[string(set.Vals[3].Addr)].AgreementAvg, "not before the window closes")
+	n.vote(silent2, nil)
+	n.block()
 	after := n.validators()
 	for i := range set.Vals {
 		require.Contains(t, after, string(set.Vals[i].Addr))
 	}
 	honest, absent, dishonest := after[string(set.Vals[0].Addr)], after[string(set.Vals[2].Addr)], after[string(set.Vals[3].Addr)]
-	require.Equal(t, uint32(voteext.PPM), honest.AgreementAvg)
-	require.Equal(t, uint32(voteext.PPM), after[string(set.Vals[1].Addr)].AgreementAvg)
+	require.Equal(t, uint32(poai.PPM), honest.AgreementAvg)
+	require.Equal(t, uint32(poai.PPM), after[string(set.Vals[1].Addr)].AgreementAvg)
 	require.Less(t, dishonest.AgreementAvg, before[string(set.Vals[3].Addr)].AgreementAvg)
 	require.Less(t, absent.AgreementAvg, before[string(set.Vals[2].Addr)].AgreementAvg)
 	require.Less(t, absent.SignedAvg, honest.SignedAvg, "the absent vote also counts as a missed block")
@@ -294,16 +312,15 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 	require.Greater(t, honest.Reputation, absent.Reputation)
 	// The record says which model each validator's extension actually named and
 	// how far behind its last scored block lies.
-	require.Equal(t, int64(2), honest.LastScoredHeight)
+	require.Equal(t, int64(3), honest.LastScoredHeight, "the vote for 4 (in block 5) carried block 3")
+	require.Equal(t, int64(1), honest.ReportLagBlocks, "it reports each block in the next vote")
 	require.Equal(t, ve.ModelId, honest.LastModelId)
-	require.Less(t, absent.LastScoredHeight, int64(2), "its last counted extension scored an earlier block")
+	require.Equal(t, int64(1), absent.LastScoredHeight, "it last reported block 1, in the vote for 2")
 	var vr poai.QueryValidatorResponse
 	n.ta.MustQuery("/selfchain.poai.v1.Query/Validator", &poai.QueryValidatorRequest{OperatorAddress: honest.OperatorAddress}, &vr)
-	require.Equal(t, int64(2), vr.ReportLagBlocks, "height 4, last scored block 2")
+	require.Equal(t, honest, vr.Validator)
 
 	// The flagged sender is rate-limited by the ante pipeline; others are not.
-	n.vote(nil, nil)
-	n.block()
 	ct := n.ta.CheckTx(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{}))
 	accs[0].Seq-- // refused: the sequence did not move
 	require.Equal(t, poai.ModuleName, ct.Codespace, ct.Log)
@@ -326,9 +343,10 @@ func TestPoAIPipelineEndToEnd(t *testing.T) {
 }
 
 // Stopping and resuming a chain costs nobody reputation: every node loses the
-// report it had not yet put in a vote, so the first votes after the resume carry
-// empty extensions, and a block nobody scored moves no agreement. A validator that
-// alone fails to score while the others do still loses it.
+// reports it had not yet put in a vote, so nobody reports the last blocks before
+// the stop, and a block nobody scored within its window moves no agreement. A
+// report that misses one vote but rides a later one inside the window counts; a
+// validator that alone never reports a block within the window loses agreement.
 func TestPoAIResumeCostsNoReputation(t *testing.T) {
 	accs := poaiAccounts(4)
 	set := voteexttest.NewSet(13, []int64{40, 30, 20, 10}, false, true)
@@ -338,12 +356,22 @@ func TestPoAIResumeCostsNoReputation(t *testing.T) {
 		n.vote(nil, nil)
 		n.block(testutil.Send(accs[i], accs[3].Addr, 100, testutil.TxOpts{}))
 	}
+	for i := 0; i <= poaiScoreWindow+1; i++ { // settle what is pending
+		n.vote(nil, nil)
+		n.block()
+	}
 	before := n.validators()
+	everyone := func(int, []byte) []byte { return nil }
 
-	n.vote(func(int, []byte) []byte { return nil }, nil) // everyone restarted: empty extensions
-	n.block()                                            // aggregates them
-	n.vote(nil, nil)
-	n.block()
+	// The chain stops after block H and resumes: nobody has reports for the last
+	// blocks any more; the votes are empty for as long as those blocks are in
+	// the window (later blocks are reported as usual).
+	h := n.ta.Height
+	for i := 0; i <= poaiScoreWindow; i++ {
+		n.vote(everyone, nil)
+		n.block()
+	}
+	require.Greater(t, n.ta.Height, h+poaiScoreWindow, "block H's window is closed")
 	after := n.validators()
 	for _, v := range set.Vals {
 		b, a := before[string(v.Addr)], after[string(v.Addr)]
@@ -351,16 +379,41 @@ func TestPoAIResumeCostsNoReputation(t *testing.T) {
 		require.Equal(t, b.Reputation, a.Reputation, "reputation of %X", v.Addr)
 	}
 
+	for i := 0; i <= poaiScoreWindow+1; i++ { // every block reported again
+		n.vote(nil, nil)
+		n.block()
+	}
+	after = n.validators()
+
+	// Validator 1 misses one vote only: its report rides the next one, in the window.
 	n.vote(func(i int, own []byte) []byte {
 		if i == 1 {
-			return nil // only this one lost its report
+			return nil
 		}
 		return own
 	}, nil)
 	n.block()
+	for i := 0; i <= poaiScoreWindow+1; i++ {
+		n.vote(nil, nil)
+		n.block()
+	}
+	late := n.validators()
+	require.Equal(t, after[string(set.Vals[1].Addr)].AgreementAvg, late[string(set.Vals[1].Addr)].AgreementAvg)
+
+	// Validator 1 alone never reports while the others do: it loses agreement.
+	silent1 := func(i int, own []byte) []byte {
+		if i == 1 {
+			return nil
+		}
+		return own
+	}
+	for i := 0; i <= poaiScoreWindow+1; i++ {
+		n.vote(silent1, nil)
+		n.block()
+	}
 	last := n.validators()
-	require.Less(t, last[string(set.Vals[1].Addr)].AgreementAvg, after[string(set.Vals[1].Addr)].AgreementAvg)
-	require.Equal(t, after[string(set.Vals[0].Addr)].AgreementAvg, last[string(set.Vals[0].Addr)].AgreementAvg)
+	require.Less(t, last[string(set.Vals[1].Addr)].AgreementAvg, late[string(set.Vals[1].Addr)].AgreementAvg)
+	require.Equal(t, late[string(set.Vals[0].Addr)].AgreementAvg, last[string(set.Vals[0].Addr)].AgreementAvg)
 }
 
 // Property: whatever the mempool holds and whatever budget CometBFT gives, the
@@ -495,7 +548,7 @@ func TestPoAIProcessProposalRejects(t *testing.T) {
 // failingKeeper is x/poai's keeper refusing SetBlockTxs (FinalizeBlock's records).
 type failingKeeper struct{ poai.Keeper }
 
-func (failingKeeper) SetBlockTxs(context.Context, int64, []voteext.BlockTx) error {
+func (failingKeeper) SetBlockTxs(context.Context, int64, []byte, []voteext.BlockTx) error {
 	return errors.New("keeper refuses")
 }
 
@@ -532,7 +585,8 @@ func TestPoAIVerifyVoteExtension(t *testing.T) {
 	accept, reject := abci.ResponseVerifyVoteExtension_ACCEPT, abci.ResponseVerifyVoteExtension_REJECT
 	require.Equal(t, accept, verify(nil, 2), "empty")
 	require.Equal(t, accept, verify(voteexttest.Extension(1, blockHash(1), 1000, 0, 1000), 2), "wild disagreeing scores")
-	require.Equal(t, reject, verify(voteexttest.Extension(1, blockHash(1), 5), 3), "wrong height")
+	require.Equal(t, accept, verify(voteexttest.Extension(1, blockHash(1), 5), 3), "a lagged report (block 1 in the vote for 3)")
+	require.Equal(t, reject, verify(voteexttest.Extension(2, blockHash(2), 5), 2), "a block not before the vote")
 	require.Equal(t, reject, verify([]byte("garbage garbage"), 2), "garbled")
 	require.Equal(t, reject, verify(make([]byte, voteext.MaxExtensionBytes+1), 2), "oversized")
 }
@@ -684,7 +738,102 @@ func TestPoAIDeterminism(t *testing.T) {
 	b.MustQuery("/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &vb)
 	require.Equal(t, va.Validators, vb.Validators)
 	noisy := n.validators()[string(set.Vals[2].Addr)]
-	require.Less(t, noisy.AgreementAvg, uint32(voteext.PPM), "the noisy validator lost agreement")
+	require.Less(t, noisy.AgreementAvg, uint32(poai.PPM), "the noisy validator lost agreement")
+}
+
+// Four validators with different model latencies — at once, two blocks late (a
+// model answering in about two block times), never, and dishonest at once — on a
+// window of 4: the lagged honest one keeps full agreement, the silent and the
+// dishonest lose it, and a fresh app replaying the blocks reaches the same app
+// hash at every height, with the same flags and reputations.
+func TestPoAIMixedLatenciesDeterminism(t *testing.T) {
+	accs := poaiAccounts(8)
+	set := voteexttest.NewSet(19, []int64{40, 30, 20, 10}, false, true)
+	params := func(p *poai.Params) { pipelineParams(p); p.ScoreWindow = 4 }
+	ta := newPoAIApp(t, nil, testutil.Config(), poaiGenesis(accs, set, params), 1)
+	t.Cleanup(func() { _ = ta.Close() })
+	n := &poaiNet{t: t, ta: ta, set: set}
+	byPower := func(power int64) int {
+		for i, v := range set.Vals {
+			if v.Power == power {
+				return i
+			}
+		}
+		t.Fatal("no such validator")
+		return -1
+	}
+	fast, slow, silent, liar := byPower(40), byPower(30), byPower(20), byPower(10)
+	var owns [][]byte
+	n.block()
+	for i, txs := range randomBlocks(7, accs, 10, 12) {
+		n.vote(func(v int, own []byte) []byte {
+			if v == fast {
+				owns = append(owns, own)
+			}
+			switch v {
+			case slow:
+				if i < 2 {
+					return nil
+				}
+				return owns[i-2] // what it finished two votes ago
+			case silent:
+				return nil
+			case liar:
+				return invertScores(t, own)
+			}
+			return own
+		}, nil)
+		n.block(txs...)
+	}
+	for i := 0; i < 6; i++ { // settle every block
+		n.vote(func(v int, own []byte) []byte {
+			if v == silent {
+				return nil
+			}
+			return own
+		}, nil)
+		n.block()
+	}
+	vals := n.validators()
+	require.Equal(t, uint32(poai.PPM), vals[string(set.Vals[fast].Addr)].AgreementAvg)
+	require.Equal(t, uint32(poai.PPM), vals[string(set.Vals[slow].Addr)].AgreementAvg, "two blocks late, inside the window")
+	require.Less(t, vals[string(set.Vals[silent].Addr)].AgreementAvg, uint32(poai.PPM))
+	require.Less(t, vals[string(set.Vals[liar].Addr)].AgreementAvg, uint32(poai.PPM))
+
+	cfg := testutil.Config()
+	cfg.PoAI.Analyzer = "off"
+	b := newPoAIApp(t, nil, cfg, poaiGenesis(poaiAccounts(8), set, params), 1)
+	t.Cleanup(func() { _ = b.Close() })
+	for _, blk := range n.blocks {
+		b.Time = b.Time.Add(1e9)
+		res, err := b.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: blk.height, Time: b.Time, Txs: blk.txs, DecidedLastCommit: blk.last, Hash: blk.hash, ProposerAddress: set.Vals[0].Addr})
+		require.NoError(t, err)
+		require.Equal(t, blk.appHash, res.AppHash, "app hash at height %d", blk.height)
+		_, err = b.Commit(context.Background(), &abci.RequestCommit{})
+		require.NoError(t, err)
+	}
+	require.Equal(t, flagged(n.ta), flagged(b))
+	var va, vb poai.QueryValidatorsResponse
+	n.ta.MustQuery("/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &va)
+	b.MustQuery("/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &vb)
+	require.Equal(t, va.Validators, vb.Validators)
+}
+
+// invertScores is ext with every risk r replaced by 1000-r: a dishonest validator.
+func invertScores(t *testing.T, ext []byte) []byte {
+	if len(ext) == 0 {
+		return nil
+	}
+	ve, err := voteext.DecodeExtension(ext)
+	require.NoError(t, err)
+	for _, b := range ve.Blocks {
+		for k := range b.Risks {
+			b.Risks[k] = voteext.MaxRisk - b.Risks[k]
+		}
+	}
+	bz, err := ve.Marshal()
+	require.NoError(t, err)
+	return bz
 }
 
 func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }

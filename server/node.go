@@ -122,6 +122,7 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 		_ = db.Close()
 		return nil, fmt.Errorf("open application: %w", err)
 	}
+	a.SetValidatorAddress(pv.GetAddress()) // its PoAI extensions skip what the chain already has from it
 	n := &Node{app: a, db: db, conf: conf}
 	// CometBFT's own version lines say "0.39.0", its fallback constant (app/version.go).
 	logger.Info("starting SELF Chain node", "version", app.Version, "cometbft", app.CometBFTVersion)

@@ -151,7 +151,7 @@ func TestNodeWithPoAIVoteExtensions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(vals.Validators) != 1 || vals.Validators[0].AgreementAvg != voteext.PPM {
+	if len(vals.Validators) != 1 || vals.Validators[0].AgreementAvg != poai.PPM {
 		t.Fatalf("validators: %+v", vals.Validators)
 	}
 }

@@ -88,7 +88,7 @@ func poaiValidatorCmd() *cobra.Command {
 					"reputation", FormatPPM(val.Reputation), "agreement_avg", FormatPPM(val.AgreementAvg), "signed_avg", FormatPPM(val.SignedAvg),
 					"penalty", FormatPPM(val.Penalty), "missed_blocks", val.MissedBlocks, "jailed", val.Jailed, "jailed_until", val.JailedUntil,
 					"tombstoned", val.Tombstoned, "outstanding_rewards", val.OutstandingRewards,
-					"last_model_id", val.LastModelId, "last_scored_height", val.LastScoredHeight, "report_lag_blocks", resp.ReportLagBlocks)
+					"last_model_id", val.LastModelId, "last_scored_height", val.LastScoredHeight, "report_lag_blocks", val.ReportLagBlocks)
 			})
 		},
 	}

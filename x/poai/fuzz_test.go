@@ -24,7 +24,7 @@ func FuzzRecordScores(f *testing.F) {
 	f.Fuzz(func(t *testing.T, risks, signals []byte) {
 		e := newEnv(t)
 		ctx := e.ctx(5)
-		if err := e.k.SetBlockTxs(ctx, 3, []poai.BlockTx{{Hash: []byte{1}, Sender: alice.Addr}, {Hash: []byte{2}, Sender: []byte{9}}}); err != nil {
+		if err := e.k.SetBlockTxs(ctx, 3, make([]byte, 32), []poai.BlockTx{{Hash: []byte{1}, Sender: alice.Addr}, {Hash: []byte{2}, Sender: []byte{9}}}); err != nil {
 			t.Fatal(err)
 		}
 		var rs []poai.TxRisk

@@ -58,6 +58,8 @@ var (
 	keyProofsPrefix      = collections.NewPrefix(19)
 	usedConsAddrsPrefix  = collections.NewPrefix(20)
 	blockRoomPrefix      = collections.NewPrefix(21)
+	pendingScoresPrefix  = collections.NewPrefix(22)
+	reportsPrefix        = collections.NewPrefix(23)
 )
 
 // Bounds of stored collections.
@@ -69,7 +71,9 @@ const (
 	ReputationHistoryLen  = 64     // ring size of a validator's reputation history
 	MaxFlaggedPerBlock    = 1000   // flagged txs recorded for one scored block
 	MaxBlockTxs           = 50_000 // txs remembered for one block
-	blockTxsKept          = 3      // SetBlockTxs keeps this many heights
+	// blockTxsKept: a block's tx list goes when its scoring window closes; any
+	// older than this (a block nobody was expected to score) goes anyway.
+	blockTxsKept = MaxScoreWindow + 2
 )
 
 // Keeper owns PoAI's state. Invariants: BondedPool holds the sum of self_stake
@@ -125,6 +129,10 @@ type Keeper struct {
 	// BlockRoom is the largest active set whose commits fit the chain's blocks
 	// (SetBlockRoom, from the consensus params at InitChain); unset = no bound.
 	BlockRoom collections.Item[uint64]
+	// PendingScores: height -> a block whose validators' scores are still being
+	// collected (scoring.go); Reports: (height, consensus address) -> its scores.
+	PendingScores collections.Map[int64, PendingScores]
+	Reports       collections.Map[collections.Pair[int64, []byte], StoredReport]
 }
 
 // KeeperOption configures NewKeeper.
@@ -178,6 +186,9 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, opts ...Kee
 		KeyProofs:      collections.NewMap(sb, keyProofsPrefix, "key_proofs", collections.BytesKey, collections.BytesValue),
 		UsedConsAddrs:  collections.NewKeySet(sb, usedConsAddrsPrefix, "used_cons_addrs", collections.BytesKey),
 		BlockRoom:      collections.NewItem(sb, blockRoomPrefix, "block_room", collections.Uint64Value),
+		PendingScores:  collections.NewMap(sb, pendingScoresPrefix, "pending_scores", collections.Int64Key, runtime.ProtoValue[PendingScores, *PendingScores]{}),
+		Reports: collections.NewMap(sb, reportsPrefix, "reports", collections.PairKeyCodec(collections.Int64Key, collections.BytesKey),
+			runtime.ProtoValue[StoredReport, *StoredReport]{}),
 	}
 	schema, err := sb.Build()
 	if err != nil {

@@ -91,25 +91,12 @@ func TestConsensusPubKey(t *testing.T) {
 	require.True(t, pk.Equals(other.PubKey()))
 }
 
-func TestSetBlockTxsKeepsThreeHeights(t *testing.T) {
-	e := newEnv(t)
-	for h := int64(1); h <= 6; h++ {
-		require.NoError(t, e.k.SetBlockTxs(e.ctx(h), h, []poai.BlockTx{{Hash: []byte{byte(h)}, Sender: alice.Addr}}))
-	}
-	var heights []int64
-	require.NoError(t, e.k.BlockTxs.Walk(e.ctx(6), nil, func(h int64, _ poai.StoredBlockTxs) (bool, error) {
-		heights = append(heights, h)
-		return false, nil
-	}))
-	require.Equal(t, []int64{4, 5, 6}, heights)
-}
-
 // A flagged tx rate-limits its sender for the window; the ante refuses the
 // sender's next tx with the poai error, and lets it through after the window.
 func TestRecordTxRisksRateLimitsInTheAnte(t *testing.T) {
 	e := newEnv(t)
 	p := testParams(alice.Addr.String()) // flag threshold 800, window 4
-	require.NoError(t, e.k.SetBlockTxs(e.ctx(10), 10, []poai.BlockTx{
+	require.NoError(t, e.k.SetBlockTxs(e.ctx(10), 10, nil, []poai.BlockTx{
 		{Hash: []byte("tx0"), Sender: bob.Addr}, {Hash: []byte("tx1"), Sender: alice.Addr},
 	}))
 	require.NoError(t, e.k.RecordTxRisks(e.ctx(12), 10, []poai.TxRisk{
@@ -210,7 +197,7 @@ func TestGenesisRoundTrip(t *testing.T) {
 	msgs := poai.NewMsgServer(e.k)
 	_, err := msgs.Unbond(ctx, &poai.MsgUnbond{OperatorAddress: bob.Addr.String(), Amount: types.NewCoin("uself", 1_000_000)})
 	require.NoError(t, err)
-	require.NoError(t, e.k.SetBlockTxs(ctx, 1, []poai.BlockTx{{Hash: []byte("h"), Sender: alice.Addr}}))
+	require.NoError(t, e.k.SetBlockTxs(ctx, 1, nil, []poai.BlockTx{{Hash: []byte("h"), Sender: alice.Addr}}))
 	require.NoError(t, e.k.RecordTxRisks(ctx, 1, []poai.TxRisk{{Index: 0, Risk: 1000}}))
 	// A consensus address used by no current validator (a genesis.json validator that left).
 	require.NoError(t, e.k.UsedConsAddrs.Set(ctx, bytes.Repeat([]byte{9}, 20)))

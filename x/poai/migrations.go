@@ -71,3 +71,22 @@ func (k Keeper) Migrate1to2(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Migrate2to3 moves a poai store written at consensus version 2 to version 3:
+// lagged scoring. Version 3 added pending_scores (0x16) and reports (0x17), both
+// empty until the next block opens a window, and the score_window param, set
+// here to DefaultScoreWindow. Block tx lists are now kept until a block's window
+// closes; the ones version 2 kept (the last 3 blocks) have no window and are
+// pruned as before. Version 2's vote extensions (version 1 on the wire) are no
+// longer read: the upgrade height's votes must come from the new binary. It is
+// idempotent.
+func (k Keeper) Migrate2to3(ctx context.Context) error {
+	p, err := k.GetParams(ctx)
+	if err != nil {
+		return err
+	}
+	if p.ScoreWindow == 0 {
+		p.ScoreWindow = DefaultScoreWindow
+	}
+	return k.Params.Set(ctx, p)
+}

@@ -23,8 +23,9 @@ var (
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
 // 2: consensus keys are checked and proven (key_proofs, used_cons_addrs;
-// Keeper.Migrate1to2).
-const ConsensusVersion = 2
+// Keeper.Migrate1to2). 3: lagged scoring (pending_scores, reports, the
+// score_window param; Keeper.Migrate2to3).
+const ConsensusVersion = 3
 
 // Module plugs the poai Keeper into the runtime. It must come after bank in the
 // manager: its EndBlock moves the block's fees and mints inflation.

@@ -128,6 +128,7 @@ func TestNetworkDishonestAndOffAnalyzers(t *testing.T) {
 				p.Authority = vals[0].Operator.Addr.String()
 				p.EpochLength = 10
 				p.EmaAlpha = 200_000 // 0.2: reputation moves within an epoch or two
+				p.ScoreWindow = 2    // builtin models answer at once: settle each block 3 blocks later
 				// kappa 0.8: a random scorer often lands just above 0.5 mean agreement
 				// on a block with few txs; at 0.8 it earns nothing, like a silent one.
 				p.ClipThreshold = 800_000

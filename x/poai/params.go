@@ -47,6 +47,7 @@ func DefaultParams() Params {
 		InflationPerBlock:       1_000_000,
 		Authority:               DefaultAuthority.String(),
 		FlaggedRetention:        100_000,
+		ScoreWindow:             DefaultScoreWindow,
 	}
 }
 
@@ -71,6 +72,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("clip_threshold: %d is above %d", p.ClipThreshold, PPM)
 	case p.DowntimePenalty > PPM:
 		return fmt.Errorf("downtime_penalty: %d is above %d", p.DowntimePenalty, PPM)
+	case p.ScoreWindow < 1 || p.ScoreWindow > MaxScoreWindow:
+		return fmt.Errorf("score_window: %d is not in 1..%d blocks", p.ScoreWindow, MaxScoreWindow)
 	case p.FlagThreshold == 0 || p.FlagThreshold > 1000:
 		return fmt.Errorf("flag_threshold: %d is not in 1..1000", p.FlagThreshold)
 	case p.RateLimitWindow < 0 || p.RateLimitWindow > MaxPeriod:

@@ -77,11 +77,7 @@ func (s queryServer) Validator(ctx context.Context, req *QueryValidatorRequest) 
 	if err != nil {
 		return nil, err
 	}
-	resp := &QueryValidatorResponse{Validator: v}
-	if v.LastScoredHeight > 0 {
-		resp.ReportLagBlocks = max(runtime.Unwrap(ctx).BlockHeight()-v.LastScoredHeight, 0)
-	}
-	return resp, nil
+	return &QueryValidatorResponse{Validator: v}, nil
 }
 
 func (s queryServer) lookup(ctx context.Context, operator string) (Validator, error) {

@@ -26,9 +26,10 @@ type BlockTx struct {
 }
 
 // SetBlockTxs remembers the txs of block `height` (one stored value per block, not
-// one per tx) so that scores about them, which arrive two blocks later, can name
-// the tx and its sender; keeps only the last 3 heights.
-func (k Keeper) SetBlockTxs(ctx context.Context, height int64, txs []BlockTx) error {
+// one per tx) so that scores about them, which arrive within the scoring window,
+// can name the tx and its sender, and opens the block's scoring window
+// (PendingScores, expecting CometBFT's current set). hash is the block's hash.
+func (k Keeper) SetBlockTxs(ctx context.Context, height int64, hash []byte, txs []BlockTx) error {
 	if len(txs) > MaxBlockTxs {
 		return fmt.Errorf("poai: %d block txs, at most %d", len(txs), MaxBlockTxs)
 	}
@@ -39,7 +40,10 @@ func (k Keeper) SetBlockTxs(ctx context.Context, height int64, txs []BlockTx) er
 	if err := k.BlockTxs.Set(ctx, height, val); err != nil {
 		return err
 	}
-	// Everything at or below height-3 goes; normally that is one entry.
+	if err := k.pendingFor(ctx, height, hash, len(txs)); err != nil {
+		return err
+	}
+	// Lists of blocks nobody was expected to score; normally there are none.
 	rng := new(collections.Range[int64]).EndInclusive(height - blockTxsKept)
 	return k.BlockTxs.Clear(ctx, rng)
 }
@@ -108,7 +112,6 @@ type AgreementSignal struct {
 	ConsAddress []byte
 	Scored      bool   // its vote extension carried valid scores for the judged block
 	Agreement   uint32 // 0..1_000_000 (ppm) how close it stayed to the weighted median; 0 if !Scored
-	ModelID     string // the model its extension named (when Scored)
 }
 
 // RecordAgreement updates each validator's reputation (fixed-point moving average,
@@ -137,9 +140,6 @@ func (k Keeper) RecordAgreement(ctx context.Context, height int64, signals []Agr
 		obs := uint32(0)
 		if s.Scored {
 			obs = clipAgreement(s.Agreement, p.ClipThreshold)
-		}
-		if s.Scored {
-			v.LastModelId, v.LastScoredHeight = s.ModelID, height
 		}
 		v.AgreementAvg = ema(v.AgreementAvg, obs, p.EmaAlpha)
 		v.Reputation = computeReputation(v.AgreementAvg, v.SignedAvg, v.Penalty, p)

@@ -88,10 +88,20 @@ type LLMCall struct {
 }
 
 // Analyzer scores a committed block. Implementations are called from one
-// goroutine, in height order, and may keep history between calls.
+// goroutine, in height order, and may keep history between calls (a Staged
+// analyzer's second part excepted).
 type Analyzer interface {
 	ModelID() string
 	Analyze(ctx context.Context, b Block) (Report, error)
+}
+
+// Staged analyzers split Analyze in two: Prepare runs in height order (it may
+// keep history) and returns the rest of the work (a model call), which may run
+// concurrently with later blocks' so that a model slower than the block time
+// keeps up. Analyze(ctx, b) is Prepare(ctx, b)(ctx).
+type Staged interface {
+	Analyzer
+	Prepare(ctx context.Context, b Block) func(context.Context) Report
 }
 
 // Modes accepted in app.toml [poai] analyzer.

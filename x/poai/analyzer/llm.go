@@ -82,28 +82,37 @@ func NewLLM(c LLMConfig, fallback *Builtin) (*LLM, error) {
 func (l *LLM) ModelID() string { return "llm:" + l.cfg.Model }
 
 func (l *LLM) Analyze(ctx context.Context, b Block) (Report, error) {
+	return l.Prepare(ctx, b)(ctx), nil
+}
+
+// Prepare runs the built-in model (in height order: its history) and triages;
+// the model call is the returned rest, which the pipeline may run concurrently
+// with later blocks'.
+func (l *LLM) Prepare(ctx context.Context, b Block) func(context.Context) Report {
 	history := l.fallback.histories(b) // before the built-in model learns from this block
 	base, _ := l.fallback.Analyze(ctx, b)
 	ask := triage(b.Selected, base.Risks, l.cfg.MaxTxs)
-	if len(ask) == 0 {
+	return func(ctx context.Context) Report {
+		if len(ask) == 0 {
+			base.ModelID = l.ModelID()
+			return base
+		}
+		call, scored := l.askAll(ctx, b, ask, history, base.Risks)
+		base.LLM = &call
+		if scored == 0 {
+			base.Fallback = true
+			base.Note = "llm failed, built-in scores used: " + call.Err.Error()
+			return base
+		}
 		base.ModelID = l.ModelID()
-		return base, nil
+		switch {
+		case call.Err != nil:
+			base.Note = fmt.Sprintf("llm scored %d of %d selected txs, built-in scores for the rest (a prompt failed: %v)", scored, len(b.Selected), call.Err)
+		case scored < len(b.Selected):
+			base.Note = fmt.Sprintf("llm scored the %d riskiest of %d selected txs, built-in scores for the rest", scored, len(b.Selected))
+		}
+		return base
 	}
-	call, scored := l.askAll(ctx, b, ask, history, base.Risks)
-	base.LLM = &call
-	if scored == 0 {
-		base.Fallback = true
-		base.Note = "llm failed, built-in scores used: " + call.Err.Error()
-		return base, nil
-	}
-	base.ModelID = l.ModelID()
-	switch {
-	case call.Err != nil:
-		base.Note = fmt.Sprintf("llm scored %d of %d selected txs, built-in scores for the rest (a prompt failed: %v)", scored, len(b.Selected), call.Err)
-	case scored < len(b.Selected):
-		base.Note = fmt.Sprintf("llm scored the %d riskiest of %d selected txs, built-in scores for the rest", scored, len(b.Selected))
-	}
-	return base, nil
 }
 
 // triage is the k riskiest of the selected txs by the built-in risks (ties: the

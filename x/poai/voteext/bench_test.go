@@ -1,15 +1,18 @@
 package voteext_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/selfchain/selfchain/x/poai"
 	"github.com/selfchain/selfchain/x/poai/analyzer"
 	"github.com/selfchain/selfchain/x/poai/voteext"
 	"github.com/selfchain/selfchain/x/poai/voteext/voteexttest"
@@ -61,7 +64,7 @@ func BenchmarkExtendVote5000Txs(b *testing.B) {
 		if !ok {
 			b.Fatal("no report")
 		}
-		ext, err := voteext.BuildExtension(rep, len(rep.Risks))
+		ext, _, err := voteext.BuildExtension([]analyzer.Report{rep})
 		if err != nil || len(ext) == 0 {
 			b.Fatal(err)
 		}
@@ -69,7 +72,7 @@ func BenchmarkExtendVote5000Txs(b *testing.B) {
 }
 
 // commit100 is the extended commit of 100 validators (half ML-DSA-65), each with
-// a full 512-score extension.
+// a full extension (MaxScores scores of block 9).
 func commit100(b *testing.B) (*abci.ExtendedCommitInfo, *voteexttest.Set) {
 	powers := make([]int64, 100)
 	for i := range powers {
@@ -82,7 +85,7 @@ func commit100(b *testing.B) (*abci.ExtendedCommitInfo, *voteexttest.Set) {
 		for k := range risks {
 			risks[k] = uint32((k*13 + i*7) % 1001)
 		}
-		bz, err := voteext.BuildExtension(rep, len(risks))
+		bz, _, err := voteext.BuildExtension([]analyzer.Report{rep})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -110,15 +113,27 @@ func BenchmarkProcessProposalCommit100(b *testing.B) {
 	}
 }
 
-// BenchmarkAggregateCommit100 is FinalizeBlock's aggregation of that commit:
-// 512 weighted medians over 100 validators and 100 agreements.
-func BenchmarkAggregateCommit100(b *testing.B) {
-	c, _ := commit100(b)
+// BenchmarkScoresCommit100 is FinalizeBlock's reading of that commit and x/poai's
+// medians over it: 100 extensions decoded, MaxScores weighted medians over 100
+// validators.
+func BenchmarkScoresCommit100(b *testing.B) {
+	c, set := commit100(b)
+	scorers := make([]poai.Scorer, len(set.Vals))
+	var total int64
+	for i, v := range set.Vals {
+		scorers[i] = poai.Scorer{ConsensusAddress: v.Addr, Power: v.Power}
+		total += v.Power
+	}
+	slices.SortFunc(scorers, func(a, b poai.Scorer) int { return bytes.Compare(a.ConsensusAddress, b.ConsensusAddress) })
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		res := voteext.Aggregate(voteext.VotesFromCommit(c, 9))
-		if len(res.Risks) != voteext.MaxScores {
-			b.Fatal(len(res.Risks))
+		reps := map[string]poai.StoredReport{}
+		for _, v := range voteext.ScoresFromCommit(c) {
+			blk := v.Blocks[0]
+			reps[string(v.ConsAddress)] = poai.StoredReport{ModelId: blk.ModelID, TxIndices: blk.TxIndices, Risks: blk.Risks}
+		}
+		if m := poai.Medians(scorers, total, reps); len(m) != voteext.MaxScores {
+			b.Fatal(len(m))
 		}
 	}
 }

@@ -74,7 +74,7 @@ func ExtensionSignBytes(chainID string, height int64, round int32, ext []byte) [
 
 // verifyVote checks one commit vote's extension signature (and the extension's
 // shape) for a commit at height.
-func verifyVote(ctx context.Context, st State, chainID string, height int64, round int32, v *abci.ExtendedVoteInfo) error {
+func verifyVote(ctx context.Context, st PubKeys, chainID string, height int64, round int32, v *abci.ExtendedVoteInfo) error {
 	if len(v.ExtensionSignature) == 0 {
 		return fmt.Errorf("%w: validator %X sent none", ErrBadSignature, v.Validator.Address)
 	}
@@ -101,7 +101,7 @@ func verifyVote(ctx context.Context, st State, chainID string, height int64, rou
 // whose extension does not verify (its own included) or that is not a commit
 // vote. Pruned votes keep their place, address, power and flag, so the commit
 // still matches the block's last commit; they only stop counting as signed.
-func PruneExtendedCommit(ctx context.Context, st State, chainID string, height int64, c abci.ExtendedCommitInfo) abci.ExtendedCommitInfo {
+func PruneExtendedCommit(ctx context.Context, st PubKeys, chainID string, height int64, c abci.ExtendedCommitInfo) abci.ExtendedCommitInfo {
 	out := abci.ExtendedCommitInfo{Round: c.Round, Votes: make([]abci.ExtendedVoteInfo, len(c.Votes))}
 	for i, v := range c.Votes {
 		out.Votes[i] = v
@@ -121,7 +121,7 @@ func PruneExtendedCommit(ctx context.Context, st State, chainID string, height i
 // verified votes must hold more than 2/3 of the commit's power. It is the check of
 // the Cosmos SDK's baseapp.ValidateVoteExtensions plus its comparison with the
 // last commit, with pruned (empty) votes counted as unsigned.
-func ValidateExtendedCommit(ctx context.Context, st State, chainID string, height int64, c *abci.ExtendedCommitInfo, lastCommit abci.CommitInfo) error {
+func ValidateExtendedCommit(ctx context.Context, st PubKeys, chainID string, height int64, c *abci.ExtendedCommitInfo, lastCommit abci.CommitInfo) error {
 	if c.Round != lastCommit.Round {
 		return fmt.Errorf("%w: round %d, the last commit's is %d", ErrCommitMismatch, c.Round, lastCommit.Round)
 	}

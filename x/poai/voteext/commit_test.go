@@ -105,7 +105,7 @@ func TestValidateExtendedCommitRejects(t *testing.T) {
 			c.Votes[2].ExtensionSignature = set.Vals[2].SignExtension(chainID, 10, 0, c.Votes[2].VoteExtension)
 		}, voteext.ErrMalformed},
 		{"extension scoring the wrong height, validly signed", func(c *abci.ExtendedCommitInfo, _ *abci.CommitInfo) {
-			c.Votes[2].VoteExtension = voteexttest.Extension(8, hash32, 1)
+			c.Votes[2].VoteExtension = voteexttest.Extension(10, hash32, 1) // not before the vote
 			c.Votes[2].ExtensionSignature = set.Vals[2].SignExtension(chainID, 10, 0, c.Votes[2].VoteExtension)
 		}, voteext.ErrWrongHeight},
 	} {

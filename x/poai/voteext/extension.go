@@ -7,19 +7,27 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // Extension format limits. A vote extension travels in every precommit and, for
 // all validators, in the next block: keep it a few KB.
 const (
-	Version = 1
-	// MaxScores is K: at most this many txs are scored per block. With more txs the
-	// scored subset is SampleIndices' deterministic choice.
-	MaxScores = 512
-	// MaxExtensionBytes bounds an encoded extension (512 scores take ~2.5 KB).
+	Version = 2
+	// MaxScores is K: at most this many txs of a block are scored. With more txs
+	// the scored subset is SampleIndices' deterministic choice.
+	MaxScores = poai.MaxScoresPerBlock
+	// MaxReports bounds the blocks one extension reports on.
+	MaxReports = 16
+	// MaxWindow bounds how far back an extension may reach (x/poai's score_window
+	// is at most this; the chain drops what lies outside its own window).
+	MaxWindow = poai.MaxScoreWindow
+	// MaxExtensionBytes bounds an encoded extension (256 scores take ~1.3 KB:
+	// three full blocks, or many small ones, fit).
 	MaxExtensionBytes = 4096
 	MaxModelIDLen     = 64
-	MaxRisk           = 1000
+	MaxRisk           = poai.MaxRisk
 	// MaxBlockTxIndex bounds a tx index (no block holds a million txs).
 	MaxBlockTxIndex = 1 << 20
 )
@@ -27,13 +35,13 @@ const (
 var (
 	ErrMalformed    = errors.New("malformed vote extension")
 	ErrWrongVersion = errors.New("unsupported vote extension version")
-	ErrWrongHeight  = errors.New("vote extension scores the wrong height")
+	ErrWrongHeight  = errors.New("vote extension scores a block outside its window")
 	ErrOversized    = errors.New("vote extension too large")
 )
 
 // DecodeExtension parses and checks an extension's shape: canonical encoding,
-// version, limits, strictly increasing indices, risks in range. It says nothing
-// about whether the scores are right.
+// version, limits, strictly increasing heights and indices, risks in range. It
+// says nothing about whether the scores are right.
 func DecodeExtension(bz []byte) (*VoteExtension, error) {
 	if len(bz) > MaxExtensionBytes {
 		return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrOversized, len(bz), MaxExtensionBytes)
@@ -57,35 +65,49 @@ func (ve *VoteExtension) ValidateBasic() error {
 	if ve.Version != Version {
 		return fmt.Errorf("%w: %d (this node speaks %d)", ErrWrongVersion, ve.Version, Version)
 	}
-	if ve.ScoredHeight < 1 {
-		return fmt.Errorf("%w: scored height %d", ErrMalformed, ve.ScoredHeight)
+	if len(ve.Blocks) > MaxReports {
+		return fmt.Errorf("%w: %d blocks, at most %d", ErrOversized, len(ve.Blocks), MaxReports)
 	}
-	if len(ve.ScoredBlockHash) != sha256.Size {
-		return fmt.Errorf("%w: block hash is %d bytes, want %d", ErrMalformed, len(ve.ScoredBlockHash), sha256.Size)
+	for i, b := range ve.Blocks {
+		if b.Height < 1 || (i > 0 && b.Height <= ve.Blocks[i-1].Height) {
+			return fmt.Errorf("%w: block heights must be positive and strictly increasing", ErrMalformed)
+		}
+		if err := b.ValidateBasic(); err != nil {
+			return fmt.Errorf("block %d: %w", b.Height, err)
+		}
 	}
-	if len(ve.ModelId) == 0 || len(ve.ModelId) > MaxModelIDLen {
+	return nil
+}
+
+// ValidateBasic checks one block's scores.
+func (b *BlockScores) ValidateBasic() error {
+	if len(b.BlockHash) != sha256.Size {
+		return fmt.Errorf("%w: block hash is %d bytes, want %d", ErrMalformed, len(b.BlockHash), sha256.Size)
+	}
+	if len(b.ModelId) == 0 || len(b.ModelId) > MaxModelIDLen {
 		return fmt.Errorf("%w: model id must be 1-%d bytes", ErrMalformed, MaxModelIDLen)
 	}
-	if len(ve.TxIndices) != len(ve.Risks) {
-		return fmt.Errorf("%w: %d indices but %d risks", ErrMalformed, len(ve.TxIndices), len(ve.Risks))
+	if len(b.TxIndices) != len(b.Risks) {
+		return fmt.Errorf("%w: %d indices but %d risks", ErrMalformed, len(b.TxIndices), len(b.Risks))
 	}
-	if len(ve.TxIndices) > MaxScores {
-		return fmt.Errorf("%w: %d scores, at most %d", ErrOversized, len(ve.TxIndices), MaxScores)
+	if len(b.TxIndices) > MaxScores {
+		return fmt.Errorf("%w: %d scores, at most %d", ErrOversized, len(b.TxIndices), MaxScores)
 	}
-	for i, idx := range ve.TxIndices {
-		if idx >= MaxBlockTxIndex || (i > 0 && idx <= ve.TxIndices[i-1]) {
+	for i, idx := range b.TxIndices {
+		if idx >= MaxBlockTxIndex || (i > 0 && idx <= b.TxIndices[i-1]) {
 			return fmt.Errorf("%w: tx indices must be strictly increasing and below %d", ErrMalformed, MaxBlockTxIndex)
 		}
-		if ve.Risks[i] > MaxRisk {
-			return fmt.Errorf("%w: risk %d above %d", ErrMalformed, ve.Risks[i], MaxRisk)
+		if b.Risks[i] > MaxRisk {
+			return fmt.Errorf("%w: risk %d above %d", ErrMalformed, b.Risks[i], MaxRisk)
 		}
 	}
 	return nil
 }
 
 // VerifyExtension is VerifyVoteExtension's rule for a vote at height: empty is
-// always accepted; otherwise the extension must be well formed and score height-1.
-// Disagreeing scores are never a reason to reject.
+// always accepted; otherwise the extension must be well formed and report only
+// on blocks in [height-MaxWindow, height-1]. Disagreeing scores, or blocks the
+// chain's own (smaller) window no longer takes, are never a reason to reject.
 func VerifyExtension(bz []byte, height int64) error {
 	if len(bz) == 0 {
 		return nil
@@ -94,8 +116,10 @@ func VerifyExtension(bz []byte, height int64) error {
 	if err != nil {
 		return err
 	}
-	if ve.ScoredHeight != height-1 {
-		return fmt.Errorf("%w: scores height %d in a vote for height %d (want %d)", ErrWrongHeight, ve.ScoredHeight, height, height-1)
+	for _, b := range ve.Blocks {
+		if b.Height >= height || b.Height < height-MaxWindow {
+			return fmt.Errorf("%w: scores height %d in a vote for height %d (want %d..%d)", ErrWrongHeight, b.Height, height, max(height-MaxWindow, 1), height-1)
+		}
 	}
 	return nil
 }

@@ -19,40 +19,56 @@ func mustMarshal(t *testing.T, ve *voteext.VoteExtension) []byte {
 	return bz
 }
 
+func blk(height int64, hash []byte, idx, risks []uint32) *voteext.BlockScores {
+	return &voteext.BlockScores{Height: height, BlockHash: hash, ModelId: "m", TxIndices: idx, Risks: risks}
+}
+
+func ve(blocks ...*voteext.BlockScores) *voteext.VoteExtension {
+	return &voteext.VoteExtension{Version: voteext.Version, Blocks: blocks}
+}
+
 func TestVerifyExtension(t *testing.T) {
 	good := voteexttest.Extension(9, hash32, 10, 20, 1000)
 	require.NoError(t, voteext.VerifyExtension(good, 10))
 	require.NoError(t, voteext.VerifyExtension(nil, 10), "empty is always accepted")
+	lagged := mustMarshal(t, ve(blk(100-voteext.MaxWindow, hash32, nil, nil), blk(95, hash32, []uint32{0}, []uint32{7}), blk(99, hash32, nil, nil)))
+	require.NoError(t, voteext.VerifyExtension(lagged, 100), "reports on several blocks of the window")
+	require.NoError(t, voteext.VerifyExtension(mustMarshal(t, ve()), 10), "no block finished yet")
 
-	many := ext(9, hash32, nil, nil)
+	many := blk(10, hash32, nil, nil)
 	for i := 0; i < voteext.MaxScores+1; i++ {
 		many.TxIndices = append(many.TxIndices, uint32(i))
 		many.Risks = append(many.Risks, 1)
 	}
+	var tooMany []*voteext.BlockScores
+	for h := int64(1); h <= voteext.MaxReports+1; h++ {
+		tooMany = append(tooMany, blk(h, hash32, nil, nil))
+	}
 	for _, tc := range []struct {
-		name string
-		bz   []byte
-		want error
+		name   string
+		bz     []byte
+		height int64
+		want   error
 	}{
-		{"wrong height", good, voteext.ErrWrongHeight},
-		{"garbage", []byte{0xff, 0xff, 0xff}, voteext.ErrMalformed},
-		{"oversized", bytes.Repeat([]byte{0}, voteext.MaxExtensionBytes+1), voteext.ErrOversized},
-		{"too many scores", mustMarshal(t, many), voteext.ErrOversized},
-		{"wrong version", mustMarshal(t, &voteext.VoteExtension{Version: 2, ScoredHeight: 10, ScoredBlockHash: hash32, ModelId: "m"}), voteext.ErrWrongVersion},
-		{"short hash", mustMarshal(t, ext(10, hash32[:5], nil, nil)), voteext.ErrMalformed},
-		{"no model id", mustMarshal(t, &voteext.VoteExtension{Version: 1, ScoredHeight: 10, ScoredBlockHash: hash32}), voteext.ErrMalformed},
-		{"risk above 1000", mustMarshal(t, ext(10, hash32, []uint32{0}, []uint32{1001})), voteext.ErrMalformed},
-		{"indices not increasing", mustMarshal(t, ext(10, hash32, []uint32{3, 3}, []uint32{1, 1})), voteext.ErrMalformed},
-		{"length mismatch", mustMarshal(t, ext(10, hash32, []uint32{1, 2}, []uint32{1})), voteext.ErrMalformed},
-		{"index out of range", mustMarshal(t, ext(10, hash32, []uint32{voteext.MaxBlockTxIndex}, []uint32{1})), voteext.ErrMalformed},
-		{"non-canonical (trailing unknown field)", append(voteexttest.Extension(10, hash32, 1), 0x38, 0x01), voteext.ErrMalformed},
+		{"a block not before the vote", good, 9, voteext.ErrWrongHeight},
+		{"a block before the widest window", mustMarshal(t, ve(blk(100-voteext.MaxWindow-1, hash32, nil, nil))), 100, voteext.ErrWrongHeight},
+		{"garbage", []byte{0xff, 0xff, 0xff}, 11, voteext.ErrMalformed},
+		{"oversized", bytes.Repeat([]byte{0}, voteext.MaxExtensionBytes+1), 11, voteext.ErrOversized},
+		{"too many scores", mustMarshal(t, ve(many)), 11, voteext.ErrOversized},
+		{"too many blocks", mustMarshal(t, ve(tooMany...)), 20, voteext.ErrOversized},
+		{"duplicated block", mustMarshal(t, ve(blk(5, hash32, nil, nil), blk(5, hash32, nil, nil))), 11, voteext.ErrMalformed},
+		{"blocks out of order", mustMarshal(t, ve(blk(6, hash32, nil, nil), blk(5, hash32, nil, nil))), 11, voteext.ErrMalformed},
+		{"wrong version", mustMarshal(t, &voteext.VoteExtension{Version: 1}), 11, voteext.ErrWrongVersion},
+		{"short hash", mustMarshal(t, ve(blk(10, hash32[:5], nil, nil))), 11, voteext.ErrMalformed},
+		{"no model id", mustMarshal(t, ve(&voteext.BlockScores{Height: 10, BlockHash: hash32})), 11, voteext.ErrMalformed},
+		{"risk above 1000", mustMarshal(t, ve(blk(10, hash32, []uint32{0}, []uint32{1001}))), 11, voteext.ErrMalformed},
+		{"duplicated tx", mustMarshal(t, ve(blk(10, hash32, []uint32{3, 3}, []uint32{1, 1}))), 11, voteext.ErrMalformed},
+		{"length mismatch", mustMarshal(t, ve(blk(10, hash32, []uint32{1, 2}, []uint32{1}))), 11, voteext.ErrMalformed},
+		{"index out of range", mustMarshal(t, ve(blk(10, hash32, []uint32{voteext.MaxBlockTxIndex}, []uint32{1}))), 11, voteext.ErrMalformed},
+		{"non-canonical (trailing unknown field)", append(voteexttest.Extension(10, hash32, 1), 0x48, 0x01), 11, voteext.ErrMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			height := int64(11)
-			if tc.name == "wrong height" {
-				height = 12
-			}
-			require.ErrorIs(t, voteext.VerifyExtension(tc.bz, height), tc.want)
+			require.ErrorIs(t, voteext.VerifyExtension(tc.bz, tc.height), tc.want)
 		})
 	}
 }
@@ -70,15 +86,40 @@ func TestSampleIndices(t *testing.T) {
 	require.Greater(t, s[len(s)-1], uint32(2500), "spread over the block, not the first K")
 }
 
-// The largest extension the node builds fits the size limit and passes its own check.
+// The largest extensions the node builds fit the size limit and pass its own
+// check: full blocks are cut at the byte bound (oldest first kept), small ones
+// at MaxReports.
 func TestBuildExtensionFitsLimits(t *testing.T) {
 	risks := make([]uint32, 5000)
 	for i := range risks {
 		risks[i] = uint32(i % 1001)
 	}
-	bz, err := voteext.BuildExtension(analyzer.Report{Height: 41, BlockHash: hash32, ModelID: "builtin-stat-v1", Risks: risks}, len(risks))
+	var full, small []analyzer.Report
+	for h := int64(30); h < 50; h++ {
+		full = append(full, analyzer.Report{Height: h, BlockHash: hash32, ModelID: "builtin-stat-v1", Risks: risks})
+		small = append(small, analyzer.Report{Height: h, BlockHash: hash32, ModelID: "builtin-stat-v1", Risks: []uint32{1, 2}})
+	}
+	bz, n, err := voteext.BuildExtension(full[:1])
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	t.Logf("extension with one block of %d scores: %d bytes", voteext.MaxScores, len(bz))
+	bz, n, err = voteext.BuildExtension(full)
 	require.NoError(t, err)
 	require.LessOrEqual(t, len(bz), voteext.MaxExtensionBytes)
-	require.NoError(t, voteext.VerifyExtension(bz, 42))
-	t.Logf("extension with %d scores: %d bytes", voteext.MaxScores, len(bz))
+	require.GreaterOrEqual(t, n, 2, "more than one full block fits")
+	require.NoError(t, voteext.VerifyExtension(bz, 50))
+	got, err := voteext.DecodeExtension(bz)
+	require.NoError(t, err)
+	require.Equal(t, int64(30), got.Blocks[0].Height, "oldest first")
+	require.Len(t, got.Blocks[0].Risks, voteext.MaxScores)
+
+	bz, n, err = voteext.BuildExtension(small)
+	require.NoError(t, err)
+	require.Equal(t, voteext.MaxReports, n)
+	require.NoError(t, voteext.VerifyExtension(bz, 50))
+
+	bz, n, err = voteext.BuildExtension(nil)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	require.Empty(t, bz, "nothing to report: an empty extension")
 }

@@ -3,6 +3,7 @@ package voteext
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,23 +13,37 @@ import (
 )
 
 // Pipeline runs a node's analyzer in the background, outside the state machine:
-// after Commit(H-1) the app Submits block H-1, and ExtendVote(H) Waits a bounded
-// time for its report. One goroutine analyzes blocks in height order; reports of
-// the last few heights are kept.
+// after Commit(H) the app Submits block H, and each ExtendVote takes whatever
+// reports have finished (Finished) for the blocks the chain still waits on. One
+// goroutine prepares blocks in height order (the analyzer's history); a staged
+// analyzer's slow part (an LLM call) then runs concurrently for up to maxInFlight
+// blocks, so a model slower than the block time keeps up as long as it answers
+// within the chain's score window.
 type Pipeline struct {
-	an     analyzer.Analyzer
-	logger log.Logger
-	in     chan analyzer.Block
-	stop   context.CancelFunc
-	done   chan struct{}
-
-	observe func(analyzer.Report) // called with every report (and failed run: an empty one), in the goroutine
+	an      analyzer.Analyzer
+	logger  log.Logger
+	in      chan analyzer.Block
+	stop    context.CancelFunc
+	done    chan struct{}
+	slots   chan struct{}         // one per analysis in flight
+	observe func(analyzer.Report) // called with every report, from the analysis goroutine
+	wg      sync.WaitGroup        // analyses in flight
 
 	mu      sync.Mutex
-	reports map[int64]analyzer.Report // at most keepReports, pruned by height
+	reports map[int64]analyzer.Report // the last keepReports heights
 	latest  int64                     // highest height with a report
 	changed chan struct{}             // closed and replaced when a report lands
 }
+
+const (
+	// keepReports: reports older than the widest window are of no use.
+	keepReports = MaxWindow + 1
+	// queueBlocks bounds blocks waiting for a slow analyzer; beyond it a block is
+	// skipped (this validator does not report it) rather than delaying consensus.
+	queueBlocks = MaxWindow
+	// maxInFlight bounds a staged analyzer's concurrent model calls.
+	maxInFlight = 8
+)
 
 // PipelineOption configures NewPipeline.
 type PipelineOption func(*Pipeline)
@@ -38,13 +53,6 @@ func WithObserver(f func(analyzer.Report)) PipelineOption {
 	return func(p *Pipeline) { p.observe = f }
 }
 
-const (
-	keepReports = 4
-	// queueBlocks bounds blocks waiting for a slow analyzer; beyond it a block is
-	// skipped (its extension is then empty) rather than delaying consensus.
-	queueBlocks = 4
-)
-
 // NewPipeline starts the analyzer goroutine; Close stops it.
 func NewPipeline(an analyzer.Analyzer, logger log.Logger, opts ...PipelineOption) *Pipeline {
 	if logger == nil {
@@ -52,7 +60,8 @@ func NewPipeline(an analyzer.Analyzer, logger log.Logger, opts ...PipelineOption
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pipeline{an: an, logger: logger, in: make(chan analyzer.Block, queueBlocks), stop: cancel,
-		done: make(chan struct{}), reports: map[int64]analyzer.Report{}, changed: make(chan struct{}), observe: func(analyzer.Report) {}}
+		done: make(chan struct{}), slots: make(chan struct{}, maxInFlight), observe: func(analyzer.Report) {},
+		reports: map[int64]analyzer.Report{}, changed: make(chan struct{})}
 	for _, o := range opts {
 		o(p)
 	}
@@ -67,39 +76,76 @@ func (p *Pipeline) Submit(b analyzer.Block) {
 	select {
 	case p.in <- b:
 	default:
-		p.logger.Error("PoAI analyzer is behind; block skipped (empty vote extension)", "height", b.Height)
+		p.logger.Error("PoAI analyzer is behind; block skipped (this validator will not score it)", "height", b.Height)
 	}
 }
 
 func (p *Pipeline) run(ctx context.Context) {
 	defer close(p.done)
+	defer p.wg.Wait()
+	staged, _ := p.an.(analyzer.Staged)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case b := <-p.in:
 			b.ResolveRecipients()
-			rep, err := p.analyze(ctx, b)
-			if err != nil {
+			if staged == nil {
+				p.finish(b, func() (analyzer.Report, error) { return p.an.Analyze(ctx, b) })
+				continue
+			}
+			var rest func(context.Context) analyzer.Report
+			if err := p.protect(func() error { rest = staged.Prepare(ctx, b); return nil }); err != nil {
 				p.logger.Error("PoAI analyzer failed", "height", b.Height, "err", err)
 				continue
 			}
-			p.logReport(b, rep)
-			rep.Height, rep.BlockHash = b.Height, b.Hash
-			p.observe(rep)
-			p.mu.Lock()
-			p.reports[b.Height] = rep
-			p.latest = max(p.latest, b.Height)
-			for h := range p.reports { // tiny map, node-local: order does not matter
-				if h <= b.Height-keepReports {
-					delete(p.reports, h)
-				}
+			select {
+			case p.slots <- struct{}{}:
+			case <-ctx.Done():
+				return
 			}
-			close(p.changed)
-			p.changed = make(chan struct{})
-			p.mu.Unlock()
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				defer func() { <-p.slots }()
+				p.finish(b, func() (analyzer.Report, error) { return rest(ctx), nil })
+			}()
 		}
 	}
+}
+
+// finish runs one analysis (a panic becomes an error: a broken analyzer costs
+// the validator its report, never the node) and keeps its report.
+func (p *Pipeline) finish(b analyzer.Block, analyze func() (analyzer.Report, error)) {
+	var rep analyzer.Report
+	err := p.protect(func() (err error) { rep, err = analyze(); return err })
+	if err != nil {
+		p.logger.Error("PoAI analyzer failed", "height", b.Height, "err", err)
+		return
+	}
+	p.logReport(b, rep)
+	rep.Height, rep.BlockHash = b.Height, b.Hash
+	p.observe(rep)
+	p.mu.Lock()
+	p.reports[b.Height] = rep
+	p.latest = max(p.latest, b.Height)
+	for h := range p.reports { // small map, node-local: order does not matter
+		if h <= p.latest-keepReports {
+			delete(p.reports, h)
+		}
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
+	p.mu.Unlock()
+}
+
+func (p *Pipeline) protect(f func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("analyzer panicked: %v", r)
+		}
+	}()
+	return f()
 }
 
 // logReport says what the analyzer did for block b: every model call at info
@@ -127,15 +173,17 @@ func (p *Pipeline) Latest() int64 {
 	return p.latest
 }
 
-// analyze runs the analyzer, turning a panic into an error: a broken analyzer
-// costs the validator its extension, never the node.
-func (p *Pipeline) analyze(ctx context.Context, b analyzer.Block) (rep analyzer.Report, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("analyzer panicked: %v", r)
+// Finished returns the reports finished for heights (any order); missing ones are skipped.
+func (p *Pipeline) Finished(heights []int64) []analyzer.Report {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []analyzer.Report
+	for _, h := range heights {
+		if rep, ok := p.reports[h]; ok {
+			out = append(out, rep)
 		}
-	}()
-	return p.an.Analyze(ctx, b)
+	}
+	return out
 }
 
 // Wait returns the report for height, waiting at most timeout for it.
@@ -158,31 +206,56 @@ func (p *Pipeline) Wait(height int64, timeout time.Duration) (analyzer.Report, b
 	}
 }
 
-// Close stops the analyzer goroutine and waits for it.
+// Close stops the analyzer goroutine and the analyses in flight, and waits for them.
 func (p *Pipeline) Close() {
 	p.stop()
 	<-p.done
 }
 
-// BuildExtension turns a report on a block of n txs into the encoded extension:
-// the risks of the SampleIndices choice (at most MaxScores), version 1.
-func BuildExtension(rep analyzer.Report, n int) ([]byte, error) {
-	ve := VoteExtension{Version: Version, ScoredHeight: rep.Height, ScoredBlockHash: rep.BlockHash, ModelId: rep.ModelID}
-	if len(ve.ModelId) > MaxModelIDLen {
-		ve.ModelId = ve.ModelId[:MaxModelIDLen]
-	}
-	if ve.ModelId == "" {
-		ve.ModelId = "unknown"
-	}
-	for _, idx := range SampleIndices(rep.BlockHash, n, MaxScores) {
-		if int(idx) >= len(rep.Risks) {
+// BuildExtension encodes reports (by increasing height) as one extension: each
+// report's risks of the SampleIndices choice (at most MaxScores a block), as many
+// reports, oldest first, as fit MaxReports and MaxExtensionBytes. It returns the
+// extension and how many reports it holds.
+func BuildExtension(reps []analyzer.Report) ([]byte, int, error) {
+	reps = slices.Clone(reps)
+	slices.SortFunc(reps, func(a, b analyzer.Report) int { return int(a.Height - b.Height) })
+	ve := VoteExtension{Version: Version}
+	var out []byte
+	n := 0
+	for _, rep := range reps {
+		if len(ve.Blocks) == MaxReports {
 			break
 		}
-		ve.TxIndices = append(ve.TxIndices, idx)
-		ve.Risks = append(ve.Risks, min(rep.Risks[idx], MaxRisk))
+		b := &BlockScores{Height: rep.Height, BlockHash: rep.BlockHash, ModelId: rep.ModelID}
+		if len(b.ModelId) > MaxModelIDLen {
+			b.ModelId = b.ModelId[:MaxModelIDLen]
+		}
+		if b.ModelId == "" {
+			b.ModelId = "unknown"
+		}
+		for _, idx := range SampleIndices(rep.BlockHash, len(rep.Risks), MaxScores) {
+			b.TxIndices = append(b.TxIndices, idx)
+			b.Risks = append(b.Risks, min(rep.Risks[idx], MaxRisk))
+		}
+		if err := b.ValidateBasic(); err != nil {
+			return nil, 0, fmt.Errorf("report on block %d: %w", rep.Height, err)
+		}
+		ve.Blocks = append(ve.Blocks, b)
+		bz, err := ve.Marshal()
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(bz) > MaxExtensionBytes {
+			ve.Blocks = ve.Blocks[:len(ve.Blocks)-1]
+			break
+		}
+		out, n = bz, n+1
+	}
+	if n == 0 {
+		return nil, 0, nil
 	}
 	if err := ve.ValidateBasic(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return ve.Marshal()
+	return out, n, nil
 }

@@ -100,3 +100,49 @@ func TestPipelineLogsEveryLLMCall(t *testing.T) {
 		}
 	}
 }
+
+// staged prepares in order and then "calls a model" for d.
+type staged struct {
+	d                 time.Duration
+	inFlight, maxSeen atomic.Int32
+	prepared          []int64 // heights, in Prepare order (Prepare runs on one goroutine)
+}
+
+func (*staged) ModelID() string { return "llm:slow" }
+func (s *staged) Analyze(ctx context.Context, b analyzer.Block) (analyzer.Report, error) {
+	return s.Prepare(ctx, b)(ctx), nil
+}
+func (s *staged) Prepare(_ context.Context, b analyzer.Block) func(context.Context) analyzer.Report {
+	s.prepared = append(s.prepared, b.Height)
+	return func(ctx context.Context) analyzer.Report {
+		n := s.inFlight.Add(1)
+		for m := s.maxSeen.Load(); n > m && !s.maxSeen.CompareAndSwap(m, n); m = s.maxSeen.Load() {
+		}
+		select {
+		case <-time.After(s.d):
+		case <-ctx.Done():
+		}
+		s.inFlight.Add(-1)
+		return analyzer.Report{ModelID: "llm:slow", Risks: make([]uint32, len(b.Txs))}
+	}
+}
+
+// A model slower than the block time keeps up: blocks are prepared in height
+// order, their model calls overlap, and every report lands (Finished).
+func TestPipelineOverlapsSlowModelCalls(t *testing.T) {
+	an := &staged{d: 400 * time.Millisecond}
+	p := voteext.NewPipeline(an, nil)
+	defer p.Close()
+	for h := int64(1); h <= 6; h++ {
+		p.Submit(analyzer.Block{Height: h, Hash: hash32, Txs: make([]analyzer.TxSummary, 1)})
+	}
+	for h := int64(1); h <= 6; h++ {
+		_, ok := p.Wait(h, 10*time.Second)
+		require.True(t, ok, "report %d", h)
+	}
+	require.Greater(t, an.maxSeen.Load(), int32(1), "model calls of several blocks ran at once")
+	require.Equal(t, []int64{1, 2, 3, 4, 5, 6}, an.prepared)
+	got := p.Finished([]int64{2, 4, 9})
+	require.Len(t, got, 2, "9 was never submitted")
+	require.Equal(t, int64(6), p.Latest())
+}

@@ -22,23 +22,17 @@ var _ = math.Inf
 // proto package needs to be updated.
 const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package
 
-// VoteExtension is what a validator signs into its precommit for height H: its
-// analyzer's risk scores for the transactions of block H-1. It is compact on
-// purpose (it travels in every precommit and in the next block): scores are two
-// packed arrays, at most MaxScores entries, at most MaxExtensionBytes in all.
+// VoteExtension is what a validator signs into its precommit for height H: the
+// risk scores its analyzer has finished for blocks in the window [H-W, H-1] that
+// the chain has not recorded from it yet (W: x/poai's score_window param), oldest
+// first. A slow model reports a block several heights later; a fast one reports
+// H-1. It is compact on purpose (it travels in every precommit and in the next
+// block): at most MaxReports blocks and MaxExtensionBytes in all.
 type VoteExtension struct {
-	// version is the wire format version (1); any other value is rejected.
+	// version is the wire format version (2); any other value is rejected.
 	Version uint32 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
-	// scored_height is the height of the block whose txs were scored (H-1).
-	ScoredHeight int64 `protobuf:"varint,2,opt,name=scored_height,json=scoredHeight,proto3" json:"scored_height,omitempty"`
-	// scored_block_hash is that block's hash (32 bytes).
-	ScoredBlockHash []byte `protobuf:"bytes,3,opt,name=scored_block_hash,json=scoredBlockHash,proto3" json:"scored_block_hash,omitempty"`
-	// model_id names the model that produced the scores (e.g. "builtin-stat-v1").
-	ModelId string `protobuf:"bytes,4,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
-	// tx_indices are indices into the scored block's txs (the injected commit
-	// excluded), strictly increasing; risks[i] is the risk of tx_indices[i], 0..1000.
-	TxIndices []uint32 `protobuf:"varint,5,rep,packed,name=tx_indices,json=txIndices,proto3" json:"tx_indices,omitempty"`
-	Risks     []uint32 `protobuf:"varint,6,rep,packed,name=risks,proto3" json:"risks,omitempty"`
+	// blocks are the reports, by strictly increasing height.
+	Blocks []*BlockScores `protobuf:"bytes,7,rep,name=blocks,proto3" json:"blocks,omitempty"`
 }
 
 func (m *VoteExtension) Reset()         { *m = VoteExtension{} }
@@ -81,35 +75,88 @@ func (m *VoteExtension) GetVersion() uint32 {
 	return 0
 }
 
-func (m *VoteExtension) GetScoredHeight() int64 {
+func (m *VoteExtension) GetBlocks() []*BlockScores {
 	if m != nil {
-		return m.ScoredHeight
-	}
-	return 0
-}
-
-func (m *VoteExtension) GetScoredBlockHash() []byte {
-	if m != nil {
-		return m.ScoredBlockHash
+		return m.Blocks
 	}
 	return nil
 }
 
-func (m *VoteExtension) GetModelId() string {
+// BlockScores are one model's risk scores for txs of one block.
+type BlockScores struct {
+	// height of the scored block, and its hash (32 bytes).
+	Height    int64  `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	BlockHash []byte `protobuf:"bytes,2,opt,name=block_hash,json=blockHash,proto3" json:"block_hash,omitempty"`
+	// model_id names the model that produced the scores (e.g. "builtin-stat-v1").
+	ModelId string `protobuf:"bytes,3,opt,name=model_id,json=modelId,proto3" json:"model_id,omitempty"`
+	// tx_indices are indices into the scored block's txs (the injected commit
+	// excluded), strictly increasing; risks[i] is the risk of tx_indices[i], 0..1000.
+	TxIndices []uint32 `protobuf:"varint,4,rep,packed,name=tx_indices,json=txIndices,proto3" json:"tx_indices,omitempty"`
+	Risks     []uint32 `protobuf:"varint,5,rep,packed,name=risks,proto3" json:"risks,omitempty"`
+}
+
+func (m *BlockScores) Reset()         { *m = BlockScores{} }
+func (m *BlockScores) String() string { return proto.CompactTextString(m) }
+func (*BlockScores) ProtoMessage()    {}
+func (*BlockScores) Descriptor() ([]byte, []int) {
+	return fileDescriptor_3f507bbf6d897e7a, []int{1}
+}
+func (m *BlockScores) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *BlockScores) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_BlockScores.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *BlockScores) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_BlockScores.Merge(m, src)
+}
+func (m *BlockScores) XXX_Size() int {
+	return m.Size()
+}
+func (m *BlockScores) XXX_DiscardUnknown() {
+	xxx_messageInfo_BlockScores.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_BlockScores proto.InternalMessageInfo
+
+func (m *BlockScores) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *BlockScores) GetBlockHash() []byte {
+	if m != nil {
+		return m.BlockHash
+	}
+	return nil
+}
+
+func (m *BlockScores) GetModelId() string {
 	if m != nil {
 		return m.ModelId
 	}
 	return ""
 }
 
-func (m *VoteExtension) GetTxIndices() []uint32 {
+func (m *BlockScores) GetTxIndices() []uint32 {
 	if m != nil {
 		return m.TxIndices
 	}
 	return nil
 }
 
-func (m *VoteExtension) GetRisks() []uint32 {
+func (m *BlockScores) GetRisks() []uint32 {
 	if m != nil {
 		return m.Risks
 	}
@@ -118,6 +165,7 @@ func (m *VoteExtension) GetRisks() []uint32 {
 
 func init() {
 	proto.RegisterType((*VoteExtension)(nil), "selfchain.poai.v1.VoteExtension")
+	proto.RegisterType((*BlockScores)(nil), "selfchain.poai.v1.BlockScores")
 }
 
 func init() {
@@ -125,25 +173,28 @@ func init() {
 }
 
 var fileDescriptor_3f507bbf6d897e7a = []byte{
-	// 281 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x44, 0x90, 0xcd, 0x4a, 0xc3, 0x40,
-	0x14, 0x85, 0x3b, 0xc6, 0xb6, 0x76, 0x68, 0x90, 0x0e, 0x2e, 0xc6, 0x85, 0x43, 0x50, 0x90, 0x20,
-	0x98, 0x50, 0x7c, 0x83, 0x82, 0xd8, 0x6e, 0xb3, 0x70, 0xe1, 0x26, 0xe4, 0xe7, 0xda, 0x19, 0x9a,
-	0xe6, 0x96, 0xcc, 0x18, 0xf2, 0x18, 0x3e, 0x96, 0xb8, 0xea, 0xd2, 0xa5, 0x24, 0x2f, 0x22, 0x49,
-	0x5a, 0xbb, 0x3b, 0xe7, 0x3b, 0xdf, 0xea, 0xd0, 0x7b, 0x0d, 0xd9, 0x7b, 0x22, 0x23, 0x95, 0xfb,
-	0x3b, 0x8c, 0x94, 0x5f, 0xce, 0xfd, 0x12, 0x0d, 0x84, 0x50, 0x19, 0xc8, 0xb5, 0xc2, 0xdc, 0xdb,
-	0x15, 0x68, 0x90, 0xcd, 0xfe, 0x3d, 0xaf, 0xf5, 0xbc, 0x72, 0x7e, 0xfb, 0x4d, 0xa8, 0xfd, 0x8a,
-	0x06, 0x9e, 0x8f, 0x2a, 0xe3, 0x74, 0x5c, 0x42, 0xd1, 0x46, 0x4e, 0x1c, 0xe2, 0xda, 0xc1, 0xb1,
-	0xb2, 0x3b, 0x6a, 0xeb, 0x04, 0x0b, 0x48, 0x43, 0x09, 0x6a, 0x2d, 0x0d, 0x3f, 0x73, 0x88, 0x6b,
-	0x05, 0xd3, 0x1e, 0x2e, 0x3b, 0xc6, 0x1e, 0xe8, 0xec, 0x20, 0xc5, 0x19, 0x26, 0x9b, 0x50, 0x46,
-	0x5a, 0x72, 0xcb, 0x21, 0xee, 0x34, 0xb8, 0xec, 0x87, 0x45, 0xcb, 0x97, 0x91, 0x96, 0xec, 0x9a,
-	0x5e, 0x6c, 0x31, 0x85, 0x2c, 0x54, 0x29, 0x3f, 0x77, 0x88, 0x3b, 0x09, 0xc6, 0x5d, 0x5f, 0xa5,
-	0xec, 0x86, 0x52, 0x53, 0x85, 0x2a, 0x4f, 0x55, 0x02, 0x9a, 0x0f, 0x1d, 0xcb, 0xb5, 0x83, 0x89,
-	0xa9, 0x56, 0x3d, 0x60, 0x57, 0x74, 0x58, 0x28, 0xbd, 0xd1, 0x7c, 0xd4, 0x2d, 0x7d, 0x59, 0xbc,
-	0x7c, 0xd5, 0x82, 0xec, 0x6b, 0x41, 0x7e, 0x6b, 0x41, 0x3e, 0x1b, 0x31, 0xd8, 0x37, 0x62, 0xf0,
-	0xd3, 0x88, 0xc1, 0xdb, 0xe3, 0x5a, 0x19, 0xf9, 0x11, 0x7b, 0x09, 0x6e, 0xfd, 0xd3, 0x59, 0xa7,
-	0x54, 0x1d, 0x8e, 0x43, 0x03, 0x50, 0x99, 0x78, 0xd4, 0xfd, 0xf5, 0xf4, 0x17, 0x00, 0x00, 0xff,
-	0xff, 0x1d, 0xa4, 0x00, 0x9d, 0x59, 0x01, 0x00, 0x00,
+	// 330 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x64, 0x91, 0xcf, 0x4a, 0xeb, 0x40,
+	0x14, 0x87, 0x3b, 0xcd, 0xe4, 0x4f, 0xa7, 0xb7, 0x90, 0x3b, 0x88, 0x8c, 0x0b, 0x87, 0xd0, 0x85,
+	0x64, 0x63, 0x42, 0x15, 0x7c, 0x80, 0x82, 0x68, 0xb3, 0x8c, 0xe0, 0xc2, 0x4d, 0x48, 0x93, 0xb1,
+	0x33, 0xb4, 0xcd, 0x94, 0xcc, 0x18, 0xb2, 0xf3, 0x15, 0x5c, 0xf8, 0x50, 0x2e, 0xbb, 0x74, 0x29,
+	0xed, 0x8b, 0x48, 0xd2, 0xd6, 0x0a, 0xee, 0xce, 0x77, 0xe6, 0x3b, 0x67, 0xe0, 0x77, 0xd0, 0x85,
+	0x62, 0x8b, 0xe7, 0x8c, 0xa7, 0xa2, 0x08, 0x57, 0x32, 0x15, 0x61, 0x35, 0x0a, 0x2b, 0xa9, 0x59,
+	0xc2, 0x6a, 0xcd, 0x0a, 0x25, 0x64, 0x11, 0xac, 0x4a, 0xa9, 0x25, 0xfe, 0xff, 0xe3, 0x05, 0x8d,
+	0x17, 0x54, 0xa3, 0xe1, 0x2b, 0x1a, 0x3c, 0x4a, 0xcd, 0x6e, 0x0f, 0x26, 0x26, 0xc8, 0xae, 0x58,
+	0xd9, 0x94, 0x04, 0x78, 0xc0, 0x1f, 0xc4, 0x07, 0xc4, 0x37, 0xc8, 0x9a, 0x2e, 0x64, 0x36, 0x57,
+	0xc4, 0xf6, 0x0c, 0xbf, 0x7f, 0x45, 0x83, 0x3f, 0xeb, 0x82, 0x71, 0x23, 0x3c, 0x64, 0xb2, 0x64,
+	0x2a, 0xde, 0xdb, 0x11, 0x74, 0xba, 0xae, 0x11, 0x41, 0xc7, 0x70, 0x61, 0x04, 0x1d, 0xe8, 0x9a,
+	0x11, 0x74, 0x4c, 0xd7, 0x8a, 0xa0, 0x63, 0xb9, 0xf6, 0xf0, 0x1d, 0xa0, 0xfe, 0xaf, 0x29, 0x7c,
+	0x8a, 0x2c, 0xce, 0xc4, 0x8c, 0xeb, 0xf6, 0x7b, 0x23, 0xde, 0x13, 0x3e, 0x47, 0xa8, 0xdd, 0x97,
+	0xf0, 0x54, 0x71, 0xd2, 0xf5, 0x80, 0xff, 0x2f, 0xee, 0xb5, 0x9d, 0xfb, 0x54, 0x71, 0x7c, 0x86,
+	0x9c, 0xa5, 0xcc, 0xd9, 0x22, 0x11, 0x39, 0x31, 0x3c, 0xe0, 0xf7, 0x62, 0xbb, 0xe5, 0x49, 0xde,
+	0x4c, 0xea, 0x3a, 0x11, 0x45, 0x2e, 0x32, 0xa6, 0x08, 0xf4, 0x0c, 0x7f, 0x10, 0xf7, 0x74, 0x3d,
+	0xd9, 0x35, 0xf0, 0x09, 0x32, 0x4b, 0xa1, 0xe6, 0x8a, 0x98, 0xed, 0xcb, 0x0e, 0xc6, 0x77, 0x1f,
+	0x1b, 0x0a, 0xd6, 0x1b, 0x0a, 0xbe, 0x36, 0x14, 0xbc, 0x6d, 0x69, 0x67, 0xbd, 0xa5, 0x9d, 0xcf,
+	0x2d, 0xed, 0x3c, 0x5d, 0xce, 0x84, 0xe6, 0x2f, 0xd3, 0x20, 0x93, 0xcb, 0xf0, 0x98, 0xfb, 0xb1,
+	0xaa, 0xf7, 0x37, 0x90, 0x9a, 0xb1, 0x5a, 0x4f, 0xad, 0x36, 0xfa, 0xeb, 0xef, 0x00, 0x00, 0x00,
+	0xff, 0xff, 0x5f, 0xec, 0x96, 0x61, 0xa4, 0x01, 0x00, 0x00,
 }
 
 func (m *VoteExtension) Marshal() (dAtA []byte, err error) {
@@ -166,6 +217,48 @@ func (m *VoteExtension) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.Blocks) > 0 {
+		for iNdEx := len(m.Blocks) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Blocks[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintVoteExtension(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x3a
+		}
+	}
+	if m.Version != 0 {
+		i = encodeVarintVoteExtension(dAtA, i, uint64(m.Version))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *BlockScores) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *BlockScores) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *BlockScores) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
 	if len(m.Risks) > 0 {
 		dAtA2 := make([]byte, len(m.Risks)*10)
 		var j1 int
@@ -182,7 +275,7 @@ func (m *VoteExtension) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 		copy(dAtA[i:], dAtA2[:j1])
 		i = encodeVarintVoteExtension(dAtA, i, uint64(j1))
 		i--
-		dAtA[i] = 0x32
+		dAtA[i] = 0x2a
 	}
 	if len(m.TxIndices) > 0 {
 		dAtA4 := make([]byte, len(m.TxIndices)*10)
@@ -200,29 +293,24 @@ func (m *VoteExtension) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 		copy(dAtA[i:], dAtA4[:j3])
 		i = encodeVarintVoteExtension(dAtA, i, uint64(j3))
 		i--
-		dAtA[i] = 0x2a
+		dAtA[i] = 0x22
 	}
 	if len(m.ModelId) > 0 {
 		i -= len(m.ModelId)
 		copy(dAtA[i:], m.ModelId)
 		i = encodeVarintVoteExtension(dAtA, i, uint64(len(m.ModelId)))
 		i--
-		dAtA[i] = 0x22
-	}
-	if len(m.ScoredBlockHash) > 0 {
-		i -= len(m.ScoredBlockHash)
-		copy(dAtA[i:], m.ScoredBlockHash)
-		i = encodeVarintVoteExtension(dAtA, i, uint64(len(m.ScoredBlockHash)))
-		i--
 		dAtA[i] = 0x1a
 	}
-	if m.ScoredHeight != 0 {
-		i = encodeVarintVoteExtension(dAtA, i, uint64(m.ScoredHeight))
+	if len(m.BlockHash) > 0 {
+		i -= len(m.BlockHash)
+		copy(dAtA[i:], m.BlockHash)
+		i = encodeVarintVoteExtension(dAtA, i, uint64(len(m.BlockHash)))
 		i--
-		dAtA[i] = 0x10
+		dAtA[i] = 0x12
 	}
-	if m.Version != 0 {
-		i = encodeVarintVoteExtension(dAtA, i, uint64(m.Version))
+	if m.Height != 0 {
+		i = encodeVarintVoteExtension(dAtA, i, uint64(m.Height))
 		i--
 		dAtA[i] = 0x8
 	}
@@ -249,10 +337,25 @@ func (m *VoteExtension) Size() (n int) {
 	if m.Version != 0 {
 		n += 1 + sovVoteExtension(uint64(m.Version))
 	}
-	if m.ScoredHeight != 0 {
-		n += 1 + sovVoteExtension(uint64(m.ScoredHeight))
+	if len(m.Blocks) > 0 {
+		for _, e := range m.Blocks {
+			l = e.Size()
+			n += 1 + l + sovVoteExtension(uint64(l))
+		}
 	}
-	l = len(m.ScoredBlockHash)
+	return n
+}
+
+func (m *BlockScores) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Height != 0 {
+		n += 1 + sovVoteExtension(uint64(m.Height))
+	}
+	l = len(m.BlockHash)
 	if l > 0 {
 		n += 1 + l + sovVoteExtension(uint64(l))
 	}
@@ -331,11 +434,11 @@ func (m *VoteExtension) Unmarshal(dAtA []byte) error {
 					break
 				}
 			}
-		case 2:
-			if wireType != 0 {
-				return fmt.Errorf("proto: wrong wireType = %d for field ScoredHeight", wireType)
+		case 7:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Blocks", wireType)
 			}
-			m.ScoredHeight = 0
+			var msglen int
 			for shift := uint(0); ; shift += 7 {
 				if shift >= 64 {
 					return ErrIntOverflowVoteExtension
@@ -345,14 +448,98 @@ func (m *VoteExtension) Unmarshal(dAtA []byte) error {
 				}
 				b := dAtA[iNdEx]
 				iNdEx++
-				m.ScoredHeight |= int64(b&0x7F) << shift
+				msglen |= int(b&0x7F) << shift
 				if b < 0x80 {
 					break
 				}
 			}
-		case 3:
+			if msglen < 0 {
+				return ErrInvalidLengthVoteExtension
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthVoteExtension
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Blocks = append(m.Blocks, &BlockScores{})
+			if err := m.Blocks[len(m.Blocks)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipVoteExtension(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthVoteExtension
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *BlockScores) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowVoteExtension
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: BlockScores: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: BlockScores: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowVoteExtension
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
 			if wireType != 2 {
-				return fmt.Errorf("proto: wrong wireType = %d for field ScoredBlockHash", wireType)
+				return fmt.Errorf("proto: wrong wireType = %d for field BlockHash", wireType)
 			}
 			var byteLen int
 			for shift := uint(0); ; shift += 7 {
@@ -379,12 +566,12 @@ func (m *VoteExtension) Unmarshal(dAtA []byte) error {
 			if postIndex > l {
 				return io.ErrUnexpectedEOF
 			}
-			m.ScoredBlockHash = append(m.ScoredBlockHash[:0], dAtA[iNdEx:postIndex]...)
-			if m.ScoredBlockHash == nil {
-				m.ScoredBlockHash = []byte{}
+			m.BlockHash = append(m.BlockHash[:0], dAtA[iNdEx:postIndex]...)
+			if m.BlockHash == nil {
+				m.BlockHash = []byte{}
 			}
 			iNdEx = postIndex
-		case 4:
+		case 3:
 			if wireType != 2 {
 				return fmt.Errorf("proto: wrong wireType = %d for field ModelId", wireType)
 			}
@@ -416,7 +603,7 @@ func (m *VoteExtension) Unmarshal(dAtA []byte) error {
 			}
 			m.ModelId = string(dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
-		case 5:
+		case 4:
 			if wireType == 0 {
 				var v uint32
 				for shift := uint(0); ; shift += 7 {
@@ -492,7 +679,7 @@ func (m *VoteExtension) Unmarshal(dAtA []byte) error {
 			} else {
 				return fmt.Errorf("proto: wrong wireType = %d for field TxIndices", wireType)
 			}
-		case 6:
+		case 5:
 			if wireType == 0 {
 				var v uint32
 				for shift := uint(0); ; shift += 7 {

@@ -108,14 +108,20 @@ func LastCommit(c abci.ExtendedCommitInfo) abci.CommitInfo {
 	return out
 }
 
-// Extension encodes a version-1 extension scoring block scoredHeight (hash) with
-// risks for tx indices 0..len(risks)-1.
+// Extension encodes an extension scoring block scoredHeight (hash) with risks
+// for tx indices 0..len(risks)-1.
 func Extension(scoredHeight int64, hash []byte, risks ...uint32) []byte {
-	ve := voteext.VoteExtension{Version: voteext.Version, ScoredHeight: scoredHeight, ScoredBlockHash: hash, ModelId: "test-model"}
+	b := &voteext.BlockScores{Height: scoredHeight, BlockHash: hash, ModelId: "test-model"}
 	for i, r := range risks {
-		ve.TxIndices = append(ve.TxIndices, uint32(i))
-		ve.Risks = append(ve.Risks, r)
+		b.TxIndices = append(b.TxIndices, uint32(i))
+		b.Risks = append(b.Risks, r)
 	}
+	return ExtensionOf(b)
+}
+
+// ExtensionOf encodes an extension of the given blocks' scores, as given.
+func ExtensionOf(blocks ...*voteext.BlockScores) []byte {
+	ve := voteext.VoteExtension{Version: voteext.Version, Blocks: blocks}
 	bz, err := ve.Marshal()
 	if err != nil {
 		panic(err)
@@ -123,23 +129,15 @@ func Extension(scoredHeight int64, hash []byte, risks ...uint32) []byte {
 	return bz
 }
 
-// State is an in-memory voteext.State that records every call.
+// State is an in-memory voteext.PubKeys: the consensus keys of a Set.
 type State struct {
-	mu         sync.Mutex
-	Keys       map[string]cmtcrypto.PubKey
-	BlockTxs   map[int64][]voteext.BlockTx
-	Risks      map[int64][]voteext.TxRisk
-	Agreements map[int64][]voteext.AgreementSignal
-	// Fail makes SetBlockTxs fail (to test that a keeper error records nothing).
-	Fail bool
+	mu   sync.Mutex
+	Keys map[string]cmtcrypto.PubKey
 }
 
-var _ voteext.State = (*State)(nil)
+var _ voteext.PubKeys = (*State)(nil)
 
-func NewState() *State {
-	return &State{Keys: map[string]cmtcrypto.PubKey{}, BlockTxs: map[int64][]voteext.BlockTx{},
-		Risks: map[int64][]voteext.TxRisk{}, Agreements: map[int64][]voteext.AgreementSignal{}}
-}
+func NewState() *State { return &State{Keys: map[string]cmtcrypto.PubKey{}} }
 
 func (s *State) ConsensusPubKey(_ context.Context, addr []byte) (cmtcrypto.PubKey, error) {
 	s.mu.Lock()
@@ -148,28 +146,4 @@ func (s *State) ConsensusPubKey(_ context.Context, addr []byte) (cmtcrypto.PubKe
 		return k, nil
 	}
 	return nil, fmt.Errorf("no validator with consensus address %X", addr)
-}
-
-func (s *State) SetBlockTxs(_ context.Context, h int64, txs []voteext.BlockTx) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.Fail {
-		return fmt.Errorf("test failure")
-	}
-	s.BlockTxs[h] = txs
-	return nil
-}
-
-func (s *State) RecordTxRisks(_ context.Context, h int64, r []voteext.TxRisk) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.Risks[h] = r
-	return nil
-}
-
-func (s *State) RecordAgreement(_ context.Context, h int64, sig []voteext.AgreementSignal) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.Agreements[h] = sig
-	return nil
 }
