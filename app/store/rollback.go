@@ -1,0 +1,96 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	dbm "github.com/cosmos/cosmos-db"
+	"github.com/cosmos/iavl"
+	iavldb "github.com/cosmos/iavl/db"
+)
+
+// ErrNothingToRollback: the latest version has no committed version before it
+// (nothing committed, only the first block, or the previous one pruned).
+var ErrNothingToRollback = errors.New("store: nothing to roll back")
+
+// Rollback deletes the latest committed version of every store of names on db
+// (closed: no MultiStore open on it), so the state is the previous version's
+// again and the next Commit saves the deleted version anew. It returns the
+// version and app hash the state is back at.
+//
+// The commit info goes first, in one synced batch: a crash after it leaves
+// trees one version ahead of the commit info, which Open already rolls back
+// (loadTree: LoadVersionForOverwriting), so a crash never leaves half a rollback.
+func Rollback(db dbm.DB, names []string) (CommitID, error) {
+	sorted, err := checkNames(names)
+	if err != nil {
+		return CommitID{}, err
+	}
+	latest, err := readLatestVersion(db)
+	if err != nil {
+		return CommitID{}, err
+	}
+	if latest == 0 {
+		return CommitID{}, fmt.Errorf("%w: no version is committed", ErrNothingToRollback)
+	}
+	target := latest - 1
+	earliest, err := earliestCommitInfo(db)
+	if err != nil {
+		return CommitID{}, err
+	}
+	if target < 1 || target < earliest {
+		return CommitID{}, fmt.Errorf("%w: version %d is the earliest kept (earliest %d): there is no earlier committed state to go back to", ErrNothingToRollback, latest, earliest)
+	}
+	ci, err := loadCommitInfo(db, target, sorted)
+	if err != nil {
+		return CommitID{}, err
+	}
+	if _, err := loadCommitInfo(db, latest, sorted); err != nil {
+		return CommitID{}, err
+	}
+
+	batch := db.NewBatch()
+	defer batch.Close()
+	if err := batch.Delete(commitInfoKey(latest)); err != nil {
+		return CommitID{}, err
+	}
+	if err := batch.Set(latestVersionKey, binary.BigEndian.AppendUint64(nil, uint64(target))); err != nil {
+		return CommitID{}, err
+	}
+	if err := batch.WriteSync(); err != nil {
+		return CommitID{}, fmt.Errorf("store: roll back commit info to %d: %w", target, err)
+	}
+	for _, name := range sorted {
+		if err := rollbackTree(db, name, target); err != nil {
+			return CommitID{}, err
+		}
+	}
+	return CommitID{Version: target, Hash: ci.hash()}, nil
+}
+
+// rollbackTree deletes every version of name's tree above target.
+func rollbackTree(db dbm.DB, name string, target int64) error {
+	tree := iavl.NewMutableTree(iavldb.NewWrapper(dbm.NewPrefixDB(db, treePrefix(name))), DefaultIAVLCacheSize, false, iavl.NewNopLogger())
+	err := tree.LoadVersionForOverwriting(target)
+	err = errors.Join(err, tree.Close())
+	if err != nil {
+		return fmt.Errorf("store: roll back tree %q to version %d: %w", name, target, err)
+	}
+	return nil
+}
+
+// AppHashAt is the app hash committed at version (kept, not pruned).
+func (ms *MultiStore) AppHashAt(version int64) ([]byte, error) {
+	ms.mu.RLock()
+	last, earliest := ms.last.Version, ms.earliest
+	ms.mu.RUnlock()
+	if err := checkVersion(version, earliest, last); err != nil {
+		return nil, err
+	}
+	ci, err := loadCommitInfo(ms.db, version, ms.names)
+	if err != nil {
+		return nil, err
+	}
+	return ci.hash(), nil
+}
