@@ -23,8 +23,29 @@ func Rollback(db dbm.DB, prevBlockTime time.Time) (store.CommitID, error) {
 	if err != nil {
 		return store.CommitID{}, err
 	}
-	if err := db.SetSync(lastBlockTimeKey, binary.BigEndian.AppendUint64(nil, uint64(prevBlockTime.UnixNano()))); err != nil {
-		return store.CommitID{}, fmt.Errorf("rollback: record block time: %w", err)
+	return id, setLastBlockTime(db, prevBlockTime)
+}
+
+// CheckRollbackTo reports whether RollbackTo(height) can run, and the version
+// and app hash it would go back to, changing nothing.
+func CheckRollbackTo(db dbm.DB, height int64) (store.CommitID, error) {
+	return store.CheckRollbackTo(db, Modules().Names(), height)
+}
+
+// RollbackTo is Rollback to height (the latest or below it; blockTime is that
+// block's time): `selfchaind rollback` follows CometBFT, whose state may be a
+// block behind the app's after a crash between the app's commit and its own.
+func RollbackTo(db dbm.DB, height int64, blockTime time.Time) (store.CommitID, error) {
+	id, err := store.RollbackTo(db, Modules().Names(), height)
+	if err != nil {
+		return store.CommitID{}, err
 	}
-	return id, nil
+	return id, setLastBlockTime(db, blockTime)
+}
+
+func setLastBlockTime(db dbm.DB, t time.Time) error {
+	if err := db.SetSync(lastBlockTimeKey, binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano()))); err != nil {
+		return fmt.Errorf("rollback: record block time: %w", err)
+	}
+	return nil
 }

@@ -66,3 +66,27 @@ func TestRollbackRefusesWithNothingToGoBackTo(t *testing.T) {
 	require.ErrorIs(t, err, ErrNothingToRollback)
 	require.ErrorContains(t, err, "earliest")
 }
+
+// RollbackTo goes back several versions, is a no-op at the latest, and refuses
+// a version ahead of the state.
+func TestRollbackToSeveralVersions(t *testing.T) {
+	ms, db, _ := openTest(t, "memdb", Options{})
+	var ids []CommitID
+	for i := 1; i <= 4; i++ {
+		k, v := kv(i)
+		ids = append(ids, commitBlock(t, ms, map[string]map[string]string{"bank": {k: v}}))
+	}
+	require.NoError(t, ms.Close())
+	_, err := RollbackTo(db, testNames, 5)
+	require.ErrorContains(t, err, "cannot roll back to version 5: the state is at version 4")
+	id, err := RollbackTo(db, testNames, 4)
+	require.NoError(t, err)
+	require.Equal(t, ids[3], id)
+	id, err = RollbackTo(db, testNames, 2)
+	require.NoError(t, err)
+	require.Equal(t, ids[1], id)
+	ms, err = Open(db, testNames, Options{})
+	require.NoError(t, err)
+	require.Equal(t, ids[1], ms.LastCommitID())
+	require.NoError(t, ms.Close())
+}
