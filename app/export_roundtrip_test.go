@@ -195,6 +195,13 @@ func TestExportRoundTrip(t *testing.T) {
 			require.Equal(t, fmt.Sprintf("%X", w[i].Value), fmt.Sprintf("%X", g[i].Value), "%s key %X", name, w[i].Key)
 		}
 	}
+	// Restarted from height 1 instead (a new chain id's choice), it runs too.
+	one := *exp
+	one.Height = 0
+	low, _ := importExport(t, &one, src.Time)
+	low.NextBlock()
+	require.Equal(t, int64(1), low.LastCommitID().Version)
+
 	// The new chain runs: its first block is H+1, and the accounts' sequences carried over.
 	res2 := dst.NextBlock(testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{Fee: fee(10)}))
 	require.Zero(t, res2.TxResults[0].Code, res2.TxResults[0].Log)

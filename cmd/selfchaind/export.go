@@ -70,6 +70,11 @@ docs/OPERATIONS.md, "Export").`,
 			// On stderr, so stdout stays the genesis: what to check the export against
 			// (the header of block height+1 carries this app hash).
 			fmt.Fprintf(cmd.ErrOrStderr(), "exported height %d, app hash %X: chain %s, initial height %d\n", exp.Height, exp.AppHash, gen.ChainID, gen.InitialHeight)
+			if exp.Invalid != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: the genesis does not validate yet: %v\n"+
+					"each validator signs a proof for the new chain id ('selfchaind comet key-proof <operator> --chain-id %s') and it replaces consensus_key_proof in app_state.poai.validators; then 'selfchaind genesis validate'\n",
+					exp.Invalid, gen.ChainID)
+			}
 			return nil
 		},
 	}

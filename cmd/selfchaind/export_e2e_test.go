@@ -83,6 +83,10 @@ func TestExportStartNewChainAndRollback(t *testing.T) {
 		t.Fatal("two exports of the same height differ")
 	}
 	src.fails("is not committed yet", "export", "--height", strconv.FormatInt(h+100, 10))
+	// Under a new chain id the proofs of possession must be signed again: said, not hidden.
+	if _, errOut, ok := src.run("export", "--new-chain-id", "other-2"); !ok || !regexp.MustCompile(`does not validate yet: .*consensus_key_proof`).MatchString(errOut) {
+		t.Fatalf("export --new-chain-id: ok=%v, stderr %q", ok, errOut)
+	}
 
 	// Roll the source back one height, and restart it: it executes block h again.
 	out := src.must("rollback", "-o", "json")
