@@ -234,3 +234,15 @@ func e2eRegisterNode(owner crypto.Address) *registry.MsgRegisterNode {
 		Tier:          registry.TIER_GROWTH, Region: "eu-west", Version: "v1.0.0", SigningKeyProof: sig,
 	}
 }
+
+// On a home whose node never ran there is nothing to export or roll back: both
+// say so and change nothing.
+func TestExportAndRollbackOnAFreshHome(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	c := &cli{t: t, bin: buildBinary(t), home: t.TempDir()}
+	c.must("init", "fresh", "--chain-id", "fresh-1")
+	c.fails("store: nothing to roll back: CometBFT has no state", "rollback")
+	c.fails("export: nothing is committed yet", "export")
+}
