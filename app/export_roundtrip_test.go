@@ -171,6 +171,7 @@ func TestExportRoundTrip(t *testing.T) {
 	again, err := src.Export(h)
 	require.NoError(t, err)
 	require.Equal(t, exp.AppState, again.AppState, "the same state exports the same bytes")
+	require.NoError(t, app.ValidateGenesisAppState(testutil.ChainID, exp.AppState))
 	require.Len(t, exp.Validators, 3, "CometBFT's set: the two genesis validators and the one created at block 6, in since the epoch at block 8")
 
 	dst, res := importExport(t, exp, src.Time)

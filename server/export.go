@@ -33,8 +33,8 @@ type Exported struct {
 	Genesis *cmttypes.GenesisDoc
 	Height  int64  // the exported height
 	AppHash []byte // the app hash committed at Height (header Height+1 carries it)
-	// Invalid is why Genesis does not validate yet, under a new chain id (the
-	// validators' proofs of possession must be signed again for it); nil when valid.
+	// Invalid is why Genesis does not validate yet (nil when it does): under a new
+	// chain id, the validators' proofs of possession must be signed again for it.
 	Invalid error
 }
 
@@ -92,14 +92,11 @@ func Export(home string, opts ExportOptions) (*Exported, error) {
 		gen.ConsensusParams.ABCI.VoteExtensionsEnableHeight = gen.InitialHeight
 	}
 	out := &Exported{Genesis: gen, Height: exp.Height, AppHash: exp.AppHash}
-	if err := ValidateGenesis(gen); err != nil {
-		if gen.ChainID == src.ChainID {
-			return nil, fmt.Errorf("exported genesis does not validate (a bug: please report it): %w", err)
-		}
-		// Expected under a new chain id: the validators' proofs of possession name
-		// the old one. The operator replaces them before the genesis is used.
-		out.Invalid = err
-	}
+	// Written even when it does not validate, for the operator to fix: expected
+	// under a new chain id (the validators' proofs of possession name the old
+	// one), and on a chain whose validators registered before proofs existed
+	// (x/poai consensus version 1: Migrate1to2).
+	out.Invalid = ValidateGenesis(gen)
 	return out, nil
 }
 

@@ -72,8 +72,8 @@ docs/OPERATIONS.md, "Export").`,
 			fmt.Fprintf(cmd.ErrOrStderr(), "exported height %d, app hash %X: chain %s, initial height %d\n", exp.Height, exp.AppHash, gen.ChainID, gen.InitialHeight)
 			if exp.Invalid != nil {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: the genesis does not validate yet: %v\n"+
-					"each validator signs a proof for the new chain id ('selfchaind comet key-proof <operator> --chain-id %s') and it replaces consensus_key_proof in app_state.poai.validators; then 'selfchaind genesis validate'\n",
-					exp.Invalid, gen.ChainID)
+					"a validator without a proof of possession for chain %s signs one ('selfchaind comet key-proof <operator> --chain-id %s'), which replaces its consensus_key_proof in app_state.poai.validators; then 'selfchaind genesis validate'\n",
+					exp.Invalid, gen.ChainID, gen.ChainID)
 			}
 			return nil
 		},
