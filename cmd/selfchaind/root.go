@@ -74,6 +74,8 @@ client.toml.`,
 	root.AddCommand(
 		initCmd(),
 		startCmd(),
+		exportCmd(),
+		rollbackCmd(),
 		genesisCmd(),
 		keysCmd(),
 		txCmd(mods),

@@ -95,6 +95,12 @@ func (gs GenesisState) Validate() error {
 		}
 		used[string(a)] = i
 	}
+	if err := validateLastPowers(gs.LastPowers); err != nil {
+		return err
+	}
+	if err := validateHistory(gs.History, ops); err != nil {
+		return err
+	}
 	if len(gs.Unbonding) > MaxValidatorRecords*MaxUnbondingEntries {
 		return fmt.Errorf("unbonding: %d entries, at most %d", len(gs.Unbonding), MaxValidatorRecords*MaxUnbondingEntries)
 	}
@@ -146,6 +152,59 @@ func (gs GenesisState) Validate() error {
 				return fmt.Errorf("flagged[%d].sender: %v", i, err)
 			}
 		}
+	}
+	return nil
+}
+
+// validateLastPowers checks an exported validator set: valid keys, each once,
+// powers CometBFT accepts.
+func validateLastPowers(lps []LastPower) error {
+	if len(lps) > MaxValidatorRecords {
+		return fmt.Errorf("last_powers: %d entries, at most %d", len(lps), MaxValidatorRecords)
+	}
+	seen := map[string]int{}
+	for i, lp := range lps {
+		pk, err := ValidateConsensusKey(lp.ConsensusKey)
+		if err != nil {
+			return fmt.Errorf("last_powers[%d].consensus_key: %w", i, err)
+		}
+		if j, dup := seen[string(pk.Address())]; dup {
+			return fmt.Errorf("last_powers[%d].consensus_key: already last_powers[%d]'s", i, j)
+		}
+		seen[string(pk.Address())] = i
+		if lp.Power <= 0 || lp.Power > MaxPowerPerValidator {
+			return fmt.Errorf("last_powers[%d].power: %d is not in 1..%d", i, lp.Power, MaxPowerPerValidator)
+		}
+	}
+	return nil
+}
+
+// validateHistory checks exported reputation history: each entry of a genesis
+// validator (ops: operator bytes -> index), in its ring, once.
+func validateHistory(hist []HistoryEntry, ops map[string]int) error {
+	if len(hist) > MaxValidatorRecords*ReputationHistoryLen {
+		return fmt.Errorf("history: %d entries, at most %d", len(hist), MaxValidatorRecords*ReputationHistoryLen)
+	}
+	type slot struct {
+		op string
+		n  uint64
+	}
+	seen := map[slot]int{}
+	for i, e := range hist {
+		op, err := crypto.AddressFromBech32(e.OperatorAddress)
+		if err != nil {
+			return fmt.Errorf("history[%d].operator_address: %v", i, err)
+		}
+		if _, ok := ops[string(op)]; !ok {
+			return fmt.Errorf("history[%d].operator_address: %s is not a genesis validator", i, e.OperatorAddress)
+		}
+		if e.Slot >= ReputationHistoryLen {
+			return fmt.Errorf("history[%d].slot: %d, a ring has %d slots", i, e.Slot, ReputationHistoryLen)
+		}
+		if j, dup := seen[slot{string(op), e.Slot}]; dup {
+			return fmt.Errorf("history[%d]: slot %d of %s is already history[%d]", i, e.Slot, e.OperatorAddress, j)
+		}
+		seen[slot{string(op), e.Slot}] = i
 	}
 	return nil
 }
@@ -258,6 +317,22 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 			return err
 		}
 	}
+	for _, e := range gs.History {
+		op, _ := crypto.AddressFromBech32(e.OperatorAddress) // validated above
+		if err := k.History.Set(ctx, collections.Join([]byte(op), e.Slot), e.Record); err != nil {
+			return err
+		}
+	}
+	// An exported set: InitialValidatorUpdates hands it to CometBFT as it is.
+	for _, lp := range gs.LastPowers {
+		pk, _ := PubKeyFromConsensusKey(lp.ConsensusKey) // validated above
+		if err := k.LastPowers.Set(ctx, pk.Address(), lp); err != nil {
+			return err
+		}
+		if err := k.UsedConsAddrs.Set(ctx, pk.Address()); err != nil {
+			return err
+		}
+	}
 	if owed > 0 {
 		if err := k.Owed.Set(ctx, owed); err != nil {
 			return err
@@ -291,6 +366,9 @@ func (k Keeper) InitialValidatorUpdates(ctx context.Context, reqVals []abci.Vali
 	p, err := k.GetParams(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if exported, err := k.exportedSetUpdates(ctx); err != nil || len(exported) > 0 {
+		return exported, err
 	}
 	var cands []Validator
 	err = k.Validators.Walk(ctx, nil, func(_ []byte, v Validator) (bool, error) {
@@ -358,10 +436,43 @@ func (k Keeper) InitialValidatorUpdates(ctx context.Context, reqVals []abci.Vali
 	return updates, k.Epoch.Set(ctx, ep)
 }
 
+// exportedSetUpdates returns the set genesis' last_powers wrote (InitGenesis), in
+// consensus-address order, as CometBFT's initial set: the set the exported chain
+// had, not one recomputed from stake (the active set is chosen by stake ×
+// reputation at epochs, and power moves are capped, so a recomputed set could
+// differ). nil when genesis had no last_powers.
+func (k Keeper) exportedSetUpdates(ctx context.Context) ([]abci.ValidatorUpdate, error) {
+	var updates []abci.ValidatorUpdate
+	var total int64
+	err := k.LastPowers.Walk(ctx, nil, func(_ []byte, lp LastPower) (bool, error) {
+		if err := k.checkKeyTypeAllowed(ctx, lp.ConsensusKey.Type); err != nil {
+			return true, fmt.Errorf("last_powers: %w", err)
+		}
+		u, err := validatorUpdate(lp.ConsensusKey, lp.Power)
+		if err != nil {
+			return true, err
+		}
+		updates = append(updates, u)
+		total += lp.Power
+		return false, nil
+	})
+	if err != nil || len(updates) == 0 {
+		return nil, err
+	}
+	ep, err := k.Epoch.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ep.TotalPower, ep.ActiveValidators = total, uint32(len(updates))
+	return updates, k.Epoch.Set(ctx, ep)
+}
+
 // ExportGenesis writes params, every validator (by operator address), the
-// unbonding queue, rate limits and flagged txs. Per-block bookkeeping (last
-// powers, the txs of recent blocks, reputation history) is not exported: an
-// imported chain starts a new validator set from its genesis validators.
+// unbonding queue, rate limits, flagged txs, reputation history and CometBFT's
+// current set (last_powers, which a chain started from the export keeps).
+// Per-block bookkeeping (the txs of recent blocks, the epoch schedule) is not
+// exported: the new chain's first epoch starts at its
+// initial height.
 func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
 	p, err := k.GetParams(ctx)
 	if err != nil {
@@ -407,6 +518,20 @@ func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
 	}
 	err = k.Flagged.Walk(ctx, nil, func(_ collections.Pair[int64, uint32], f FlaggedTx) (bool, error) {
 		gs.Flagged = append(gs.Flagged, f)
+		return false, nil
+	})
+	if err != nil {
+		return GenesisState{}, err
+	}
+	err = k.LastPowers.Walk(ctx, nil, func(_ []byte, lp LastPower) (bool, error) {
+		gs.LastPowers = append(gs.LastPowers, lp)
+		return false, nil
+	})
+	if err != nil {
+		return GenesisState{}, err
+	}
+	err = k.History.Walk(ctx, nil, func(key collections.Pair[[]byte, uint64], r ReputationRecord) (bool, error) {
+		gs.History = append(gs.History, HistoryEntry{OperatorAddress: crypto.Address(key.K1()).String(), Slot: key.K2(), Record: r})
 		return false, nil
 	})
 	return gs, err
