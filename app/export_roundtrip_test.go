@@ -151,8 +151,10 @@ func importExport(t *testing.T, exp *app.Exported, blockTime time.Time) (*testut
 // per-block bookkeeping of the chain that made them, rebuilt by the new chain.
 var notCarried = map[string]map[byte]string{
 	poai.ModuleName: {
-		5: "epoch: the new chain's first epoch starts at its initial height",
-		8: "block_txs: the txs of recent blocks, read by the next block's vote extensions",
+		5:  "epoch: the new chain's first epoch starts at its initial height",
+		8:  "block_txs: the txs of recent blocks, read by the next block's vote extensions",
+		22: "pending_scores: the old chain's last blocks still in their score window",
+		23: "reports: validators' scores on those blocks",
 	},
 }
 
