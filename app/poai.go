@@ -206,15 +206,20 @@ func (a *App) checkInjectedCommit(req *abci.RequestProcessProposal) error {
 // poaiExtension is this validator's extension for a vote at height: the reports
 // its analyzer has finished for blocks the chain still takes its scores for
 // (inside the score window, not yet recorded from it), oldest first, as many as
-// fit. It waits at most [poai] extend-vote-wait for block height-1's report, so a
-// fast model still reports the last block at once. Nothing finished (or the
-// analyzer off) gives an empty extension, never an error.
+// fit. An analyzer that keeps up (it has block height-2) gets at most [poai]
+// extend-vote-wait for block height-1's report, so a fast model still reports the
+// last block at once; a lagging one (a slow LLM) is not waited for, so the model
+// never slows the chain. Nothing finished (or the analyzer off) gives an empty
+// extension, never an error.
 func (a *App) poaiExtension(height int64) []byte {
 	p := a.poai.pipeline
 	if p == nil || height < 2 { // nothing was committed before the first block
 		return nil
 	}
-	_, ready := p.Wait(height-1, a.cfg.PoAI.ExtendVoteWait)
+	ready := false
+	if height == 2 || p.Latest() >= height-2 {
+		_, ready = p.Wait(height-1, a.cfg.PoAI.ExtendVoteWait)
+	}
 	metricReportsLag.Set(float64(max(height-1-p.Latest(), 0)))
 	heights := make([]int64, 0, voteext.MaxWindow)
 	for h := max(height-voteext.MaxWindow, 1); h < height; h++ {
