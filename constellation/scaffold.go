@@ -23,6 +23,7 @@ import (
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
+	"github.com/selfchain/selfchain/x/upgrade"
 	"github.com/selfchain/selfchain/x/poai/analyzer"
 )
 
@@ -460,6 +461,9 @@ func genesisDoc(spec *Spec, vals []cmttypes.GenesisValidator, balances []bank.Ba
 	}
 	state[bank.ModuleName] = raw
 	if err := applyPoAIGenesis(state, spec, vals, operators, proofs, admin); err != nil {
+		return nil, err
+	}
+	if state[upgrade.ModuleName], err = upgradeGenesis(operators, admin); err != nil {
 		return nil, err
 	}
 	appState, err := json.Marshal(state)

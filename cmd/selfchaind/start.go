@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -136,12 +137,21 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	} else {
 		close(hbDone)
 	}
-	<-ctx.Done()
-	logger.Info("signal received, stopping node")
+	var halted error
+	select {
+	case <-ctx.Done():
+		logger.Info("signal received, stopping node")
+	case uerr := <-n.UpgradeHalt():
+		// The app refused to execute the upgrade height: stop, and exit with
+		// app.ExitCodeUpgradeNeeded (main) so an orchestrator swaps the binary.
+		halted = uerr
+		logger.Info("halted for an upgrade, stopping node", "upgrade", uerr.Plan.Name, "height", uerr.Plan.Height)
+		stop()
+	}
 	<-hbDone // the heartbeat loop ends with ctx, before its RPC goes away
 	if err := n.Stop(); err != nil {
-		return err
+		return errors.Join(halted, err)
 	}
 	logger.Info("node stopped")
-	return nil
+	return halted
 }
