@@ -34,7 +34,7 @@ var counterStore = runtime.NewKVStoreService("counter")
 func (counterModule) Name() string               { return "counter" }
 func (m counterModule) ConsensusVersion() uint64 { return m.version }
 
-func (m counterModule) DefaultGenesis() json.RawMessage { return json.RawMessage(`{}`) }
+func (m counterModule) DefaultGenesis() json.RawMessage     { return json.RawMessage(`{}`) }
 func (counterModule) ValidateGenesis(json.RawMessage) error { return nil }
 func (counterModule) ExportGenesis(context.Context) (json.RawMessage, error) {
 	return json.RawMessage(`{}`), nil

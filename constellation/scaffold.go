@@ -23,8 +23,8 @@ import (
 	"github.com/selfchain/selfchain/server"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
-	"github.com/selfchain/selfchain/x/upgrade"
 	"github.com/selfchain/selfchain/x/poai/analyzer"
+	"github.com/selfchain/selfchain/x/upgrade"
 )
 
 // MinGasPrice is the per-gas fee floor every node of a new chain sets, in the chain's denom.
