@@ -112,7 +112,7 @@ func appliedQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, resp, func(w io.Writer) { cli.KV(w, "name", args[0], "height", resp.Height) })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { cli.KV(w, "height", resp.Height) })
 		},
 	}
 }
@@ -136,7 +136,7 @@ func versionsQueryCmd() *cobra.Command {
 				for i, mv := range resp.ModuleVersions {
 					rows[i] = []any{mv.Name, mv.Version}
 				}
-				cli.Table(w, []string{"module", "version"}, rows)
+				cli.Table(w, []string{"name", "version"}, rows)
 			})
 		},
 	}
