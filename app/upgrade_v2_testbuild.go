@@ -8,13 +8,14 @@ import (
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/store"
+	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/upgrade"
 )
 
 // A "v2" release of this binary, built only with -tags upgrade_v2_test for the
 // process-level upgrade test (cmd/selfchaind/e2e_upgrade_test.go): it adds a
 // module store (v2test) and carries the handler "v2", which also rewrites stored
-// bytes of an existing module (bank's native denom description).
+// bytes of an existing module (every bank denom's description).
 func init() {
 	moduleList = func(a *App) []runtime.Module { return append(modules(a), v2TestModule{}) }
 	upgradeList = func(a *App) []UpgradeHandler {
@@ -22,13 +23,19 @@ func init() {
 			Name:          "v2",
 			StoreUpgrades: store.Upgrades{Added: []string{V2TestModuleName}},
 			Migrate: func(ctx context.Context, a *App, _ upgrade.Plan, from runtime.VersionMap) (runtime.VersionMap, error) {
-				md, err := a.BankKeeper.DenomMetadata.Get(ctx, BondDenom)
+				var mds []bank.Metadata
+				err := a.BankKeeper.DenomMetadata.Walk(ctx, nil, func(_ string, md bank.Metadata) (bool, error) {
+					mds = append(mds, md)
+					return false, nil
+				})
 				if err != nil {
 					return nil, err
 				}
-				md.Description += V2DescriptionSuffix
-				if err := a.BankKeeper.DenomMetadata.Set(ctx, BondDenom, md); err != nil {
-					return nil, err
+				for _, md := range mds {
+					md.Description += V2DescriptionSuffix
+					if err := a.BankKeeper.DenomMetadata.Set(ctx, md.Base, md); err != nil {
+						return nil, err
+					}
 				}
 				return a.RunMigrations(ctx, from)
 			},

@@ -195,3 +195,13 @@ func (a *App) writeUpgradeInfo(plan upgrade.Plan) {
 		a.logger.Error("could not write "+UpgradeInfoFile, "path", path, "err", err)
 	}
 }
+
+// UpgradeNames are the plans this binary carries handlers for, in list order
+// (`selfchaind version --long`; constellation upgrade picks the plan name from it).
+func UpgradeNames() []string {
+	out := []string{}
+	for _, h := range upgradeList(&App{}) {
+		out = append(out, h.Name)
+	}
+	return out
+}
