@@ -25,6 +25,7 @@ import (
 	"github.com/selfchain/selfchain/x/permissions"
 	"github.com/selfchain/selfchain/x/poai"
 	"github.com/selfchain/selfchain/x/registry"
+	"github.com/selfchain/selfchain/x/upgrade"
 )
 
 const (
@@ -62,6 +63,11 @@ type App struct {
 	PermissionsKeeper permissions.Keeper
 	RegistryKeeper    registry.Keeper
 	BridgeKeeper      bridge.Keeper
+	UpgradeKeeper     upgrade.Keeper
+
+	upgrades []UpgradeHandler         // upgradeList: the plans this binary applies
+	pending  *pendingUpgrade          // the plan this process opened its stores for
+	halt     chan *UpgradeNeededError // a halt at an upgrade height, for the node's process
 
 	chainID    string
 	lastCommit atomic.Pointer[store.CommitID]
@@ -107,14 +113,19 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 		logger = log.NewNopLogger()
 	}
 	minGas, _ := tx.ParseGasPrices(cfg.MinGasPrices)
-	a := &App{logger: logger, db: db, cfg: cfg, decoded: map[[32]byte]*tx.Tx{}}
+	a := &App{logger: logger, db: db, cfg: cfg, decoded: map[[32]byte]*tx.Tx{}, halt: make(chan *UpgradeNeededError, 1)}
 
 	// The routers come first: x/permissions dispatches MsgExec's inner messages
 	// through the message router (filled by RegisterServices below).
 	a.msgs, a.queries = runtime.NewMsgRouter(), runtime.NewQueryRouter()
 	a.mm = runtime.NewManager(moduleList(a)...)
 	pruning, _ := cfg.PruningOptions()
-	cms, err := store.Open(db, a.mm.Names(), store.Options{Pruning: pruning, IAVLCacheSize: cfg.State.IAVLCacheSize, IAVLCacheCaps: iavlCacheCaps})
+	a.upgrades = upgradeList(a)
+	up, err := a.upgradeAtOpen(db)
+	if err != nil {
+		return nil, err
+	}
+	cms, err := openState(db, a.mm.Names(), store.Options{Pruning: pruning, IAVLCacheSize: cfg.State.IAVLCacheSize, IAVLCacheCaps: iavlCacheCaps}, up)
 	if err != nil {
 		return nil, fmt.Errorf("open state: %w", err)
 	}
@@ -199,12 +210,14 @@ func modules(a *App) []runtime.Module {
 	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
 	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, committedStores{a})
 	a.BridgeKeeper = bridge.NewKeeper(runtime.NewKVStoreService(bridge.ModuleName), a.BankKeeper)
+	a.UpgradeKeeper = upgrade.NewKeeper(runtime.NewKVStoreService(upgrade.ModuleName))
 	return []runtime.Module{
 		auth.NewModule(a.AuthKeeper),
 		bank.NewModule(a.BankKeeper),
 		permissions.NewModule(a.PermissionsKeeper),
 		registry.NewModule(a.RegistryKeeper),
 		bridge.NewModule(a.BridgeKeeper),
+		upgrade.NewModule(a.UpgradeKeeper),
 		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	}
 }

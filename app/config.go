@@ -34,6 +34,9 @@ type Config struct {
 	PoAI PoAIConfig `toml:"poai"`
 	// Registry: the node's own heartbeats to x/registry (off by default).
 	Registry RegistryConfig `toml:"registry"`
+	// UpgradeInfoDir is where a node halted for an upgrade writes upgrade-info.json
+	// (the node's data directory; set by the server, not app.toml).
+	UpgradeInfoDir string `toml:"-"`
 }
 
 // PoAIConfig is app.toml [poai].

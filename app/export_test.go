@@ -26,3 +26,11 @@ func SetModuleListForTest(tb testing.TB, f func(a *App) []runtime.Module) {
 	moduleList = f
 	tb.Cleanup(func() { moduleList = old })
 }
+
+// SetUpgradeHandlersForTest makes f the upgrade handler list until the test ends:
+// what adding an entry to upgradeHandlers does. Not for parallel tests.
+func SetUpgradeHandlersForTest(tb testing.TB, f func(a *App) []UpgradeHandler) {
+	old := upgradeList
+	upgradeList = f
+	tb.Cleanup(func() { upgradeList = old })
+}

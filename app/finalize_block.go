@@ -21,6 +21,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	branch := a.cms.Working()
 	ctx := runtime.NewContext(context.Background(), branch, header, runtime.ModeFinalize, a.logger)
 
+	// At an upgrade's height: apply it, or halt the node before executing the block.
+	if err := a.upgradeBeforeBlock(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.mm.BeginBlock(ctx); err != nil {
 		return nil, err
 	}

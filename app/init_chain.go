@@ -47,6 +47,10 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := a.mm.InitGenesis(ctx, state); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
+	// x/upgrade records the versions the state starts at; upgrades migrate from them.
+	if err := a.UpgradeKeeper.SetModuleVersions(ctx, a.mm.Names(), a.mm.Versions()); err != nil {
+		return nil, err
+	}
 	// Modules that act on CometBFT's consensus params and genesis validators
 	// (x/poai) see them now; one may answer with the initial validator set, which
 	// replaces genesis.json's.

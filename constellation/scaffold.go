@@ -24,6 +24,7 @@ import (
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai/analyzer"
+	"github.com/selfchain/selfchain/x/upgrade"
 )
 
 // MinGasPrice is the per-gas fee floor every node of a new chain sets, in the chain's denom.
@@ -466,6 +467,9 @@ func genesisDoc(spec *Spec, vals []cmttypes.GenesisValidator, balances []bank.Ba
 	}
 	state[bank.ModuleName] = raw
 	if err := applyPoAIGenesis(state, spec, vals, operators, proofs, admin); err != nil {
+		return nil, err
+	}
+	if state[upgrade.ModuleName], err = upgradeGenesis(operators, admin); err != nil {
 		return nil, err
 	}
 	appState, err := json.Marshal(state)

@@ -335,7 +335,7 @@ func (c *Chain) runNode(ctx context.Context, i int, bin string) {
 			log.Printf("%s: open log: %v", name, err)
 			return
 		}
-		cmd := exec.Command(bin, "start", "--home", home)
+		cmd := exec.Command(c.NodeBinary(bin), "start", "--home", home)
 		cmd.Env = nodeEnv()
 		cmd.Stdout, cmd.Stderr = logf, logf
 		// If the supervisor itself is killed, its nodes get SIGTERM (a clean stop).
@@ -366,6 +366,10 @@ func (c *Chain) runNode(ctx context.Context, i int, bin string) {
 				return
 			}
 			_ = os.Remove(c.PIDFile(name))
+		}
+		if c.switchForUpgrade(i, waitErr) {
+			logf.Close()
+			continue
 		}
 		ran := time.Since(started)
 		if ran >= healthyRun {

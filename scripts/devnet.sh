@@ -39,6 +39,8 @@ if [ ! -f "$HOME_DIR/config/genesis.json" ]; then
   sc genesis add-account faucet "$FAUCET_COINS"
   # The validator's PoAI operator (rewards, unjail) is a key this keyring holds.
   sc genesis set-operator devnet faucet >/dev/null 2>&1
+  # The faucet key may plan software upgrades (selfchaind tx upgrade plan ... --from faucet).
+  sc genesis set-upgrade-authority faucet >/dev/null 2>&1
   sc genesis validate >/dev/null
   # Faster blocks than CometBFT's 1s default: a dev chain is for quick feedback.
   # Peers on loopback only, like RPC and metrics: a dev chain is not for other

@@ -117,6 +117,7 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 	if err != nil {
 		return nil, fmt.Errorf("open application db: %w", err)
 	}
+	appCfg.UpgradeInfoDir = conf.DBDir()
 	a, err := app.New(logger.With("module", "app"), db, appCfg)
 	if err != nil {
 		_ = db.Close()
@@ -211,6 +212,10 @@ func (n *Node) App() *app.App { return n.app }
 
 // Comet is the CometBFT node (block store, switch, event bus).
 func (n *Node) Comet() *node.Node { return n.comet }
+
+// UpgradeHalt delivers the error of a halt at an upgrade height (the app has
+// stopped executing blocks): stop the node and exit with app.ExitCodeUpgradeNeeded.
+func (n *Node) UpgradeHalt() <-chan *app.UpgradeNeededError { return n.app.UpgradeHalt() }
 
 // Wait blocks until the CometBFT node has stopped (by Stop or by itself).
 func (n *Node) Wait() { n.comet.Wait() }

@@ -35,6 +35,8 @@ type MultiStore struct {
 	// and its fast index can show a reader of version v the data of v+1 mid-commit.
 	readers []*iavl.MutableTree
 
+	upgrade upgradeState // store upgrades applied at Open (upgrades.go)
+
 	mu       sync.RWMutex // guards the fields below, read from other goroutines
 	last     CommitID
 	earliest int64 // lowest retained version; 0 before the first commit
@@ -44,6 +46,11 @@ type MultiStore struct {
 // Open loads (or creates) the trees of names on db at the latest committed version. The caller
 // keeps ownership of db and closes it after Close.
 func Open(db dbm.DB, names []string, opts Options) (*MultiStore, error) {
+	return open(db, names, opts, nil)
+}
+
+// open is Open applying up (nil: none) on top of the latest version (upgrades.go).
+func open(db dbm.DB, names []string, opts Options, up *Upgrades) (*MultiStore, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -56,9 +63,18 @@ func Open(db dbm.DB, names []string, opts Options) (*MultiStore, error) {
 	if err != nil {
 		return nil, err
 	}
+	prev, err := up.previousNames(sorted, latest)
+	if err != nil {
+		return nil, err
+	}
 	ms := &MultiStore{db: db, names: sorted, opts: opts}
 	for _, name := range sorted {
-		tree, err := loadTree(db, name, latest, opts)
+		var tree *iavl.MutableTree
+		if up.creates(name) {
+			tree, err = newTree(db, name, latest, opts)
+		} else {
+			tree, err = loadTree(db, name, latest, opts)
+		}
 		if err != nil {
 			ms.closeTrees()
 			return nil, err
@@ -78,17 +94,24 @@ func Open(db dbm.DB, names []string, opts Options) (*MultiStore, error) {
 		ms.last = CommitID{Version: 0, Hash: appHash(sorted, roots)}
 		return ms, nil
 	}
-	ci, err := loadCommitInfo(db, latest, sorted)
+	ci, err := loadCommitInfo(db, latest, prev)
 	if err != nil {
 		ms.closeTrees()
 		return nil, err
 	}
 	for i, tree := range ms.trees {
-		if !bytes.Equal(tree.Hash(), ci.roots[i]) {
+		if up.creates(sorted[i]) {
+			continue
+		}
+		if root := ci.roots[slices.Index(prev, sorted[i])]; !bytes.Equal(tree.Hash(), root) {
 			ms.closeTrees()
 			return nil, fmt.Errorf("store: tree %q at version %d has root %X, commit info says %X",
-				sorted[i], latest, tree.Hash(), ci.roots[i])
+				sorted[i], latest, tree.Hash(), root)
 		}
+	}
+	if err := ms.applyUpgrades(up, latest); err != nil {
+		ms.closeTrees()
+		return nil, err
 	}
 	if ms.earliest, err = earliestCommitInfo(db); err != nil {
 		ms.closeTrees()
@@ -226,6 +249,9 @@ func (ms *MultiStore) Commit() (CommitID, error) {
 	if err := writeCommitInfo(ms.db, ci); err != nil {
 		return CommitID{}, fmt.Errorf("store: write commit info %d: %w", ci.version, err)
 	}
+	if err := ms.finishUpgrades(); err != nil {
+		return CommitID{}, err
+	}
 	id := CommitID{Version: ci.version, Hash: ci.hash()}
 	ms.mu.Lock()
 	ms.last = id
@@ -292,6 +318,10 @@ func (ms *MultiStore) BranchAt(version int64) (*Branch, error) {
 	}
 	trees := make([]versionTree, len(ms.readers)) // one allocation for all stores
 	for i, reader := range ms.readers {
+		if ms.createdAfter(i, version) {
+			bases[i] = emptyBase{}
+			continue
+		}
 		trees[i] = versionTree{reader: reader, name: ms.names[i], version: version}
 		bases[i] = &trees[i]
 	}

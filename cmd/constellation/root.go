@@ -44,7 +44,7 @@ one folder per chain.`,
 		home = constellation.DefaultHome()
 	}
 	root.PersistentFlags().String(flagHome, home, "constellation home: one folder per chain (env CONSTELLATION_HOME)")
-	root.AddCommand(newCmd(), applyCmd(), listCmd(), rmCmd(), upCmd(), downCmd(), statusCmd(), logsCmd(), paramsCmd(), superviseCmd(),
+	root.AddCommand(newCmd(), applyCmd(), listCmd(), rmCmd(), upCmd(), downCmd(), statusCmd(), logsCmd(), paramsCmd(), upgradeCmd(), superviseCmd(),
 		bridgeCmd(), relayCmd(), superviseRelayCmd())
 	return root
 }

@@ -26,7 +26,7 @@ that home, whose key signs a proof of possession), fund accounts with add-accoun
 start each node with --p2p.persistent_peers <node-id>@host:port of the others
 (selfchaind comet show-node-id prints a home's node id).`,
 	}
-	cmd.AddCommand(addAccountCmd(), addValidatorCmd(), setOperatorCmd(), validateGenesisCmd(), showValidatorCmd())
+	cmd.AddCommand(addAccountCmd(), addValidatorCmd(), setOperatorCmd(), setUpgradeAuthorityCmd(), validateGenesisCmd(), showValidatorCmd())
 	return cmd
 }
 

@@ -3,8 +3,10 @@
 package main
 
 import (
+	"errors"
 	"os"
 
+	"github.com/selfchain/selfchain/app"
 	clientcli "github.com/selfchain/selfchain/client/cli"
 )
 
@@ -13,6 +15,11 @@ func main() {
 		// Under --output json the error is JSON too: a script parsing the output
 		// must not meet plain text on failure.
 		clientcli.PrintError(os.Stderr, err, clientcli.WantsJSON(cmd, os.Getenv))
+		// A node stopped for (or refusing to start before) an upgrade it has no
+		// handler for exits with its own status: swap the binary and restart.
+		if uerr := (*app.UpgradeNeededError)(nil); errors.As(err, &uerr) {
+			os.Exit(app.ExitCodeUpgradeNeeded)
+		}
 		os.Exit(1)
 	}
 }

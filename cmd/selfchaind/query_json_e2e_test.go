@@ -42,6 +42,10 @@ var queryExamples = map[string][]string{
 	"query permissions grants-by-user": {"alice"},
 	"query permissions grants-by-app":  {"tour-app"},
 	"query permissions check":          {"alice", "tour-app", "bank:send", "--prove"},
+	"query upgrade plan":               {},
+	"query upgrade applied":            {"v2"},
+	"query upgrade module-versions":    {},
+	"query upgrade params":             {},
 }
 
 // queryExamplesSkipped are query commands the tour node cannot answer, each

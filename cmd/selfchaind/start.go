@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/spf13/cobra"
@@ -36,6 +38,10 @@ var cometFlags = []struct {
 	{"instrumentation.prometheus", "false", "serve Prometheus metrics (CometBFT's and the app's selfchain_*)", "bool"},
 	{"instrumentation.prometheus_listen_addr", "", "Prometheus listen address (default :26660)", "string"},
 }
+
+// upgradeHaltLinger is how long a node halted for an upgrade keeps its p2p
+// connections before it exits.
+const upgradeHaltLinger = 3 * time.Second
 
 const (
 	flagMinGasPrices = "minimum-gas-prices"
@@ -136,12 +142,28 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	} else {
 		close(hbDone)
 	}
-	<-ctx.Done()
-	logger.Info("signal received, stopping node")
+	var halted error
+	select {
+	case <-ctx.Done():
+		logger.Info("signal received, stopping node")
+	case uerr := <-n.UpgradeHalt():
+		// The app refused to execute the upgrade height: stop, and exit with
+		// app.ExitCodeUpgradeNeeded (main) so an orchestrator swaps the binary.
+		// Peers still deciding the plan height get its votes and block from this
+		// node for a moment (else a validator that lags when the others stop
+		// waits at the height before until they come back on the new binary).
+		halted = uerr
+		logger.Info("halted for an upgrade; serving peers, then stopping", "upgrade", uerr.Plan.Name, "height", uerr.Plan.Height, "linger", upgradeHaltLinger)
+		select {
+		case <-ctx.Done():
+		case <-time.After(upgradeHaltLinger):
+		}
+		stop()
+	}
 	<-hbDone // the heartbeat loop ends with ctx, before its RPC goes away
 	if err := n.Stop(); err != nil {
-		return err
+		return errors.Join(halted, err)
 	}
 	logger.Info("node stopped")
-	return nil
+	return halted
 }

@@ -38,7 +38,9 @@ func versionCmd(mods *appruntime.Manager) *cobra.Command {
 				CometBFT   string          `json:"cometbft"`
 				Go         string          `json:"go"`
 				Modules    []moduleVersion `json:"modules"`
-			}{"selfchaind", app.Version, commit(), app.AppVersion, app.CometBFTVersion, runtime.Version(), nil}
+				// UpgradeHandlers are the upgrade plans this binary can apply.
+				UpgradeHandlers []string `json:"upgrade_handlers"`
+			}{"selfchaind", app.Version, commit(), app.AppVersion, app.CometBFTVersion, runtime.Version(), nil, app.UpgradeNames()}
 			var modules []string
 			for _, m := range mods.Modules() { // module order: the app's execution order
 				out.Modules = append(out.Modules, moduleVersion{m.Name(), m.ConsensusVersion()})
@@ -51,11 +53,11 @@ func versionCmd(mods *appruntime.Manager) *cobra.Command {
 					return
 				}
 				clientcli.KV(w, "version", out.Version, "commit", out.Commit, "app_protocol", out.AppVersion, "cometbft", out.CometBFT, "go", out.Go,
-					"modules", strings.Join(modules, ", "))
+					"modules", strings.Join(modules, ", "), "upgrade_handlers", strings.Join(out.UpgradeHandlers, ", "))
 			})
 		},
 	}
-	cmd.Flags().Bool("long", false, "also print commit, protocol, CometBFT and Go versions and each module's consensus version")
+	cmd.Flags().Bool("long", false, "also print commit, protocol, CometBFT and Go versions, each module's consensus version and the upgrade handlers")
 	return cmd
 }
 

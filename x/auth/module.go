@@ -11,6 +11,7 @@ var (
 	_ runtime.HasGenesis      = Module{}
 	_ runtime.HasServices     = Module{}
 	_ runtime.HasQueryCommand = Module{}
+	_ runtime.HasMigrations   = Module{}
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
@@ -40,4 +41,9 @@ func (m Module) RegisterServices(r runtime.Registrars) {
 	if r.Query != nil {
 		RegisterQueryServer(r.Query, NewQueryServer(m.keeper))
 	}
+}
+
+// RegisterMigrations declares the store's consensus-version steps (x/upgrade runs them).
+func (m Module) RegisterMigrations(r *runtime.Migrations) error {
+	return r.Register(1, m.keeper.Migrate1to2)
 }

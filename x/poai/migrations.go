@@ -31,9 +31,8 @@ import (
 // 0x15); the upgrade handler sets it with SetBlockRoom(app.MaxActiveValidators(
 // consensus params)), which this migration cannot compute.
 //
-// No migration runner exists yet (there is no x/upgrade module): an upgrade
-// handler must call this once, at the upgrade height, before the block's
-// EndBlock. It is idempotent.
+// Registered in RegisterMigrations: an upgrade's RunMigrations calls it once, at
+// the upgrade height, before the block's BeginBlock. It is idempotent.
 func (k Keeper) Migrate1to2(ctx context.Context) error {
 	err := k.ByConsAddr.Walk(ctx, nil, func(addr, _ []byte) (bool, error) {
 		return false, k.UsedConsAddrs.Set(ctx, addr)

@@ -19,6 +19,7 @@ var (
 	_ runtime.HasInitChain    = Module{}
 	_ runtime.HasTxCommand    = Module{}
 	_ runtime.HasQueryCommand = Module{}
+	_ runtime.HasMigrations   = Module{}
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
@@ -47,6 +48,14 @@ func (Module) ConsensusVersion() uint64 { return ConsensusVersion }
 // GetTxCmd and GetQueryCmd are the package's commands (cli*.go): `selfchaind tx|query poai`.
 func (Module) GetTxCmd() *cobra.Command    { return GetTxCmd() }
 func (Module) GetQueryCmd() *cobra.Command { return GetQueryCmd() }
+
+// RegisterMigrations declares the store's consensus-version steps (x/upgrade runs them).
+func (m Module) RegisterMigrations(r *runtime.Migrations) error {
+	if err := r.Register(1, m.keeper.Migrate1to2); err != nil {
+		return err
+	}
+	return r.Register(2, m.keeper.Migrate2to3)
+}
 
 func (m Module) RegisterServices(r runtime.Registrars) {
 	if r.Msg != nil {

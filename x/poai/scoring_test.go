@@ -12,6 +12,7 @@ import (
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/stretchr/testify/require"
 
+	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/bank"
@@ -247,4 +248,23 @@ func FuzzScoringWindow(f *testing.F) {
 			require.LessOrEqual(t, v.AgreementAvg, uint32(poai.PPM))
 		}
 	})
+}
+
+// A version-2 store (no score_window) gets the default window from the
+// registered migration, as x/upgrade runs it; again is a no-op.
+func TestMigrate2to3(t *testing.T) {
+	s := newScoringEnv(t)
+	ctx := s.ctx(2)
+	p, err := s.k.GetParams(ctx)
+	require.NoError(t, err)
+	p.ScoreWindow = 0
+	require.NoError(t, s.k.Params.Set(ctx, p))
+	for i := 0; i < 2; i++ {
+		_, err = runtime.NewManager(poai.NewModule(s.k)).RunMigrations(ctx, runtime.VersionMap{poai.ModuleName: 2})
+		require.NoError(t, err)
+		p, err = s.k.GetParams(ctx)
+		require.NoError(t, err)
+		require.Equal(t, int64(poai.DefaultScoreWindow), p.ScoreWindow)
+		require.NoError(t, p.Validate())
+	}
 }
