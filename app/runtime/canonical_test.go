@@ -36,39 +36,47 @@ func bytesField(num protowire.Number, b []byte) []byte {
 // features the tx messages do not exercise (packed scalars, 32-bit ranges, tags),
 // and canonical bytes pass untouched.
 func TestUnmarshalCanonicalDiagnostics(t *testing.T) {
-	packed := func(vs ...[]byte) []byte { return bytesField(5, join(vs...)) }
+	// Messages: voteext.BlockScores (1 height int64, 2 block_hash, 3 model_id,
+	// 4 tx_indices and 5 risks packed uint32); voteext.VoteExtension for a uint32
+	// scalar (1 version).
+	packed := func(vs ...[]byte) []byte { return bytesField(4, join(vs...)) }
 	cases := []struct {
 		name string
 		bz   []byte
+		ext  bool           // decode as a VoteExtension
 		code *runtime.Error // nil: accepted
 		log  string
 	}{
-		{"canonical", join(varintField(1, 1), varintField(2, 7), packed([]byte{1}, []byte{2})), nil, ""},
-		{"repeated scalar not packed", join(varintField(1, 1), varintField(5, 1), varintField(5, 2)),
-			runtime.ErrNonCanonical, "ve: field 5 (tx_indices) is not packed (proto3 packs repeated scalars)"},
-		{"packed element not minimal", join(varintField(1, 1), packed([]byte{0x81, 0x00})),
-			runtime.ErrNonCanonical, "ve: field 5 (tx_indices): a packed varint takes 2 bytes, its minimal encoding 1"},
-		{"uint32 out of range", join(varintField(1, 1<<32)),
+		{"canonical", join(varintField(1, 7), packed([]byte{1}, []byte{2})), false, nil, ""},
+		{"repeated scalar not packed", join(varintField(1, 1), varintField(4, 1), varintField(4, 2)), false,
+			runtime.ErrNonCanonical, "ve: field 4 (tx_indices) is not packed (proto3 packs repeated scalars)"},
+		{"packed element not minimal", join(varintField(1, 1), packed([]byte{0x81, 0x00})), false,
+			runtime.ErrNonCanonical, "ve: field 4 (tx_indices): a packed varint takes 2 bytes, its minimal encoding 1"},
+		{"uint32 out of range", join(varintField(1, 1<<32)), true,
 			runtime.ErrNonCanonical, "ve: field 1 (version): value 4294967296 does not fit in 32 bits"},
-		{"non-minimal tag", join([]byte{0x88, 0x00}, []byte{1}),
+		{"non-minimal tag", join([]byte{0x88, 0x00}, []byte{1}), false,
 			runtime.ErrNonCanonical, "ve: the tag of field 1 takes 2 bytes, its minimal encoding 1"},
-		{"int64 varint overflowing", join(tag(2, protowire.VarintType), []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}),
-			runtime.ErrNonCanonical, "ve: field 2 (scored_height): varint overflows 64 bits"},
-		{"empty packed list", join(varintField(1, 1), packed()),
-			runtime.ErrNonCanonical, "ve: field 5 (tx_indices) encodes an empty packed list explicitly; the canonical encoding omits it"},
-		{"two packed runs", join(varintField(1, 1), packed([]byte{1}), packed([]byte{2})),
-			runtime.ErrNonCanonical, "ve: field 5 (tx_indices) is split into several packed runs"},
-		{"truncated", join(varintField(1, 1), tag(4, protowire.BytesType), []byte{5, 'a'}),
+		{"int64 varint overflowing", join(tag(1, protowire.VarintType), []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}), false,
+			runtime.ErrNonCanonical, "ve: field 1 (height): varint overflows 64 bits"},
+		{"empty packed list", join(varintField(1, 1), packed()), false,
+			runtime.ErrNonCanonical, "ve: field 4 (tx_indices) encodes an empty packed list explicitly; the canonical encoding omits it"},
+		{"two packed runs", join(varintField(1, 1), packed([]byte{1}), packed([]byte{2})), false,
+			runtime.ErrNonCanonical, "ve: field 4 (tx_indices) is split into several packed runs"},
+		{"truncated", join(varintField(1, 1), tag(3, protowire.BytesType), []byte{5, 'a'}), false,
 			runtime.ErrTxDecode, "ve: "},
-		{"wrong wire type", join(tag(4, protowire.VarintType), []byte{1}),
+		{"wrong wire type", join(tag(3, protowire.VarintType), []byte{1}), false,
 			runtime.ErrTxDecode, "ve: "},
-		{"invalid wire type", []byte{0x0f},
+		{"invalid wire type", []byte{0x0f}, false,
 			runtime.ErrTxDecode, "ve: "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var ve voteext.VoteExtension
-			err := runtime.UnmarshalCanonical("ve", c.bz, &ve)
+			var err error
+			if c.ext {
+				err = runtime.UnmarshalCanonical("ve", c.bz, &voteext.VoteExtension{})
+			} else {
+				err = runtime.UnmarshalCanonical("ve", c.bz, &voteext.BlockScores{})
+			}
 			if c.code == nil {
 				require.NoError(t, err)
 				return
