@@ -163,7 +163,7 @@ func TestSnapshotHoldStopsPruning(t *testing.T) {
 	_, err = ms.BranchAt(4)
 	require.NoError(t, err)
 	release()
-	release() // idempotent
+	release()                // idempotent
 	fillStores(t, ms, 5, 10) // version 15 prunes to 13
 	_, err = ms.BranchAt(4)
 	require.ErrorContains(t, err, "does not exist")
