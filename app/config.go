@@ -34,6 +34,8 @@ type Config struct {
 	PoAI PoAIConfig `toml:"poai"`
 	// Registry: the node's own heartbeats to x/registry (off by default).
 	Registry RegistryConfig `toml:"registry"`
+	// StateSync: the snapshots this node takes and serves (config_statesync.go).
+	StateSync StateSyncConfig `toml:"state-sync"`
 }
 
 // PoAIConfig is app.toml [poai].
@@ -80,6 +82,7 @@ func DefaultConfig() Config {
 		SigCacheSize: 100_000,
 		PoAI:         PoAIConfig{Analyzer: analyzer.ModeBuiltin, ExtendVoteWait: 300 * time.Millisecond, LLM: analyzer.DefaultLLMConfig()},
 		Registry:     RegistryConfig{KeyringBackend: "file", HeartbeatInterval: 100},
+		StateSync:    defaultStateSyncConfig(),
 	}
 }
 
@@ -109,6 +112,9 @@ func (c Config) Validate() error {
 		if r.HeartbeatInterval <= 0 {
 			return fmt.Errorf("app.toml registry.heartbeat_interval: must be a positive number of blocks")
 		}
+	}
+	if err := c.StateSync.Validate(); err != nil {
+		return err
 	}
 	return c.PoAI.Validate()
 }
@@ -220,7 +226,7 @@ keyring_backend = "{{ .Registry.KeyringBackend }}"
 node_id = "{{ .Registry.NodeID }}"
 # Blocks between heartbeats; keep it well below the chain's stale_after_blocks.
 heartbeat_interval = {{ .Registry.HeartbeatInterval }}
-`
+` + stateSyncConfigTemplate
 
 // WriteConfig writes c as a commented app.toml.
 func WriteConfig(home string, c Config) error {
