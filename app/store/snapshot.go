@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/iavl"
@@ -352,6 +353,11 @@ func (ms *MultiStore) restore(version int64, dec *SnapshotDecoder, wantHash []by
 			err = streamErr("restore panicked: %v", p)
 		}
 	}()
+	// Each tree's import finishes (flush, then iavl rebuilding its fast index, the slow
+	// part) in the background while the next store's nodes are read.
+	var wg sync.WaitGroup
+	commitErrs := make([]error, len(ms.names))
+	defer wg.Wait() // never leave a commit running into resetEmpty
 	rec, err := dec.Next()
 	if err != nil {
 		return CommitID{}, err
@@ -360,12 +366,30 @@ func (ms *MultiStore) restore(version int64, dec *SnapshotDecoder, wantHash []by
 		if rec.Kind != recStore || rec.Store != name {
 			return CommitID{}, streamErr("expected store %q (stores %v in order), got record %d %q", name, ms.names, rec.Kind, rec.Store)
 		}
-		if rec, err = ms.importTree(i, version, dec); err != nil {
+		var imp *iavl.Importer
+		if rec, imp, err = ms.importTree(i, version, dec); err != nil {
 			return CommitID{}, fmt.Errorf("store %q: %w", name, err)
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					commitErrs[i] = streamErr("commit of %q panicked: %v", name, p)
+				}
+			}()
+			defer imp.Close()
+			if err := imp.Commit(); err != nil {
+				commitErrs[i] = fmt.Errorf("store %q: %w: %w", name, ErrSnapshotStream, err)
+			}
+		}()
 	}
 	if rec.Kind != recEnd {
 		return CommitID{}, streamErr("expected the end after store %q, got record %d %q", ms.names[len(ms.names)-1], rec.Kind, rec.Store)
+	}
+	wg.Wait()
+	if err := errors.Join(commitErrs...); err != nil {
+		return CommitID{}, err
 	}
 	ci := commitInfo{version: version, names: ms.names, roots: make([][]byte, len(ms.trees))}
 	for i, t := range ms.trees {
@@ -388,49 +412,59 @@ func (ms *MultiStore) restore(version int64, dec *SnapshotDecoder, wantHash []by
 	return CommitID{Version: version, Hash: slices.Clone(hash)}, nil
 }
 
-// importTree imports store i's nodes and returns the record after them. It checks the
-// post-order structure itself (iavl's importer would accept some malformed orders).
-func (ms *MultiStore) importTree(i int, version int64, dec *SnapshotDecoder) (SnapshotRecord, error) {
+// importTree imports store i's nodes and returns the record after them, with the
+// importer still to commit. It checks the post-order structure itself (iavl's importer
+// would accept some malformed orders).
+func (ms *MultiStore) importTree(i int, version int64, dec *SnapshotDecoder) (SnapshotRecord, *iavl.Importer, error) {
 	imp, err := ms.trees[i].Import(version)
 	if err != nil {
-		return SnapshotRecord{}, err
+		return SnapshotRecord{}, nil, err
 	}
-	defer imp.Close()
 	var stack []int8 // heights of unresolved subtrees
 	for {
 		rec, err := dec.Next()
 		if err != nil {
-			return rec, err
+			imp.Close()
+			return rec, nil, err
 		}
 		if rec.Kind != recNode {
 			if len(stack) > 1 {
-				return rec, streamErr("%d unjoined subtrees at the end of the tree", len(stack))
+				imp.Close()
+				return rec, nil, streamErr("%d unjoined subtrees at the end of the tree", len(stack))
 			}
-			if err := imp.Commit(); err != nil {
-				return rec, fmt.Errorf("%w: %w", ErrSnapshotStream, err)
-			}
-			return rec, nil
+			return rec, imp, nil
 		}
 		n := rec.Node
-		if n.Version > version {
-			return rec, streamErr("node version %d above the snapshot version %d", n.Version, version)
-		}
-		if n.Height == 0 {
-			if len(stack) >= maxImportStack {
-				return rec, streamErr("more than %d unjoined subtrees", maxImportStack)
-			}
-			stack = append(stack, 0)
-		} else {
-			k := len(stack)
-			if k < 2 || max(stack[k-1], stack[k-2])+1 != n.Height {
-				return rec, streamErr("inner node of height %d does not join the two subtrees before it", n.Height)
-			}
-			stack = append(stack[:k-2], n.Height)
+		if err := checkPostOrder(&stack, n, version); err != nil {
+			imp.Close()
+			return rec, nil, err
 		}
 		if err := imp.Add(&n); err != nil {
-			return rec, fmt.Errorf("%w: %w", ErrSnapshotStream, err)
+			imp.Close()
+			return rec, nil, fmt.Errorf("%w: %w", ErrSnapshotStream, err)
 		}
 	}
+}
+
+// checkPostOrder pushes n onto the heights of unresolved subtrees, or joins the top two.
+func checkPostOrder(stack *[]int8, n iavl.ExportNode, version int64) error {
+	if n.Version > version {
+		return streamErr("node version %d above the snapshot version %d", n.Version, version)
+	}
+	s := *stack
+	if n.Height == 0 {
+		if len(s) >= maxImportStack {
+			return streamErr("more than %d unjoined subtrees", maxImportStack)
+		}
+		*stack = append(s, 0)
+		return nil
+	}
+	k := len(s)
+	if k < 2 || max(s[k-1], s[k-2])+1 != n.Height {
+		return streamErr("inner node of height %d does not join the two subtrees before it", n.Height)
+	}
+	*stack = append(s[:k-2], n.Height)
+	return nil
 }
 
 // resetEmpty wipes every tree and reopens it empty, after a failed restore.

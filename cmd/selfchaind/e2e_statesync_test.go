@@ -164,6 +164,9 @@ func TestStateSyncJoin(t *testing.T) {
 	if err := joiners.WaitForHeight(h, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
+	if err := net.WaitForNodeHeight(0, h, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []int{0, 1, nAccounts / 2, nAccounts - 1} {
 		want := balanceAt(t, net.Nodes[0].Client, accs[k], h)
 		for _, j := range joiners.Nodes {
