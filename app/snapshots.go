@@ -177,3 +177,16 @@ func (a *App) finishRestore(r *snapshots.Restore) error {
 	a.logger.Info("snapshot restored", "height", id.Version, "app_hash", fmt.Sprintf("%X", id.Hash))
 	return nil
 }
+
+// TakeSnapshot writes a snapshot of the last committed version now, into the snapshot
+// directory (`selfchaind snapshots export`, on a stopped node's state).
+func (a *App) TakeSnapshot(ctx context.Context) (snapshots.Metadata, error) {
+	if a.ss.snaps == nil {
+		return snapshots.Metadata{}, fmt.Errorf("no snapshot directory configured")
+	}
+	last := a.LastCommitID()
+	if last.Version == 0 {
+		return snapshots.Metadata{}, fmt.Errorf("the state is empty: nothing to snapshot")
+	}
+	return snapshots.Create(ctx, a.cms, a.ss.snaps.Files(), last.Version, a.chainID, a.lastBlockTime.Load(), a.cfg.StateSync.SnapshotChunkSize)
+}

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 
 	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/store"
 )
 
 // SnapshotDir is where a node keeps its state-sync snapshots: <db dir>/snapshots, next to
@@ -26,4 +28,28 @@ func prepareRestore(conf *cmtcfg.Config, a *app.App) error {
 	cp := gen.ConsensusParams.ToProto()
 	a.SetRestoreGenesis(gen.ChainID, &cp)
 	return nil
+}
+
+// OpenApp opens the application state of a stopped node's home (as Start would, without
+// CometBFT) for offline tools; close releases it.
+func OpenApp(home string) (a *app.App, close func() error, err error) {
+	conf, err := LoadCometConfig(home, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	appCfg, err := app.LoadConfig(home)
+	if err != nil {
+		return nil, nil, err
+	}
+	appCfg.StateSync.SnapshotDir = SnapshotDir(conf)
+	db, err := store.OpenDB(appCfg.State.DBBackend, "application", conf.DBDir())
+	if err != nil {
+		return nil, nil, fmt.Errorf("open application db: %w", err)
+	}
+	a, err = app.New(nil, db, appCfg)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, fmt.Errorf("open application: %w", err)
+	}
+	return a, func() error { return errors.Join(a.Close(), db.Close()) }, nil
 }

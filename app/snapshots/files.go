@@ -1,12 +1,16 @@
 package snapshots
 
 import (
+	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Files keeps snapshots under a directory, one folder per height holding "metadata" and
@@ -158,3 +162,94 @@ func (w *writer) commit(m Metadata) (Metadata, error) {
 }
 
 func (w *writer) abort() { _ = os.RemoveAll(w.tmp) }
+
+// Dump writes the snapshot at height as a tar archive: <height>/metadata, <height>/0, ...
+func (f *Files) Dump(height int64, w io.Writer) (Metadata, error) {
+	m, err := f.Metadata(height)
+	if err != nil {
+		return m, err
+	}
+	tw := tar.NewWriter(w)
+	add := func(name string, bz []byte) error {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(bz)), Typeflag: tar.TypeReg}); err != nil {
+			return err
+		}
+		_, err := tw.Write(bz)
+		return err
+	}
+	prefix := strconv.FormatInt(height, 10) + "/"
+	if err := add(prefix+metadataFile, m.Marshal()); err != nil {
+		return m, err
+	}
+	for i := range m.ChunkHashes {
+		bz, err := f.Chunk(height, uint32(i))
+		if err != nil {
+			return m, err
+		}
+		if err := add(prefix+strconv.Itoa(i), bz); err != nil {
+			return m, err
+		}
+	}
+	return m, tw.Close()
+}
+
+// Load reads a snapshot archive written by Dump, checks every chunk against the
+// metadata's hashes and adds the snapshot (replacing one of the same height).
+func (f *Files) Load(r io.Reader) (Metadata, error) {
+	tr := tar.NewReader(r)
+	hdr, err := tr.Next()
+	if err != nil {
+		return Metadata{}, fmt.Errorf("snapshot archive: %w", err)
+	}
+	dir, name, ok := strings.Cut(hdr.Name, "/")
+	height, perr := strconv.ParseInt(dir, 10, 64)
+	if !ok || name != metadataFile || perr != nil || height <= 0 || hdr.Size > maxMetadata {
+		return Metadata{}, fmt.Errorf("snapshot archive: first entry %q, want <height>/%s", hdr.Name, metadataFile)
+	}
+	bz, err := io.ReadAll(io.LimitReader(tr, maxMetadata))
+	if err != nil {
+		return Metadata{}, err
+	}
+	m, err := UnmarshalMetadata(bz)
+	if err != nil {
+		return m, err
+	}
+	if m.Height != height {
+		return m, fmt.Errorf("snapshot archive: metadata of height %d under %q", m.Height, hdr.Name)
+	}
+	w, err := f.newWriter(height, 1)
+	if err != nil {
+		return m, err
+	}
+	for i, want := range m.ChunkHashes {
+		hdr, err := tr.Next()
+		if err != nil {
+			w.abort()
+			return m, fmt.Errorf("snapshot archive: chunk %d: %w", i, err)
+		}
+		if hdr.Name != dir+"/"+strconv.Itoa(i) || hdr.Size > MaxChunkSize {
+			w.abort()
+			return m, fmt.Errorf("snapshot archive: entry %q (%d bytes), want chunk %s/%d", hdr.Name, hdr.Size, dir, i)
+		}
+		chunk, err := io.ReadAll(io.LimitReader(tr, MaxChunkSize))
+		if err != nil {
+			w.abort()
+			return m, err
+		}
+		if !bytes.Equal(sha256Of(chunk), want) {
+			w.abort()
+			return m, fmt.Errorf("snapshot archive: chunk %d does not match its hash in the metadata", i)
+		}
+		if err := os.WriteFile(filepath.Join(w.tmp, strconv.Itoa(i)), chunk, 0o644); err != nil {
+			w.abort()
+			return m, err
+		}
+		w.hashes = append(w.hashes, want)
+	}
+	w.buf = w.buf[:0]
+	if _, err := w.commit(m); err != nil {
+		w.abort()
+		return m, err
+	}
+	return m, nil
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -190,6 +191,41 @@ func TestStateSyncJoin(t *testing.T) {
 		if got := balanceAt(t, j.Client, accs[0], res.Height); got != want {
 			t.Fatalf("%s: balance after the send %s, the validator says %s", j.Moniker, got, want)
 		}
+	}
+
+	// selfchaind snapshots: list and dump a validator's, load one into a joiner's home,
+	// and export one from a stopped node's state.
+	v0 := &cli{t: t, bin: net.Bin, home: net.Nodes[0].Home}
+	var listed []snapshotInfo
+	if err := json.Unmarshal([]byte(v0.must("snapshots", "list", "--output", "json")), &listed); err != nil || len(listed) == 0 {
+		t.Fatalf("snapshots list: %v %v", listed, err)
+	}
+	if listed[len(listed)-1].Height != interval || listed[0].ChainID != net.ChainID {
+		t.Fatalf("snapshots list: %+v", listed)
+	}
+	archive := filepath.Join(t.TempDir(), "snap.tar")
+	v0.must("snapshots", "dump", strconv.Itoa(interval), "--out", archive)
+	j1 := &cli{t: t, bin: net.Bin, home: joiners.Nodes[1].Home}
+	if out := j1.must("snapshots", "load", archive); !strings.Contains(out, fmt.Sprintf("loaded snapshot of height %d", interval)) {
+		t.Fatalf("snapshots load: %s", out)
+	}
+	if out := j1.must("snapshots", "list"); !strings.Contains(out, fmt.Sprintf("height %d ", interval)) {
+		t.Fatalf("snapshots list after load: %s", out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.tar")
+	bz := []byte(readFile(t, archive))
+	bz[len(bz)-2000] ^= 0xff // inside the last chunk
+	if err := os.WriteFile(bad, bz, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j1.fails("does not match its hash", "snapshots", "load", bad)
+	v0.fails("locked", "snapshots", "export") // the node is running
+	if err := joiners.Stop(0); err != nil {
+		t.Fatal(err)
+	}
+	j0 := &cli{t: t, bin: net.Bin, home: joiners.Nodes[0].Home}
+	if out := j0.must("snapshots", "export"); !strings.Contains(out, "took snapshot of height") {
+		t.Fatalf("snapshots export: %s", out)
 	}
 	t.Logf("state sync test of %d accounts: %s in all", nAccounts, time.Since(start).Round(time.Millisecond))
 }

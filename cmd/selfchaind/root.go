@@ -82,6 +82,7 @@ client.toml.`,
 		cometCmd(),
 		configCmd(),
 		versionCmd(mods),
+		snapshotsCmd(),
 	)
 	return root
 }
