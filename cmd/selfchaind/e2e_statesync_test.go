@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,17 +50,22 @@ func TestStateSyncJoin(t *testing.T) {
 	for i := range accs {
 		accs[i] = testutil.NewAccount(i)
 	}
-	const interval = 10
+	// The benchmark snapshots less often, so that blocks with and without a snapshot
+	// running can be compared.
+	interval := int64(10)
+	if bench {
+		interval = 40
+	}
 	// Blocks come every ~0.3 s here: keep snapshots long enough that the one a joiner
 	// chose is still served when it asks for the last chunk.
 	snapCfg := func(c *app.Config) {
-		c.StateSync.SnapshotInterval, c.StateSync.SnapshotKeepRecent = interval, 50
+		c.StateSync.SnapshotInterval, c.StateSync.SnapshotKeepRecent = uint64(interval), 50
 		if !bench {
 			c.StateSync.SnapshotChunkSize = 16 << 10 // many chunks: the bad peer is asked for some
 		}
 	}
 	vals := []network.ValidatorConfig{{ModifyAppConfig: snapCfg}, {ModifyAppConfig: snapCfg}, {ModifyAppConfig: snapCfg}}
-	net := network.New(t, network.Config{Validators: vals, Accounts: accs})
+	net := network.New(t, network.Config{Validators: vals, Accounts: accs, LogLevel: "state:info,snapshots:info,*:error"})
 	if err := net.WaitForHeight(interval+1, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +210,7 @@ func TestStateSyncJoin(t *testing.T) {
 		t.Fatalf("snapshots list: %+v", listed)
 	}
 	archive := filepath.Join(t.TempDir(), "snap.tar")
-	v0.must("snapshots", "dump", strconv.Itoa(interval), "--out", archive)
+	v0.must("snapshots", "dump", strconv.FormatInt(interval, 10), "--out", archive)
 	j1 := &cli{t: t, bin: net.Bin, home: joiners.Nodes[1].Home}
 	if out := j1.must("snapshots", "load", archive); !strings.Contains(out, fmt.Sprintf("loaded snapshot of height %d", interval)) {
 		t.Fatalf("snapshots load: %s", out)
@@ -227,7 +233,77 @@ func TestStateSyncJoin(t *testing.T) {
 	if out := j0.must("snapshots", "export"); !strings.Contains(out, "took snapshot of height") {
 		t.Fatalf("snapshots export: %s", out)
 	}
+	if bench {
+		reportBlockIntervals(t, net.Nodes[0].LogPath)
+	}
 	t.Logf("state sync test of %d accounts: %s in all", nAccounts, time.Since(start).Round(time.Millisecond))
+}
+
+var (
+	commitLineRe   = regexp.MustCompile(`^I\[(\S+)\] committed state .*\bheight=(\d+)`)
+	snapshotLineRe = regexp.MustCompile(`^I\[(\S+)\] snapshot taken .*\bheight=(\d+) .*\btook=(\S+)`)
+)
+
+// reportBlockIntervals logs the intervals between a validator's commits (from its log)
+// while a snapshot was being taken and while none was: taking one must not slow blocks.
+func reportBlockIntervals(t *testing.T, logPath string) {
+	const layout = "2006-01-02|15:04:05.000"
+	commits := map[int64]time.Time{}
+	type window struct{ from, to time.Time }
+	var windows []window
+	var snapHeights []int64
+	var tooks []time.Duration
+	for _, l := range strings.Split(readFile(t, logPath), "\n") {
+		if m := commitLineRe.FindStringSubmatch(l); m != nil {
+			at, err1 := time.Parse(layout, m[1])
+			h, err2 := strconv.ParseInt(m[2], 10, 64)
+			if err1 == nil && err2 == nil {
+				commits[h] = at
+			}
+		} else if m := snapshotLineRe.FindStringSubmatch(l); m != nil {
+			h, err1 := strconv.ParseInt(m[2], 10, 64)
+			took, err2 := time.ParseDuration(m[3])
+			if err1 == nil && err2 == nil {
+				snapHeights, tooks = append(snapHeights, h), append(tooks, took)
+			}
+		}
+	}
+	for i, h := range snapHeights {
+		if at, ok := commits[h]; ok {
+			windows = append(windows, window{at, at.Add(tooks[i])})
+		}
+	}
+	var during, outside []time.Duration
+	for h, at := range commits {
+		prev, ok := commits[h-1]
+		if !ok || h <= 2 {
+			continue
+		}
+		in := false
+		for _, w := range windows {
+			if at.After(w.from) && prev.Before(w.to) {
+				in = true
+			}
+		}
+		if in {
+			during = append(during, at.Sub(prev))
+		} else {
+			outside = append(outside, at.Sub(prev))
+		}
+	}
+	stats := func(ds []time.Duration) string {
+		if len(ds) == 0 {
+			return "none"
+		}
+		var sum, top time.Duration
+		for _, d := range ds {
+			sum += d
+			top = max(top, d)
+		}
+		return fmt.Sprintf("%d blocks, mean %s, max %s", len(ds), (sum / time.Duration(len(ds))).Round(time.Millisecond), top.Round(time.Millisecond))
+	}
+	t.Logf("snapshots taken: heights %v, took %v", snapHeights, tooks)
+	t.Logf("block intervals while a snapshot was taken: %s; otherwise: %s (timeout_commit %s)", stats(during), stats(outside), network.DefaultBlockTime)
 }
 
 func balanceAt(t *testing.T, c *client.Client, acc *testutil.Account, h int64) string {
