@@ -125,8 +125,8 @@ func (d *decoder) uvarint() uint64 {
 		return 0
 	}
 	v, k := binary.Uvarint(d.bz)
-	if k <= 0 {
-		d.err = errors.New("truncated or overlong number")
+	if k <= 0 || k != len(binary.AppendUvarint(nil, v)) { // one encoding per value: the hash names one metadata
+		d.err = errors.New("truncated, overlong or non-minimal number")
 		return 0
 	}
 	d.bz = d.bz[k:]
