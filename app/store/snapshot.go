@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/iavl"
 	iavldb "github.com/cosmos/iavl/db"
+	"github.com/cosmos/iavl/fastnode"
+	"github.com/cosmos/iavl/keyformat"
 )
 
 // A state snapshot of one committed version is a stream of records, stores in name order,
@@ -353,8 +356,18 @@ func (ms *MultiStore) restore(version int64, dec *SnapshotDecoder, wantHash []by
 			err = streamErr("restore panicked: %v", p)
 		}
 	}()
-	// Each tree's import finishes (flush, then iavl rebuilding its fast index, the slow
-	// part) in the background while the next store's nodes are read.
+	// Trees are imported through trees of their own that skip iavl's fast-index rebuild
+	// (which reads every node back from the database: most of a restore's time); the
+	// import writes the fast index itself as leaves arrive. Each tree's final flush runs
+	// while the next store is read.
+	imported := make([]*iavl.MutableTree, len(ms.names))
+	defer func() {
+		for _, t := range imported {
+			if t != nil {
+				_ = t.Close()
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	commitErrs := make([]error, len(ms.names))
 	defer wg.Wait() // never leave a commit running into resetEmpty
@@ -366,8 +379,9 @@ func (ms *MultiStore) restore(version int64, dec *SnapshotDecoder, wantHash []by
 		if rec.Kind != recStore || rec.Store != name {
 			return CommitID{}, streamErr("expected store %q (stores %v in order), got record %d %q", name, ms.names, rec.Kind, rec.Store)
 		}
+		imported[i] = iavl.NewMutableTree(iavldb.NewWrapper(dbm.NewPrefixDB(ms.db, treePrefix(name))), exportCacheSize, true, iavl.NewNopLogger())
 		var imp *iavl.Importer
-		if rec, imp, err = ms.importTree(i, version, dec); err != nil {
+		if rec, imp, err = ms.importTree(imported[i], name, version, dec); err != nil {
 			return CommitID{}, fmt.Errorf("store %q: %w", name, err)
 		}
 		wg.Add(1)
@@ -392,7 +406,7 @@ func (ms *MultiStore) restore(version int64, dec *SnapshotDecoder, wantHash []by
 		return CommitID{}, err
 	}
 	ci := commitInfo{version: version, names: ms.names, roots: make([][]byte, len(ms.trees))}
-	for i, t := range ms.trees {
+	for i, t := range imported {
 		ci.roots[i] = t.Hash()
 		if v := t.Version(); v != version {
 			return CommitID{}, fmt.Errorf("store: %q restored at version %d, want %d", ms.names[i], v, version)
@@ -401,6 +415,15 @@ func (ms *MultiStore) restore(version int64, dec *SnapshotDecoder, wantHash []by
 	hash := ci.hash()
 	if !bytes.Equal(hash, wantHash) {
 		return CommitID{}, streamErr("restored app hash %X, want %X", hash, wantHash)
+	}
+	// The working trees load the restored version (and find its fast index in place).
+	for i, name := range ms.names {
+		_ = ms.trees[i].Close()
+		tree, err := loadTree(ms.db, name, version, ms.opts)
+		if err != nil {
+			return CommitID{}, err
+		}
+		ms.trees[i], ms.bases[i] = tree, &workingTree{tree: tree}
 	}
 	if err := writeCommitInfo(ms.db, ci); err != nil {
 		return CommitID{}, fmt.Errorf("store: write commit info %d: %w", version, err)
@@ -412,36 +435,74 @@ func (ms *MultiStore) restore(version int64, dec *SnapshotDecoder, wantHash []by
 	return CommitID{Version: version, Hash: slices.Clone(hash)}, nil
 }
 
-// importTree imports store i's nodes and returns the record after them, with the
-// importer still to commit. It checks the post-order structure itself (iavl's importer
-// would accept some malformed orders).
-func (ms *MultiStore) importTree(i int, version int64, dec *SnapshotDecoder) (SnapshotRecord, *iavl.Importer, error) {
-	imp, err := ms.trees[i].Import(version)
+// iavl's on-disk fast index, which the import writes itself (iavl v1.2 nodedb.go:
+// f<key> -> varint(version) || bytes(value), and m"storage_version" = "1.1.0-<version>"
+// to say the index matches that version).
+var (
+	fastKeyFormat      = keyformat.NewKeyFormat('f', 0)
+	storageVersionKey  = keyformat.NewKeyFormat('m', 0).Key([]byte("storage_version"))
+	fastIndexBatchSize = 10_000
+)
+
+// importTree imports store name's nodes into tree (empty) and returns the record after
+// them, with the importer still to commit. It checks the post-order structure itself
+// (iavl's importer would accept some malformed orders) and writes the fast index.
+func (ms *MultiStore) importTree(tree *iavl.MutableTree, name string, version int64, dec *SnapshotDecoder) (SnapshotRecord, *iavl.Importer, error) {
+	imp, err := tree.Import(version)
 	if err != nil {
 		return SnapshotRecord{}, nil, err
 	}
+	pdb := dbm.NewPrefixDB(ms.db, treePrefix(name))
+	batch := pdb.NewBatch()
+	pending := 0
+	fail := func(rec SnapshotRecord, err error) (SnapshotRecord, *iavl.Importer, error) {
+		imp.Close()
+		_ = batch.Close()
+		return rec, nil, err
+	}
 	var stack []int8 // heights of unresolved subtrees
+	var buf bytes.Buffer
 	for {
 		rec, err := dec.Next()
 		if err != nil {
-			imp.Close()
-			return rec, nil, err
+			return fail(rec, err)
 		}
 		if rec.Kind != recNode {
 			if len(stack) > 1 {
-				imp.Close()
-				return rec, nil, streamErr("%d unjoined subtrees at the end of the tree", len(stack))
+				return fail(rec, streamErr("%d unjoined subtrees at the end of the tree", len(stack)))
 			}
+			if err := batch.Set(storageVersionKey, []byte("1.1.0-"+strconv.FormatInt(version, 10))); err != nil {
+				return fail(rec, err)
+			}
+			if err := batch.WriteSync(); err != nil {
+				return fail(rec, err)
+			}
+			_ = batch.Close()
 			return rec, imp, nil
 		}
 		n := rec.Node
 		if err := checkPostOrder(&stack, n, version); err != nil {
-			imp.Close()
-			return rec, nil, err
+			return fail(rec, err)
 		}
 		if err := imp.Add(&n); err != nil {
-			imp.Close()
-			return rec, nil, fmt.Errorf("%w: %w", ErrSnapshotStream, err)
+			return fail(rec, fmt.Errorf("%w: %w", ErrSnapshotStream, err))
+		}
+		if n.Height != 0 {
+			continue
+		}
+		buf.Reset()
+		if err := fastnode.NewNode(n.Key, n.Value, version).WriteBytes(&buf); err != nil {
+			return fail(rec, err)
+		}
+		if err := batch.Set(fastKeyFormat.KeyBytes(n.Key), bytes.Clone(buf.Bytes())); err != nil {
+			return fail(rec, err)
+		}
+		if pending++; pending >= fastIndexBatchSize {
+			if err := batch.Write(); err != nil {
+				return fail(rec, err)
+			}
+			_ = batch.Close()
+			batch, pending = pdb.NewBatch(), 0
 		}
 	}
 }

@@ -85,6 +85,27 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, ci.hash(), AppHashOf(roots))
 
+	// The working trees read through the fast index the restore wrote.
+	srcAt := allPairs(t, src, version)
+	for _, i := range []int{0, 1, 299, 2500, 2999} {
+		k, _ := kv(i)
+		want, ok := srcAt["bank/"+k]
+		got := mustGet(t, dst.Working().Store("bank"), k)
+		if ok {
+			require.Equal(t, want, string(got), k)
+		} else {
+			require.Nil(t, got, k)
+		}
+	}
+	for i, tree := range dst.trees {
+		enabled, err := tree.IsFastCacheEnabled()
+		require.NoError(t, err)
+		require.True(t, enabled, dst.names[i])
+		up, err := tree.IsUpgradeable()
+		require.NoError(t, err)
+		require.False(t, up, dst.names[i])
+	}
+
 	// The restored store's working trees continue the chain: block 11 of src again.
 	id11 := commitBlock(t, dst, blockKVs(10, 300))
 	src11, err := loadCommitInfo(src.db, 11, src.names)

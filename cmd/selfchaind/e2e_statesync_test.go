@@ -60,8 +60,10 @@ func TestStateSyncJoin(t *testing.T) {
 	// chose is still served when it asks for the last chunk.
 	snapCfg := func(c *app.Config) {
 		c.StateSync.SnapshotInterval, c.StateSync.SnapshotKeepRecent = uint64(interval), 50
-		if !bench {
-			c.StateSync.SnapshotChunkSize = 16 << 10 // many chunks: the bad peer is asked for some
+		// Many chunks, so the bad peer is asked for some (p = 2^-chunks that it is not).
+		c.StateSync.SnapshotChunkSize = 16 << 10
+		if bench {
+			c.StateSync.SnapshotChunkSize = 256 << 10
 		}
 	}
 	vals := []network.ValidatorConfig{{ModifyAppConfig: snapCfg}, {ModifyAppConfig: snapCfg}, {ModifyAppConfig: snapCfg}}
