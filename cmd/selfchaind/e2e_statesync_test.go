@@ -196,6 +196,9 @@ func TestStateSyncJoin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := net.WaitForNodeHeight(0, res.Height+1, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	want := balanceAt(t, net.Nodes[0].Client, accs[0], res.Height)
 	for _, j := range joiners.Nodes {
 		if got := balanceAt(t, j.Client, accs[0], res.Height); got != want {
