@@ -27,8 +27,6 @@ type Manager struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	busy   bool // one snapshot at a time: a height reached while one runs is skipped
-	// OnDone, if set, is called after each background snapshot (tests, metrics).
-	OnDone func(Metadata, error)
 }
 
 // NewManager serves and takes snapshots in dir; interval 0 only serves what is there.
@@ -88,9 +86,6 @@ func (m *Manager) finish(meta Metadata, err error, height int64, start time.Time
 	m.mu.Lock()
 	m.busy = false
 	m.mu.Unlock()
-	if m.OnDone != nil {
-		m.OnDone(meta, err)
-	}
 }
 
 // List returns the kept snapshots, newest first, as CometBFT wants them.

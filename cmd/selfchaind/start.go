@@ -106,7 +106,7 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		logger.Info("unknown log_format, using plain", "log_format", conf.LogFormat)
 	}
 	opts := []server.Option{server.WithCometOverrides(overrides)}
-	opts = append(opts, snapshotOptions(cmd, v)...)
+	opts = append(opts, snapshotOptions(v)...)
 	if v.IsSet(flagMinGasPrices) || v.IsSet(flagPruning) {
 		mgp, pruning := v.GetString(flagMinGasPrices), v.GetString(flagPruning)
 		opts = append(opts, server.WithAppConfig(func(c *app.Config) {

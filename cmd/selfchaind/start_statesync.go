@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
@@ -56,7 +55,7 @@ func stateSyncOverrides(v *viper.Viper, out map[string]any) {
 }
 
 // snapshotOptions applies the snapshot flags to app.toml's settings for this run.
-func snapshotOptions(cmd *cobra.Command, v *viper.Viper) []server.Option {
+func snapshotOptions(v *viper.Viper) []server.Option {
 	if !v.IsSet(flagSnapInterval) && !v.IsSet(flagSnapKeep) {
 		return nil
 	}
