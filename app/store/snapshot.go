@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/cosmos/iavl"
@@ -55,6 +56,10 @@ var ErrSnapshotStream = errors.New("store: bad snapshot stream")
 func streamErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrSnapshotStream, fmt.Sprintf(format, args...))
 }
+
+// ExportYield makes ExportSnapshot pause as long as it has worked, every few thousand
+// nodes (tools exporting a stopped node's state turn it off).
+var ExportYield = true
 
 // StoreRoot is one store's tree root at a version.
 type StoreRoot struct {
@@ -166,9 +171,18 @@ func (ms *MultiStore) exportTree(ctx context.Context, name string, version int64
 	}
 	defer exp.Close()
 	var buf []byte
-	for n := 0; ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+	worked := time.Now()
+	for n := 1; ; n++ {
+		if n%4096 == 0 {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// Yield as long as it worked: a snapshot uses at most half a core, so the
+			// blocks committing meanwhile keep their pace on a small machine.
+			if ExportYield {
+				time.Sleep(time.Since(worked))
+			}
+			worked = time.Now()
 		}
 		node, err := exp.Next()
 		if errors.Is(err, iavl.ErrorExportDone) {

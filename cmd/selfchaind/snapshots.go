@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/selfchain/selfchain/app/snapshots"
+	"github.com/selfchain/selfchain/app/store"
 	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/server"
 )
@@ -101,6 +102,7 @@ func snapshotsExportCmd() *cobra.Command {
 		Short: "Take a snapshot of the stopped node's last committed state now",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			store.ExportYield = false // no blocks to make room for: export at full speed
 			a, closeApp, err := server.OpenApp(clientcli.HomeDir(cmd))
 			if err != nil {
 				return err
