@@ -89,6 +89,8 @@ type App struct {
 
 	// PoAI vote extensions (consensus connection, plus the analyzer's own goroutine)
 	poai poaiWiring
+
+	ss stateSync // snapshots taken, served and restored (snapshots.go)
 }
 
 type finalizeResult struct {
@@ -158,6 +160,7 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	if err := a.resetCheckState(last.Version); err != nil {
 		return nil, err
 	}
+	a.openSnapshots()
 	return a, nil
 }
 
@@ -180,6 +183,7 @@ func (a *App) LastBlockTime() time.Time {
 
 // Close releases the state database.
 func (a *App) Close() error {
+	a.closeSnapshots() // before the store: a snapshot reads it
 	a.closePoAI()
 	return a.cms.Close()
 }

@@ -26,6 +26,7 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 		return nil, fmt.Errorf("record block time: %w", err)
 	}
 	a.lastBlockTime.Store(a.finalized.time.UnixNano())
+	a.snapshotCommitted(id.Version, a.finalized.time)
 	a.finalized = nil
 	a.lastCommit.Store(&id)
 	if err := a.resetCheckState(id.Version); err != nil {

@@ -37,6 +37,8 @@ type Config struct {
 	// UpgradeInfoDir is where a node halted for an upgrade writes upgrade-info.json
 	// (the node's data directory; set by the server, not app.toml).
 	UpgradeInfoDir string `toml:"-"`
+	// StateSync: the snapshots this node takes and serves (config_statesync.go).
+	StateSync StateSyncConfig `toml:"state-sync"`
 }
 
 // PoAIConfig is app.toml [poai].
@@ -83,6 +85,7 @@ func DefaultConfig() Config {
 		SigCacheSize: 100_000,
 		PoAI:         PoAIConfig{Analyzer: analyzer.ModeBuiltin, ExtendVoteWait: 300 * time.Millisecond, LLM: analyzer.DefaultLLMConfig()},
 		Registry:     RegistryConfig{KeyringBackend: "file", HeartbeatInterval: 100},
+		StateSync:    defaultStateSyncConfig(),
 	}
 }
 
@@ -112,6 +115,9 @@ func (c Config) Validate() error {
 		if r.HeartbeatInterval <= 0 {
 			return fmt.Errorf("app.toml registry.heartbeat_interval: must be a positive number of blocks")
 		}
+	}
+	if err := c.StateSync.Validate(); err != nil {
+		return err
 	}
 	return c.PoAI.Validate()
 }
@@ -225,7 +231,7 @@ keyring_backend = "{{ .Registry.KeyringBackend }}"
 node_id = "{{ .Registry.NodeID }}"
 # Blocks between heartbeats; keep it well below the chain's stale_after_blocks.
 heartbeat_interval = {{ .Registry.HeartbeatInterval }}
-`
+` + stateSyncConfigTemplate
 
 // WriteConfig writes c as a commented app.toml.
 func WriteConfig(home string, c Config) error {

@@ -3,7 +3,9 @@
 #   1. the Go benchmarks of app/, app/store/, x/bank/, x/poai/... and constellation/
 #      (3 iterations each), x/permissions' MsgExec-vs-send block benchmark, x/bridge's
 #      client-update, proof and per-transfer benchmarks and the relayer's end-to-end
-#      throughput (cmd/constellation TestBridgeRelayThroughput, ~40 s); with
+#      throughput (cmd/constellation TestBridgeRelayThroughput, ~40 s), state sync
+#      of 100,000 accounts (cmd/selfchaind TestStateSyncJoin with BENCH_STATESYNC=1,
+#      ~3 min) and snapshot/restore of 200,000 keys (app/snapshots); with
 #      BENCH_LONG=1 also the ones whose state takes minutes to build (x/registry with
 #      100,000 nodes and 5,000 heartbeats a block; x/permissions' check query with
 #      1,000,000 grants, ~20 min);
@@ -70,6 +72,10 @@ if [ "${BENCH_SKIP_GO:-}" != 1 ]; then
   "$GO" test -run '^$' -bench 'UpdateClient|VerifyPacketProof|RelayedTransfer' -benchtime 1s ./x/bridge/
   # The relayer end to end: devnet + a 4-validator ML-DSA-65 chain, 2,000 transfers.
   BENCH_RELAY=1 "$GO" test -run TestBridgeRelayThroughput -count=1 -v -timeout 20m ./cmd/constellation/ | grep -E 'RELAY THROUGHPUT|committed on|^(ok|FAIL|---)'
+  # State sync of 100,000 accounts (two joiners, one beset by a corrupting peer), and
+  # block intervals while snapshots are taken; then a snapshot and restore in-process.
+  BENCH_STATESYNC=1 "$GO" test -run TestStateSyncJoin -count=1 -v -timeout 20m ./cmd/selfchaind/ | grep -E 'e2e_statesync_test|^(ok|FAIL|---)'
+  BENCH_SNAPSHOT_KEYS=100000 "$GO" test -run TestSnapshotThroughput -count=1 -v ./app/snapshots/ | grep -E 'bench_test|^(ok|FAIL|---)'
   if [ "${BENCH_LONG:-}" = 1 ]; then
     "$GO" test -run '^$' -bench NodesList100k -benchtime 2000x -timeout 30m ./x/registry/
     "$GO" test -run '^$' -bench 'Heartbeats5000|EndBlockSweep' -benchtime 5x -timeout 30m ./x/registry/

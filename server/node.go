@@ -99,6 +99,9 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 	if err := appCfg.Validate(); err != nil {
 		return nil, err
 	}
+	if appCfg.StateSync.SnapshotDir == "" {
+		appCfg.StateSync.SnapshotDir = SnapshotDir(conf)
+	}
 	// Checked before anything is opened: CometBFT's loaders exit the process on a bad file.
 	pv, err := loadPrivValidator(conf)
 	if err != nil {
@@ -124,6 +127,11 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 		return nil, fmt.Errorf("open application: %w", err)
 	}
 	a.SetValidatorAddress(pv.GetAddress()) // its PoAI extensions skip what the chain already has from it
+	if err := prepareRestore(conf, a); err != nil {
+		_ = a.Close()
+		_ = db.Close()
+		return nil, err
+	}
 	n := &Node{app: a, db: db, conf: conf}
 	// CometBFT's own version lines say "0.39.0", its fallback constant (app/version.go).
 	logger.Info("starting SELF Chain node", "version", app.Version, "cometbft", app.CometBFTVersion)

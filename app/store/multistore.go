@@ -41,6 +41,7 @@ type MultiStore struct {
 	last     CommitID
 	earliest int64 // lowest retained version; 0 before the first commit
 	closed   bool
+	holds    map[int64]int // versions a snapshot is reading: pruning stops below them (Hold)
 }
 
 // Open loads (or creates) the trees of names on db at the latest committed version. The caller
@@ -275,6 +276,9 @@ func (ms *MultiStore) prune(version int64) error {
 	}
 	ms.mu.Lock()
 	from := ms.earliest
+	if held, ok := ms.lowestHoldLocked(); ok && to >= held {
+		to = held - 1 // a later pruning deletes the rest once the snapshot is done
+	}
 	if to < from {
 		ms.mu.Unlock()
 		return nil

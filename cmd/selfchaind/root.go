@@ -84,6 +84,7 @@ client.toml.`,
 		cometCmd(),
 		configCmd(),
 		versionCmd(mods),
+		snapshotsCmd(),
 	)
 	return root
 }

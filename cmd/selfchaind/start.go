@@ -57,7 +57,8 @@ func startCmd() *cobra.Command {
 SIGINT or SIGTERM stops CometBFT, then closes the application state cleanly.`,
 		Example: `  selfchaind start --home ./.devnet
   selfchaind start --rpc.laddr tcp://127.0.0.1:36657 --p2p.laddr tcp://127.0.0.1:36656 --consensus.timeout_commit 500ms
-  selfchaind start --minimum-gas-prices 0.001uself --instrumentation.prometheus`,
+  selfchaind start --minimum-gas-prices 0.001uself --instrumentation.prometheus
+  selfchaind start --state-sync.rpc-servers 10.0.0.1:26657,10.0.0.2:26657 --trust-height 1200 --trust-hash 3F1A...`,
 		Aliases: []string{"run"},
 		Args:    cobra.NoArgs,
 		RunE:    runStart,
@@ -72,6 +73,7 @@ SIGINT or SIGTERM stops CometBFT, then closes the application state cleanly.`,
 	}
 	f.String(flagMinGasPrices, "", "app.toml minimum-gas-prices: the node's mempool fee floor, e.g. 0.001uself")
 	f.String(flagPruning, "", "app.toml state.pruning: nothing, default, everything or custom")
+	addStateSyncFlags(f)
 	return cmd
 }
 
@@ -90,6 +92,7 @@ func startOverrides(cmd *cobra.Command) map[string]any {
 	if v.IsSet(flagLogFormat) && v.GetString(flagLogFormat) != "" {
 		out["log_format"] = v.GetString(flagLogFormat)
 	}
+	stateSyncOverrides(v, out)
 	return out
 }
 
@@ -109,6 +112,7 @@ func runStart(cmd *cobra.Command, _ []string) error {
 		logger.Info("unknown log_format, using plain", "log_format", conf.LogFormat)
 	}
 	opts := []server.Option{server.WithCometOverrides(overrides)}
+	opts = append(opts, snapshotOptions(v)...)
 	if v.IsSet(flagMinGasPrices) || v.IsSet(flagPruning) {
 		mgp, pruning := v.GetString(flagMinGasPrices), v.GetString(flagPruning)
 		opts = append(opts, server.WithAppConfig(func(c *app.Config) {
