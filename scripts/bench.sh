@@ -47,6 +47,9 @@
 #                           (before/after comparisons in alternation on one machine)
 #   BENCH_OUT [./build/bench]  where report-<key type>.json/.txt (and the profiles) are written
 #   BENCH_KEEP=1            keep the temp dir (node homes and logs)
+#   BENCH_POAI_ANALYZER [builtin]  the node's [poai] analyzer; llm starts scripts/llmstub (an
+#                           OpenAI-compatible test server answering after BENCH_LLM_LATENCY [2s]
+#                           on 127.0.0.1:${BENCH_LLM_PORT:-36800}) and points [poai.llm] at it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO="${GO:-go}"
@@ -89,6 +92,9 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/selfchain-bench.XXXXXX")"
 NODE_PID=""
 PROF_PID=""
 LOADGEN_PID=""
+LLM_PID=""
+POAI_ANALYZER="${BENCH_POAI_ANALYZER:-builtin}"
+LLM_PORT="${BENCH_LLM_PORT:-36800}"
 stop_node() {
   if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
     kill -CONT "$NODE_PID" 2>/dev/null || true # a stopped process ignores TERM until continued
@@ -115,6 +121,7 @@ cleanup() {
   fi
   stop_prof
   stop_node
+  if [ -n "$LLM_PID" ]; then kill "$LLM_PID" 2>/dev/null || true; wait "$LLM_PID" 2>/dev/null || true; fi
   if [ "${BENCH_KEEP:-}" = 1 ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
   exit "$rc"
 }
@@ -129,6 +136,11 @@ else
 fi
 "$GO" build -o "$TMP/loadgen" ./scripts/loadgen
 mkdir -p "$OUT"
+if [ "$POAI_ANALYZER" = llm ]; then
+  "$GO" build -o "$TMP/llmstub" ./scripts/llmstub
+  "$TMP/llmstub" --listen "127.0.0.1:$LLM_PORT" --latency "${BENCH_LLM_LATENCY:-2s}" >"$TMP/llmstub.log" 2>&1 &
+  LLM_PID=$!
+fi
 
 height() { curl -sf --max-time 5 "http://127.0.0.1:$RPC_PORT/status" | sed -n 's/.*"latest_block_height":"\([0-9]*\)".*/\1/p'; }
 rss() { awk '/^VmRSS:/ {printf "%.1f MiB", $2/1024}' "/proc/$NODE_PID/status"; }
@@ -168,6 +180,16 @@ run_load() {
   fi
   rm -f "$cfg.bak"
   grep -q "^size = $MEMPOOL_SIZE" "$cfg" || { echo "could not set mempool.size in $cfg" >&2; exit 1; }
+  if [ "$POAI_ANALYZER" != builtin ]; then
+    local appcfg="$home/config/app.toml"
+    sed -i.bak \
+      -e '/^\[poai\]/,/^\[/ s/^analyzer = .*/analyzer = "'"$POAI_ANALYZER"'"/' \
+      -e '/^\[poai.llm\]/,/^\[/ s|^endpoint = .*|endpoint = "http://127.0.0.1:'"$LLM_PORT"'/v1"|' \
+      -e '/^\[poai.llm\]/,/^\[/ s/^model = .*/model = "stub"/' \
+      -e '/^\[poai.llm\]/,/^\[/ s/^timeout = .*/timeout = "10s"/' "$appcfg"
+    rm -f "$appcfg.bak"
+    grep -q "^analyzer = \"$POAI_ANALYZER\"" "$appcfg" || { echo "could not set [poai] analyzer in $appcfg" >&2; exit 1; }
+  fi
 
   local start_flags=(--rpc.laddr "tcp://127.0.0.1:$RPC_PORT" --p2p.laddr "tcp://127.0.0.1:$P2P_PORT" --p2p.pex=false)
   [ "${BENCH_PPROF:-}" = 1 ] && start_flags+=(--rpc.pprof_laddr "127.0.0.1:$PPROF_PORT")
