@@ -206,18 +206,18 @@ func (a *App) checkInjectedCommit(req *abci.RequestProcessProposal) error {
 // poaiExtension is this validator's extension for a vote at height: the reports
 // its analyzer has finished for blocks the chain still takes its scores for
 // (inside the score window, not yet recorded from it), oldest first, as many as
-// fit. An analyzer that keeps up (it has block height-2) gets at most [poai]
-// extend-vote-wait for block height-1's report, so a fast model still reports the
-// last block at once; a lagging one (a slow LLM) is not waited for, so the model
-// never slows the chain. Nothing finished (or the analyzer off) gives an empty
-// extension, never an error.
+// fit. An analyzer that keeps up (it finishes a block before the next comes) gets
+// at most [poai] extend-vote-wait for block height-1's report, so a fast model
+// still reports the last block at once; a lagging one (a slow LLM) is not waited
+// for, so the model never slows the chain. Nothing finished (or the analyzer
+// off) gives an empty extension, never an error.
 func (a *App) poaiExtension(height int64) []byte {
 	p := a.poai.pipeline
 	if p == nil || height < 2 { // nothing was committed before the first block
 		return nil
 	}
 	ready := false
-	if height == 2 || p.Latest() >= height-2 {
+	if p.KeepsUp() {
 		_, ready = p.Wait(height-1, a.cfg.PoAI.ExtendVoteWait)
 	}
 	metricReportsLag.Set(float64(max(height-1-p.Latest(), 0)))

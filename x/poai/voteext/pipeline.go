@@ -30,9 +30,11 @@ type Pipeline struct {
 	wg      sync.WaitGroup        // analyses in flight
 
 	mu      sync.Mutex
-	reports map[int64]analyzer.Report // the last keepReports heights
-	latest  int64                     // highest height with a report
-	changed chan struct{}             // closed and replaced when a report lands
+	reports   map[int64]analyzer.Report // the last keepReports heights
+	latest    int64                     // highest height with a report
+	submitted int64                     // highest height submitted
+	lastLag   int64                     // blocks submitted after the newest report's block when it landed
+	changed   chan struct{}             // closed and replaced when a report lands
 }
 
 const (
@@ -73,6 +75,9 @@ func NewPipeline(an analyzer.Analyzer, logger log.Logger, opts ...PipelineOption
 // with SampleIndices.
 func (p *Pipeline) Submit(b analyzer.Block) {
 	b.Selected = SampleIndices(b.Hash, len(b.Txs), MaxScores)
+	p.mu.Lock()
+	p.submitted = max(p.submitted, b.Height)
+	p.mu.Unlock()
 	select {
 	case p.in <- b:
 	default:
@@ -128,7 +133,9 @@ func (p *Pipeline) finish(b analyzer.Block, analyze func() (analyzer.Report, err
 	p.observe(rep)
 	p.mu.Lock()
 	p.reports[b.Height] = rep
-	p.latest = max(p.latest, b.Height)
+	if b.Height >= p.latest {
+		p.latest, p.lastLag = b.Height, p.submitted-b.Height
+	}
 	for h := range p.reports { // small map, node-local: order does not matter
 		if h <= p.latest-keepReports {
 			delete(p.reports, h)
@@ -171,6 +178,15 @@ func (p *Pipeline) Latest() int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.latest
+}
+
+// KeepsUp says whether the analyzer finishes a block before the next one comes
+// (its newest report landed before another block was submitted; true before the
+// first): only then is it worth waiting a moment for the last block's report.
+func (p *Pipeline) KeepsUp() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.latest == 0 || p.lastLag == 0
 }
 
 // Finished returns the reports finished for heights (any order); missing ones are skipped.

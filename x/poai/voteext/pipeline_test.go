@@ -104,6 +104,7 @@ func TestPipelineLogsEveryLLMCall(t *testing.T) {
 // staged prepares in order and then "calls a model" for d.
 type staged struct {
 	d                 time.Duration
+	slowAt            int64 // this height's call takes 40 × d
 	inFlight, maxSeen atomic.Int32
 	prepared          []int64 // heights, in Prepare order (Prepare runs on one goroutine)
 }
@@ -118,8 +119,12 @@ func (s *staged) Prepare(_ context.Context, b analyzer.Block) func(context.Conte
 		n := s.inFlight.Add(1)
 		for m := s.maxSeen.Load(); n > m && !s.maxSeen.CompareAndSwap(m, n); m = s.maxSeen.Load() {
 		}
+		d := s.d
+		if b.Height == s.slowAt {
+			d *= 40
+		}
 		select {
-		case <-time.After(s.d):
+		case <-time.After(d):
 		case <-ctx.Done():
 		}
 		s.inFlight.Add(-1)
@@ -145,4 +150,29 @@ func TestPipelineOverlapsSlowModelCalls(t *testing.T) {
 	got := p.Finished([]int64{2, 4, 9})
 	require.Len(t, got, 2, "9 was never submitted")
 	require.Equal(t, int64(6), p.Latest())
+}
+
+// KeepsUp: an analyzer that finishes each block before the next is submitted
+// keeps up; a slow model, whose reports land blocks later, does not (ExtendVote
+// then does not wait for it).
+func TestPipelineKeepsUp(t *testing.T) {
+	fast := voteext.NewPipeline(analyzer.NewBuiltin(analyzer.BuiltinConfig{}), nil)
+	defer fast.Close()
+	require.True(t, fast.KeepsUp(), "before any report")
+	for h := int64(1); h <= 3; h++ {
+		fast.Submit(analyzer.Block{Height: h, Hash: hash32, Txs: make([]analyzer.TxSummary, 1)})
+		_, ok := fast.Wait(h, 5*time.Second)
+		require.True(t, ok)
+	}
+	require.True(t, fast.KeepsUp())
+
+	slow := voteext.NewPipeline(&staged{d: 50 * time.Millisecond, slowAt: 2}, nil)
+	defer slow.Close()
+	// Block 2 comes before the model has answered on block 1 (and its own
+	// answer takes 2 s): report 1 lands one block late.
+	slow.Submit(analyzer.Block{Height: 1, Hash: hash32, Txs: make([]analyzer.TxSummary, 1)})
+	slow.Submit(analyzer.Block{Height: 2, Hash: hash32, Txs: make([]analyzer.TxSummary, 1)})
+	_, ok := slow.Wait(1, 5*time.Second)
+	require.True(t, ok)
+	require.False(t, slow.KeepsUp(), "its newest report landed after a later block was submitted")
 }
