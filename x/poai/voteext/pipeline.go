@@ -29,7 +29,7 @@ type Pipeline struct {
 	observe func(analyzer.Report) // called with every report, from the analysis goroutine
 	wg      sync.WaitGroup        // analyses in flight
 
-	mu      sync.Mutex
+	mu        sync.Mutex
 	reports   map[int64]analyzer.Report // the last keepReports heights
 	latest    int64                     // highest height with a report
 	submitted int64                     // highest height submitted
