@@ -719,24 +719,7 @@ func TestPoAIDeterminism(t *testing.T) {
 	}
 	require.NotEmpty(t, flagged(n.ta), "the run flags txs")
 
-	// Replay into a fresh app with the same genesis (its own keeper) and no analyzer.
-	cfg := testutil.Config()
-	cfg.PoAI.Analyzer = "off"
-	b := newPoAIApp(t, nil, cfg, poaiGenesis(poaiAccounts(8), set, pipelineParams), 1)
-	t.Cleanup(func() { _ = b.Close() })
-	for _, blk := range n.blocks {
-		b.Time = b.Time.Add(1e9)
-		res, err := b.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: blk.height, Time: b.Time, Txs: blk.txs, DecidedLastCommit: blk.last, Hash: blk.hash, ProposerAddress: set.Vals[0].Addr})
-		require.NoError(t, err)
-		require.Equal(t, blk.appHash, res.AppHash, "app hash at height %d", blk.height)
-		_, err = b.Commit(context.Background(), &abci.RequestCommit{})
-		require.NoError(t, err)
-	}
-	require.Equal(t, flagged(n.ta), flagged(b))
-	var va, vb poai.QueryValidatorsResponse
-	n.ta.MustQuery("/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &va)
-	b.MustQuery("/selfchain.poai.v1.Query/Validators", &poai.QueryValidatorsRequest{}, &vb)
-	require.Equal(t, va.Validators, vb.Validators)
+	n.replayOnFreshApp(poaiGenesis(poaiAccounts(8), set, pipelineParams))
 	noisy := n.validators()[string(set.Vals[2].Addr)]
 	require.Less(t, noisy.AgreementAvg, uint32(poai.PPM), "the noisy validator lost agreement")
 }
@@ -800,13 +783,21 @@ func TestPoAIMixedLatenciesDeterminism(t *testing.T) {
 	require.Less(t, vals[string(set.Vals[silent].Addr)].AgreementAvg, uint32(poai.PPM))
 	require.Less(t, vals[string(set.Vals[liar].Addr)].AgreementAvg, uint32(poai.PPM))
 
+	n.replayOnFreshApp(poaiGenesis(poaiAccounts(8), set, params))
+}
+
+// replayOnFreshApp replays the net's blocks into a fresh app with the same
+// genesis (its own keeper) and no analyzer: the app hash at every height, the
+// flagged txs and the validators must be the same.
+func (n *poaiNet) replayOnFreshApp(appState json.RawMessage) {
+	t := n.t
 	cfg := testutil.Config()
 	cfg.PoAI.Analyzer = "off"
-	b := newPoAIApp(t, nil, cfg, poaiGenesis(poaiAccounts(8), set, params), 1)
+	b := newPoAIApp(t, nil, cfg, appState, 1)
 	t.Cleanup(func() { _ = b.Close() })
 	for _, blk := range n.blocks {
 		b.Time = b.Time.Add(1e9)
-		res, err := b.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: blk.height, Time: b.Time, Txs: blk.txs, DecidedLastCommit: blk.last, Hash: blk.hash, ProposerAddress: set.Vals[0].Addr})
+		res, err := b.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: blk.height, Time: b.Time, Txs: blk.txs, DecidedLastCommit: blk.last, Hash: blk.hash, ProposerAddress: n.set.Vals[0].Addr})
 		require.NoError(t, err)
 		require.Equal(t, blk.appHash, res.AppHash, "app hash at height %d", blk.height)
 		_, err = b.Commit(context.Background(), &abci.RequestCommit{})

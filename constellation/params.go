@@ -106,25 +106,31 @@ func (c *Chain) UpdatePoAIParams(ctx context.Context, edit func(*poai.Params)) (
 		if err := msg.ValidateBasic(); err != nil {
 			return err
 		}
-		f := client.Factory{ChainID: c.Spec.ChainID, GasAuto: true, GasAdjustment: client.DefaultGasAdjustment,
-			GasPrices: MinGasPrice + c.Spec.Token.Denom, Accounts: auth.AccountRetriever{}}
-		plan, err := f.Prepare(ctx, cl, signer, []runtime.Msg{msg}...)
-		if err != nil {
-			return err
-		}
-		bz, err := plan.Sign(signer)
-		if err != nil {
-			return err
-		}
-		res, err := cl.BroadcastWithTimeout(ctx, bz, true, paramsTxTimeout)
-		if err != nil {
-			return err
-		}
-		if err := res.Err(); err != nil {
+		if err := c.signAndSend(ctx, cl, signer, msg); err != nil {
 			return err
 		}
 		out = p
 		return nil
 	})
 	return out, err
+}
+
+// signAndSend signs msg with signer (gas simulated, fees at the chain's minimum
+// price), broadcasts it and waits for its block; a failed tx is the error.
+func (c *Chain) signAndSend(ctx context.Context, cl *client.Client, signer *client.KeyringSigner, msg runtime.Msg) error {
+	f := client.Factory{ChainID: c.Spec.ChainID, GasAuto: true, GasAdjustment: client.DefaultGasAdjustment,
+		GasPrices: MinGasPrice + c.Spec.Token.Denom, Accounts: auth.AccountRetriever{}}
+	plan, err := f.Prepare(ctx, cl, signer, msg)
+	if err != nil {
+		return err
+	}
+	bz, err := plan.Sign(signer)
+	if err != nil {
+		return err
+	}
+	res, err := cl.BroadcastWithTimeout(ctx, bz, true, paramsTxTimeout)
+	if err != nil {
+		return err
+	}
+	return res.Err()
 }

@@ -17,10 +17,8 @@ import (
 	"time"
 
 	"github.com/selfchain/selfchain/app"
-	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto/keyring"
-	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/upgrade"
 )
 
@@ -282,21 +280,7 @@ func (c *Chain) sendAsAuthority(ctx context.Context, cl *client.Client, msg *upg
 	if err := msg.ValidateBasic(); err != nil {
 		return err
 	}
-	f := client.Factory{ChainID: c.Spec.ChainID, GasAuto: true, GasAdjustment: client.DefaultGasAdjustment,
-		GasPrices: MinGasPrice + c.Spec.Token.Denom, Accounts: auth.AccountRetriever{}}
-	plan, err := f.Prepare(ctx, cl, signer, []runtime.Msg{msg}...)
-	if err != nil {
-		return err
-	}
-	bz, err := plan.Sign(signer)
-	if err != nil {
-		return err
-	}
-	res, err := cl.BroadcastWithTimeout(ctx, bz, true, paramsTxTimeout)
-	if err != nil {
-		return err
-	}
-	return res.Err()
+	return c.signAndSend(ctx, cl, signer, msg)
 }
 
 func copyExecutable(from, to string) error {
