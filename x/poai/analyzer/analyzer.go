@@ -68,6 +68,9 @@ type Report struct {
 	ModelID   string
 	// Risks[i] is the risk of Block.Txs[i] (0..MaxRisk); nil when Off.
 	Risks []uint32
+	// ByModel, when not nil, are the tx indices (increasing) ModelID's model
+	// scored; the built-in model scored the others. Nil: the model scored them all.
+	ByModel []uint32
 	// Fallback is set when the configured model failed and the built-in model's
 	// scores were used instead; Note says why (logged by the node).
 	Fallback bool

@@ -99,17 +99,17 @@ func (l *LLM) Prepare(ctx context.Context, b Block) func(context.Context) Report
 		}
 		call, scored := l.askAll(ctx, b, ask, history, base.Risks)
 		base.LLM = &call
-		if scored == 0 {
+		if len(scored) == 0 {
 			base.Fallback = true
 			base.Note = "llm failed, built-in scores used: " + call.Err.Error()
 			return base
 		}
-		base.ModelID = l.ModelID()
+		base.ModelID, base.ByModel = l.ModelID(), scored
 		switch {
 		case call.Err != nil:
-			base.Note = fmt.Sprintf("llm scored %d of %d selected txs, built-in scores for the rest (a prompt failed: %v)", scored, len(b.Selected), call.Err)
-		case scored < len(b.Selected):
-			base.Note = fmt.Sprintf("llm scored the %d riskiest of %d selected txs, built-in scores for the rest", scored, len(b.Selected))
+			base.Note = fmt.Sprintf("llm scored %d of %d selected txs, built-in scores for the rest (a prompt failed: %v)", len(scored), len(b.Selected), call.Err)
+		case len(scored) < len(b.Selected):
+			base.Note = fmt.Sprintf("llm scored the %d riskiest of %d selected txs, built-in scores for the rest", len(scored), len(b.Selected))
 		}
 		return base
 	}
@@ -130,9 +130,9 @@ func triage(selected, risks []uint32, k int) []uint32 {
 
 // askAll sends ask in prompts of at most PromptTxs txs, all at once under one
 // timeout, and writes each answered prompt's scores into risks. It returns the
-// call (the slowest prompt's latency, summed tokens, the failures joined) and how
-// many txs the model scored.
-func (l *LLM) askAll(ctx context.Context, b Block, ask []uint32, history map[string]*SenderHistory, risks []uint32) (LLMCall, int) {
+// call (the slowest prompt's latency, summed tokens, the failures joined) and the
+// tx indices the model scored, increasing.
+func (l *LLM) askAll(ctx context.Context, b Block, ask []uint32, history map[string]*SenderHistory, risks []uint32) (LLMCall, []uint32) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
 	type answer struct {
@@ -159,7 +159,7 @@ func (l *LLM) askAll(ctx context.Context, b Block, ask []uint32, history map[str
 	}
 	wg.Wait()
 	call := LLMCall{Latency: time.Since(start), Txs: len(ask)}
-	scored := 0
+	var scored []uint32
 	var errs []error
 	for _, a := range answers {
 		call.PromptTokens += a.usage.PromptTokens
@@ -171,7 +171,7 @@ func (l *LLM) askAll(ctx context.Context, b Block, ask []uint32, history map[str
 		for k, idx := range a.part {
 			risks[idx] = a.scores[k]
 		}
-		scored += len(a.part)
+		scored = append(scored, a.part...) // parts are increasing and in order
 	}
 	call.Err = errors.Join(errs...)
 	return call, scored

@@ -85,6 +85,7 @@ func TestLLMAnswerIsUsed(t *testing.T) {
 	// tx 0 of the tie) get the model's score, tx 1 keeps the built-in one.
 	require.Greater(t, builtin.Risks[2], builtin.Risks[0])
 	require.Equal(t, []uint32{777, builtin.Risks[1], 777}, rep.Risks)
+	require.Equal(t, []uint32{0, 2}, rep.ByModel)
 	require.Contains(t, rep.Note, "llm scored the 2 riskiest of 3")
 	// The call is described for the node's log and metrics.
 	require.NotNil(t, rep.LLM)
@@ -244,6 +245,13 @@ func TestLLMTriageAndBatches(t *testing.T) {
 		}
 	}
 	require.Contains(t, rep.Note, "a prompt failed")
+	var byModel []uint32
+	for _, idx := range asked {
+		if !failed[idx] {
+			byModel = append(byModel, idx)
+		}
+	}
+	require.Equal(t, byModel, rep.ByModel, "the report says which txs the model scored")
 	require.Equal(t, 4, rep.LLM.Txs)
 	require.Error(t, rep.LLM.Err)
 }

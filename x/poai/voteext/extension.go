@@ -101,6 +101,19 @@ func (b *BlockScores) ValidateBasic() error {
 			return fmt.Errorf("%w: risk %d above %d", ErrMalformed, b.Risks[i], MaxRisk)
 		}
 	}
+	// builtin_indices: a strictly increasing subset of tx_indices (walked together).
+	j := 0
+	for i, idx := range b.BuiltinIndices {
+		if i > 0 && idx <= b.BuiltinIndices[i-1] {
+			return fmt.Errorf("%w: builtin indices must be strictly increasing", ErrMalformed)
+		}
+		for j < len(b.TxIndices) && b.TxIndices[j] < idx {
+			j++
+		}
+		if j == len(b.TxIndices) || b.TxIndices[j] != idx {
+			return fmt.Errorf("%w: builtin index %d is not one of the scored tx indices", ErrMalformed, idx)
+		}
+	}
 	return nil
 }
 

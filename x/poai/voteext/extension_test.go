@@ -34,6 +34,13 @@ func TestVerifyExtension(t *testing.T) {
 	lagged := mustMarshal(t, ve(blk(100-voteext.MaxWindow, hash32, nil, nil), blk(95, hash32, []uint32{0}, []uint32{7}), blk(99, hash32, nil, nil)))
 	require.NoError(t, voteext.VerifyExtension(lagged, 100), "reports on several blocks of the window")
 	require.NoError(t, voteext.VerifyExtension(mustMarshal(t, ve()), 10), "no block finished yet")
+	mixed := blk(9, hash32, []uint32{1, 4, 7}, []uint32{900, 5, 0})
+	mixed.BuiltinIndices = []uint32{4, 7}
+	require.NoError(t, voteext.VerifyExtension(mustMarshal(t, ve(mixed)), 10), "the LLM scored tx 1, the built-in model 4 and 7")
+	notScored := blk(10, hash32, []uint32{1, 4}, []uint32{1, 1})
+	notScored.BuiltinIndices = []uint32{2}
+	unsorted := blk(10, hash32, []uint32{1, 4}, []uint32{1, 1})
+	unsorted.BuiltinIndices = []uint32{4, 1}
 
 	many := blk(10, hash32, nil, nil)
 	for i := 0; i < voteext.MaxScores+1; i++ {
@@ -64,6 +71,8 @@ func TestVerifyExtension(t *testing.T) {
 		{"risk above 1000", mustMarshal(t, ve(blk(10, hash32, []uint32{0}, []uint32{1001}))), 11, voteext.ErrMalformed},
 		{"duplicated tx", mustMarshal(t, ve(blk(10, hash32, []uint32{3, 3}, []uint32{1, 1}))), 11, voteext.ErrMalformed},
 		{"length mismatch", mustMarshal(t, ve(blk(10, hash32, []uint32{1, 2}, []uint32{1}))), 11, voteext.ErrMalformed},
+		{"builtin index not scored", mustMarshal(t, ve(notScored)), 11, voteext.ErrMalformed},
+		{"builtin indices not increasing", mustMarshal(t, ve(unsorted)), 11, voteext.ErrMalformed},
 		{"index out of range", mustMarshal(t, ve(blk(10, hash32, []uint32{voteext.MaxBlockTxIndex}, []uint32{1}))), 11, voteext.ErrMalformed},
 		{"non-canonical (trailing unknown field)", append(voteexttest.Extension(10, hash32, 1), 0x48, 0x01), 11, voteext.ErrMalformed},
 	} {
@@ -117,6 +126,18 @@ func TestBuildExtensionFitsLimits(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, voteext.MaxReports, n)
 	require.NoError(t, voteext.VerifyExtension(bz, 50))
+
+	// A report whose model scored only some txs names the rest as the built-in model's.
+	bz, _, err = voteext.BuildExtension([]analyzer.Report{{Height: 30, BlockHash: hash32, ModelID: "llm:m", Risks: []uint32{9, 8, 7, 6}, ByModel: []uint32{1, 2}}})
+	require.NoError(t, err)
+	got, err = voteext.DecodeExtension(bz)
+	require.NoError(t, err)
+	require.Equal(t, []uint32{0, 3}, got.Blocks[0].BuiltinIndices)
+	bz, _, err = voteext.BuildExtension([]analyzer.Report{{Height: 30, BlockHash: hash32, ModelID: "llm:m", Risks: []uint32{9, 8}}})
+	require.NoError(t, err)
+	got, err = voteext.DecodeExtension(bz)
+	require.NoError(t, err)
+	require.Empty(t, got.Blocks[0].BuiltinIndices, "the model scored every tx")
 
 	bz, n, err = voteext.BuildExtension(nil)
 	require.NoError(t, err)

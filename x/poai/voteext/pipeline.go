@@ -252,6 +252,11 @@ func BuildExtension(reps []analyzer.Report) ([]byte, int, error) {
 		for _, idx := range SampleIndices(rep.BlockHash, len(rep.Risks), MaxScores) {
 			b.TxIndices = append(b.TxIndices, idx)
 			b.Risks = append(b.Risks, min(rep.Risks[idx], MaxRisk))
+			if rep.ByModel != nil {
+				if _, byModel := slices.BinarySearch(rep.ByModel, idx); !byModel {
+					b.BuiltinIndices = append(b.BuiltinIndices, idx)
+				}
+			}
 		}
 		if err := b.ValidateBasic(); err != nil {
 			return nil, 0, fmt.Errorf("report on block %d: %w", rep.Height, err)
