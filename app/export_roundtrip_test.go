@@ -3,8 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -19,14 +17,11 @@ import (
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/crypto"
-	"github.com/selfchain/selfchain/crypto/seal"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/permissions"
 	"github.com/selfchain/selfchain/x/poai"
 	"github.com/selfchain/selfchain/x/poai/voteext/voteexttest"
-	"github.com/selfchain/selfchain/x/registry"
 )
 
 // exportParams are the consensus params both chains of the export tests run with.
@@ -80,7 +75,7 @@ func exportChain(t *testing.T, db dbm.DB, cfg app.Config) (*testutil.TestApp, []
 		testutil.Send(accs[0], accs[1].Addr, 1234, testutil.TxOpts{Fee: fee(10)}),
 		testutil.Send(accs[1], fresh.Addr, 5_000_000, testutil.TxOpts{Fee: fee(10)}),
 	))
-	ok(ta.NextBlock(testutil.SignTx(accs[2], testutil.TxOpts{Gas: 400_000}, registerNode(accs[2].Addr, 1))))
+	ok(ta.NextBlock(testutil.SignTx(accs[2], testutil.TxOpts{Gas: 400_000}, testutil.RegisterNodeMsg(accs[2].Addr, "export-test-node/1"))))
 	pub := accs[3].Key.PubKey()
 	ok(ta.NextBlock(testutil.SignTx(accs[3], testutil.TxOpts{}, &permissions.MsgRegisterApp{
 		Owner: accs[3].Addr.String(), Id: "notes", Name: "Notes", Homepage: "https://notes.example",
@@ -102,27 +97,6 @@ func exportChain(t *testing.T, db dbm.DB, cfg app.Config) (*testutil.TestApp, []
 		ta.NextBlock()
 	}
 	return ta, accs
-}
-
-// registerNode is a registration of node i (deterministic keys) owned by owner on testutil.ChainID.
-func registerNode(owner crypto.Address, i int) *registry.MsgRegisterNode {
-	seed := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("export-test-node/"), uint64(i)))
-	s, _ := crypto.Scheme(crypto.KeyTypeEd25519)
-	priv, err := s.PrivKeyFromSeed(seed[:])
-	if err != nil {
-		panic(err)
-	}
-	key := types.PubKey{Type: crypto.KeyTypeEd25519, Key: priv.PubKey().Bytes()}
-	sig, err := priv.Sign(registry.PossessionSignBytes(testutil.ChainID, owner, key))
-	if err != nil {
-		panic(err)
-	}
-	return &registry.MsgRegisterNode{
-		Owner: owner.String(), Endpoints: []string{"node.example.com:26656"}, SigningKey: key,
-		EncryptionKey: seal.NewKeyFromSeed(seed).Public().Bytes(),
-		Capabilities:  registry.Capabilities{Models: []string{"llama-3.1-8b"}, StorageBytes: 1 << 30},
-		Tier:          registry.TIER_GROWTH, Region: "eu-west", Version: "v1.0.0", SigningKeyProof: sig,
-	}
 }
 
 // importExport starts a fresh app from exp as CometBFT would from the genesis

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 	"github.com/cosmos/gogoproto/proto"
 
 	"github.com/selfchain/selfchain/client"
-	"github.com/selfchain/selfchain/crypto"
-	"github.com/selfchain/selfchain/crypto/seal"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/testutil/network"
 	"github.com/selfchain/selfchain/types"
@@ -53,7 +50,7 @@ func TestExportStartNewChainAndRollback(t *testing.T) {
 		}
 	}
 	broadcast(testutil.Send(accs[0], accs[1].Addr, 1234, testutil.TxOpts{Fee: types.Coins{types.NewCoin("uself", 10)}}))
-	broadcast(testutil.SignTx(accs[2], testutil.TxOpts{Gas: 400_000}, e2eRegisterNode(accs[2].Addr)))
+	broadcast(testutil.SignTx(accs[2], testutil.TxOpts{Gas: 400_000}, testutil.RegisterNodeMsg(accs[2].Addr, "export-e2e-node")))
 	pub := accs[3].Key.PubKey()
 	broadcast(testutil.SignTx(accs[3], testutil.TxOpts{}, &permissions.MsgRegisterApp{
 		Owner: accs[3].Addr.String(), Id: "notes", Name: "Notes", Homepage: "https://notes.example",
@@ -212,27 +209,6 @@ func copyFile(t *testing.T, from, to string) {
 	must(t, err)
 	must(t, os.MkdirAll(filepath.Dir(to), 0o755))
 	must(t, os.WriteFile(to, bz, 0o600))
-}
-
-// e2eRegisterNode registers a node (deterministic keys) owned by owner on testutil.ChainID.
-func e2eRegisterNode(owner crypto.Address) *registry.MsgRegisterNode {
-	seed := sha256.Sum256([]byte("export-e2e-node"))
-	s, _ := crypto.Scheme(crypto.KeyTypeEd25519)
-	priv, err := s.PrivKeyFromSeed(seed[:])
-	if err != nil {
-		panic(err)
-	}
-	key := types.PubKey{Type: crypto.KeyTypeEd25519, Key: priv.PubKey().Bytes()}
-	sig, err := priv.Sign(registry.PossessionSignBytes(testutil.ChainID, owner, key))
-	if err != nil {
-		panic(err)
-	}
-	return &registry.MsgRegisterNode{
-		Owner: owner.String(), Endpoints: []string{"node.example.com:26656"}, SigningKey: key,
-		EncryptionKey: seal.NewKeyFromSeed(seed).Public().Bytes(),
-		Capabilities:  registry.Capabilities{Models: []string{"llama-3.1-8b"}, StorageBytes: 1 << 30},
-		Tier:          registry.TIER_GROWTH, Region: "eu-west", Version: "v1.0.0", SigningKeyProof: sig,
-	}
 }
 
 // On a home whose node never ran there is nothing to export or roll back: both

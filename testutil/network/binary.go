@@ -41,9 +41,18 @@ func Binary() (string, error) {
 }
 
 // build compiles cmd/selfchaind of the module this file belongs to.
-func build() (string, error) {
+func build() (string, error) { return buildWithTags("") }
+
+// buildWithTags builds cmd/selfchaind with the build tags (none: the release
+// under test) into a directory of its own per source tree and tags, renaming the
+// result into place so a concurrent reader never sees half a binary.
+func buildWithTags(tags string) (string, error) {
 	root := moduleRoot()
-	sum := sha256.Sum256([]byte(root))
+	key := root
+	if tags != "" {
+		key += "\x00" + tags
+	}
+	sum := sha256.Sum256([]byte(key))
 	dir := filepath.Join(os.TempDir(), "selfchaind-network-"+hex.EncodeToString(sum[:6]))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -54,10 +63,10 @@ func build() (string, error) {
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	cmd := exec.Command("go", "build", "-o", tmp.Name(), "github.com/selfchain/selfchain/cmd/selfchaind")
+	cmd := exec.Command("go", "build", "-tags", tags, "-o", tmp.Name(), "github.com/selfchain/selfchain/cmd/selfchaind")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build selfchaind: %v\n%s", err, out)
+		return "", fmt.Errorf("go build -tags %q selfchaind: %v\n%s", tags, err, out)
 	}
 	final := filepath.Join(dir, "selfchaind")
 	if err := os.Rename(tmp.Name(), final); err != nil {

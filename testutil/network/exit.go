@@ -1,12 +1,7 @@
 package network
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"time"
 )
 
@@ -30,27 +25,4 @@ func (net *Network) WaitExit(i int, timeout time.Duration) (int, error) {
 
 // BinaryWithTags builds cmd/selfchaind with the given build tags (a test's "new
 // release"), next to Binary's build.
-func BinaryWithTags(tags string) (string, error) {
-	root := moduleRoot()
-	sum := sha256.Sum256([]byte(root + "\x00" + tags))
-	dir := filepath.Join(os.TempDir(), "selfchaind-network-"+hex.EncodeToString(sum[:6]))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(dir, "selfchaind-*.tmp")
-	if err != nil {
-		return "", err
-	}
-	tmp.Close()
-	defer os.Remove(tmp.Name())
-	cmd := exec.Command("go", "build", "-tags", tags, "-o", tmp.Name(), "github.com/selfchain/selfchain/cmd/selfchaind")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build -tags %s selfchaind: %v\n%s", tags, err, out)
-	}
-	final := filepath.Join(dir, "selfchaind")
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return "", err
-	}
-	return final, nil
-}
+func BinaryWithTags(tags string) (string, error) { return buildWithTags(tags) }

@@ -3,5 +3,6 @@
 // slashing (double-sign and downtime), rewards, flagged txs and the rate limit
 // the ante pipeline applies to their senders. The off-chain analyzer and the
 // vote-extension format live in x/poai/voteext and x/poai/analyzer; they feed
-// this keeper through SetBlockTxs, RecordTxRisks and RecordAgreement.
+// this keeper through SetBlockTxs, RecordScores and SettleScores (the score
+// window, scoring.go), which decide medians, flags and reputation.
 package poai

@@ -1,7 +1,7 @@
 // Package voteexttest gives tests a validator set with real CometBFT consensus keys
 // (ed25519 and ML-DSA-65) that signs vote extensions the way CometBFT's privval
-// does, and an in-memory voteext.State double that records what the pipeline
-// hands the keeper. It is a unit-test double: the app uses x/poai's keeper.
+// does, and an in-memory voteext.PubKeys holding their keys for voteext's own
+// unit tests (the app uses x/poai's keeper).
 package voteexttest
 
 import (
