@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/store"
@@ -25,9 +26,13 @@ func prepareRestore(conf *cmtcfg.Config, a *app.App) error {
 	if err != nil {
 		return fmt.Errorf("state sync: genesis: %w", err)
 	}
+	setRestoreGenesis(a, gen)
+	return nil
+}
+
+func setRestoreGenesis(a *app.App, gen *cmttypes.GenesisDoc) {
 	cp := gen.ConsensusParams.ToProto()
 	a.SetRestoreGenesis(gen.ChainID, &cp)
-	return nil
 }
 
 // OpenApp opens the application state of a stopped node's home (as Start would, without
