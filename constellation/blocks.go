@@ -1,0 +1,85 @@
+package constellation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
+
+	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/types/query"
+	"github.com/selfchain/selfchain/x/poai"
+)
+
+// Block and PoAI data beyond `status`, read from the chain's first node that
+// answers: the dashboard's blocks table, usage metering and flagged txs.
+
+// BlockSummary is one block's header as the dashboard lists it.
+type BlockSummary struct {
+	Height   int64     `json:"height"`
+	Time     time.Time `json:"time"`
+	Txs      int       `json:"txs"`
+	Proposer string    `json:"proposer"` // consensus address, upper hex
+}
+
+// MaxBlocksPerCall is what one /blockchain call returns at most (CometBFT's limit).
+const MaxBlocksPerCall = 20
+
+// answeringClient is the client of the first node whose /status answers.
+func (c *Chain) answeringClient(ctx context.Context) (*client.Client, error) {
+	var last error = fmt.Errorf("chain %s has no nodes", c.Spec.Name)
+	for _, ports := range c.Layout.Nodes {
+		cl, err := nodeClient(ports.RPC)
+		if err != nil {
+			last = err
+			continue
+		}
+		if _, err := call(ctx, cl.RPC().Status); err != nil {
+			last = err
+			continue
+		}
+		return cl, nil
+	}
+	return nil, fmt.Errorf("no node of chain %s answers: %w", c.Spec.Name, last)
+}
+
+// Blocks lists blocks minH..maxH (at most MaxBlocksPerCall of them, the newest
+// first) from the first node that answers.
+func (c *Chain) Blocks(ctx context.Context, minH, maxH int64) ([]BlockSummary, error) {
+	if minH < 1 || maxH < minH {
+		return nil, fmt.Errorf("invalid block range %d..%d", minH, maxH)
+	}
+	cl, err := c.answeringClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bc, err := call(ctx, func(ctx context.Context) (*ctypes.ResultBlockchainInfo, error) {
+		return cl.RPC().BlockchainInfo(ctx, minH, maxH)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]BlockSummary, 0, len(bc.BlockMetas))
+	for _, m := range bc.BlockMetas {
+		out = append(out, BlockSummary{Height: m.Header.Height, Time: m.Header.Time, Txs: m.NumTxs, Proposer: m.Header.ProposerAddress.String()})
+	}
+	return out, nil
+}
+
+// FlaggedTxs is x/poai's first page (up to limit) of flagged txs: those whose
+// aggregated AI risk passed flag_threshold and are within flagged_retention.
+func (c *Chain) FlaggedTxs(ctx context.Context, limit uint32) ([]poai.FlaggedTx, error) {
+	cl, err := c.answeringClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := poai.NewQueryClient(cl)
+	resp, err := call(ctx, func(ctx context.Context) (*poai.QueryFlaggedTxsResponse, error) {
+		return q.FlaggedTxs(ctx, &poai.QueryFlaggedTxsRequest{Pagination: &query.PageRequest{Limit: limit}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp.Txs, nil
+}
