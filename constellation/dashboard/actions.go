@@ -92,7 +92,7 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 	if name == "restart" {
 		arg := r.Form.Get("node")
 		if arg == "" {
-			s.fail(w, r, http.StatusBadRequest, "restart needs node=<nodeN>")
+			s.fail(w, r, http.StatusBadRequest, "restart needs a node: node=node1, node=node2, ...")
 			return
 		}
 		i, err := c.NodeIndex(arg)

@@ -144,7 +144,7 @@ func (u *usageBook) meterStatus(chain string, st *constellation.ChainStatus, bri
 	defer u.mu.Unlock()
 	d := u.day(chain, now)
 	if last, ok := u.lastMeter[chain]; ok {
-		elapsed := min(now.Sub(last), 2*interval)
+		elapsed := min(max(now.Sub(last), 0), 2*interval) // a clock set back counts nothing
 		running := 0
 		for _, n := range st.Nodes {
 			if n.Running {
