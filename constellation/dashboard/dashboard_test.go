@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -321,4 +322,36 @@ func FuzzRequests(f *testing.F) {
 			t.Fatalf("%s %s: %d %s", method, target, w.Code, w.Body.String())
 		}
 	})
+}
+
+// BenchmarkFleetPage renders the fleet page of 10 chains (made by
+// constellation.Create, not started) from the cache, as every page load does.
+func BenchmarkFleetPage(b *testing.B) {
+	home := b.TempDir()
+	for i := range 10 {
+		spec := &constellation.Spec{
+			Name: fmt.Sprintf("c%02d", i), Validators: 1, Bech32Prefix: "acme",
+			BlockTime: constellation.Duration{Duration: time.Second},
+			Token:     constellation.TokenSpec{Denom: "uacme", DisplayName: "ACME", Decimals: 6, Supply: "1000000000"},
+		}
+		if _, err := constellation.Create(home, spec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s, err := New(Options{Home: home, Token: testToken, Logf: func(string, ...any) {}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Poll(context.Background())
+	if n := len(s.fleet()); n != 10 {
+		b.Fatalf("%d chains in the cache", n)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
 }
