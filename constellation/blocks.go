@@ -26,8 +26,10 @@ type BlockSummary struct {
 // MaxBlocksPerCall is what one /blockchain call returns at most (CometBFT's limit).
 const MaxBlocksPerCall = 20
 
-// answeringClient is the client of the first node whose /status answers.
-func (c *Chain) answeringClient(ctx context.Context) (*client.Client, error) {
+// onFirstNode runs f against each node's client in turn until one answers
+// (no separate /status probe: a stopped node fails fast, a frozen one at rpcTimeout).
+func onFirstNode[T any](ctx context.Context, c *Chain, f func(context.Context, *client.Client) (T, error)) (T, error) {
+	var zero T
 	var last error = fmt.Errorf("chain %s has no nodes", c.Spec.Name)
 	for _, ports := range c.Layout.Nodes {
 		cl, err := nodeClient(ports.RPC)
@@ -35,13 +37,13 @@ func (c *Chain) answeringClient(ctx context.Context) (*client.Client, error) {
 			last = err
 			continue
 		}
-		if _, err := call(ctx, cl.RPC().Status); err != nil {
-			last = err
-			continue
+		v, err := call(ctx, func(ctx context.Context) (T, error) { return f(ctx, cl) })
+		if err == nil {
+			return v, nil
 		}
-		return cl, nil
+		last = err
 	}
-	return nil, fmt.Errorf("no node of chain %s answers: %w", c.Spec.Name, last)
+	return zero, fmt.Errorf("no node of chain %s answers: %w", c.Spec.Name, last)
 }
 
 // Blocks lists blocks minH..maxH (at most MaxBlocksPerCall of them, the newest
@@ -50,11 +52,7 @@ func (c *Chain) Blocks(ctx context.Context, minH, maxH int64) ([]BlockSummary, e
 	if minH < 1 || maxH < minH {
 		return nil, fmt.Errorf("invalid block range %d..%d", minH, maxH)
 	}
-	cl, err := c.answeringClient(ctx)
-	if err != nil {
-		return nil, err
-	}
-	bc, err := call(ctx, func(ctx context.Context) (*ctypes.ResultBlockchainInfo, error) {
+	bc, err := onFirstNode(ctx, c, func(ctx context.Context, cl *client.Client) (*ctypes.ResultBlockchainInfo, error) {
 		return cl.RPC().BlockchainInfo(ctx, minH, maxH)
 	})
 	if err != nil {
@@ -70,13 +68,8 @@ func (c *Chain) Blocks(ctx context.Context, minH, maxH int64) ([]BlockSummary, e
 // FlaggedTxs is x/poai's first page (up to limit) of flagged txs: those whose
 // aggregated AI risk passed flag_threshold and are within flagged_retention.
 func (c *Chain) FlaggedTxs(ctx context.Context, limit uint32) ([]poai.FlaggedTx, error) {
-	cl, err := c.answeringClient(ctx)
-	if err != nil {
-		return nil, err
-	}
-	q := poai.NewQueryClient(cl)
-	resp, err := call(ctx, func(ctx context.Context) (*poai.QueryFlaggedTxsResponse, error) {
-		return q.FlaggedTxs(ctx, &poai.QueryFlaggedTxsRequest{Pagination: &query.PageRequest{Limit: limit}})
+	resp, err := onFirstNode(ctx, c, func(ctx context.Context, cl *client.Client) (*poai.QueryFlaggedTxsResponse, error) {
+		return poai.NewQueryClient(cl).FlaggedTxs(ctx, &poai.QueryFlaggedTxsRequest{Pagination: &query.PageRequest{Limit: limit}})
 	})
 	if err != nil {
 		return nil, err

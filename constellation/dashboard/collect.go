@@ -28,6 +28,7 @@ type chainView struct {
 	// LogTails: the end of each node's log, by node name.
 	LogTails  map[string]*logTail
 	Collected time.Duration // how long the poll of this chain took
+	polls     int           // polls of this chain before this one
 }
 
 type logTail struct{ Node, Text string }
@@ -39,7 +40,7 @@ const tailBytes = 4 << 10
 const (
 	keepBlocks  = 60
 	keepSamples = 60
-	// bridgeEvery polls refresh bridges and flagged txs: each bridge snapshot
+	// slowEvery polls refresh bridges and flagged txs: each bridge snapshot
 	// opens clients on both chains, too dear for every poll.
 	slowEvery = 5
 	// collectTimeout bounds one chain's poll, so a frozen node delays only its chain.
@@ -49,11 +50,14 @@ const (
 // collectChain polls chain c: status (and verdict) through constellation's
 // Collect, new blocks since the previous poll, and every slowEvery polls the
 // bridges and flagged txs; then meters its usage.
-func collectChain(ctx context.Context, c *constellation.Chain, prev *chainView, poll int, interval time.Duration, usage *usageBook) *chainView {
+func collectChain(ctx context.Context, c *constellation.Chain, prev *chainView, interval time.Duration, usage *usageBook) *chainView {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, collectTimeout)
 	defer cancel()
 	v := &chainView{Chain: c, Reputation: map[string][]float64{}}
+	if prev != nil {
+		v.polls = prev.polls + 1
+	}
 	v.Status = c.Collect(ctx)
 	if prev != nil {
 		v.Blocks, v.Flagged, v.FlaggedErr, v.Bridges = prev.Blocks, prev.Flagged, prev.FlaggedErr, prev.Bridges
@@ -70,7 +74,7 @@ func collectChain(ctx context.Context, c *constellation.Chain, prev *chainView, 
 			v.Reputation[val.Address] = s
 		}
 	}
-	slow := prev == nil || poll%slowEvery == 0
+	slow := v.polls%slowEvery == 0
 	if v.Status.Height > 0 {
 		newBlocks := usage.meterBlocks(ctx, c, v.Status.Height)
 		v.Blocks = mergeBlocks(v.Blocks, newBlocks, v.Status.Height)

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -55,7 +56,7 @@ type Server struct {
 	mu     sync.RWMutex
 	chains map[string]*chainView // by chain name
 	order  []string              // chain names, sorted
-	polls  int
+	busy   map[string]bool       // chains being collected now
 	// actionMu serialises actions: stop and start of one chain must not interleave.
 	actionMu sync.Mutex
 }
@@ -97,7 +98,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, tmpl: tmpl, usage: usage, chains: map[string]*chainView{},
+	s := &Server{opts: opts, tmpl: tmpl, usage: usage, chains: map[string]*chainView{}, busy: map[string]bool{},
 		audit: &auditLog{path: filepath.Join(dataDir(opts.Home), "audit.log")}}
 	s.routes()
 	return s, nil
@@ -109,7 +110,10 @@ func (s *Server) AuditPath() string { return s.audit.path }
 // Handler serves the dashboard.
 func (s *Server) Handler() http.Handler { return s.mux }
 
-// Run polls every chain until ctx ends.
+// Run polls every chain each Poll interval until ctx ends. Each chain is
+// collected on its own: a chain whose nodes are slow to answer (frozen, or
+// overloaded) delays its own row, not the fleet's; a chain still being
+// collected from the last tick is skipped.
 func (s *Server) Run(ctx context.Context) {
 	t := time.NewTicker(s.opts.Poll)
 	defer t.Stop()
@@ -118,42 +122,59 @@ func (s *Server) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.Poll(ctx)
+			s.poll(ctx, false)
 		}
 	}
 }
 
-// Poll collects every chain under the home once (concurrently) into the cache
-// and meters their usage.
-func (s *Server) Poll(ctx context.Context) {
+// Poll collects every chain under the home once into the cache, meters their
+// usage, and returns when all are done.
+func (s *Server) Poll(ctx context.Context) { s.poll(ctx, true) }
+
+func (s *Server) poll(ctx context.Context, wait bool) {
 	chains, errs := constellation.List(s.opts.Home)
 	for _, err := range errs {
 		s.opts.Logf("dashboard: %v", err)
 	}
-	s.mu.RLock()
-	prev := s.chains
-	n := s.polls
-	s.mu.RUnlock()
-	next := make(map[string]*chainView, len(chains))
-	order := make([]string, 0, len(chains))
-	var wg sync.WaitGroup
-	var nmu sync.Mutex
+	s.mu.Lock()
+	present := make(map[string]bool, len(chains))
+	s.order = s.order[:0]
 	for _, c := range chains {
-		order = append(order, c.Spec.Name)
+		present[c.Spec.Name] = true
+		s.order = append(s.order, c.Spec.Name)
+	}
+	for name := range s.chains {
+		if !present[name] { // removed with `constellation rm`
+			delete(s.chains, name)
+		}
+	}
+	var todo []*constellation.Chain
+	for _, c := range chains {
+		if !s.busy[c.Spec.Name] {
+			s.busy[c.Spec.Name] = true
+			todo = append(todo, c)
+		}
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range todo {
 		wg.Go(func() {
-			v := collectChain(ctx, c, prev[c.Spec.Name], n, s.opts.Poll, s.usage)
-			nmu.Lock()
-			next[c.Spec.Name] = v
-			nmu.Unlock()
+			name := c.Spec.Name
+			v := collectChain(ctx, c, s.view(name), s.opts.Poll, s.usage)
+			if err := s.usage.save(); err != nil {
+				s.opts.Logf("dashboard: save usage: %v", err)
+			}
+			s.mu.Lock()
+			if slices.Contains(s.order, name) {
+				s.chains[name] = v
+			}
+			delete(s.busy, name)
+			s.mu.Unlock()
 		})
 	}
-	wg.Wait()
-	if err := s.usage.save(); err != nil {
-		s.opts.Logf("dashboard: save usage: %v", err)
+	if wait {
+		wg.Wait()
 	}
-	s.mu.Lock()
-	s.chains, s.order, s.polls = next, order, n+1
-	s.mu.Unlock()
 }
 
 // view is the cached view of one chain, or nil.
@@ -169,7 +190,9 @@ func (s *Server) fleet() []*chainView {
 	defer s.mu.RUnlock()
 	out := make([]*chainView, 0, len(s.order))
 	for _, n := range s.order {
-		out = append(out, s.chains[n])
+		if v := s.chains[n]; v != nil { // nil until its first collection ends
+			out = append(out, v)
+		}
 	}
 	return out
 }
