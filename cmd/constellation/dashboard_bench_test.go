@@ -65,7 +65,17 @@ func TestDashboardTenChains(t *testing.T) {
 	time.Sleep(time.Duration(secs) * time.Second)
 	cpu1, wall1 := cpuSeconds(t, pid), time.Now()
 	share := 100 * (cpu1 - cpu0) / wall1.Sub(wall0).Seconds()
-	t.Logf("dashboard CPU watching %d chains (2 s poll, no page loads): %.2f%% of one core over %s", chains, share, wall1.Sub(wall0).Round(time.Second))
+	t.Logf("dashboard CPU watching %d chains (2 s poll, no page open): %.2f%% of one core over %s", chains, share, wall1.Sub(wall0).Round(time.Second))
+	// The same with one open fleet page refreshing itself every 2 s, as live.js does.
+	cpu0, wall0 = cpuSeconds(t, pid), time.Now()
+	for time.Since(wall0) < time.Duration(secs)*time.Second {
+		get("/?fragment=1")
+		time.Sleep(2 * time.Second)
+	}
+	cpu1, wall1 = cpuSeconds(t, pid), time.Now()
+	withPage := 100 * (cpu1 - cpu0) / wall1.Sub(wall0).Seconds()
+	t.Logf("dashboard CPU watching %d chains with a fleet page open: %.2f%% of one core over %s", chains, withPage, wall1.Sub(wall0).Round(time.Second))
+	share = max(share, withPage)
 
 	var times []time.Duration
 	for range 20 {
