@@ -76,6 +76,9 @@ the dashboard is read-only. Every action is appended to
 			go srv.Run(ctx)
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 			fmt.Fprintf(cmd.OutOrStdout(), "dashboard of %s on http://%s\nlogin token: %s\naudit log: %s\n", home, l.Addr(), token, srv.AuditPath())
+			if tcp, ok := l.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+				lg.Printf("warning: %s is not a loopback address: the login token travels in the clear; put the dashboard behind a TLS proxy", l.Addr())
+			}
 			go func() {
 				<-ctx.Done()
 				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

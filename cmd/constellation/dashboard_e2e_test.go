@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,13 +182,40 @@ func TestDashboardInChromium(t *testing.T) {
 	waitJS("both ok on the fleet", verdict("big")+` === "ok" && `+verdict("solo")+` === "ok"`, 10*time.Second)
 	shot("fleet-ok-again.png")
 
+	// 5. Stop and start solo through the API (a script's way: the bearer token);
+	// the open fleet page follows.
+	post := func(path string) string {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		bz, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST %s: %d %s", path, resp.StatusCode, bz)
+		}
+		return string(bz)
+	}
+	if out := post("/chains/solo/actions/stop"); !strings.Contains(out, "stopped") {
+		t.Fatalf("stop solo: %s", out)
+	}
+	waitJS("solo halted, not running", verdict("solo")+` === "halted" && document.querySelector('tr.reasons[data-chain="solo"]').innerText.includes("constellation up solo")`, 15*time.Second)
+	if out := post("/chains/solo/actions/start"); !strings.Contains(out, "up at height") {
+		t.Fatalf("start solo: %s", out)
+	}
+	waitJS("solo ok again", verdict("solo")+` === "ok"`, 20*time.Second)
+
 	audit, err := os.ReadFile(filepath.Join(e.home, ".dashboard", "audit.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{"node3", "node4"} {
-		if !strings.Contains(string(audit), `"action":"restart","node":"`+n+`","result":"ok"`) {
-			t.Fatalf("audit log lacks the restart of %s:\n%s", n, audit)
+	for _, want := range []string{`"action":"restart","node":"node3","result":"ok"`, `"action":"restart","node":"node4","result":"ok"`,
+		`"chain":"solo","action":"stop","result":"ok"`, `"chain":"solo","action":"start","result":"ok"`} {
+		if !strings.Contains(string(audit), want) {
+			t.Fatalf("audit log lacks %s:\n%s", want, audit)
 		}
 	}
 	after := e.status("big")
