@@ -19,6 +19,7 @@ var funcs = template.FuncMap{
 	"bytes":         bytesText,
 	"secs":          func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) + "s" },
 	"dur":           func(d time.Duration) string { return d.String() },
+	"round":         func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 	"ago":           func(t time.Time) string { return ago(time.Since(t)) },
 	"until":         untilText,
 	"clock":         func(t time.Time) string { return t.UTC().Format("15:04:05") },
