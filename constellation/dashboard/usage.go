@@ -75,6 +75,20 @@ func openUsage(path string) (*usageBook, error) {
 	if u.data.Days == nil {
 		u.data.Days = map[string]map[string]*DayUsage{}
 	}
+	// A hand-edited file: null days are dropped, and each row takes its chain
+	// and day from its keys.
+	for chain, days := range u.data.Days {
+		for day, d := range days {
+			if d == nil {
+				delete(days, day)
+				continue
+			}
+			d.Chain, d.Day = chain, day
+		}
+		if len(days) == 0 {
+			delete(u.data.Days, chain)
+		}
+	}
 	if u.data.Heights == nil {
 		u.data.Heights = map[string]int64{}
 	}
