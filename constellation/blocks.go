@@ -76,3 +76,15 @@ func (c *Chain) FlaggedTxs(ctx context.Context, limit uint32) ([]poai.FlaggedTx,
 	}
 	return resp.Txs, nil
 }
+
+// ReputationHistory is x/poai's bounded history of a validator's reputation,
+// one record per epoch, oldest first.
+func (c *Chain) ReputationHistory(ctx context.Context, operator string) ([]poai.ReputationRecord, error) {
+	resp, err := onFirstNode(ctx, c, func(ctx context.Context, cl *client.Client) (*poai.QueryReputationHistoryResponse, error) {
+		return poai.NewQueryClient(cl).ReputationHistory(ctx, &poai.QueryReputationHistoryRequest{OperatorAddress: operator})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp.Records, nil
+}

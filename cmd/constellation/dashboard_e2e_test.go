@@ -178,6 +178,13 @@ func TestDashboardInChromium(t *testing.T) {
 	took = waitJS("big ok after the restarts", `document.querySelector("section.summary").dataset.verdict === "ok"`, 45*time.Second)
 	t.Logf("big was ok %s after the restarts", took.Round(100*time.Millisecond))
 	shot("chain-ok.png")
+	do("open a validator", chromedp.Navigate(base+"/chains/big/validators/node3"), chromedp.WaitVisible(chromedp.CSS(`table.kv`)))
+	if !eval("validator page", `document.body.innerText.includes("Reputation by epoch") && document.body.innerText.includes("bonded")`) {
+		t.Fatal("the validator page lacks its x/poai data")
+	}
+	shot("validator.png")
+	do("open a node", chromedp.Navigate(base+"/chains/big/nodes/node3?lines=20"), chromedp.WaitVisible(chromedp.CSS(`pre.log`)))
+	shot("node.png")
 	do("open the fleet", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`table.fleet`)))
 	waitJS("both ok on the fleet", verdict("big")+` === "ok" && `+verdict("solo")+` === "ok"`, 10*time.Second)
 	shot("fleet-ok-again.png")

@@ -25,6 +25,8 @@ type chainView struct {
 	Bridges    []constellation.BridgeStatus
 	// Reputation samples per validator address, oldest first, at most keepSamples.
 	Reputation map[string][]float64
+	// History: x/poai's per-epoch reputation records by validator address.
+	History map[string][]poai.ReputationRecord
 	// LogTails: the end of each node's log, by node name.
 	LogTails  map[string]*logTail
 	Collected time.Duration // how long the poll of this chain took
@@ -60,7 +62,7 @@ func collectChain(ctx context.Context, c *constellation.Chain, prev *chainView, 
 	}
 	v.Status = c.Collect(ctx)
 	if prev != nil {
-		v.Blocks, v.Flagged, v.FlaggedErr, v.Bridges = prev.Blocks, prev.Flagged, prev.FlaggedErr, prev.Bridges
+		v.Blocks, v.Flagged, v.FlaggedErr, v.Bridges, v.History = prev.Blocks, prev.Flagged, prev.FlaggedErr, prev.Bridges, prev.History
 		for k, s := range prev.Reputation {
 			v.Reputation[k] = s
 		}
@@ -84,6 +86,18 @@ func collectChain(ctx context.Context, c *constellation.Chain, prev *chainView, 
 			} else {
 				v.Flagged, v.FlaggedErr = f, ""
 			}
+			hist := map[string][]poai.ReputationRecord{}
+			for _, val := range v.Status.Validators {
+				if val.Operator == "" {
+					continue
+				}
+				if h, err := c.ReputationHistory(ctx, val.Operator); err == nil {
+					hist[val.Address] = h
+				} else if old, ok := v.History[val.Address]; ok {
+					hist[val.Address] = old
+				}
+			}
+			v.History = hist
 		}
 	}
 	if slow {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/selfchain/selfchain/constellation"
+	"github.com/selfchain/selfchain/x/poai"
 )
 
 // Template helpers, and the two charts (inline SVG built from numbers only,
@@ -29,6 +30,7 @@ var funcs = template.FuncMap{
 	"pct":           func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" },
 	"intervalChart": intervalChart,
 	"sparkline":     sparkline,
+	"ppm":           func(v uint32) string { return poai.FormatPPM(v) },
 	"proposer":      proposerName,
 	"list2":         func(a, b any) []any { return []any{a, b} },
 	"sub1":          func(n uint64) uint64 { return n - 1 },
