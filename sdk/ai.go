@@ -1,0 +1,100 @@
+package sdk
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"iter"
+	"net/http"
+	"strings"
+
+	"github.com/selfchain/selfchain/instance/wire"
+)
+
+// AI is the user's private LLM.
+type AI struct{ s *Session }
+
+type completion struct {
+	Choices []struct {
+		Message struct {
+			Content string `json:"content"`
+		} `json:"message"`
+		Delta struct {
+			Content string `json:"content"`
+		} `json:"delta"`
+	} `json:"choices"`
+}
+
+// Chat sends one chat request (needs ai:chat; ai:context when req.Context is
+// set) and returns the answer's text.
+func (a *AI) Chat(ctx context.Context, req wire.ChatRequest) (string, error) {
+	req.Stream = false
+	body, _ := json.Marshal(req)
+	res, err := a.s.send(ctx, http.MethodPost, wire.PathChat, body)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var c completion
+	if err := decodeJSON(res.Body, &c); err != nil {
+		return "", err
+	}
+	if len(c.Choices) == 0 {
+		return "", sdkErr(wire.CodeLLMMalformed, "the answer has no choices", nil)
+	}
+	return c.Choices[0].Message.Content, nil
+}
+
+// Stream sends req with streaming on and yields the answer's pieces as they
+// arrive; a failure (also mid-stream) is yielded as an *Error and ends the stream.
+func (a *AI) Stream(ctx context.Context, req wire.ChatRequest) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		req.Stream = true
+		body, _ := json.Marshal(req)
+		res, err := a.s.send(ctx, http.MethodPost, wire.PathChat, body)
+		if err != nil {
+			yield("", err)
+			return
+		}
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		event := ""
+		for sc.Scan() {
+			line := sc.Text()
+			if e, ok := strings.CutPrefix(line, "event:"); ok {
+				event = strings.TrimSpace(e)
+				continue
+			}
+			data, ok := strings.CutPrefix(line, "data:")
+			if !ok {
+				continue
+			}
+			data = strings.TrimSpace(data)
+			if event == "error" {
+				var b wire.ErrorBody
+				_ = json.Unmarshal([]byte(data), &b)
+				yield("", &Error{Code: b.Error.Code, Message: b.Error.Message, Status: res.StatusCode})
+				return
+			}
+			if data == "[DONE]" {
+				return
+			}
+			var c completion
+			if err := json.Unmarshal([]byte(data), &c); err != nil {
+				yield("", sdkErr(CodeDecode, "a streamed chunk does not decode", err))
+				return
+			}
+			if len(c.Choices) > 0 && c.Choices[0].Delta.Content != "" {
+				if !yield(c.Choices[0].Delta.Content, nil) {
+					return
+				}
+			}
+		}
+		if err := sc.Err(); err != nil {
+			yield("", transportErr(err))
+			return
+		}
+		yield("", sdkErr(wire.CodeLLMMalformed, "the stream ended without [DONE]", nil))
+	}
+}
