@@ -9,6 +9,7 @@ import (
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
 	"github.com/cometbft/cometbft/light"
 	"github.com/cometbft/cometbft/light/provider"
 	lighthttp "github.com/cometbft/cometbft/light/provider/http"
@@ -104,7 +105,7 @@ func NewChain(ctx context.Context, c Config) (*Chain, error) {
 	lc, err := light.NewClient(ctx, c.ChainID,
 		light.TrustOptions{Period: c.TrustPeriod.Duration, Height: c.TrustHeight, Hash: hash},
 		primary, []provider.Provider{witness}, lightdb.New(dbm.NewMemDB(), c.ChainID),
-		light.SkippingVerification(light.DefaultTrustLevel), light.Logger(nil))
+		light.SkippingVerification(light.DefaultTrustLevel), light.Logger(cmtlog.NewNopLogger()))
 	if err != nil {
 		return nil, fmt.Errorf("light client from trust root %d: %w", c.TrustHeight, err)
 	}

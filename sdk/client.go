@@ -150,15 +150,16 @@ func (s *Session) ID() string { return s.token }
 
 // request builds a signed session request.
 func (s *Session) request(ctx context.Context, method, pathAndQuery string, body []byte) (*http.Request, error) {
-	seq := s.seq.Add(1)
-	ts := time.Now().Unix()
-	sig, err := s.signer.Sign(wire.SignBytes(s.c.cfg.Owner, wire.SessionNonce(s.token, seq), method, pathAndQuery, body, ts))
-	if err != nil {
-		return nil, sdkErr(CodeSign, "the app key could not sign", err)
-	}
 	req, err := http.NewRequestWithContext(ctx, method, s.c.cfg.URL+pathAndQuery, bytes.NewReader(body))
 	if err != nil {
 		return nil, sdkErr(CodeTransport, "bad request URL", err)
+	}
+	seq := s.seq.Add(1)
+	ts := time.Now().Unix()
+	// Sign the path exactly as it goes on the wire (after Go's escaping).
+	sig, err := s.signer.Sign(wire.SignBytes(s.c.cfg.Owner, wire.SessionNonce(s.token, seq), method, req.URL.RequestURI(), body, ts))
+	if err != nil {
+		return nil, sdkErr(CodeSign, "the app key could not sign", err)
 	}
 	req.Header.Set(wire.HeaderSession, wire.SessionScheme+s.token)
 	req.Header.Set(wire.HeaderSeq, strconv.FormatUint(seq, 10))
@@ -227,3 +228,27 @@ func decodeErr(res *http.Response) error {
 	}
 	return &Error{Code: b.Error.Code, Message: b.Error.Message, Status: res.StatusCode, RequestID: b.Error.RequestID, Decision: b.Error.Decision}
 }
+
+// NewRequest builds a signed session request (for API calls the SDK has no
+// method for); send it with Client.Do. A request is good for one use only.
+func (s *Session) NewRequest(ctx context.Context, method, pathAndQuery string, body []byte) (*http.Request, error) {
+	return s.request(ctx, method, pathAndQuery, body)
+}
+
+// Do sends a request over the client's pinned TLS connection.
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, transportErr(err)
+	}
+	return res, nil
+}
+
+// Owner is the address of the instance's owner.
+func (c *Client) Owner() string { return c.cfg.Owner }
+
+// DecodeError turns a non-2xx answer into an *Error.
+func DecodeError(res *http.Response) error { return decodeErr(res) }
+
+// URL is the instance's base URL.
+func (c *Client) URL() string { return c.cfg.URL }
