@@ -303,6 +303,9 @@ func TestInstanceEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if out := inst("apps"); !strings.Contains(out, "reader") || !strings.Contains(out, "notes") {
+		t.Fatalf("apps: %s", out)
+	}
 	if _, err := rsess.Storage.Save(ctx, "x", []byte("secret-value-xyz by reader")); code(err) != wire.CodeForbidden {
 		t.Fatalf("storage:read app writing: %v", err)
 	}
@@ -382,6 +385,39 @@ func TestInstanceEndToEnd(t *testing.T) {
 		t.Fatalf("revoke took %s to take effect", time.Since(revoked))
 	}
 
+	// The kill switch, a suspended app and an expired grant deny reader, each with
+	// x/permissions' decision, as soon as the gateway has proven the block.
+	denied := func(what, decision string) {
+		t.Helper()
+		waitUntil(t, what, 10*time.Second, func() bool {
+			_, _, err := rsess.Storage.Get(ctx, "x")
+			var e *sdk.Error
+			return errors.As(err, &e) && e.Code == wire.CodeForbidden && e.Decision == decision
+		})
+	}
+	readable := func(what string) {
+		t.Helper()
+		waitUntil(t, what, 10*time.Second, func() bool {
+			_, _, err := rsess.Storage.Get(ctx, "x")
+			return code(err) == wire.CodeNotFound // allowed, nothing stored
+		})
+	}
+	readable("reader allowed")
+	sc("tx", "permissions", "kill-switch", "alice", "on", "--wait", "--yes")
+	denied("the kill switch", "DECISION_KILL_SWITCH")
+	sc("tx", "permissions", "kill-switch", "alice", "off", "--wait", "--yes")
+	readable("the kill switch off")
+	sc("tx", "permissions", "suspend-app", "dev", "reader", "--reason", "test", "--wait", "--yes")
+	denied("the suspension", "DECISION_APP_SUSPENDED")
+	sc("tx", "permissions", "suspend-app", "dev", "reader", "--lift", "--wait", "--yes")
+	readable("the suspension lifted")
+	st, err := cl.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc("tx", "permissions", "grant", "alice", "reader", "storage:read", "--expiry-height", strconv.FormatInt(st.SyncInfo.LatestBlockHeight+4, 10), "--wait", "--yes")
+	denied("the grant's expiry", "DECISION_EXPIRED")
+
 	// 7. Audit: allowed and denied decisions of notes are listed.
 	var audit []struct{ App, Result, Scope string }
 	if err := json.Unmarshal([]byte(inst("audit", "--app", "notes", "--json")), &audit); err != nil {
@@ -398,9 +434,6 @@ func TestInstanceEndToEnd(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("audit has no %q entry: %v", want, seen)
 		}
-	}
-	if out := inst("apps"); !strings.Contains(out, "reader") {
-		t.Fatalf("apps: %s", out)
 	}
 
 	// 8. At rest: no stored value or chat text appears in the database files.
