@@ -20,7 +20,7 @@ func Init(home string, c Config, kr keyring.Keyring, hosts []string) (string, er
 	if err := c.Validate(); err != nil {
 		return "", err
 	}
-	s, err := tlsSigner(kr, true)
+	s, err := tlsSigner(kr, c.TLSKey, true)
 	if err != nil {
 		return "", err
 	}
@@ -39,7 +39,7 @@ func Init(home string, c Config, kr keyring.Keyring, hosts []string) (string, er
 
 // Run serves the gateway until ctx ends.
 func Run(ctx context.Context, home string, c Config, kr keyring.Keyring, log io.Writer) error {
-	tc, err := TLSConfig(home, kr)
+	tc, err := TLSConfig(home, c.TLSKey, kr)
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,7 @@ func initCmd() *cobra.Command {
 			c.Listen, _ = f.GetString("listen")
 			c.KeyringDir, _ = f.GetString("keyring-dir")
 			c.KeyringBackend, _ = f.GetString("keyring-backend")
+			c.TLSKey, _ = f.GetString("tls-key")
 			c.MaxValueBytes, _ = f.GetInt64("max-value-bytes")
 			c.RatePerSecond, _ = f.GetInt("rate")
 			c.RateBurst, _ = f.GetInt("burst")
@@ -102,7 +103,7 @@ func initCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "instance of %s initialised in %s\nTLS key (ed25519, keyring %q): %s\nlight client trusts %s at height %d\n",
-				c.OwnerAddress, home(cmd), instance.TLSKeyName, pub, c.ChainID, c.TrustHeight)
+				c.OwnerAddress, home(cmd), c.TLSKey, pub, c.ChainID, c.TrustHeight)
 			return nil
 		},
 	}
@@ -117,6 +118,7 @@ func initCmd() *cobra.Command {
 	f.StringSlice("host", nil, "extra DNS names or IPs for the certificate")
 	f.String("keyring-dir", "", "directory holding the keyring (default: --home)")
 	f.String("keyring-backend", "file", "keyring backend: file or test")
+	f.String("tls-key", instance.TLSKeyName, "keyring name of the instance's Ed25519 TLS key (created when absent)")
 	f.Int64("max-value-bytes", 1<<20, "largest storage value")
 	f.Int("rate", 50, "requests per second per app")
 	f.Int("burst", 100, "burst of requests per app")
