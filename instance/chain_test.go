@@ -17,7 +17,7 @@ import (
 
 // provenChain is a Chain over an in-process app whose "verified header" is the
 // app's real last commit, with q standing in for the RPC node.
-func provenChain(t *testing.T, ta *testutil.TestApp, user string, q func(context.Context, *abci.RequestQuery) (*abci.ResponseQuery, error)) *Chain {
+func provenChain(t testing.TB, ta *testutil.TestApp, user string, q func(context.Context, *abci.RequestQuery) (*abci.ResponseQuery, error)) *Chain {
 	cid := ta.LastCommitID()
 	lb := &cmttypes.LightBlock{SignedHeader: &cmttypes.SignedHeader{Header: &cmttypes.Header{Height: cid.Version + 1, AppHash: cid.Hash}}}
 	return &Chain{owner: user, query: q, latest: lb, verified: time.Now(), cache: map[string]*Records{}}
