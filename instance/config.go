@@ -37,6 +37,8 @@ type Config struct {
 	Tier           string `toml:"tier"`            // free | growth | pro | enterprise
 	QuotaBytes     int64  `toml:"quota_bytes"`     // enterprise only
 	Listen         string `toml:"listen"`          // host:port of the HTTPS API
+	Advertise      string `toml:"advertise"`       // host:port apps reach it at; start registers it in x/registry ("" = don't)
+	Region         string `toml:"region"`          // the registry node's region
 	LLM            string `toml:"llm"`             // OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1
 	Model          string `toml:"model"`
 	LLMTimeout     Dur    `toml:"llm_timeout"` // no header or no chunk within this → llm_unavailable
@@ -64,7 +66,7 @@ func (d Dur) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 // DefaultConfig fills what init's flags leave out.
 func DefaultConfig() Config {
 	return Config{
-		KeyringBackend: "file", TLSKey: TLSKeyName, Tier: "free", Listen: "127.0.0.1:8443",
+		KeyringBackend: "file", TLSKey: TLSKeyName, Tier: "free", Region: "local", Listen: "127.0.0.1:8443",
 		LLMTimeout: Dur{30 * time.Second}, TrustPeriod: Dur{14 * 24 * time.Hour},
 		MaxValueBytes: defaultLimit, RatePerSecond: 50, RateBurst: 100,
 		SessionTTL: Dur{15 * time.Minute}, GrantTTL: Dur{30 * 24 * time.Hour},

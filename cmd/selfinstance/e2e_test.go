@@ -182,12 +182,13 @@ func TestInstanceEndToEnd(t *testing.T) {
 	inst := func(args ...string) string { return run(t, nil, instBin, append(args, "--home", home)...) }
 	inst("init", "--owner", "alice", "--tier", "free", "--llm", llm.URL+"/v1", "--model", "test-model", "--node", node,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--keyring-dir", chainHome, "--keyring-backend", "test",
-		"--max-value-bytes", "4096", "--rate", "20", "--burst", "60")
-	// The instance's endpoint and TLS key go into x/registry, where apps find it.
-	sc("tx", "registry", "register-node", "alice", "--node-key", "selfinstance-tls", "--endpoint", fmt.Sprintf("127.0.0.1:%d", port),
-		"--region", "local", "--wait", "--yes")
+		"--max-value-bytes", "4096", "--rate", "20", "--burst", "60", "--advertise", fmt.Sprintf("127.0.0.1:%d", port))
+	// start registers the instance's endpoint and TLS key in x/registry, where apps find it.
 	gw := startProc(t, "selfinstance", nil, instBin, "start", "--home", home)
 	waitUntil(t, "the gateway", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), "serving https://") })
+	if !strings.Contains(gw.logs.String(), "registered 127.0.0.1:") {
+		t.Fatalf("start did not register the instance: %s", gw.logs.String())
+	}
 
 	kr, err := keyring.New(keyring.BackendTest, chainHome, nil)
 	if err != nil {
