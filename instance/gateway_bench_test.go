@@ -23,6 +23,15 @@ import (
 // of app "bench" (granted storage read and write).
 func gateway(tb testing.TB) *sdk.Session {
 	tb.Helper()
+	rw := []string{"storage:read", "storage:write"}
+	sess, _ := gatewayWith(tb, rw, rw, rw)
+	return sess
+}
+
+// gatewayWith is gateway with the app declaring declared, the user granting
+// granted and the session asking for asked; it also returns the SDK client.
+func gatewayWith(tb testing.TB, declared, granted, asked []string) (*sdk.Session, *sdk.Client) {
+	tb.Helper()
 	user, owner := testutil.NewAccount(0), testutil.NewAccount(1)
 	ta := testutil.NewTestApp(tb, nil, testutil.Config(), testutil.GenesisAppState([]*testutil.Account{user, owner}, 10_000_000))
 	tb.Cleanup(func() { _ = ta.Close() })
@@ -33,9 +42,9 @@ func gateway(tb testing.TB) *sdk.Session {
 		msg runtime.Msg
 	}{
 		{owner, &permissions.MsgRegisterApp{Owner: owner.Addr.String(), Id: "bench", Name: "Bench",
-			PubKeys: []types.PubKey{{Type: pub.Type(), Key: pub.Bytes()}}, Scopes: []string{"storage:read", "storage:write"},
+			PubKeys: []types.PubKey{{Type: pub.Type(), Key: pub.Bytes()}}, Scopes: declared,
 			Deposit: types.Coins{types.NewCoin(testutil.Denom, permissions.DefaultMinDeposit)}}},
-		{user, &permissions.MsgGrant{User: user.Addr.String(), AppId: "bench", Scopes: []string{"storage:read", "storage:write"}, ExpiryHeight: 1_000_000}},
+		{user, &permissions.MsgGrant{User: user.Addr.String(), AppId: "bench", Scopes: granted, ExpiryHeight: 1_000_000}},
 	} {
 		if r := ta.NextBlock(testutil.SignTx(m.acc, testutil.TxOpts{}, m.msg)).TxResults[0]; r.Code != 0 {
 			tb.Fatal(r.Log)
@@ -80,11 +89,11 @@ func gateway(tb testing.TB) *sdk.Session {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sess, err := c.Authenticate(context.Background(), "bench", owner.Key, []string{"storage:read", "storage:write"})
+	sess, err := c.Authenticate(context.Background(), "bench", owner.Key, asked)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return sess
+	return sess, c
 }
 
 // TestGatewayInProcess: the in-process gateway the benchmarks use works, and the
