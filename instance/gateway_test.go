@@ -34,7 +34,7 @@ func errString(err error) string {
 // itself and what is under it, never a sibling that merely starts alike.
 func TestGatewayScopePrefixes(t *testing.T) {
 	granted := []string{"storage:read:notes/", "storage:write:notes/", "storage:write:todo"}
-	sess, _ := gatewayWith(t, []string{"storage:read", "storage:write"}, granted, granted)
+	sess, _ := gatewayWith(t, []string{"storage:read", "storage:write"}, granted, granted, nil)
 	ctx := context.Background()
 	for _, c := range []struct {
 		key  string
@@ -66,7 +66,7 @@ func TestGatewayScopePrefixes(t *testing.T) {
 // TestGatewaySessionScopesMustBeGranted: a session asking for more than the grant
 // gets a pending request; for an undeclared scope, the chain's refusal.
 func TestGatewaySessionScopesMustBeGranted(t *testing.T) {
-	_, c := gatewayWith(t, []string{"storage:read", "storage:write"}, []string{"storage:read"}, []string{"storage:read"})
+	_, c := gatewayWith(t, []string{"storage:read", "storage:write"}, []string{"storage:read"}, []string{"storage:read"}, nil)
 	ctx := context.Background()
 	key := testOwnerKey()
 	if _, err := c.Authenticate(ctx, "bench", key, []string{"storage:read", "storage:write"}); errCode(err) != wire.CodePending {
@@ -89,7 +89,7 @@ func TestGatewaySessionScopesMustBeGranted(t *testing.T) {
 
 // TestGatewayRequestChecks: clock skew, bad sequence numbers and tampered bodies.
 func TestGatewayRequestChecks(t *testing.T) {
-	sess, c := gatewayWith(t, []string{"storage:read", "storage:write"}, []string{"storage:read", "storage:write"}, []string{"storage:read", "storage:write"})
+	sess, c := gatewayWith(t, []string{"storage:read", "storage:write"}, []string{"storage:read", "storage:write"}, []string{"storage:read", "storage:write"}, nil)
 	ctx := context.Background()
 	send := func(edit func(*http.Request)) string {
 		t.Helper()

@@ -57,14 +57,20 @@ func (a *AI) Stream(ctx context.Context, req wire.ChatRequest) iter.Seq2[string,
 			yield("", err)
 			return
 		}
-		defer res.Body.Close()
-		decodeStream(res.Body, res.StatusCode, yield)
+		if decodeStream(res.Body, res.StatusCode, yield) {
+			// Drain what follows [DONE] (the chunked terminator) so the connection
+			// is reused instead of paying a new TLS handshake. Never after an early
+			// stop: the model may still be talking.
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
+		}
+		res.Body.Close()
 	}
 }
 
 // decodeStream reads the gateway's SSE stream, yielding each piece of text, then
-// an *Error for an error event, a bad chunk or a stream cut before [DONE].
-func decodeStream(r io.Reader, status int, yield func(string, error) bool) {
+// an *Error for an error event, a bad chunk or a stream cut before [DONE]. It
+// reports whether it read up to [DONE].
+func decodeStream(r io.Reader, status int, yield func(string, error) bool) bool {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	event := ""
@@ -86,25 +92,26 @@ func decodeStream(r io.Reader, status int, yield func(string, error) bool) {
 				b.Error.Code, b.Error.Message = CodeDecode, "an error event without an error body"
 			}
 			yield("", &Error{Code: b.Error.Code, Message: b.Error.Message, Status: status})
-			return
+			return false
 		}
 		if data == "[DONE]" {
-			return
+			return true
 		}
 		var c completion
 		if err := json.Unmarshal([]byte(data), &c); err != nil {
 			yield("", sdkErr(CodeDecode, "a streamed chunk does not decode", err))
-			return
+			return false
 		}
 		if len(c.Choices) > 0 && c.Choices[0].Delta.Content != "" {
 			if !yield(c.Choices[0].Delta.Content, nil) {
-				return
+				return false
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
 		yield("", transportErr(err))
-		return
+		return false
 	}
 	yield("", sdkErr(wire.CodeLLMMalformed, "the stream ended without [DONE]", nil))
+	return false
 }
