@@ -30,6 +30,10 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		size += txBlockBytes(inj)
 	}
 	gas := a.newBlockGas()
+	if a.pool != nil {
+		// The app owns the mempool: CometBFT hands no txs (its AppMempool reaps none).
+		return &abci.ResponsePrepareProposal{Txs: a.proposeFromPool(out, req.Height, size, req.MaxTxBytes, &gas)}, nil
+	}
 	for _, bz := range req.Txs {
 		// Undecodable txs are skipped before the size check so that a large one
 		// cannot end the block early.
