@@ -75,6 +75,11 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 	if consensusKeyType != ConsensusKeyEd25519 && consensusKeyType != ConsensusKeyMlDsa65 {
 		return fmt.Errorf("unknown consensus key type %q: want %s or %s", consensusKeyType, ConsensusKeyEd25519, ConsensusKeyMlDsa65)
 	}
+	switch o.mempoolType {
+	case "", cmtcfg.MempoolTypeFlood, cmtcfg.MempoolTypeApp:
+	default:
+		return fmt.Errorf("unknown mempool type %q: want %s or %s", o.mempoolType, cmtcfg.MempoolTypeFlood, cmtcfg.MempoolTypeApp)
+	}
 	conf := cmtcfg.DefaultConfig()
 	conf.SetRoot(home)
 	genFile := conf.GenesisFile()
@@ -101,12 +106,8 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		conf.Instrumentation.PrometheusListenAddr = "127.0.0.1:26660"
 	}
 	conf.Moniker = moniker
-	switch o.mempoolType {
-	case "":
-	case cmtcfg.MempoolTypeFlood, cmtcfg.MempoolTypeApp:
+	if o.mempoolType != "" {
 		conf.Mempool.Type = o.mempoolType
-	default:
-		return fmt.Errorf("unknown mempool type %q: want %s or %s", o.mempoolType, cmtcfg.MempoolTypeFlood, cmtcfg.MempoolTypeApp)
 	}
 	if conf.Mempool.Type == "" {
 		conf.Mempool.Type = DefaultMempoolType
