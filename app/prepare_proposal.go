@@ -11,7 +11,8 @@ import (
 // block gas limit (the sum of declared gas limits, as CometBFT counts it), dropping
 // any that do not decode — exactly the rule ProcessProposal enforces, so a
 // proposal this builds is always accepted. The budget is CometBFT's: every tx,
-// the injected commit included, is counted by txBlockBytes.
+// the injected commit included, is counted by txBlockBytes. With the app mempool
+// the txs come from the pool instead (proposeFromPool), under the same rules.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	out := make([][]byte, 0, len(req.Txs)+1)
 	var size int64
