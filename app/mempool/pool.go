@@ -188,7 +188,32 @@ func (p *Pool) Insert(t *Tx, committed uint64) (evicted []*Tx, err error) {
 	p.count++
 	p.bytes += size
 	p.gossip = append(p.gossip, t)
+	p.compactGossip()
 	return victims, nil
+}
+
+// compactGossip drops removed txs from the gossip queue once it is well past the
+// pool's size: with broadcast off (or no one calling ReapTxs) the queue would
+// otherwise keep every tx ever admitted alive. It then holds at most the pool.
+func (p *Pool) compactGossip() {
+	if len(p.gossip) <= 2*p.count+1024 {
+		return
+	}
+	live := p.gossip[:0]
+	for _, t := range p.gossip {
+		if !t.removed {
+			live = append(live, t)
+		}
+	}
+	clear(p.gossip[len(live):])
+	p.gossip = live
+}
+
+// GossipLen is the length of the gossip queue (tests).
+func (p *Pool) GossipLen() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.gossip)
 }
 
 func bumped(n, old uint64) bool {

@@ -257,3 +257,15 @@ func TestPriority(t *testing.T) {
 	require.Equal(t, ^uint64(0), big.Priority)
 	require.True(t, errors.Is(fmt.Errorf("%w", mempool.ErrFull), mempool.ErrFull))
 }
+
+// Nobody reaps (broadcast off): the gossip queue does not outgrow the pool.
+func TestGossipQueueBoundedWithoutReaping(t *testing.T) {
+	p := mempool.New(mempool.Limits{})
+	for seq := uint64(0); seq < 5000; seq++ {
+		_, err := p.Insert(mk(1, seq, 100, 100, 0), seq) // each commit drops the previous
+		require.NoError(t, err)
+	}
+	n, _ := p.Size()
+	require.Equal(t, 1, n)
+	require.LessOrEqual(t, p.GossipLen(), 2*n+1025)
+}
