@@ -14,6 +14,7 @@ import (
 	"github.com/cometbft/cometbft/libs/log"
 	dbm "github.com/cosmos/cosmos-db"
 
+	"github.com/selfchain/selfchain/app/mempool"
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/app/tx"
@@ -81,6 +82,12 @@ type App struct {
 	// consensus connection only
 	decoded   map[[32]byte]*tx.Tx // txs decoded once per height by the proposal hooks and FinalizeBlock
 	finalized *finalizeResult     // set by FinalizeBlock, consumed by Commit
+
+	// pool is the app-side mempool (config.toml [mempool] type = "app"), nil with
+	// CometBFT's flood mempool. touched lists the signers of the block being
+	// finalized, whose pending txs Commit re-checks (consensus connection).
+	pool    *mempool.Pool
+	touched []string
 
 	// mempool connection
 	checkMu     sync.Mutex

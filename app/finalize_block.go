@@ -35,6 +35,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	commit, injected := a.takeInjectedCommit(req.Height, req.Txs)
 	txs, decodeErrs := a.decodeBlockTxs(req.Txs, injected)
 	a.preVerify(txs)
+	a.noteTouched(txs)
 	beginEvents = append(beginEvents, a.recordPoAI(ctx, branch, req.Height, req.Hash, commit, txs, req.Txs, injected)...)
 
 	results := make([]*abci.ExecTxResult, len(req.Txs))
