@@ -1,0 +1,5 @@
+export * from './bytes.js';
+export * from './errors.js';
+export * from './keys.js';
+export * from './wire.js';
+export * from './sse.js';
