@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './keys.js';
 export * from './wire.js';
 export * from './sse.js';
+export * from './client.js';
