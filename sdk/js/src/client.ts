@@ -93,7 +93,13 @@ function nowSeconds(): number {
 /** Encodes a storage key for the path (the instance refuses anything but a clean path anyway). */
 function keyPath(key: string): string {
   if (typeof key !== 'string' || key === '') throw new SELFError(ErrorCode.InvalidArgument, 'a storage key is a non-empty string');
-  return Path.Storage + key.split('/').map(encodeURIComponent).join('/');
+  const segs = key.split('/');
+  // fetch (the WHATWG URL parser) would resolve dot segments, so the instance
+  // would see another path than the one signed: refuse them here, as it would.
+  if (segs.some((s) => s === '.' || s === '..')) {
+    throw new SELFError(ErrorCode.BadKey, `storage key ${JSON.stringify(key)} has a . or .. segment: keys are lowercase paths (a-z 0-9 . _ -) separated by single /`);
+  }
+  return Path.Storage + segs.map(encodeURIComponent).join('/');
 }
 
 async function readText(res: Response): Promise<string> {

@@ -82,7 +82,11 @@ export function pinnedFetch(tlsKey: Uint8Array | string): FetchLike {
   };
   return (url, init) =>
     new Promise<Response>((resolve, reject) => {
-      const req = https.request(url, { method: init.method, headers: init.headers, agent, signal: init.signal }, (res) => {
+      // The path goes out exactly as signed: a URL object would resolve dot segments.
+      const u = new URL(url);
+      const path = url.slice(u.origin.length) || '/';
+      const opts = { protocol: u.protocol, hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || 443, path };
+      const req = https.request({ ...opts, method: init.method, headers: init.headers, agent, signal: init.signal }, (res) => {
         const headers = new Headers();
         for (const [k, v] of Object.entries(res.headers)) {
           if (Array.isArray(v)) for (const x of v) headers.append(k, x);
