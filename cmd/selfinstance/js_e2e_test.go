@@ -67,6 +67,18 @@ func buildJSSDK(t *testing.T) {
 	}
 }
 
+// TestJSSDKUnit runs the JS SDK's unit tests (signing vectors shared with the Go
+// SDK, SSE parsing, error mapping) with node's test runner.
+func TestJSSDKUnit(t *testing.T) {
+	needNode(t)
+	buildJSSDK(t)
+	cmd := exec.Command("node", "--test", "test/unit/")
+	cmd.Dir = jsSDK
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("node --test test/unit/: %v\n%s", err, out)
+	}
+}
+
 // appKey is a fresh app key and the seed the JS SDK signs with.
 func appKey(t *testing.T, typ string) (seedHex, pubArg string) {
 	t.Helper()
