@@ -34,7 +34,9 @@ func chatOnce(t *testing.T, s *Server, stream bool) (string, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	done := make(chan *apiError, 1)
-	go func() { done <- s.proxyChat(rec, context.Background(), "app", wire.ChatRequest{Messages: chatMsg, Stream: stream}) }()
+	go func() {
+		done <- s.proxyChat(rec, context.Background(), "app", wire.ChatRequest{Messages: chatMsg, Stream: stream})
+	}()
 	select {
 	case e := <-done:
 		if e != nil {

@@ -59,6 +59,7 @@ type Chain struct {
 	owner string
 	cl    *client.Client
 	lc    *light.Client
+	query client.ABCIQuerier // the node's ABCI query: trusted for nothing
 
 	mu       sync.Mutex
 	latest   *cmttypes.LightBlock
@@ -109,7 +110,7 @@ func NewChain(ctx context.Context, c Config) (*Chain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("light client from trust root %d: %w", c.TrustHeight, err)
 	}
-	ch := &Chain{owner: c.OwnerAddress, cl: cl, lc: lc, cache: map[string]*Records{}}
+	ch := &Chain{owner: c.OwnerAddress, cl: cl, lc: lc, query: cl.ABCIQuery, cache: map[string]*Records{}}
 	if err := ch.update(ctx); err != nil {
 		return nil, err
 	}
@@ -194,7 +195,7 @@ func (ch *Chain) Records(ctx context.Context, appID string) (*Records, error) {
 		return r, nil
 	}
 	req := permissions.QueryCheckRequest{User: ch.owner, AppId: appID, Scope: "ai:chat", Time: time.Now().Unix()}
-	a, err := permissions.FetchCheck(ctx, ch.cl.ABCIQuery, req, h)
+	a, err := permissions.FetchCheck(ctx, ch.query, req, h)
 	if err != nil {
 		return nil, fmt.Errorf("%w: fetch records at %d: %v", ErrUnverified, h, err)
 	}

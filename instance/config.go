@@ -20,7 +20,7 @@ const (
 	QuotaFree    = 10 * GiB
 	QuotaGrowth  = 50 * GiB
 	QuotaPro     = 200 * GiB
-	TLSKeyName   = "selfinstance-tls"
+	TLSKeyName   = "selfinstance-tls" // the default TLS key name
 	configFile   = "config.toml"
 	certFile     = "tls-cert.pem"
 	dbFile       = "instance.db"
@@ -33,9 +33,12 @@ type Config struct {
 	OwnerAddress   string `toml:"owner_address"`   // its bech32 address
 	KeyringDir     string `toml:"keyring_dir"`     // where the keyring lives (its keyring-<backend>/ dir)
 	KeyringBackend string `toml:"keyring_backend"` // file | test
+	TLSKey         string `toml:"tls_key"`         // keyring name of the instance's Ed25519 TLS key
 	Tier           string `toml:"tier"`            // free | growth | pro | enterprise
 	QuotaBytes     int64  `toml:"quota_bytes"`     // enterprise only
 	Listen         string `toml:"listen"`          // host:port of the HTTPS API
+	Advertise      string `toml:"advertise"`       // host:port apps reach it at; start registers it in x/registry ("" = don't)
+	Region         string `toml:"region"`          // the registry node's region
 	LLM            string `toml:"llm"`             // OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1
 	Model          string `toml:"model"`
 	LLMTimeout     Dur    `toml:"llm_timeout"` // no header or no chunk within this → llm_unavailable
@@ -63,7 +66,7 @@ func (d Dur) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 // DefaultConfig fills what init's flags leave out.
 func DefaultConfig() Config {
 	return Config{
-		KeyringBackend: "file", Tier: "free", Listen: "127.0.0.1:8443",
+		KeyringBackend: "file", TLSKey: TLSKeyName, Tier: "free", Region: "local", Listen: "127.0.0.1:8443",
 		LLMTimeout: Dur{30 * time.Second}, TrustPeriod: Dur{14 * 24 * time.Hour},
 		MaxValueBytes: defaultLimit, RatePerSecond: 50, RateBurst: 100,
 		SessionTTL: Dur{15 * time.Minute}, GrantTTL: Dur{30 * 24 * time.Hour},
@@ -96,6 +99,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Owner == "" || c.OwnerAddress == "":
 		return errors.New("owner is not set: run selfinstance init --owner <key>")
+	case c.TLSKey == "":
+		return errors.New("tls_key is not set: the keyring name of the instance's TLS key")
 	case c.Node == "":
 		return errors.New("node is not set: the CometBFT RPC address of the user's node")
 	case c.ChainID == "" || c.TrustHeight <= 0 || c.TrustHash == "":

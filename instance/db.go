@@ -1,6 +1,8 @@
 package instance
 
 import (
+	"crypto/cipher"
+	"crypto/rand"
 	"database/sql"
 	"encoding/binary"
 	"errors"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/chacha20poly1305"
 	_ "modernc.org/sqlite" // pure-Go SQLite, no cgo
 
 	"github.com/selfchain/selfchain/crypto/seal"
@@ -17,10 +20,15 @@ import (
 // DB is the instance's local database: sovereign storage, conversation context,
 // pending authorization requests and the audit log. Values and chat text are
 // sealed to the owner's key; keys, sizes and the audit log are metadata in clear.
+//
+// Envelope encryption: one random data key, sealed with crypto/seal to the owner's
+// key (X-Wing) and stored in the database, encrypts every value and message with
+// XChaCha20-Poly1305. Opening the data key needs the owner's private key, as
+// opening each value would; one KEM per start instead of one per value keeps a
+// storage request at a signature check plus an AEAD.
 type DB struct {
-	sql *sql.DB
-	pub *seal.PublicKey  // the owner's: everything is sealed to it
-	key *seal.PrivateKey // nil for the CLI, which opens no values
+	sql  *sql.DB
+	aead cipher.AEAD // nil for the CLI, which opens no values
 }
 
 const schema = `
@@ -28,6 +36,7 @@ CREATE TABLE IF NOT EXISTS kv (
   app TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL,
   value BLOB, size INTEGER NOT NULL, deleted INTEGER NOT NULL, created INTEGER NOT NULL,
   PRIMARY KEY (app, key, version));
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS usage (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL);
 INSERT OR IGNORE INTO usage (id, bytes) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS chat (
@@ -54,7 +63,67 @@ func OpenDB(home string, pub *seal.PublicKey, key *seal.PrivateKey) (*DB, error)
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", dbFile, err)
 	}
-	return &DB{sql: s, pub: pub, key: key}, nil
+	d := &DB{sql: s}
+	if key != nil {
+		if d.aead, err = d.dataKey(pub, key); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// dekAD binds the sealed data key to its purpose.
+var dekAD = []byte("selfinstance/data-key/v1")
+
+// dataKey opens the sealed data key, creating it on first use.
+func (d *DB) dataKey(pub *seal.PublicKey, key *seal.PrivateKey) (cipher.AEAD, error) {
+	var env []byte
+	err := d.sql.QueryRow(`SELECT value FROM meta WHERE name='data_key'`).Scan(&env)
+	var dek []byte
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		dek = make([]byte, chacha20poly1305.KeySize)
+		if _, err := rand.Read(dek); err != nil {
+			return nil, err
+		}
+		if env, err = seal.Seal(pub, dek, dekAD); err != nil {
+			return nil, err
+		}
+		if _, err := d.sql.Exec(`INSERT INTO meta (name, value) VALUES ('data_key', ?)`, env); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	default:
+		if dek, err = seal.Open(key, env, dekAD); err != nil {
+			return nil, fmt.Errorf("the database's data key does not open with the owner's key (another owner's database?): %w", err)
+		}
+	}
+	return chacha20poly1305.NewX(dek)
+}
+
+// sealValue encrypts pt bound to ad: nonce ‖ ciphertext.
+func (d *DB) sealValue(pt, ad []byte) ([]byte, error) {
+	if d.aead == nil {
+		return nil, errors.New("the database was opened without the owner's key")
+	}
+	out := make([]byte, d.aead.NonceSize(), d.aead.NonceSize()+len(pt)+d.aead.Overhead())
+	if _, err := rand.Read(out); err != nil {
+		return nil, err
+	}
+	return d.aead.Seal(out, out, pt, ad), nil
+}
+
+func (d *DB) openValue(env, ad []byte) ([]byte, error) {
+	if d.aead == nil {
+		return nil, errors.New("the database was opened without the owner's key")
+	}
+	if len(env) < d.aead.NonceSize() {
+		return nil, errors.New("stored value too short")
+	}
+	n := d.aead.NonceSize()
+	return d.aead.Open(nil, env[:n], env[n:], ad)
 }
 
 func (d *DB) Close() error { return d.sql.Close() }
@@ -83,7 +152,7 @@ func (d *DB) Put(app, key string, value []byte, quota int64) (uint64, error) {
 		return 0, err
 	}
 	v := last + 1
-	env, err := seal.Seal(d.pub, value, ad("kv", app, key, v))
+	env, err := d.sealValue(value, ad("kv", app, key, v))
 	if err != nil {
 		return 0, err
 	}
@@ -120,10 +189,7 @@ func (d *DB) Get(app, key string, version uint64) ([]byte, uint64, error) {
 	} else if err != nil {
 		return nil, 0, err
 	}
-	if d.key == nil {
-		return nil, 0, errors.New("the database was opened without the owner's key")
-	}
-	val, err := seal.Open(d.key, env, ad("kv", app, key, v))
+	val, err := d.openValue(env, ad("kv", app, key, v))
 	if err != nil {
 		return nil, 0, fmt.Errorf("stored value does not open: %w", err)
 	}
@@ -216,7 +282,7 @@ func (d *DB) History(app, ctx string) ([][2]string, error) {
 		if err := rows.Scan(&seq, &role, &env); err != nil {
 			return nil, err
 		}
-		txt, err := seal.Open(d.key, env, ad("chat", app, ctx, seq))
+		txt, err := d.openValue(env, ad("chat", app, ctx, seq))
 		if err != nil {
 			return nil, fmt.Errorf("stored chat message does not open: %w", err)
 		}
@@ -238,7 +304,7 @@ func (d *DB) AppendHistory(app, ctx string, msgs [][2]string) error {
 	}
 	for _, m := range msgs {
 		last++
-		env, err := seal.Seal(d.pub, []byte(m[1]), ad("chat", app, ctx, last))
+		env, err := d.sealValue([]byte(m[1]), ad("chat", app, ctx, last))
 		if err != nil {
 			return err
 		}

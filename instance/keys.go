@@ -44,18 +44,18 @@ func (s keyringSigner) Sign(_ io.Reader, msg []byte, opts crypto.SignerOpts) ([]
 }
 
 // tlsSigner returns the instance's TLS key from the keyring, creating it when absent.
-func tlsSigner(kr keyring.Keyring, create bool) (keyringSigner, error) {
-	rec, err := kr.Get(TLSKeyName)
+func tlsSigner(kr keyring.Keyring, name string, create bool) (keyringSigner, error) {
+	rec, err := kr.Get(name)
 	if errors.Is(err, keyring.ErrKeyNotFound) && create {
-		rec, _, err = kr.NewMnemonic(TLSKeyName, scrypto.KeyTypeEd25519)
+		rec, _, err = kr.NewMnemonic(name, scrypto.KeyTypeEd25519)
 	}
 	if err != nil {
-		return keyringSigner{}, fmt.Errorf("instance TLS key %q: %w", TLSKeyName, err)
+		return keyringSigner{}, fmt.Errorf("instance TLS key %q: %w", name, err)
 	}
 	if rec.Type != scrypto.KeyTypeEd25519 {
-		return keyringSigner{}, fmt.Errorf("instance TLS key %q is %s, want ed25519", TLSKeyName, rec.Type)
+		return keyringSigner{}, fmt.Errorf("instance TLS key %q is %s, want ed25519", name, rec.Type)
 	}
-	return keyringSigner{kr: kr, name: TLSKeyName, pub: ed25519.PublicKey(rec.PubKey.Bytes())}, nil
+	return keyringSigner{kr: kr, name: name, pub: ed25519.PublicKey(rec.PubKey.Bytes())}, nil
 }
 
 // writeCert writes a self-signed certificate for the TLS key (public: a plain file is fine).
@@ -84,8 +84,8 @@ func writeCert(home string, s keyringSigner, hosts []string) error {
 }
 
 // TLSConfig is the server's TLS: 1.3 only, hybrid post-quantum key exchange first.
-func TLSConfig(home string, kr keyring.Keyring) (*tls.Config, error) {
-	s, err := tlsSigner(kr, false)
+func TLSConfig(home, keyName string, kr keyring.Keyring) (*tls.Config, error) {
+	s, err := tlsSigner(kr, keyName, false)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func TLSConfig(home string, kr keyring.Keyring) (*tls.Config, error) {
 		return nil, err
 	}
 	if pub, ok := cert.PublicKey.(ed25519.PublicKey); !ok || !pub.Equal(s.pub) {
-		return nil, fmt.Errorf("%s is not for the keyring's %s key: run selfinstance init again", certFile, TLSKeyName)
+		return nil, fmt.Errorf("%s is not for the keyring's %s key: run selfinstance init again", certFile, keyName)
 	}
 	return &tls.Config{
 		MinVersion:       tls.VersionTLS13,

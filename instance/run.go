@@ -20,7 +20,7 @@ func Init(home string, c Config, kr keyring.Keyring, hosts []string) (string, er
 	if err := c.Validate(); err != nil {
 		return "", err
 	}
-	s, err := tlsSigner(kr, true)
+	s, err := tlsSigner(kr, c.TLSKey, true)
 	if err != nil {
 		return "", err
 	}
@@ -39,7 +39,7 @@ func Init(home string, c Config, kr keyring.Keyring, hosts []string) (string, er
 
 // Run serves the gateway until ctx ends.
 func Run(ctx context.Context, home string, c Config, kr keyring.Keyring, log io.Writer) error {
-	tc, err := TLSConfig(home, kr)
+	tc, err := TLSConfig(home, c.TLSKey, kr)
 	if err != nil {
 		return err
 	}
@@ -59,6 +59,17 @@ func Run(ctx context.Context, home string, c Config, kr keyring.Keyring, log io.
 		return err
 	}
 	go chain.Follow(ctx, 250*time.Millisecond)
+	if c.Advertise != "" {
+		actx, cancel := context.WithTimeout(ctx, time.Minute)
+		id, tx, err := Advertise(actx, c, kr)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("register the instance in x/registry: %w", err)
+		}
+		if tx != "" {
+			fmt.Fprintf(log, "registered %s in x/registry as node %s (tx %s)\n", c.Advertise, id, tx)
+		}
+	}
 	srv, err := NewServer(c, chain, db)
 	if err != nil {
 		return err

@@ -111,7 +111,10 @@ func (s *Server) nonce(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, errf(http.StatusBadRequest, wire.CodeBadRequest, "%s: %v", wire.HeaderApp, err))
 		return
 	}
-	if e := s.limit(app); e != nil {
+	// Nonces cost nothing to ask for, so they are limited per client address: a
+	// stranger naming an app cannot use up that app's own budget.
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if e := s.limit("nonce@" + host); e != nil {
 		writeErr(w, e)
 		return
 	}
@@ -360,7 +363,7 @@ func (s *Server) limit(app string) *apiError {
 	b.tokens = min(float64(s.cfg.RateBurst), b.tokens+now.Sub(b.last).Seconds()*float64(s.cfg.RatePerSecond))
 	b.last = now
 	if b.tokens < 1 {
-		return errf(http.StatusTooManyRequests, wire.CodeRateLimited, "app %s is over %d requests/s: slow down", app, s.cfg.RatePerSecond)
+		return errf(http.StatusTooManyRequests, wire.CodeRateLimited, "%s is over %d requests/s: slow down", app, s.cfg.RatePerSecond)
 	}
 	b.tokens--
 	return nil

@@ -152,7 +152,7 @@ func TestInstanceEndToEnd(t *testing.T) {
 	node := fmt.Sprintf("tcp://127.0.0.1:%d", rpc)
 	sc("config", "keyring-backend", "test")
 	sc("config", "node", node)
-	for _, k := range []string{"alice", "dev"} {
+	for _, k := range []string{"alice", "bob", "dev"} {
 		sc("keys", "add", k, "--key-type", "ed25519", "--no-backup")
 		sc("genesis", "add-account", k, "1000000000000uself")
 	}
@@ -182,12 +182,13 @@ func TestInstanceEndToEnd(t *testing.T) {
 	inst := func(args ...string) string { return run(t, nil, instBin, append(args, "--home", home)...) }
 	inst("init", "--owner", "alice", "--tier", "free", "--llm", llm.URL+"/v1", "--model", "test-model", "--node", node,
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--keyring-dir", chainHome, "--keyring-backend", "test",
-		"--max-value-bytes", "4096", "--rate", "20", "--burst", "60")
-	// The instance's endpoint and TLS key go into x/registry, where apps find it.
-	sc("tx", "registry", "register-node", "alice", "--node-key", "selfinstance-tls", "--endpoint", fmt.Sprintf("127.0.0.1:%d", port),
-		"--region", "local", "--wait", "--yes")
+		"--max-value-bytes", "4096", "--rate", "20", "--burst", "60", "--advertise", fmt.Sprintf("127.0.0.1:%d", port))
+	// start registers the instance's endpoint and TLS key in x/registry, where apps find it.
 	gw := startProc(t, "selfinstance", nil, instBin, "start", "--home", home)
 	waitUntil(t, "the gateway", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), "serving https://") })
+	if !strings.Contains(gw.logs.String(), "registered 127.0.0.1:") {
+		t.Fatalf("start did not register the instance: %s", gw.logs.String())
+	}
 
 	kr, err := keyring.New(keyring.BackendTest, chainHome, nil)
 	if err != nil {
@@ -436,7 +437,63 @@ func TestInstanceEndToEnd(t *testing.T) {
 		}
 	}
 
-	// 8. At rest: no stored value or chat text appears in the database files.
+	// 8. Bob's instance (enterprise tier, a tiny quota): alice's session and
+	// alice's signed requests are worthless there; the quota is enforced.
+	bobHome := filepath.Join(dir, "bob")
+	bobPort := testutil.FreePort(t)
+	bobInst := func(args ...string) string { return run(t, nil, instBin, append(args, "--home", bobHome)...) }
+	bobInst("init", "--owner", "bob", "--tier", "enterprise", "--quota-bytes", "6000", "--node", node,
+		"--listen", fmt.Sprintf("127.0.0.1:%d", bobPort), "--keyring-dir", chainHome, "--keyring-backend", "test", "--tls-key", "bob-tls")
+	sc("tx", "registry", "register-node", "bob", "--node-key", "bob-tls", "--endpoint", fmt.Sprintf("127.0.0.1:%d", bobPort),
+		"--region", "local", "--wait", "--yes")
+	bgw := startProc(t, "bob's selfinstance", nil, instBin, "start", "--home", bobHome)
+	waitUntil(t, "bob's gateway", 30*time.Second, func() bool { return strings.Contains(bgw.logs.String(), "serving https://") })
+	bobAddr, _ := kr.Get("bob")
+	bcfg, err := sdk.Discover(ctx, node, bobAddr.Address.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, err := sdk.New(bcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bcfg.URL == cfg.URL {
+		t.Fatal("bob's instance resolved to alice's")
+	}
+	// Alice's session used against bob's instance.
+	aliceReq, err := rsess.NewRequest(ctx, http.MethodGet, wire.PathStorage+"x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceReq.URL.Host = strings.TrimPrefix(bcfg.URL, "https://")
+	if res, err := bc.Do(aliceReq); err != nil || code(sdk.DecodeError(res)) != wire.CodeBadSession {
+		t.Fatalf("alice's session at bob's: %v", err)
+	}
+	// The app authenticates at bob's, bob approves, and fills the quota.
+	if _, err := bc.Authenticate(ctx, "reader", signer("reader-key"), []string{"storage:write"}); code(err) != wire.CodePending {
+		t.Fatalf("reader at bob's: %v", err)
+	}
+	bobInst("approve", strconv.FormatUint(lastRequest(t, bobInst), 10))
+	wctx, cancel = context.WithTimeout(ctx, 20*time.Second)
+	bsess, err := bc.AuthenticateWait(wctx, "reader", signer("reader-key"), []string{"storage:write"}, 200*time.Millisecond, nil)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var quotaErr error
+	saved := 0
+	for i := range 10 {
+		if _, quotaErr = bsess.Storage.Save(ctx, fmt.Sprintf("q/%d", i), bytes.Repeat([]byte("s"), 1000)); quotaErr != nil {
+			break
+		}
+		saved++
+	}
+	if !errors.Is(quotaErr, sdk.ErrQuotaExceeded) || saved == 0 {
+		t.Fatalf("after %d values: %v", saved, quotaErr)
+	}
+	t.Logf("bob's 6000-byte quota held %d sealed 1000-byte values: %v", saved, quotaErr)
+
+	// 9. At rest: no stored value or chat text appears in the database files.
 	files, _ := filepath.Glob(filepath.Join(home, "instance.db*"))
 	if len(files) == 0 {
 		t.Fatal("no database files")

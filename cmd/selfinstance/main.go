@@ -69,6 +69,9 @@ func initCmd() *cobra.Command {
 			c.Listen, _ = f.GetString("listen")
 			c.KeyringDir, _ = f.GetString("keyring-dir")
 			c.KeyringBackend, _ = f.GetString("keyring-backend")
+			c.TLSKey, _ = f.GetString("tls-key")
+			c.Advertise, _ = f.GetString("advertise")
+			c.Region, _ = f.GetString("region")
 			c.MaxValueBytes, _ = f.GetInt64("max-value-bytes")
 			c.RatePerSecond, _ = f.GetInt("rate")
 			c.RateBurst, _ = f.GetInt("burst")
@@ -97,12 +100,19 @@ func initCmd() *cobra.Command {
 				return fmt.Errorf("--listen %q: %w", c.Listen, err)
 			}
 			hosts, _ := f.GetStringSlice("host")
+			if c.Advertise != "" {
+				ah, _, err := net.SplitHostPort(c.Advertise)
+				if err != nil {
+					return fmt.Errorf("--advertise %q: %w", c.Advertise, err)
+				}
+				hosts = append(hosts, ah)
+			}
 			pub, err := instance.Init(home(cmd), c, kr, append([]string{host}, hosts...))
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "instance of %s initialised in %s\nTLS key (ed25519, keyring %q): %s\nlight client trusts %s at height %d\n",
-				c.OwnerAddress, home(cmd), instance.TLSKeyName, pub, c.ChainID, c.TrustHeight)
+				c.OwnerAddress, home(cmd), c.TLSKey, pub, c.ChainID, c.TrustHeight)
 			return nil
 		},
 	}
@@ -117,6 +127,9 @@ func initCmd() *cobra.Command {
 	f.StringSlice("host", nil, "extra DNS names or IPs for the certificate")
 	f.String("keyring-dir", "", "directory holding the keyring (default: --home)")
 	f.String("keyring-backend", "file", "keyring backend: file or test")
+	f.String("advertise", "", "host:port apps reach the gateway at; start registers/refreshes it in x/registry (empty: don't)")
+	f.String("region", "local", "region of the instance's x/registry entry")
+	f.String("tls-key", instance.TLSKeyName, "keyring name of the instance's Ed25519 TLS key (created when absent)")
 	f.Int64("max-value-bytes", 1<<20, "largest storage value")
 	f.Int("rate", 50, "requests per second per app")
 	f.Int("burst", 100, "burst of requests per app")
