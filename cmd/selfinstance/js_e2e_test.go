@@ -149,11 +149,11 @@ func TestJSSDKEndToEnd(t *testing.T) {
 	port := testutil.FreePort(t)
 	run(t, nil, instBin, "init", "--home", home, "--owner", "alice", "--tier", "free", "--llm", llm.URL+"/v1", "--model", "test-model",
 		"--node", node, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--keyring-dir", chainHome, "--keyring-backend", "test",
-		"--max-value-bytes", "4096")
-	sc("tx", "registry", "register-node", "alice", "--node-key", "selfinstance-tls", "--endpoint", fmt.Sprintf("127.0.0.1:%d", port),
-		"--region", "local", "--wait", "--yes")
+		"--max-value-bytes", "4096", "--advertise", fmt.Sprintf("127.0.0.1:%d", port))
+	// start registers the instance's endpoint and TLS key in x/registry.
 	gw := startProc(t, "selfinstance", nil, instBin, "start", "--home", home)
 	waitUntil(t, "the gateway", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), "serving https://") })
+	waitUntil(t, "the registration", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), "registered 127.0.0.1:") })
 
 	// The URL and TLS key the JS SDK pins come from x/registry, proofs checked.
 	kr, err := keyring.New(keyring.BackendTest, chainHome, nil)

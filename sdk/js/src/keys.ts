@@ -97,3 +97,15 @@ export function verify(type: string, publicKey: Uint8Array, msg: Uint8Array, sig
 
 /** The X-Self-Key header value: "<type>:<base64 key>". */
 export const keyHeader = (s: Signer): string => `${s.type}:${toBase64(s.publicKey)}`;
+
+/**
+ * A fresh app key: keep `seed` secret (it is the private key), register
+ * `registration` with the app: `selfchaind tx permissions register-app <owner> <app> --pubkey <registration>`.
+ */
+export function generateAppKey(type: KeyType = KeyType.Hybrid): { type: KeyType; seed: Uint8Array; signer: Signer; registration: string } {
+  const seed = globalThis.crypto.getRandomValues(new Uint8Array(SeedSize));
+  const signer = signerFromSeed(type, seed);
+  let hex = '';
+  for (const b of signer.publicKey) hex += b.toString(16).padStart(2, '0');
+  return { type, seed, signer, registration: `${type}:${hex}` };
+}
