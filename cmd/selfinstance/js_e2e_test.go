@@ -143,6 +143,9 @@ func TestJSSDKEndToEnd(t *testing.T) {
 		"--scopes", "ai:chat,ai:context,storage:read,storage:write,storage:delete", "--wait", "--yes")
 	sc("tx", "permissions", "register-app", "dev", "reader", "--name", "Reader", "--pubkey", readerPub,
 		"--scopes", "storage:read,storage:write", "--wait", "--yes")
+	quickSeed, quickPub := appKey(t, crypto.KeyTypeHybrid)
+	sc("tx", "permissions", "register-app", "dev", "quickstart", "--name", "Quick start", "--pubkey", quickPub,
+		"--scopes", "ai:chat,ai:context,storage:read,storage:write", "--wait", "--yes")
 
 	llm := fakeLLM(t)
 	home := filepath.Join(dir, "instance")
@@ -166,6 +169,12 @@ func TestJSSDKEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// What a developer does: the verified registry record, as JSON, for instanceFromResolve.
+	resolvePath := filepath.Join(dir, "alice-resolve.json")
+	if err := os.WriteFile(resolvePath, []byte(sc("query", "registry", "resolve", alice.Address.String(), "--verify", "-o", "json")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	jsStart := time.Now()
 	cmd := exec.Command("node", "--test", "--test-reporter=spec", "test/e2e/")
 	cmd.Dir = jsSDK
@@ -178,10 +187,51 @@ func TestJSSDKEndToEnd(t *testing.T) {
 		"SELF_STRANGER_SEED="+strangerSeed,
 		"SELF_INSTANCE_BIN="+instBin,
 		"SELF_INSTANCE_HOME="+home,
+		"SELF_RESOLVE="+resolvePath,
 	)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test test/e2e/ (%s):\n%s", time.Since(jsStart).Round(time.Millisecond), out)
 	if err != nil {
 		t.Fatalf("the JS SDK's end-to-end tests failed: %v", err)
+	}
+
+	// docs/SDK.md's quick start, as written, with the user approving its request.
+	qs := exec.Command("node", "examples/quickstart.mjs")
+	qs.Dir = jsSDK
+	qs.Env = append(os.Environ(), "SELF_RESOLVE="+resolvePath, "SELF_APP_ID=quickstart", "SELF_APP_KEY=hybrid:"+quickSeed)
+	var qsOut testutil.SyncBuffer
+	qs.Stdout, qs.Stderr = &qsOut, &qsOut
+	if err := qs.Start(); err != nil {
+		t.Fatal(err)
+	}
+	qsDone := make(chan error, 1)
+	go func() { qsDone <- qs.Wait() }()
+	approved := false
+	deadline := time.After(40 * time.Second)
+	for qsDone != nil {
+		select {
+		case err := <-qsDone:
+			if err != nil {
+				t.Fatalf("examples/quickstart.mjs: %v\n%s", err, qsOut.String())
+			}
+			qsDone = nil
+		case <-deadline:
+			_ = qs.Process.Kill()
+			t.Fatalf("examples/quickstart.mjs did not finish:\n%s", qsOut.String())
+		case <-time.After(200 * time.Millisecond):
+			if m := regexp.MustCompile(`selfinstance approve (\d+)`).FindStringSubmatch(qsOut.String()); m != nil && !approved {
+				run(t, nil, instBin, "approve", m[1], "--home", home)
+				approved = true
+			}
+		}
+	}
+	t.Logf("examples/quickstart.mjs:\n%s", qsOut.String())
+	for _, want := range []string{"answer: model-reply-1-messages", "streamed:Hello from model-reply-3-messages", `saved version 1 value {"preferences":{"theme":"dark"}}`, "keys: app-data", "delete refused: forbidden"} {
+		if !strings.Contains(qsOut.String(), want) {
+			t.Errorf("the quick start's output lacks %q", want)
+		}
+	}
+	if !approved {
+		t.Error("the quick start never asked for approval")
 	}
 }

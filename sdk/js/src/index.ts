@@ -4,3 +4,4 @@ export * from './keys.js';
 export * from './wire.js';
 export * from './sse.js';
 export * from './client.js';
+export * from './registry.js';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { SELFClient, SELFError, isSELFError } from '@selfchain/sdk';
+import { SELFClient, SELFError, isSELFError, instanceFromResolve, toHex } from '@selfchain/sdk';
 
 const env = (k) => {
   const v = process.env[k];
@@ -45,6 +45,17 @@ test('a server with another TLS key is refused before anything is sent', async (
   const wrong = new SELFClient({ appId: 'notes', appKey: { type: 'hybrid', seed: env('SELF_NOTES_SEED') }, instanceUrl, tlsKey: randomBytes(32) });
   await assert.rejects(wrong.info(), (e) => isSELFError(e, 'tls_key') && /registered key/.test(e.message));
   await assert.rejects(wrong.authenticate({ permissions: ['ai:chat'] }), (e) => isSELFError(e, 'tls_key'));
+});
+
+test('the verified registry record names this instance and its TLS key', async () => {
+  const { readFileSync } = await import('node:fs');
+  const loc = instanceFromResolve(readFileSync(env('SELF_RESOLVE'), 'utf8'));
+  assert.equal(loc.instanceUrl, instanceUrl);
+  assert.equal(toHex(loc.tlsKey), tlsKey);
+  assert.equal(loc.owner, env('SELF_OWNER'));
+  const unverified = JSON.parse(readFileSync(env('SELF_RESOLVE'), 'utf8'));
+  unverified.verified = false;
+  assert.throws(() => instanceFromResolve(unverified), (e) => isSELFError(e, 'discovery') && /--verify/.test(e.message));
 });
 
 test('the pinned instance says whose it is', async () => {
