@@ -1,5 +1,5 @@
 // The instance's URL and TLS key from its x/registry record.
-import { keyBytes } from './bytes.js';
+import { fromBase64 } from './bytes.js';
 import { ErrorCode, SELFError } from './errors.js';
 
 export interface InstanceLocation {
@@ -47,7 +47,7 @@ export function instanceFromResolve(resolve: string | object, opts: { allowUnver
     const raw = field(key, 'key');
     let tlsKey: Uint8Array;
     try {
-      tlsKey = keyBytes(String(raw));
+      tlsKey = fromBase64(String(raw)); // proto JSON: bytes are base64
     } catch (cause) {
       throw new SELFError(ErrorCode.Discovery, 'the registered signing key does not decode', { cause });
     }
