@@ -152,16 +152,33 @@ export class SELFClient {
     this.fetchFn = f;
   }
 
-  /** Sends one request; a non-2xx answer throws its SELFError. */
-  async send(method: string, pathAndQuery: string, headers: Record<string, string>, body?: Uint8Array, signal?: AbortSignal): Promise<Response> {
+  /**
+   * Sends one request; a non-2xx answer throws its SELFError. timeoutMs bounds
+   * the whole exchange, or with stream set only the wait for the answer's
+   * headers (a stream then lasts as long as signal lets it).
+   */
+  async send(method: string, pathAndQuery: string, headers: Record<string, string>, body?: Uint8Array, signal?: AbortSignal, stream = false): Promise<Response> {
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => ctl.abort(new DOMException(`no answer in ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs);
     let res: Response;
     try {
-      res = await this.fetchFn(this.instanceUrl + pathAndQuery, { method, headers, body, signal: signal ?? AbortSignal.timeout(this.timeoutMs) });
+      res = await this.fetchFn(this.instanceUrl + pathAndQuery, { method, headers, body, signal: ctl.signal });
+      if (res.status < 200 || res.status > 299) throw errorFromBody(res.status, await readText(res));
+      if (!stream) {
+        // Read the body under the timeout too.
+        const buf = new Uint8Array(await res.arrayBuffer());
+        return new Response(buf, { status: res.status, headers: res.headers });
+      }
+      return res;
     } catch (err) {
-      throw transportError(err);
+      throw transportError(ctl.signal.aborted && ctl.signal.reason !== undefined ? ctl.signal.reason : err);
+    } finally {
+      clearTimeout(timer);
+      if (!stream) signal?.removeEventListener('abort', onAbort);
     }
-    if (res.status < 200 || res.status > 299) throw errorFromBody(res.status, await readText(res));
-    return res;
   }
 
   /** GET /v1/info: the instance's owner, chain and proven height (unauthenticated). */
@@ -265,7 +282,7 @@ export class Auth {
   }
 
   /** Sends a signed session request (for API calls the SDK has no method for). */
-  async request(method: string, pathAndQuery: string, body?: Uint8Array, opts: { signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(method: string, pathAndQuery: string, body?: Uint8Array, opts: { signal?: AbortSignal; headers?: Record<string, string>; stream?: boolean } = {}): Promise<Response> {
     const b = body ?? new Uint8Array(0);
     const seq = ++this.seq;
     const ts = nowSeconds();
@@ -276,7 +293,7 @@ export class Auth {
       [Header.Seq]: String(seq),
       [Header.Timestamp]: String(ts),
       [Header.Signature]: toBase64(sig),
-    }, body, opts.signal);
+    }, body, opts.signal, opts.stream);
   }
 }
 
@@ -304,7 +321,7 @@ export class AI {
     const auth = this.auth;
     async function* pieces(): AsyncGenerator<string> {
       // No overall timeout on a stream; opts.signal cancels it.
-      const res = await auth.request('POST', Path.Chat, body, { signal: opts.signal, headers: jsonHeaders });
+      const res = await auth.request('POST', Path.Chat, body, { signal: opts.signal, headers: jsonHeaders, stream: true });
       if (!res.body) throw new SELFError(ErrorCode.Decode, 'the stream has no body', { status: res.status });
       try {
         yield* chatPieces(streamChunks(res.body), res.status);
