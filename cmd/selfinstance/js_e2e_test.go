@@ -67,15 +67,18 @@ func buildJSSDK(t *testing.T) {
 	}
 }
 
-// TestJSSDKUnit runs the JS SDK's unit tests (signing vectors shared with the Go
+// TestJSSDKUnit type-checks an app using the JS SDK and runs its unit tests (signing vectors shared with the Go
 // SDK, SSE parsing, error mapping) with node's test runner.
 func TestJSSDKUnit(t *testing.T) {
 	needNode(t)
 	buildJSSDK(t)
-	cmd := exec.Command("node", "--test", "test/unit/")
-	cmd.Dir = jsSDK
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("node --test test/unit/: %v\n%s", err, out)
+	// The seeds' API as an app's TypeScript sees it, then the tests.
+	for _, args := range [][]string{{"npx", "tsc", "-p", "test/types/tsconfig.json"}, {"node", "--test", "test/unit/"}} {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = jsSDK
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
 	}
 }
 
