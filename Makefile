@@ -18,14 +18,16 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/selfchaind ./cmd/selfchaind
 	@echo "building $(BINDIR)/constellation..."
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/constellation ./cmd/constellation
-	@echo "built $(BINDIR)/selfchaind and $(BINDIR)/constellation"
+	@echo "building $(BINDIR)/selfinstance..."
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/selfinstance ./cmd/selfinstance
+	@echo "built $(BINDIR)/selfchaind, $(BINDIR)/constellation and $(BINDIR)/selfinstance"
 
 # rocksdb needs the C library (librocksdb-dev); the default build is pure Go.
 build-rocksdb:
 	$(GO) build -tags rocksdb -ldflags '$(LDFLAGS)' -o $(BINDIR)/selfchaind ./cmd/selfchaind
 
 install:
-	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/selfchaind ./cmd/constellation
+	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/selfchaind ./cmd/constellation ./cmd/selfinstance
 
 # Creates a one-validator chain under ./.devnet on first run (with a funded `faucet`
 # key in its test keyring), resumes it on later runs.

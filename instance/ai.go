@@ -144,7 +144,13 @@ func (s *Server) proxyChat(w http.ResponseWriter, ctx context.Context, app strin
 	if err != nil {
 		return errf(http.StatusBadGateway, wire.CodeLLMUnavailable, "the model at %s did not answer: %v", s.cfg.LLM, err)
 	}
-	defer res.Body.Close()
+	complete := false
+	defer func() {
+		if complete { // drain what follows [DONE] so the connection to the model is reused
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
+		}
+		res.Body.Close()
+	}()
 	if res.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(res.Body, 512))
 		return errf(http.StatusBadGateway, wire.CodeLLMUnavailable, "the model answered HTTP %d: %s", res.StatusCode, strings.TrimSpace(string(b)))
@@ -197,7 +203,7 @@ func (s *Server) proxyChat(w http.ResponseWriter, ctx context.Context, app strin
 			}
 			data = strings.TrimSpace(data)
 			if data == "[DONE]" {
-				done = true
+				done, complete = true, true
 			} else {
 				var c chunk
 				if err := json.Unmarshal([]byte(data), &c); err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/selfchain/selfchain/instance/wire"
 )
 
-func llmServer(t *testing.T, h http.HandlerFunc) string {
+func llmServer(t testing.TB, h http.HandlerFunc) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,10 +1,13 @@
 package instance
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/crypto/keyring"
 	"github.com/selfchain/selfchain/crypto/seal"
+	"github.com/selfchain/selfchain/instance/wire"
 	"github.com/selfchain/selfchain/sdk"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/types"
@@ -23,6 +27,15 @@ import (
 // of app "bench" (granted storage read and write).
 func gateway(tb testing.TB) *sdk.Session {
 	tb.Helper()
+	rw := []string{"storage:read", "storage:write"}
+	sess, _ := gatewayWith(tb, rw, rw, rw, nil)
+	return sess
+}
+
+// gatewayWith is gateway with the app declaring declared, the user granting
+// granted and the session asking for asked; it also returns the SDK client.
+func gatewayWith(tb testing.TB, declared, granted, asked []string, edit func(*Config)) (*sdk.Session, *sdk.Client) {
+	tb.Helper()
 	user, owner := testutil.NewAccount(0), testutil.NewAccount(1)
 	ta := testutil.NewTestApp(tb, nil, testutil.Config(), testutil.GenesisAppState([]*testutil.Account{user, owner}, 10_000_000))
 	tb.Cleanup(func() { _ = ta.Close() })
@@ -33,9 +46,9 @@ func gateway(tb testing.TB) *sdk.Session {
 		msg runtime.Msg
 	}{
 		{owner, &permissions.MsgRegisterApp{Owner: owner.Addr.String(), Id: "bench", Name: "Bench",
-			PubKeys: []types.PubKey{{Type: pub.Type(), Key: pub.Bytes()}}, Scopes: []string{"storage:read", "storage:write"},
+			PubKeys: []types.PubKey{{Type: pub.Type(), Key: pub.Bytes()}}, Scopes: declared,
 			Deposit: types.Coins{types.NewCoin(testutil.Denom, permissions.DefaultMinDeposit)}}},
-		{user, &permissions.MsgGrant{User: user.Addr.String(), AppId: "bench", Scopes: []string{"storage:read", "storage:write"}, ExpiryHeight: 1_000_000}},
+		{user, &permissions.MsgGrant{User: user.Addr.String(), AppId: "bench", Scopes: granted, ExpiryHeight: 1_000_000}},
 	} {
 		if r := ta.NextBlock(testutil.SignTx(m.acc, testutil.TxOpts{}, m.msg)).TxResults[0]; r.Code != 0 {
 			tb.Fatal(r.Log)
@@ -64,6 +77,9 @@ func gateway(tb testing.TB) *sdk.Session {
 	tb.Cleanup(func() { db.Close() })
 	cfg := DefaultConfig()
 	cfg.OwnerAddress, cfg.RatePerSecond, cfg.RateBurst = user.Addr.String(), 1_000_000, 1_000_000
+	if edit != nil {
+		edit(&cfg)
+	}
 	srv, err := NewServer(cfg, provenChain(tb, ta, user.Addr.String(), ta.Query), db)
 	if err != nil {
 		tb.Fatal(err)
@@ -80,11 +96,11 @@ func gateway(tb testing.TB) *sdk.Session {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sess, err := c.Authenticate(context.Background(), "bench", owner.Key, []string{"storage:read", "storage:write"})
+	sess, err := c.Authenticate(context.Background(), "bench", owner.Key, asked)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return sess
+	return sess, c
 }
 
 // TestGatewayInProcess: the in-process gateway the benchmarks use works, and the
@@ -171,4 +187,55 @@ func newTestAppWithGrant(tb testing.TB, user, owner *testutil.Account) *testutil
 	tb.Cleanup(func() { _ = ta.Close() })
 	ta.NextBlock()
 	return ta
+}
+
+// BenchmarkChatFirstToken: time to the first streamed piece through the gateway
+// and, for comparison, straight from the model (a local stand-in answering at once).
+func BenchmarkChatFirstToken(b *testing.B) {
+	llm := llmServer(b, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n")
+		w.(http.Flusher).Flush()
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	})
+	chat := []string{"ai:chat"}
+	sess, _ := gatewayWith(b, chat, chat, chat, func(c *Config) { c.LLM, c.Model = llm, "m" })
+	req := wire.ChatRequest{Messages: []wire.ChatMessage{{Role: "user", Content: "hi"}}}
+	ctx := context.Background()
+	b.Run("gateway", func(b *testing.B) {
+		var first time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			n := 0
+			for piece, err := range sess.AI.Stream(ctx, req) {
+				if err != nil || piece != "a" {
+					b.Fatal(piece, err)
+				}
+				if n == 0 {
+					first += time.Since(t0)
+				}
+				n++
+			}
+		}
+		b.ReportMetric(float64(first.Microseconds())/float64(b.N)/1000, "first-token-ms")
+	})
+	b.Run("direct", func(b *testing.B) {
+		body := []byte(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`)
+		var first time.Duration
+		for b.Loop() {
+			t0 := time.Now()
+			res, err := http.Post(llm+"/chat/completions", "application/json", bytes.NewReader(body))
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf := make([]byte, 16)
+			if _, err := io.ReadFull(res.Body, buf); err != nil {
+				b.Fatal(err)
+			}
+			first += time.Since(t0)
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+		b.ReportMetric(float64(first.Microseconds())/float64(b.N)/1000, "first-token-ms")
+	})
 }

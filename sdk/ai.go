@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"iter"
 	"net/http"
 	"strings"
@@ -56,45 +57,61 @@ func (a *AI) Stream(ctx context.Context, req wire.ChatRequest) iter.Seq2[string,
 			yield("", err)
 			return
 		}
-		defer res.Body.Close()
-		sc := bufio.NewScanner(res.Body)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		event := ""
-		for sc.Scan() {
-			line := sc.Text()
-			if e, ok := strings.CutPrefix(line, "event:"); ok {
-				event = strings.TrimSpace(e)
-				continue
-			}
-			data, ok := strings.CutPrefix(line, "data:")
-			if !ok {
-				continue
-			}
-			data = strings.TrimSpace(data)
-			if event == "error" {
-				var b wire.ErrorBody
-				_ = json.Unmarshal([]byte(data), &b)
-				yield("", &Error{Code: b.Error.Code, Message: b.Error.Message, Status: res.StatusCode})
-				return
-			}
-			if data == "[DONE]" {
-				return
-			}
-			var c completion
-			if err := json.Unmarshal([]byte(data), &c); err != nil {
-				yield("", sdkErr(CodeDecode, "a streamed chunk does not decode", err))
-				return
-			}
-			if len(c.Choices) > 0 && c.Choices[0].Delta.Content != "" {
-				if !yield(c.Choices[0].Delta.Content, nil) {
-					return
-				}
-			}
+		if decodeStream(res.Body, res.StatusCode, yield) {
+			// Drain what follows [DONE] (the chunked terminator) so the connection
+			// is reused instead of paying a new TLS handshake. Never after an early
+			// stop: the model may still be talking.
+			_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
 		}
-		if err := sc.Err(); err != nil {
-			yield("", transportErr(err))
-			return
-		}
-		yield("", sdkErr(wire.CodeLLMMalformed, "the stream ended without [DONE]", nil))
+		res.Body.Close()
 	}
+}
+
+// decodeStream reads the gateway's SSE stream, yielding each piece of text, then
+// an *Error for an error event, a bad chunk or a stream cut before [DONE]. It
+// reports whether it read up to [DONE].
+func decodeStream(r io.Reader, status int, yield func(string, error) bool) bool {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	event := ""
+	for sc.Scan() {
+		line := sc.Text()
+		if e, ok := strings.CutPrefix(line, "event:"); ok {
+			event = strings.TrimSpace(e)
+			continue
+		}
+		data, ok := strings.CutPrefix(line, "data:")
+		if !ok {
+			continue
+		}
+		data = strings.TrimSpace(data)
+		if event == "error" {
+			var b wire.ErrorBody
+			_ = json.Unmarshal([]byte(data), &b)
+			if b.Error.Code == "" {
+				b.Error.Code, b.Error.Message = CodeDecode, "an error event without an error body"
+			}
+			yield("", &Error{Code: b.Error.Code, Message: b.Error.Message, Status: status})
+			return false
+		}
+		if data == "[DONE]" {
+			return true
+		}
+		var c completion
+		if err := json.Unmarshal([]byte(data), &c); err != nil {
+			yield("", sdkErr(CodeDecode, "a streamed chunk does not decode", err))
+			return false
+		}
+		if len(c.Choices) > 0 && c.Choices[0].Delta.Content != "" {
+			if !yield(c.Choices[0].Delta.Content, nil) {
+				return false
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		yield("", transportErr(err))
+		return false
+	}
+	yield("", sdkErr(wire.CodeLLMMalformed, "the stream ended without [DONE]", nil))
+	return false
 }
