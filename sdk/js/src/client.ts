@@ -323,8 +323,9 @@ export class AI {
       // No overall timeout on a stream; opts.signal cancels it.
       const res = await auth.request('POST', Path.Chat, body, { signal: opts.signal, headers: jsonHeaders, stream: true });
       if (!res.body) throw new SELFError(ErrorCode.Decode, 'the stream has no body', { status: res.status });
+      const state = { done: false };
       try {
-        yield* chatPieces(streamChunks(res.body), res.status);
+        yield* chatPieces(streamChunks(res.body, state), res.status, () => (state.done = true));
       } catch (err) {
         throw err instanceof SELFError ? err : transportError(err);
       }
@@ -352,18 +353,52 @@ export class AI {
   }
 }
 
-/** Reads a web ReadableStream as an async iterable (Node 20's is one already; Safari's is not). */
-async function* streamChunks(s: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+/**
+ * Reads a web ReadableStream as an async iterable (Node 20's is one already;
+ * Safari's is not). After [DONE] (state.done) it drains the little that follows
+ * (the chunked terminator, at most 4 KiB and 1 s) so the connection is reused
+ * instead of paying a new TLS handshake; after an early stop it cancels, since
+ * the model may still be talking.
+ */
+async function* streamChunks(s: ReadableStream<Uint8Array>, state: { done: boolean }): AsyncGenerator<Uint8Array> {
   const r = s.getReader();
+  let ended = false;
   try {
     for (;;) {
       const { done, value } = await r.read();
-      if (done) return;
+      if (done) {
+        ended = true;
+        return;
+      }
       if (value) yield value;
     }
   } finally {
-    r.releaseLock();
-    void s.cancel().catch(() => {});
+    if (!ended && state.done) ended = await drain(r, 4 << 10, 1000);
+    if (!ended) void r.cancel().catch(() => {});
+    try {
+      r.releaseLock();
+    } catch {
+      // a read still pending on a stream being cancelled
+    }
+  }
+}
+
+/** Reads r to its end if that comes within max bytes and ms; reports whether it did. */
+async function drain(r: ReadableStreamDefaultReader<Uint8Array>, max: number, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), ms)));
+  try {
+    for (let n = 0; n <= max; ) {
+      const x = await Promise.race([r.read(), late]);
+      if (x === 'late') return false;
+      if (x.done) return true;
+      n += x.value?.length ?? 0;
+    }
+    return false;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -60,11 +60,14 @@ interface Chunk { choices?: { delta?: { content?: unknown } }[] }
  * (also mid-stream) throws its SELFError; a stream cut before [DONE] throws
  * llm_malformed, so a truncated answer never looks complete.
  */
-export async function* chatPieces(body: AsyncIterable<Uint8Array>, status = 200): AsyncGenerator<string> {
+export async function* chatPieces(body: AsyncIterable<Uint8Array>, status = 200, onDone?: () => void): AsyncGenerator<string> {
   for await (const ev of sseEvents(body)) {
     if (ev.event === 'error') throw errorFromBody(status, ev.data);
     const d = ev.data.trim();
-    if (d === '[DONE]') return;
+    if (d === '[DONE]') {
+      onDone?.();
+      return;
+    }
     let c: Chunk;
     try {
       c = JSON.parse(d) as Chunk;

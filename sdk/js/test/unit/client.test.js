@@ -60,6 +60,27 @@ test('a stream may outlast timeoutMs; its signal cancels it', async () => {
   }
 });
 
+test('a stream read to [DONE] leaves its connection for the next request', async () => {
+  let conns = 0;
+  const srv = await server((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+    res.write('data: {"choices":[{"delta":{"content":"x"}}]}\n\n');
+    setTimeout(() => res.write('data: [DONE]\n\n'), 20);
+    setTimeout(() => res.end(), 60); // the terminator comes after [DONE]
+  });
+  srv.s.on('connection', () => conns++);
+  try {
+    const auth = session(clientFor(srv.base, 2000));
+    for (let i = 0; i < 3; i++) {
+      assert.equal(await auth.ai.chatStream({ message: 'hi' }).text(), 'x');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(conns <= 2, `${conns} connections for 3 streams`); // without the drain: one per stream or more
+  } finally {
+    await srv.close();
+  }
+});
+
 test('requests are signed with a fresh sequence number each', async () => {
   const seen = [];
   const srv = await server((req, res) => {
