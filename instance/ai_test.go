@@ -59,7 +59,7 @@ func TestChatBackendFailures(t *testing.T) {
 	slow := llmServer(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
+		case <-time.After(2 * time.Second):
 		}
 	})
 	stalls := llmServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +68,7 @@ func TestChatBackendFailures(t *testing.T) {
 		w.(http.Flusher).Flush()
 		select {
 		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
+		case <-time.After(2 * time.Second):
 		}
 	})
 	malformed := llmServer(t, func(w http.ResponseWriter, r *http.Request) {

@@ -59,6 +59,7 @@ type Chain struct {
 	owner string
 	cl    *client.Client
 	lc    *light.Client
+	ldb   dbm.DB
 	query client.ABCIQuerier // the node's ABCI query: trusted for nothing
 
 	mu       sync.Mutex
@@ -86,7 +87,7 @@ func TrustRoot(ctx context.Context, node string) (chainID string, height int64, 
 }
 
 // NewChain starts a light client from the configured trust root.
-func NewChain(ctx context.Context, c Config) (*Chain, error) {
+func NewChain(ctx context.Context, home string, c Config) (*Chain, error) {
 	hash, err := hex.DecodeString(c.TrustHash)
 	if err != nil {
 		return nil, fmt.Errorf("trust_hash: %w", err)
@@ -103,19 +104,35 @@ func NewChain(ctx context.Context, c Config) (*Chain, error) {
 	if err != nil {
 		return nil, err
 	}
-	lc, err := light.NewClient(ctx, c.ChainID,
-		light.TrustOptions{Period: c.TrustPeriod.Duration, Height: c.TrustHeight, Hash: hash},
-		primary, []provider.Provider{witness}, lightdb.New(dbm.NewMemDB(), c.ChainID),
-		light.SkippingVerification(light.DefaultTrustLevel), light.Logger(cmtlog.NewNopLogger()))
+	// The verified headers persist in <home>/light.db, so a restart continues from
+	// the last one verified (the trust period runs from it), not from init's root.
+	ldb, err := dbm.NewDB("light", dbm.GoLevelDBBackend, home)
 	if err != nil {
+		return nil, fmt.Errorf("open the light client's store: %w", err)
+	}
+	st := lightdb.New(ldb, c.ChainID)
+	opts := []light.Option{light.SkippingVerification(light.DefaultTrustLevel), light.Logger(cmtlog.NewNopLogger())}
+	var lc *light.Client
+	if last, _ := st.LastLightBlockHeight(); last >= c.TrustHeight {
+		lc, err = light.NewClientFromTrustedStore(c.ChainID, c.TrustPeriod.Duration, primary, []provider.Provider{witness}, st, opts...)
+	} else {
+		lc, err = light.NewClient(ctx, c.ChainID, light.TrustOptions{Period: c.TrustPeriod.Duration, Height: c.TrustHeight, Hash: hash},
+			primary, []provider.Provider{witness}, st, opts...)
+	}
+	if err != nil {
+		ldb.Close()
 		return nil, fmt.Errorf("light client from trust root %d: %w", c.TrustHeight, err)
 	}
-	ch := &Chain{owner: c.OwnerAddress, cl: cl, lc: lc, query: cl.ABCIQuery, cache: map[string]*Records{}}
+	ch := &Chain{owner: c.OwnerAddress, cl: cl, lc: lc, ldb: ldb, query: cl.ABCIQuery, cache: map[string]*Records{}}
 	if err := ch.update(ctx); err != nil {
+		ldb.Close()
 		return nil, err
 	}
 	return ch, nil
 }
+
+// Close closes the light client's store.
+func (ch *Chain) Close() error { return ch.ldb.Close() }
 
 // Client is the RPC client to the node (for broadcasting and unproven lookups).
 func (ch *Chain) Client() *client.Client { return ch.cl }

@@ -53,12 +53,16 @@ func Run(ctx context.Context, home string, c Config, kr keyring.Keyring, log io.
 	}
 	defer db.Close()
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	chain, err := NewChain(cctx, c)
+	chain, err := NewChain(cctx, home, c)
 	cancel()
 	if err != nil {
 		return err
 	}
-	go chain.Follow(ctx, 250*time.Millisecond)
+	defer chain.Close()
+	fctx, stopFollow := context.WithCancel(ctx)
+	followed := make(chan struct{})
+	go func() { chain.Follow(fctx, 250*time.Millisecond); close(followed) }()
+	defer func() { stopFollow(); <-followed }() // before chain.Close (deferred earlier, runs later)
 	if c.Advertise != "" {
 		actx, cancel := context.WithTimeout(ctx, time.Minute)
 		id, tx, err := Advertise(actx, c, kr)

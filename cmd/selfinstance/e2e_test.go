@@ -493,6 +493,22 @@ func TestInstanceEndToEnd(t *testing.T) {
 	}
 	t.Logf("bob's 6000-byte quota held %d sealed 1000-byte values: %v", saved, quotaErr)
 
+	// A restart: sessions end; the light client continues from its stored headers.
+	_ = bgw.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-bgw.exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("bob's gateway did not stop on SIGINT")
+	}
+	bgw = startProc(t, "bob's selfinstance (restarted)", nil, instBin, "start", "--home", bobHome)
+	waitUntil(t, "bob's gateway restarted", 30*time.Second, func() bool { return strings.Contains(bgw.logs.String(), "serving https://") })
+	if _, err := bsess.Storage.Save(ctx, "after-restart", []byte("x")); code(err) != wire.CodeBadSession {
+		t.Fatalf("a session from before the restart: %v", err)
+	}
+	if _, err := bc.Authenticate(ctx, "reader", signer("reader-key"), []string{"storage:write"}); err != nil {
+		t.Fatalf("authenticate after the restart: %v", err)
+	}
+
 	// 9. At rest: no stored value or chat text appears in the database files.
 	files, _ := filepath.Glob(filepath.Join(home, "instance.db*"))
 	if len(files) == 0 {

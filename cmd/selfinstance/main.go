@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -110,6 +111,11 @@ func initCmd() *cobra.Command {
 			pub, err := instance.Init(home(cmd), c, kr, append([]string{host}, hosts...))
 			if err != nil {
 				return err
+			}
+			if u, err := url.Parse(c.LLM); c.LLM != "" && err == nil {
+				if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: the LLM at %s is not on loopback: anyone who reaches it bypasses the gateway's permission checks (bind it to 127.0.0.1)\n", c.LLM)
+				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "instance of %s initialised in %s\nTLS key (ed25519, keyring %q): %s\nlight client trusts %s at height %d\n",
 				c.OwnerAddress, home(cmd), c.TLSKey, pub, c.ChainID, c.TrustHeight)
