@@ -191,6 +191,7 @@ func TestJSSDKEndToEnd(t *testing.T) {
 		"SELF_INSTANCE_BIN="+instBin,
 		"SELF_INSTANCE_HOME="+home,
 		"SELF_RESOLVE="+resolvePath,
+		"SELF_NODE_RPC="+node,
 	)
 	out, err := cmd.CombinedOutput()
 	t.Logf("node --test test/e2e/ (%s):\n%s", time.Since(jsStart).Round(time.Millisecond), out)
@@ -201,7 +202,7 @@ func TestJSSDKEndToEnd(t *testing.T) {
 	// docs/SDK.md's quick start, as written, with the user approving its request.
 	qs := exec.Command("node", "examples/quickstart.mjs")
 	qs.Dir = jsSDK
-	qs.Env = append(os.Environ(), "SELF_RESOLVE="+resolvePath, "SELF_APP_ID=quickstart", "SELF_APP_KEY=hybrid:"+quickSeed)
+	qs.Env = append(os.Environ(), "SELF_NODE_RPC="+node, "SELF_OWNER="+cfg.Owner, "SELF_APP_ID=quickstart", "SELF_APP_KEY=hybrid:"+quickSeed)
 	var qsOut testutil.SyncBuffer
 	qs.Stdout, qs.Stderr = &qsOut, &qsOut
 	if err := qs.Start(); err != nil {

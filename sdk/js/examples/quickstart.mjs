@@ -1,10 +1,10 @@
 // The five-minute quick start of docs/SDK.md. Run it with:
-//   SELF_RESOLVE=alice.json SELF_APP_ID=notes SELF_APP_KEY=hybrid:<seed hex> node examples/quickstart.mjs
-// where alice.json is `selfchaind query registry resolve <alice> --verify -o json`.
-import { readFileSync } from 'node:fs';
-import { SELFClient, instanceFromResolve, isSELFError } from '@selfchain/sdk';
+//   SELF_NODE_RPC=http://127.0.0.1:26657 SELF_OWNER=<alice's address> SELF_APP_ID=notes \
+//   SELF_APP_KEY=hybrid:<seed hex> node examples/quickstart.mjs
+import { SELFClient, discover, isSELFError } from '@selfchain/sdk';
 
-const { instanceUrl, tlsKey, owner } = instanceFromResolve(readFileSync(process.env.SELF_RESOLVE, 'utf8'));
+// The instance's URL and TLS key from x/registry, the proofs checked.
+const { instanceUrl, tlsKey, owner } = await discover({ nodeUrl: process.env.SELF_NODE_RPC, owner: process.env.SELF_OWNER });
 const [type, seed] = process.env.SELF_APP_KEY.split(':');
 const appId = process.env.SELF_APP_ID;
 

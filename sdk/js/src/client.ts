@@ -24,9 +24,9 @@ export interface SELFClientConfig {
   tlsKey?: Uint8Array | string;
   /** The instance owner's address; read from the pinned instance's /v1/info when omitted. */
   owner?: string;
-  /** 'testnet' | 'mainnet' | 'local': informational until registry discovery lands in JS (see docs/SDK.md). */
+  /** 'testnet' | 'mainnet' | 'local': reserved for a default node per network; find the instance with discover() (docs/SDK.md). */
   environment?: string;
-  /** A SELF node's RPC; reserved for registry discovery. */
+  /** A SELF node's RPC (informational: pass it to discover()). */
   nodeUrl?: string;
   /** Transport; the Node entry point supplies a TLS-pinning one. */
   fetch?: FetchLike;
@@ -133,7 +133,7 @@ export class SELFClient {
     }
     if (!cfg.appKey) throw new SELFError(ErrorCode.InvalidArgument, 'appKey is required: the key registered for the app (a Signer or { type, seed })');
     if (!cfg.instanceUrl) {
-      throw new SELFError(ErrorCode.Discovery, `no instanceUrl: registry discovery${cfg.environment ? ` for ${cfg.environment}` : ''} is not in the JS SDK yet`);
+      throw new SELFError(ErrorCode.Discovery, `no instanceUrl${cfg.environment ? ` (environment ${cfg.environment} has no default node yet)` : ""}: find it with discover({ nodeUrl, owner }) and pass instanceUrl and tlsKey`);
     }
     let u: URL;
     try {

@@ -58,7 +58,7 @@ const hints: Record<string, string> = {
   llm_malformed: "the user's model answered something that is not chat completions",
   transport: 'the instance could not be reached: check its URL and that it is running',
   tls_key: "the server's TLS key is not the instance's registered key: do not talk to it (wrong URL, or an attack)",
-  discovery: 'pass instanceUrl and tlsKey (from `selfchaind query registry resolve <owner>`)',
+  discovery: 'find the instance with discover({ nodeUrl, owner }) (or `selfchaind query registry resolve <owner> --verify`) and pass instanceUrl and tlsKey',
   decode: 'the answer is not what the protocol says; check the SDK and instance versions',
   sign: 'the app key could not sign',
   invalid_argument: 'fix the argument',

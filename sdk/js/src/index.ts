@@ -5,3 +5,4 @@ export * from './wire.js';
 export * from './sse.js';
 export * from './client.js';
 export * from './registry.js';
+export { verifyResolve, verifyMembership, addressBytes } from './proof.js';

@@ -108,7 +108,7 @@ export class SELFClient extends CoreClient {
   constructor(cfg: SELFClientConfig) {
     if (cfg && !cfg.fetch && cfg.instanceUrl) {
       if (cfg.tlsKey === undefined) {
-        throw new SELFError(ErrorCode.TLSKey, "tlsKey is required: the instance's Ed25519 key registered in x/registry (`selfchaind query registry resolve <owner>`)");
+        throw new SELFError(ErrorCode.TLSKey, "tlsKey is required: the instance's Ed25519 key registered in x/registry (discover({ nodeUrl, owner }) returns it)");
       }
       cfg = { ...cfg, fetch: pinnedFetch(cfg.tlsKey) };
     }

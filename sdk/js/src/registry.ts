@@ -1,5 +1,6 @@
 // The instance's URL and TLS key from its x/registry record.
-import { fromBase64 } from './bytes.js';
+import { concat, fromBase64, fromHex, toHex, utf8 } from './bytes.js';
+import { resolveHeight, verifyResolve } from './proof.js';
 import { ErrorCode, SELFError } from './errors.js';
 
 export interface InstanceLocation {
@@ -55,4 +56,86 @@ export function instanceFromResolve(resolve: string | object, opts: { allowUnver
     return { instanceUrl: 'https://' + endpoints[0], tlsKey, owner };
   }
   throw new SELFError(ErrorCode.Discovery, 'the owner has no instance in x/registry (a node with an ed25519 key and an endpoint): start it with `selfinstance start` and --advertise');
+}
+
+/** Options of discover(). */
+export interface DiscoverOptions {
+  /** A SELF node's CometBFT RPC, e.g. http://127.0.0.1:26657 (tcp:// is read as http://). */
+  nodeUrl: string;
+  /** The instance owner's bech32 address. */
+  owner: string;
+  /**
+   * The app hash of header `height` from a light client. Without it the header
+   * comes from nodeUrl (as `selfchaind query registry resolve --verify` does): the
+   * proofs then stop a node that lies about the record, not one that also forges
+   * the header.
+   */
+  trustedAppHash?: (height: number) => Promise<Uint8Array>;
+  fetch?: (url: string) => Promise<Response>;
+  /** Wait for header height+1 at most this long (default 10 000 ms). */
+  timeoutMs?: number;
+}
+
+/**
+ * Finds owner's instance through x/registry on a node: the Resolve answer with its
+ * ICS-23 proofs, checked against the app hash of the header after its height, as
+ * the Go SDK's Discover does. Returns the URL and TLS key to pin.
+ */
+export async function discover(opts: DiscoverOptions): Promise<InstanceLocation> {
+  const base = opts.nodeUrl.replace(/^tcp:\/\//, 'http://').replace(/\/+$/, '');
+  const get = opts.fetch ?? ((u: string) => globalThis.fetch(u));
+  const rpc = async (path: string): Promise<Rec> => {
+    let body: unknown;
+    try {
+      const res = await get(base + path);
+      body = await res.json();
+    } catch (cause) {
+      throw new SELFError(ErrorCode.Transport, `the node at ${base} could not be queried`, { cause });
+    }
+    const b = body as { result?: Rec; error?: { message?: string; data?: string } };
+    if (!b?.result) throw new SELFError(ErrorCode.Discovery, `the node answered an error: ${b?.error?.data ?? b?.error?.message ?? 'no result'}`);
+    return b.result;
+  };
+  const ownerBytes = utf8(opts.owner);
+  const req = concat(new Uint8Array([0x0a]), varint(ownerBytes.length), ownerBytes); // QueryResolveRequest{owner}
+  const q = await rpc(`/abci_query?path=%22%2Fselfchain.registry.v1.Query%2FResolve%22&data=0x${toHex(req)}`);
+  const r = field(q, 'response') as { code?: number; log?: string; value?: string } | undefined;
+  if (!r || (r.code ?? 0) !== 0) throw new SELFError(ErrorCode.Discovery, `resolve ${opts.owner} in x/registry: ${r?.log ?? 'no answer'}`);
+  const value = fromBase64(r.value ?? '');
+  const height = resolveHeight(value);
+  let appHash: Uint8Array;
+  if (opts.trustedAppHash) appHash = await opts.trustedAppHash(height + 1);
+  else {
+    const end = Date.now() + (opts.timeoutMs ?? 10_000);
+    for (;;) {
+      try {
+        const c = await rpc(`/commit?height=${height + 1}`);
+        const h = (c as { signed_header?: { header?: { app_hash?: string } } }).signed_header?.header?.app_hash;
+        if (h) {
+          appHash = fromHex(h);
+          break;
+        }
+      } catch (err) {
+        if (Date.now() > end) throw err;
+      }
+      if (Date.now() > end) throw new SELFError(ErrorCode.Discovery, `header ${height + 1} was not committed in time`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  }
+  const nodes = verifyResolve(appHash, opts.owner, value);
+  for (const n of nodes) {
+    if (n.signingKey.type !== 'ed25519' || n.endpoints.length === 0 || n.signingKey.key.length !== 32) continue;
+    return { instanceUrl: 'https://' + n.endpoints[0], tlsKey: n.signingKey.key, owner: opts.owner };
+  }
+  throw new SELFError(ErrorCode.Discovery, `${opts.owner} has no instance in x/registry (a node with an ed25519 key and an endpoint)`);
+}
+
+function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return new Uint8Array(out);
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { SELFClient, SELFError, isSELFError, instanceFromResolve, toHex } from '@selfchain/sdk';
+import { SELFClient, SELFError, isSELFError, instanceFromResolve, discover, toHex } from '@selfchain/sdk';
 
 const env = (k) => {
   const v = process.env[k];
@@ -56,6 +56,34 @@ test('the verified registry record names this instance and its TLS key', async (
   const unverified = JSON.parse(readFileSync(env('SELF_RESOLVE'), 'utf8'));
   unverified.verified = false;
   assert.throws(() => instanceFromResolve(unverified), (e) => isSELFError(e, 'discovery') && /--verify/.test(e.message));
+});
+
+test('discover: the instance from x/registry on a node, proofs checked; a lying node is caught', async () => {
+  const loc = await discover({ nodeUrl: env('SELF_NODE_RPC'), owner: env('SELF_OWNER') });
+  assert.equal(loc.instanceUrl, instanceUrl);
+  assert.equal(toHex(loc.tlsKey), tlsKey);
+  // A node that rewrites the endpoint in its answer (to an attacker's server):
+  // in the decoded copy only (ignored: only proven bytes count), or everywhere
+  // (the proofs no longer reach the app hash).
+  const lying = (everywhere) => async (url) => {
+    const res = await fetch(url);
+    if (!url.includes('abci_query')) return res;
+    const body = await res.json();
+    const v = Buffer.from(body.result.response.value, 'base64');
+    let n = 0;
+    for (let at = v.indexOf('127.0.0.1:'); at >= 0 && (everywhere || n === 0); at = v.indexOf('127.0.0.1:', at + 1), n++) {
+      v[at + 2] = '8'.charCodeAt(0); // 128.0.0.1
+    }
+    assert.ok(n >= (everywhere ? 3 : 1), `${n} copies of the endpoint`);
+    body.result.response.value = v.toString('base64');
+    return new Response(JSON.stringify(body));
+  };
+  assert.equal((await discover({ nodeUrl: env('SELF_NODE_RPC'), owner: env('SELF_OWNER'), fetch: lying(false) })).instanceUrl, instanceUrl);
+  await assert.rejects(discover({ nodeUrl: env('SELF_NODE_RPC'), owner: env('SELF_OWNER'), fetch: lying(true) }), (e) => isSELFError(e, 'discovery'));
+  // A proof checked against another app hash.
+  await assert.rejects(discover({ nodeUrl: env('SELF_NODE_RPC'), owner: env('SELF_OWNER'), trustedAppHash: async () => new Uint8Array(32) }),
+    (e) => isSELFError(e, 'discovery') && /app hash/.test(e.message));
+  await assert.rejects(discover({ nodeUrl: env('SELF_NODE_RPC'), owner: env('SELF_OWNER').slice(0, -1) + (env('SELF_OWNER').endsWith('q') ? 'p' : 'q') }), (e) => isSELFError(e, 'discovery'));
 });
 
 test('the pinned instance says whose it is', async () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chatPieces, errorFromBody, instanceFromResolve, SELFError } from '../../dist/index.js';
+import { chatPieces, errorFromBody, instanceFromResolve, verifyResolve, addressBytes, SELFError } from '../../dist/index.js';
 
 const pieces = ['data:', 'data: ', 'event: error', 'event:', ': c', '\n', '\r', '\r\n', '[DONE]', '{"choices":[{"delta":{"content":"x"}}]}',
   '{"error":{"code":"x","message":"y"}}', '{', '}', '"', 'é', '\u0000', '{"choices":null}', '{"choices":[null]}', '{"choices":[{"delta":{"content":1}}]}'];
@@ -42,5 +42,24 @@ test('error bodies and registry answers of random JSON never throw anything but 
         assert.ok(e instanceof SELFError, `${text}: ${e}`);
       }
     }
+  }
+});
+
+test('registry answers of random bytes are discovery errors', () => {
+  const hash = new Uint8Array(32);
+  for (let i = 0; i < 3000; i++) {
+    const b = randomBytes(i % 200);
+    // Mostly-valid framing: a proofs field (3) around random bytes.
+    const framed = Buffer.concat([Buffer.from([0x1a, b.length]), b]).subarray(0, 2 + Math.min(b.length, 127));
+    framed[1] = framed.length - 2;
+    for (const input of [b, framed]) {
+      assert.throws(() => verifyResolve(hash, 'self1qqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v6', input), (e) => e instanceof SELFError && e.code === 'discovery');
+    }
+  }
+});
+
+test('bech32 owners: checksum and length checked', () => {
+  for (const bad of ['', 'self1', 'self1qqqq', 'Self1QQQsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v6', 'self1bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb']) {
+    assert.throws(() => addressBytes(bad), (e) => e instanceof SELFError && e.code === 'discovery', bad);
   }
 });
