@@ -3,12 +3,15 @@ package instance
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,8 +109,28 @@ func gatewayWith(tb testing.TB, declared, granted, asked []string, edit func(*Co
 // TestGatewayInProcess: the in-process gateway the benchmarks use works, and the
 // SDK refuses an instance whose TLS key is not the expected one.
 func TestGatewayInProcess(t *testing.T) {
-	sess := gateway(t)
+	rw := []string{"storage:read", "storage:write"}
+	sess, c := gatewayWith(t, rw, rw, rw, nil)
 	ctx := context.Background()
+	// The handshake is TLS 1.3 with the hybrid post-quantum key exchange.
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(c.URL(), "https://"), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := conn.ConnectionState()
+	conn.Close()
+	if st.Version != tls.VersionTLS13 || st.CurveID != tls.X25519MLKEM768 {
+		t.Fatalf("negotiated version %x, key exchange %v", st.Version, st.CurveID)
+	}
+	// A client pinning another key refuses the instance.
+	other, _, _ := ed25519.GenerateKey(rand.Reader)
+	wrong, err := sdk.New(sdk.Config{URL: c.URL(), Owner: c.Owner(), TLSKey: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wrong.Authenticate(ctx, "bench", testOwnerKey(), rw); errCode(err) != sdk.CodeTLSKey {
+		t.Fatalf("wrong pinned key: %v", err)
+	}
 	if _, err := sess.Storage.Save(ctx, "a", []byte("v")); err != nil {
 		t.Fatal(err)
 	}

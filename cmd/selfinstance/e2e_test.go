@@ -505,9 +505,16 @@ func TestInstanceEndToEnd(t *testing.T) {
 	if _, err := bsess.Storage.Save(ctx, "after-restart", []byte("x")); code(err) != wire.CodeBadSession {
 		t.Fatalf("a session from before the restart: %v", err)
 	}
-	if _, err := bc.Authenticate(ctx, "reader", signer("reader-key"), []string{"storage:write"}); err != nil {
+	bsess, err = bc.Authenticate(ctx, "reader", signer("reader-key"), []string{"storage:write"})
+	if err != nil {
 		t.Fatalf("authenticate after the restart: %v", err)
 	}
+	// Rotating the app's key ends the sessions of the old one within a block.
+	sc("tx", "permissions", "rotate-app-key", "dev", "reader", "--pubkey", "stranger-key", "--wait", "--yes")
+	waitUntil(t, "the key rotation at the gateway", 10*time.Second, func() bool {
+		_, err := bsess.Storage.Save(ctx, "q/rotated", []byte("x"))
+		return code(err) == wire.CodeUnknownKey
+	})
 
 	// 9. At rest: no stored value or chat text appears in the database files.
 	files, _ := filepath.Glob(filepath.Join(home, "instance.db*"))
