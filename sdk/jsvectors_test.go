@@ -68,7 +68,7 @@ func makeJSVectors(t *testing.T) jsVectors {
 		v.SignBytes = append(v.SignBytes, signBytesVector{owner, c.nonce, c.method, c.path, hex.EncodeToString([]byte(c.body)), c.ts, hex.EncodeToString(sb)})
 	}
 	msg := wire.SignBytes(owner, "bm9uY2U", "POST", wire.PathSession, []byte(`{"scopes":["ai:chat"]}`), 1796515200)
-	for _, typ := range []string{crypto.KeyTypeEd25519, crypto.KeyTypeHybrid} {
+	for _, typ := range []string{crypto.KeyTypeEd25519, crypto.KeyTypeHybrid, crypto.KeyTypeMLDSA65} {
 		seed := make([]byte, crypto.SeedSize)
 		_, _ = rand.Read(seed)
 		priv, err := crypto.PrivKeyFromTyped(typ, seed)

@@ -10,7 +10,7 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { concat, keyBytes, toBase64, utf8 } from './bytes.js';
 import { ErrorCode, SELFError } from './errors.js';
 
-export const KeyType = { Ed25519: 'ed25519', Hybrid: 'hybrid' } as const;
+export const KeyType = { Ed25519: 'ed25519', Hybrid: 'hybrid', MLDSA65: 'mldsa65' } as const;
 export type KeyType = (typeof KeyType)[keyof typeof KeyType];
 
 /** Signs requests with an app's key (registered for the app in x/permissions). */
@@ -25,6 +25,7 @@ const HybridEdPrefix = utf8('selfchain/hybrid/v1\x00');
 const HybridPQContext = utf8('selfchain/hybrid/v1');
 const HybridEdLabel = utf8('selfchain/hybrid/v1/ed25519');
 const HybridPQLabel = utf8('selfchain/hybrid/v1/mldsa65');
+const MLDSA65Context = utf8('selfchain/mldsa65/v1');
 const EdPub = 32;
 const EdSig = 64;
 export const MLDSA65PubSize = 1952;
@@ -62,15 +63,25 @@ export function hybridSigner(seed: Uint8Array | string): Signer {
   };
 }
 
-/** An app key of type "ed25519" or "hybrid" from its seed (bytes, hex or base64). */
+/** A standalone ML-DSA-65 app key from its 32-byte FIPS 204 seed ξ (context "selfchain/mldsa65/v1"). */
+export function mldsa65Signer(seed: Uint8Array | string): Signer {
+  const s = keyBytes(seed);
+  checkSeed(KeyType.MLDSA65, s);
+  const k = ml_dsa65.keygen(s);
+  return { type: KeyType.MLDSA65, publicKey: k.publicKey, sign: (msg) => ml_dsa65.sign(msg, k.secretKey, { context: MLDSA65Context }) };
+}
+
+/** An app key of type "ed25519", "hybrid" or "mldsa65" from its seed (bytes, hex or base64). */
 export function signerFromSeed(type: string, seed: Uint8Array | string): Signer {
   switch (type) {
     case KeyType.Ed25519:
       return ed25519Signer(seed);
     case KeyType.Hybrid:
       return hybridSigner(seed);
+    case KeyType.MLDSA65:
+      return mldsa65Signer(seed);
     default:
-      throw new SELFError(ErrorCode.InvalidArgument, `key type ${JSON.stringify(type)} is not supported by the JS SDK (use ed25519 or hybrid)`);
+      throw new SELFError(ErrorCode.InvalidArgument, `key type ${JSON.stringify(type)} is not supported by the JS SDK (use ed25519, hybrid or mldsa65)`);
   }
 }
 
@@ -87,6 +98,8 @@ export function verify(type: string, publicKey: Uint8Array, msg: Uint8Array, sig
           ed25519.verify(sig.subarray(0, EdSig), concat(HybridEdPrefix, msg), publicKey.subarray(0, EdPub), { zip215: false }) &&
           ml_dsa65.verify(sig.subarray(EdSig), msg, publicKey.subarray(EdPub), { context: HybridPQContext })
         );
+      case KeyType.MLDSA65:
+        return publicKey.length === MLDSA65PubSize && sig.length === MLDSA65SigSize && ml_dsa65.verify(sig, msg, publicKey, { context: MLDSA65Context });
       default:
         return false;
     }

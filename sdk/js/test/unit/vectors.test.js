@@ -24,7 +24,7 @@ for (const file of [['vectors.json (Go)', v], ['js_signatures.json (JS)', js]]) 
       assert.equal(toHex(s.publicKey), k.pub_key_hex, `${k.type}: public key from seed`);
       assert.ok(verify(k.type, s.publicKey, fromHex(k.msg_hex), fromHex(k.sig_hex)), `${k.type}: signature verifies`);
     }
-    assert.deepEqual([...types].sort(), ['ed25519', 'hybrid']);
+    assert.deepEqual([...types].sort(), ['ed25519', 'hybrid', 'mldsa65']);
   });
 }
 
@@ -49,5 +49,6 @@ test('hybrid layout: sizes, both halves required, domain separated', () => {
 
 test('a wrong-sized seed is a typed error', () => {
   assert.throws(() => signerFromSeed('hybrid', new Uint8Array(31)), (e) => e.code === 'invalid_argument' && /32 bytes/.test(e.message));
-  assert.throws(() => signerFromSeed('mldsa65', new Uint8Array(32)), (e) => e.code === 'invalid_argument');
+  assert.throws(() => signerFromSeed('slhdsa', new Uint8Array(32)), (e) => e.code === 'invalid_argument');
+  assert.throws(() => signerFromSeed('mldsa65', new Uint8Array(33)), (e) => e.code === 'invalid_argument');
 });
