@@ -7,7 +7,7 @@ LDFLAGS := -X github.com/selfchain/selfchain/app.Version=$(VERSION) -X main.Comm
 GO      ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build install devnet devnet-reset localnet localnet-stop localnet-status localnet-reset test test-unit test-fuzz test-race bench lint proto-gen clean
+.PHONY: all build install devnet devnet-reset localnet localnet-stop localnet-status localnet-reset test test-unit test-fuzz test-race test-js bench lint proto-gen clean
 
 all: build
 
@@ -61,6 +61,12 @@ test-unit:
 # Short coverage-guided runs of each fuzz target (seeded with valid txs).
 test-fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+# The JS SDK alone (sdk/js): locked dependencies, tsc, node's test runner. Its
+# end-to-end test runs from Go: go test ./cmd/selfinstance -run TestJSSDK.
+test-js:
+	./scripts/install-node.sh
+	cd sdk/js && npm ci --no-audit --no-fund && npm test
 
 test-race:
 	$(GO) test -race -count=1 ./app/... ./x/... ./crypto/...
