@@ -242,6 +242,9 @@ func (s msgServer) ProveStorage(ctx context.Context, m *MsgProveStorage) (*MsgPr
 	if m.Holder != a.Holder {
 		return nil, ErrNotHolder.Wrapf("only agreement %d's holder %s proves its storage, not %s", a.Id, a.Holder, m.Holder)
 	}
+	if a.Status == STATUS_FAILED {
+		return nil, ErrProofTooLate.Wrapf("agreement %d failed at height %d after %s missed challenges in a row: the proof came after the window", a.Id, a.EndHeight, "max_misses")
+	}
 	if !a.Status.IsServing() {
 		return nil, ErrWrongStatus.Wrapf("agreement %d is %s: nothing to prove", a.Id, a.Status)
 	}
