@@ -117,7 +117,8 @@ func TestBadManifests(t *testing.T) {
 // someone else, or with no open challenge.
 func TestBadProofs(t *testing.T) {
 	p := testParams()
-	p.ChallengeInterval, p.ProofWindow = 100, 50 // every refusal below lands inside the window, before the next challenge height
+	// every refusal below lands inside the window, before the next challenge height or payment
+	p.ChallengeInterval, p.ProofWindow, p.EpochBlocks = 100, 50, 1_000
 	e := newEnv(t, p)
 	d := newDataset(t, 8, 16)
 	id := e.activeAgreement(d)
@@ -158,4 +159,3 @@ func TestBadProofs(t *testing.T) {
 	_, open = e.challenge(id)
 	require.False(t, open, "answered")
 }
-
