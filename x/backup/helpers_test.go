@@ -32,6 +32,7 @@ type env struct {
 	holderNode, otherNode       string
 	ownerNode                   string
 	reqs                        []*abci.RequestFinalizeBlock // every block, for replays
+	hashes                      [][]byte                     // the app hash after each of reqs
 	genesis                     json.RawMessage
 }
 
@@ -105,7 +106,7 @@ func (e *env) next(txs ...[]byte) *abci.ResponseFinalizeBlock {
 	ta.CheckFinalize(req, res)
 	_, err = ta.Commit(context.Background(), &abci.RequestCommit{})
 	require.NoError(e.t, err)
-	e.reqs = append(e.reqs, req)
+	e.reqs, e.hashes = append(e.reqs, req), append(e.hashes, res.AppHash)
 	return res
 }
 
