@@ -276,3 +276,10 @@ func eventAttrs(evs []abci.Event, typ, key string) []string {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// seq is acc's committed account sequence.
+func (e *env) seq(acc *testutil.Account) uint64 {
+	res, err := auth.NewQueryClient(e.ta).Account(context.Background(), &auth.QueryAccountRequest{Address: acc.Addr.String()})
+	require.NoError(e.t, err)
+	return res.Account.Sequence
+}
