@@ -12,53 +12,53 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 )
 
-// EndBlock settles what falls due at this height, each step bounded by
-// maxQueueWork entries (the rest wait a block): epoch payments, agreements whose
-// notice ran out, challenges whose window closed (containment or failure), then
-// new challenges (at multiples of challenge_interval) and pruning.
+// EndBlock settles what falls due at this height — epoch payments, agreements
+// whose notice ran out, challenges whose window closed (containment or
+// failure), prunes of closed agreements — at most maxQueueWork entries (the rest
+// wait a block), then issues new challenges at multiples of challenge_interval.
 func (k Keeper) EndBlock(ctx context.Context) error {
 	p, err := k.GetParams(ctx)
 	if err != nil {
 		return err
 	}
 	h := runtime.Unwrap(ctx).BlockHeight()
-	if err := k.payments(ctx, p, h); err != nil {
-		return err
-	}
-	if err := k.ends(ctx, p, h); err != nil {
-		return err
-	}
-	if err := k.deadlines(ctx, p, h); err != nil {
-		return err
-	}
-	if p.ChallengesPerBlock > 0 && uint64(h)%p.ChallengeInterval == 0 {
-		if err := k.issueChallenges(ctx, p, h); err != nil {
-			return err
-		}
-	}
-	due, err := dueUpTo(ctx, k.Prunes, h)
+	due, err := k.dueUpTo(ctx, h)
 	if err != nil {
 		return err
 	}
 	for _, key := range due {
-		if err := k.Prunes.Remove(ctx, key); err != nil {
+		if err := k.Due.Remove(ctx, key); err != nil {
 			return err
 		}
-		if err := k.prune(ctx, key.K2()); err != nil {
+		id := key.K3()
+		switch key.K2() {
+		case duePayment:
+			err = k.payment(ctx, p, id)
+		case dueEnd:
+			err = k.end(ctx, p, id)
+		case dueDeadline:
+			err = k.deadline(ctx, p, h, key.K1(), id)
+		case duePrune:
+			err = k.prune(ctx, id)
+		}
+		if err != nil {
 			return err
 		}
+	}
+	if p.ChallengesPerBlock > 0 && uint64(h)%p.ChallengeInterval == 0 {
+		return k.issueChallenges(ctx, p, h)
 	}
 	return nil
 }
 
-// dueUpTo lists at most maxQueueWork entries of a queue at heights ≤ h, earliest first.
-func dueUpTo(ctx context.Context, q collections.KeySet[heightKey], h int64) ([]heightKey, error) {
-	it, err := q.Iterate(ctx, new(collections.Range[heightKey]).EndInclusive(collections.Join(h, ^uint64(0))))
+// dueUpTo lists at most maxQueueWork due entries at heights ≤ h, earliest first.
+func (k Keeper) dueUpTo(ctx context.Context, h int64) ([]dueKey, error) {
+	it, err := k.Due.Iterate(ctx, new(collections.Range[dueKey]).EndExclusive(collections.Join3(h+1, uint64(0), uint64(0))))
 	if err != nil {
 		return nil, err
 	}
 	defer it.Close()
-	var out []heightKey
+	var out []dueKey
 	for ; it.Valid() && len(out) < maxQueueWork; it.Next() {
 		key, err := it.Key()
 		if err != nil {
@@ -69,107 +69,75 @@ func dueUpTo(ctx context.Context, q collections.KeySet[heightKey], h int64) ([]h
 	return out, nil
 }
 
-func (k Keeper) payments(ctx context.Context, p Params, h int64) error {
-	due, err := dueUpTo(ctx, k.Payments, h)
+func (k Keeper) payment(ctx context.Context, p Params, id uint64) error {
+	a, err := k.Agreements.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	for _, key := range due {
-		a, err := k.Agreements.Get(ctx, key.K2())
-		if err != nil {
-			return err
-		}
+	closed, err := k.pay(ctx, &a, p)
+	if err != nil || closed {
+		return err
+	}
+	return k.Agreements.Set(ctx, a.Id, a)
+}
+
+func (k Keeper) end(ctx context.Context, p Params, id uint64) error {
+	a, err := k.Agreements.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	// A last payment deferred by the per-block bound is made first.
+	if a.NextPaymentHeight != 0 && a.NextPaymentHeight <= a.EndHeight {
 		closed, err := k.pay(ctx, &a, p)
-		if err != nil {
+		if err != nil || closed {
 			return err
 		}
-		if !closed {
-			if err := k.Agreements.Set(ctx, a.Id, a); err != nil {
-				return err
-			}
-		}
 	}
-	return nil
+	return k.close(ctx, a, STATUS_ENDED)
 }
 
-func (k Keeper) ends(ctx context.Context, p Params, h int64) error {
-	due, err := dueUpTo(ctx, k.Ends, h)
-	if err != nil {
-		return err
-	}
-	for _, key := range due {
-		a, err := k.Agreements.Get(ctx, key.K2())
-		if err != nil {
-			return err
-		}
-		// A last payment the payment step deferred is made first.
-		if a.NextPaymentHeight != 0 && a.NextPaymentHeight <= a.EndHeight {
-			closed, err := k.pay(ctx, &a, p)
-			if err != nil {
-				return err
-			}
-			if closed {
-				continue
-			}
-		}
-		if err := k.close(ctx, a, STATUS_ENDED); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// deadlines handles challenges whose window closed unanswered: the holder is in
+// deadline handles a challenge whose window closed unanswered: the holder is in
 // containment (the same chunk and seed are asked again, Storj-style) until
-// max_misses in a row fail the agreement.
-func (k Keeper) deadlines(ctx context.Context, p Params, h int64) error {
-	due, err := dueUpTo(ctx, k.Deadlines, h)
+// max_misses in a row fail the agreement. An entry whose challenge was answered
+// or cancelled is stale and skipped.
+func (k Keeper) deadline(ctx context.Context, p Params, h, dh int64, id uint64) error {
+	ch, err := k.Challenges.Get(ctx, id)
+	if errIsNotFound(err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	for _, key := range due {
-		id := key.K2()
-		ch, err := k.Challenges.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		a, err := k.Agreements.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		st, err := k.holderStats(ctx, a.HolderNodeId)
-		if err != nil {
-			return err
-		}
-		st.ProofsMissed++
-		if err := k.HolderStats.Set(ctx, a.HolderNodeId, st); err != nil {
-			return err
-		}
-		ch.Containment++
-		emit(ctx, EventTypeMiss, AttrAgreementID, idStr(id), AttrOwner, a.Owner, AttrNodeID, a.HolderNodeId,
-			AttrChunkIndex, strconv.FormatUint(ch.ChunkIndex, 10), AttrContainment, strconv.FormatUint(uint64(ch.Containment), 10))
-		if ch.Containment >= p.MaxMisses {
-			if err := k.close(ctx, a, STATUS_FAILED); err != nil { // also drops the challenge
-				return err
-			}
-			continue
-		}
-		if err := k.Deadlines.Remove(ctx, key); err != nil {
-			return err
-		}
-		ch.IssuedHeight, ch.DeadlineHeight = h, h+int64(p.ProofWindow)
-		if err := k.openChallenge(ctx, a, ch); err != nil {
-			return err
-		}
+	if ch.DeadlineHeight != dh {
+		return nil
 	}
-	return nil
+	a, err := k.Agreements.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	st, err := k.holderStats(ctx, a.HolderNodeId)
+	if err != nil {
+		return err
+	}
+	st.ProofsMissed++
+	if err := k.HolderStats.Set(ctx, a.HolderNodeId, st); err != nil {
+		return err
+	}
+	ch.Containment++
+	emit(ctx, EventTypeMiss, AttrAgreementID, idStr(id), AttrOwner, a.Owner, AttrNodeID, a.HolderNodeId,
+		AttrChunkIndex, strconv.FormatUint(ch.ChunkIndex, 10), AttrContainment, strconv.FormatUint(uint64(ch.Containment), 10))
+	if ch.Containment >= p.MaxMisses {
+		return k.close(ctx, a, STATUS_FAILED) // also drops the challenge
+	}
+	ch.IssuedHeight, ch.DeadlineHeight = h, h+int64(p.ProofWindow)
+	return k.openChallenge(ctx, a, ch)
 }
 
 func (k Keeper) openChallenge(ctx context.Context, a Agreement, ch Challenge) error {
 	if err := k.Challenges.Set(ctx, ch.AgreementId, ch); err != nil {
 		return err
 	}
-	if err := k.Deadlines.Set(ctx, collections.Join(ch.DeadlineHeight, ch.AgreementId)); err != nil {
+	if err := k.Due.Set(ctx, dueAt(ch.DeadlineHeight, dueDeadline, ch.AgreementId)); err != nil {
 		return err
 	}
 	emit(ctx, EventTypeChallenge, AttrAgreementID, idStr(ch.AgreementId), AttrNodeID, a.HolderNodeId, AttrHolder, a.Holder,

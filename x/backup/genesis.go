@@ -134,7 +134,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 		if err := k.Challenges.Set(ctx, ch.AgreementId, ch); err != nil {
 			return err
 		}
-		if err := k.Deadlines.Set(ctx, collections.Join(ch.DeadlineHeight, ch.AgreementId)); err != nil {
+		if err := k.Due.Set(ctx, dueAt(ch.DeadlineHeight, dueDeadline, ch.AgreementId)); err != nil {
 			return err
 		}
 	}
@@ -158,18 +158,18 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 			}
 			owners[a.Owner]++
 		default:
-			if err := k.Prunes.Set(ctx, collections.Join(a.EndHeight+int64(gs.Params.RetainBlocks), a.Id)); err != nil {
+			if err := k.Due.Set(ctx, dueAt(a.EndHeight+int64(gs.Params.RetainBlocks), duePrune, a.Id)); err != nil {
 				return err
 			}
 		}
 		if a.Status.IsServing() {
 			if a.NextPaymentHeight != 0 {
-				if err := k.Payments.Set(ctx, collections.Join(a.NextPaymentHeight, a.Id)); err != nil {
+				if err := k.Due.Set(ctx, dueAt(a.NextPaymentHeight, duePayment, a.Id)); err != nil {
 					return err
 				}
 			}
 			if a.Status == STATUS_ENDING {
-				if err := k.Ends.Set(ctx, collections.Join(a.EndHeight, a.Id)); err != nil {
+				if err := k.Due.Set(ctx, dueAt(a.EndHeight, dueEnd, a.Id)); err != nil {
 					return err
 				}
 			}

@@ -39,26 +39,33 @@ var (
 	ownerOpenPrefix   = collections.NewPrefix(6)
 	holderStatsPrefix = collections.NewPrefix(7)
 	challengesPrefix  = collections.NewPrefix(8)
-	deadlinesPrefix   = collections.NewPrefix(9)
+	duePrefix         = collections.NewPrefix(9)
 	challengeablePref = collections.NewPrefix(10)
-	paymentsPrefix    = collections.NewPrefix(11)
-	endsPrefix        = collections.NewPrefix(12)
-	prunesPrefix      = collections.NewPrefix(13)
 )
 
-// heightKey is (height, agreement id): the queues, earliest first.
-type heightKey = collections.Pair[int64, uint64]
+// dueKey is (height, kind, agreement id): one queue of everything that falls
+// due at a height, earliest first, so EndBlock opens one iterator a block.
+type dueKey = collections.Triple[int64, uint64, uint64]
+
+// Kinds of due entries, in the order they run at one height.
+const (
+	duePayment  uint64 = 1 // an epoch payment (next_payment_height)
+	dueEnd      uint64 = 2 // the end of an ending agreement (end_height)
+	dueDeadline uint64 = 3 // a challenge's deadline (stale once answered or cancelled)
+	duePrune    uint64 = 4 // deletion of a closed agreement (end_height + retain_blocks)
+)
+
+func dueAt(h int64, kind, id uint64) dueKey { return collections.Join3(h, kind, id) }
 
 // Keeper owns agreements and challenges. Invariants it keeps:
 //   - ByOwner / ByHolder index every stored agreement under its owner / holder node;
 //   - OwnerOpen[o] and HolderStats[n].open_agreements count the open (proposed,
 //     active, ending) agreements; used_bytes sums the quotas of active and ending ones;
 //   - an active or ending agreement with a committed manifest is either in
-//     Challengeable or has exactly one Challenge (with one Deadlines entry);
-//     no other agreement is in either;
-//   - Payments holds (next_payment_height, id) of every active and ending
-//     agreement, Ends (end_height, id) of every ending one, Prunes
-//     (end_height+retain_blocks, id) of every closed one.
+//     Challengeable or has exactly one Challenge, whose deadline is in Due;
+//     no other agreement is in either (Due may keep stale deadlines: skipped);
+//   - Due holds the payment of every active and ending agreement, the end of
+//     every ending one and the pruning of every closed one.
 type Keeper struct {
 	bank     BankKeeper
 	registry Registry
@@ -72,17 +79,13 @@ type Keeper struct {
 	OwnerOpen     collections.Map[[]byte, uint64]
 	HolderStats   collections.Map[string, HolderStats]
 	Challenges    collections.Map[uint64, Challenge]
-	Deadlines     collections.KeySet[heightKey]
 	Challengeable collections.KeySet[uint64]
-	Payments      collections.KeySet[heightKey]
-	Ends          collections.KeySet[heightKey]
-	Prunes        collections.KeySet[heightKey]
+	Due           collections.KeySet[dueKey]
 }
 
 // NewKeeper builds the keeper; bank and reg may be nil where unused (genesis tooling).
 func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, reg Registry) Keeper {
 	sb := collections.NewSchemaBuilder(storeService)
-	hk := collections.PairKeyCodec(collections.Int64Key, collections.Uint64Key)
 	k := Keeper{
 		bank:          bank,
 		registry:      reg,
@@ -94,11 +97,8 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, reg Registr
 		OwnerOpen:     collections.NewMap(sb, ownerOpenPrefix, "owner_open", collections.BytesKey, collections.Uint64Value),
 		HolderStats:   collections.NewMap(sb, holderStatsPrefix, "holder_stats", collections.StringKey, runtime.ProtoValue[HolderStats, *HolderStats]{}),
 		Challenges:    collections.NewMap(sb, challengesPrefix, "challenges", collections.Uint64Key, runtime.ProtoValue[Challenge, *Challenge]{}),
-		Deadlines:     collections.NewKeySet(sb, deadlinesPrefix, "deadlines", hk),
 		Challengeable: collections.NewKeySet(sb, challengeablePref, "challengeable", collections.Uint64Key),
-		Payments:      collections.NewKeySet(sb, paymentsPrefix, "payments", hk),
-		Ends:          collections.NewKeySet(sb, endsPrefix, "ends", hk),
-		Prunes:        collections.NewKeySet(sb, prunesPrefix, "prunes", hk),
+		Due:           collections.NewKeySet(sb, duePrefix, "due", collections.TripleKeyCodec(collections.Int64Key, collections.Uint64Key, collections.Uint64Key)),
 	}
 	schema, err := sb.Build()
 	if err != nil {

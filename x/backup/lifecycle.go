@@ -15,18 +15,9 @@ import (
 
 func errIsNotFound(err error) bool { return errors.Is(err, collections.ErrNotFound) }
 
-// cancelChallenge drops an agreement's open challenge, if any, with its deadline.
+// cancelChallenge drops an agreement's open challenge, if any.
 func (k Keeper) cancelChallenge(ctx context.Context, id uint64) error {
-	ch, err := k.Challenges.Get(ctx, id)
-	if errIsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := k.Deadlines.Remove(ctx, collections.Join(ch.DeadlineHeight, id)); err != nil {
-		return err
-	}
+	// Its deadline entry stays (one write less per proof); the deadline step skips it.
 	return k.Challenges.Remove(ctx, id)
 }
 
@@ -58,7 +49,7 @@ func (k Keeper) pay(ctx context.Context, a *Agreement, p Params) (closed bool, e
 	if a.Paid.Amount, err = a.Paid.Amount.Add(amt.Amount); err != nil {
 		return false, err
 	}
-	if err := k.Payments.Remove(ctx, collections.Join(a.NextPaymentHeight, a.Id)); err != nil {
+	if err := k.Due.Remove(ctx, dueAt(a.NextPaymentHeight, duePayment, a.Id)); err != nil {
 		return false, err
 	}
 	emit(ctx, EventTypePayment, AttrAgreementID, idStr(a.Id), AttrHolder, a.Holder, AttrAmount, amt.String())
@@ -71,7 +62,7 @@ func (k Keeper) pay(ctx context.Context, a *Agreement, p Params) (closed bool, e
 		a.NextPaymentHeight = 0
 		return true, k.close(ctx, *a, STATUS_ENDED) // out of escrow: the holder did nothing wrong
 	}
-	return false, k.Payments.Set(ctx, collections.Join(a.NextPaymentHeight, a.Id))
+	return false, k.Due.Set(ctx, dueAt(a.NextPaymentHeight, duePayment, a.Id))
 }
 
 // slashAmount is bps/10000 of c, rounded down (256-bit exact).
@@ -111,12 +102,12 @@ func (k Keeper) close(ctx context.Context, a Agreement, status Status) error {
 			return err
 		}
 		if a.NextPaymentHeight != 0 {
-			if err := k.Payments.Remove(ctx, collections.Join(a.NextPaymentHeight, a.Id)); err != nil {
+			if err := k.Due.Remove(ctx, dueAt(a.NextPaymentHeight, duePayment, a.Id)); err != nil {
 				return err
 			}
 		}
 		if a.Status == STATUS_ENDING {
-			if err := k.Ends.Remove(ctx, collections.Join(a.EndHeight, a.Id)); err != nil {
+			if err := k.Due.Remove(ctx, dueAt(a.EndHeight, dueEnd, a.Id)); err != nil {
 				return err
 			}
 		}
@@ -156,7 +147,7 @@ func (k Keeper) close(ctx context.Context, a Agreement, status Status) error {
 	if err := k.Agreements.Set(ctx, a.Id, a); err != nil {
 		return err
 	}
-	if err := k.Prunes.Set(ctx, collections.Join(h+int64(p.RetainBlocks), a.Id)); err != nil {
+	if err := k.Due.Set(ctx, dueAt(h+int64(p.RetainBlocks), duePrune, a.Id)); err != nil {
 		return err
 	}
 	emit(ctx, EventTypeClosed, AttrAgreementID, idStr(a.Id), AttrOwner, a.Owner, AttrNodeID, a.HolderNodeId,
@@ -169,6 +160,9 @@ func (k Keeper) prune(ctx context.Context, id uint64) error {
 	a, err := k.Agreements.Get(ctx, id)
 	if errIsNotFound(err) {
 		return nil
+	}
+	if a.Status.IsOpen() {
+		return nil // not closed: a corrupted queue entry; never delete an open agreement
 	}
 	if err != nil {
 		return err

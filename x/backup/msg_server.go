@@ -158,7 +158,7 @@ func (s msgServer) Accept(ctx context.Context, m *MsgAccept) (*MsgAcceptResponse
 	if err := k.Agreements.Set(ctx, a.Id, a); err != nil {
 		return nil, err
 	}
-	if err := k.Payments.Set(ctx, collections.Join(a.NextPaymentHeight, a.Id)); err != nil {
+	if err := k.Due.Set(ctx, dueAt(a.NextPaymentHeight, duePayment, a.Id)); err != nil {
 		return nil, err
 	}
 	st.UsedBytes += a.QuotaBytes
@@ -261,11 +261,11 @@ func (s msgServer) ProveStorage(ctx context.Context, m *MsgProveStorage) (*MsgPr
 	if m.ChunkIndex != ch.ChunkIndex {
 		return nil, ErrWrongChunk.Wrapf("agreement %d's challenge asks for chunk %d, the proof is for chunk %d", a.Id, ch.ChunkIndex, m.ChunkIndex)
 	}
-	// The manifest half first, so a wrong leaf or tampered manifest path gets its own code.
-	if err := leafInManifest(a.Root, a.ChunkCount, ch.ChunkIndex, m.ChunkLeaf, m.ManifestPath); err != nil {
-		return nil, ErrLeafNotInManifest.Wrapf("agreement %d chunk %d, revision %d root %x: %v", a.Id, ch.ChunkIndex, a.Revision, a.Root, err)
-	}
 	if err := m.Proof().Verify(a.Root, a.ChunkCount, ch.ChunkIndex, ch.Seed); err != nil {
+		// Which half failed decides the code: a wrong leaf or tampered manifest path, or a bad segment.
+		if lerr := leafInManifest(a.Root, a.ChunkCount, ch.ChunkIndex, m.ChunkLeaf, m.ManifestPath); lerr != nil {
+			return nil, ErrLeafNotInManifest.Wrapf("agreement %d chunk %d, revision %d root %x: %v", a.Id, ch.ChunkIndex, a.Revision, a.Root, lerr)
+		}
 		return nil, ErrSegmentNotInChunk.Wrapf("agreement %d chunk %d (segment %d for this challenge's seed): %v",
 			a.Id, ch.ChunkIndex, SegmentIndex(ch.Seed, chunkSize(m.ChunkLeaf)), err)
 	}
@@ -309,7 +309,7 @@ func (s msgServer) End(ctx context.Context, m *MsgEnd) (*MsgEndResponse, error) 
 	if err := k.Agreements.Set(ctx, a.Id, a); err != nil {
 		return nil, err
 	}
-	if err := k.Ends.Set(ctx, collections.Join(a.EndHeight, a.Id)); err != nil {
+	if err := k.Due.Set(ctx, dueAt(a.EndHeight, dueEnd, a.Id)); err != nil {
 		return nil, err
 	}
 	emit(ctx, EventTypeEnding, AttrAgreementID, idStr(a.Id), AttrOwner, a.Owner, AttrEndHeight, strconv.FormatInt(a.EndHeight, 10))
