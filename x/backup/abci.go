@@ -187,6 +187,7 @@ func (k Keeper) issueChallenges(ctx context.Context, p Params, h int64) error {
 		ch := Challenge{
 			AgreementId: id, ChunkIndex: binary.BigEndian.Uint64(s[:8]) % a.ChunkCount, Seed: s[:],
 			Revision: a.Revision, IssuedHeight: h, DeadlineHeight: h + int64(p.ProofWindow),
+			Root: a.Root, ChunkCount: a.ChunkCount, Holder: a.Holder, HolderNodeId: a.HolderNodeId,
 		}
 		if err := k.Challengeable.Remove(ctx, id); err != nil {
 			return err

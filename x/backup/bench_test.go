@@ -71,7 +71,8 @@ func newProofBench(b *testing.B, n int) *proofBench {
 			Revision: 1, ProposedHeight: 1, AcceptedHeight: 1, NextPaymentHeight: 1 << 30,
 			Paid: types.NewCoin(denom, 0), Slashed: types.NewCoin(denom, 0),
 		})
-		gs.Challenges = append(gs.Challenges, backup.Challenge{AgreementId: id, ChunkIndex: idx, Seed: seed[:], Revision: 1, IssuedHeight: 0, DeadlineHeight: 1_000})
+		gs.Challenges = append(gs.Challenges, backup.Challenge{AgreementId: id, ChunkIndex: idx, Seed: seed[:], Revision: 1, IssuedHeight: 0, DeadlineHeight: 1_000,
+			Root: root, ChunkCount: chunks, Holder: holder.Addr.String(), HolderNodeId: node})
 		si := backup.SegmentIndex(seed[:], chunkSize)
 		msgs = append(msgs, &backup.MsgProveStorage{Holder: holder.Addr.String(), AgreementId: id, ChunkIndex: idx,
 			ChunkLeaf: leaf, Segment: segs[si], SegmentPath: segProofs[si].Aunts, ManifestPath: leafProofs[idx].Aunts})

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -55,6 +56,9 @@ func (gs GenesisState) Validate() error {
 		}
 		if i > 0 && ch.AgreementId <= gs.Challenges[i-1].AgreementId {
 			return fmt.Errorf("challenges[%d]: agreement ids must be increasing (one challenge per agreement)", i)
+		}
+		if !bytes.Equal(ch.Root, a.Root) || ch.ChunkCount != a.ChunkCount || ch.Holder != a.Holder || ch.HolderNodeId != a.HolderNodeId || ch.Revision != a.Revision {
+			return fmt.Errorf("challenges[%d]: root, chunk_count, revision, holder and holder_node_id must be agreement %d's", i, a.Id)
 		}
 		if ch.ChunkIndex >= a.ChunkCount || len(ch.Seed) != sha256.Size || ch.DeadlineHeight < ch.IssuedHeight {
 			return fmt.Errorf("challenges[%d]: chunk_index, seed (32 bytes) or heights out of range", i)

@@ -110,6 +110,7 @@ func TestGenesisValidation(t *testing.T) {
 		{func(gs *backup.GenesisState) {
 			gs.Challenges = append(gs.Challenges, backup.Challenge{AgreementId: 2, Seed: make([]byte, 32)})
 		}, "not an active agreement"},
+		{func(gs *backup.GenesisState) { gs.Challenges[0].Root = make([]byte, 32) }, "must be agreement"},
 	} {
 		bz, err := runtime.MarshalGenesis(&good)
 		require.NoError(t, err)

@@ -233,58 +233,67 @@ func (s msgServer) CommitManifest(ctx context.Context, m *MsgCommitManifest) (*M
 	return &MsgCommitManifestResponse{}, nil
 }
 
+// ProveStorage reads only the challenge (which carries the agreement's root and
+// holder) on the path of a good proof: a block may carry thousands.
 func (s msgServer) ProveStorage(ctx context.Context, m *MsgProveStorage) (*MsgProveStorageResponse, error) {
 	k := s.k
-	a, err := k.agreement(ctx, m.AgreementId)
+	ch, err := k.Challenges.Get(ctx, m.AgreementId)
+	if errIsNotFound(err) {
+		return nil, k.noChallenge(ctx, m)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if m.Holder != a.Holder {
-		return nil, ErrNotHolder.Wrapf("only agreement %d's holder %s proves its storage, not %s", a.Id, a.Holder, m.Holder)
-	}
-	if a.Status == STATUS_FAILED {
-		return nil, ErrProofTooLate.Wrapf("agreement %d failed at height %d after %s missed challenges in a row: the proof came after the window", a.Id, a.EndHeight, "max_misses")
-	}
-	if !a.Status.IsServing() {
-		return nil, ErrWrongStatus.Wrapf("agreement %d is %s: nothing to prove", a.Id, a.Status)
-	}
-	ch, err := k.Challenges.Get(ctx, a.Id)
-	if err != nil {
-		if errIsNotFound(err) {
-			return nil, ErrNoChallenge.Wrapf("agreement %d has no open challenge (query backup challenges %d)", a.Id, a.Id)
-		}
-		return nil, err
+	if m.Holder != ch.Holder {
+		return nil, ErrNotHolder.Wrapf("only agreement %d's holder %s proves its storage, not %s", ch.AgreementId, ch.Holder, m.Holder)
 	}
 	if h := runtime.Unwrap(ctx).BlockHeight(); h > ch.DeadlineHeight {
 		return nil, ErrProofTooLate.Wrapf("the challenge's window closed at height %d (now %d); it is asked again in containment", ch.DeadlineHeight, h)
 	}
 	if m.ChunkIndex != ch.ChunkIndex {
-		return nil, ErrWrongChunk.Wrapf("agreement %d's challenge asks for chunk %d, the proof is for chunk %d", a.Id, ch.ChunkIndex, m.ChunkIndex)
+		return nil, ErrWrongChunk.Wrapf("agreement %d's challenge asks for chunk %d, the proof is for chunk %d", ch.AgreementId, ch.ChunkIndex, m.ChunkIndex)
 	}
-	if err := m.Proof().Verify(a.Root, a.ChunkCount, ch.ChunkIndex, ch.Seed); err != nil {
+	if err := m.Proof().Verify(ch.Root, ch.ChunkCount, ch.ChunkIndex, ch.Seed); err != nil {
 		// Which half failed decides the code: a wrong leaf or tampered manifest path, or a bad segment.
-		if lerr := leafInManifest(a.Root, a.ChunkCount, ch.ChunkIndex, m.ChunkLeaf, m.ManifestPath); lerr != nil {
-			return nil, ErrLeafNotInManifest.Wrapf("agreement %d chunk %d, revision %d root %x: %v", a.Id, ch.ChunkIndex, a.Revision, a.Root, lerr)
+		if lerr := leafInManifest(ch.Root, ch.ChunkCount, ch.ChunkIndex, m.ChunkLeaf, m.ManifestPath); lerr != nil {
+			return nil, ErrLeafNotInManifest.Wrapf("agreement %d chunk %d, revision %d root %x: %v", ch.AgreementId, ch.ChunkIndex, ch.Revision, ch.Root, lerr)
 		}
 		return nil, ErrSegmentNotInChunk.Wrapf("agreement %d chunk %d (segment %d for this challenge's seed): %v",
-			a.Id, ch.ChunkIndex, SegmentIndex(ch.Seed, chunkSize(m.ChunkLeaf)), err)
+			ch.AgreementId, ch.ChunkIndex, SegmentIndex(ch.Seed, chunkSize(m.ChunkLeaf)), err)
 	}
-	if err := k.cancelChallenge(ctx, a.Id); err != nil {
+	if err := k.cancelChallenge(ctx, ch.AgreementId); err != nil {
 		return nil, err
 	}
-	if err := k.Challengeable.Set(ctx, a.Id); err != nil {
+	if err := k.Challengeable.Set(ctx, ch.AgreementId); err != nil {
 		return nil, err
 	}
-	st, err := k.holderStats(ctx, a.HolderNodeId)
+	st, err := k.holderStats(ctx, ch.HolderNodeId)
 	if err != nil {
 		return nil, err
 	}
 	st.ProofsAnswered++
-	if err := k.HolderStats.Set(ctx, a.HolderNodeId, st); err != nil {
+	if err := k.HolderStats.Set(ctx, ch.HolderNodeId, st); err != nil {
 		return nil, err
 	}
-	emit(ctx, EventTypeProof, AttrAgreementID, idStr(a.Id), AttrChunkIndex, strconv.FormatUint(ch.ChunkIndex, 10))
+	emit(ctx, EventTypeProof, AttrAgreementID, idStr(ch.AgreementId), AttrChunkIndex, strconv.FormatUint(ch.ChunkIndex, 10))
 	return &MsgProveStorageResponse{}, nil
+}
+
+// noChallenge is the error of a proof for an agreement without an open challenge.
+func (k Keeper) noChallenge(ctx context.Context, m *MsgProveStorage) error {
+	a, err := k.agreement(ctx, m.AgreementId)
+	if err != nil {
+		return err
+	}
+	switch {
+	case m.Holder != a.Holder:
+		return ErrNotHolder.Wrapf("only agreement %d's holder %s proves its storage, not %s", a.Id, a.Holder, m.Holder)
+	case a.Status == STATUS_FAILED:
+		return ErrProofTooLate.Wrapf("agreement %d failed at height %d after max_misses missed challenges in a row: the proof came after the window", a.Id, a.EndHeight)
+	case !a.Status.IsServing():
+		return ErrWrongStatus.Wrapf("agreement %d is %s: nothing to prove", a.Id, a.Status)
+	}
+	return ErrNoChallenge.Wrapf("agreement %d has no open challenge (query backup challenges %d)", a.Id, a.Id)
 }
 
 func (s msgServer) End(ctx context.Context, m *MsgEnd) (*MsgEndResponse, error) {
