@@ -1,0 +1,320 @@
+// Package holder is the backup holder daemon: it stores owners' sealed
+// chunks in its own pebble database, serves them only to the agreement's
+// owner, and answers the chain's storage challenges by itself.
+package holder
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/selfchain/selfchain/backup/onchain"
+	"github.com/selfchain/selfchain/backup/wire"
+	"github.com/selfchain/selfchain/x/backup"
+)
+
+// Config configures a holder daemon.
+type Config struct {
+	NodeID string        // this holder's node id in x/registry
+	Chain  onchain.Chain // agreements, challenges, proofs
+	Store  *Store
+	Logger *slog.Logger
+	// AgreementTTL is how long an agreement read from the chain is trusted
+	// before it is read again (status and quota changes take this long).
+	AgreementTTL time.Duration
+	Now          func() time.Time // for tests; time.Now by default
+}
+
+// Server is the holder's HTTP API and challenge answerer.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	started time.Time
+	metrics *metrics
+
+	mu     sync.Mutex
+	agrs   map[uint64]cachedAgreement
+	nonces map[string]int64 // nonce -> request time, pruned past the skew window
+}
+
+type cachedAgreement struct {
+	a  onchain.Agreement
+	at time.Time
+}
+
+// NewServer returns a holder server.
+func NewServer(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.AgreementTTL == 0 {
+		cfg.AgreementTTL = 5 * time.Second
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: now, started: now(), metrics: newMetrics(),
+		agrs: map[uint64]cachedAgreement{}, nonces: map[string]int64{}}
+	if used, err := cfg.Store.TotalUsed(); err == nil {
+		s.metrics.bytesHeld.Set(float64(used))
+	}
+	return s
+}
+
+// Registry is the server's Prometheus registry.
+func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
+
+// Handler is the HTTP API:
+//
+//	PUT  /v1/agreements/{id}/chunks/{chunk}?kind=data|snapshot   store a chunk
+//	GET  /v1/agreements/{id}/chunks/{chunk}                      fetch a chunk
+//	GET  /v1/agreements/{id}/chunks                              inventory (wire.Entry list)
+//	PUT  /v1/agreements/{id}/manifest                            announce a sorted id list; returns its root
+//	GET  /v1/agreements/{id}/manifest?root=<hex>                 an announced list with leaves (wire.Entry list)
+//	GET  /metrics                                                Prometheus
+//
+// Every /v1 request must be signed by the agreement owner's account key.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("PUT /v1/agreements/{agreement}/chunks/{chunk}", s.owned(s.putChunk))
+	mux.HandleFunc("GET /v1/agreements/{agreement}/chunks/{chunk}", s.owned(s.getChunk))
+	mux.HandleFunc("GET /v1/agreements/{agreement}/chunks", s.owned(s.inventory))
+	mux.HandleFunc("PUT /v1/agreements/{agreement}/manifest", s.owned(s.putManifest))
+	mux.HandleFunc("GET /v1/agreements/{agreement}/manifest", s.owned(s.getManifest))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// maxBody bounds a request body: a chunk, or a manifest id list.
+const maxBody = backup.MaxChunkSize + 1
+
+type ownedHandler func(w http.ResponseWriter, r *http.Request, a onchain.Agreement, body []byte)
+
+// owned authenticates a request as the agreement owner's before calling h.
+func (s *Server) owned(h ownedHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseUint(r.PathValue("agreement"), 10, 64)
+		if err != nil {
+			s.reject(w, r, http.StatusBadRequest, "bad_request", "agreement id must be a decimal number")
+			return
+		}
+		auth, err := wire.DecodeAuth(r.Header)
+		if err != nil {
+			s.reject(w, r, http.StatusUnauthorized, "unsigned", err.Error())
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		if err != nil {
+			s.reject(w, r, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
+			return
+		}
+		if len(body) >= maxBody {
+			s.reject(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", backup.MaxChunkSize))
+			return
+		}
+		if !auth.Pub.VerifySignature(wire.SignBytes(r.Method, r.URL.RequestURI(), auth.Time, auth.Nonce, body), auth.Sig) {
+			s.reject(w, r, http.StatusUnauthorized, "bad_signature", "signature does not verify for this request")
+			return
+		}
+		if code, reason, msg := s.fresh(auth); code != 0 {
+			s.reject(w, r, code, reason, msg)
+			return
+		}
+		a, err := s.agreement(r.Context(), id)
+		if errors.Is(err, onchain.ErrNotFound) {
+			s.reject(w, r, http.StatusNotFound, "no_agreement", err.Error())
+			return
+		}
+		if err != nil {
+			s.reject(w, r, http.StatusServiceUnavailable, "chain", "reading the agreement from the chain: "+err.Error())
+			return
+		}
+		if a.Holder != s.cfg.NodeID {
+			s.reject(w, r, http.StatusForbidden, "not_holder", fmt.Sprintf("agreement %d is served by %s, not by this holder (%s)", id, a.Holder, s.cfg.NodeID))
+			return
+		}
+		if auth.Pub.Address().String() != a.Owner {
+			s.reject(w, r, http.StatusForbidden, "not_owner", fmt.Sprintf("key of %s is not the owner of agreement %d", auth.Pub.Address(), id))
+			return
+		}
+		if !a.Storing() {
+			s.reject(w, r, http.StatusForbidden, "inactive", fmt.Sprintf("agreement %d is %s", id, a.Status))
+			return
+		}
+		h(w, r, a, body)
+	}
+}
+
+// fresh rejects requests outside the clock window or seen before. Requests
+// dated before this process started are refused too: the nonce memory does
+// not survive a restart, so neither may the requests it would have caught.
+func (s *Server) fresh(a wire.Auth) (int, string, string) {
+	now := s.now().UnixNano()
+	skew := int64(wire.MaxClockSkew)
+	if a.Time < now-skew || a.Time > now+skew {
+		return http.StatusUnauthorized, "stale", fmt.Sprintf("request time is more than %s from the holder's clock", wire.MaxClockSkew)
+	}
+	if a.Time < s.started.UnixNano() {
+		return http.StatusUnauthorized, "stale", "request is older than this holder process; sign it again"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, seen := s.nonces[a.Nonce]; seen {
+		return http.StatusUnauthorized, "replay", "nonce already used: this request was replayed"
+	}
+	if len(s.nonces) > 4096 {
+		for n, t := range s.nonces {
+			if t < now-skew {
+				delete(s.nonces, n)
+			}
+		}
+	}
+	s.nonces[a.Nonce] = a.Time
+	return 0, "", ""
+}
+
+func (s *Server) reject(w http.ResponseWriter, r *http.Request, code int, reason, msg string) {
+	s.metrics.rejected.WithLabelValues(reason).Inc()
+	s.log.Warn("backup request rejected", "status", code, "reason", reason, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "err", msg)
+	http.Error(w, msg, code)
+}
+
+// agreement reads an agreement, cached for AgreementTTL.
+func (s *Server) agreement(ctx context.Context, id uint64) (onchain.Agreement, error) {
+	s.mu.Lock()
+	c, ok := s.agrs[id]
+	s.mu.Unlock()
+	if ok && s.now().Sub(c.at) < s.cfg.AgreementTTL {
+		return c.a, nil
+	}
+	a, err := s.cfg.Chain.Agreement(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	s.mu.Lock()
+	s.agrs[id] = cachedAgreement{a, s.now()}
+	s.mu.Unlock()
+	return a, nil
+}
+
+func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, a onchain.Agreement, body []byte) {
+	id, err := wire.ParseID(r.PathValue("chunk"))
+	if err != nil {
+		s.reject(w, r, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	kind, err := wire.ParseKind(r.URL.Query().Get("kind"))
+	if err != nil {
+		s.reject(w, r, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	leaf, added, err := s.cfg.Store.Put(a.ID, id, kind, body, a.Quota)
+	switch {
+	case errors.Is(err, ErrQuota):
+		s.reject(w, r, http.StatusRequestEntityTooLarge, "quota", fmt.Sprintf("agreement %d: %v", a.ID, err))
+		return
+	case err != nil && len(body) == 0:
+		s.reject(w, r, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	case err != nil:
+		s.fail(w, err)
+		return
+	}
+	s.metrics.bytesHeld.Add(float64(added))
+	s.metrics.chunksStored.Inc()
+	_, _ = w.Write(leaf)
+}
+
+func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, a onchain.Agreement, _ []byte) {
+	id, err := wire.ParseID(r.PathValue("chunk"))
+	if err != nil {
+		s.reject(w, r, http.StatusBadRequest, "bad_request", err.Error())
+		return
+	}
+	ct, err := s.cfg.Store.Get(a.ID, id)
+	if errors.Is(err, ErrNoChunk) {
+		http.Error(w, fmt.Sprintf("chunk %s is not stored for agreement %d", id, a.ID), http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(ct)))
+	_, _ = w.Write(ct)
+}
+
+func (s *Server) inventory(w http.ResponseWriter, _ *http.Request, a onchain.Agreement, _ []byte) {
+	es, err := s.cfg.Store.Inventory(a.ID)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	_, _ = w.Write(wire.EncodeEntries(es))
+}
+
+func (s *Server) putManifest(w http.ResponseWriter, r *http.Request, a onchain.Agreement, body []byte) {
+	ids, err := wire.DecodeIDs(body)
+	if err != nil {
+		s.reject(w, r, http.StatusBadRequest, "bad_request", "manifest id list: "+err.Error())
+		return
+	}
+	root, err := s.cfg.Store.SetManifest(a.ID, ids)
+	if errors.Is(err, ErrNoChunk) {
+		s.reject(w, r, http.StatusConflict, "missing_chunk", err.Error())
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	_, _ = w.Write(root)
+}
+
+func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, a onchain.Agreement, _ []byte) {
+	root, err := parseHex(r.URL.Query().Get("root"))
+	if err != nil {
+		s.reject(w, r, http.StatusBadRequest, "bad_request", "root: "+err.Error())
+		return
+	}
+	es, err := s.cfg.Store.Manifest(a.ID, root)
+	if errors.Is(err, ErrNoChunk) {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	_, _ = w.Write(wire.EncodeEntries(es))
+}
+
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	s.log.Error("backup holder error", "err", err)
+	http.Error(w, "holder error: "+err.Error(), http.StatusInternalServerError)
+}
+
+func parseHex(s string) ([]byte, error) {
+	if len(s) != 64 || strings.Trim(s, "0123456789abcdef") != "" {
+		return nil, errors.New("want 64 lowercase hex characters")
+	}
+	var b [32]byte
+	for i := range b {
+		v, _ := strconv.ParseUint(s[2*i:2*i+2], 16, 8)
+		b[i] = byte(v)
+	}
+	return bytes.Clone(b[:]), nil
+}
