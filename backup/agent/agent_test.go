@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/selfchain/selfchain/backup/holder"
 	"github.com/selfchain/selfchain/backup/onchain"
@@ -299,14 +300,17 @@ func TestResume(t *testing.T) {
 	a.Workers = 1
 	// Cancel once the holder has a few chunks.
 	go func() {
-		for {
+		for ctx.Err() == nil {
 			if es, _ := e.holders[0].store.Inventory(1); len(es) >= 4 {
 				cancel()
 				return
 			}
+			time.Sleep(time.Millisecond)
 		}
 	}()
-	if _, err := a.Run(ctx, src); err == nil {
+	_, err := a.Run(ctx, src)
+	cancel()
+	if err == nil {
 		t.Skip("the run finished before it could be interrupted")
 	}
 	had, _ := e.holders[0].store.Inventory(1)
