@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/selfchain/selfchain/backup/holder"
 	"github.com/selfchain/selfchain/backup/onchain"
@@ -29,6 +30,9 @@ type Agent struct {
 	Out     io.Writer // progress and warnings; nil for none
 	HTTP    *http.Client
 	Workers int // chunk sealing and upload workers; NumCPU by default
+
+	mu      sync.Mutex
+	session *wire.Session
 }
 
 func (a *Agent) workers() int {
@@ -44,12 +48,22 @@ func (a *Agent) printf(format string, args ...any) {
 	}
 }
 
-func (a *Agent) client(t Target) *holder.Client {
-	hc := a.HTTP
-	if hc == nil {
-		hc = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+func (a *Agent) client(t Target) (*holder.Client, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.HTTP == nil {
+		a.HTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	}
-	return &holder.Client{BaseURL: t.URL, Agreement: t.Agreement, Sign: a.Keys.Sign, HTTP: hc}
+	// One session per agent (one account-key signature), renewed well
+	// before it ends; a backup longer than that keeps its clients' session.
+	if a.session == nil || time.Until(a.session.Expiry()) < time.Hour {
+		s, err := wire.NewSession(a.Keys.Sign, time.Now(), 12*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		a.session = s
+	}
+	return &holder.Client{BaseURL: t.URL, Agreement: t.Agreement, Session: a.session, HTTP: a.HTTP}, nil
 }
 
 // holderState is what the agent knows one holder stores.
@@ -92,7 +106,11 @@ func (a *Agent) open(ctx context.Context) ([]*holderState, error) {
 		if agr.Status != onchain.StatusActive {
 			return nil, fmt.Errorf("agreement %d is %s: only active agreements take backups", agr.ID, agr.Status)
 		}
-		h := &holderState{t: t, c: a.client(t), agr: agr, stored: map[wire.ID]bool{}}
+		c, err := a.client(t)
+		if err != nil {
+			return nil, err
+		}
+		h := &holderState{t: t, c: c, agr: agr, stored: map[wire.ID]bool{}}
 		inv, err := h.c.Inventory(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("asking the holder of agreement %d (%s) what it has: %w", agr.ID, t.URL, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/selfchain/selfchain/backup/wire"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/seal"
+	"github.com/selfchain/selfchain/x/backup"
 )
 
 type testHolder struct {
@@ -236,7 +237,8 @@ func TestBackupRestoreDedupAndFallback(t *testing.T) {
 	ct, err := e.holders[0].store.Get(1, victim.ID)
 	must(t, err)
 	ct[len(ct)/2] ^= 1
-	if _, _, err := e.holders[0].store.Put(1, victim.ID, wire.KindData, ct, 1<<30); err != nil {
+	leaf, _ := backup.ChunkLeafOf(ct)
+	if _, err := e.holders[0].store.Put(1, victim.ID, wire.KindData, ct, leaf, 1<<30); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer

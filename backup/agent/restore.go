@@ -52,7 +52,11 @@ func (a *Agent) source(ctx context.Context, t Target) (*source, error) {
 	if len(agr.Root) == 0 {
 		return nil, fmt.Errorf("agreement %d has no committed manifest", agr.ID)
 	}
-	h := &holderState{t: t, c: a.client(t), agr: agr}
+	c, err := a.client(t)
+	if err != nil {
+		return nil, err
+	}
+	h := &holderState{t: t, c: c, agr: agr}
 	es, err := a.Repo.Uploaded(agr.ID)
 	if err != nil {
 		return nil, err

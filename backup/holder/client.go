@@ -17,11 +17,11 @@ import (
 )
 
 // Client talks to one holder about one agreement, signing every request
-// with the owner's account key.
+// with a session the owner's account key granted.
 type Client struct {
 	BaseURL   string // e.g. http://127.0.0.1:26680
 	Agreement uint64
-	Sign      wire.Signer
+	Session   *wire.Session
 	HTTP      *http.Client
 }
 
@@ -39,7 +39,7 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &se) && se.Code == http.StatusNotFound
 }
 
-func (c *Client) do(ctx context.Context, method, path string, body []byte, max int64) ([]byte, error) {
+func (c *Client) do(ctx context.Context, method, path string, body, digest []byte, max int64) ([]byte, error) {
 	url := strings.TrimRight(c.BaseURL, "/") + fmt.Sprintf("/v1/agreements/%d", c.Agreement) + path
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
@@ -47,9 +47,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, max i
 	}
 	var nonce [wire.NonceSize]byte
 	_, _ = rand.Read(nonce[:])
-	if err := wire.SignRequest(req, body, c.Sign, time.Now(), nonce); err != nil {
-		return nil, fmt.Errorf("signing the request: %w", err)
-	}
+	c.Session.SignRequest(req, digest, time.Now(), nonce)
 	hc := c.HTTP
 	if hc == nil {
 		hc = http.DefaultClient
@@ -74,21 +72,28 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, max i
 
 // Put stores a chunk; the holder answers with the leaf it computed.
 func (c *Client) Put(ctx context.Context, id wire.ID, kind wire.Kind, ciphertext []byte) ([]byte, error) {
-	leaf, err := c.do(ctx, http.MethodPut, "/chunks/"+id.String()+"?kind="+kind.String(), ciphertext, backup.ChunkLeafSize)
+	leaf, err := backup.ChunkLeafOf(ciphertext)
 	if err != nil {
 		return nil, err
+	}
+	got, err := c.do(ctx, http.MethodPut, "/chunks/"+id.String()+"?kind="+kind.String(), ciphertext, leaf, backup.ChunkLeafSize)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(got, leaf) {
+		return nil, fmt.Errorf("holder computed leaf %x for chunk %s, want %x", got, id, leaf)
 	}
 	return leaf, nil
 }
 
 // Get fetches a chunk's ciphertext (unverified: the caller checks its leaf).
 func (c *Client) Get(ctx context.Context, id wire.ID) ([]byte, error) {
-	return c.do(ctx, http.MethodGet, "/chunks/"+id.String(), nil, backup.MaxChunkSize)
+	return c.do(ctx, http.MethodGet, "/chunks/"+id.String(), nil, wire.BodyDigest(nil), backup.MaxChunkSize)
 }
 
 // Inventory lists the chunks the holder has for the agreement.
 func (c *Client) Inventory(ctx context.Context) ([]wire.Entry, error) {
-	b, err := c.do(ctx, http.MethodGet, "/chunks", nil, wire.MaxListEntries*wire.EntrySize)
+	b, err := c.do(ctx, http.MethodGet, "/chunks", nil, wire.BodyDigest(nil), wire.MaxListEntries*wire.EntrySize)
 	if err != nil {
 		return nil, err
 	}
@@ -98,12 +103,13 @@ func (c *Client) Inventory(ctx context.Context) ([]wire.Entry, error) {
 // PutManifest announces the sorted id list of the next revision; the
 // holder answers with the root of the leaves it stores for them.
 func (c *Client) PutManifest(ctx context.Context, ids []wire.ID) ([]byte, error) {
-	return c.do(ctx, http.MethodPut, "/manifest", wire.EncodeIDs(ids), 32)
+	body := wire.EncodeIDs(ids)
+	return c.do(ctx, http.MethodPut, "/manifest", body, wire.BodyDigest(body), 32)
 }
 
 // Manifest fetches an announced list with the holder's leaves.
 func (c *Client) Manifest(ctx context.Context, root []byte) ([]wire.Entry, error) {
-	b, err := c.do(ctx, http.MethodGet, "/manifest?root="+hex.EncodeToString(root), nil, wire.MaxListEntries*wire.EntrySize)
+	b, err := c.do(ctx, http.MethodGet, "/manifest?root="+hex.EncodeToString(root), nil, wire.BodyDigest(nil), wire.MaxListEntries*wire.EntrySize)
 	if err != nil {
 		return nil, err
 	}

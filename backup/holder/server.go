@@ -6,6 +6,8 @@ package holder
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +49,7 @@ type Server struct {
 	mu     sync.Mutex
 	agrs   map[uint64]cachedAgreement
 	nonces map[string]int64 // nonce -> request time, pruned past the skew window
+	grants map[[32]byte]bool // verified session grants
 }
 
 type cachedAgreement struct {
@@ -67,7 +70,7 @@ func NewServer(cfg Config) *Server {
 		now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: now, started: now(), metrics: newMetrics(),
-		agrs: map[uint64]cachedAgreement{}, nonces: map[string]int64{}}
+		agrs: map[uint64]cachedAgreement{}, nonces: map[string]int64{}, grants: map[[32]byte]bool{}}
 	if used, err := cfg.Store.TotalUsed(); err == nil {
 		s.metrics.bytesHeld.Set(float64(used))
 	}
@@ -89,11 +92,11 @@ func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 // Every /v1 request must be signed by the agreement owner's account key.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /v1/agreements/{agreement}/chunks/{chunk}", s.owned(s.putChunk))
-	mux.HandleFunc("GET /v1/agreements/{agreement}/chunks/{chunk}", s.owned(s.getChunk))
-	mux.HandleFunc("GET /v1/agreements/{agreement}/chunks", s.owned(s.inventory))
-	mux.HandleFunc("PUT /v1/agreements/{agreement}/manifest", s.owned(s.putManifest))
-	mux.HandleFunc("GET /v1/agreements/{agreement}/manifest", s.owned(s.getManifest))
+	mux.HandleFunc("PUT /v1/agreements/{agreement}/chunks/{chunk}", s.owned(s.putChunk, true))
+	mux.HandleFunc("GET /v1/agreements/{agreement}/chunks/{chunk}", s.owned(s.getChunk, false))
+	mux.HandleFunc("GET /v1/agreements/{agreement}/chunks", s.owned(s.inventory, false))
+	mux.HandleFunc("PUT /v1/agreements/{agreement}/manifest", s.owned(s.putManifest, false))
+	mux.HandleFunc("GET /v1/agreements/{agreement}/manifest", s.owned(s.getManifest, false))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	return mux
 }
@@ -101,10 +104,13 @@ func (s *Server) Handler() http.Handler {
 // maxBody bounds a request body: a chunk, or a manifest id list.
 const maxBody = backup.MaxChunkSize + 1
 
-type ownedHandler func(w http.ResponseWriter, r *http.Request, a onchain.Agreement, body []byte)
+// ownedHandler serves an authenticated request; digest is the body's signed
+// digest (for a chunk upload, its leaf).
+type ownedHandler func(w http.ResponseWriter, r *http.Request, a onchain.Agreement, body, digest []byte)
 
 // owned authenticates a request as the agreement owner's before calling h.
-func (s *Server) owned(h ownedHandler) http.HandlerFunc {
+// chunk says the body is a chunk, whose signed digest is its leaf.
+func (s *Server) owned(h ownedHandler, chunk bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseUint(r.PathValue("agreement"), 10, 64)
 		if err != nil {
@@ -125,8 +131,19 @@ func (s *Server) owned(h ownedHandler) http.HandlerFunc {
 			s.reject(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", backup.MaxChunkSize))
 			return
 		}
-		if !auth.Pub.VerifySignature(wire.SignBytes(r.Method, r.URL.RequestURI(), auth.Time, auth.Nonce, body), auth.Sig) {
-			s.reject(w, r, http.StatusUnauthorized, "bad_signature", "signature does not verify for this request")
+		digest := wire.BodyDigest(body)
+		if chunk {
+			if digest, err = backup.ChunkLeafOf(body); err != nil {
+				s.reject(w, r, http.StatusBadRequest, "bad_request", "chunk: "+err.Error())
+				return
+			}
+		}
+		if !auth.VerifyRequest(r.Method, r.URL.RequestURI(), digest) {
+			s.reject(w, r, http.StatusUnauthorized, "bad_signature", "the session signature does not verify for this request")
+			return
+		}
+		if code, reason, msg := s.granted(auth); code != 0 {
+			s.reject(w, r, code, reason, msg)
 			return
 		}
 		if code, reason, msg := s.fresh(auth); code != 0 {
@@ -146,16 +163,51 @@ func (s *Server) owned(h ownedHandler) http.HandlerFunc {
 			s.reject(w, r, http.StatusForbidden, "not_holder", fmt.Sprintf("agreement %d is served by %s, not by this holder (%s)", id, a.Holder, s.cfg.NodeID))
 			return
 		}
-		if auth.Pub.Address().String() != a.Owner {
-			s.reject(w, r, http.StatusForbidden, "not_owner", fmt.Sprintf("key of %s is not the owner of agreement %d", auth.Pub.Address(), id))
+		if auth.Account.Address().String() != a.Owner {
+			s.reject(w, r, http.StatusForbidden, "not_owner", fmt.Sprintf("key of %s is not the owner of agreement %d", auth.Account.Address(), id))
 			return
 		}
 		if !a.Storing() {
 			s.reject(w, r, http.StatusForbidden, "inactive", fmt.Sprintf("agreement %d is %s", id, a.Status))
 			return
 		}
-		h(w, r, a, body)
+		h(w, r, a, body, digest)
 	}
+}
+
+// granted checks the session's grant by the account key, once per session.
+func (s *Server) granted(a wire.Auth) (int, string, string) {
+	now := s.now()
+	if a.Expiry < now.Unix() {
+		return http.StatusUnauthorized, "session_expired", "the backup session expired: start a new one"
+	}
+	if a.Expiry > now.Add(wire.MaxSessionTTL+wire.MaxClockSkew).Unix() {
+		return http.StatusUnauthorized, "session_too_long", fmt.Sprintf("a session may last at most %s", wire.MaxSessionTTL)
+	}
+	h := sha256.New()
+	h.Write([]byte(a.Account.Type()))
+	h.Write(a.Account.Bytes())
+	h.Write(a.Session)
+	h.Write(binary.BigEndian.AppendUint64(nil, uint64(a.Expiry)))
+	h.Write(a.Grant)
+	var k [32]byte
+	h.Sum(k[:0])
+	s.mu.Lock()
+	ok := s.grants[k]
+	s.mu.Unlock()
+	if ok {
+		return 0, "", ""
+	}
+	if !a.VerifyGrant() {
+		return http.StatusUnauthorized, "bad_grant", "the session grant is not signed by the account key it names"
+	}
+	s.mu.Lock()
+	if len(s.grants) >= 4096 {
+		clear(s.grants)
+	}
+	s.grants[k] = true
+	s.mu.Unlock()
+	return 0, "", ""
 }
 
 // fresh rejects requests outside the clock window or seen before. Requests
@@ -210,7 +262,7 @@ func (s *Server) agreement(ctx context.Context, id uint64) (onchain.Agreement, e
 	return a, nil
 }
 
-func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, a onchain.Agreement, body []byte) {
+func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, a onchain.Agreement, body, leaf []byte) {
 	id, err := wire.ParseID(r.PathValue("chunk"))
 	if err != nil {
 		s.reject(w, r, http.StatusBadRequest, "bad_request", err.Error())
@@ -221,13 +273,10 @@ func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, a onchain.Agre
 		s.reject(w, r, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
-	leaf, added, err := s.cfg.Store.Put(a.ID, id, kind, body, a.Quota)
+	added, err := s.cfg.Store.Put(a.ID, id, kind, body, leaf, a.Quota)
 	switch {
 	case errors.Is(err, ErrQuota):
 		s.reject(w, r, http.StatusRequestEntityTooLarge, "quota", fmt.Sprintf("agreement %d: %v", a.ID, err))
-		return
-	case err != nil && len(body) == 0:
-		s.reject(w, r, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	case err != nil:
 		s.fail(w, err)
@@ -238,7 +287,7 @@ func (s *Server) putChunk(w http.ResponseWriter, r *http.Request, a onchain.Agre
 	_, _ = w.Write(leaf)
 }
 
-func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, a onchain.Agreement, _ []byte) {
+func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, a onchain.Agreement, _, _ []byte) {
 	id, err := wire.ParseID(r.PathValue("chunk"))
 	if err != nil {
 		s.reject(w, r, http.StatusBadRequest, "bad_request", err.Error())
@@ -257,7 +306,7 @@ func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, a onchain.Agre
 	_, _ = w.Write(ct)
 }
 
-func (s *Server) inventory(w http.ResponseWriter, _ *http.Request, a onchain.Agreement, _ []byte) {
+func (s *Server) inventory(w http.ResponseWriter, _ *http.Request, a onchain.Agreement, _, _ []byte) {
 	es, err := s.cfg.Store.Inventory(a.ID)
 	if err != nil {
 		s.fail(w, err)
@@ -266,7 +315,7 @@ func (s *Server) inventory(w http.ResponseWriter, _ *http.Request, a onchain.Agr
 	_, _ = w.Write(wire.EncodeEntries(es))
 }
 
-func (s *Server) putManifest(w http.ResponseWriter, r *http.Request, a onchain.Agreement, body []byte) {
+func (s *Server) putManifest(w http.ResponseWriter, r *http.Request, a onchain.Agreement, body, _ []byte) {
 	ids, err := wire.DecodeIDs(body)
 	if err != nil {
 		s.reject(w, r, http.StatusBadRequest, "bad_request", "manifest id list: "+err.Error())
@@ -284,7 +333,7 @@ func (s *Server) putManifest(w http.ResponseWriter, r *http.Request, a onchain.A
 	_, _ = w.Write(root)
 }
 
-func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, a onchain.Agreement, _ []byte) {
+func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, a onchain.Agreement, _, _ []byte) {
 	root, err := parseHex(r.URL.Query().Get("root"))
 	if err != nil {
 		s.reject(w, r, http.StatusBadRequest, "bad_request", "root: "+err.Error())

@@ -58,7 +58,11 @@ func newEnv(t *testing.T, quota uint64) *env {
 }
 
 func (e *env) client(sign wire.Signer) *Client {
-	return &Client{BaseURL: e.http.URL, Agreement: 1, Sign: sign}
+	s, err := wire.NewSession(sign, time.Now(), time.Hour)
+	if err != nil {
+		panic(err)
+	}
+	return &Client{BaseURL: e.http.URL, Agreement: 1, Session: s}
 }
 
 func randomBytes(n int) []byte {
@@ -106,12 +110,24 @@ func TestAuth(t *testing.T) {
 	if _, err := e.client(signerOf(other)).Put(ctx, id, wire.KindData, ct); statusOf(err) != http.StatusForbidden {
 		t.Fatalf("wrong key: %v, want 403", err)
 	}
-	// The owner's key, but signing another body than the one sent.
-	tampered := func(msg []byte) ([]byte, crypto.PubKey, error) {
-		return signerOf(e.owner)(append(msg, 'x'))
+	// A grant signed by another key that claims the owner's key.
+	forged := func(msg []byte) ([]byte, crypto.PubKey, error) {
+		sig, _, err := signerOf(other)(msg)
+		return sig, e.owner.PubKey(), err
 	}
-	if _, err := e.client(tampered).Put(ctx, id, wire.KindData, ct); statusOf(err) != http.StatusUnauthorized {
-		t.Fatalf("bad signature: %v, want 401", err)
+	if _, err := e.client(forged).Put(ctx, id, wire.KindData, ct); statusOf(err) != http.StatusUnauthorized {
+		t.Fatalf("forged grant: %v, want 401", err)
+	}
+	// The owner's session, signing another body than the one sent.
+	sess, _ := wire.NewSession(signerOf(e.owner), time.Now(), time.Hour)
+	req, _ = http.NewRequest(http.MethodPut, e.http.URL+"/v1/agreements/1/chunks/"+id.String()+"?kind=data", bytes.NewReader(ct))
+	sess.SignRequest(req, leafOf(ct[1:]), time.Now(), [16]byte{8})
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("bad signature: %d, want 401", resp.StatusCode)
 	}
 	// The owner, for an agreement another holder serves.
 	c2 := e.client(signerOf(e.owner))
@@ -121,9 +137,7 @@ func TestAuth(t *testing.T) {
 	}
 	// A stale request.
 	req, _ = http.NewRequest(http.MethodPut, e.http.URL+"/v1/agreements/1/chunks/"+id.String()+"?kind=data", nil)
-	if err := wire.SignRequest(req, ct, signerOf(e.owner), time.Now().Add(-time.Hour), [16]byte{9}); err != nil {
-		t.Fatal(err)
-	}
+	sess.SignRequest(req, leafOf(ct), time.Now().Add(-time.Hour), [16]byte{9})
 	req.Body = io.NopCloser(bytes.NewReader(ct))
 	if resp, err = http.DefaultClient.Do(req); err != nil {
 		t.Fatal(err)
@@ -139,7 +153,7 @@ func TestAuth(t *testing.T) {
 	if used, _ := e.store.TotalUsed(); used != 0 {
 		t.Fatalf("%d bytes used after refused requests", used)
 	}
-	for _, want := range []string{"reason=unsigned", "reason=not_owner", "reason=bad_signature", "reason=not_holder", "reason=stale"} {
+	for _, want := range []string{"reason=unsigned", "reason=not_owner", "reason=bad_signature", "reason=bad_grant", "reason=not_holder", "reason=stale"} {
 		if !strings.Contains(e.logs.String(), want) {
 			t.Errorf("no log line with %s:\n%s", want, e.logs)
 		}
@@ -147,9 +161,7 @@ func TestAuth(t *testing.T) {
 
 	// A good request, then the very same request replayed.
 	req, _ = http.NewRequest(http.MethodPut, e.http.URL+"/v1/agreements/1/chunks/"+id.String()+"?kind=data", nil)
-	if err := wire.SignRequest(req, ct, signerOf(e.owner), time.Now(), [16]byte{7}); err != nil {
-		t.Fatal(err)
-	}
+	sess.SignRequest(req, leafOf(ct), time.Now(), [16]byte{7})
 	for i, want := range []int{http.StatusOK, http.StatusUnauthorized} {
 		r2 := req.Clone(ctx)
 		r2.Body = io.NopCloser(bytes.NewReader(ct))
@@ -282,4 +294,9 @@ func TestCollect(t *testing.T) {
 	if used, _ := e.store.Used(1); used != 200 {
 		t.Fatalf("used %d, want 200", used)
 	}
+}
+
+func leafOf(ct []byte) []byte {
+	l, _ := backup.ChunkLeafOf(ct)
+	return l
 }

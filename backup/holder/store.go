@@ -33,7 +33,14 @@ var ErrNoChunk = errors.New("chunk not stored")
 
 // OpenStore opens (or creates) the database in dir.
 func OpenStore(dir string) (*Store, error) {
-	db, err := pebble.Open(dir, &pebble.Options{})
+	// Ciphertext does not compress: skip the compressor; a larger memtable
+	// flushes megabyte chunks less often.
+	opts := &pebble.Options{MemTableSize: 64 << 20}
+	opts.Levels = make([]pebble.LevelOptions, 7)
+	for i := range opts.Levels {
+		opts.Levels[i].Compression = pebble.NoCompression
+	}
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -78,18 +85,15 @@ func (s *Store) Used(agreement uint64) (uint64, error) {
 	return binary.BigEndian.Uint64(v), nil
 }
 
-// Put stores a chunk's ciphertext if it fits the quota (replacing an older
-// copy of the same id). It returns the chunk's leaf and the bytes added.
-func (s *Store) Put(agreement uint64, id wire.ID, kind wire.Kind, ciphertext []byte, quota uint64) ([]byte, int64, error) {
-	leaf, err := backup.ChunkLeafOf(ciphertext)
-	if err != nil {
-		return nil, 0, err
-	}
+// Put stores a chunk's ciphertext, whose leaf (backup.ChunkLeafOf) the
+// caller computed, if it fits the quota (replacing an older copy of the
+// same id). It returns the bytes added.
+func (s *Store) Put(agreement uint64, id wire.ID, kind wire.Kind, ciphertext, leaf []byte, quota uint64) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	used, err := s.Used(agreement)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	var old uint64
 	if m, err := s.get(key('m', agreement, id[:])); err == nil && len(m) == 1+backup.ChunkLeafSize {
@@ -97,7 +101,7 @@ func (s *Store) Put(agreement uint64, id wire.ID, kind wire.Kind, ciphertext []b
 	}
 	newUsed := used - old + uint64(len(ciphertext))
 	if newUsed > quota {
-		return nil, 0, fmt.Errorf("%w: %d bytes used + %d new > quota %d", ErrQuota, used-old, len(ciphertext), quota)
+		return 0, fmt.Errorf("%w: %d bytes used + %d new > quota %d", ErrQuota, used-old, len(ciphertext), quota)
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
@@ -105,9 +109,9 @@ func (s *Store) Put(agreement uint64, id wire.ID, kind wire.Kind, ciphertext []b
 	_ = b.Set(key('m', agreement, id[:]), append([]byte{byte(kind)}, leaf...), nil)
 	_ = b.Set(key('u', agreement, nil), binary.BigEndian.AppendUint64(nil, newUsed), nil)
 	if err := b.Commit(pebble.Sync); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	return leaf, int64(newUsed) - int64(used), nil
+	return int64(newUsed) - int64(used), nil
 }
 
 // Get returns a chunk's ciphertext.

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/selfchain/selfchain/crypto"
 )
 
 func FuzzDecodeEntries(f *testing.F) {
@@ -46,21 +49,26 @@ func FuzzDecodeIDs(f *testing.F) {
 // FuzzDecodeAuth feeds arbitrary header values to the request decoder a
 // holder runs on every request.
 func FuzzDecodeAuth(f *testing.F) {
-	f.Add("ed25519", "AAAA", "123", "00112233445566778899aabbccddeeff", "AAAA")
-	f.Add("hybrid", "", "", "", "")
-	f.Add("", "!!", "-1", "zz", "==")
-	f.Fuzz(func(t *testing.T, typ, key, ts, nonce, sig string) {
+	k, _ := crypto.GenerateKey(crypto.KeyTypeEd25519)
+	s, _ := NewSession(func(m []byte) ([]byte, crypto.PubKey, error) { sig, err := k.Sign(m); return sig, k.PubKey(), err }, time.Now(), time.Hour)
+	req, _ := http.NewRequest("PUT", "http://h/v1/agreements/1/chunks", nil)
+	s.SignRequest(req, BodyDigest(nil), time.Now(), [NonceSize]byte{1})
+	hd := req.Header
+	f.Add(hd.Get(HeaderKeyType), hd.Get(HeaderKey), hd.Get(HeaderSession), hd.Get(HeaderExpiry), hd.Get(HeaderGrant), hd.Get(HeaderTime), hd.Get(HeaderNonce), hd.Get(HeaderSignature))
+	f.Add("hybrid", "", "", "", "", "", "", "")
+	f.Add("", "!!", "AAAA", "x", "==", "-1", "zz", "==")
+	f.Fuzz(func(t *testing.T, typ, key, sess, exp, grant, ts, nonce, sig string) {
 		h := http.Header{}
-		h.Set(HeaderKeyType, typ)
-		h.Set(HeaderKey, key)
-		h.Set(HeaderTime, ts)
-		h.Set(HeaderNonce, nonce)
-		h.Set(HeaderSignature, sig)
+		for name, v := range map[string]string{HeaderKeyType: typ, HeaderKey: key, HeaderSession: sess, HeaderExpiry: exp,
+			HeaderGrant: grant, HeaderTime: ts, HeaderNonce: nonce, HeaderSignature: sig} {
+			h.Set(name, v)
+		}
 		a, err := DecodeAuth(h)
 		if err != nil {
 			return
 		}
-		// Whatever decoded must be safe to verify against.
-		_ = a.Pub.VerifySignature(SignBytes("PUT", "/v1/agreements/1/chunks", a.Time, a.Nonce, nil), a.Sig)
+		// Whatever decoded must be safe to verify.
+		_ = a.VerifyRequest("PUT", "/v1/agreements/1/chunks", BodyDigest(nil))
+		_ = a.VerifyGrant()
 	})
 }
