@@ -48,7 +48,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	agrs   map[uint64]cachedAgreement
-	nonces map[string]int64 // nonce -> request time, pruned past the skew window
+	nonces map[string]int64  // nonce -> request time, pruned past the skew window
 	grants map[[32]byte]bool // verified session grants
 }
 
