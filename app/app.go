@@ -20,6 +20,7 @@ import (
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/auth/ante"
+	"github.com/selfchain/selfchain/x/backup"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/bridge"
 	"github.com/selfchain/selfchain/x/permissions"
@@ -221,6 +222,7 @@ func modules(a *App) []runtime.Module {
 		permissions.NewModule(a.PermissionsKeeper),
 		registry.NewModule(a.RegistryKeeper),
 		bridge.NewModule(a.BridgeKeeper),
+		backup.NewModule(backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper)), // after registry: reads its nodes
 		upgrade.NewModule(a.UpgradeKeeper),
 		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	}

@@ -17,7 +17,7 @@ import (
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
 	header := runtime.Header{ChainID: a.chainID, Height: req.Height, Time: req.Time, ProposerAddress: req.ProposerAddress,
-		LastCommit: req.DecidedLastCommit, Misbehavior: req.Misbehavior}
+		LastCommit: req.DecidedLastCommit, Misbehavior: req.Misbehavior, Hash: req.Hash}
 	branch := a.cms.Working()
 	ctx := runtime.NewContext(context.Background(), branch, header, runtime.ModeFinalize, a.logger)
 
