@@ -113,6 +113,11 @@ func (p *Prover) answer(ctx context.Context, c onchain.Challenge) error {
 	if err != nil {
 		return err
 	}
+	// Check locally first: a chunk damaged on disk would otherwise cost a
+	// rejected transaction's fee.
+	if err := sp.Verify(a.Root, a.ChunkCount, c.ChunkIndex, c.Seed); err != nil {
+		return fmt.Errorf("stored chunk %s no longer matches the committed manifest (damaged on disk?): %w", id, err)
+	}
 	return s.cfg.Chain.ProveStorage(ctx, onchain.Proof{Holder: s.cfg.NodeID, AgreementID: a.ID, ChunkIndex: c.ChunkIndex,
 		ChunkLeaf: sp.ChunkLeaf, Segment: sp.Segment, SegmentPath: sp.SegmentPath, ManifestPath: sp.ManifestPath})
 }

@@ -35,7 +35,7 @@ var ErrNoChunk = errors.New("chunk not stored")
 func OpenStore(dir string) (*Store, error) {
 	// Ciphertext does not compress: skip the compressor; a larger memtable
 	// flushes megabyte chunks less often.
-	opts := &pebble.Options{MemTableSize: 64 << 20}
+	opts := &pebble.Options{MemTableSize: 64 << 20, Logger: quietLogger{}}
 	opts.Levels = make([]pebble.LevelOptions, 7)
 	for i := range opts.Levels {
 		opts.Levels[i].Compression = pebble.NoCompression
@@ -45,6 +45,14 @@ func OpenStore(dir string) (*Store, error) {
 		return nil, err
 	}
 	return &Store{db: db}, nil
+}
+
+// quietLogger drops pebble's routine messages (WAL replay on every start).
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) {
+	pebble.DefaultLogger.Fatalf(format, args...)
 }
 
 // Close closes the database.

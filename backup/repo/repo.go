@@ -29,11 +29,19 @@ var ErrNotFound = errors.New("not found")
 
 // Open opens (or creates) the index in dir.
 func Open(dir string) (*Repo, error) {
-	db, err := pebble.Open(dir, &pebble.Options{})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
 	if err != nil {
 		return nil, fmt.Errorf("opening the backup index in %s: %w", dir, err)
 	}
 	return &Repo{db}, nil
+}
+
+// quietLogger drops pebble's routine messages (WAL replay on every start).
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) {
+	pebble.DefaultLogger.Fatalf(format, args...)
 }
 
 // Close closes the index.
