@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -48,6 +49,9 @@ const (
 	flagSubset     = "read-data-subset"
 	flagRemote     = "remote"
 )
+
+// agentMemoryLimit is the agent's default soft memory limit.
+const agentMemoryLimit = 160 << 20
 
 // DefaultListen is the holder daemon's default address.
 const DefaultListen = "127.0.0.1:26680"
@@ -181,6 +185,12 @@ func newAgent(cmd *cobra.Command, needSigner bool) (a *agent.Agent, close func()
 	from := v.GetString(flagFrom)
 	if from == "" {
 		return nil, nil, errors.New("--from is required: the owner's key")
+	}
+	// The agent's live memory is a few chunks and the chunk index; a soft
+	// limit keeps the garbage of megabyte chunks from piling up between
+	// collections (GOMEMLIMIT overrides it).
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(agentMemoryLimit)
 	}
 	chain, err := nodeChain(cmd, from, needSigner)
 	if err != nil {

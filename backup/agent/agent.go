@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/selfchain/selfchain/backup/chunker"
 	"github.com/selfchain/selfchain/backup/holder"
 	"github.com/selfchain/selfchain/backup/onchain"
 	"github.com/selfchain/selfchain/backup/repo"
@@ -33,6 +34,7 @@ type Agent struct {
 
 	mu      sync.Mutex
 	session *wire.Session
+	chunker *chunker.Chunker // used by the walk only
 }
 
 func (a *Agent) workers() int {

@@ -22,7 +22,8 @@ func TestBenchBackup(t *testing.T) {
 		t.Skip("set BACKUP_BENCH_MIB to run")
 	}
 	ctx := context.Background()
-	e := newTestEnv(t, 1, 1<<40)
+	holders, _ := strconv.Atoi(os.Getenv("BACKUP_BENCH_HOLDERS"))
+	e := newTestEnv(t, max(1, holders), 1<<40)
 	src := t.TempDir()
 	const fileMiB = 64
 	for i := 0; i*fileMiB < mibs; i++ {
@@ -34,9 +35,26 @@ func TestBenchBackup(t *testing.T) {
 	runtime.GC()
 	measure := func(name string, f func() error) {
 		start, cpu0 := time.Now(), cpuTime()
-		if err := f(); err != nil {
+		var peak uint64
+		stop := make(chan struct{})
+		go func() {
+			var ms runtime.MemStats
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
+		}()
+		err := f()
+		close(stop)
+		if err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("%s: peak Go heap in use %d MiB (agent and holders)", name, peak>>20)
 		d, cpu := time.Since(start), cpuTime()-cpu0
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)

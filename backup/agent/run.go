@@ -205,9 +205,14 @@ func (a *Agent) chunkFile(ctx context.Context, path string, jobs chan<- job, st 
 		return nil, err
 	}
 	defer f.Close()
-	c, err := chunker.New(f, a.Keys.gear, chunker.DefaultParams)
-	if err != nil {
-		return nil, err
+	c := a.chunker
+	if c == nil {
+		if c, err = chunker.New(f, a.Keys.gear, chunker.DefaultParams); err != nil {
+			return nil, err
+		}
+		a.chunker = c // one 8 MiB buffer for the whole walk
+	} else {
+		c.Reset(f)
 	}
 	var refs []*wire.ID
 	for {

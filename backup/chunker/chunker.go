@@ -80,6 +80,11 @@ func topBits(n int) uint64 {
 	return ^uint64(0) << (64 - n)
 }
 
+// Reset starts over on r, keeping the buffer (one chunker serves many files).
+func (c *Chunker) Reset(r io.Reader) {
+	c.r, c.start, c.end, c.eof = r, 0, 0, false
+}
+
 // Next returns the next chunk, or io.EOF after the last one.
 func (c *Chunker) Next() ([]byte, error) {
 	if err := c.fill(); err != nil {

@@ -57,17 +57,15 @@ func (c *Client) do(ctx context.Context, method, path string, body, digest []byt
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
-	if err != nil {
-		return nil, err
-	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, &StatusError{resp.StatusCode, strings.TrimSpace(string(out[:min(len(out), 512)]))}
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, &StatusError{resp.StatusCode, strings.TrimSpace(string(msg))}
 	}
-	if int64(len(out)) > max {
+	out, err := readBody(resp.Body, resp.ContentLength, max+1)
+	if errors.Is(err, errTooLarge) {
 		return nil, fmt.Errorf("holder answer over %d bytes", max)
 	}
-	return out, nil
+	return out, err
 }
 
 // Put stores a chunk; the holder answers with the leaf it computed.

@@ -83,10 +83,19 @@ func (d *holderDaemon) metric(t *testing.T, name string) float64 {
 	return -1
 }
 
+// e2eMiB is the size of the test's random file: 16 MiB, or BACKUP_E2E_MIB
+// (the agent's peak RSS is logged, so a large value measures memory).
+func e2eMiB() int {
+	if n, _ := strconv.Atoi(os.Getenv("BACKUP_E2E_MIB")); n > 0 {
+		return n
+	}
+	return 16
+}
+
 func writeBackupTree(t *testing.T, dir string) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(7, 7))
-	random := make([]byte, 16<<20)
+	random := make([]byte, e2eMiB()<<20)
 	for i := range random {
 		random[i] = byte(r.Uint32())
 	}
@@ -191,9 +200,9 @@ func TestCLIBackupEndToEnd(t *testing.T) {
 	ports := []int{testutil.FreePort(t), testutil.FreePort(t), testutil.FreePort(t)}
 	for i, h := range keys[1:] {
 		c.must("tx", "registry", "register-node", h, "--endpoint", fmt.Sprintf("127.0.0.1:%d", ports[i]),
-			"--storage-bytes", strconv.Itoa(1<<30), "--region", "eu", "--wait", "--yes")
+			"--storage-bytes", strconv.Itoa(1<<40), "--region", "eu", "--wait", "--yes")
 		nodeIDs = append(nodeIDs, byOwner(t, c, h).Node.ID)
-		c.must("tx", "backup", "propose", nodeIDs[i], "--quota", "256MiB", "--price", "5uself", "--escrow", "5000uself",
+		c.must("tx", "backup", "propose", nodeIDs[i], "--quota", strconv.Itoa(max(256, 2*e2eMiB()))+"MiB", "--price", "5uself", "--escrow", "5000uself",
 			"--collateral", "1000uself", "--from", "alice", "--wait", "--yes")
 	}
 	var agrs struct {
@@ -224,10 +233,42 @@ func TestCLIBackupEndToEnd(t *testing.T) {
 	writeBackupTree(t, src)
 	var r1, r2 runJSON
 	start := time.Now()
-	if err := json.Unmarshal([]byte(c.must("backup", "run", src, "--agreements", agreements, "--from", "alice", "-o", "json")), &r1); err != nil {
+	run := exec.Command(c.bin, "backup", "run", src, "--agreements", agreements, "--from", "alice", "-o", "json")
+	run.Env = append(os.Environ(), "SELFCHAIN_HOME="+c.home)
+	var ob, eb bytes.Buffer
+	run.Stdout, run.Stderr = &ob, &eb
+	if err := run.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("first backup: %d new chunks, %d bytes uploaded to 3 holders in %s", r1.NewChunks, r1.UploadedBytes, time.Since(start))
+	// The agent's peak RSS, read from /proc while it runs (rusage's
+	// maxrss would count this test process, which the child is forked from).
+	hwm := make(chan int)
+	go func() {
+		peak := 0
+		for {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", run.Process.Pid))
+			if err != nil || strings.Contains(string(b), "State:\tZ") {
+				hwm <- peak
+				return
+			}
+			for _, l := range strings.Split(string(b), "\n") {
+				if f := strings.Fields(l); len(f) > 1 && f[0] == "VmHWM:" {
+					kb, _ := strconv.Atoi(f[1])
+					peak = max(peak, kb)
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	peakKB := <-hwm
+	if err := run.Wait(); err != nil {
+		t.Fatalf("backup run: %v\n%s", err, eb.String())
+	}
+	if err := json.Unmarshal(ob.Bytes(), &r1); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first backup: %d MiB of random data + 8 MiB of text, %d new chunks, %d bytes uploaded to 3 holders in %s; agent peak RSS %d MiB",
+		e2eMiB(), r1.NewChunks, r1.UploadedBytes, time.Since(start), peakKB>>10)
 	for _, id := range ids {
 		out := c.must("query", "backup", "agreement", id, "-o", "json")
 		if !strings.Contains(out, `"revision":"1"`) {
