@@ -50,6 +50,7 @@ type Server struct {
 	agrs   map[uint64]cachedAgreement
 	nonces map[string]int64  // nonce -> request time, pruned past the skew window
 	grants map[[32]byte]bool // verified session grants
+	pruned time.Time         // when nonces were last pruned
 }
 
 type cachedAgreement struct {
@@ -122,31 +123,14 @@ func (s *Server) owned(h ownedHandler, chunk bool) http.HandlerFunc {
 			s.reject(w, r, http.StatusUnauthorized, "unsigned", err.Error())
 			return
 		}
-		body, err := readBody(r.Body, r.ContentLength, maxBody)
-		if errors.Is(err, errTooLarge) {
-			s.reject(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", backup.MaxChunkSize))
-			return
-		}
-		if err != nil {
-			s.reject(w, r, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
-			return
-		}
-		digest := wire.BodyDigest(body)
-		if chunk {
-			if digest, err = backup.ChunkLeafOf(body); err != nil {
-				s.reject(w, r, http.StatusBadRequest, "bad_request", "chunk: "+err.Error())
-				return
-			}
-		}
-		if !auth.VerifyRequest(r.Method, r.URL.RequestURI(), digest) {
-			s.reject(w, r, http.StatusUnauthorized, "bad_signature", "the session signature does not verify for this request")
-			return
-		}
-		if code, reason, msg := s.granted(auth); code != 0 {
+		// Everything that does not need the body is checked before reading
+		// it, so a client that is not the owner cannot make the holder
+		// read (or hash) a 64 MiB body.
+		if code, reason, msg := s.timely(auth); code != 0 {
 			s.reject(w, r, code, reason, msg)
 			return
 		}
-		if code, reason, msg := s.fresh(auth); code != 0 {
+		if code, reason, msg := s.granted(auth); code != 0 {
 			s.reject(w, r, code, reason, msg)
 			return
 		}
@@ -169,6 +153,30 @@ func (s *Server) owned(h ownedHandler, chunk bool) http.HandlerFunc {
 		}
 		if !a.Storing() {
 			s.reject(w, r, http.StatusForbidden, "inactive", fmt.Sprintf("agreement %d is %s", id, a.Status))
+			return
+		}
+		body, err := readBody(r.Body, r.ContentLength, maxBody)
+		if errors.Is(err, errTooLarge) {
+			s.reject(w, r, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body over %d bytes", backup.MaxChunkSize))
+			return
+		}
+		if err != nil {
+			s.reject(w, r, http.StatusBadRequest, "bad_request", "reading the body: "+err.Error())
+			return
+		}
+		digest := wire.BodyDigest(body)
+		if chunk {
+			if digest, err = backup.ChunkLeafOf(body); err != nil {
+				s.reject(w, r, http.StatusBadRequest, "bad_request", "chunk: "+err.Error())
+				return
+			}
+		}
+		if !auth.VerifyRequest(r.Method, r.URL.RequestURI(), digest) {
+			s.reject(w, r, http.StatusUnauthorized, "bad_signature", "the session signature does not verify for this request")
+			return
+		}
+		if code, reason, msg := s.unseen(auth); code != 0 {
+			s.reject(w, r, code, reason, msg)
 			return
 		}
 		h(w, r, a, body, digest)
@@ -210,10 +218,10 @@ func (s *Server) granted(a wire.Auth) (int, string, string) {
 	return 0, "", ""
 }
 
-// fresh rejects requests outside the clock window or seen before. Requests
-// dated before this process started are refused too: the nonce memory does
-// not survive a restart, so neither may the requests it would have caught.
-func (s *Server) fresh(a wire.Auth) (int, string, string) {
+// timely rejects requests outside the clock window. Requests dated before
+// this process started are refused too: the nonce memory does not survive a
+// restart, so neither may the requests it would have caught.
+func (s *Server) timely(a wire.Auth) (int, string, string) {
 	now := s.now().UnixNano()
 	skew := int64(wire.MaxClockSkew)
 	if a.Time < now-skew || a.Time > now+skew {
@@ -222,17 +230,27 @@ func (s *Server) fresh(a wire.Auth) (int, string, string) {
 	if a.Time < s.started.UnixNano() {
 		return http.StatusUnauthorized, "stale", "request is older than this holder process; sign it again"
 	}
+	return 0, "", ""
+}
+
+// unseen records a verified request's nonce and refuses one seen before.
+// Nonces older than the clock window are pruned (at most once a second):
+// timely already refuses their requests.
+func (s *Server) unseen(a wire.Auth) (int, string, string) {
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, seen := s.nonces[a.Nonce]; seen {
 		return http.StatusUnauthorized, "replay", "nonce already used: this request was replayed"
 	}
-	if len(s.nonces) > 4096 {
+	if now.Sub(s.pruned) > time.Second {
+		cut := now.Add(-wire.MaxClockSkew).UnixNano()
 		for n, t := range s.nonces {
-			if t < now-skew {
+			if t < cut {
 				delete(s.nonces, n)
 			}
 		}
+		s.pruned = now
 	}
 	s.nonces[a.Nonce] = a.Time
 	return 0, "", ""
