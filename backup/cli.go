@@ -304,6 +304,9 @@ read again; an interrupted run resumes where it stopped.`,
 				clientcli.KV(w, "snapshot", r.Snapshot.String(), "files", r.Files, "bytes", r.Bytes, "read", r.ReadBytes,
 					"new chunks", r.NewChunks, "uploaded", r.UploadedBytes, "committed", len(r.Committed),
 					"seconds", fmt.Sprintf("%.1f", secs))
+				for _, s := range r.Skipped {
+					fmt.Fprintf(w, "skipped: %s\n", s)
+				}
 			})
 		},
 	}

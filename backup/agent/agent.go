@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,55 +92,72 @@ func (h *holderState) add(id wire.ID) {
 
 // open reads the agreements and reconciles the local records with what each
 // holder says it has: a record the holder lost is dropped (its chunk is
-// uploaded again), so an interrupted or damaged backup resumes.
-func (a *Agent) open(ctx context.Context) ([]*holderState, error) {
+// uploaded again), so an interrupted or damaged backup resumes. An agreement
+// that is not active or whose holder does not answer is skipped with a
+// warning (one failed holder must not stop the backup to the others); with
+// none left it is an error.
+func (a *Agent) open(ctx context.Context) ([]*holderState, []string, error) {
 	if len(a.Targets) == 0 {
-		return nil, fmt.Errorf("no agreements given: name at least one with --agreements")
+		return nil, nil, fmt.Errorf("no agreements given: name at least one with --agreements")
 	}
 	var hs []*holderState
+	var skipped []string
 	for _, t := range a.Targets {
-		agr, err := a.Chain.Agreement(ctx, t.Agreement)
+		h, err := a.openOne(ctx, t)
 		if err != nil {
-			return nil, fmt.Errorf("agreement %d: %w", t.Agreement, err)
-		}
-		if agr.Owner != a.Keys.Owner {
-			return nil, fmt.Errorf("agreement %d belongs to %s, not to %s", agr.ID, agr.Owner, a.Keys.Owner)
-		}
-		if agr.Status != onchain.StatusActive {
-			return nil, fmt.Errorf("agreement %d is %s: only active agreements take backups", agr.ID, agr.Status)
-		}
-		c, err := a.client(t)
-		if err != nil {
-			return nil, err
-		}
-		h := &holderState{t: t, c: c, agr: agr, stored: map[wire.ID]bool{}}
-		inv, err := h.c.Inventory(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("asking the holder of agreement %d (%s) what it has: %w", agr.ID, t.URL, err)
-		}
-		there := make(map[wire.ID]string, len(inv))
-		for _, e := range inv {
-			there[e.ID] = string(e.Leaf)
-		}
-		local, err := a.Repo.Uploaded(agr.ID)
-		if err != nil {
-			return nil, err
-		}
-		dropped := 0
-		for _, e := range local {
-			if there[e.ID] == string(e.Leaf) {
-				h.stored[e.ID] = true
-				continue
-			}
-			if err := a.Repo.DeleteUploaded(agr.ID, e.ID); err != nil {
-				return nil, err
-			}
-			dropped++
-		}
-		if dropped > 0 {
-			a.printf("agreement %d: the holder lacks %d chunk(s) this agent uploaded; they will be uploaded again\n", agr.ID, dropped)
+			a.printf("skipping agreement %d: %v\n", t.Agreement, err)
+			skipped = append(skipped, fmt.Sprintf("agreement %d: %v", t.Agreement, err))
+			continue
 		}
 		hs = append(hs, h)
 	}
-	return hs, nil
+	if len(hs) == 0 {
+		return nil, skipped, fmt.Errorf("no agreement can take the backup: %s", strings.Join(skipped, "; "))
+	}
+	return hs, skipped, nil
+}
+
+func (a *Agent) openOne(ctx context.Context, t Target) (*holderState, error) {
+	agr, err := a.Chain.Agreement(ctx, t.Agreement)
+	if err != nil {
+		return nil, err
+	}
+	if agr.Owner != a.Keys.Owner {
+		return nil, fmt.Errorf("it belongs to %s, not to %s", agr.Owner, a.Keys.Owner)
+	}
+	if agr.Status != onchain.StatusActive {
+		return nil, fmt.Errorf("it is %s: only active agreements take backups", agr.Status)
+	}
+	c, err := a.client(t)
+	if err != nil {
+		return nil, err
+	}
+	h := &holderState{t: t, c: c, agr: agr, stored: map[wire.ID]bool{}}
+	inv, err := h.c.Inventory(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("asking its holder (%s) what it has: %w", t.URL, err)
+	}
+	there := make(map[wire.ID]string, len(inv))
+	for _, e := range inv {
+		there[e.ID] = string(e.Leaf)
+	}
+	local, err := a.Repo.Uploaded(agr.ID)
+	if err != nil {
+		return nil, err
+	}
+	dropped := 0
+	for _, e := range local {
+		if there[e.ID] == string(e.Leaf) {
+			h.stored[e.ID] = true
+			continue
+		}
+		if err := a.Repo.DeleteUploaded(agr.ID, e.ID); err != nil {
+			return nil, err
+		}
+		dropped++
+	}
+	if dropped > 0 {
+		a.printf("agreement %d: the holder lacks %d chunk(s) this agent uploaded; they will be uploaded again\n", agr.ID, dropped)
+	}
+	return h, nil
 }

@@ -336,3 +336,27 @@ func TestQuotaRefusal(t *testing.T) {
 		t.Fatalf("over-quota backup: %v", err)
 	}
 }
+
+// A failed agreement or an unreachable holder does not stop the backup to
+// the others; it is reported.
+func TestRunSkipsUnavailableHolders(t *testing.T) {
+	e := newTestEnv(t, 3, 1<<30)
+	src := t.TempDir()
+	writeTree(t, src)
+	agr, _ := e.chain.Agreement(context.Background(), 1)
+	agr.Status = onchain.StatusFailed
+	e.chain.Put(agr)
+	e.holders[2].http.Close()
+	a := e.agent(t)
+	r, err := a.Run(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Skipped) != 2 || len(r.Committed) != 1 || !strings.Contains(r.Skipped[0], "failed") {
+		t.Fatalf("skipped %q, committed %d", r.Skipped, len(r.Committed))
+	}
+	e.holders[1].http.Close()
+	if _, err := a.Run(context.Background(), src); err == nil || !strings.Contains(err.Error(), "no agreement can take the backup") {
+		t.Fatalf("with no holder left: %v", err)
+	}
+}

@@ -34,6 +34,7 @@ type RunResult struct {
 	NewChunks     int64 // chunks sealed and uploaded to at least one holder
 	UploadedBytes int64 // ciphertext bytes sent, summed over holders
 	Committed     []onchain.Manifest
+	Skipped       []string // agreements left out, with why
 }
 
 type stats struct {
@@ -53,7 +54,7 @@ func (a *Agent) Run(ctx context.Context, source string) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	hs, err := a.open(ctx)
+	hs, skipped, err := a.open(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +81,7 @@ func (a *Agent) Run(ctx context.Context, source string) (*RunResult, error) {
 	}
 
 	var st stats
-	res := &RunResult{}
+	res := &RunResult{Skipped: skipped}
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan job, a.workers())
 	for range a.workers() {

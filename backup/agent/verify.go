@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/selfchain/selfchain/backup/wire"
 	"github.com/selfchain/selfchain/x/backup"
@@ -110,9 +111,12 @@ func (a *Agent) Forget(ctx context.Context, ref string) (wire.ID, error) {
 			}
 		}
 	}
-	hs, err := a.open(ctx)
+	hs, skipped, err := a.open(ctx)
 	if err != nil {
 		return wire.ID{}, err
+	}
+	if len(skipped) > 0 {
+		return wire.ID{}, fmt.Errorf("forget needs every named agreement (their next manifests drop the snapshot's chunks): %s", strings.Join(skipped, "; "))
 	}
 	for _, h := range hs {
 		es, err := a.Repo.Uploaded(h.agr.ID)
