@@ -24,4 +24,6 @@ var (
 	ErrCollateral        = runtime.RegisterError(ModuleName, 19, "collateral below the proposal's")
 	ErrProofTooLate      = runtime.RegisterError(ModuleName, 20, "proof after the challenge window")
 	ErrNotParty          = runtime.RegisterError(ModuleName, 21, "signer is neither owner nor holder")
+	ErrLeafNotInManifest = runtime.RegisterError(ModuleName, 22, "chunk leaf and manifest path do not lead to the manifest root")
+	ErrSegmentNotInChunk = runtime.RegisterError(ModuleName, 23, "segment and segment path do not lead to the chunk's segment root")
 )

@@ -8,6 +8,7 @@ import (
 	"cosmossdk.io/collections"
 
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/registry"
 )
 
@@ -101,8 +102,9 @@ func (a *Agreement) validate() error {
 	for _, c := range []struct {
 		f  string
 		ok bool
-	}{{"price_per_epoch", a.PricePerEpoch.Validate() == nil}, {"escrow", a.Escrow.Validate() == nil},
-		{"collateral", a.Collateral.Validate() == nil}, {"paid", a.Paid.Validate() == nil}, {"slashed", a.Slashed.Validate() == nil}} {
+	}{{"price_per_epoch", a.PricePerEpoch.Validate() == nil}, {"escrow", types.ValidateDenom(a.Escrow.Denom) == nil},
+		{"collateral", types.ValidateDenom(a.Collateral.Denom) == nil}, {"paid", types.ValidateDenom(a.Paid.Denom) == nil},
+		{"slashed", types.ValidateDenom(a.Slashed.Denom) == nil}} {
 		if !c.ok {
 			return fmt.Errorf("%s: invalid coin", c.f)
 		}

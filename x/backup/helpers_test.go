@@ -32,6 +32,7 @@ type env struct {
 	holderNode, otherNode       string
 	ownerNode                   string
 	reqs                        []*abci.RequestFinalizeBlock // every block, for replays
+	hashes                      [][]byte                     // the app hash after each of reqs
 	genesis                     json.RawMessage
 }
 
@@ -45,10 +46,17 @@ func testParams() backup.Params {
 	return p
 }
 
-func genesisWith(t testing.TB, accs []*testutil.Account, p backup.Params) json.RawMessage {
+func genesisWith(t testing.TB, accs []*testutil.Account, p backup.Params, reg func(*registry.Params)) json.RawMessage {
 	t.Helper()
 	state := map[string]json.RawMessage{}
 	require.NoError(t, json.Unmarshal(testutil.GenesisAppState(accs, 1_000_000_000), &state))
+	if reg != nil {
+		rg := registry.DefaultGenesis()
+		reg(&rg.Params)
+		bz, err := runtime.MarshalGenesis(&rg)
+		require.NoError(t, err)
+		state[registry.ModuleName] = bz
+	}
 	gs := backup.DefaultGenesis()
 	gs.Params = p
 	bz, err := runtime.MarshalGenesis(&gs)
@@ -59,10 +67,13 @@ func genesisWith(t testing.TB, accs []*testutil.Account, p backup.Params) json.R
 	return out
 }
 
-func newEnv(t testing.TB, p backup.Params) *env {
+func newEnv(t testing.TB, p backup.Params) *env { return newEnvWith(t, p, nil) }
+
+// newEnvWith also changes the registry params.
+func newEnvWith(t testing.TB, p backup.Params, reg func(*registry.Params)) *env {
 	t.Helper()
 	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1), testutil.NewAccount(2), testutil.NewAccount(3)}
-	e := &env{t: t, owner: accs[0], holder: accs[1], other: accs[2], spare: accs[3], genesis: genesisWith(t, accs, p)}
+	e := &env{t: t, owner: accs[0], holder: accs[1], other: accs[2], spare: accs[3], genesis: genesisWith(t, accs, p, reg)}
 	e.ta = testutil.NewTestApp(t, nil, testutil.Config(), e.genesis)
 	t.Cleanup(func() { _ = e.ta.Close() })
 	e.next()
@@ -95,7 +106,7 @@ func (e *env) next(txs ...[]byte) *abci.ResponseFinalizeBlock {
 	ta.CheckFinalize(req, res)
 	_, err = ta.Commit(context.Background(), &abci.RequestCommit{})
 	require.NoError(e.t, err)
-	e.reqs = append(e.reqs, req)
+	e.reqs, e.hashes = append(e.reqs, req), append(e.hashes, res.AppHash)
 	return res
 }
 
@@ -265,3 +276,10 @@ func eventAttrs(evs []abci.Event, typ, key string) []string {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// seq is acc's committed account sequence.
+func (e *env) seq(acc *testutil.Account) uint64 {
+	res, err := auth.NewQueryClient(e.ta).Account(context.Background(), &auth.QueryAccountRequest{Address: acc.Addr.String()})
+	require.NoError(e.t, err)
+	return res.Account.Sequence
+}

@@ -261,8 +261,13 @@ func (s msgServer) ProveStorage(ctx context.Context, m *MsgProveStorage) (*MsgPr
 	if m.ChunkIndex != ch.ChunkIndex {
 		return nil, ErrWrongChunk.Wrapf("agreement %d's challenge asks for chunk %d, the proof is for chunk %d", a.Id, ch.ChunkIndex, m.ChunkIndex)
 	}
+	// The manifest half first, so a wrong leaf or tampered manifest path gets its own code.
+	if err := leafInManifest(a.Root, a.ChunkCount, ch.ChunkIndex, m.ChunkLeaf, m.ManifestPath); err != nil {
+		return nil, ErrLeafNotInManifest.Wrapf("agreement %d chunk %d, revision %d root %x: %v", a.Id, ch.ChunkIndex, a.Revision, a.Root, err)
+	}
 	if err := m.Proof().Verify(a.Root, a.ChunkCount, ch.ChunkIndex, ch.Seed); err != nil {
-		return nil, ErrInvalidProof.Wrapf("agreement %d chunk %d against root %x: %v", a.Id, ch.ChunkIndex, a.Root, err)
+		return nil, ErrSegmentNotInChunk.Wrapf("agreement %d chunk %d (segment %d for this challenge's seed): %v",
+			a.Id, ch.ChunkIndex, SegmentIndex(ch.Seed, chunkSize(m.ChunkLeaf)), err)
 	}
 	if err := k.cancelChallenge(ctx, a.Id); err != nil {
 		return nil, err

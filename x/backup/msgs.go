@@ -42,7 +42,13 @@ func checkID(id uint64) error {
 
 // checkCoin: a valid coin; positive unless zeroOK.
 func checkCoin(field string, c types.Coin, zeroOK bool) error {
-	if c.Denom == "" && c.Amount.IsZero() && zeroOK {
+	if c.Amount.IsZero() && zeroOK {
+		if c.Denom == "" {
+			return nil
+		}
+		if err := types.ValidateDenom(c.Denom); err != nil {
+			return runtime.ErrInvalidCoins.Wrapf("%s denom %q: %v", field, c.Denom, err)
+		}
 		return nil
 	}
 	if err := c.Validate(); err != nil {
