@@ -144,9 +144,12 @@ type runJSON struct {
 // TestCLIBackupEndToEnd runs a node, three holder daemons and the backup
 // agent, all through the built binary: register holders, propose and accept
 // agreements, back up, edit and back up again (only the change is
-// uploaded), the daemons answer storage challenges on their own, restore
-// from holder 2 byte-identical, and a byte flipped on holder 3 is detected
-// and the chunk taken from another holder.
+// uploaded), the daemons answer storage challenges on their own, no
+// plaintext in their databases, restore from holder 2 byte-identical;
+// holder 1 loses its data, misses challenges and its agreement fails while
+// holder 2 keeps answering, and the next backup leaves it out; a byte
+// flipped on holder 3 is detected by restore (the chunk is taken from
+// another holder) and by verify.
 func TestCLIBackupEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a node and three holders")
@@ -179,7 +182,7 @@ func TestCLIBackupEndToEnd(t *testing.T) {
 	if err := runtime.UnmarshalGenesis(state[backup.ModuleName], &gs); err != nil {
 		t.Fatal(err)
 	}
-	gs.Params.ChallengeInterval, gs.Params.ProofWindow = 3, 30
+	gs.Params.ChallengeInterval, gs.Params.ProofWindow = 3, 12
 	if state[backup.ModuleName], err = runtime.MarshalGenesis(&gs); err != nil {
 		t.Fatal(err)
 	}
@@ -324,6 +327,40 @@ func TestCLIBackupEndToEnd(t *testing.T) {
 	c.must("backup", "restore", "latest", "--to", dst, "--agreements", agreements, "--from-holder", ids[1], "--from", "alice")
 	sameDir(t, src, dst)
 
+	// Holder 1 loses everything: it misses its challenges, is asked the
+	// same chunk again (containment), and after max_misses the chain marks
+	// the agreement failed, while holder 2 keeps answering.
+	h1 := holders[0]
+	h1.stop()
+	if err := os.RemoveAll(h1.db); err != nil {
+		t.Fatal(err)
+	}
+	holders[0] = startHolder(t, c, "h1", nodeIDs[0], ports[0], h1.db)
+	answered2 := holders[1].metric(t, "selfchain_backup_holder_challenges_answered_total")
+	deadline := time.Now().Add(75 * time.Second)
+	for !strings.Contains(c.must("query", "backup", "agreement", ids[0], "-o", "json"), `"status":"STATUS_FAILED"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("agreement %s not failed after holder 1 lost its data: %s", ids[0], c.must("query", "backup", "agreement", ids[0], "-o", "json"))
+		}
+		time.Sleep(time.Second)
+	}
+	if got := holders[1].metric(t, "selfchain_backup_holder_challenges_answered_total"); got <= answered2 {
+		t.Fatalf("holder 2 answered no challenge meanwhile (%v -> %v)", answered2, got)
+	}
+	if got := holders[0].metric(t, "selfchain_backup_holder_challenges_missed_total"); got < 1 {
+		t.Fatalf("holder 1's missed metric is %v", got)
+	}
+	// The next backup leaves the failed agreement out and says so.
+	var r3 struct {
+		Skipped []string `json:"Skipped"`
+	}
+	if err := json.Unmarshal([]byte(c.must("backup", "run", src, "--agreements", agreements, "--from", "alice", "-o", "json")), &r3); err != nil {
+		t.Fatal(err)
+	}
+	if len(r3.Skipped) != 1 || !strings.Contains(r3.Skipped[0], "failed") {
+		t.Fatalf("run after holder 1 failed: skipped %q", r3.Skipped)
+	}
+
 	// Holder 3 flips a byte of a chunk (daemon stopped to open its
 	// database, then restarted); a restore preferring it detects the bad
 	// chunk and takes it from another holder.
@@ -365,7 +402,7 @@ func TestCLIBackupEndToEnd(t *testing.T) {
 	sameDir(t, src, dst2)
 
 	// verify finds it too, on holder 3 only.
-	out, _, ok := c.run("backup", "verify", "--agreements", agreements, "--from", "alice", "--read-data-subset", "100%")
+	out, _, ok := c.run("backup", "verify", "--agreements", ids[1]+","+ids[2], "--from", "alice", "--read-data-subset", "100%")
 	if ok || strings.Count(out, "content does not match the committed leaf") != 1 {
 		t.Fatalf("verify after the flip (ok=%v):\n%s", ok, out)
 	}
