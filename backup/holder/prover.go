@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/selfchain/selfchain/backup/onchain"
@@ -60,7 +61,15 @@ func (p *Prover) Step(ctx context.Context) error {
 		if p.done[k] {
 			continue
 		}
-		if err := p.answer(ctx, c); err != nil {
+		err := p.answer(ctx, c)
+		if err != nil && strings.Contains(err.Error(), "no open challenge") {
+			// Closed between listing and answering (a new revision was
+			// committed, or the window passed): not this holder's miss.
+			p.done[k] = true
+			s.log.Info("backup challenge closed before its proof landed", "agreement", c.AgreementID, "chunk", c.ChunkIndex)
+			continue
+		}
+		if err != nil {
 			// Retried every round until the chain closes the challenge (a
 			// chunk restored meanwhile still answers it); counted once.
 			if !p.failed[k] {
