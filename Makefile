@@ -7,7 +7,7 @@ LDFLAGS := -X github.com/selfchain/selfchain/app.Version=$(VERSION) -X main.Comm
 GO      ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build install devnet devnet-reset localnet localnet-stop localnet-status localnet-reset test test-unit test-fuzz test-race bench lint proto-gen clean
+.PHONY: all build install devnet devnet-reset localnet localnet-stop localnet-status localnet-reset test test-unit test-fuzz test-race test-js bench lint proto-gen clean
 
 all: build
 
@@ -18,14 +18,16 @@ build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/selfchaind ./cmd/selfchaind
 	@echo "building $(BINDIR)/constellation..."
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/constellation ./cmd/constellation
-	@echo "built $(BINDIR)/selfchaind and $(BINDIR)/constellation"
+	@echo "building $(BINDIR)/selfinstance..."
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BINDIR)/selfinstance ./cmd/selfinstance
+	@echo "built $(BINDIR)/selfchaind, $(BINDIR)/constellation and $(BINDIR)/selfinstance"
 
 # rocksdb needs the C library (librocksdb-dev); the default build is pure Go.
 build-rocksdb:
 	$(GO) build -tags rocksdb -ldflags '$(LDFLAGS)' -o $(BINDIR)/selfchaind ./cmd/selfchaind
 
 install:
-	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/selfchaind ./cmd/constellation
+	$(GO) install -ldflags '$(LDFLAGS)' ./cmd/selfchaind ./cmd/constellation ./cmd/selfinstance
 
 # Creates a one-validator chain under ./.devnet on first run (with a funded `faucet`
 # key in its test keyring), resumes it on later runs.
@@ -59,6 +61,12 @@ test-unit:
 # Short coverage-guided runs of each fuzz target (seeded with valid txs).
 test-fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+# The JS SDK alone (sdk/js): locked dependencies, tsc, node's test runner. Its
+# end-to-end test runs from Go: go test ./cmd/selfinstance -run TestJSSDK.
+test-js:
+	./scripts/install-node.sh
+	cd sdk/js && npm ci --no-audit --no-fund && npm test
 
 test-race:
 	$(GO) test -race -count=1 ./app/... ./x/... ./crypto/...

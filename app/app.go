@@ -14,12 +14,14 @@ import (
 	"github.com/cometbft/cometbft/libs/log"
 	dbm "github.com/cosmos/cosmos-db"
 
+	"github.com/selfchain/selfchain/app/mempool"
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
 	"github.com/selfchain/selfchain/x/auth/ante"
+	"github.com/selfchain/selfchain/x/backup"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/bridge"
 	"github.com/selfchain/selfchain/x/permissions"
@@ -81,6 +83,12 @@ type App struct {
 	// consensus connection only
 	decoded   map[[32]byte]*tx.Tx // txs decoded once per height by the proposal hooks and FinalizeBlock
 	finalized *finalizeResult     // set by FinalizeBlock, consumed by Commit
+
+	// pool is the app-side mempool (config.toml [mempool] type = "app"), nil with
+	// CometBFT's flood mempool. touched lists the signers of the block being
+	// finalized, whose pending txs Commit re-checks (consensus connection).
+	pool    *mempool.Pool
+	touched []string
 
 	// mempool connection
 	checkMu     sync.Mutex
@@ -221,6 +229,7 @@ func modules(a *App) []runtime.Module {
 		permissions.NewModule(a.PermissionsKeeper),
 		registry.NewModule(a.RegistryKeeper),
 		bridge.NewModule(a.BridgeKeeper),
+		backup.NewModule(backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper)), // after registry: reads its nodes
 		upgrade.NewModule(a.UpgradeKeeper),
 		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	}

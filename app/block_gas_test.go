@@ -85,3 +85,37 @@ func TestNoBlockGasLimit(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, prep.Txs, 5)
 }
+
+// With the app mempool, PrepareProposal stops a block at block.max_gas (declared
+// gas) and keeps each sender's order: what does not fit waits for the next block.
+func TestAppMempoolBlockGasLimit(t *testing.T) {
+	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1), testutil.NewAccount(2)}
+	a := newGasLimitedApp(t, dbm.NewMemDB(), 500_000, accs)
+	defer a.Close()
+	a.EnableAppMempool(app.MempoolLimits{})
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		for s := 0; s < 2; s++ {
+			res, err := a.InsertTx(ctx, &abci.RequestInsertTx{Tx: testutil.Send(accs[s], accs[2].Addr, 1, testutil.TxOpts{Gas: 200_000})})
+			require.NoError(t, err)
+			require.Zero(t, res.Code)
+		}
+	}
+	for h := int64(2); h <= 4; h++ {
+		prep, err := a.PrepareProposal(ctx, &abci.RequestPrepareProposal{MaxTxBytes: 1 << 20, Height: h})
+		require.NoError(t, err)
+		require.Len(t, prep.Txs, 2, "2 × 200,000 gas fit 500,000; a third would not")
+		proc, err := a.ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, Height: h})
+		require.NoError(t, err)
+		require.Equal(t, abci.ResponseProcessProposal_ACCEPT, proc.Status)
+		fin, err := a.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: h, Txs: prep.Txs, ProposerAddress: make([]byte, 20)})
+		require.NoError(t, err)
+		for _, r := range fin.TxResults {
+			require.Zero(t, r.Code, r.Log)
+		}
+		_, err = a.Commit(ctx, &abci.RequestCommit{})
+		require.NoError(t, err)
+	}
+	n, _ := a.MempoolSize()
+	require.Zero(t, n)
+}

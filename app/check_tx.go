@@ -15,7 +15,14 @@ import (
 // It runs concurrently with block execution: it touches only checkBranch, under checkMu.
 // Txs are admitted up to app.toml's max-tx-bytes, which is at most the consensus
 // bound tx.MaxTxBytes a block tx may have (decodeCached), so an admitted tx fits a block.
+//
+// With the app-side mempool CheckTx is its admission from RPC (InsertTx is from
+// peers): concurrent, no app-wide lock (mempool_admit.go).
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	if a.pool != nil {
+		res := a.admitTx(req.Tx)
+		return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace, GasWanted: res.GasWanted, GasUsed: res.GasUsed}, nil
+	}
 	if err := refuseInjectedTx(req.Tx); err != nil {
 		return checkTxError(err, 0, 0), nil
 	}

@@ -32,6 +32,7 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 	if err := a.resetCheckState(id.Version); err != nil {
 		return nil, err
 	}
+	a.recheckTouched(id.Version)
 	a.submitAnalysis()
 	metricCommit.Observe(time.Since(start).Seconds())
 	metricHeight.Set(float64(id.Version))

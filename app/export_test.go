@@ -34,3 +34,6 @@ func SetUpgradeHandlersForTest(tb testing.TB, f func(a *App) []UpgradeHandler) {
 	upgradeList = f
 	tb.Cleanup(func() { upgradeList = old })
 }
+
+// PendingOf is how many txs of addr the app mempool holds from sequence from on.
+func (a *App) PendingOf(addr []byte, from uint64) int { return len(a.pool.Pending(string(addr), from)) }

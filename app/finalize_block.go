@@ -17,7 +17,7 @@ import (
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
 	header := runtime.Header{ChainID: a.chainID, Height: req.Height, Time: req.Time, ProposerAddress: req.ProposerAddress,
-		LastCommit: req.DecidedLastCommit, Misbehavior: req.Misbehavior}
+		LastCommit: req.DecidedLastCommit, Misbehavior: req.Misbehavior, Hash: req.Hash}
 	branch := a.cms.Working()
 	ctx := runtime.NewContext(context.Background(), branch, header, runtime.ModeFinalize, a.logger)
 
@@ -35,6 +35,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	commit, injected := a.takeInjectedCommit(req.Height, req.Txs)
 	txs, decodeErrs := a.decodeBlockTxs(req.Txs, injected)
 	a.preVerify(txs)
+	a.noteTouched(txs)
 	beginEvents = append(beginEvents, a.recordPoAI(ctx, branch, req.Height, req.Hash, commit, txs, req.Txs, injected)...)
 
 	results := make([]*abci.ExecTxResult, len(req.Txs))

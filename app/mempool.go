@@ -4,14 +4,50 @@ import (
 	"context"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/selfchain/selfchain/app/mempool"
 )
 
-// The app-side mempool calls are unused: the node runs CometBFT's flood mempool.
+// MempoolLimits bound the app-side mempool (config.toml [mempool] size and max_txs_bytes).
+type MempoolLimits = mempool.Limits
 
-func (a *App) InsertTx(context.Context, *abci.RequestInsertTx) (*abci.ResponseInsertTx, error) {
-	return &abci.ResponseInsertTx{}, nil
+// EnableAppMempool makes the app own the mempool, as config.toml `[mempool] type =
+// "app"` asks of it (CometBFT then only gossips): CheckTx and InsertTx admit into
+// it, ReapTxs hands CometBFT what to gossip, PrepareProposal builds blocks from it
+// and Commit re-checks the accounts each block touched. Call it before the node
+// starts. Without it the app serves CometBFT's flood mempool (CheckTx/Recheck).
+func (a *App) EnableAppMempool(l MempoolLimits) { a.pool = mempool.New(l) }
+
+// AppMempool reports whether the app owns the mempool.
+func (a *App) AppMempool() bool { return a.pool != nil }
+
+// MempoolSize is the app-side mempool's pending tx count and bytes (0 without it).
+func (a *App) MempoolSize() (int, int64) {
+	if a.pool == nil {
+		return 0, 0
+	}
+	return a.pool.Size()
 }
 
-func (a *App) ReapTxs(context.Context, *abci.RequestReapTxs) (*abci.ResponseReapTxs, error) {
-	return &abci.ResponseReapTxs{}, nil
+// InsertTx admits a tx a peer gossiped. CometBFT calls it concurrently, without
+// the connection's lock.
+func (a *App) InsertTx(_ context.Context, req *abci.RequestInsertTx) (*abci.ResponseInsertTx, error) {
+	if a.pool == nil {
+		return &abci.ResponseInsertTx{}, nil
+	}
+	res := a.admitTx(req.Tx)
+	return &abci.ResponseInsertTx{Code: res.Code}, nil
 }
+
+// ReapTxs hands CometBFT the txs admitted since its last call, for gossip (each
+// once; CometBFT's seen-cache keeps peers from sending them back).
+func (a *App) ReapTxs(_ context.Context, req *abci.RequestReapTxs) (*abci.ResponseReapTxs, error) {
+	if a.pool == nil {
+		return &abci.ResponseReapTxs{}, nil
+	}
+	return &abci.ResponseReapTxs{Txs: a.pool.TakeGossip(req.MaxBytes, req.MaxGas)}, nil
+}
+
+// SigVerifications is how many signature checks this app computed (cache misses):
+// with the app mempool a tx it admitted is verified once, not again in a block.
+func (a *App) SigVerifications() uint64 { return a.sigs.Verified() }

@@ -19,6 +19,18 @@ var (
 		Help:    "Time Commit takes to persist a block's state.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 	})
+	metricMempoolEvicted = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "selfchain", Name: "mempool_evicted_total",
+		Help: "App-side mempool: pending txs evicted for higher-priority ones.",
+	})
+	metricMempoolDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "selfchain", Name: "mempool_dropped_total",
+		Help: "App-side mempool: pending txs dropped by the re-check after a block (sequence used, fee no longer payable, timed out).",
+	})
+	metricMempoolSize = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "selfchain", Name: "mempool_txs",
+		Help: "App-side mempool: pending txs after the last commit.",
+	})
 	metricBlockTxs = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: "selfchain", Name: "block_txs",
 		Help:    "Transactions per block.",
@@ -44,5 +56,6 @@ var (
 
 func init() {
 	prometheus.MustRegister(metricTxs, metricBlockExec, metricCommit, metricBlockTxs, metricHeight,
-		metricLLMSeconds, metricLLMFallbacks, metricReportsLag)
+		metricLLMSeconds, metricLLMFallbacks, metricReportsLag,
+		metricMempoolEvicted, metricMempoolDropped, metricMempoolSize)
 }

@@ -11,7 +11,8 @@ import (
 // block gas limit (the sum of declared gas limits, as CometBFT counts it), dropping
 // any that do not decode — exactly the rule ProcessProposal enforces, so a
 // proposal this builds is always accepted. The budget is CometBFT's: every tx,
-// the injected commit included, is counted by txBlockBytes.
+// the injected commit included, is counted by txBlockBytes. With the app mempool
+// the txs come from the pool instead (proposeFromPool), under the same rules.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	out := make([][]byte, 0, len(req.Txs)+1)
 	var size int64
@@ -30,6 +31,10 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		size += txBlockBytes(inj)
 	}
 	gas := a.newBlockGas()
+	if a.pool != nil {
+		// The app owns the mempool: CometBFT hands no txs (its AppMempool reaps none).
+		return &abci.ResponsePrepareProposal{Txs: a.proposeFromPool(out, req.Height, size, req.MaxTxBytes, &gas)}, nil
+	}
 	for _, bz := range req.Txs {
 		// Undecodable txs are skipped before the size check so that a large one
 		// cannot end the block early.

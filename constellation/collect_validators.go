@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -107,10 +111,22 @@ func (c *Chain) collectValidators(ctx context.Context, st *ChainStatus, cl *clie
 
 // genesisValidators maps each genesis validator's consensus address (upper
 // hex) to its node name, so a stopped node's validator is still named, and to
-// its x/poai operator address from the genesis' poai section.
+// its x/poai operator address from the genesis' poai section. The maps are
+// read-only to callers' copies: the parse is cached per file and modification
+// time, since `status --watch` and the dashboard ask every second or two.
 func (c *Chain) genesisValidators() (names, operators map[string]string) {
+	path := filepath.Join(c.Dir, "genesis.json")
 	names, operators = map[string]string{}, map[string]string{}
-	gen, err := server.LoadGenesis(filepath.Join(c.Dir, "genesis.json"))
+	fi, err := os.Stat(path)
+	if err != nil {
+		return names, operators
+	}
+	key := genesisKey{path: path, mod: fi.ModTime(), size: fi.Size()}
+	if cached, ok := genesisCache.Load(path); ok && cached.(genesisEntry).key == key {
+		e := cached.(genesisEntry)
+		return maps.Clone(e.names), maps.Clone(e.operators)
+	}
+	gen, err := server.LoadGenesis(path)
 	if err != nil {
 		return names, operators
 	}
@@ -124,7 +140,22 @@ func (c *Chain) genesisValidators() (names, operators map[string]string) {
 			operators[strings.ToUpper(hex.EncodeToString(v.ConsensusAddress))] = v.OperatorAddress
 		}
 	}
+	genesisCache.Store(path, genesisEntry{key: key, names: maps.Clone(names), operators: maps.Clone(operators)})
 	return names, operators
+}
+
+// genesisCache holds genesisValidators' parse of each genesis file.
+var genesisCache sync.Map // path -> genesisEntry
+
+type genesisKey struct {
+	path string
+	mod  time.Time
+	size int64
+}
+
+type genesisEntry struct {
+	key              genesisKey
+	names, operators map[string]string
 }
 
 // poaiValidators reads x/poai's records by consensus address (upper-case hex,

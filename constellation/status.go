@@ -50,6 +50,11 @@ type ValidatorStatus struct {
 	Tombstoned  bool   `json:"tombstoned,omitempty"`
 	PoAIStatus  string `json:"poai_status,omitempty"`
 	Operator    string `json:"operator,omitempty"`
+	// SelfStake (base denom), MissedBlocks (in x/poai's signing window) and
+	// Model (the AI model it declared) are x/poai's too: the dashboard shows them.
+	SelfStake    uint64 `json:"self_stake,omitempty"`
+	MissedBlocks uint32 `json:"missed_blocks,omitempty"`
+	Model        string `json:"model,omitempty"`
 }
 
 // NodeStatus is one node as its RPC, metrics and /proc show it.
@@ -88,6 +93,7 @@ func (v *ValidatorStatus) setPoAI(pv poai.Validator) {
 	v.Tombstoned = pv.Tombstoned
 	v.PoAIStatus = strings.ToLower(strings.TrimPrefix(pv.Status.String(), "STATUS_"))
 	v.Operator = pv.OperatorAddress
+	v.SelfStake, v.MissedBlocks, v.Model = pv.SelfStake, pv.MissedBlocks, pv.ModelName
 }
 
 // writeJSON writes v indented, as `status --output json` and /health show it.

@@ -33,7 +33,18 @@ const DefaultValidatorPower = 10
 // InitOption adjusts InitHome.
 type InitOption func(*initOptions)
 
-type initOptions struct{ overwrite bool }
+type initOptions struct {
+	overwrite   bool
+	mempoolType string
+}
+
+// DefaultMempoolType is the [mempool] type a new home gets: CometBFT's flood
+// mempool until the app mempool ("app") wins the benchmark (docs/MEMPOOL.md).
+const DefaultMempoolType = cmtcfg.MempoolTypeFlood
+
+// WithMempoolType sets config.toml's [mempool] type ("flood" or "app"); empty
+// leaves an existing file's setting and gives a new home DefaultMempoolType.
+func WithMempoolType(t string) InitOption { return func(o *initOptions) { o.mempoolType = t } }
 
 // Overwrite lets InitHome replace an existing genesis.json (keys are kept).
 func Overwrite(ok bool) InitOption { return func(o *initOptions) { o.overwrite = ok } }
@@ -64,6 +75,11 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 	if consensusKeyType != ConsensusKeyEd25519 && consensusKeyType != ConsensusKeyMlDsa65 {
 		return fmt.Errorf("unknown consensus key type %q: want %s or %s", consensusKeyType, ConsensusKeyEd25519, ConsensusKeyMlDsa65)
 	}
+	switch o.mempoolType {
+	case "", cmtcfg.MempoolTypeFlood, cmtcfg.MempoolTypeApp:
+	default:
+		return fmt.Errorf("unknown mempool type %q: want %s or %s", o.mempoolType, cmtcfg.MempoolTypeFlood, cmtcfg.MempoolTypeApp)
+	}
 	conf := cmtcfg.DefaultConfig()
 	conf.SetRoot(home)
 	genFile := conf.GenesisFile()
@@ -90,6 +106,12 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		conf.Instrumentation.PrometheusListenAddr = "127.0.0.1:26660"
 	}
 	conf.Moniker = moniker
+	if o.mempoolType != "" {
+		conf.Mempool.Type = o.mempoolType
+	}
+	if conf.Mempool.Type == "" {
+		conf.Mempool.Type = DefaultMempoolType
+	}
 	if err := writeCometConfig(home, conf); err != nil {
 		return err
 	}

@@ -102,6 +102,9 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 	if appCfg.StateSync.SnapshotDir == "" {
 		appCfg.StateSync.SnapshotDir = SnapshotDir(conf)
 	}
+	if err := checkMempoolConfig(conf); err != nil {
+		return nil, err
+	}
 	// Checked before anything is opened: CometBFT's loaders exit the process on a bad file.
 	pv, err := loadPrivValidator(conf)
 	if err != nil {
@@ -125,6 +128,10 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open application: %w", err)
+	}
+	if conf.Mempool.Type == cmtcfg.MempoolTypeApp {
+		// CometBFT only gossips; the app admits, orders and builds blocks (docs/MEMPOOL.md).
+		a.EnableAppMempool(app.MempoolLimits{MaxTxs: conf.Mempool.Size, MaxBytes: conf.Mempool.MaxTxsBytes})
 	}
 	a.SetValidatorAddress(pv.GetAddress()) // its PoAI extensions skip what the chain already has from it
 	if err := prepareRestore(conf, a); err != nil {
@@ -227,3 +234,13 @@ func (n *Node) UpgradeHalt() <-chan *app.UpgradeNeededError { return n.app.Upgra
 
 // Wait blocks until the CometBFT node has stopped (by Stop or by itself).
 func (n *Node) Wait() { n.comet.Wait() }
+
+// checkMempoolConfig refuses settings under which an app-mempool node would never
+// propose a block: CometBFT's AppMempool never signals "txs available", so a node
+// that waits for txs before proposing would wait forever.
+func checkMempoolConfig(conf *cmtcfg.Config) error {
+	if conf.Mempool.Type == cmtcfg.MempoolTypeApp && !conf.Consensus.CreateEmptyBlocks && conf.Consensus.CreateEmptyBlocksInterval == 0 {
+		return fmt.Errorf("%s: [mempool] type = \"app\" needs consensus.create_empty_blocks = true (or a create_empty_blocks_interval): the app mempool never tells CometBFT that txs are waiting", CometConfigPath(conf.RootDir))
+	}
+	return nil
+}

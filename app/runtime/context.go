@@ -34,6 +34,9 @@ type Header struct {
 	// double signing) as CometBFT decided them; set in FinalizeBlock only.
 	LastCommit  abci.CommitInfo
 	Misbehavior []abci.Misbehavior
+	// Hash is the block's hash (FinalizeBlock only): randomness no one knows
+	// before the block is decided (x/backup's challenges).
+	Hash []byte
 }
 
 // Stores gives access to each module's KVStore in one branch of state.

@@ -120,4 +120,14 @@ var (
 	ErrGasLimitTooHigh = RegisterError(RootCodespace, 43, "gas limit too high")
 	// ErrBlockGasLimit: a tx declares more gas than a block may use (block.max_gas).
 	ErrBlockGasLimit = RegisterError(RootCodespace, 44, "tx gas exceeds the block gas limit")
+	// ErrTxInMempool: the app-side mempool already holds this exact tx.
+	ErrTxInMempool = RegisterError(RootCodespace, 45, "tx already in the mempool")
+	// ErrReplacementUnderpriced: the app-side mempool holds a tx of the same sender
+	// and sequence, and this one does not pay enough more to replace it.
+	ErrReplacementUnderpriced = RegisterError(RootCodespace, 46, "replacement fee too low")
+	// ErrMempoolFull: the app-side mempool is at its count or byte limit and holds
+	// nothing of lower priority to evict. The code is at or above CometBFT's
+	// CodeTypeRetry (32000), so CometBFT forgets the tx soon and a resubmission is
+	// accepted once there is room.
+	ErrMempoolFull = RegisterError(RootCodespace, 32045, "mempool is full")
 )

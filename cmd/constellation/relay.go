@@ -223,26 +223,14 @@ func superviseRelayCmd() *cobra.Command {
 }
 
 // bridgeStatus is a bridge in `status` and `relay status`.
-type bridgeStatus struct {
-	Counterparty string               `json:"counterparty"`
-	RelayerPID   int                  `json:"relayer_pid,omitempty"`
-	Sides        relayer.BridgeStatus `json:"sides"`
-}
+type bridgeStatus = constellation.BridgeStatus
 
 func bridgeView(ctx context.Context, chain *constellation.Chain, br *constellation.Bridge) bridgeStatus {
-	pid, _ := chain.RelayPID(br.Counterparty)
-	return bridgeStatus{Counterparty: br.Counterparty, RelayerPID: pid, Sides: relayer.Snapshot(ctx, br.Config())}
+	return chain.BridgeView(ctx, br)
 }
 
-// bridgeViews reads every bridge of the chain, each bounded by its own time
-// (not what the chain's status left of the caller's).
 func bridgeViews(ctx context.Context, chain *constellation.Chain) []bridgeStatus {
-	ctx = context.WithoutCancel(ctx)
-	var out []bridgeStatus
-	for _, br := range chain.Bridges() {
-		out = append(out, bridgeView(ctx, chain, br))
-	}
-	return out
+	return chain.BridgeViews(ctx)
 }
 
 func printBridges(w io.Writer, bs []bridgeStatus) {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/selfchain/selfchain/constellation/dashboard"
 	"github.com/selfchain/selfchain/x/bridge"
 )
 
@@ -261,6 +264,7 @@ func TestBridgeRelay(t *testing.T) {
 	require.Equal(t, int64(600_000), e.balance(acme, "bob", voucher))
 	require.Equal(t, bobUacme, e.balance(acme, "bob", "uacme"))
 	require.Equal(t, int64(600_000), e.balance(dev.home, escrow, "uself"))
+	checkDashboardBridge(t, e.home, cp)
 
 	// SIGKILL with packets in flight: four transfers at once; the relayer is
 	// killed as soon as it logs a delivery (acks still to come), its supervisor
@@ -454,4 +458,38 @@ func readPIDFile(path string) (int, bool) {
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(bz)))
 	return pid, err == nil && pid > 0
+}
+
+// checkDashboardBridge: the dashboard over this home shows acme's bridge (both
+// clients, the relayer running) and meters the packet acme sent.
+func checkDashboardBridge(t *testing.T, home, cp string) {
+	t.Helper()
+	srv, err := dashboard.New(dashboard.Options{Home: home, Token: dashboard.NewToken(), Logf: t.Logf})
+	require.NoError(t, err)
+	srv.Poll(context.Background())
+	get := func(path string) string {
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		require.Equal(t, 200, w.Code, "%s: %s", path, w.Body.String())
+		return w.Body.String()
+	}
+	page := get("/chains/acme")
+	for _, want := range []string{"acme ↔ " + cp, "client-0", "relayer running", "uacme"} {
+		require.Contains(t, page, want)
+	}
+	require.Contains(t, get("/chains/acme/bridges/"+cp), "Relayer log")
+	var usage struct {
+		Usage []struct {
+			BridgePackets int64 `json:"bridge_packets"`
+			Txs           int64 `json:"txs"`
+		} `json:"usage"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(get("/usage.json?chain=acme")), &usage))
+	require.NotEmpty(t, usage.Usage)
+	var packets, txs int64
+	for _, u := range usage.Usage {
+		packets, txs = packets+u.BridgePackets, txs+u.Txs
+	}
+	require.Equal(t, int64(1), packets, "acme sent one packet so far")
+	require.Positive(t, txs)
 }

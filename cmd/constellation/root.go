@@ -45,7 +45,7 @@ one folder per chain.`,
 	}
 	root.PersistentFlags().String(flagHome, home, "constellation home: one folder per chain (env CONSTELLATION_HOME)")
 	root.AddCommand(newCmd(), applyCmd(), listCmd(), rmCmd(), upCmd(), downCmd(), statusCmd(), logsCmd(), paramsCmd(), upgradeCmd(), superviseCmd(),
-		bridgeCmd(), relayCmd(), superviseRelayCmd())
+		bridgeCmd(), relayCmd(), superviseRelayCmd(), dashboardCmd())
 	return root
 }
 

@@ -17,6 +17,7 @@ import (
 const (
 	flagConsensusKeyType = "consensus-key-type"
 	flagOverwrite        = "overwrite"
+	flagMempoolType      = "mempool"
 )
 
 func initCmd() *cobra.Command {
@@ -46,7 +47,8 @@ Existing keys are kept. An existing genesis.json is an error unless --overwrite.
 			}
 			keyType := clientcli.Settings(cmd).GetString(flagConsensusKeyType)
 			overwrite := clientcli.Settings(cmd).GetBool(flagOverwrite)
-			if err := server.InitHome(home, args[0], chainID, keyType, server.Overwrite(overwrite)); err != nil {
+			mempoolType := clientcli.Settings(cmd).GetString(flagMempoolType)
+			if err := server.InitHome(home, args[0], chainID, keyType, server.Overwrite(overwrite), server.WithMempoolType(mempoolType)); err != nil {
 				return err
 			}
 			if err := initClientConfig(home, chainID); err != nil {
@@ -77,6 +79,7 @@ Existing keys are kept. An existing genesis.json is an error unless --overwrite.
 	}
 	cmd.Flags().String(flagConsensusKeyType, server.ConsensusKeyEd25519, "validator consensus key type: ed25519 or ml_dsa_65")
 	cmd.Flags().Bool(flagOverwrite, false, "replace an existing genesis.json")
+	cmd.Flags().String(flagMempoolType, "", "config.toml [mempool] type: flood (CometBFT's, the default for a new home) or app (the application's); empty keeps an existing config.toml's")
 	return cmd
 }
 

@@ -46,6 +46,11 @@ var queryExamples = map[string][]string{
 	"query upgrade applied":            {"v2"},
 	"query upgrade module-versions":    {},
 	"query upgrade params":             {},
+	"query backup agreements":          {"bob"},
+	"query backup agreement":           {"1"},
+	"query backup challenges":          {"1"},
+	"query backup holder":              {"{node_id}"},
+	"query backup params":              {},
 }
 
 // queryExamplesSkipped are query commands the tour node cannot answer, each
@@ -99,10 +104,13 @@ func TestEveryQueryPrintsJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.must("tx", "registry", "register-node", "faucet", "--endpoint", "node.example.com:26656", "--models", "llama-3.1-8b",
-		"--region", "eu-west", "--wait", "--yes")
+		"--storage-bytes", "1073741824", "--region", "eu-west", "--wait", "--yes")
 	c.must("tx", "permissions", "register-app", "owner", "tour-app", "--name", "Tour", "--scopes", "storage:read:notes/,bank:send", "--wait", "--yes")
 	c.must("tx", "permissions", "grant", "alice", "tour-app", "bank:send", "--spend-limit", "50uself", "--expiry", "1h", "--wait", "--yes")
 	vars := map[string]string{"{txhash}": sent.TxHash, "{node_id}": byOwner(t, c, "faucet").Node.ID}
+	// A backup agreement (id 1) with bob on faucet's node, for the backup queries.
+	c.must("tx", "backup", "propose", vars["{node_id}"], "--quota", "1MiB", "--price", "5uself/epoch", "--escrow", "50uself",
+		"--collateral", "100uself", "--from", "bob", "--wait", "--yes")
 
 	paths := queryPaths(NewRootCmd())
 	known := map[string]bool{}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/selfchain/selfchain/app"
+	backupcmd "github.com/selfchain/selfchain/backup"
 	"github.com/selfchain/selfchain/client"
 	clientcli "github.com/selfchain/selfchain/client/cli"
 	"github.com/selfchain/selfchain/crypto"
@@ -85,6 +86,7 @@ client.toml.`,
 		configCmd(),
 		versionCmd(mods),
 		snapshotsCmd(),
+		backupcmd.Command(),
 	)
 	return root
 }

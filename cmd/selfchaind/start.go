@@ -35,6 +35,7 @@ var cometFlags = []struct {
 	{"consensus.timeout_commit", "", "wait after a commit before the next height, e.g. 500ms (default 1s)", "string"},
 	{"consensus.create_empty_blocks", "true", "produce blocks without txs", "bool"},
 	{"consensus.create_empty_blocks_interval", "", "max wait for a block without txs, e.g. 30s", "string"},
+	{"mempool.type", "", "mempool: flood (CometBFT's) or app (the application's; docs/MEMPOOL.md)", "string"},
 	{"instrumentation.prometheus", "false", "serve Prometheus metrics (CometBFT's and the app's selfchain_*)", "bool"},
 	{"instrumentation.prometheus_listen_addr", "", "Prometheus listen address (default :26660)", "string"},
 }

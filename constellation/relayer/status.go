@@ -18,7 +18,10 @@ type SideStatus struct {
 	ExpiresAt    string `json:"client_expires_at,omitempty"`
 	// Pending: packets this side sent over the client, not yet acknowledged or
 	// timed out; Undelivered of them the other side has not received.
-	Pending     int    `json:"pending"`
+	Pending int `json:"pending"`
+	// NextSend is the next sequence this side sends over the client: NextSend-1
+	// packets sent so far (the dashboard meters bridge packets by it).
+	NextSend    uint64 `json:"next_sequence_send,omitempty"`
 	Undelivered int    `json:"undelivered"`
 	RelayerKey  string `json:"relayer_key"`
 	RelayerAddr string `json:"relayer_address"`
@@ -71,6 +74,7 @@ func sideStatus(ctx context.Context, s Side, c, other *chain, connErr error) Sid
 	}
 	out.ClientStatus = statusName(info.Status)
 	out.ClientHeight = info.Client.LatestHeight
+	out.NextSend = info.Client.NextSequenceSend
 	out.ExpiresAt = time.Unix(info.ExpiresAt, 0).UTC().Format(time.RFC3339)
 	pending, err := c.pending(ctx, 0)
 	if err != nil {

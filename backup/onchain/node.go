@@ -1,0 +1,115 @@
+package onchain
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/x/backup"
+)
+
+// Node is Chain over a node's RPC: queries through x/backup's query
+// service, messages signed and broadcast like every CLI tx (the factory's
+// gas and fee settings), one at a time so sequences never collide.
+type Node struct {
+	Client  *client.Client
+	Factory client.Factory // Accounts must be set
+	Signer  tx.Signer      // the owner (agent) or the holder's operator (daemon); nil for read-only use
+	Timeout time.Duration  // how long to wait for a tx to be committed
+
+	mu sync.Mutex
+}
+
+func (n *Node) q() backup.QueryClient { return backup.NewQueryClient(n.Client) }
+
+func fromProto(a backup.Agreement) Agreement {
+	return Agreement{ID: a.Id, Owner: a.Owner, Holder: a.HolderNodeId, Status: strings.ToLower(strings.TrimPrefix(a.Status.String(), "STATUS_")),
+		Quota: a.QuotaBytes, Revision: a.Revision, Root: a.Root, ChunkCount: a.ChunkCount, TotalBytes: a.TotalBytes}
+}
+
+func (n *Node) Agreement(ctx context.Context, id uint64) (Agreement, error) {
+	r, err := n.q().Agreement(ctx, &backup.QueryAgreementRequest{Id: id})
+	if err != nil {
+		if strings.Contains(err.Error(), "not found") {
+			return Agreement{}, fmt.Errorf("agreement %d: %w (%v)", id, ErrNotFound, err)
+		}
+		return Agreement{}, err
+	}
+	return fromProto(r.Agreement), nil
+}
+
+func (n *Node) HolderAgreements(ctx context.Context, holder string) ([]Agreement, error) {
+	r, err := n.q().Holder(ctx, &backup.QueryHolderRequest{NodeId: holder})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Agreement, len(r.Agreements))
+	for i, a := range r.Agreements {
+		out[i] = fromProto(a)
+	}
+	return out, nil
+}
+
+func (n *Node) Challenges(ctx context.Context, holder string) ([]Challenge, error) {
+	as, err := n.HolderAgreements(ctx, holder)
+	if err != nil {
+		return nil, err
+	}
+	var out []Challenge
+	for _, a := range as {
+		if !a.Storing() {
+			continue
+		}
+		r, err := n.q().Challenges(ctx, &backup.QueryChallengesRequest{AgreementId: a.ID})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range r.Challenges {
+			out = append(out, Challenge{AgreementID: c.AgreementId, ChunkIndex: c.ChunkIndex, Seed: c.Seed, Deadline: c.DeadlineHeight})
+		}
+	}
+	return out, nil
+}
+
+func (n *Node) ProveStorage(ctx context.Context, p Proof) error {
+	return n.send(ctx, &backup.MsgProveStorage{Holder: n.Signer.PubKey().Address().String(), AgreementId: p.AgreementID, ChunkIndex: p.ChunkIndex,
+		ChunkLeaf: p.ChunkLeaf, Segment: p.Segment, SegmentPath: p.SegmentPath, ManifestPath: p.ManifestPath})
+}
+
+func (n *Node) CommitManifest(ctx context.Context, m Manifest) error {
+	return n.send(ctx, &backup.MsgCommitManifest{Owner: n.Signer.PubKey().Address().String(), AgreementId: m.AgreementID, Revision: m.Revision,
+		Root: m.Root, ChunkCount: m.ChunkCount, TotalBytes: m.TotalBytes})
+}
+
+func (n *Node) send(ctx context.Context, m runtime.Msg) error {
+	if n.Signer == nil {
+		return fmt.Errorf("no signing key: pass --from")
+	}
+	if err := m.ValidateBasic(); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	plan, err := n.Factory.Prepare(ctx, n.Client, n.Signer, m)
+	if err != nil {
+		return err
+	}
+	bz, err := plan.Sign(n.Signer)
+	if err != nil {
+		return err
+	}
+	timeout := n.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	res, err := n.Client.BroadcastWithTimeout(ctx, bz, true, timeout)
+	if err != nil {
+		return err
+	}
+	return res.Err()
+}

@@ -1,0 +1,205 @@
+package instance
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/instance/wire"
+)
+
+// Limits of the authentication state an unauthenticated client can create.
+const (
+	nonceTTL    = 60 * time.Second
+	maxNonces   = 10000
+	maxSessions = 10000
+	seqWindow   = 64 // out-of-order sequence numbers accepted within this window
+)
+
+// apiError is an error answer: HTTP status, wire code, a message a developer can act on.
+type apiError struct {
+	status    int
+	code      string
+	msg       string
+	requestID uint64
+	decision  string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.msg }
+
+func errf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+type nonce struct {
+	app     string
+	expires time.Time
+}
+
+// session is an authenticated app, bound to the key that created it: every
+// request on it must be signed by that key, so the token alone is worthless.
+type session struct {
+	id      string
+	app     string
+	key     crypto.PubKey
+	expires time.Time
+
+	mu   sync.Mutex
+	high uint64 // highest sequence number accepted
+	seen uint64 // bit i: high-i was accepted
+}
+
+// accept records seq, refusing one already used or older than the window.
+func (s *session) accept(seq uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case seq == 0:
+		return false
+	case seq > s.high:
+		shift := seq - s.high
+		if shift >= seqWindow {
+			s.seen = 0
+		} else {
+			s.seen <<= shift
+		}
+		s.seen |= 1
+		s.high = seq
+		return true
+	case s.high-seq >= seqWindow:
+		return false
+	default:
+		bit := uint64(1) << (s.high - seq)
+		if s.seen&bit != 0 {
+			return false
+		}
+		s.seen |= bit
+		return true
+	}
+}
+
+// authState holds nonces and sessions in memory: a restart ends every session.
+type authState struct {
+	mu       sync.Mutex
+	nonces   map[string]nonce
+	sessions map[string]*session
+}
+
+func newAuthState() *authState {
+	return &authState{nonces: map[string]nonce{}, sessions: map[string]*session{}}
+}
+
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (a *authState) newNonce(app string) (string, time.Time, *apiError) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	if len(a.nonces) >= maxNonces {
+		for k, n := range a.nonces {
+			if now.After(n.expires) {
+				delete(a.nonces, k)
+			}
+		}
+		if len(a.nonces) >= maxNonces {
+			return "", now, errf(http.StatusTooManyRequests, wire.CodeRateLimited, "too many outstanding nonces: retry in a minute")
+		}
+	}
+	n := randomToken()
+	a.nonces[n] = nonce{app: app, expires: now.Add(nonceTTL)}
+	return n, now.Add(nonceTTL), nil
+}
+
+// takeNonce consumes n for app.
+func (a *authState) takeNonce(n, app string) *apiError {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, ok := a.nonces[n]
+	if !ok || e.app != app || time.Now().After(e.expires) {
+		return errf(http.StatusUnauthorized, wire.CodeBadNonce, "nonce unknown, used, expired or issued to another app: get a fresh one from POST %s", wire.PathNonce)
+	}
+	delete(a.nonces, n)
+	return nil
+}
+
+func (a *authState) newSession(app string, key crypto.PubKey, ttl time.Duration) (*session, *apiError) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	if len(a.sessions) >= maxSessions {
+		for k, s := range a.sessions {
+			if now.After(s.expires) {
+				delete(a.sessions, k)
+			}
+		}
+		if len(a.sessions) >= maxSessions {
+			return nil, errf(http.StatusTooManyRequests, wire.CodeRateLimited, "too many open sessions: retry later")
+		}
+	}
+	s := &session{id: randomToken(), app: app, key: key, expires: now.Add(ttl)}
+	a.sessions[s.id] = s
+	return s, nil
+}
+
+func (a *authState) session(id string) *session {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := a.sessions[id]
+	if s != nil && time.Now().After(s.expires) {
+		delete(a.sessions, id)
+		return nil
+	}
+	return s
+}
+
+// ParseKey parses the X-Self-Key header: "<type>:<base64 key>".
+func ParseKey(h string) (crypto.PubKey, error) {
+	typ, b64, ok := strings.Cut(h, ":")
+	if !ok || len(h) > 8192 {
+		return nil, fmt.Errorf("%s: want <type>:<base64 key>", wire.HeaderKey)
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", wire.HeaderKey, err)
+	}
+	return crypto.PubKeyFromTyped(typ, raw)
+}
+
+// keyID is a short, stable name of a key for the audit log.
+func keyID(pk crypto.PubKey) string {
+	if pk == nil {
+		return ""
+	}
+	return pk.Type() + ":" + hex.EncodeToString(pk.Address())[:16]
+}
+
+// checkTimestamp parses the timestamp header and refuses one off by more than the skew.
+func checkTimestamp(h string) (int64, *apiError) {
+	ts, err := strconv.ParseInt(h, 10, 64)
+	if err != nil {
+		return 0, errf(http.StatusBadRequest, wire.CodeBadRequest, "%s: want unix seconds", wire.HeaderTimestamp)
+	}
+	if d := time.Now().Unix() - ts; d > wire.MaxClockSkew || d < -wire.MaxClockSkew {
+		return 0, errf(http.StatusUnauthorized, wire.CodeClockSkew, "timestamp is %d s from the instance's clock (at most %d): fix the clock", d, wire.MaxClockSkew)
+	}
+	return ts, nil
+}
+
+func verifySig(pk crypto.PubKey, msg []byte, sigB64 string) *apiError {
+	sig, err := base64.StdEncoding.DecodeString(sigB64)
+	if err != nil || len(sig) == 0 || !pk.VerifySignature(msg, sig) {
+		return errf(http.StatusUnauthorized, wire.CodeBadSignature, "the request signature does not verify with the app key (sign wire.SignBytes of this exact request)")
+	}
+	return nil
+}

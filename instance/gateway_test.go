@@ -1,0 +1,141 @@
+package instance
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/selfchain/selfchain/instance/wire"
+	"github.com/selfchain/selfchain/sdk"
+	"github.com/selfchain/selfchain/testutil"
+)
+
+func errCode(err error) string {
+	var e *sdk.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return "no sdk error: " + errString(err)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
+// TestGatewayScopePrefixes: a grant narrowed to a prefix is honoured exactly as
+// the scope parser defines — "notes/" covers what is under it, "todo" covers
+// itself and what is under it, never a sibling that merely starts alike.
+func TestGatewayScopePrefixes(t *testing.T) {
+	granted := []string{"storage:read:notes/", "storage:write:notes/", "storage:write:todo"}
+	sess, _ := gatewayWith(t, []string{"storage:read", "storage:write"}, granted, granted, nil)
+	ctx := context.Background()
+	for _, c := range []struct {
+		key  string
+		want string // "" = allowed
+	}{
+		{"notes/a", ""}, {"notes/deep/b", ""}, {"todo", ""}, {"todo/x", ""},
+		{"notes", wire.CodeForbidden}, {"notesx/a", wire.CodeForbidden}, {"todox", wire.CodeForbidden}, {"other", wire.CodeForbidden},
+	} {
+		_, err := sess.Storage.Save(ctx, c.key, []byte("v"))
+		if c.want == "" && err != nil || c.want != "" && errCode(err) != c.want {
+			t.Errorf("save %q: %v (want %q)", c.key, err, c.want)
+		}
+	}
+	// Lists: under the granted prefix only.
+	if l, err := sess.Storage.List(ctx, "notes/", "", 10); err != nil || len(l.Items) != 2 {
+		t.Fatalf("list notes/: %+v %v", l, err)
+	}
+	for _, p := range []string{"", "note", "todo"} {
+		if _, err := sess.Storage.List(ctx, p, "", 10); errCode(err) != wire.CodeForbidden {
+			t.Errorf("list %q: %v", p, err)
+		}
+	}
+	// Reading "todo" was never granted (write only).
+	if _, _, err := sess.Storage.Get(ctx, "todo"); errCode(err) != wire.CodeForbidden {
+		t.Errorf("read todo: %v", err)
+	}
+}
+
+// TestGatewaySessionScopesMustBeGranted: a session asking for more than the grant
+// gets a pending request; for an undeclared scope, the chain's refusal.
+func TestGatewaySessionScopesMustBeGranted(t *testing.T) {
+	_, c := gatewayWith(t, []string{"storage:read", "storage:write"}, []string{"storage:read"}, []string{"storage:read"}, nil)
+	ctx := context.Background()
+	key := testOwnerKey()
+	if _, err := c.Authenticate(ctx, "bench", key, []string{"storage:read", "storage:write"}); errCode(err) != wire.CodePending {
+		t.Fatalf("ungranted scope: %v", err)
+	}
+	_, err := c.Authenticate(ctx, "bench", key, []string{"ai:chat"})
+	var e *sdk.Error
+	if !errors.As(err, &e) || e.Code != wire.CodeForbidden || e.Decision != "DECISION_SCOPE_NOT_DECLARED" {
+		t.Fatalf("undeclared scope: %v", err)
+	}
+	for _, bad := range [][]string{{"bank:send"}, {"storage:read:../x"}, {"nope:x"}, {}} {
+		if _, err := c.Authenticate(ctx, "bench", key, bad); errCode(err) != wire.CodeBadRequest {
+			t.Errorf("scopes %q: %v", bad, err)
+		}
+	}
+	if _, err := c.Authenticate(ctx, "no-such-app", key, []string{"storage:read"}); errCode(err) != wire.CodeNoSuchApp {
+		t.Errorf("unknown app: %v", err)
+	}
+}
+
+// TestGatewayRequestChecks: clock skew, bad sequence numbers and tampered bodies.
+func TestGatewayRequestChecks(t *testing.T) {
+	sess, c := gatewayWith(t, []string{"storage:read", "storage:write"}, []string{"storage:read", "storage:write"}, []string{"storage:read", "storage:write"}, nil)
+	ctx := context.Background()
+	send := func(edit func(*http.Request)) string {
+		t.Helper()
+		req, err := sess.NewRequest(ctx, http.MethodPut, wire.PathStorage+"k", []byte("value"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(req)
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if res.StatusCode == 200 {
+			return "ok"
+		}
+		return errCode(sdk.DecodeError(res))
+	}
+	for name, c := range map[string]struct {
+		edit func(*http.Request)
+		want string
+	}{
+		"old timestamp": {func(r *http.Request) {
+			r.Header.Set(wire.HeaderTimestamp, strconv.FormatInt(time.Now().Unix()-600, 10))
+		}, wire.CodeClockSkew},
+		"tampered body": {func(r *http.Request) { r.Body = http.NoBody; r.ContentLength = 0 }, wire.CodeBadSignature},
+		"other path":    {func(r *http.Request) { r.URL.Path = wire.PathStorage + "k2" }, wire.CodeBadSignature},
+		"no seq":        {func(r *http.Request) { r.Header.Del(wire.HeaderSeq) }, wire.CodeBadRequest},
+		"no session":    {func(r *http.Request) { r.Header.Del(wire.HeaderSession) }, wire.CodeBadSession},
+		"bad session":   {func(r *http.Request) { r.Header.Set(wire.HeaderSession, wire.SessionScheme+"x") }, wire.CodeBadSession},
+		"bad signature": {func(r *http.Request) { r.Header.Set(wire.HeaderSignature, "AAAA") }, wire.CodeBadSignature},
+	} {
+		if got := send(c.edit); got != c.want {
+			t.Errorf("%s: %s, want %s", name, got, c.want)
+		}
+	}
+	if _, _, err := sess.Storage.Get(ctx, "k"); errCode(err) != wire.CodeNotFound {
+		t.Fatalf("a refused request stored a value: %v", err)
+	}
+	if got := send(func(*http.Request) {}); got != "ok" {
+		t.Fatalf("a good request: %s", got)
+	}
+	if v, _, err := sess.Storage.Get(ctx, "k"); err != nil || !bytes.Equal(v, []byte("value")) {
+		t.Fatalf("%q %v", v, err)
+	}
+}
+
+// testOwnerKey is the app key gatewayWith registers (testutil accounts are deterministic).
+func testOwnerKey() sdk.Signer { return testutil.NewAccount(1).Key }

@@ -1,0 +1,67 @@
+package instance
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/client"
+	"github.com/selfchain/selfchain/crypto/keyring"
+	"github.com/selfchain/selfchain/x/auth"
+	"github.com/selfchain/selfchain/x/permissions"
+)
+
+// SendGrant grants app the scopes (added to what the user already granted it) by
+// a MsgGrant signed with the owner's key, valid for the configured grant TTL, and
+// waits for it to be committed. It returns the tx hash.
+func SendGrant(ctx context.Context, c Config, kr keyring.Keyring, app string, scopes []string) (string, error) {
+	cl, err := client.New(c.Node)
+	if err != nil {
+		return "", err
+	}
+	all := slices.Clone(scopes)
+	if g, err := permissions.NewQueryClient(cl).Grant(ctx, &permissions.QueryGrantRequest{User: c.OwnerAddress, AppId: app}); err == nil {
+		all = append(all, g.Grant.Scopes...)
+	} else if !client.IsNotFound(err) {
+		return "", fmt.Errorf("read the current grant: %w", err)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	msg := &permissions.MsgGrant{User: c.OwnerAddress, AppId: app, Scopes: all, ExpiryTime: time.Now().Add(c.GrantTTL.Duration).Unix()}
+	return sendTx(ctx, c, kr, cl, msg)
+}
+
+// SendRevoke revokes every scope of app's grant (MsgRevokeAll).
+func SendRevoke(ctx context.Context, c Config, kr keyring.Keyring, app string) (string, error) {
+	cl, err := client.New(c.Node)
+	if err != nil {
+		return "", err
+	}
+	return sendTx(ctx, c, kr, cl, &permissions.MsgRevokeAll{User: c.OwnerAddress, AppId: app})
+}
+
+func sendTx(ctx context.Context, c Config, kr keyring.Keyring, cl *client.Client, msg runtime.Msg) (string, error) {
+	signer, err := client.NewKeyringSigner(kr, c.Owner)
+	if err != nil {
+		return "", err
+	}
+	f := client.Factory{ChainID: c.ChainID, GasAuto: true, GasPrices: client.DefaultGasPrices, Accounts: auth.AccountRetriever{}}
+	plan, err := f.Prepare(ctx, cl, signer, msg)
+	if err != nil {
+		return "", err
+	}
+	bz, err := plan.Sign(signer)
+	if err != nil {
+		return "", err
+	}
+	res, err := cl.Broadcast(ctx, bz, true)
+	if err != nil {
+		return "", err
+	}
+	if err := res.Err(); err != nil {
+		return "", err
+	}
+	return res.TxHash, nil
+}

@@ -1,0 +1,173 @@
+package backup_test
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"syscall"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/merkle"
+	dbm "github.com/cosmos/cosmos-db"
+
+	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/tx"
+	"github.com/selfchain/selfchain/testutil"
+	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/backup"
+)
+
+// proofBench is a genesis of n active agreements held by one account, each with
+// an open challenge, and the blocks of txs answering all of them.
+type proofBench struct {
+	genesis json.RawMessage
+	holder  *testutil.Account
+	txs     [][]byte
+}
+
+// newProofBench: every agreement stores the same manifest of 65,536 chunks of
+// 64 KiB (a 4 GiB backup: manifest paths of 16 hashes, segment paths of 6), so
+// each proof is a full-size one; challenges pick their chunk and seed at random.
+func newProofBench(b *testing.B, n int) *proofBench {
+	const chunks, chunkSize = 1 << 16, 64 << 10
+	cipher := make([]byte, chunkSize)
+	for i := range cipher {
+		cipher[i] = byte(i * 7)
+	}
+	leaf, err := backup.ChunkLeafOf(cipher)
+	if err != nil {
+		b.Fatal(err)
+	}
+	leaves := make([][]byte, chunks)
+	for i := range leaves {
+		leaves[i] = leaf
+	}
+	root, leafProofs := merkle.ProofsFromByteSlices(leaves)
+	segs := backup.Segments(cipher)
+	_, segProofs := merkle.ProofsFromByteSlices(segs)
+
+	holder := testutil.NewAccount(1)
+	owners := make([]*testutil.Account, (n+999)/1000)
+	for i := range owners {
+		owners[i] = testutil.NewAccount(10 + i)
+	}
+	p := backup.DefaultParams()
+	p.MaxAgreementsPerOwner, p.MaxAgreementsPerHolder, p.ChallengeInterval, p.ProofWindow = 1_000, 10_000, 1<<20, 1_000
+	gs := backup.GenesisState{Params: p, NextAgreementId: uint64(n) + 1}
+	var msgs []runtime.Msg
+	node := "00112233445566778899aabbccddeeff00112233"
+	for i := range n {
+		id := uint64(i + 1)
+		var seed [32]byte
+		binary.BigEndian.PutUint64(seed[:], id*0x9E3779B97F4A7C15)
+		idx := binary.BigEndian.Uint64(seed[:]) % chunks
+		gs.Agreements = append(gs.Agreements, backup.Agreement{
+			Id: id, Owner: owners[i/1000].Addr.String(), HolderNodeId: node, Holder: holder.Addr.String(), QuotaBytes: 8 << 30,
+			PricePerEpoch: types.NewCoin(denom, 1), Escrow: types.NewCoin(denom, 100), Collateral: types.NewCoin(denom, 100),
+			NoticeEpochs: 1, Status: backup.STATUS_ACTIVE, Root: root, ChunkCount: chunks, TotalBytes: chunks * chunkSize,
+			Revision: 1, ProposedHeight: 1, AcceptedHeight: 1, NextPaymentHeight: 1 << 30,
+			Paid: types.NewCoin(denom, 0), Slashed: types.NewCoin(denom, 0),
+		})
+		gs.Challenges = append(gs.Challenges, backup.Challenge{AgreementId: id, ChunkIndex: idx, Seed: seed[:], Revision: 1, IssuedHeight: 0, DeadlineHeight: 1_000,
+			Root: root, ChunkCount: chunks, Holder: holder.Addr.String(), HolderNodeId: node})
+		si := backup.SegmentIndex(seed[:], chunkSize)
+		msgs = append(msgs, &backup.MsgProveStorage{Holder: holder.Addr.String(), AgreementId: id, ChunkIndex: idx,
+			ChunkLeaf: leaf, Segment: segs[si], SegmentPath: segProofs[si].Aunts, ManifestPath: leafProofs[idx].Aunts})
+	}
+	gs.HolderStats = []backup.HolderStatsEntry{{NodeId: node, Stats: backup.HolderStats{OpenAgreements: uint32(n), UsedBytes: uint64(n) * 8 << 30}}}
+	state := map[string]json.RawMessage{}
+	if err := json.Unmarshal(testutil.GenesisAppState(append([]*testutil.Account{holder}, owners...), 1_000_000_000), &state); err != nil {
+		b.Fatal(err)
+	}
+	bz, err := runtime.MarshalGenesis(&gs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	state[backup.ModuleName] = bz
+	genesis, _ := json.Marshal(state)
+	pb := &proofBench{genesis: genesis, holder: holder}
+	for i := 0; i < len(msgs); i += tx.MaxMsgsPerTx {
+		pb.txs = append(pb.txs, testutil.SignTx(holder, testutil.TxOpts{Gas: 100_000_000}, msgs[i:min(i+tx.MaxMsgsPerTx, len(msgs))]...))
+	}
+	return pb
+}
+
+// BenchmarkFinalizeBlock10kProofs times FinalizeBlock of one block carrying
+// 10,000 storage proofs (313 txs of at most 32 proofs, one holder), each
+// checked against its agreement's open challenge. "warm" is a node's path:
+// every tx went through CheckTx (signatures verified once) and the proposal
+// through ProcessProposal (txs decoded once); "cold": FinalizeBlock alone
+// decodes the txs and verifies their signatures. cpu-ms/block is the process's
+// CPU time over the call (wall time on a busy shared machine says little).
+func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
+	pb := newProofBench(b, 10_000)
+	var bytes int
+	for _, t := range pb.txs {
+		bytes += len(t)
+	}
+	for _, warm := range []bool{true, false} {
+		b.Run(map[bool]string{true: "warm", false: "cold"}[warm], func(b *testing.B) {
+			var total, cpu time.Duration
+			for range b.N {
+				a, err := app.New(nil, dbm.NewMemDB(), testutil.Config())
+				if err != nil {
+					b.Fatal(err)
+				}
+				t0 := time.Unix(1_700_000_000, 0).UTC()
+				if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1, Time: t0, AppStateBytes: pb.genesis}); err != nil {
+					b.Fatal(err)
+				}
+				// Block 1 empty: CheckTx needs a committed block.
+				if _, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: t0.Add(time.Second), Hash: blockHash(1), ProposerAddress: make([]byte, 20)}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := a.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
+					b.Fatal(err)
+				}
+				if warm {
+					for _, t := range pb.txs {
+						if res, err := a.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: t}); err != nil || res.Code != 0 {
+							b.Fatalf("CheckTx: %v %v", err, res.Log)
+						}
+					}
+				}
+				req := &abci.RequestFinalizeBlock{Height: 2, Time: t0.Add(2 * time.Second), Txs: pb.txs, Hash: blockHash(2), ProposerAddress: make([]byte, 20)}
+				if warm { // as on a node: the proposal was checked (and its txs decoded) before it is decided
+					pp, err := a.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: req.Height, Time: req.Time, Txs: req.Txs, Hash: req.Hash, ProposerAddress: req.ProposerAddress})
+					if err != nil || pp.Status != abci.ResponseProcessProposal_ACCEPT {
+						b.Fatalf("ProcessProposal: %v %v", err, pp)
+					}
+				}
+				cpu0 := cpuTime()
+				start := time.Now()
+				res, err := a.FinalizeBlock(context.Background(), req)
+				total += time.Since(start)
+				cpu += cpuTime() - cpu0
+				if err != nil {
+					b.Fatal(err)
+				}
+				for i, r := range res.TxResults {
+					if r.Code != 0 {
+						b.Fatalf("tx %d: %s", i, r.Log)
+					}
+				}
+				_ = a.Close()
+			}
+			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/block")
+			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/block")
+			b.ReportMetric(float64(bytes)/float64(len(pb.txs)*tx.MaxMsgsPerTx), "bytes/proof")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// cpuTime is the process's CPU time (user+system, every thread): on a machine
+// shared with other work it measures the block's own cost, which wall time does not.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
