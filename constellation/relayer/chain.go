@@ -33,6 +33,7 @@ type chain struct {
 	signer *client.KeyringSigner
 	addr   string // the relayer's address, with the chain's prefix
 	acct   accountState
+	sendMu sync.Mutex           // one signer at a time: the workers share the key's sequence
 	logf   func(string, ...any) // nil: quiet (bridge setup)
 }
 
@@ -117,13 +118,20 @@ func (c *chain) latest(ctx context.Context) (int64, time.Time, error) {
 // pending lists the packets this side sent over its client and has not seen
 // acknowledged or timed out, from its state at height (0: latest).
 func (c *chain) pending(ctx context.Context, height int64) ([]bridge.Packet, error) {
+	ps, _, err := c.pendingPage(ctx, height, 0, 1000)
+	return ps, err
+}
+
+// pendingPage is up to limit pending packets from sequence start on, and the first
+// sequence of the next page (0 after the last).
+func (c *chain) pendingPage(ctx context.Context, height int64, start uint64, limit uint32) ([]bridge.Packet, uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	resp, err := c.query().PendingPackets(ctx, &bridge.QueryPendingPacketsRequest{ClientId: c.ClientID, Limit: 1000}, client.AtHeight(height))
+	resp, err := c.query().PendingPackets(ctx, &bridge.QueryPendingPacketsRequest{ClientId: c.ClientID, StartSequence: start, Limit: limit}, client.AtHeight(height))
 	if err != nil {
-		return nil, fmt.Errorf("%s: pending packets over %s: %w", c.Name, c.ClientID, err)
+		return nil, 0, fmt.Errorf("%s: pending packets over %s: %w", c.Name, c.ClientID, err)
 	}
-	return resp.Packets, nil
+	return resp.Packets, resp.NextSequence, nil
 }
 
 // unreceived keeps the sequences this side has no receipt of (at height, 0: latest).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -21,10 +22,20 @@ const recvMargin = 3 * time.Second
 
 // Relayer relays packets both ways between the two sides of a bridge.
 type Relayer struct {
-	cfg     Config
-	a, b    *chain
-	logf    func(string, ...any)
-	lastErr string
+	cfg  Config
+	a, b *chain
+	ab   lane // a's packets to b
+	ba   lane
+	logf func(string, ...any)
+}
+
+// lane is one direction. next is where the deliverer's next scan of src's pending
+// packets starts: delivered packets stay pending until acknowledged, so scanning from
+// the first would show only those while their acks are on the way. It is a cursor, not
+// a record: it wraps to 0 at the end, and a restart starts from 0 (state is the truth).
+type lane struct {
+	src, dst *chain
+	next     uint64
 }
 
 // New connects to both chains and opens the relayer's keys.
@@ -44,57 +55,100 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 		return nil, err
 	}
 	a.logf, b.logf = cfg.Logf, cfg.Logf
-	return &Relayer{cfg: cfg, a: a, b: b, logf: cfg.Logf}, nil
+	return &Relayer{cfg: cfg, a: a, b: b, ab: lane{src: a, dst: b}, ba: lane{src: b, dst: a}, logf: cfg.Logf}, nil
 }
 
-// Run relays until ctx ends. Errors are logged (once while they repeat) and the
-// loop carries on: a node that is down, a client that needs recovery or a key
-// without fees are reported, not fatal.
+// Run relays until ctx ends: five workers, each on its own schedule — per direction a
+// deliverer and a settler, and a refresher of both clients. Deliveries of the next
+// packets go out while earlier ones wait for the header that proves their receipt,
+// both directions at once; each chain's txs are still signed one at a time (sendAll).
+// Errors are logged (once while they repeat) and the worker carries on: a node that is
+// down, a client that needs recovery or a key without fees are reported, not fatal.
 func (r *Relayer) Run(ctx context.Context) error {
 	r.logf("relaying %s (%s, %s, key %s %s) <-> %s (%s, %s, key %s %s)",
 		r.a.Name, r.a.ChainID, r.a.ClientID, r.a.Key, r.a.addr, r.b.Name, r.b.ChainID, r.b.ClientID, r.b.Key, r.b.addr)
-	for {
-		worked, err := r.Step(ctx)
+	workers := []func(context.Context) (bool, error){
+		func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ab) },
+		func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.a, r.b) },
+		func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ba) },
+		func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.b, r.a) },
+		func(ctx context.Context) (bool, error) {
+			return false, errors.Join(r.refresh(ctx, r.a, r.b), r.refresh(ctx, r.b, r.a))
+		},
+	}
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.loop(ctx, w)
+		}()
+	}
+	wg.Wait()
+	r.logf("relayer stopped")
+	return nil
+}
+
+// errNotYet: there is work, but the header that proves it is not final yet; look
+// again soon rather than after a whole interval.
+var errNotYet = errors.New("not provable yet")
+
+// loop runs one worker until ctx ends.
+func (r *Relayer) loop(ctx context.Context, step func(context.Context) (bool, error)) {
+	lastErr := ""
+	for ctx.Err() == nil {
+		worked, err := step(ctx)
 		if ctx.Err() != nil {
-			r.logf("relayer stopped")
-			return nil
+			return
 		}
 		wait := r.cfg.Interval
-		if err != nil {
-			if msg := err.Error(); msg != r.lastErr {
-				// One line per problem (Step joins those of both directions).
+		switch {
+		case errors.Is(err, errNotYet):
+			wait = min(wait, notYetWait)
+		case err != nil:
+			if msg := err.Error(); msg != lastErr {
 				for _, line := range strings.Split(msg, "\n") {
 					r.logf("error: %s", line)
 				}
-				r.lastErr = msg
+				lastErr = msg
 			}
 			wait = 5 * r.cfg.Interval
-		} else {
-			if r.lastErr != "" {
+		default:
+			if lastErr != "" {
 				r.logf("recovered: relaying again")
 			}
-			r.lastErr = ""
-		}
-		if worked && err == nil {
-			continue // scan again at once: acks follow deliveries
+			lastErr = ""
+			if worked {
+				continue // at once: more may be waiting
+			}
 		}
 		select {
 		case <-ctx.Done():
-			r.logf("relayer stopped")
-			return nil
+			return
 		case <-time.After(wait):
 		}
 	}
 }
 
-// Step scans both directions once and keeps both clients fresh. It reports
-// whether it sent anything.
+// notYetWait is how soon a worker looks again for a header that is about to be final.
+const notYetWait = 100 * time.Millisecond
+
+// Step does one pass of every worker, one after the other, and reports whether it
+// sent anything (tests and one-shot runs; Run overlaps them).
 func (r *Relayer) Step(ctx context.Context) (bool, error) {
-	w1, e1 := r.direction(ctx, r.a, r.b)
-	w2, e2 := r.direction(ctx, r.b, r.a)
-	e3 := r.refresh(ctx, r.a, r.b)
-	e4 := r.refresh(ctx, r.b, r.a)
-	return w1 || w2, errors.Join(e1, e2, e3, e4)
+	w1, e1 := r.deliverStep(ctx, &r.ab)
+	w2, e2 := r.settleStep(ctx, r.a, r.b)
+	w3, e3 := r.deliverStep(ctx, &r.ba)
+	w4, e4 := r.settleStep(ctx, r.b, r.a)
+	e5 := r.refresh(ctx, r.a, r.b)
+	e6 := r.refresh(ctx, r.b, r.a)
+	if errors.Is(e2, errNotYet) {
+		e2 = nil
+	}
+	if errors.Is(e4, errNotYet) {
+		e4 = nil
+	}
+	return w1 || w2 || w3 || w4, errors.Join(e1, e2, e3, e4, e5, e6)
 }
 
 // usable refuses a frozen or expired client in plain words: no relayer can
@@ -113,9 +167,32 @@ func usable(holder *chain, info bridge.ClientInfo) error {
 	return fmt.Errorf("client %s on %s has status %s", holder.ClientID, holder.Name, info.Status)
 }
 
-// direction relays what src sent to dst: deliveries to dst, then acknowledgements
-// and timeouts back to src. Everything comes from the chains' state.
-func (r *Relayer) direction(ctx context.Context, src, dst *chain) (bool, error) {
+// deliverStep delivers the next page of src's packets to dst. It needs only dst's
+// client of src: with src's client of dst expired, packets still go out (and
+// settleStep reports the other half).
+func (r *Relayer) deliverStep(ctx context.Context, l *lane) (bool, error) {
+	// Cheap check first: an idle bridge costs one query a pass, no header fetch.
+	if ps, _, err := l.src.pendingPage(ctx, 0, l.next, 1); err != nil || len(ps) == 0 {
+		if err == nil && l.next != 0 {
+			l.next = 0
+			return true, nil // past the last page: start over at once
+		}
+		return false, err
+	}
+	dstInfo, err := l.dst.clientInfo(ctx)
+	if err != nil {
+		return false, err
+	}
+	if err := usable(l.dst, dstInfo); err != nil {
+		return false, err
+	}
+	return r.deliver(ctx, l, dstInfo)
+}
+
+// settleStep acknowledges on src what dst received, and times out what it will not:
+// this needs only src's client of dst, so src can refund what times out even when
+// nothing can be delivered.
+func (r *Relayer) settleStep(ctx context.Context, src, dst *chain) (bool, error) {
 	pending, err := src.pending(ctx, 0)
 	if err != nil || len(pending) == 0 {
 		return false, err
@@ -124,36 +201,34 @@ func (r *Relayer) direction(ctx context.Context, src, dst *chain) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	dstInfo, err := dst.clientInfo(ctx)
-	if err != nil {
+	if err := usable(src, srcInfo); err != nil {
 		return false, err
 	}
-	// Each half needs only its own client: with dst's client of src expired,
-	// nothing can be delivered, but src can still refund what times out.
-	var sent, sent2 bool
-	errDeliver := usable(dst, dstInfo)
-	if errDeliver == nil {
-		sent, errDeliver = r.deliver(ctx, src, dst, dstInfo)
-	}
-	errSettle := usable(src, srcInfo)
-	if errSettle == nil {
-		sent2, errSettle = r.settle(ctx, src, dst, srcInfo, pending)
-	}
-	return sent || sent2, errors.Join(errDeliver, errSettle)
+	return r.settle(ctx, src, dst, srcInfo, pending)
 }
 
 // deliver sends dst a MsgRecvPacket for each packet src committed (as of the
 // header dst's client will hold) that dst has not received and that has not
 // timed out by dst's clock.
-func (r *Relayer) deliver(ctx context.Context, src, dst *chain, dstInfo bridge.ClientInfo) (bool, error) {
+func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInfo) (bool, error) {
+	src, dst := l.src, l.dst
 	tgt, err := proofTarget(ctx, dst, src, dstInfo)
 	if err != nil {
 		return false, err
 	}
 	version := int64(tgt.height) - 1
-	committed, err := src.pending(ctx, version)
-	if err != nil || len(committed) == 0 {
+	committed, next, err := src.pendingPage(ctx, version, l.next, 1000)
+	if err != nil {
 		return false, err
+	}
+	// This page is done once its packets are delivered (or left to time out): the
+	// next scan reads the next page, and after the last one starts over.
+	turn := func() bool {
+		l.next = next
+		return next != 0
+	}
+	if len(committed) == 0 {
+		return turn(), nil
 	}
 	unrec, err := dst.unreceived(ctx, seqsOf(committed), 0)
 	if err != nil {
@@ -168,6 +243,9 @@ func (r *Relayer) deliver(ctx context.Context, src, dst *chain, dstInfo bridge.C
 		if unrec[p.Sequence] && time.Unix(int64(p.TimeoutTimestamp), 0).After(dstNow.Add(recvMargin)) {
 			todo = append(todo, p)
 		}
+	}
+	if len(todo) == 0 {
+		return turn(), nil
 	}
 	keys := make([][]byte, len(todo))
 	for i := range todo {
@@ -218,6 +296,7 @@ func (r *Relayer) deliver(ctx context.Context, src, dst *chain, dstInfo bridge.C
 		}
 		return sent, fmt.Errorf("%s→%s: deliver packets %s: %w", src.Name, dst.Name, seqRange(failed), err)
 	}
+	turn()
 	return sent, nil
 }
 
@@ -310,6 +389,11 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 		if m != nil {
 			items = append(items, item{pending[i], m})
 		}
+	}
+	if len(items) == 0 {
+		// Received (or timed out) by now, but not yet in a header src's client can
+		// hold: dst's next block makes it provable.
+		return false, errNotYet
 	}
 	var batches [][]item
 	var txs [][]runtime.Msg

@@ -104,6 +104,9 @@ func (c *chain) sendAll(ctx context.Context, batches [][]runtime.Msg) ([]*client
 	var hashes [][]byte
 	var sendErr error
 	var gas uint64 // 0: simulate
+	// Held while signing and broadcasting, not while waiting: another worker's txs
+	// on this chain take the next sequences meanwhile.
+	c.sendMu.Lock()
 	for _, msgs := range batches {
 		hash, used, err := c.broadcast(ctx, msgs, gas)
 		if err != nil {
@@ -116,6 +119,7 @@ func (c *chain) sendAll(ctx context.Context, batches [][]runtime.Msg) ([]*client
 		// the same client update) take the first one's simulated gas limit.
 		gas = used
 	}
+	c.sendMu.Unlock()
 	var out []*client.TxResult
 	for _, hash := range hashes {
 		res, err := c.cl.WaitForTx(ctx, hash, txWait)
