@@ -226,10 +226,21 @@ func TestBackupRestoreDedupAndFallback(t *testing.T) {
 
 	// Holder 1 rewrites one chunk with a flipped byte; holder 2 lost
 	// another. Restore (preferring holder 1) detects both and falls back.
+	// The victim must be a chunk the latest snapshot uses: the holders also keep
+	// chunks only earlier snapshots need (ids are keyed hashes, so their order
+	// says nothing).
+	latest, err := a.Repo.FindSnapshot("latest")
+	must(t, err)
+	used := map[wire.ID]bool{}
+	for _, f := range latest.Snapshot.Files {
+		for _, id := range f.Chunks {
+			used[id] = true
+		}
+	}
 	es, _ := a.Repo.Uploaded(1)
 	var victim wire.Entry
 	for _, x := range es {
-		if x.Kind == wire.KindData {
+		if x.Kind == wire.KindData && used[x.ID] {
 			victim = x
 			break
 		}
