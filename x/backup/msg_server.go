@@ -42,7 +42,7 @@ func (k Keeper) holderNode(ctx context.Context, nodeID string, quota uint64) (re
 	}
 	capacity := e.Node.Capabilities.StorageBytes
 	if capacity == 0 {
-		return registry.Node{}, HolderStats{}, ErrNoCapability.Wrapf("node %s advertises no storage (register it with --backup-capacity)", nodeID)
+		return registry.Node{}, HolderStats{}, ErrNoCapability.Wrapf("node %s advertises no storage (its operator sets it with selfchaind tx registry register-node or update-node --storage-bytes)", nodeID)
 	}
 	st, err := k.holderStats(ctx, nodeID)
 	if err != nil {
