@@ -14,6 +14,25 @@ import (
 	"github.com/selfchain/selfchain/crypto/keyring"
 )
 
+// FlagFrom names the signing key of tx commands that take it as a flag rather
+// than as their first argument (x/upgrade, x/backup).
+const FlagFrom = "from"
+
+// AddFromFlag adds --from to cmd; who says whose key it is.
+func AddFromFlag(cmd *cobra.Command, who string) {
+	cmd.Flags().String(FlagFrom, "", "key (name or address) of the "+who)
+}
+
+// RunTxFrom is RunTx signed by --from (AddFromFlag); who names the key in the
+// error when the flag is missing.
+func RunTxFrom(cmd *cobra.Command, who string, build func(signer crypto.Address) ([]runtime.Msg, error)) error {
+	from, _ := cmd.Flags().GetString(FlagFrom)
+	if from == "" {
+		return fmt.Errorf("--from: give the %s key", who)
+	}
+	return RunTx(cmd, from, build)
+}
+
 // RunTx is the common path of every tx command: look up the signer's account,
 // settle gas and fee, confirm (on a terminal, without --yes), sign with the
 // keyring, broadcast, print the result. A tx rejected by the chain is an error

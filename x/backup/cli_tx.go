@@ -2,7 +2,6 @@ package backup
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -19,7 +18,6 @@ import (
 
 // Flags of the backup tx commands.
 const (
-	flagFrom       = "from"
 	flagQuota      = "quota"
 	flagPrice      = "price"
 	flagEscrow     = "escrow"
@@ -32,19 +30,6 @@ func GetTxCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "backup", Short: "Propose, accept, commit, prove and end encrypted-backup agreements"}
 	cmd.AddCommand(proposeCmd(), acceptCmd(), rejectCmd(), commitManifestCmd(), proveCmd(), endCmd())
 	return cmd
-}
-
-func addFrom(cmd *cobra.Command, who string) {
-	cmd.Flags().String(flagFrom, "", "key (name or address) of the "+who)
-}
-
-// runFrom runs a tx signed by --from.
-func runFrom(cmd *cobra.Command, build func(signer crypto.Address) ([]runtime.Msg, error)) error {
-	from, _ := cmd.Flags().GetString(flagFrom)
-	if from == "" {
-		return errors.New("--from: give the signing key")
-	}
-	return cli.RunTx(cmd, from, build)
 }
 
 // ParseBytes reads a size: a number of bytes with an optional unit (B, KiB,
@@ -125,7 +110,7 @@ still holds your data. Either side may end the agreement with --notice-epochs no
 				return err
 			}
 			notice, _ := f.GetUint64(flagNotice)
-			return runFrom(cmd, func(signer crypto.Address) ([]runtime.Msg, error) {
+			return cli.RunTxFrom(cmd, "signing", func(signer crypto.Address) ([]runtime.Msg, error) {
 				return []runtime.Msg{&MsgPropose{Owner: signer.String(), HolderNodeId: args[0], QuotaBytes: quota, PricePerEpoch: price,
 					Escrow: escrow, NoticeEpochs: notice, Collateral: collateral}}, nil
 			})
@@ -136,7 +121,7 @@ still holds your data. Either side may end the agreement with --notice-epochs no
 	cmd.Flags().String(flagEscrow, "", "escrow locked to pay the holder, e.g. 500uself")
 	cmd.Flags().String(flagCollateral, "", "collateral the holder must lock to accept (default: none)")
 	cmd.Flags().Uint64(flagNotice, 1, "epochs of notice either side must give to end")
-	addFrom(cmd, "owner")
+	cli.AddFromFlag(cmd, "owner")
 	return cmd
 }
 
@@ -156,13 +141,13 @@ func acceptCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runFrom(cmd, func(signer crypto.Address) ([]runtime.Msg, error) {
+			return cli.RunTxFrom(cmd, "signing", func(signer crypto.Address) ([]runtime.Msg, error) {
 				return []runtime.Msg{&MsgAccept{Holder: signer.String(), AgreementId: id, Collateral: collateral}}, nil
 			})
 		},
 	}
 	cmd.Flags().String(flagCollateral, "", "collateral to lock (at least the proposal's)")
-	addFrom(cmd, "holder node's owner")
+	cli.AddFromFlag(cmd, "holder node's owner")
 	return cmd
 }
 
@@ -177,12 +162,12 @@ func rejectCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runFrom(cmd, func(signer crypto.Address) ([]runtime.Msg, error) {
+			return cli.RunTxFrom(cmd, "signing", func(signer crypto.Address) ([]runtime.Msg, error) {
 				return []runtime.Msg{&MsgReject{SignerAddr: signer.String(), AgreementId: id}}, nil
 			})
 		},
 	}
-	addFrom(cmd, "owner or holder node's owner")
+	cli.AddFromFlag(cmd, "owner or holder node's owner")
 	return cmd
 }
 
@@ -217,12 +202,12 @@ cancelled.`,
 			if err != nil {
 				return fmt.Errorf("total-bytes: %w", err)
 			}
-			return runFrom(cmd, func(signer crypto.Address) ([]runtime.Msg, error) {
+			return cli.RunTxFrom(cmd, "signing", func(signer crypto.Address) ([]runtime.Msg, error) {
 				return []runtime.Msg{&MsgCommitManifest{Owner: signer.String(), AgreementId: id, Revision: rev, Root: root, ChunkCount: count, TotalBytes: total}}, nil
 			})
 		},
 	}
-	addFrom(cmd, "owner")
+	cli.AddFromFlag(cmd, "owner")
 	return cmd
 }
 
@@ -248,13 +233,13 @@ BuildStorageProof makes it; holder and agreement_id come from the command line.`
 			if err := (&jsonpb.Unmarshaler{}).Unmarshal(strings.NewReader(string(bz)), &m); err != nil {
 				return fmt.Errorf("%s: %w", args[1], err)
 			}
-			return runFrom(cmd, func(signer crypto.Address) ([]runtime.Msg, error) {
+			return cli.RunTxFrom(cmd, "signing", func(signer crypto.Address) ([]runtime.Msg, error) {
 				m.Holder, m.AgreementId = signer.String(), id
 				return []runtime.Msg{&m}, nil
 			})
 		},
 	}
-	addFrom(cmd, "holder node's owner")
+	cli.AddFromFlag(cmd, "holder node's owner")
 	return cmd
 }
 
@@ -269,11 +254,11 @@ func endCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runFrom(cmd, func(signer crypto.Address) ([]runtime.Msg, error) {
+			return cli.RunTxFrom(cmd, "signing", func(signer crypto.Address) ([]runtime.Msg, error) {
 				return []runtime.Msg{&MsgEnd{SignerAddr: signer.String(), AgreementId: id}}, nil
 			})
 		},
 	}
-	addFrom(cmd, "owner or holder node's owner")
+	cli.AddFromFlag(cmd, "owner or holder node's owner")
 	return cmd
 }

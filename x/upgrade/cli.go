@@ -1,7 +1,6 @@
 package upgrade
 
 import (
-	"errors"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -13,7 +12,6 @@ import (
 
 // Flags of the upgrade tx commands.
 const (
-	flagFrom   = "from"
 	flagHeight = "height"
 	flagInfo   = "info"
 )
@@ -37,18 +35,14 @@ replaces one not yet executed. See docs/OPERATIONS.md "Upgrades".`,
 		Example: `  selfchaind tx upgrade plan v2 --height 1200 --info '{"binaries":{"linux/amd64":"https://..."}}' --from authority --wait`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			from, _ := cmd.Flags().GetString(flagFrom)
 			height, _ := cmd.Flags().GetInt64(flagHeight)
 			info, _ := cmd.Flags().GetString(flagInfo)
-			if from == "" {
-				return errors.New("--from: give the upgrade authority's key")
-			}
-			return cli.RunTx(cmd, from, func(signer crypto.Address) ([]runtime.Msg, error) {
+			return cli.RunTxFrom(cmd, "upgrade authority's", func(signer crypto.Address) ([]runtime.Msg, error) {
 				return []runtime.Msg{&MsgSoftwareUpgrade{Authority: signer.String(), Plan: Plan{Name: args[0], Height: height, Info: info}}}, nil
 			})
 		},
 	}
-	cmd.Flags().String(flagFrom, "", "key (name or address) of the upgrade authority")
+	cli.AddFromFlag(cmd, "upgrade authority")
 	cmd.Flags().Int64(flagHeight, 0, "block height at which nodes halt for the upgrade")
 	cmd.Flags().String(flagInfo, "", "free text for operators and tools, e.g. Cosmovisor's binaries JSON")
 	return cmd
@@ -61,16 +55,12 @@ func cancelCmd() *cobra.Command {
 		Example: `  selfchaind tx upgrade cancel --from authority --wait`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			from, _ := cmd.Flags().GetString(flagFrom)
-			if from == "" {
-				return errors.New("--from: give the upgrade authority's key")
-			}
-			return cli.RunTx(cmd, from, func(signer crypto.Address) ([]runtime.Msg, error) {
+			return cli.RunTxFrom(cmd, "upgrade authority's", func(signer crypto.Address) ([]runtime.Msg, error) {
 				return []runtime.Msg{&MsgCancelUpgrade{Authority: signer.String()}}, nil
 			})
 		},
 	}
-	cmd.Flags().String(flagFrom, "", "key (name or address) of the upgrade authority")
+	cli.AddFromFlag(cmd, "upgrade authority")
 	return cmd
 }
 
