@@ -23,7 +23,6 @@ import (
 	"github.com/selfchain/selfchain/instance/wire"
 	"github.com/selfchain/selfchain/sdk"
 	"github.com/selfchain/selfchain/testutil"
-	"github.com/selfchain/selfchain/testutil/network"
 )
 
 // proc is a started binary, killed at cleanup.
@@ -134,42 +133,14 @@ func TestInstanceEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries and runs a chain")
 	}
-	dir := t.TempDir()
-	chainBin, err := network.Binary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	instBin := filepath.Join(dir, "selfinstance")
-	if out, err := exec.Command("go", "build", "-o", instBin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build selfinstance: %v\n%s", err, out)
-	}
-	chainHome := filepath.Join(dir, "chain")
-	env := []string{"SELFCHAIN_HOME=" + chainHome}
-	sc := func(args ...string) string { return run(t, env, chainBin, args...) }
 	const chainID = "selfchain-inst-1"
-	sc("init", "inst", "--chain-id", chainID)
-	rpc, p2p := testutil.FreePort(t), testutil.FreePort(t)
-	node := fmt.Sprintf("tcp://127.0.0.1:%d", rpc)
-	sc("config", "keyring-backend", "test")
-	sc("config", "node", node)
-	for _, k := range []string{"alice", "bob", "dev"} {
-		sc("keys", "add", k, "--key-type", "ed25519", "--no-backup")
-		sc("genesis", "add-account", k, "1000000000000uself")
-	}
+	tb := newTestbed(t, chainID, "alice", "bob", "dev")
+	dir, instBin, chainHome, node, cl := tb.dir, tb.instBin, tb.chainHome, tb.node, tb.cl
+	sc := func(args ...string) string { return tb.sc(t, args...) }
 	sc("keys", "add", "notes-key", "--no-backup") // hybrid (ML-DSA-65 + Ed25519) app key
 	sc("keys", "add", "reader-key", "--key-type", "ed25519", "--no-backup")
 	sc("keys", "add", "stranger-key", "--key-type", "ed25519", "--no-backup")
-	startProc(t, "selfchaind", env, chainBin, "start", "--rpc.laddr", node,
-		"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p), "--p2p.pex=false", "--consensus.timeout_commit", "300ms")
-	cl, err := client.New(node)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	waitUntil(t, "height 2", 30*time.Second, func() bool {
-		st, err := cl.Status(ctx)
-		return err == nil && st.SyncInfo.LatestBlockHeight >= 2
-	})
 	sc("tx", "permissions", "register-app", "dev", "notes", "--name", "Notes", "--pubkey", "notes-key",
 		"--scopes", "ai:chat,ai:context,storage:read,storage:write,storage:delete", "--wait", "--yes")
 	sc("tx", "permissions", "register-app", "dev", "reader", "--name", "Reader", "--pubkey", "reader-key",
@@ -180,12 +151,7 @@ func TestInstanceEndToEnd(t *testing.T) {
 	home := filepath.Join(dir, "instance")
 	port := testutil.FreePort(t)
 	inst := func(args ...string) string { return run(t, nil, instBin, append(args, "--home", home)...) }
-	inst("init", "--owner", "alice", "--tier", "free", "--llm", llm.URL+"/v1", "--model", "test-model", "--node", node,
-		"--listen", fmt.Sprintf("127.0.0.1:%d", port), "--keyring-dir", chainHome, "--keyring-backend", "test",
-		"--max-value-bytes", "4096", "--rate", "20", "--burst", "60", "--advertise", fmt.Sprintf("127.0.0.1:%d", port))
-	// start registers the instance's endpoint and TLS key in x/registry, where apps find it.
-	gw := startProc(t, "selfinstance", nil, instBin, "start", "--home", home)
-	waitUntil(t, "the gateway", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), "serving https://") })
+	gw := tb.startInstance(t, home, port, llm.URL, "--rate", "20", "--burst", "60")
 	if !strings.Contains(gw.logs.String(), "registered 127.0.0.1:") {
 		t.Fatalf("start did not register the instance: %s", gw.logs.String())
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,12 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/keyring"
 	"github.com/selfchain/selfchain/sdk"
 	"github.com/selfchain/selfchain/testutil"
-	"github.com/selfchain/selfchain/testutil/network"
 )
 
 // jsSDK is the TypeScript SDK's directory (npm package @selfchain/sdk).
@@ -107,38 +104,10 @@ func TestJSSDKEndToEnd(t *testing.T) {
 	buildJSSDK(t)
 	t.Logf("npm ci + tsc: %s", time.Since(start).Round(time.Millisecond))
 
-	dir := t.TempDir()
-	chainBin, err := network.Binary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	instBin := filepath.Join(dir, "selfinstance")
-	if out, err := exec.Command("go", "build", "-o", instBin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build selfinstance: %v\n%s", err, out)
-	}
-	chainHome := filepath.Join(dir, "chain")
-	env := []string{"SELFCHAIN_HOME=" + chainHome}
-	sc := func(args ...string) string { return run(t, env, chainBin, args...) }
-	sc("init", "inst", "--chain-id", "selfchain-js-1")
-	rpc, p2p := testutil.FreePort(t), testutil.FreePort(t)
-	node := fmt.Sprintf("tcp://127.0.0.1:%d", rpc)
-	sc("config", "keyring-backend", "test")
-	sc("config", "node", node)
-	for _, k := range []string{"alice", "dev"} {
-		sc("keys", "add", k, "--key-type", "ed25519", "--no-backup")
-		sc("genesis", "add-account", k, "1000000000000uself")
-	}
-	startProc(t, "selfchaind", env, chainBin, "start", "--rpc.laddr", node,
-		"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p), "--p2p.pex=false", "--consensus.timeout_commit", "300ms")
-	cl, err := client.New(node)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tb := newTestbed(t, "selfchain-js-1", "alice", "dev")
+	dir, instBin, chainHome, node := tb.dir, tb.instBin, tb.chainHome, tb.node
+	sc := func(args ...string) string { return tb.sc(t, args...) }
 	ctx := context.Background()
-	waitUntil(t, "height 2", 30*time.Second, func() bool {
-		st, err := cl.Status(ctx)
-		return err == nil && st.SyncInfo.LatestBlockHeight >= 2
-	})
 	notesSeed, notesPub := appKey(t, crypto.KeyTypeHybrid)
 	readerSeed, readerPub := appKey(t, crypto.KeyTypeEd25519)
 	strangerSeed, _ := appKey(t, crypto.KeyTypeEd25519)
@@ -153,12 +122,7 @@ func TestJSSDKEndToEnd(t *testing.T) {
 	llm := fakeLLM(t)
 	home := filepath.Join(dir, "instance")
 	port := testutil.FreePort(t)
-	run(t, nil, instBin, "init", "--home", home, "--owner", "alice", "--tier", "free", "--llm", llm.URL+"/v1", "--model", "test-model",
-		"--node", node, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--keyring-dir", chainHome, "--keyring-backend", "test",
-		"--max-value-bytes", "4096", "--advertise", fmt.Sprintf("127.0.0.1:%d", port))
-	// start registers the instance's endpoint and TLS key in x/registry.
-	gw := startProc(t, "selfinstance", nil, instBin, "start", "--home", home)
-	waitUntil(t, "the gateway", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), "serving https://") })
+	gw := tb.startInstance(t, home, port, llm.URL)
 	waitUntil(t, "the registration", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), "registered 127.0.0.1:") })
 
 	// The URL and TLS key the JS SDK pins come from x/registry, proofs checked.
