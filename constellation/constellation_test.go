@@ -1,15 +1,11 @@
 package constellation
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,6 +18,7 @@ import (
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/server"
+	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
 )
@@ -34,32 +31,6 @@ func testSpec(name string, validators int) *Spec {
 		Token: TokenSpec{Denom: "uacme", DisplayName: "ACME", Decimals: 6, Supply: "1000000000",
 			Accounts: []Account{{Name: "alice", Amount: "1000000"}, {Name: "bob", Amount: "500"}}},
 	}
-}
-
-// treeSnapshot lists every path under dir with its size and a hash of its
-// contents: "nothing was written" means the snapshot is unchanged.
-func treeSnapshot(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		line := p
-		if d.Type().IsRegular() {
-			bz, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(bz)
-			line += " " + hex.EncodeToString(sum[:8])
-		}
-		out = append(out, line)
-		return nil
-	})
-	require.NoError(t, err)
-	sort.Strings(out)
-	return out
 }
 
 func TestSpecValidation(t *testing.T) {
@@ -217,7 +188,7 @@ func TestCreateBadInputWritesNothing(t *testing.T) {
 	home := t.TempDir()
 	_, err := Create(home, testSpec("taken", 1))
 	require.NoError(t, err)
-	before := treeSnapshot(t, home)
+	before := testutil.TreeSnapshot(t, home)
 
 	l, busy := busyNode1RPC(t)
 	defer l.Close()
@@ -244,7 +215,7 @@ func TestCreateBadInputWritesNothing(t *testing.T) {
 			_, err := Create(home, c.spec())
 			require.Error(t, err)
 			require.Contains(t, err.Error(), c.want)
-			require.Equal(t, before, treeSnapshot(t, home), "a rejected new wrote something")
+			require.Equal(t, before, testutil.TreeSnapshot(t, home), "a rejected new wrote something")
 		})
 	}
 }
@@ -302,18 +273,18 @@ func TestApplyKeepsKeysUntilStarted(t *testing.T) {
 	// A malformed spec is rejected and changes nothing.
 	good, _ := os.ReadFile(filepath.Join(c.Dir, SpecFile))
 	require.NoError(t, os.WriteFile(filepath.Join(c.Dir, SpecFile), append(good, []byte("surprise: 1\n")...), 0o644))
-	before := treeSnapshot(t, home)
+	before := testutil.TreeSnapshot(t, home)
 	_, err = Apply(home, "acme")
 	require.ErrorContains(t, err, "malformed spec")
-	require.Equal(t, before, treeSnapshot(t, home))
+	require.Equal(t, before, testutil.TreeSnapshot(t, home))
 	require.NoError(t, os.WriteFile(filepath.Join(c.Dir, SpecFile), good, 0o644))
 
 	// Once started, the spec is read-only.
 	require.NoError(t, os.WriteFile(c2.startedMarker(), []byte("now\n"), 0o644))
-	before = treeSnapshot(t, home)
+	before = testutil.TreeSnapshot(t, home)
 	_, err = Apply(home, "acme")
 	require.ErrorContains(t, err, "has been started")
-	require.Equal(t, before, treeSnapshot(t, home))
+	require.Equal(t, before, testutil.TreeSnapshot(t, home))
 }
 
 func TestPortOwnerNamesProcess(t *testing.T) {

@@ -3,12 +3,9 @@ package dashboard
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,6 +20,7 @@ import (
 
 	"github.com/selfchain/selfchain/constellation"
 	"github.com/selfchain/selfchain/constellation/relayer"
+	"github.com/selfchain/selfchain/testutil"
 )
 
 const testToken = "0123456789abcdef0123456789abcdef"
@@ -65,30 +63,6 @@ func do(s *Server, method, target string, hdr map[string]string, body string) *h
 	return w
 }
 
-// tree is every file under dir with a hash of its contents.
-func tree(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		line := p
-		if d.Type().IsRegular() {
-			bz, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(bz)
-			line += " " + hex.EncodeToString(sum[:8])
-		}
-		out = append(out, line)
-		return nil
-	}))
-	sort.Strings(out)
-	return out
-}
-
 func TestPagesShowARealChain(t *testing.T) {
 	s, _ := newTestServer(t)
 	w := do(s, "GET", "/", nil, "")
@@ -126,7 +100,7 @@ func TestPagesShowARealChain(t *testing.T) {
 // the audit log.
 func TestActionsNeedTheToken(t *testing.T) {
 	s, c := newTestServer(t)
-	before := tree(t, s.opts.Home)
+	before := testutil.TreeSnapshot(t, s.opts.Home)
 	bad := []map[string]string{
 		nil,
 		{"Authorization": "Bearer wrong-token-wrong-token"},
@@ -148,7 +122,7 @@ func TestActionsNeedTheToken(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, w.Code)
 	require.Empty(t, w.Result().Cookies())
 	require.Equal(t, 403, do(s, "GET", "/audit", nil, "").Code)
-	require.Equal(t, before, tree(t, s.opts.Home), "a refused action changed the home")
+	require.Equal(t, before, testutil.TreeSnapshot(t, s.opts.Home), "a refused action changed the home")
 
 	// Logged in through the form: the cookie works for actions.
 	w = do(s, "POST", "/login", nil, "token="+testToken)
@@ -189,7 +163,7 @@ func TestActionsNeedTheToken(t *testing.T) {
 func TestBadInputIsRefused(t *testing.T) {
 	s, _ := newTestServer(t)
 	auth := map[string]string{"Authorization": "Bearer " + testToken}
-	before := tree(t, s.opts.Home)
+	before := testutil.TreeSnapshot(t, s.opts.Home)
 	for _, tc := range []struct {
 		method, target string
 		hdr            map[string]string
@@ -234,7 +208,7 @@ func TestBadInputIsRefused(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
 	require.Equal(t, 400, e.Status)
-	require.Equal(t, before, tree(t, s.opts.Home), "bad input changed the home")
+	require.Equal(t, before, testutil.TreeSnapshot(t, s.opts.Home), "bad input changed the home")
 }
 
 func TestUsageExport(t *testing.T) {
