@@ -55,6 +55,13 @@
 #   BENCH_POAI_ANALYZER [builtin]  the node's [poai] analyzer; llm starts scripts/llmstub (an
 #                           OpenAI-compatible test server answering after BENCH_LLM_LATENCY [2s]
 #                           on 127.0.0.1:${BENCH_LLM_PORT:-36800}) and points [poai.llm] at it
+#   BENCH_VALIDATORS [1]    more than 1: each load run is on a fresh network of that many
+#                           validators in separate processes (scripts/localnet's homes: consensus
+#                           keys alternate ed25519 / ml_dsa_65; p2p BENCH_P2P_PORT+10i, RPC +1),
+#                           and loadgen spreads the broadcasts over every node's RPC by account
+#                           (--submit-nodes); RSS and CPU figures are node0's. With
+#                           BENCH_POAI_ANALYZER=llm every validator gets its own test server
+#                           (port BENCH_LLM_PORT+i)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO="${GO:-go}"
@@ -74,6 +81,8 @@ P2P_PORT="${BENCH_P2P_PORT:-36656}"
 IDLE_WAIT="${BENCH_IDLE_WAIT:-30}"
 PPROF_PORT="${BENCH_PPROF_PORT:-36060}"
 OUT="${BENCH_OUT:-./build/bench}"
+VALIDATORS="${BENCH_VALIDATORS:-1}"
+case "$VALIDATORS" in [1-9]|1[0-6]) ;; *) echo "BENCH_VALIDATORS must be 1-16, not $VALIDATORS" >&2; exit 1 ;; esac
 
 if [ "${BENCH_SKIP_GO:-}" != 1 ]; then
   echo "== Go benchmarks ==" >&2
@@ -96,20 +105,25 @@ fi
 [ -n "${KEY_TYPES// /}" ] || { echo "BENCH_KEY_TYPES is empty" >&2; exit 1; }
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/selfchain-bench.XXXXXX")"
-NODE_PID=""
+NODE_PID=""    # node0's (the one loadgen samples)
+NODE_PIDS=()   # every node's of the run
 PROF_PID=""
 LOADGEN_PID=""
-LLM_PID=""
+LLM_PIDS=()
 POAI_ANALYZER="${BENCH_POAI_ANALYZER:-builtin}"
 LLM_PORT="${BENCH_LLM_PORT:-36800}"
 stop_node() {
-  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
-    kill -CONT "$NODE_PID" 2>/dev/null || true # a stopped process ignores TERM until continued
-    kill -TERM "$NODE_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$NODE_PID" 2>/dev/null || true
-  fi
-  [ -n "$NODE_PID" ] && { wait "$NODE_PID" 2>/dev/null || true; }
+  local pid
+  for pid in "${NODE_PIDS[@]}"; do
+    kill -CONT "$pid" 2>/dev/null || true # a stopped process ignores TERM until continued
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${NODE_PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  NODE_PIDS=()
   NODE_PID=""
 }
 stop_prof() {
@@ -128,7 +142,8 @@ cleanup() {
   fi
   stop_prof
   stop_node
-  if [ -n "$LLM_PID" ]; then kill "$LLM_PID" 2>/dev/null || true; wait "$LLM_PID" 2>/dev/null || true; fi
+  local pid
+  for pid in "${LLM_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   if [ "${BENCH_KEEP:-}" = 1 ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
   exit "$rc"
 }
@@ -142,41 +157,23 @@ else
   "$GO" build -o "$TMP/selfchaind" ./cmd/selfchaind
 fi
 "$GO" build -o "$TMP/loadgen" ./scripts/loadgen
+[ "$VALIDATORS" -gt 1 ] && "$GO" build -o "$TMP/localnet" ./scripts/localnet
 mkdir -p "$OUT"
 if [ "$POAI_ANALYZER" = llm ]; then
   "$GO" build -o "$TMP/llmstub" ./scripts/llmstub
-  "$TMP/llmstub" --listen "127.0.0.1:$LLM_PORT" --latency "${BENCH_LLM_LATENCY:-2s}" >"$TMP/llmstub.log" 2>&1 &
-  LLM_PID=$!
+  for i in $(seq 0 $((VALIDATORS - 1))); do
+    "$TMP/llmstub" --listen "127.0.0.1:$((LLM_PORT + i))" --latency "${BENCH_LLM_LATENCY:-2s}" >"$TMP/llmstub$i.log" 2>&1 &
+    LLM_PIDS+=($!)
+  done
 fi
 
 height() { curl -sf --max-time 5 "http://127.0.0.1:$RPC_PORT/status" | sed -n 's/.*"latest_block_height":"\([0-9]*\)".*/\1/p'; }
 rss() { awk '/^VmRSS:/ {printf "%.1f MiB", $2/1024}' "/proc/$NODE_PID/status"; }
 
-# run_load KEY_TYPE: one load run on a fresh node; sets LOAD_RC (loadgen's exit
-# status). A failure to set up the node ends the script (set -e).
-run_load() {
-  local kt="$1"
-  local dir="$TMP/$kt"
-  local home="$dir/home"
-  local chain_id="selfchain-bench-1"
-  echo "== load test: $kt keys, fresh node home $home ==" >&2
-  mkdir -p "$dir"
-  sc() { "$TMP/selfchaind" --home "$home" "$@"; }
-
-  # A fresh devnet home: the steps of scripts/devnet.sh.
-  sc init bench --chain-id "$chain_id" >/dev/null
-  sc config chain-id "$chain_id" >/dev/null
-  sc config keyring-backend test >/dev/null
-  sc config node "tcp://127.0.0.1:$RPC_PORT" >/dev/null
-  local out mnemonic
-  out="$(sc keys add faucet --output json)"
-  mnemonic="$(printf '%s' "$out" | sed -n 's/.*"mnemonic":"\([^"]*\)".*/\1/p')"
-  [ -n "$mnemonic" ] || { echo "could not read the faucet mnemonic" >&2; exit 1; }
-  (umask 077 && printf '%s\n' "$mnemonic" >"$home/faucet.mnemonic")
-  sc genesis add-account faucet 1001000000000uself >/dev/null
-  sc genesis validate >/dev/null
-
-  # Throughput settings: a mempool that holds several blocks' worth of txs.
+# tune_home HOME LLM_PORT: the throughput settings (a mempool that holds several blocks'
+# worth of txs) and the PoAI analyzer in a node home's config.toml and app.toml.
+tune_home() {
+  local home="$1" llm_port="$2"
   local cfg="$home/config/config.toml"
   sed -i.bak \
     -e '/^\[mempool\]/,/^\[/ s/^size = .*/size = '"$MEMPOOL_SIZE"'/' \
@@ -193,26 +190,82 @@ run_load() {
     local appcfg="$home/config/app.toml"
     sed -i.bak \
       -e '/^\[poai\]/,/^\[/ s/^analyzer = .*/analyzer = "'"$POAI_ANALYZER"'"/' \
-      -e '/^\[poai.llm\]/,/^\[/ s|^endpoint = .*|endpoint = "http://127.0.0.1:'"$LLM_PORT"'/v1"|' \
+      -e '/^\[poai.llm\]/,/^\[/ s|^endpoint = .*|endpoint = "http://127.0.0.1:'"$llm_port"'/v1"|' \
       -e '/^\[poai.llm\]/,/^\[/ s/^model = .*/model = "stub"/' \
       -e '/^\[poai.llm\]/,/^\[/ s/^timeout = .*/timeout = "10s"/' "$appcfg"
     rm -f "$appcfg.bak"
     grep -q "^analyzer = \"$POAI_ANALYZER\"" "$appcfg" || { echo "could not set [poai] analyzer in $appcfg" >&2; exit 1; }
   fi
+}
 
-  local start_flags=(--rpc.laddr "tcp://127.0.0.1:$RPC_PORT" --p2p.laddr "tcp://127.0.0.1:$P2P_PORT" --p2p.pex=false)
-  [ "${BENCH_PPROF:-}" = 1 ] && start_flags+=(--rpc.pprof_laddr "127.0.0.1:$PPROF_PORT")
-  # Started directly (not through sc, a function: $! would be a subshell's pid).
-  "$TMP/selfchaind" --home "$home" start "${start_flags[@]}" >"$dir/node.log" 2>&1 &
-  NODE_PID=$!
-  echo "node pid $NODE_PID, rpc 127.0.0.1:$RPC_PORT, log $dir/node.log" >&2
+# run_load KEY_TYPE: one load run on a fresh node (or network: BENCH_VALIDATORS); sets
+# LOAD_RC (loadgen's exit status). A failure to set up the nodes ends the script (set -e).
+run_load() {
+  local kt="$1"
+  local dir="$TMP/$kt"
+  local home="$dir/home"
+  local chain_id="selfchain-bench-1"
+  local mnemonic_file="$home/faucet.mnemonic"
+  local submit_nodes=""
+  local logs=("$dir/node.log")
+  mkdir -p "$dir"
+  if [ "$VALIDATORS" = 1 ]; then
+    echo "== load test: $kt keys, fresh node home $home ==" >&2
+    sc() { "$TMP/selfchaind" --home "$home" "$@"; }
 
-  local i h
+    # A fresh devnet home: the steps of scripts/devnet.sh.
+    sc init bench --chain-id "$chain_id" >/dev/null
+    sc config chain-id "$chain_id" >/dev/null
+    sc config keyring-backend test >/dev/null
+    sc config node "tcp://127.0.0.1:$RPC_PORT" >/dev/null
+    local out mnemonic
+    out="$(sc keys add faucet --output json)"
+    mnemonic="$(printf '%s' "$out" | sed -n 's/.*"mnemonic":"\([^"]*\)".*/\1/p')"
+    [ -n "$mnemonic" ] || { echo "could not read the faucet mnemonic" >&2; exit 1; }
+    (umask 077 && printf '%s\n' "$mnemonic" >"$mnemonic_file")
+    sc genesis add-account faucet 1001000000000uself >/dev/null
+    sc genesis validate >/dev/null
+    tune_home "$home" "$LLM_PORT"
+
+    local start_flags=(--rpc.laddr "tcp://127.0.0.1:$RPC_PORT" --p2p.laddr "tcp://127.0.0.1:$P2P_PORT" --p2p.pex=false)
+    [ "${BENCH_PPROF:-}" = 1 ] && start_flags+=(--rpc.pprof_laddr "127.0.0.1:$PPROF_PORT")
+    # Started directly (not through sc, a function: $! would be a subshell's pid).
+    "$TMP/selfchaind" --home "$home" start "${start_flags[@]}" >"$dir/node.log" 2>&1 &
+    NODE_PID=$!
+    NODE_PIDS=("$NODE_PID")
+    echo "node pid $NODE_PID, rpc 127.0.0.1:$RPC_PORT, log $dir/node.log" >&2
+  else
+    # A fresh network of separate processes: scripts/localnet's homes (make localnet).
+    echo "== load test: $kt keys, fresh $VALIDATORS-validator network in $dir/net ==" >&2
+    "$TMP/localnet" --dir "$dir/net" --validators "$VALIDATORS" --base-port "$P2P_PORT" \
+      --chain-id "$chain_id" --block-time "$TIMEOUT_COMMIT" --mempool-size "$MEMPOOL_SIZE" >/dev/null 2>&1
+    mnemonic_file="$dir/net/faucet.mnemonic"
+    RPC_PORT=$((P2P_PORT + 1))
+    local i=0 name nhome rpc _kt pprof=()
+    logs=()
+    while read -r name nhome rpc _kt; do
+      tune_home "$nhome" $((LLM_PORT + i))
+      pprof=()
+      [ "${BENCH_PPROF:-}" = 1 ] && [ "$i" = 0 ] && pprof=(--rpc.pprof_laddr "127.0.0.1:$PPROF_PORT")
+      "$TMP/selfchaind" --home "$nhome" start "${pprof[@]}" >"$dir/$name.log" 2>&1 &
+      NODE_PIDS+=($!)
+      logs+=("$dir/$name.log")
+      [ "$i" -gt 0 ] && submit_nodes="${submit_nodes:+$submit_nodes,}${rpc/tcp:/http:}"
+      echo "$name pid $!, rpc $rpc ($_kt consensus key), log $dir/$name.log" >&2
+      i=$((i + 1))
+    done <"$dir/net/nodes"
+    NODE_PID="${NODE_PIDS[0]}"
+    ln -sf "$dir/node0.log" "$dir/node.log"
+  fi
+
+  local i h pid
   for i in $(seq 1 300); do
     h="$(height || true)"
     [ -n "$h" ] && [ "$h" -ge 2 ] && break
-    kill -0 "$NODE_PID" 2>/dev/null || { echo "node exited; log:" >&2; tail -30 "$dir/node.log" >&2; exit 1; }
-    [ "$i" = 300 ] && { echo "node not producing blocks after 60s (is port $RPC_PORT or $P2P_PORT taken?); log:" >&2; tail -30 "$dir/node.log" >&2; exit 1; }
+    for pid in "${NODE_PIDS[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { echo "a node (pid $pid) exited; logs: ${logs[*]}" >&2; tail -30 "${logs[0]}" >&2; exit 1; }
+    done
+    [ "$i" = 300 ] && { echo "no blocks after 60s (is port $RPC_PORT or $P2P_PORT taken?); log:" >&2; tail -30 "${logs[0]}" >&2; exit 1; }
     sleep 0.2
   done
 
@@ -245,9 +298,9 @@ run_load() {
   # (bash defers traps while a foreground command runs). The report (stdout) goes to a file
   # and is printed when loadgen ends; progress (stderr) is shown as it comes.
   # shellcheck disable=SC2086 # LOADGEN_ARGS is split on purpose
-  "$TMP/loadgen" --node "http://127.0.0.1:$RPC_PORT" --faucet-mnemonic-file "$home/faucet.mnemonic" \
+  "$TMP/loadgen" --node "http://127.0.0.1:$RPC_PORT" --faucet-mnemonic-file "$mnemonic_file" \
     --key-type "$kt" --accounts "$LOADGEN_ACCOUNTS" --duration "$LOADGEN_DURATION" --rate "$rate" \
-    --workers "$LOADGEN_WORKERS" "${warmup[@]}" --node-pid "$NODE_PID" --out "$OUT/report-$kt.json" ${LOADGEN_ARGS:-} \
+    --workers "$LOADGEN_WORKERS" "${warmup[@]}" --node-pid "$NODE_PID" --out "$OUT/report-$kt.json" ${submit_nodes:+--submit-nodes "$submit_nodes"} ${LOADGEN_ARGS:-} \
     >"$dir/report.txt" 2> >(tee "$dir/loadgen.log" >&2) &
   LOADGEN_PID=$!
   LOAD_RC=0
@@ -269,6 +322,17 @@ run_load() {
     echo "node after load: RSS $(rss), height $(height || echo '?')" >&2
   else
     echo "node process $NODE_PID is gone" >&2
+  fi
+  local n=0 log
+  for pid in "${NODE_PIDS[@]}"; do
+    [ "$n" -gt 0 ] && echo "node$n after load: RSS $(awk '/^VmRSS:/ {printf "%.1f MiB", $2/1024}' "/proc/$pid/status" 2>/dev/null || echo gone)" >&2
+    n=$((n + 1))
+  done
+  if [ "$POAI_ANALYZER" = llm ]; then
+    # Did the models take part? Each node logs every LLM call with its outcome.
+    for log in "${logs[@]}"; do
+      echo "$(basename "$log" .log): PoAI LLM calls ok $(grep -c 'PoAI LLM call.*outcome=ok' "$log" || true), fell back $(grep -c 'PoAI LLM call.*fallback' "$log" || true); empty extensions $(grep -c 'voting with an empty extension' "$log" || true)" >&2
+    done
   fi
   if [ "$LOAD_RC" != 0 ]; then
     cp "$dir/node.log" "$OUT/node-$kt.log"

@@ -54,6 +54,7 @@ import (
 
 type config struct {
 	node          string
+	submitNodes   []string // more RPC addresses broadcasts are spread over (by account)
 	chainID       string
 	mnemonicFile  string
 	faucetKeyType string
@@ -84,6 +85,7 @@ func parseFlags() (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.StringVar(&c.node, "node", "http://127.0.0.1:26657", "node RPC address (http:// or tcp://; loopback only)")
+	submitNodes := fs.String("submit-nodes", "", "comma-separated RPC addresses of more nodes of the chain: each account's txs go to one node (account i to node i mod n, --node counting as the first), so the load is spread over them; setup, simulation and block watching use --node")
 	fs.StringVar(&c.chainID, "chain-id", "", "chain id (default: the node's, from /status)")
 	fs.StringVar(&c.mnemonicFile, "faucet-mnemonic-file", "./.devnet/faucet.mnemonic", "file holding the funded faucet key's mnemonic (ed25519, index 0)")
 	fs.StringVar(&c.faucetKeyType, "faucet-key-type", "auto", "key type of the faucet key (auto: whichever registered type has an account on chain)")
@@ -118,6 +120,11 @@ func parseFlags() (*config, error) {
 			c.durationSet = true
 		}
 	})
+	for _, n := range strings.Split(*submitNodes, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			c.submitNodes = append(c.submitNodes, n)
+		}
+	}
 	var err error
 	if c.gas, err = parseGasFlag(*gasFlag); err != nil {
 		return nil, err
@@ -252,6 +259,15 @@ func run(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return fmt.Errorf("--node: %w", err)
 	}
+	// The clients broadcasts go to: --node and each of --submit-nodes.
+	submitRPCs := []*rpchttp.HTTP{rpc}
+	for _, n := range cfg.submitNodes {
+		c, err := newRPC(n, cfg.workers)
+		if err != nil {
+			return fmt.Errorf("--submit-nodes %s: %w", n, err)
+		}
+		submitRPCs = append(submitRPCs, c)
+	}
 
 	var sampler *procSampler
 	if cfg.nodePID > 0 {
@@ -272,6 +288,9 @@ func run(ctx context.Context, cfg *config) error {
 		cfg.chainID = st.NodeInfo.Network
 	}
 	logf("node %s, chain %s, height %d; %d accounts, %d txs", cfg.node, cfg.chainID, st.SyncInfo.LatestBlockHeight, cfg.accounts, total)
+	if len(cfg.submitNodes) > 0 {
+		logf("broadcasts spread by account over %d nodes: %s and %s", 1+len(cfg.submitNodes), cfg.node, strings.Join(cfg.submitNodes, ", "))
+	}
 
 	setupStart := time.Now()
 	accts, err := deriveAccounts(cfg.keyType, cfg.seed, cfg.accounts)
@@ -340,7 +359,7 @@ func run(ctx context.Context, cfg *config) error {
 	if sampler != nil {
 		sampler.mark()
 	}
-	res := submit(runCtx, rpc, cfg, set, w, live)
+	res := submit(runCtx, submitRPCs, cfg, set, w, live)
 	drainUntil := time.Now().Add(cfg.drain)
 	if runCtx.Err() == nil {
 		logf("submission done: %d sent, %d accepted; waiting up to %s for commits", res.sent, res.accepted, cfg.drain)

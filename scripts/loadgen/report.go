@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ type latencyStats struct {
 
 type report struct {
 	Node       string    `json:"node"`
+	SubmitTo   []string  `json:"submit_nodes,omitempty"` // more nodes broadcasts went to
 	ChainID    string    `json:"chain_id"`
 	Accounts   int       `json:"accounts"`
 	TargetRate float64   `json:"target_rate"`
@@ -107,7 +109,7 @@ func buildReport(cfg *config, set *txSet, res *submitResult, w *watcher, sampler
 	gas gasChoice, halt *haltInfo) *report {
 	prices, _ := tx.ParseGasPrices(cfg.gasPrices) // validated by run
 	r := &report{
-		Node: cfg.node, ChainID: cfg.chainID, Accounts: cfg.accounts, TargetRate: cfg.rate,
+		Node: cfg.node, SubmitTo: cfg.submitNodes, ChainID: cfg.chainID, Accounts: cfg.accounts, TargetRate: cfg.rate,
 		Workers: cfg.workers, Presigned: total, AvgTxBytes: set.bytes / int64(total), Watch: w.mode,
 		KeyType: cfg.keyType, Gas: gas, FeeFirst: feeFor(prices[0], gas.First).String(),
 		FeeLater: feeFor(prices[0], gas.Later).String(), Warmup: cfg.warmup.Seconds(), Halted: halt,
@@ -213,6 +215,9 @@ func (r *report) print(out io.Writer) {
 	}
 	p("node %s  chain %s  %d %s accounts  target %s  window %s  workers %d  (%d B/tx)",
 		r.Node, r.ChainID, r.Accounts, r.KeyType, rate, r.Window, r.Workers, r.AvgTxBytes)
+	if len(r.SubmitTo) > 0 {
+		p("broadcasts       spread by account over %s and %s", r.Node, strings.Join(r.SubmitTo, ", "))
+	}
 	p("gas              first tx of an account %d (fee %s), later txs %d (fee %s); %s",
 		r.Gas.First, r.FeeFirst, r.Gas.Later, r.FeeLater, r.Gas.Source)
 	if r.Halted != nil {

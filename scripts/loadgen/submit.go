@@ -66,8 +66,10 @@ func errorKind(err error) string {
 }
 
 // submit broadcasts the set in order at cfg.rate with cfg.workers concurrent
-// broadcast_tx_sync calls, until all are sent or the window closes.
-func submit(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, set *txSet, w *watcher, live *liveCounts) *submitResult {
+// broadcast_tx_sync calls, until all are sent or the window closes. Account i's txs
+// all go to rpcs[i mod len(rpcs)]: another node may not have its previous tx yet
+// and would refuse the next sequence.
+func submit(ctx context.Context, rpcs []*rpchttp.HTTP, cfg *config, set *txSet, w *watcher, live *liveCounts) *submitResult {
 	total := len(set.txs)
 	// Workers take txs from one queue in order, but an account's tx waits until
 	// the call carrying its previous tx (N txs earlier) has returned: sequences then
@@ -143,7 +145,7 @@ func submit(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, set *txSet, w *
 				sent.Add(1)
 				live.sent.Add(1)
 				cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				r, err := rpc.BroadcastTxSync(cctx, set.txs[k])
+				r, err := rpcs[acct%len(rpcs)].BroadcastTxSync(cctx, set.txs[k])
 				cancel()
 				set.rtt[k] = int64(time.Since(t0))
 				if err != nil || r.Code != 0 {
