@@ -67,9 +67,15 @@ func (c *Client) BroadcastWithTimeout(ctx context.Context, txBytes []byte, wait 
 
 // WaitForTx polls the node's tx indexer until hash is included in a block.
 func (c *Client) WaitForTx(ctx context.Context, hash []byte, timeout time.Duration) (*TxResult, error) {
+	return c.WaitForTxEvery(ctx, hash, timeout, pollInterval)
+}
+
+// WaitForTxEvery is WaitForTx asking every `every`: a relayer whose next step waits
+// on the inclusion polls more often than a person at a terminal needs.
+func (c *Client) WaitForTxEvery(ctx context.Context, hash []byte, timeout, every time.Duration) (*TxResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	tick := time.NewTicker(pollInterval)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	hexHash := strings.ToUpper(hex.EncodeToString(hash))
 	for {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,6 +106,75 @@ func TestBridgeRelayThroughput(t *testing.T) {
 	}
 	t.Logf("RELAY THROUGHPUT: %d transfers acknowledged %s after relayer start: %.0f transfers/s; half by %s, 95%% by %s, the first by %s",
 		n, took.Round(10*time.Millisecond), float64(n)/took.Seconds(), acked[n/2].Round(10*time.Millisecond), acked[n*95/100].Round(10*time.Millisecond), acked[0].Round(10*time.Millisecond))
+
+	// Then a steady stream with the relayer running: one transfer every 300 ms, each
+	// timed from its send's commit on the devnet to its commitment's deletion there
+	// (the ack committed), against the chains' block intervals over the same span.
+	const streamN = 40
+	bq := bridge.NewQueryClient(cl)
+	acmeCl, err := client.New(e.status("acme").Nodes[0].RPC)
+	require.NoError(t, err)
+	h0dev, h0acme, ts := height(t, cl), height(t, acmeCl), time.Now()
+	lat := make([]time.Duration, streamN)
+	var wg sync.WaitGroup
+	for i := range streamN {
+		plan, err := f.Prepare(ctx, cl, signer, &bridge.MsgTransfer{Sender: alice, SourceClient: "client-0", Receiver: bob, Token: types.NewCoin("uself", 1)})
+		require.NoError(t, err)
+		bz, err := plan.Sign(signer)
+		require.NoError(t, err)
+		res, err := cl.BroadcastWithTimeout(ctx, bz, true, 30*time.Second)
+		require.NoError(t, err)
+		require.Zero(t, res.Code, res.Log)
+		committed := time.Now()
+		acct.seq++
+		seq, err := strconv.ParseUint(txEventAttr(res, bridge.EventTypeSendPacket, bridge.AttrSequence), 10, 64)
+		require.NoError(t, err)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Since(committed) < time.Minute {
+				r, err := bq.Packet(ctx, &bridge.QueryPacketRequest{ClientId: "client-0", Sequence: seq})
+				if err == nil && len(r.Commitment) == 0 {
+					lat[i] = time.Since(committed)
+					return
+				}
+				time.Sleep(25 * time.Millisecond)
+			}
+			lat[i] = time.Minute
+		}()
+		time.Sleep(300 * time.Millisecond)
+	}
+	wg.Wait()
+	span := time.Since(ts)
+	devBlock := span / time.Duration(max(1, height(t, cl)-h0dev))
+	acmeBlock := span / time.Duration(max(1, height(t, acmeCl)-h0acme))
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	slower := max(devBlock, acmeBlock)
+	t.Logf("RELAY LATENCY: %d transfers one every 300 ms, send committed -> ack committed: p50 %s (%.1f block times of the slower chain), p90 %s, max %s; mean block interval devnet %s, acme %s",
+		streamN, lat[streamN/2].Round(10*time.Millisecond), float64(lat[streamN/2])/float64(slower), lat[streamN*9/10].Round(10*time.Millisecond),
+		lat[streamN-1].Round(10*time.Millisecond), devBlock.Round(time.Millisecond), acmeBlock.Round(time.Millisecond))
+}
+
+// height is the node's latest block height.
+func height(t *testing.T, cl *client.Client) int64 {
+	st, err := cl.Status(context.Background())
+	require.NoError(t, err)
+	return st.SyncInfo.LatestBlockHeight
+}
+
+// txEventAttr is the first value of attribute key in an event of type typ of a tx result.
+func txEventAttr(r *client.TxResult, typ, key string) string {
+	for _, ev := range r.Events {
+		if ev.Type != typ {
+			continue
+		}
+		for _, a := range ev.Attributes {
+			if a.Key == key {
+				return a.Value
+			}
+		}
+	}
+	return ""
 }
 
 // pendingAll counts every packet the devnet has pending over client-0, page by page.

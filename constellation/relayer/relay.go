@@ -142,11 +142,10 @@ func (r *Relayer) Step(ctx context.Context) (bool, error) {
 	w4, e4 := r.settleStep(ctx, r.b, r.a)
 	e5 := r.refresh(ctx, r.a, r.b)
 	e6 := r.refresh(ctx, r.b, r.a)
-	if errors.Is(e2, errNotYet) {
-		e2 = nil
-	}
-	if errors.Is(e4, errNotYet) {
-		e4 = nil
+	for _, e := range []*error{&e1, &e2, &e3, &e4} {
+		if errors.Is(*e, errNotYet) {
+			*e = nil
+		}
 	}
 	return w1 || w2 || w3 || w4, errors.Join(e1, e2, e3, e4, e5, e6)
 }
@@ -186,7 +185,14 @@ func (r *Relayer) deliverStep(ctx context.Context, l *lane) (bool, error) {
 	if err := usable(l.dst, dstInfo); err != nil {
 		return false, err
 	}
-	return r.deliver(ctx, l, dstInfo)
+	worked, err := r.deliver(ctx, l, dstInfo)
+	if err == nil && !worked {
+		// Packets are pending, but none could go out: either they wait for their
+		// acks, or a new one is not yet in a header dst's client can hold. Look
+		// again soon: a whole idle interval here is latency on every new packet.
+		return false, errNotYet
+	}
+	return worked, err
 }
 
 // settleStep acknowledges on src what dst received, and times out what it will not:
@@ -321,7 +327,7 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 		}
 	}
 	if !due {
-		return false, nil
+		return false, errNotYet // in flight: received soon, so look again soon
 	}
 	tgt, err := proofTarget(ctx, src, dst, srcInfo)
 	if err != nil {

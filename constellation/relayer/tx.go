@@ -19,6 +19,10 @@ import (
 // txWait bounds how long a batch waits for its block.
 const txWait = 30 * time.Second
 
+// txPoll is how often the relayer asks whether its tx is in a block: the next step
+// (the header proving it) waits on that answer, so a coarse poll is pure latency.
+const txPoll = 50 * time.Millisecond
+
 // gasAdjustment is above the CLI's 1.3: a batch's gas depends on proof sizes,
 // which vary a little between the simulation and the block.
 const gasAdjustment = 1.5
@@ -122,7 +126,7 @@ func (c *chain) sendAll(ctx context.Context, batches [][]runtime.Msg) ([]*client
 	c.sendMu.Unlock()
 	var out []*client.TxResult
 	for _, hash := range hashes {
-		res, err := c.cl.WaitForTx(ctx, hash, txWait)
+		res, err := c.cl.WaitForTxEvery(ctx, hash, txWait, txPoll)
 		if err != nil {
 			c.acct.forget()
 			return out, err
