@@ -221,6 +221,8 @@ func modules(a *App) []runtime.Module {
 	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper, poai.WithFeeCollector(bank.FeeCollector))
 	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
 	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, committedStores{a})
+	backupKeeper := backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper) // reads registry nodes
+	a.RegistryKeeper = a.RegistryKeeper.WithBackupStats(backupKeeper)                                             // node queries show holder reliability
 	a.BridgeKeeper = bridge.NewKeeper(runtime.NewKVStoreService(bridge.ModuleName), a.BankKeeper)
 	a.UpgradeKeeper = upgrade.NewKeeper(runtime.NewKVStoreService(upgrade.ModuleName))
 	return []runtime.Module{
@@ -229,7 +231,7 @@ func modules(a *App) []runtime.Module {
 		permissions.NewModule(a.PermissionsKeeper),
 		registry.NewModule(a.RegistryKeeper),
 		bridge.NewModule(a.BridgeKeeper),
-		backup.NewModule(backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper)), // after registry: reads its nodes
+		backup.NewModule(backupKeeper), // after registry: reads its nodes
 		upgrade.NewModule(a.UpgradeKeeper),
 		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	}
