@@ -221,8 +221,10 @@ func modules(a *App) []runtime.Module {
 	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper, poai.WithFeeCollector(bank.FeeCollector))
 	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
 	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, committedStores{a})
-	backupKeeper := backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper) // reads registry nodes
-	a.RegistryKeeper = a.RegistryKeeper.WithBackupStats(backupKeeper)                                             // node queries show holder reliability
+	// x/backup reads nodes; x/registry's node query reads x/backup's holder
+	// counters back (query only: each module still writes only its own store).
+	backupKeeper := backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper)
+	a.RegistryKeeper = a.RegistryKeeper.WithBackupStats(backupKeeper)
 	a.BridgeKeeper = bridge.NewKeeper(runtime.NewKVStoreService(bridge.ModuleName), a.BankKeeper)
 	a.UpgradeKeeper = upgrade.NewKeeper(runtime.NewKVStoreService(upgrade.ModuleName))
 	return []runtime.Module{
