@@ -71,7 +71,10 @@ func agreementProblem(agr onchain.Agreement) string {
 // replaceAdvice is the one-step fix: a new agreement, the backup copied to it
 // from the healthy holders, and the new id in --agreements.
 func replaceAdvice(agr onchain.Agreement, healthy []string) string {
-	if agr.Status == onchain.StatusProposed {
+	switch agr.Status {
+	case "": // not read: the chain was unreachable or the id is wrong
+		return "check --node and the id ('selfchaind query backup agreements <owner>' lists yours)"
+	case onchain.StatusProposed:
 		return "or propose another"
 	}
 	quota := "<bytes>"

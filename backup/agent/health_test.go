@@ -40,6 +40,9 @@ func TestWarnings(t *testing.T) {
 	if !strings.Contains(ws[0], "--agreements 1,2,<new>") {
 		t.Errorf("an ending agreement still serves: %q", ws[0])
 	}
+	if !strings.Contains(ws[2], "check --node") {
+		t.Errorf("unreadable: %q", ws[2])
+	}
 	if !strings.Contains(ws[1], "selfchaind tx backup accept 3") {
 		t.Errorf("proposed: %q", ws[1])
 	}
