@@ -221,6 +221,10 @@ func modules(a *App) []runtime.Module {
 	a.PoaiKeeper = poai.NewKeeper(runtime.NewKVStoreService(poai.ModuleName), a.BankKeeper, poai.WithFeeCollector(bank.FeeCollector))
 	a.PermissionsKeeper = permissions.NewKeeper(runtime.NewKVStoreService(permissions.ModuleName), a.BankKeeper, a.msgs, execRules())
 	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, committedStores{a})
+	// x/backup reads nodes; x/registry's node query reads x/backup's holder
+	// counters back (query only: each module still writes only its own store).
+	backupKeeper := backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper)
+	a.RegistryKeeper = a.RegistryKeeper.WithBackupStats(backupKeeper)
 	a.BridgeKeeper = bridge.NewKeeper(runtime.NewKVStoreService(bridge.ModuleName), a.BankKeeper)
 	a.UpgradeKeeper = upgrade.NewKeeper(runtime.NewKVStoreService(upgrade.ModuleName))
 	return []runtime.Module{
@@ -229,7 +233,7 @@ func modules(a *App) []runtime.Module {
 		permissions.NewModule(a.PermissionsKeeper),
 		registry.NewModule(a.RegistryKeeper),
 		bridge.NewModule(a.BridgeKeeper),
-		backup.NewModule(backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper)), // after registry: reads its nodes
+		backup.NewModule(backupKeeper), // after registry: reads its nodes
 		upgrade.NewModule(a.UpgradeKeeper),
 		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	}

@@ -67,7 +67,7 @@ Chunks are sealed to the owner's own encryption key: holders see ciphertext and 
 See docs/BACKUP.md.`,
 	}
 	clientcli.AddTxFlags(cmd)
-	cmd.AddCommand(serveCmd(), runCmd(), snapshotsCmd(), verifyCmd(), restoreCmd(), forgetCmd())
+	cmd.AddCommand(serveCmd(), runCmd(), snapshotsCmd(), verifyCmd(), restoreCmd(), forgetCmd(), replicateCmd())
 	return cmd
 }
 
@@ -294,6 +294,7 @@ read again; an interrupted run resumes where it stopped.`,
 				return err
 			}
 			defer done()
+			printWarnings(cmd, a)
 			start := time.Now()
 			r, err := a.Run(cmd.Context(), args[0])
 			if err != nil {
@@ -327,10 +328,12 @@ func snapshotsCmd() *cobra.Command {
 					return err
 				}
 				defer done()
+				printWarnings(cmd, a)
 				if list, err = a.RemoteSnapshots(cmd.Context()); err != nil {
 					return err
 				}
 			} else { // the local index needs no keys, chain or holders
+				warnAgreements(cmd)
 				r, err := openRepo(cmd)
 				if err != nil {
 					return err
@@ -381,6 +384,7 @@ func verifyCmd() *cobra.Command {
 				return err
 			}
 			defer done()
+			printWarnings(cmd, a)
 			reps, err := a.Verify(cmd.Context(), frac)
 			if err != nil {
 				return err

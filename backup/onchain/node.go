@@ -29,7 +29,15 @@ func (n *Node) q() backup.QueryClient { return backup.NewQueryClient(n.Client) }
 
 func fromProto(a backup.Agreement) Agreement {
 	return Agreement{ID: a.Id, Owner: a.Owner, Holder: a.HolderNodeId, Status: strings.ToLower(strings.TrimPrefix(a.Status.String(), "STATUS_")),
-		Quota: a.QuotaBytes, Revision: a.Revision, Root: a.Root, ChunkCount: a.ChunkCount, TotalBytes: a.TotalBytes}
+		Quota: a.QuotaBytes, Revision: a.Revision, Root: a.Root, ChunkCount: a.ChunkCount, TotalBytes: a.TotalBytes,
+		EndHeight: a.EndHeight, Slashed: slashedString(a)}
+}
+
+func slashedString(a backup.Agreement) string {
+	if a.Slashed.Amount.IsZero() {
+		return ""
+	}
+	return a.Slashed.String()
 }
 
 func (n *Node) Agreement(ctx context.Context, id uint64) (Agreement, error) {
@@ -40,7 +48,13 @@ func (n *Node) Agreement(ctx context.Context, id uint64) (Agreement, error) {
 		}
 		return Agreement{}, err
 	}
-	return fromProto(r.Agreement), nil
+	out := fromProto(r.Agreement)
+	if out.Status == StatusFailed { // say why: max_misses missed challenges in a row
+		if p, err := n.q().Params(ctx, &backup.QueryParamsRequest{}); err == nil {
+			out.MaxMisses = p.Params.MaxMisses
+		}
+	}
+	return out, nil
 }
 
 func (n *Node) HolderAgreements(ctx context.Context, holder string) ([]Agreement, error) {

@@ -31,6 +31,13 @@ type Agreement struct {
 	Root       []byte // manifest root of the current revision (nil before the first)
 	ChunkCount uint64
 	TotalBytes uint64
+	// EndHeight: when ending, the height it ends; when closed, the height it closed.
+	EndHeight int64
+	// Slashed is the holder's collateral paid to the owner when it failed ("" otherwise).
+	Slashed string
+	// MaxMisses is how many missed challenges in a row fail an agreement
+	// (x/backup's max_misses); set for failed agreements, to say why.
+	MaxMisses uint32
 }
 
 // Storing reports whether the holder should accept and keep data for it.

@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/selfchain/selfchain/testutil"
 )
 
 // docExample is one command line of a fenced block in a doc.
@@ -99,6 +102,7 @@ func TestDocExamplesRun(t *testing.T) {
 	subst := map[string]string{
 		"<alice-address>":                  tn.addr["alice"],
 		"self1bob…":                        tn.addr["bob"],
+		"<carol-address>":                  tn.addr["carol"],
 		"self1...":                         tn.addr["bob"],
 		"selfpub1...":                      strings.TrimSpace(c.must("keys", "show", "bob", "-e")),
 		"SELFCHAIN_KEYRING_PASSPHRASE=...": "SELFCHAIN_KEYRING_PASSPHRASE=tour-passphrase",
@@ -114,6 +118,31 @@ func TestDocExamplesRun(t *testing.T) {
 		}
 		return resp.Nodes[0].Node.ID
 	}
+	// The backup section: carol's holder node, alice's newest agreement, and a
+	// free port for the holder daemon instead of its default.
+	holderNodeID := func() string {
+		var resp struct {
+			Nodes []nodeJSON `json:"nodes"`
+		}
+		out, _, _ := c.run("query", "registry", "by-owner", "carol", "-o", "json")
+		if json.Unmarshal([]byte(out), &resp) != nil || len(resp.Nodes) == 0 {
+			return "<holder-node-id>"
+		}
+		return resp.Nodes[0].Node.ID
+	}
+	agreementID := func() string {
+		var resp struct {
+			Agreements []struct {
+				ID string `json:"id"`
+			} `json:"agreements"`
+		}
+		out, _, _ := c.run("query", "backup", "agreements", tn.addr["alice"], "-o", "json")
+		if json.Unmarshal([]byte(out), &resp) != nil || len(resp.Agreements) == 0 {
+			return "<agreement-id>"
+		}
+		return resp.Agreements[len(resp.Agreements)-1].ID
+	}
+	subst["127.0.0.1:26680"] = fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
 
 	ran, skipped := 0, 0
 	dirs := map[string]string{}
@@ -131,6 +160,12 @@ func TestDocExamplesRun(t *testing.T) {
 			}
 			if strings.Contains(line, "<node-id>") {
 				line = strings.ReplaceAll(line, "<node-id>", nodeID())
+			}
+			if strings.Contains(line, "<holder-node-id>") {
+				line = strings.ReplaceAll(line, "<holder-node-id>", holderNodeID())
+			}
+			if strings.Contains(line, "<agreement-id>") {
+				line = strings.ReplaceAll(line, "<agreement-id>", agreementID())
 			}
 			if isSynopsis(line) {
 				t.Logf("%s is a synopsis: %s", where, ex.text)
@@ -151,6 +186,15 @@ func TestDocExamplesRun(t *testing.T) {
 				home = scratchHome(t, c.home)
 			}
 			line = regexp.MustCompile(`(\./)?\.devnet\b`).ReplaceAllString(line, home)
+			if bg, ok := strings.CutSuffix(line, " &"); ok { // a daemon (backup serve): runs until the test ends
+				if err := startBackgroundExample(t, binDir, dirs[key], home, bg); err != nil {
+					t.Errorf("%s: %s\nfailed: %v", where, ex.text, err)
+					continue
+				}
+				t.Logf("%s started in the background: %s", where, ex.text)
+				ran++
+				continue
+			}
 			out, errOut, err := runExample(binDir, dirs[key], home, tn.mnemonic, line)
 			if err != nil {
 				t.Errorf("%s: %s\nfailed (%v):\nstdout: %s\nstderr: %s", where, ex.text, err, out, errOut)
@@ -188,14 +232,17 @@ func isSynopsis(line string) bool {
 	return false
 }
 
-// writeExampleInputs are the files the examples read: notes.tar (keys encrypt)
-// and msgs.json (tx permissions exec; the doc writes it with an echo line whose
+// writeExampleInputs are the files the examples read: notes.tar (keys encrypt),
+// my-data/ (backup run) and msgs.json (tx permissions exec; the doc writes it with an echo line whose
 // addresses are placeholders: here bob pays shop 300uself).
 func writeExampleInputs(t *testing.T, dir string, tn *tourNode) {
 	t.Helper()
 	msgs := fmt.Sprintf(`[{"@type":"/selfchain.bank.v1.MsgSend","from_address":%q,"to_address":%q,"amount":[{"denom":"uself","amount":"300"}]}]`,
 		tn.addr["bob"], tn.addr["shop"])
-	for name, body := range map[string]string{"notes.tar": "notes to seal", "msgs.json": msgs} {
+	if err := os.MkdirAll(filepath.Join(dir, "my-data"), 0o755); err != nil { // backup run ./my-data
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"notes.tar": "notes to seal", "msgs.json": msgs, "my-data/notes.txt": "notes to back up"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -218,6 +265,46 @@ func scratchHome(t *testing.T, from string) string {
 		t.Fatal(err)
 	}
 	return home
+}
+
+// startBackgroundExample runs a doc line that ends in " &" (a daemon) like
+// runExample, but in the background: it returns once the daemon has printed
+// its first line of output (backup serve: "listening on ..."), and the daemon
+// is stopped (SIGTERM, then killed) when the test ends.
+func startBackgroundExample(t *testing.T, binDir, dir, home, line string) error {
+	cmd := exec.Command("bash", "-c", "exec "+line)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"), "SELFCHAIN_HOME="+home)
+	var out, errb testutil.SyncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("background example %q:\n%s%s", line, out.String(), errb.String())
+		}
+	})
+	deadline := time.After(20 * time.Second)
+	for !strings.Contains(out.String(), "\n") {
+		select {
+		case <-exited:
+			return fmt.Errorf("exited at once:\n%s", errb.String())
+		case <-deadline:
+			return fmt.Errorf("printed nothing in 20 s:\n%s", errb.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 // runExample runs a doc line with bash, selfchaind on PATH, in dir.

@@ -161,7 +161,7 @@ func TestCLIBackupEndToEnd(t *testing.T) {
 	c.must("config", "keyring-backend", "test")
 	c.must("config", "node", fmt.Sprintf("tcp://127.0.0.1:%d", rpc))
 	keys := []string{"alice", "h1", "h2", "h3"}
-	for _, k := range keys {
+	for _, k := range append(keys, "h4") { // h4 registers later, to replace a failed holder
 		c.must("keys", "add", k, "--key-type", "ed25519", "--no-backup")
 		c.must("genesis", "add-account", k, "1000000000000uself")
 	}
@@ -350,16 +350,77 @@ func TestCLIBackupEndToEnd(t *testing.T) {
 	if got := holders[0].metric(t, "selfchain_backup_holder_challenges_missed_total"); got < 1 {
 		t.Fatalf("holder 1's missed metric is %v", got)
 	}
-	// The next backup leaves the failed agreement out and says so.
+	// The next backup leaves the failed agreement out and says so, with
+	// what to do about it.
 	var r3 struct {
 		Skipped []string `json:"Skipped"`
 	}
-	if err := json.Unmarshal([]byte(c.must("backup", "run", src, "--agreements", agreements, "--from", "alice", "-o", "json")), &r3); err != nil {
+	out3, stderr3, ok := c.run("backup", "run", src, "--agreements", agreements, "--from", "alice", "-o", "json")
+	if !ok {
+		t.Fatalf("backup run after holder 1 failed:\n%s", stderr3)
+	}
+	if err := json.Unmarshal([]byte(out3), &r3); err != nil {
 		t.Fatal(err)
 	}
 	if len(r3.Skipped) != 1 || !strings.Contains(r3.Skipped[0], "failed") {
 		t.Fatalf("run after holder 1 failed: skipped %q", r3.Skipped)
 	}
+	for _, want := range []string{"warning: agreement " + ids[0] + " with holder " + nodeIDs[0] + " failed at height", "missed 3 challenges in a row",
+		"selfchaind tx backup propose", "selfchaind backup replicate --to-agreement <new> --agreements " + ids[1] + "," + ids[2]} {
+		if !strings.Contains(stderr3, want) {
+			t.Fatalf("run after holder 1 failed: stderr lacks %q:\n%s", want, stderr3)
+		}
+	}
+	// Its record in the registry shows it.
+	var node1 struct {
+		Backup struct {
+			Missed   string `json:"missed"`
+			Slashed  string `json:"slashed"`
+			ScorePpm int    `json:"score_ppm"`
+		} `json:"backup_reliability"`
+	}
+	if err := json.Unmarshal([]byte(c.must("query", "registry", "node", nodeIDs[0], "-o", "json")), &node1); err != nil {
+		t.Fatal(err)
+	}
+	if missed, _ := strconv.Atoi(node1.Backup.Missed); node1.Backup.Slashed != "1" || missed < 3 || node1.Backup.ScorePpm >= 1_000_000 {
+		t.Fatalf("registry node %s after its agreement failed: %+v", nodeIDs[0], node1.Backup)
+	}
+
+	// Replace it in one step: h4 offers space, alice proposes, h4 accepts,
+	// and the backup is copied from holders 2 and 3 without reading the
+	// directory; a restore from h4 alone is byte-identical.
+	port4 := testutil.FreePort(t)
+	c.must("tx", "registry", "register-node", "h4", "--endpoint", fmt.Sprintf("127.0.0.1:%d", port4),
+		"--storage-bytes", strconv.Itoa(1<<40), "--region", "eu", "--wait", "--yes")
+	node4 := byOwner(t, c, "h4").Node.ID
+	c.must("tx", "backup", "propose", node4, "--quota", strconv.Itoa(max(256, 2*e2eMiB()))+"MiB", "--price", "5uself", "--escrow", "5000uself",
+		"--collateral", "1000uself", "--from", "alice", "--wait", "--yes")
+	if err := json.Unmarshal([]byte(c.must("query", "backup", "agreements", alice, "-o", "json")), &agrs); err != nil {
+		t.Fatal(err)
+	}
+	id4 := ""
+	for _, a := range agrs.Agreements {
+		if a.Holder == node4 {
+			id4 = a.ID
+		}
+	}
+	c.must("tx", "backup", "accept", id4, "--collateral", "1000uself", "--from", "h4", "--wait", "--yes")
+	startHolder(t, c, "h4", node4, port4, filepath.Join(dir, "holder-h4"))
+	var rep struct {
+		Copied    int64 `json:"Copied"`
+		Committed *struct {
+			Revision uint64 `json:"Revision"`
+		} `json:"Committed"`
+	}
+	if err := json.Unmarshal([]byte(c.must("backup", "replicate", "--to-agreement", id4, "--agreements", ids[1]+","+ids[2], "--from", "alice", "-o", "json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Copied == 0 || rep.Committed == nil || rep.Committed.Revision != 1 {
+		t.Fatalf("replicate to agreement %s: %+v", id4, rep)
+	}
+	dst4 := filepath.Join(dir, "restored4")
+	c.must("backup", "restore", "latest", "--to", dst4, "--agreements", id4, "--from", "alice")
+	sameDir(t, src, dst4)
 
 	// Holder 3 flips a byte of a chunk (daemon stopped to open its
 	// database, then restarted); a restore preferring it detects the bad

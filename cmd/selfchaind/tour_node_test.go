@@ -30,7 +30,7 @@ func startTourNode(t *testing.T) *tourNode {
 	c.must("config", "keyring-backend", "test")
 	c.must("config", "node", nodeURL)
 	tn := &tourNode{c: c, addr: map[string]string{}}
-	for _, k := range []string{"faucet", "alice", "bob", "owner", "shop", "newkey"} {
+	for _, k := range []string{"faucet", "alice", "bob", "owner", "shop", "newkey", "carol"} { // carol: README's backup holder
 		out := c.must("keys", "add", k, "--key-type", "ed25519", "--output", "json")
 		if k == "faucet" {
 			i := strings.Index(out, `"mnemonic":"`)

@@ -30,7 +30,7 @@ func nodeQueryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return cli.PrintResult(cmd, resp, func(w io.Writer) { cli.KV(w, nodePairs(&resp.Node, resp.QuotaBytes)...) })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { cli.KV(w, nodeRespPairs(resp)...) })
 		},
 	}
 }
@@ -64,9 +64,24 @@ whose grace period has not ended, so a peer presenting a key can be looked up.`,
 				}
 				return err
 			}
-			return cli.PrintResult(cmd, resp, func(w io.Writer) { cli.KV(w, nodePairs(&resp.Node, resp.QuotaBytes)...) })
+			return cli.PrintResult(cmd, resp, func(w io.Writer) { cli.KV(w, nodeRespPairs(resp)...) })
 		},
 	}
+}
+
+// nodeRespPairs is a node query's answer: the node, then its backup record
+// (named by BackupReliability's fields) when it has held backups.
+func nodeRespPairs(resp *QueryNodeResponse) []any {
+	pairs := nodePairs(&resp.Node, resp.QuotaBytes)
+	if b := resp.BackupReliability; b != nil {
+		pairs = append(pairs,
+			"backup_reliability.score_ppm", b.ScorePpm,
+			"backup_reliability.answered", b.Answered,
+			"backup_reliability.missed", b.Missed,
+			"backup_reliability.slashed", b.Slashed,
+			"backup_reliability.open_agreements", b.OpenAgreements)
+	}
+	return pairs
 }
 
 // nodePairs is one node as KV pairs, named by the fields of NodeEntry (node.*,

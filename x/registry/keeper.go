@@ -31,6 +31,14 @@ type Prover interface {
 	Query(name string, key []byte, version int64, prove bool) ([]byte, *store.ProofOps, error)
 }
 
+// BackupStats is what the node query needs of x/backup: a node's record as a
+// backup holder. It is read when a query runs; the registry stores none of it,
+// so x/backup's challenge outcomes never write into this module.
+type BackupStats interface {
+	// BackupReliability is nil for a node that never held an agreement.
+	BackupReliability(ctx context.Context, nodeID string) (*BackupReliability, error)
+}
+
 // Store prefixes; never reuse one (stored bytes would be misread).
 var (
 	paramsPrefix     = collections.NewPrefix(1)
@@ -60,6 +68,7 @@ type hbKey = collections.Pair[uint64, string]
 type Keeper struct {
 	bank   BankKeeper
 	prover Prover
+	backup BackupStats // nil: node queries carry no backup reliability
 
 	Schema     collections.Schema
 	Params     collections.Item[Params]
@@ -94,6 +103,14 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, prover Prov
 		panic(fmt.Sprintf("registry: schema: %v", err)) // fixed at compile time: a bug, not an input
 	}
 	k.Schema = schema
+	return k
+}
+
+// WithBackupStats returns the keeper with x/backup's holder counters shown in
+// node queries. x/backup reads nodes through the keeper built before it, so
+// the two are wired without a cycle (app/app.go).
+func (k Keeper) WithBackupStats(b BackupStats) Keeper {
+	k.backup = b
 	return k
 }
 

@@ -37,7 +37,13 @@ func (s queryServer) nodeResponse(ctx context.Context, id string) (*QueryNodeRes
 	if err != nil {
 		return nil, err
 	}
-	return &QueryNodeResponse{Node: e, QuotaBytes: p.QuotaBytes(&e.Node)}, nil
+	out := &QueryNodeResponse{Node: e, QuotaBytes: p.QuotaBytes(&e.Node)}
+	if s.k.backup != nil {
+		if out.BackupReliability, err = s.k.backup.BackupReliability(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (s queryServer) NodesByOwner(ctx context.Context, req *QueryNodesByOwnerRequest) (*QueryNodesByOwnerResponse, error) {
