@@ -59,7 +59,7 @@ never forge them. It logs one line per batch to logs/relay-<counterparty>.log.`,
 	}
 	addToFlag(cmd)
 	cmd.Flags().Bool("foreground", false, "run in this terminal until Ctrl-C instead of under a supervisor")
-	cmd.Flags().Duration("interval", time.Second, "pause between scans when nothing is pending")
+	cmd.Flags().Duration("interval", 250*time.Millisecond, "pause between scans when nothing is pending (while packets are in flight the relayer looks again within 100 ms)")
 	cmd.Flags().String("key", "", "with --foreground: sign with this key name on both chains instead of the bridge's relayer key (a second relayer)")
 	cmd.AddCommand(relayStatusCmd(), relayLogsCmd(), relayStopCmd())
 	return cmd

@@ -59,7 +59,8 @@ func (s Side) Validate() error {
 // Config is a bridge between chains A and B, as `constellation bridge` records it.
 type Config struct {
 	A, B Side
-	// Interval between scans when nothing is pending (default 1s).
+	// Interval between scans when nothing is pending (default 250ms: one cheap
+	// query a pass, and a new packet waits at most this long to be noticed).
 	Interval time.Duration
 	// Logf writes one line (default: the standard logger).
 	Logf func(format string, args ...any)

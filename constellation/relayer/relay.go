@@ -41,7 +41,7 @@ type lane struct {
 // New connects to both chains and opens the relayer's keys.
 func New(ctx context.Context, cfg Config) (*Relayer, error) {
 	if cfg.Interval <= 0 {
-		cfg.Interval = time.Second
+		cfg.Interval = 250 * time.Millisecond
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
