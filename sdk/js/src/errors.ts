@@ -69,7 +69,7 @@ const hints: Record<string, string> = {
   light_client:
     'the node served a header, commit or validator set that does not verify from your trust root (see reason): do not use its answers; query another node, and check that trust height/hash and chainId are this chain\'s',
   light_expired:
-    'the trust root is older than trustingPeriodMs: take a newer trust height and header hash from a source you trust (a block explorer, your own node: `selfchaind query block`) and create the light client again',
+    'the trust root is older than trustingPeriodMs: take a newer trust height and header hash from a source you trust (a block explorer, or block_id.hash of /commit?height=H on your own node) and create the light client again',
 };
 
 export interface SELFErrorOptions {
