@@ -157,6 +157,7 @@ export function parseHeader(v: unknown): LightHeader {
     proposerAddress: hexField(h.proposer_address, 'header.proposer_address', [20]),
   };
   if (header.height < 1n) fail('height', 'header height must be at least 1');
+  if (header.chainId.length > 50) fail('decode', 'header chain_id is longer than 50 characters');
   return header;
 }
 
@@ -342,8 +343,12 @@ export interface VerifyParams {
   trustLevel?: { numerator: number; denominator: number };
 }
 
+const BlockProtocol = 11n;
+
 /** SignedHeader.ValidateBasic plus the validator set against the header. */
 function checkBlock(b: LightBlock, chainId: string): void {
+  // Header.ValidateBasic: the block protocol this client hashes (CometBFT v0.40's version.BlockProtocol).
+  if (b.header.block !== BlockProtocol) fail('decode', `header ${b.header.height} is of block protocol ${b.header.block}; this client verifies ${BlockProtocol}`);
   if (b.header.chainId !== chainId) fail('chain_id', `the header is of chain ${JSON.stringify(b.header.chainId)}, not ${JSON.stringify(chainId)}`);
   if (b.commit.height !== b.header.height) fail('height', `the commit is for height ${b.commit.height}, the header ${b.header.height}`);
   if (!equal(b.hash, b.commit.blockId.hash)) fail('header_hash', `the commit signs block ${toHex(b.commit.blockId.hash)}, the header served is block ${toHex(b.hash)}`);

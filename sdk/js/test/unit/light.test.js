@@ -180,3 +180,10 @@ test('headerHash is over every header field', () => {
     assert.notEqual(toHex(headerHash(parseHeader(m))), want, k);
   }
 });
+
+test('a header of another block protocol is refused (the hash would be of other fields)', async () => {
+  const c = v.cases[0];
+  const b = structuredClone(v.blocks['2']);
+  b.commit.signed_header.header.version.block = '12';
+  await assert.rejects(client(c, node({ 2: b }).fetch).verifiedAppHash(2), (e) => isSELFError(e, 'light_client') && e.reason === 'decode' && /block protocol 12/.test(e.message));
+});
