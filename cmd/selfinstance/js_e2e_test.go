@@ -166,7 +166,9 @@ func TestJSSDKEndToEnd(t *testing.T) {
 	// docs/SDK.md's quick start, as written, with the user approving its request.
 	qs := exec.Command("node", "examples/quickstart.mjs")
 	qs.Dir = jsSDK
-	qs.Env = append(os.Environ(), "SELF_NODE_RPC="+node, "SELF_OWNER="+cfg.Owner, "SELF_APP_ID=quickstart", "SELF_APP_KEY=hybrid:"+quickSeed)
+	chainID, trustHash := trustRoot(t, node, 2)
+	qs.Env = append(os.Environ(), "SELF_NODE_RPC="+node, "SELF_OWNER="+cfg.Owner, "SELF_APP_ID=quickstart", "SELF_APP_KEY=hybrid:"+quickSeed,
+		"SELF_CHAIN_ID="+chainID, "SELF_TRUST_HEIGHT=2", "SELF_TRUST_HASH="+trustHash)
 	var qsOut testutil.SyncBuffer
 	qs.Stdout, qs.Stderr = &qsOut, &qsOut
 	if err := qs.Start(); err != nil {
@@ -194,7 +196,7 @@ func TestJSSDKEndToEnd(t *testing.T) {
 		}
 	}
 	t.Logf("examples/quickstart.mjs:\n%s", qsOut.String())
-	for _, want := range []string{"answer: model-reply-1-messages", "streamed:Hello from model-reply-3-messages", `saved version 1 value {"preferences":{"theme":"dark"}}`, "keys: app-data", "delete refused: forbidden"} {
+	for _, want := range []string{"header verified by the light client", "answer: model-reply-1-messages", "streamed:Hello from model-reply-3-messages", `saved version 1 value {"preferences":{"theme":"dark"}}`, "keys: app-data", "delete refused: forbidden"} {
 		if !strings.Contains(qsOut.String(), want) {
 			t.Errorf("the quick start's output lacks %q", want)
 		}

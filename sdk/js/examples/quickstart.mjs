@@ -1,10 +1,22 @@
 // The five-minute quick start of docs/SDK.md. Run it with:
 //   SELF_NODE_RPC=http://127.0.0.1:26657 SELF_OWNER=<alice's address> SELF_APP_ID=notes \
-//   SELF_APP_KEY=hybrid:<seed hex> node examples/quickstart.mjs
-import { SELFClient, discover, isSELFError } from '@selfchain/sdk';
+//   SELF_APP_KEY=hybrid:<seed hex> SELF_CHAIN_ID=<chain id> SELF_TRUST_HEIGHT=<height> \
+//   SELF_TRUST_HASH=<that block's hash, from an explorer or your own node> node examples/quickstart.mjs
+import { SELFClient, createLightClient, discover, isSELFError } from '@selfchain/sdk';
 
-// The instance's URL and TLS key from x/registry, the proofs checked.
-const { instanceUrl, tlsKey, owner } = await discover({ nodeUrl: process.env.SELF_NODE_RPC, owner: process.env.SELF_OWNER });
+// The instance's URL and TLS key from x/registry, the proofs checked under a header
+// the light client verified from the trust root (without one: the node's header).
+const trusted = process.env.SELF_TRUST_HASH;
+const lightClient = trusted
+  ? createLightClient({
+      rpc: process.env.SELF_NODE_RPC,
+      chainId: process.env.SELF_CHAIN_ID,
+      trust: { height: Number(process.env.SELF_TRUST_HEIGHT), hash: trusted },
+      trustingPeriodMs: 14 * 24 * 3600_000,
+    })
+  : undefined;
+const { instanceUrl, tlsKey, owner } = await discover({ nodeUrl: process.env.SELF_NODE_RPC, owner: process.env.SELF_OWNER, lightClient });
+console.log(lightClient ? 'instance found, header verified by the light client' : 'instance found (header not verified: set SELF_TRUST_HASH)');
 const [type, seed] = process.env.SELF_APP_KEY.split(':');
 const appId = process.env.SELF_APP_ID;
 

@@ -31,6 +31,9 @@ export const ErrorCode = {
   Sign: 'sign',
   InvalidArgument: 'invalid_argument',
   Timeout: 'timeout',
+  // Raised by the light client (light.ts); SELFError.reason says which check failed.
+  LightClient: 'light_client',
+  LightExpired: 'light_expired',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -63,12 +66,17 @@ const hints: Record<string, string> = {
   sign: 'the app key could not sign',
   invalid_argument: 'fix the argument',
   timeout: 'the instance did not answer in time; raise timeoutMs or retry',
+  light_client:
+    'the node served a header, commit or validator set that does not verify from your trust root (see reason): do not use its answers; query another node, and check that trust height/hash and chainId are this chain\'s',
+  light_expired:
+    'the trust root is older than trustingPeriodMs: take a newer trust height and header hash from a source you trust (a block explorer, or block_id.hash of /commit?height=H on your own node) and create the light client again',
 };
 
 export interface SELFErrorOptions {
   status?: number;
   requestId?: number;
   decision?: string;
+  reason?: string;
   cause?: unknown;
 }
 
@@ -86,11 +94,14 @@ export class SELFError extends Error {
   readonly requestId?: number;
   /** With forbidden: x/permissions' decision, e.g. DECISION_NO_GRANT. */
   readonly decision?: string;
+  /** With light_client / light_expired: the check that failed, e.g. signature, voting_power, header_hash. */
+  readonly reason?: string;
 
   constructor(code: string, shortMessage: string, opts: SELFErrorOptions = {}) {
     const parts = [shortMessage];
     if (opts.requestId) parts.push(`(request ${opts.requestId})`);
     if (opts.decision) parts.push(`[${opts.decision}]`);
+    if (opts.reason) parts.push(`(${opts.reason})`);
     const hint = hints[code];
     let message = `${code}: ${parts.join(' ')}`;
     if (hint) message += `\n  What to do: ${hint}`;
@@ -101,6 +112,7 @@ export class SELFError extends Error {
     this.status = opts.status ?? 0;
     if (opts.requestId) this.requestId = opts.requestId;
     if (opts.decision) this.decision = opts.decision;
+    if (opts.reason) this.reason = opts.reason;
   }
 }
 

@@ -6,3 +6,4 @@ export * from './sse.js';
 export * from './client.js';
 export * from './registry.js';
 export { verifyResolve, verifyMembership, addressBytes } from './proof.js';
+export * from './light.js';

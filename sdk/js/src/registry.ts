@@ -1,7 +1,7 @@
 // The instance's URL and TLS key from its x/registry record.
 import { concat, fromBase64, fromHex, toHex, utf8 } from './bytes.js';
 import { resolveHeight, verifyResolve } from './proof.js';
-import { ErrorCode, SELFError } from './errors.js';
+import { ErrorCode, SELFError, isSELFError } from './errors.js';
 
 export interface InstanceLocation {
   /** https://<endpoint> */
@@ -65,11 +65,15 @@ export interface DiscoverOptions {
   /** The instance owner's bech32 address. */
   owner: string;
   /**
-   * The app hash of header `height` from a light client. Without it the header
-   * comes from nodeUrl (as `selfchaind query registry resolve --verify` does): the
-   * proofs then stop a node that lies about the record, not one that also forges
-   * the header.
+   * A light client (createLightClient): the header whose app hash the proofs are
+   * checked against is then verified by validator signatures from your trust root,
+   * so a node that forges the header as well as the record is caught. Use it.
+   * Without it (and without trustedAppHash) the header comes from nodeUrl, as
+   * `selfchaind query registry resolve --verify` does: the proofs then stop a node
+   * that lies about the record, not one that also forges the header.
    */
+  lightClient?: { verifiedAppHash(height: number): Promise<Uint8Array> };
+  /** The app hash of header `height` from your own verifier (instead of lightClient). */
   trustedAppHash?: (height: number) => Promise<Uint8Array>;
   fetch?: (url: string) => Promise<Response>;
   /** Wait for header height+1 at most this long (default 10 000 ms). */
@@ -104,8 +108,23 @@ export async function discover(opts: DiscoverOptions): Promise<InstanceLocation>
   const value = fromBase64(r.value ?? '');
   const height = resolveHeight(value);
   let appHash: Uint8Array;
-  if (opts.trustedAppHash) appHash = await opts.trustedAppHash(height + 1);
-  else {
+  const lc = opts.lightClient;
+  const verified = opts.trustedAppHash ?? (lc ? (h: number) => lc.verifiedAppHash(h) : undefined);
+  if (verified) {
+    // Header height+1 may not be committed yet: retry while the node cannot serve
+    // it; a header that fails verification ends it at once.
+    const end = Date.now() + (opts.timeoutMs ?? 10_000);
+    for (;;) {
+      try {
+        appHash = await verified(height + 1);
+        break;
+      } catch (err) {
+        const retry = isSELFError(err, ErrorCode.Transport) || (isSELFError(err, ErrorCode.LightClient) && err.reason === 'rpc');
+        if (!retry || Date.now() > end) throw err;
+      }
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  } else {
     const end = Date.now() + (opts.timeoutMs ?? 10_000);
     for (;;) {
       try {

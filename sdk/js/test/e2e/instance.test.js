@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { SELFClient, SELFError, isSELFError, instanceFromResolve, discover, toHex } from '@selfchain/sdk';
+import { SELFClient, SELFError, isSELFError, instanceFromResolve, discover, toHex, createLightClient, headerHash, parseHeader } from '@selfchain/sdk';
+import { pbFields, resolveHeight } from '../../dist/proof.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 const env = (k) => {
   const v = process.env[k];
@@ -84,6 +86,111 @@ test('discover: the instance from x/registry on a node, proofs checked; a lying 
   await assert.rejects(discover({ nodeUrl: env('SELF_NODE_RPC'), owner: env('SELF_OWNER'), trustedAppHash: async () => new Uint8Array(32) }),
     (e) => isSELFError(e, 'discovery') && /app hash/.test(e.message));
   await assert.rejects(discover({ nodeUrl: env('SELF_NODE_RPC'), owner: env('SELF_OWNER').slice(0, -1) + (env('SELF_OWNER').endsWith('q') ? 'p' : 'q') }), (e) => isSELFError(e, 'discovery'));
+});
+
+// forgeResolve is a node that lies well: it rewrites the instance's endpoint in a
+// Resolve answer (to 128.0.0.1) and recomputes every hash above the record, in
+// the IAVL proof, the other proofs' sibling hashes and the store proof, so the
+// proofs are sound under a forged app hash, which it returns.
+function forgeResolve(value) {
+  const list = (f, n) => f.get(n) ?? [];
+  const varint = (n) => {
+    const out = [];
+    for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80);
+    out.push(n);
+    return Buffer.from(out);
+  };
+  // ICS-23 existence proof: leaf hash of key=value, then the path.
+  const chain = (data, val) => {
+    const ex = pbFields(list(pbFields(data), 1)[0]);
+    const key = list(ex, 1)[0];
+    const prefix = list(pbFields(list(ex, 3)[0]), 5)[0];
+    let h = sha256(Buffer.concat([prefix, varint(key.length), key, varint(32), sha256(val)]));
+    const out = [h];
+    for (const op of list(ex, 4)) {
+      const f = pbFields(op);
+      h = sha256(Buffer.concat([list(f, 2)[0] ?? Buffer.alloc(0), h, list(f, 3)[0] ?? Buffer.alloc(0)]));
+      out.push(h);
+    }
+    return out;
+  };
+  const proofs = list(pbFields(value), 3).map((b) => pbFields(b));
+  const rec = proofs.find((p) => Buffer.from(list(p, 2)[0] ?? []).includes('127.0.0.1:'));
+  assert.ok(rec, 'no proof of the instance record');
+  const oldVal = Buffer.from(list(rec, 2)[0]);
+  const newVal = Buffer.from(oldVal.toString('latin1').replaceAll('127.0.0.1:', '128.0.0.1:'), 'latin1');
+  const [iavl, store] = list(rec, 3).map((o) => list(pbFields(o), 3)[0]);
+  const oldIavl = chain(iavl, oldVal);
+  const newIavl = chain(iavl, newVal);
+  const oldStore = chain(store, oldIavl.at(-1));
+  const newStore = chain(store, newIavl.at(-1));
+  let forged = Buffer.from(Buffer.from(value).toString('latin1').replaceAll('127.0.0.1:', '128.0.0.1:'), 'latin1');
+  const pairs = [...oldIavl.map((h, i) => [h, newIavl[i]]), ...oldStore.map((h, i) => [h, newStore[i]])];
+  for (const [o, n] of pairs) {
+    for (let at = forged.indexOf(Buffer.from(o)); at >= 0; at = forged.indexOf(Buffer.from(o), at + 32)) forged.set(n, at);
+  }
+  return { forged, appHash: newStore.at(-1) };
+}
+
+test('discover through the light client: the header verified from a trust root; a node forging record, proofs and header is refused', async () => {
+  const rpcUrl = env('SELF_NODE_RPC').replace(/^tcp:/, 'http:');
+  const owner = env('SELF_OWNER');
+  // The trust root, as a user takes it from a block explorer or their own node: a height and its hash.
+  const status = (await (await fetch(`${rpcUrl}/status`)).json()).result;
+  const chainId = status.node_info.network;
+  const trustHeight = Number(status.sync_info.latest_block_height) - 1;
+  const trustHash = (await (await fetch(`${rpcUrl}/commit?height=${trustHeight}`)).json()).result.signed_header.commit.block_id.hash;
+  const options = { rpc: rpcUrl, chainId, trust: { height: trustHeight, hash: trustHash }, trustingPeriodMs: 14 * 24 * 3600_000 };
+  await sleep(1000); // a few blocks on: the client jumps from the trust root to the answer's height
+
+  const lc = createLightClient(options);
+  const loc = await discover({ nodeUrl: env('SELF_NODE_RPC'), owner, lightClient: lc });
+  assert.equal(loc.instanceUrl, instanceUrl);
+  assert.equal(toHex(loc.tlsKey), tlsKey);
+  // trustedAppHash still works, e.g. fed by the same client.
+  assert.equal((await discover({ nodeUrl: env('SELF_NODE_RPC'), owner, trustedAppHash: (h) => lc.verifiedAppHash(h) })).instanceUrl, instanceUrl);
+
+  // The liar: a forged Resolve answer with sound proofs, and header height+1 with the forged app hash;
+  // 'block_id' also makes the commit name the forged header.
+  const liar = (mode) => {
+    const forgedAt = new Map();
+    return async (url) => {
+      const res = await fetch(url);
+      if (url.includes('abci_query')) {
+        const body = await res.json();
+        const v = Buffer.from(body.result.response.value, 'base64');
+        const { forged, appHash } = forgeResolve(v);
+        forgedAt.set(resolveHeight(v) + 1, appHash);
+        body.result.response.value = forged.toString('base64');
+        return new Response(JSON.stringify(body));
+      }
+      const m = /\/commit\?height=(\d+)/.exec(url);
+      if (!m || !forgedAt.has(Number(m[1]))) return res;
+      const body = await res.json();
+      if (!body.result) return new Response(JSON.stringify(body));
+      const sh = body.result.signed_header;
+      sh.header.app_hash = toHex(forgedAt.get(Number(m[1]))).toUpperCase();
+      if (mode === 'block_id') sh.commit.block_id.hash = toHex(headerHash(parseHeader(sh.header))).toUpperCase();
+      return new Response(JSON.stringify(body));
+    };
+  };
+  // The forgery is sound: without a light client, discover is fooled. This is the gap the light client closes.
+  const fooled = await discover({ nodeUrl: env('SELF_NODE_RPC'), owner, fetch: liar('app_hash') });
+  assert.equal(fooled.instanceUrl, instanceUrl.replace('127.0.0.1', '128.0.0.1'));
+  for (const [mode, reason] of [['app_hash', 'header_hash'], ['block_id', 'signature']]) {
+    const fetchLie = liar(mode);
+    const lying = createLightClient({ ...options, fetch: fetchLie });
+    await assert.rejects(discover({ nodeUrl: env('SELF_NODE_RPC'), owner, fetch: fetchLie, lightClient: lying }), (e) => {
+      assert.equal(`${e.code}/${e.reason}`, `light_client/${reason}`, e.message);
+      return isSELFError(e, 'light_client') && /What to do/.test(e.message);
+    });
+  }
+  // A trust root from another chain (a wrong hash) is refused before anything is believed.
+  const wrongRoot = createLightClient({ ...options, trust: { height: trustHeight, hash: '00'.repeat(32) } });
+  await assert.rejects(discover({ nodeUrl: env('SELF_NODE_RPC'), owner, lightClient: wrongRoot }), (e) => isSELFError(e, 'light_client') && e.reason === 'trust_root');
+  // And a stale one: the trusting period is over.
+  const stale = createLightClient({ ...options, now: () => Date.now() + options.trustingPeriodMs });
+  await assert.rejects(discover({ nodeUrl: env('SELF_NODE_RPC'), owner, lightClient: stale }), (e) => isSELFError(e, 'light_expired'));
 });
 
 test('the pinned instance says whose it is', async () => {

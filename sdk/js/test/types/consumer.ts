@@ -9,3 +9,14 @@ async function f() {
   return [t, pinnedFetch, isSELFError];
 }
 f;
+// The light client as an app's TypeScript sees it.
+import { createLightClient, discover, type LightClient, type SELFError } from '@selfchain/sdk';
+async function g(): Promise<string> {
+  const lc: LightClient = createLightClient({ rpc: 'http://127.0.0.1:26657', chainId: 'c', trust: { height: 1, hash: 'ab' }, trustingPeriodMs: 1 });
+  const appHash: Uint8Array = await lc.verifiedAppHash(2);
+  const h = await lc.verifyHeader(2);
+  const reason: string | undefined = (null as unknown as SELFError).reason;
+  const loc = await discover({ nodeUrl: 'http://127.0.0.1:26657', owner: 'self1x', lightClient: lc });
+  return loc.instanceUrl + appHash.length + h.time.toISOString() + reason;
+}
+g;

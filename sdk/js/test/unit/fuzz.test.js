@@ -63,3 +63,44 @@ test('bech32 owners: checksum and length checked', () => {
     assert.throws(() => addressBytes(bad), (e) => e instanceof SELFError && e.code === 'discovery', bad);
   }
 });
+
+test('light client: random node answers (shapes, types, values) end in a SELFError, never another throw', async () => {
+  const { parseLightBlock, createLightClient } = await import('../../dist/index.js');
+  const { readFileSync } = await import('node:fs');
+  const v = JSON.parse(readFileSync(new URL('../vectors/light.json', import.meta.url), 'utf8'));
+  const odd = [null, undefined, 0, -1, 1.5, '', 'x', '-1', '99999999999999999999999', [], {}, [null], { a: 1 }, true, 'AA', '0'.repeat(64)];
+  const pick = (r, a) => a[r % a.length];
+  // Replace one value at a random path of a real answer with an odd one.
+  const mutate = (o, r) => {
+    const c = structuredClone(o);
+    let cur = c;
+    for (let depth = 0; depth < 6; depth++) {
+      const keys = cur && typeof cur === 'object' ? Object.keys(cur) : [];
+      if (keys.length === 0) break;
+      const k = pick(r[depth], keys);
+      if (depth === 5 || !cur[k] || typeof cur[k] !== 'object' || r[depth + 6] % 3 === 0) {
+        cur[k] = pick(r[depth + 12], odd);
+        break;
+      }
+      cur = cur[k];
+    }
+    return c;
+  };
+  for (let round = 0; round < 500; round++) {
+    const r = randomBytes(20);
+    const b = v.blocks[String(1 + (r[19] % 8))];
+    const m = mutate(r[18] % 2 ? b.commit : b.validators, r);
+    try {
+      if (r[18] % 2) parseLightBlock(m, b.validators);
+      else parseLightBlock(b.commit, m);
+    } catch (e) {
+      assert.ok(e instanceof SELFError, `threw ${e}`);
+    }
+  }
+  // Whole answers of random bytes, through the client.
+  for (let round = 0; round < 50; round++) {
+    const body = randomBytes(40);
+    const lc = createLightClient({ rpc: 'http://x', chainId: v.chain_id, trust: { height: 1, hash: v.cases[0].trust_hash }, trustingPeriodMs: 1e12, fetch: async () => new Response(body) });
+    await assert.rejects(lc.verifiedAppHash(2), (e) => e instanceof SELFError);
+  }
+});
