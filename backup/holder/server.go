@@ -136,7 +136,7 @@ func (s *Server) owned(h ownedHandler, chunk bool) http.HandlerFunc {
 		}
 		a, err := s.agreement(r.Context(), id)
 		if errors.Is(err, onchain.ErrNotFound) {
-			s.reject(w, r, http.StatusNotFound, "no_agreement", err.Error())
+			s.reject(w, r, http.StatusNotFound, "no_agreement", fmt.Sprintf("agreement %d does not exist on the chain: check the id ('selfchaind query backup agreements <owner>' lists an owner's)", id))
 			return
 		}
 		if err != nil {

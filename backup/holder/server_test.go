@@ -300,3 +300,23 @@ func leafOf(ct []byte) []byte {
 	l, _ := backup.ChunkLeafOf(ct)
 	return l
 }
+
+// An agreement the chain does not know is a 404 naming it, not a 503 (the
+// chain answered; there is nothing to retry), and nothing is stored.
+func TestUnknownAgreementIs404(t *testing.T) {
+	e := newEnv(t, 1<<20)
+	c := e.client(signerOf(e.owner))
+	c.Agreement = 99
+	ct := randomBytes(4096)
+	var id wire.ID
+	_, err := c.Put(context.Background(), id, wire.KindData, ct)
+	if statusOf(err) != http.StatusNotFound || !strings.Contains(err.Error(), "agreement 99 does not exist") {
+		t.Fatalf("upload for an unknown agreement: %v, want 404 naming agreement 99", err)
+	}
+	if !IsNotFound(err) || !IsPermanent(err) {
+		t.Fatalf("404 must be not-found and permanent: %v", err)
+	}
+	if used, err := e.store.TotalUsed(); err != nil || used != 0 {
+		t.Fatalf("store used %d bytes (%v) after a refused upload", used, err)
+	}
+}
