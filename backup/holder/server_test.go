@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -244,7 +245,7 @@ func TestProver(t *testing.T) {
 		t.Fatalf("proved %d, answered metric %v", len(e.chain.Proved), testutil.ToFloat64(e.srv.metrics.answered))
 	}
 	// Lose chunk 1 (index 0): its challenge is missed, once.
-	if err := e.store.db.Delete(key('d', 1, ids[0][:]), nil); err != nil {
+	if err := os.Remove(e.store.blobs.path(1, ids[0])); err != nil {
 		t.Fatal(err)
 	}
 	e.chain.Challenge(onchain.Challenge{AgreementID: 1, ChunkIndex: 0, Seed: []byte("next block")})
