@@ -151,4 +151,3 @@ func (b *blobs) remove(agreement uint64, id wire.ID) error {
 	}
 	return nil
 }
-
