@@ -84,7 +84,7 @@ func (a *Agent) Run(ctx context.Context, source string) (*RunResult, error) {
 	res := &RunResult{Skipped: skipped}
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan job, a.workers())
-	for range a.workers() {
+	for range a.uploaders() {
 		g.Go(func() error {
 			for j := range jobs {
 				if err := a.store(gctx, hs, j, &st); err != nil {
