@@ -138,7 +138,10 @@ func (s *Store) Put(agreement uint64, id wire.ID, kind wire.Kind, ciphertext, le
 	}
 	used, newUsed, err := s.account(agreement, id, size, quota, false)
 	if err != nil {
-		return 0, err
+		// Cannot happen while every upload reserves before it writes; if it
+		// did, the file no longer matches an older record of this id: drop
+		// both, and the owner's next run uploads the chunk again.
+		return 0, errors.Join(err, s.forget(agreement, id))
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
@@ -149,6 +152,27 @@ func (s *Store) Put(agreement uint64, id wire.ID, kind wire.Kind, ciphertext, le
 		return 0, err
 	}
 	return int64(newUsed) - int64(used), nil
+}
+
+// forget removes a chunk's record, usage and file (the caller holds mu and
+// the id's lock).
+func (s *Store) forget(agreement uint64, id wire.ID) error {
+	used, err := s.Used(agreement)
+	if err != nil {
+		return err
+	}
+	if m, err := s.get(key('m', agreement, id[:])); err == nil && len(m) == 1+backup.ChunkLeafSize {
+		used -= min(used, binary.BigEndian.Uint64(m[1:]))
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	_ = b.Delete(key('m', agreement, id[:]), nil)
+	_ = b.Delete(key('d', agreement, id[:]), nil)
+	_ = b.Set(key('u', agreement, nil), binary.BigEndian.AppendUint64(nil, used), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	return s.blobs.remove(agreement, id)
 }
 
 // account checks that a chunk of size bytes replacing any stored copy of id
