@@ -176,7 +176,7 @@ func agentFlags(cmd *cobra.Command) {
 	f.String(flagAgreements, "", "comma-separated agreement ids, in the order restore should try their holders")
 	f.StringArray(flagHolderURL, nil, "holder address for an agreement, as <agreement>=<url> (default: the holder node's first endpoint in x/registry)")
 	f.String(flagRepo, "", "the agent's local index (default <home>/backup/index)")
-	f.Int(flagWorkers, 0, "parallel chunk workers (default: number of CPUs, at least 2)")
+	f.Int(flagWorkers, 0, "chunks sealed and uploaded (or fetched) at once (default: twice the CPUs, at least 4, for a backup; the CPUs, at least 2, for a restore)")
 }
 
 // newAgent builds an agent from the flags; close releases it.

@@ -84,7 +84,7 @@ func (a *Agent) Run(ctx context.Context, source string) (*RunResult, error) {
 	res := &RunResult{Skipped: skipped}
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan job, a.workers())
-	for range a.workers() {
+	for range a.uploaders() {
 		g.Go(func() error {
 			for j := range jobs {
 				if err := a.store(gctx, hs, j, &st); err != nil {
@@ -285,7 +285,7 @@ func (a *Agent) upload(ctx context.Context, h *holderState, id wire.ID, kind wir
 			}
 		}
 		var got []byte
-		if got, err = h.c.Put(ctx, id, kind, ct); err == nil {
+		if got, err = h.c.PutLeaf(ctx, id, kind, ct, leaf); err == nil {
 			if !bytes.Equal(got, leaf) {
 				return fmt.Errorf("holder of agreement %d computed leaf %x for chunk %s, want %x", h.agr.ID, got, id, leaf)
 			}

@@ -74,6 +74,13 @@ func (c *Client) Put(ctx context.Context, id wire.ID, kind wire.Kind, ciphertext
 	if err != nil {
 		return nil, err
 	}
+	return c.PutLeaf(ctx, id, kind, ciphertext, leaf)
+}
+
+// PutLeaf is Put for a caller that already computed the chunk's leaf
+// (backup.ChunkLeafOf of ciphertext), saving a hash pass over the chunk.
+// The holder recomputes it and refuses the upload if it differs.
+func (c *Client) PutLeaf(ctx context.Context, id wire.ID, kind wire.Kind, ciphertext, leaf []byte) ([]byte, error) {
 	got, err := c.do(ctx, http.MethodPut, "/chunks/"+id.String()+"?kind="+kind.String(), ciphertext, leaf, backup.ChunkLeafSize)
 	if err != nil {
 		return nil, err

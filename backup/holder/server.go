@@ -136,7 +136,7 @@ func (s *Server) owned(h ownedHandler, chunk bool) http.HandlerFunc {
 		}
 		a, err := s.agreement(r.Context(), id)
 		if errors.Is(err, onchain.ErrNotFound) {
-			s.reject(w, r, http.StatusNotFound, "no_agreement", err.Error())
+			s.reject(w, r, http.StatusNotFound, "no_agreement", fmt.Sprintf("agreement %d does not exist on the chain: check the id ('selfchaind query backup agreements <owner>' lists an owner's)", id))
 			return
 		}
 		if err != nil {
@@ -311,7 +311,7 @@ func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, a onchain.Agre
 		s.reject(w, r, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
-	ct, err := s.cfg.Store.Get(a.ID, id)
+	ct, n, err := s.cfg.Store.Open(a.ID, id)
 	if errors.Is(err, ErrNoChunk) {
 		http.Error(w, fmt.Sprintf("chunk %s is not stored for agreement %d", id, a.ID), http.StatusNotFound)
 		return
@@ -320,8 +320,9 @@ func (s *Server) getChunk(w http.ResponseWriter, r *http.Request, a onchain.Agre
 		s.fail(w, err)
 		return
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(ct)))
-	_, _ = w.Write(ct)
+	defer ct.Close()
+	w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+	_, _ = io.Copy(w, ct) // a file: sendfile, no copy through user space
 }
 
 func (s *Server) inventory(w http.ResponseWriter, _ *http.Request, a onchain.Agreement, _, _ []byte) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -244,7 +245,7 @@ func TestProver(t *testing.T) {
 		t.Fatalf("proved %d, answered metric %v", len(e.chain.Proved), testutil.ToFloat64(e.srv.metrics.answered))
 	}
 	// Lose chunk 1 (index 0): its challenge is missed, once.
-	if err := e.store.db.Delete(key('d', 1, ids[0][:]), nil); err != nil {
+	if err := os.Remove(e.store.blobs.path(1, ids[0])); err != nil {
 		t.Fatal(err)
 	}
 	e.chain.Challenge(onchain.Challenge{AgreementID: 1, ChunkIndex: 0, Seed: []byte("next block")})
@@ -299,4 +300,24 @@ func TestCollect(t *testing.T) {
 func leafOf(ct []byte) []byte {
 	l, _ := backup.ChunkLeafOf(ct)
 	return l
+}
+
+// An agreement the chain does not know is a 404 naming it, not a 503 (the
+// chain answered; there is nothing to retry), and nothing is stored.
+func TestUnknownAgreementIs404(t *testing.T) {
+	e := newEnv(t, 1<<20)
+	c := e.client(signerOf(e.owner))
+	c.Agreement = 99
+	ct := randomBytes(4096)
+	var id wire.ID
+	_, err := c.Put(context.Background(), id, wire.KindData, ct)
+	if statusOf(err) != http.StatusNotFound || !strings.Contains(err.Error(), "agreement 99 does not exist") {
+		t.Fatalf("upload for an unknown agreement: %v, want 404 naming agreement 99", err)
+	}
+	if !IsNotFound(err) || !IsPermanent(err) {
+		t.Fatalf("404 must be not-found and permanent: %v", err)
+	}
+	if used, err := e.store.TotalUsed(); err != nil || used != 0 {
+		t.Fatalf("store used %d bytes (%v) after a refused upload", used, err)
+	}
 }

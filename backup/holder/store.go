@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
 	"sync"
 
 	"github.com/cockroachdb/pebble"
@@ -17,12 +20,21 @@ import (
 // big-endian, so one agreement's keys are contiguous):
 //
 //	m/<agreement>/<id>   kind ‖ chunk leaf     (the inventory, small)
-//	d/<agreement>/<id>   ciphertext            (read only to serve or prove)
+//	d/<agreement>/<id>   ciphertext            (stores written before chunk files; read, never written)
 //	u/<agreement>        bytes used            (checked against the quota)
 //	l/<agreement>/<root> sorted chunk ids       (a manifest the owner announced)
+//
+// Chunk ciphertext lives in files beside it (see blobs).
 type Store struct {
-	db *pebble.DB
-	mu sync.Mutex // serialises quota accounting
+	db    *pebble.DB
+	blobs *blobs
+	mu    sync.Mutex // serialises quota accounting
+	// reserved is the bytes of uploads being written, counted against the
+	// quota before their files are written (outside mu).
+	reserved map[uint64]uint64
+	// ids serialises the file write and the record of one chunk id (two
+	// uploads of one id, or an upload and a collection, must not interleave).
+	ids [64]sync.Mutex
 }
 
 // ErrQuota is returned when a chunk would take an agreement over its quota.
@@ -44,7 +56,12 @@ func OpenStore(dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	bl, err := openBlobs(filepath.Join(dir, "chunks"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db, blobs: bl, reserved: map[uint64]uint64{}}, nil
 }
 
 // quietLogger drops pebble's routine messages (WAL replay on every start).
@@ -96,24 +113,39 @@ func (s *Store) Used(agreement uint64) (uint64, error) {
 // Put stores a chunk's ciphertext, whose leaf (backup.ChunkLeafOf) the
 // caller computed, if it fits the quota (replacing an older copy of the
 // same id). It returns the bytes added.
+//
+// The quota is checked (and the bytes reserved) first, the chunk file is
+// written and synced without holding the store's lock (uploads write in
+// parallel), and the inventory record is committed with a synced write
+// last: an acknowledged chunk survives a crash.
 func (s *Store) Put(agreement uint64, id wire.ID, kind wire.Kind, ciphertext, leaf []byte, quota uint64) (int64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	used, err := s.Used(agreement)
-	if err != nil {
+	idm := &s.ids[id[0]%uint8(len(s.ids))]
+	idm.Lock()
+	defer idm.Unlock()
+	size := uint64(len(ciphertext))
+	if _, _, err := s.account(agreement, id, size, quota, true); err != nil {
 		return 0, err
 	}
-	var old uint64
-	if m, err := s.get(key('m', agreement, id[:])); err == nil && len(m) == 1+backup.ChunkLeafSize {
-		old = binary.BigEndian.Uint64(m[1:])
+	werr := s.blobs.put(agreement, id, ciphertext)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reserved[agreement] -= size
+	if s.reserved[agreement] == 0 {
+		delete(s.reserved, agreement)
 	}
-	newUsed := used - old + uint64(len(ciphertext))
-	if newUsed > quota {
-		return 0, fmt.Errorf("%w: %d bytes used + %d new > quota %d", ErrQuota, used-old, len(ciphertext), quota)
+	if werr != nil {
+		return 0, werr
+	}
+	used, newUsed, err := s.account(agreement, id, size, quota, false)
+	if err != nil {
+		// Cannot happen while every upload reserves before it writes; if it
+		// did, the file no longer matches an older record of this id: drop
+		// both, and the owner's next run uploads the chunk again.
+		return 0, errors.Join(err, s.forget(agreement, id))
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
-	_ = b.Set(key('d', agreement, id[:]), ciphertext, nil)
+	_ = b.Delete(key('d', agreement, id[:]), nil) // an older store's copy, now in the file
 	_ = b.Set(key('m', agreement, id[:]), append([]byte{byte(kind)}, leaf...), nil)
 	_ = b.Set(key('u', agreement, nil), binary.BigEndian.AppendUint64(nil, newUsed), nil)
 	if err := b.Commit(pebble.Sync); err != nil {
@@ -122,9 +154,76 @@ func (s *Store) Put(agreement uint64, id wire.ID, kind wire.Kind, ciphertext, le
 	return int64(newUsed) - int64(used), nil
 }
 
+// forget removes a chunk's record, usage and file (the caller holds mu and
+// the id's lock).
+func (s *Store) forget(agreement uint64, id wire.ID) error {
+	used, err := s.Used(agreement)
+	if err != nil {
+		return err
+	}
+	if m, err := s.get(key('m', agreement, id[:])); err == nil && len(m) == 1+backup.ChunkLeafSize {
+		used -= min(used, binary.BigEndian.Uint64(m[1:]))
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	_ = b.Delete(key('m', agreement, id[:]), nil)
+	_ = b.Delete(key('d', agreement, id[:]), nil)
+	_ = b.Set(key('u', agreement, nil), binary.BigEndian.AppendUint64(nil, used), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	return s.blobs.remove(agreement, id)
+}
+
+// account checks that a chunk of size bytes replacing any stored copy of id
+// fits the quota, counting the uploads being written. With reserve it takes
+// the store's lock and reserves size; without, the caller holds the lock.
+func (s *Store) account(agreement uint64, id wire.ID, size, quota uint64, reserve bool) (used, newUsed uint64, err error) {
+	if reserve {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
+	if used, err = s.Used(agreement); err != nil {
+		return 0, 0, err
+	}
+	var old uint64
+	if m, err := s.get(key('m', agreement, id[:])); err == nil && len(m) == 1+backup.ChunkLeafSize {
+		old = binary.BigEndian.Uint64(m[1:])
+	}
+	newUsed = used - min(used, old) + size
+	if newUsed+s.reserved[agreement] > quota {
+		return 0, 0, fmt.Errorf("%w: %d bytes used + %d new > quota %d", ErrQuota, used-min(used, old)+s.reserved[agreement], size, quota)
+	}
+	if reserve {
+		s.reserved[agreement] += size
+	}
+	return used, newUsed, nil
+}
+
 // Get returns a chunk's ciphertext.
 func (s *Store) Get(agreement uint64, id wire.ID) ([]byte, error) {
-	return s.get(key('d', agreement, id[:]))
+	b, err := s.blobs.get(agreement, id)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s.get(key('d', agreement, id[:])) // written by an older holder
+	}
+	return b, err
+}
+
+// Open returns a stored chunk's ciphertext as a reader and its length, for
+// serving without copying it through memory (sendfile on Linux).
+func (s *Store) Open(agreement uint64, id wire.ID) (io.ReadCloser, int64, error) {
+	f, n, err := s.blobs.open(agreement, id)
+	if errors.Is(err, fs.ErrNotExist) {
+		b, err := s.get(key('d', agreement, id[:]))
+		if err != nil {
+			return nil, 0, err
+		}
+		return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return f, n, nil
 }
 
 // Inventory lists an agreement's chunks in id order.
@@ -215,14 +314,15 @@ func (s *Store) Collect(agreement uint64, prevRoot, root []byte) (int, error) {
 		keep[e.ID] = true
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	used, err := s.Used(agreement)
 	if err != nil {
+		s.mu.Unlock()
 		return 0, err
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
 	n := 0
+	var gone []wire.ID
 	for _, e := range prev {
 		id := e.ID
 		if keep[id] {
@@ -231,11 +331,36 @@ func (s *Store) Collect(agreement uint64, prevRoot, root []byte) (int, error) {
 		used -= min(used, binary.BigEndian.Uint64(e.Leaf))
 		_ = b.Delete(key('d', agreement, id[:]), nil)
 		_ = b.Delete(key('m', agreement, id[:]), nil)
+		gone = append(gone, id)
 		n++
 	}
 	_ = b.Delete(key('l', agreement, prevRoot), nil)
 	_ = b.Set(key('u', agreement, nil), binary.BigEndian.AppendUint64(nil, used), nil)
-	return n, b.Commit(pebble.Sync)
+	err = b.Commit(pebble.Sync)
+	s.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	// Files go after their records: a crash in between leaves unreferenced
+	// files, never a record without its file. A chunk uploaded again since
+	// the commit keeps its new file.
+	for _, id := range gone {
+		if err := s.dropFile(agreement, id); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// dropFile removes a chunk's file unless the chunk was recorded again.
+func (s *Store) dropFile(agreement uint64, id wire.ID) error {
+	idm := &s.ids[id[0]%uint8(len(s.ids))]
+	idm.Lock()
+	defer idm.Unlock()
+	if _, err := s.get(key('m', agreement, id[:])); err == nil {
+		return nil
+	}
+	return s.blobs.remove(agreement, id)
 }
 
 // TotalUsed sums the bytes stored over all agreements (for the metrics).

@@ -2,6 +2,7 @@ package onchain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -43,10 +44,7 @@ func slashedString(a backup.Agreement) string {
 func (n *Node) Agreement(ctx context.Context, id uint64) (Agreement, error) {
 	r, err := n.q().Agreement(ctx, &backup.QueryAgreementRequest{Id: id})
 	if err != nil {
-		if strings.Contains(err.Error(), "not found") {
-			return Agreement{}, fmt.Errorf("agreement %d: %w (%v)", id, ErrNotFound, err)
-		}
-		return Agreement{}, err
+		return Agreement{}, agreementErr(id, err)
 	}
 	out := fromProto(r.Agreement)
 	if out.Status == StatusFailed { // say why: max_misses missed challenges in a row
@@ -55,6 +53,18 @@ func (n *Node) Agreement(ctx context.Context, id uint64) (Agreement, error) {
 		}
 	}
 	return out, nil
+}
+
+// agreementErr maps the module's registered "agreement not found" answer to
+// ErrNotFound by its codespace and code (the holder answers 404 for it);
+// every other failure (node down, another error whose text happens to say
+// "not found") stays what it was.
+func agreementErr(id uint64, err error) error {
+	var qe *client.QueryError
+	if errors.As(err, &qe) && qe.Codespace == backup.ErrAgreementNotFound.Codespace() && qe.Code == backup.ErrAgreementNotFound.Code() {
+		return fmt.Errorf("agreement %d: %w (the chain has no such agreement)", id, ErrNotFound)
+	}
+	return err
 }
 
 func (n *Node) HolderAgreements(ctx context.Context, holder string) ([]Agreement, error) {

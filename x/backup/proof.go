@@ -73,7 +73,7 @@ func ChunkLeafOf(ciphertext []byte) ([]byte, error) {
 	if len(ciphertext) > MaxChunkSize {
 		return nil, errChunkTooBig
 	}
-	return ChunkLeaf(uint64(len(ciphertext)), merkle.HashFromByteSlices(Segments(ciphertext))), nil
+	return ChunkLeaf(uint64(len(ciphertext)), segmentRoot(ciphertext)), nil
 }
 
 // ManifestRoot is the root over the chunk leaves, in manifest order.
@@ -151,15 +151,4 @@ func (p StorageProof) Verify(root []byte, chunkCount, chunkIndex uint64, seed []
 		return fmt.Errorf("segment %d not in the chunk: %w", si, err)
 	}
 	return nil
-}
-
-func verifyPath(root []byte, total, index int64, leaf []byte, aunts [][]byte) error {
-	h := sha256.New()
-	h.Write([]byte{0})
-	h.Write(leaf)
-	pr := merkle.Proof{Total: total, Index: index, LeafHash: h.Sum(nil), Aunts: aunts}
-	if err := pr.ValidateBasic(); err != nil {
-		return err
-	}
-	return pr.Verify(root, leaf)
 }
