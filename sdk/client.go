@@ -77,8 +77,15 @@ func New(cfg Config) (*Client, error) {
 			return nil
 		},
 	}
-	return &Client{cfg: cfg, http: &http.Client{Transport: &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: true}}}, nil
+	// An app keeps several requests in flight: keep that many connections alive
+	// (net/http keeps 2 by default, so every burst paid fresh TLS handshakes, and a
+	// request stalled behind one could fall out of the gateway's sequence window).
+	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: maxConns, IdleConnTimeout: 90 * time.Second}
+	return &Client{cfg: cfg, http: &http.Client{Transport: tr}}, nil
 }
+
+// maxConns is how many keep-alive connections a Client keeps to its instance.
+const maxConns = 32
 
 // Session is an authenticated app on the instance.
 type Session struct {
