@@ -64,7 +64,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	a, e := s.authenticate(r, maxChatBody)
 	app, key, scope := "", "", scopeChat.String()
 	if a != nil {
-		app, key = a.sess.app, keyID(a.sess.key)
+		app, key = a.sess.app, a.sess.keyName
 	}
 	var req wire.ChatRequest
 	if e == nil {

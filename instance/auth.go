@@ -20,7 +20,10 @@ const (
 	nonceTTL    = 60 * time.Second
 	maxNonces   = 10000
 	maxSessions = 10000
-	seqWindow   = 64 // out-of-order sequence numbers accepted within this window
+	// Out-of-order sequence numbers are accepted within this window: an app
+	// with many requests in flight on a loaded machine sends some late (64 was
+	// too few at 16 in flight with the CPU shared).
+	seqWindow = 1024
 )
 
 // apiError is an error answer: HTTP status, wire code, a message a developer can act on.
@@ -49,11 +52,12 @@ type session struct {
 	id      string
 	app     string
 	key     crypto.PubKey
+	keyName string // keyID(key), for the audit log
 	expires time.Time
 
 	mu   sync.Mutex
-	high uint64 // highest sequence number accepted
-	seen uint64 // bit i: high-i was accepted
+	high uint64                 // highest sequence number accepted
+	seen [seqWindow / 64]uint64 // bit n%seqWindow: n was accepted, for n in (high-seqWindow, high]
 }
 
 // accept records seq, refusing one already used or older than the window.
@@ -64,25 +68,23 @@ func (s *session) accept(seq uint64) bool {
 	case seq == 0:
 		return false
 	case seq > s.high:
-		shift := seq - s.high
-		if shift >= seqWindow {
-			s.seen = 0
+		// Forget the numbers that leave the window: their bits are reused by
+		// high+1 .. seq.
+		if seq-s.high >= seqWindow {
+			s.seen = [seqWindow / 64]uint64{}
 		} else {
-			s.seen <<= shift
+			for n := s.high + 1; n < seq; n++ {
+				s.seen[n%seqWindow/64] &^= 1 << (n % 64)
+			}
 		}
-		s.seen |= 1
 		s.high = seq
-		return true
 	case s.high-seq >= seqWindow:
 		return false
-	default:
-		bit := uint64(1) << (s.high - seq)
-		if s.seen&bit != 0 {
-			return false
-		}
-		s.seen |= bit
-		return true
+	case s.seen[seq%seqWindow/64]&(1<<(seq%64)) != 0:
+		return false
 	}
+	s.seen[seq%seqWindow/64] |= 1 << (seq % 64)
+	return true
 }
 
 // authState holds nonces and sessions in memory: a restart ends every session.
@@ -147,7 +149,7 @@ func (a *authState) newSession(app string, key crypto.PubKey, ttl time.Duration)
 			return nil, errf(http.StatusTooManyRequests, wire.CodeRateLimited, "too many open sessions: retry later")
 		}
 	}
-	s := &session{id: randomToken(), app: app, key: key, expires: now.Add(ttl)}
+	s := &session{id: randomToken(), app: app, key: key, keyName: keyID(key), expires: now.Add(ttl)}
 	a.sessions[s.id] = s
 	return s, nil
 }

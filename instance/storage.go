@@ -42,7 +42,7 @@ func (s *Server) storage(w http.ResponseWriter, r *http.Request) {
 	a, e := s.authenticate(r, s.cfg.MaxValueBytes)
 	app, key := "", ""
 	if a != nil {
-		app, key = a.sess.app, keyID(a.sess.key)
+		app, key = a.sess.app, a.sess.keyName
 	}
 	var scope string
 	if e == nil {
