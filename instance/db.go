@@ -26,9 +26,54 @@ import (
 // XChaCha20-Poly1305. Opening the data key needs the owner's private key, as
 // opening each value would; one KEM per start instead of one per value keeps a
 // storage request at a signature check plus an AEAD.
+//
+// Connections: one writer (SQLite has one; a single connection means no
+// SQLITE_BUSY inside the process) and a pool of readers, which WAL lets read
+// while the writer writes. The hot statements are prepared once.
 type DB struct {
-	sql  *sql.DB
-	aead cipher.AEAD // nil for the CLI, which opens no values
+	sql   *sql.DB     // the one writer connection
+	rd    *sql.DB     // read-only connections
+	aead  cipher.AEAD // nil for the CLI, which opens no values
+	st    stmts
+	audit *auditWriter
+}
+
+// readConns is the size of the read pool.
+const readConns = 4
+
+// stmts are the prepared statements of the storage requests.
+type stmts struct {
+	lastVersion, usage, insert, addUsage *sql.Stmt // writer
+	getLatest, getVersion                *sql.Stmt // readers
+}
+
+func (st *stmts) prepare(w, r *sql.DB) error {
+	for _, p := range []struct {
+		db  *sql.DB
+		dst **sql.Stmt
+		q   string
+	}{
+		{w, &st.lastVersion, `SELECT COALESCE(MAX(version),0) FROM kv WHERE app=? AND key=?`},
+		{w, &st.usage, `SELECT bytes FROM usage WHERE id=1`},
+		{w, &st.insert, `INSERT INTO kv (app,key,version,value,size,deleted,created) VALUES (?,?,?,?,?,0,?)`},
+		{w, &st.addUsage, `UPDATE usage SET bytes=bytes+? WHERE id=1`},
+		{r, &st.getLatest, `SELECT version, value, deleted FROM kv WHERE app=? AND key=? ORDER BY version DESC LIMIT 1`},
+		{r, &st.getVersion, `SELECT version, value, deleted FROM kv WHERE app=? AND key=? AND version=?`},
+	} {
+		var err error
+		if *p.dst, err = p.db.Prepare(p.q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *stmts) close() {
+	for _, s := range []*sql.Stmt{st.lastVersion, st.usage, st.insert, st.addUsage, st.getLatest, st.getVersion} {
+		if s != nil {
+			s.Close()
+		}
+	}
 }
 
 const schema = `
@@ -53,22 +98,44 @@ CREATE TABLE IF NOT EXISTS audit (
 
 // OpenDB opens (creating) <home>/instance.db. key may be nil (no values are opened).
 func OpenDB(home string, pub *seal.PublicKey, key *seal.PrivateKey) (*DB, error) {
+	// synchronous=NORMAL in WAL mode: a commit is durable against a crash of the
+	// process; a power loss may undo the last commits since the WAL was last synced.
 	dsn := "file:" + filepath.Join(home, dbFile) + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	s, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
 	}
 	s.SetMaxOpenConns(1) // one writer: no SQLITE_BUSY inside the process
+	s.SetMaxIdleConns(1)
+	s.SetConnMaxLifetime(0)
 	if _, err := s.Exec(schema); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", dbFile, err)
 	}
-	d := &DB{sql: s}
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(readConns)
+	r.SetMaxIdleConns(readConns)
+	d := &DB{sql: s, rd: r}
+	fail := func(err error) (*DB, error) {
+		d.st.close()
+		r.Close()
+		s.Close()
+		return nil, err
+	}
+	if err := d.st.prepare(s, r); err != nil {
+		return fail(fmt.Errorf("open %s: %w", dbFile, err))
+	}
 	if key != nil {
 		if d.aead, err = d.dataKey(pub, key); err != nil {
-			s.Close()
-			return nil, err
+			return fail(err)
 		}
+	}
+	if d.audit, err = newAuditWriter(s); err != nil {
+		return fail(err)
 	}
 	return d, nil
 }
@@ -126,7 +193,13 @@ func (d *DB) openValue(env, ad []byte) ([]byte, error) {
 	return d.aead.Open(nil, env[:n], env[n:], ad)
 }
 
-func (d *DB) Close() error { return d.sql.Close() }
+// Close writes the queued audit entries and closes the database.
+func (d *DB) Close() error {
+	d.audit.close()
+	d.st.close()
+	d.rd.Close()
+	return d.sql.Close()
+}
 
 // ad binds a sealed value to where it is stored, so values cannot be swapped between rows.
 func ad(kind, app, key string, n uint64) []byte {
@@ -148,7 +221,7 @@ func (d *DB) Put(app, key string, value []byte, quota int64) (uint64, error) {
 	}
 	defer tx.Rollback()
 	var last uint64
-	if err := tx.QueryRow(`SELECT COALESCE(MAX(version),0) FROM kv WHERE app=? AND key=?`, app, key).Scan(&last); err != nil {
+	if err := tx.Stmt(d.st.lastVersion).QueryRow(app, key).Scan(&last); err != nil {
 		return 0, err
 	}
 	v := last + 1
@@ -157,17 +230,16 @@ func (d *DB) Put(app, key string, value []byte, quota int64) (uint64, error) {
 		return 0, err
 	}
 	var used int64
-	if err := tx.QueryRow(`SELECT bytes FROM usage WHERE id=1`).Scan(&used); err != nil {
+	if err := tx.Stmt(d.st.usage).QueryRow().Scan(&used); err != nil {
 		return 0, err
 	}
 	if used+int64(len(env)) > quota {
 		return 0, fmt.Errorf("%w: %d of %d bytes used, the value needs %d", errQuota, used, quota, len(env))
 	}
-	if _, err := tx.Exec(`INSERT INTO kv (app,key,version,value,size,deleted,created) VALUES (?,?,?,?,?,0,?)`,
-		app, key, v, env, len(env), time.Now().Unix()); err != nil {
+	if _, err := tx.Stmt(d.st.insert).Exec(app, key, v, env, len(env), time.Now().Unix()); err != nil {
 		return 0, err
 	}
-	if _, err := tx.Exec(`UPDATE usage SET bytes=bytes+? WHERE id=1`, len(env)); err != nil {
+	if _, err := tx.Stmt(d.st.addUsage).Exec(len(env)); err != nil {
 		return 0, err
 	}
 	return v, tx.Commit()
@@ -175,16 +247,14 @@ func (d *DB) Put(app, key string, value []byte, quota int64) (uint64, error) {
 
 // Get opens app's key at version (0 = latest); a deleted key is not found.
 func (d *DB) Get(app, key string, version uint64) ([]byte, uint64, error) {
-	q := `SELECT version, value, deleted FROM kv WHERE app=? AND key=? ORDER BY version DESC LIMIT 1`
-	args := []any{app, key}
+	row := d.st.getLatest.QueryRow(app, key)
 	if version > 0 {
-		q = `SELECT version, value, deleted FROM kv WHERE app=? AND key=? AND version=?`
-		args = append(args, version)
+		row = d.st.getVersion.QueryRow(app, key, version)
 	}
 	var v uint64
 	var env []byte
 	var deleted bool
-	if err := d.sql.QueryRow(q, args...).Scan(&v, &env, &deleted); errors.Is(err, sql.ErrNoRows) || deleted {
+	if err := row.Scan(&v, &env, &deleted); errors.Is(err, sql.ErrNoRows) || deleted {
 		return nil, 0, errNotFound
 	} else if err != nil {
 		return nil, 0, err
@@ -220,7 +290,7 @@ func (d *DB) Delete(app, key string) (uint64, error) {
 
 // List returns up to limit live keys of app under prefix, after cursor, in key order.
 func (d *DB) List(app, prefix, cursor string, limit int) ([]ListRow, string, error) {
-	rows, err := d.sql.Query(`SELECT key, version, size, deleted, created FROM kv k WHERE app=? AND key > ? AND substr(key,1,?) = ?
+	rows, err := d.rd.Query(`SELECT key, version, size, deleted, created FROM kv k WHERE app=? AND key > ? AND substr(key,1,?) = ?
 		AND version = (SELECT MAX(version) FROM kv WHERE app=k.app AND key=k.key) ORDER BY key LIMIT ?`,
 		app, cursor, len(prefix), prefix, limit+1)
 	if err != nil {
@@ -259,7 +329,7 @@ type ListRow struct {
 // Usage is the sealed bytes stored.
 func (d *DB) Usage() (int64, error) {
 	var n int64
-	err := d.sql.QueryRow(`SELECT bytes FROM usage WHERE id=1`).Scan(&n)
+	err := d.rd.QueryRow(`SELECT bytes FROM usage WHERE id=1`).Scan(&n)
 	return n, err
 }
 
@@ -268,7 +338,7 @@ const maxHistory = 64
 
 // History returns the last maxHistory messages of app's conversation ctx.
 func (d *DB) History(app, ctx string) ([][2]string, error) {
-	rows, err := d.sql.Query(`SELECT seq, role, content FROM (SELECT seq, role, content FROM chat WHERE app=? AND context=?
+	rows, err := d.rd.Query(`SELECT seq, role, content FROM (SELECT seq, role, content FROM chat WHERE app=? AND context=?
 		ORDER BY seq DESC LIMIT ?) ORDER BY seq`, app, ctx, maxHistory)
 	if err != nil {
 		return nil, err
@@ -371,7 +441,7 @@ const maxPending = 256
 
 // Requests lists requests, optionally only those with status.
 func (d *DB) Requests(status string) ([]Request, error) {
-	rows, err := d.sql.Query(`SELECT id, app, scopes, app_key, status, created, decided, tx FROM requests WHERE ?='' OR status=? ORDER BY id`, status, status)
+	rows, err := d.rd.Query(`SELECT id, app, scopes, app_key, status, created, decided, tx FROM requests WHERE ?='' OR status=? ORDER BY id`, status, status)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +463,7 @@ func (d *DB) Requests(status string) ([]Request, error) {
 func (d *DB) GetRequest(id uint64) (Request, error) {
 	var r Request
 	var sc string
-	err := d.sql.QueryRow(`SELECT id, app, scopes, app_key, status, created, decided, tx FROM requests WHERE id=?`, id).
+	err := d.rd.QueryRow(`SELECT id, app, scopes, app_key, status, created, decided, tx FROM requests WHERE id=?`, id).
 		Scan(&r.ID, &r.App, &sc, &r.AppKey, &r.Status, &r.Created, &r.Decided, &r.Tx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("no authorization request %d: see selfinstance requests", id)
@@ -412,44 +482,4 @@ func (d *DB) DecideRequest(id uint64, status, tx string) error {
 		return fmt.Errorf("request %d is not pending", id)
 	}
 	return nil
-}
-
-// AuditEntry is one decision of the gateway.
-type AuditEntry struct {
-	ID     uint64 `json:"id"`
-	Time   int64  `json:"time"`
-	App    string `json:"app"`
-	AppKey string `json:"app_key"`
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	Scope  string `json:"scope"`
-	Result string `json:"result"` // "allowed" or an error code
-	Reason string `json:"reason"`
-	Height int64  `json:"height"`
-}
-
-// Audit appends e.
-func (d *DB) Audit(e AuditEntry) error {
-	_, err := d.sql.Exec(`INSERT INTO audit (time, app, app_key, method, path, scope, result, reason, height) VALUES (?,?,?,?,?,?,?,?,?)`,
-		e.Time, e.App, e.AppKey, e.Method, e.Path, e.Scope, e.Result, e.Reason, e.Height)
-	return err
-}
-
-// AuditLog lists entries, of one app when app is set, oldest first.
-func (d *DB) AuditLog(app string, limit int) ([]AuditEntry, error) {
-	rows, err := d.sql.Query(`SELECT id, time, app, app_key, method, path, scope, result, reason, height FROM audit
-		WHERE ?='' OR app=? ORDER BY id DESC LIMIT ?`, app, app, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		if err := rows.Scan(&e.ID, &e.Time, &e.App, &e.AppKey, &e.Method, &e.Path, &e.Scope, &e.Result, &e.Reason, &e.Height); err != nil {
-			return nil, err
-		}
-		out = append([]AuditEntry{e}, out...)
-	}
-	return out, rows.Err()
 }

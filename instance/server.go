@@ -66,7 +66,9 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, tc *tls.Config) error {
 	hs := &http.Server{Handler: s.Handler(), TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes: 64 << 10}
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -74,6 +76,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tc *tls.Config) err
 	}()
 	err := hs.Serve(tls.NewListener(ln, tc))
 	if errors.Is(err, http.ErrServerClosed) {
+		// Serve returns at once; the requests still running finish (and queue
+		// their audit entries) before the caller closes the database.
+		<-stopped
 		return nil
 	}
 	return err
