@@ -405,16 +405,30 @@ const (
 	StatusDenied   = "denied"
 )
 
-// RecordRequest returns the latest request of app for exactly these scopes (the
-// same set, in canonical order), creating a pending one when there is none or the
-// last was approved (its grant since lapsed or was revoked).
+// approvalProof is how long after `approve` a request whose grant the gateway
+// has not proven yet counts as waiting for its block (approve returns once the
+// MsgGrant is committed; the gateway proves it a block or two later). After
+// that, the grant is taken to have lapsed or been revoked: a new request.
+const approvalProof = time.Minute
+
+// RecordRequest returns the latest request of app with appKey for exactly these
+// scopes (the same set, in canonical order) — pending, denied, or approved less
+// than approvalProof ago — creating a pending one when there is none or the last
+// was approved longer ago (its grant since lapsed or was revoked). Retries reuse
+// one record: the lookup and the insert are one transaction on the one writer.
 func (d *DB) RecordRequest(app string, scopes []string, appKey string) (Request, error) {
 	s := strings.Join(scopes, " ")
+	now := time.Now()
+	tx, err := d.sql.Begin()
+	if err != nil {
+		return Request{}, err
+	}
+	defer tx.Rollback()
 	var r Request
 	var sc string
-	err := d.sql.QueryRow(`SELECT id, app, scopes, app_key, status, created, decided, tx FROM requests WHERE app=? AND scopes=? ORDER BY id DESC LIMIT 1`, app, s).
+	err = tx.QueryRow(`SELECT id, app, scopes, app_key, status, created, decided, tx FROM requests WHERE app=? AND app_key=? AND scopes=? ORDER BY id DESC LIMIT 1`, app, appKey, s).
 		Scan(&r.ID, &r.App, &sc, &r.AppKey, &r.Status, &r.Created, &r.Decided, &r.Tx)
-	if err == nil && r.Status != StatusApproved {
+	if err == nil && (r.Status != StatusApproved || now.Unix()-r.Decided < int64(approvalProof/time.Second)) {
 		r.Scopes = strings.Fields(sc)
 		return r, nil
 	}
@@ -422,18 +436,18 @@ func (d *DB) RecordRequest(app string, scopes []string, appKey string) (Request,
 		return r, err
 	}
 	var pending int
-	if err := d.sql.QueryRow(`SELECT COUNT(*) FROM requests WHERE status=?`, StatusPending).Scan(&pending); err != nil {
+	if err := tx.QueryRow(`SELECT COUNT(*) FROM requests WHERE status=?`, StatusPending).Scan(&pending); err != nil {
 		return r, err
 	}
 	if pending >= maxPending {
 		return r, fmt.Errorf("%d authorization requests are already pending: the user must answer some first", pending)
 	}
-	res, err := d.sql.Exec(`INSERT INTO requests (app, scopes, app_key, status, created) VALUES (?,?,?,?,?)`, app, s, appKey, StatusPending, time.Now().Unix())
+	res, err := tx.Exec(`INSERT INTO requests (app, scopes, app_key, status, created) VALUES (?,?,?,?,?)`, app, s, appKey, StatusPending, now.Unix())
 	if err != nil {
 		return r, err
 	}
 	id, _ := res.LastInsertId()
-	return Request{ID: uint64(id), App: app, Scopes: scopes, AppKey: appKey, Status: StatusPending, Created: time.Now().Unix()}, nil
+	return Request{ID: uint64(id), App: app, Scopes: scopes, AppKey: appKey, Status: StatusPending, Created: now.Unix()}, tx.Commit()
 }
 
 // maxPending bounds the pending requests apps can pile up.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestDBVersionsListDelete(t *testing.T) {
@@ -134,5 +135,24 @@ func TestRequestsLifecycle(t *testing.T) {
 	}
 	if denied, _ := db.RecordRequest("app", []string{"ai:chat"}, "ed25519:AAAA"); denied.Status != StatusDenied {
 		t.Fatalf("a denied request came back as %s", denied.Status)
+	}
+	// Approved: retries get the approved request back while its grant is being
+	// proven; once approvalProof has passed (the grant lapsed or was revoked),
+	// a new pending request. Another key of the app is another request.
+	r2, _ := db.RecordRequest("app", []string{"storage:read"}, "ed25519:AAAA")
+	if err := db.DecideRequest(r2.ID, StatusApproved, "tx"); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := db.RecordRequest("app", []string{"storage:read"}, "ed25519:AAAA"); err != nil || again.ID != r2.ID || again.Status != StatusApproved {
+		t.Fatalf("retry after approval: %+v %v", again, err)
+	}
+	if other, _ := db.RecordRequest("app", []string{"storage:read"}, "ed25519:BBBB"); other.ID == r2.ID || other.Status != StatusPending {
+		t.Fatalf("another key: %+v", other)
+	}
+	if _, err := db.sql.Exec(`UPDATE requests SET decided=decided-? WHERE id=?`, int64(approvalProof/time.Second), r2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if later, _ := db.RecordRequest("app", []string{"storage:read"}, "ed25519:AAAA"); later.ID == r2.ID || later.Status != StatusPending {
+		t.Fatalf("long after approval: %+v", later)
 	}
 }

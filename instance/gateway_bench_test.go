@@ -44,6 +44,17 @@ func gateway(tb testing.TB) *sdk.Session {
 // granted and the session asking for asked; it also returns the SDK client.
 func gatewayWith(tb testing.TB, declared, granted, asked []string, edit func(*Config)) (*sdk.Session, *sdk.Client) {
 	tb.Helper()
+	c, _ := startGateway(tb, declared, granted, edit)
+	sess, err := c.Authenticate(context.Background(), "bench", testOwnerKey(), asked)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sess, c
+}
+
+// startGateway is gatewayWith without the session; it returns the gateway's database.
+func startGateway(tb testing.TB, declared, granted []string, edit func(*Config)) (*sdk.Client, *DB) {
+	tb.Helper()
 	user, owner := testutil.NewAccount(0), testutil.NewAccount(1)
 	ta := testutil.NewTestApp(tb, nil, testutil.Config(), testutil.GenesisAppState([]*testutil.Account{user, owner}, 10_000_000))
 	tb.Cleanup(func() { _ = ta.Close() })
@@ -104,11 +115,7 @@ func gatewayWith(tb testing.TB, declared, granted, asked []string, edit func(*Co
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sess, err := c.Authenticate(context.Background(), "bench", owner.Key, asked)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return sess, c
+	return c, db
 }
 
 // TestGatewayInProcess: the in-process gateway the benchmarks use works, and the

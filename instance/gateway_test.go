@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,3 +140,49 @@ func TestGatewayRequestChecks(t *testing.T) {
 
 // testOwnerKey is the app key gatewayWith registers (testutil accounts are deterministic).
 func testOwnerKey() sdk.Signer { return testutil.NewAccount(1).Key }
+
+// TestGatewayApprovedNotYetProven: retries between `approve` and the gateway
+// proving the grant's block reuse the one request — pending while pending, then
+// authorization_approved (retry shortly) — and never record a second one.
+func TestGatewayApprovedNotYetProven(t *testing.T) {
+	rw := []string{"storage:read", "storage:write"}
+	c, db := startGateway(t, rw, []string{"storage:read"}, nil)
+	ctx := context.Background()
+	key := testOwnerKey()
+	var ids []uint64
+	for range 3 {
+		_, err := c.Authenticate(ctx, "bench", key, rw)
+		var e *sdk.Error
+		if !errors.As(err, &e) || e.Code != wire.CodePending {
+			t.Fatalf("before approval: %v", err)
+		}
+		ids = append(ids, e.RequestID)
+	}
+	if ids[0] != ids[1] || ids[1] != ids[2] {
+		t.Fatalf("retries made new requests: %v", ids)
+	}
+	// The user approves; the grant is not on (proven) chain yet.
+	if err := db.DecideRequest(ids[0], StatusApproved, "tx"); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		_, err := c.Authenticate(ctx, "bench", key, rw)
+		var e *sdk.Error
+		if !errors.As(err, &e) || e.Code != wire.CodeApproved || e.RequestID != ids[0] || e.Status != http.StatusServiceUnavailable {
+			t.Fatalf("approved, not yet proven: %v", err)
+		}
+		if !errors.Is(err, sdk.ErrApproved) || !strings.Contains(e.Message, "retry in ~1 s") {
+			t.Fatalf("message: %v", err)
+		}
+	}
+	all, err := db.Requests("")
+	if err != nil || len(all) != 1 || all[0].Status != StatusApproved {
+		t.Fatalf("requests after retries: %+v %v", all, err)
+	}
+	// AuthenticateWait keeps polling through authorization_approved (until ctx ends here).
+	wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := c.AuthenticateWait(wctx, "bench", key, rw, 50*time.Millisecond, nil); errCode(err) != wire.CodePending {
+		t.Fatalf("AuthenticateWait gave up with %v", err)
+	}
+}

@@ -91,6 +91,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeErr(w http.ResponseWriter, e *apiError) {
+	if e.code == wire.CodeApproved {
+		w.Header().Set("Retry-After", "1")
+	}
 	writeJSON(w, e.status, wire.ErrorBody{Error: wire.Error{Code: e.code, Message: e.msg, RequestID: e.requestID, Decision: e.decision}})
 }
 
@@ -220,8 +223,12 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return errf(http.StatusTooManyRequests, wire.CodeRateLimited, "%v", err)
 			}
-			if req.Status == StatusDenied {
+			switch req.Status {
+			case StatusDenied:
 				return &apiError{status: http.StatusForbidden, code: wire.CodeDenied, msg: "the user denied this request", requestID: req.ID}
+			case StatusApproved:
+				return &apiError{status: http.StatusServiceUnavailable, code: wire.CodeApproved, requestID: req.ID,
+					msg: "approved, waiting for the grant's block to be proven (retry in ~1 s)"}
 			}
 			return &apiError{status: http.StatusForbidden, code: wire.CodePending,
 				msg: "the user has not granted these scopes yet: they can approve request with `selfinstance approve`; retry after", requestID: req.ID}

@@ -137,9 +137,10 @@ func (c *Client) AuthenticateWait(ctx context.Context, appID string, signer Sign
 	for {
 		s, err := c.Authenticate(ctx, appID, signer, scopes)
 		var e *Error
-		if err == nil || !errors.As(err, &e) || e.Code != wire.CodePending {
+		if err == nil || !errors.As(err, &e) || (e.Code != wire.CodePending && e.Code != wire.CodeApproved) {
 			return s, err
 		}
+		// Approved: the grant's block is a moment from being proven; keep polling.
 		if !told && onPending != nil {
 			onPending(e.RequestID)
 			told = true

@@ -43,6 +43,7 @@ func (e *Error) Is(target error) bool {
 var (
 	ErrPending       = &Error{Code: wire.CodePending}
 	ErrDenied        = &Error{Code: wire.CodeDenied}
+	ErrApproved      = &Error{Code: wire.CodeApproved}
 	ErrForbidden     = &Error{Code: wire.CodeForbidden}
 	ErrNotFound      = &Error{Code: wire.CodeNotFound}
 	ErrQuotaExceeded = &Error{Code: wire.CodeQuotaExceeded}

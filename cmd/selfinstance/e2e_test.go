@@ -205,6 +205,10 @@ func TestInstanceEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The retries while the grant's block was being proven made no second request.
+	if err := json.Unmarshal([]byte(inst("requests", "--all", "--json")), &reqs); err != nil || len(reqs) != 1 || reqs[0].ID != se.RequestID {
+		t.Fatalf("requests after approval: %+v (%v)", reqs, err)
+	}
 
 	// 3. Storage: save, versions, get, list with pagination, delete.
 	secret := []byte("secret-value-xyz: alice's notes")

@@ -60,7 +60,7 @@ func SessionNonce(sessionID string, seq uint64) string {
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	// RequestID is set with CodePending: the id the user approves.
+	// RequestID is set with CodePending, CodeApproved and CodeDenied: the request's id.
 	RequestID uint64 `json:"request_id,omitempty"`
 	// Decision is x/permissions' decision name when the chain's state refused.
 	Decision string `json:"decision,omitempty"`
@@ -73,19 +73,22 @@ type ErrorBody struct {
 
 // Error codes. Never reused: a new condition gets a new code.
 const (
-	CodeBadRequest      = "bad_request"   // malformed headers or body
-	CodeBadSignature    = "bad_signature" // the signature does not verify
-	CodeUnknownKey      = "unknown_key"   // the key is not registered for the app on chain
-	CodeNoSuchApp       = "no_such_app"   // no app with this id on chain
-	CodeBadNonce        = "bad_nonce"     // unknown, expired or used nonce
-	CodeReplay          = "replay"        // a sequence number already used or too old
-	CodeClockSkew       = "clock_skew"    // timestamp too far from the gateway's clock
-	CodeBadSession      = "bad_session"   // unknown or expired session, or another key
-	CodePending         = "authorization_pending"
-	CodeDenied          = "authorization_denied" // the user denied the request
-	CodeForbidden       = "forbidden"            // permissions.Decide refused (see decision)
-	CodeChainUnverified = "chain_unverified"     // the gateway could not prove the state
-	CodeBadKey          = "bad_key"              // a storage key that is not a clean path
+	CodeBadRequest   = "bad_request"   // malformed headers or body
+	CodeBadSignature = "bad_signature" // the signature does not verify
+	CodeUnknownKey   = "unknown_key"   // the key is not registered for the app on chain
+	CodeNoSuchApp    = "no_such_app"   // no app with this id on chain
+	CodeBadNonce     = "bad_nonce"     // unknown, expired or used nonce
+	CodeReplay       = "replay"        // a sequence number already used or too old
+	CodeClockSkew    = "clock_skew"    // timestamp too far from the gateway's clock
+	CodeBadSession   = "bad_session"   // unknown or expired session, or another key
+	CodePending      = "authorization_pending"
+	CodeDenied       = "authorization_denied" // the user denied the request
+	// CodeApproved: the user approved the request, the gateway has not yet proven
+	// the block with the grant; retry in about a second (HTTP 503, Retry-After).
+	CodeApproved        = "authorization_approved"
+	CodeForbidden       = "forbidden"        // permissions.Decide refused (see decision)
+	CodeChainUnverified = "chain_unverified" // the gateway could not prove the state
+	CodeBadKey          = "bad_key"          // a storage key that is not a clean path
 	CodeNotFound        = "not_found"
 	CodeTooLarge        = "too_large"      // value or body over the size limit
 	CodeQuotaExceeded   = "quota_exceeded" // the tier's storage quota is used up

@@ -214,9 +214,10 @@ export class SELFClient {
       try {
         return await this.openSession(app, opts.permissions);
       } catch (err) {
-        if (!(err instanceof SELFError) || err.code !== ErrorCode.Pending) throw err;
-        if (!told && err.requestId !== undefined) w.onPending?.(err.requestId);
-        told = true;
+        if (!(err instanceof SELFError) || (err.code !== ErrorCode.Pending && err.code !== ErrorCode.Approved)) throw err;
+        // Approved: the grant's block is a moment from being proven; keep polling.
+        if (!told && err.code === ErrorCode.Pending && err.requestId !== undefined) w.onPending?.(err.requestId);
+        if (err.code === ErrorCode.Pending) told = true;
         if (Date.now() >= deadline) {
           throw new SELFError(ErrorCode.Pending, "gave up waiting for the user's approval", { requestId: err.requestId, status: err.status, cause: err });
         }
