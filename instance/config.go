@@ -38,20 +38,23 @@ type Config struct {
 	QuotaBytes     int64  `toml:"quota_bytes"`     // enterprise only
 	Listen         string `toml:"listen"`          // host:port of the HTTPS API
 	Advertise      string `toml:"advertise"`       // host:port apps reach it at; start registers it in x/registry ("" = don't)
-	Region         string `toml:"region"`          // the registry node's region
-	LLM            string `toml:"llm"`             // OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1
-	Model          string `toml:"model"`
-	LLMTimeout     Dur    `toml:"llm_timeout"` // no header or no chunk within this → llm_unavailable
-	Node           string `toml:"node"`        // CometBFT RPC of the user's node
-	ChainID        string `toml:"chain_id"`
-	TrustHeight    int64  `toml:"trust_height"` // the light client's trust root, taken at init
-	TrustHash      string `toml:"trust_hash"`
-	TrustPeriod    Dur    `toml:"trust_period"`
-	MaxValueBytes  int64  `toml:"max_value_bytes"` // storage value size limit
-	RatePerSecond  int    `toml:"rate_per_second"` // per app
-	RateBurst      int    `toml:"rate_burst"`
-	SessionTTL     Dur    `toml:"session_ttl"`
-	GrantTTL       Dur    `toml:"grant_ttl"` // expiry of grants sent by approve
+	// HeartbeatBlocks: with advertise, a MsgHeartbeat every this many blocks
+	// (0 = a quarter of x/registry's stale_after_blocks).
+	HeartbeatBlocks int64  `toml:"heartbeat_blocks"`
+	Region          string `toml:"region"` // the registry node's region
+	LLM             string `toml:"llm"`    // OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1
+	Model           string `toml:"model"`
+	LLMTimeout      Dur    `toml:"llm_timeout"` // no header or no chunk within this → llm_unavailable
+	Node            string `toml:"node"`        // CometBFT RPC of the user's node
+	ChainID         string `toml:"chain_id"`
+	TrustHeight     int64  `toml:"trust_height"` // the light client's trust root, taken at init
+	TrustHash       string `toml:"trust_hash"`
+	TrustPeriod     Dur    `toml:"trust_period"`
+	MaxValueBytes   int64  `toml:"max_value_bytes"` // storage value size limit
+	RatePerSecond   int    `toml:"rate_per_second"` // per app
+	RateBurst       int    `toml:"rate_burst"`
+	SessionTTL      Dur    `toml:"session_ttl"`
+	GrantTTL        Dur    `toml:"grant_ttl"` // expiry of grants sent by approve
 }
 
 // Dur is a time.Duration written as "30s" in TOML.
@@ -107,6 +110,8 @@ func (c Config) Validate() error {
 		return errors.New("the light client's trust root is missing: run selfinstance init again")
 	case c.LLM != "" && !strings.HasPrefix(c.LLM, "http://") && !strings.HasPrefix(c.LLM, "https://"):
 		return fmt.Errorf("llm %q: want an http:// or https:// URL", c.LLM)
+	case c.HeartbeatBlocks < 0:
+		return errors.New("heartbeat_blocks must be 0 (derived from x/registry's stale_after_blocks) or positive")
 	case c.MaxValueBytes <= 0 || c.RatePerSecond <= 0 || c.RateBurst <= 0:
 		return errors.New("max_value_bytes, rate_per_second and rate_burst must be positive")
 	case c.SessionTTL.Duration <= 0 || c.LLMTimeout.Duration <= 0 || c.TrustPeriod.Duration <= 0 || c.GrantTTL.Duration <= 0:

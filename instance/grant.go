@@ -42,26 +42,52 @@ func SendRevoke(ctx context.Context, c Config, kr keyring.Keyring, app string) (
 	return sendTx(ctx, c, kr, cl, &permissions.MsgRevokeAll{User: c.OwnerAddress, AppId: app})
 }
 
+// sendTx signs msg with the owner's key, broadcasts it and waits for its block.
+// The owner's key is shared — the gateway's heartbeats, approve and revoke from
+// the CLI, the user's own wallet — so an account sequence taken by another tx
+// is re-read and the tx signed again, a few times, a block apart.
 func sendTx(ctx context.Context, c Config, kr keyring.Keyring, cl *client.Client, msg runtime.Msg) (string, error) {
 	signer, err := client.NewKeyringSigner(kr, c.Owner)
 	if err != nil {
 		return "", err
 	}
 	f := client.Factory{ChainID: c.ChainID, GasAuto: true, GasPrices: client.DefaultGasPrices, Accounts: auth.AccountRetriever{}}
+	for attempt := 1; ; attempt++ {
+		tx, seqTaken, err := sendTxOnce(ctx, f, cl, signer, msg)
+		if !seqTaken || attempt == sequenceRetries {
+			return tx, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", err
+		case <-time.After(sequenceRetryWait):
+		}
+	}
+}
+
+// Retries of a tx whose account sequence another tx took.
+const (
+	sequenceRetries   = 5
+	sequenceRetryWait = time.Second
+)
+
+// sendTxOnce signs and sends msg; seqTaken reports a refusal for the account
+// sequence (by the simulation or by CheckTx).
+func sendTxOnce(ctx context.Context, f client.Factory, cl *client.Client, signer *client.KeyringSigner, msg runtime.Msg) (tx string, seqTaken bool, err error) {
 	plan, err := f.Prepare(ctx, cl, signer, msg)
 	if err != nil {
-		return "", err
+		return "", isQueryErr(err, runtime.ErrInvalidSequence), err
 	}
 	bz, err := plan.Sign(signer)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	res, err := cl.Broadcast(ctx, bz, true)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if err := res.Err(); err != nil {
-		return "", err
+		return "", res.Codespace == runtime.ErrInvalidSequence.Codespace() && res.Code == runtime.ErrInvalidSequence.Code(), err
 	}
-	return res.TxHash, nil
+	return res.TxHash, false, nil
 }

@@ -73,6 +73,12 @@ func Run(ctx context.Context, home string, c Config, kr keyring.Keyring, log io.
 		if tx != "" {
 			fmt.Fprintf(log, "registered %s in x/registry as node %s (tx %s)\n", c.Advertise, id, tx)
 		}
+		// Heartbeats keep the entry active (x/registry marks a silent node stale,
+		// then expired) while the gateway serves.
+		hctx, stopHB := context.WithCancel(ctx)
+		hbDone := make(chan struct{})
+		go func() { Heartbeats(hctx, c, kr, id, chain.Height, log); close(hbDone) }()
+		defer func() { stopHB(); <-hbDone }()
 	}
 	srv, err := NewServer(c, chain, db)
 	if err != nil {

@@ -17,6 +17,8 @@ import (
 	"github.com/selfchain/selfchain/crypto/keyring"
 	"github.com/selfchain/selfchain/sdk"
 	"github.com/selfchain/selfchain/testutil"
+	"github.com/selfchain/selfchain/types"
+	"github.com/selfchain/selfchain/x/registry"
 )
 
 // jsSDK is the TypeScript SDK's directory (npm package @selfchain/sdk).
@@ -122,7 +124,9 @@ func TestJSSDKEndToEnd(t *testing.T) {
 	llm := fakeLLM(t)
 	home := filepath.Join(dir, "instance")
 	port := testutil.FreePort(t)
-	gw := tb.startInstance(t, home, port, llm.URL)
+	// Heartbeats every 5 blocks (1.5 s) while the tests below run: the owner's key
+	// signs them and the approvals (selfinstance retries a taken sequence).
+	gw := tb.startInstance(t, home, port, llm.URL, "--heartbeat-blocks", "5")
 	waitUntil(t, "the registration", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), "registered 127.0.0.1:") })
 
 	// The URL and TLS key the JS SDK pins come from x/registry, proofs checked.
@@ -203,5 +207,15 @@ func TestJSSDKEndToEnd(t *testing.T) {
 	}
 	if !approved {
 		t.Error("the quick start never asked for approval")
+	}
+
+	// The gateway kept its x/registry entry alive: heartbeats after registration.
+	id := registry.NodeID(types.PubKey{Type: crypto.KeyTypeEd25519, Key: cfg.TLSKey})
+	waitUntil(t, "a heartbeat on chain", 20*time.Second, func() bool {
+		n, err := registry.NewQueryClient(tb.cl).Node(ctx, &registry.QueryNodeRequest{NodeId: id})
+		return err == nil && n.Node.Liveness.LastHeartbeatHeight >= n.Node.Node.RegisteredHeight+5 && n.Node.Liveness.Status == registry.STATUS_ACTIVE
+	})
+	if logs := gw.logs.String(); !strings.Contains(logs, "heartbeats: node "+id+" every 5 blocks") || !strings.Contains(logs, "heartbeat sent at height") {
+		t.Errorf("gateway logs lack the heartbeats:\n%s", logs)
 	}
 }

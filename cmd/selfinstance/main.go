@@ -76,6 +76,7 @@ func initCmd() *cobra.Command {
 			c.MaxValueBytes, _ = f.GetInt64("max-value-bytes")
 			c.RatePerSecond, _ = f.GetInt("rate")
 			c.RateBurst, _ = f.GetInt("burst")
+			c.HeartbeatBlocks, _ = f.GetInt64("heartbeat-blocks")
 			if c.KeyringDir == "" {
 				c.KeyringDir = home(cmd)
 			}
@@ -126,6 +127,7 @@ func initCmd() *cobra.Command {
 	f.String("owner", "", "keyring name of the user's key (grants are sent with it; storage is sealed to it)")
 	f.String("tier", "free", "storage tier: free (10 GiB), growth (50 GiB), pro (200 GiB), enterprise (--quota-bytes)")
 	f.Int64("quota-bytes", 0, "storage quota of the enterprise tier")
+	f.Int64("heartbeat-blocks", 0, "with --advertise: send an x/registry heartbeat every this many blocks (0 = a quarter of the registry's stale_after_blocks)")
 	f.String("llm", "", "OpenAI-compatible API base of the private LLM, e.g. http://127.0.0.1:11434/v1")
 	f.String("model", "", "model name sent to the LLM")
 	f.String("node", "tcp://127.0.0.1:26657", "CometBFT RPC of the user's node")
