@@ -58,6 +58,11 @@ type Context struct {
 	mode    ExecMode
 	logger  log.Logger
 	metered bool
+	// meteredKV holds the gas-metering wrappers of this context's stores when it
+	// is metered, so KVStore hands out the same one each time instead of boxing a
+	// new gasKV per call (~20 per bank send). Rebuilt whenever stores, meter or
+	// gas config change; shared by copies that change none of them.
+	meteredKV *gasStores
 }
 
 type ctxKey struct{}
@@ -83,6 +88,7 @@ func NewContext(std context.Context, stores Stores, header Header, mode ExecMode
 func (c *Context) WithStores(s Stores) *Context {
 	cp := *c
 	cp.stores = s
+	cp.resetMetered()
 	return &cp
 }
 
@@ -102,10 +108,25 @@ func (c *Context) WithGasMeter(g *GasMeter) *Context {
 	if g == nil {
 		cp.gas = NewGasMeter(InfiniteGas)
 	}
+	cp.resetMetered()
 	return &cp
 }
 
-func (c *Context) WithGasConfig(cfg GasConfig) *Context { cp := *c; cp.gasCfg = &cfg; return &cp }
+func (c *Context) WithGasConfig(cfg GasConfig) *Context {
+	cp := *c
+	cp.gasCfg = &cfg
+	cp.resetMetered()
+	return &cp
+}
+
+// resetMetered gives a copy whose stores, meter or gas config changed its own
+// (empty) set of metering wrappers.
+func (c *Context) resetMetered() {
+	c.meteredKV = nil
+	if c.metered {
+		c.meteredKV = &gasStores{}
+	}
+}
 func (c *Context) WithMode(m ExecMode) *Context         { cp := *c; cp.mode = m; return &cp }
 func (c *Context) WithHeader(h Header) *Context         { cp := *c; cp.header = h; return &cp }
 
@@ -127,7 +148,7 @@ func (c *Context) KVStore(name string) store.KVStore {
 	if !c.metered {
 		return s
 	}
-	return gasKV{parent: s, gas: c.gas, cfg: c.gasCfg}
+	return c.meteredKV.wrap(name, s, c.gas, c.gasCfg)
 }
 
 // context.Context
