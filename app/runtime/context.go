@@ -127,8 +127,8 @@ func (c *Context) resetMetered() {
 		c.meteredKV = &gasStores{}
 	}
 }
-func (c *Context) WithMode(m ExecMode) *Context         { cp := *c; cp.mode = m; return &cp }
-func (c *Context) WithHeader(h Header) *Context         { cp := *c; cp.header = h; return &cp }
+func (c *Context) WithMode(m ExecMode) *Context { cp := *c; cp.mode = m; return &cp }
+func (c *Context) WithHeader(h Header) *Context { cp := *c; cp.header = h; return &cp }
 
 func (c *Context) Header() Header              { return c.header }
 func (c *Context) ChainID() string             { return c.header.ChainID }
