@@ -39,16 +39,18 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	beginEvents = append(beginEvents, a.recordPoAI(ctx, branch, req.Height, req.Hash, commit, txs, req.Txs, injected)...)
 
 	results := make([]*abci.ExecTxResult, len(req.Txs))
+	resultVals := make([]abci.ExecTxResult, len(req.Txs)) // one allocation for the block's results
+	scratch := newTxBranches(branch)
 	for i := range req.Txs {
-		var res abci.ExecTxResult
+		res := &resultVals[i]
 		if i == 0 && injected {
-			res = abci.ExecTxResult{Log: "PoAI extended commit (consensus-only)"}
+			*res = abci.ExecTxResult{Log: "PoAI extended commit (consensus-only)"}
 		} else if txs[i] == nil {
-			res = txResult(decodeErrs[i], runtime.NewGasMeter(0), nil)
+			*res = txResult(decodeErrs[i], runtime.NewGasMeter(0), nil)
 		} else {
-			res = a.runTx(ctx, branch, txs[i])
+			*res = a.runTxIn(ctx, branch, txs[i], scratch)
 		}
-		results[i] = &res
+		results[i] = res
 		metricTxs.WithLabelValues(res.Codespace, strconv.FormatUint(uint64(res.Code), 10)).Inc()
 	}
 

@@ -11,7 +11,7 @@ import (
 	"github.com/selfchain/selfchain/x/auth/ante"
 )
 
-// preVerify checks the signatures of a block's txs in parallel against the last
+// preVerify checks the signatures of a block's txs not yet seen by this node in parallel against the last
 // committed state, filling the signature cache. Execution then re-checks each tx in
 // order; a hit only skips recomputing a check that already passed with the same
 // inputs, so the block's outcome does not depend on scheduling or on this pass.
@@ -42,7 +42,10 @@ func (a *App) preVerify(txs []*tx.Tx) {
 			ctx := runtime.NewContext(context.Background(), br, runtime.Header{ChainID: a.chainID, Height: last}, runtime.ModeQuery, a.logger)
 			for i := w; i < len(txs); i += workers {
 				t := txs[i]
-				if t == nil {
+				if t == nil || a.sigs.SeenTx(t.Hash) {
+					// Verified by this node's CheckTx (the usual case): skip reading
+					// the signer's account and key here. Should the check differ
+					// (another account number or key by now), the ante verifies inline.
 					continue
 				}
 				acc, found, err := a.AuthKeeper.GetAccount(ctx, t.Signer)

@@ -90,6 +90,14 @@ func AddressFromBech32(s string) (Address, error) {
 	if s == "" {
 		return nil, fmt.Errorf("%w: empty", ErrInvalidAddress)
 	}
+	if a, ok := addressFromBech32Fast(s, GetBech32Prefix()); ok {
+		return a, nil
+	}
+	return addressFromBech32General(s)
+}
+
+// addressFromBech32General is the general decoder, whose errors say what is wrong.
+func addressFromBech32General(s string) (Address, error) {
 	hrp, data, version, err := bech32.DecodeGeneric(s)
 	if err != nil {
 		var bad bech32.ErrInvalidChecksum

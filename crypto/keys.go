@@ -41,3 +41,17 @@ func pubKeyString(keyType string, raw []byte) string {
 	}
 	return fmt.Sprintf("%s:%x…(%d bytes)", keyType, raw[:16], len(raw))
 }
+
+// AppendPubKeyBytes appends pub.Bytes() to dst without the copy Bytes makes for
+// the key types that hold their encoding (Ed25519, hybrid): hot paths hash a
+// signer's key into a stack buffer (the signature cache's key) once per tx.
+func AppendPubKeyBytes(dst []byte, pub PubKey) []byte {
+	switch k := pub.(type) {
+	case ed25519PubKey:
+		return append(dst, k.key...)
+	case hybridPubKey:
+		return append(dst, k.raw...)
+	default:
+		return append(dst, pub.Bytes()...)
+	}
+}

@@ -15,6 +15,34 @@ type gasKV struct {
 
 var _ store.KVStore = gasKV{}
 
+// gasStores keeps one metered context's gasKV per store name (a tx touches a
+// handful of stores); KVStore returns a pointer into it, which needs no
+// allocation, where returning a gasKV value boxed it anew on every call.
+type gasStores struct {
+	n     int
+	names [6]string
+	kvs   [6]gasKV
+}
+
+// wrap returns the metering wrapper of store name (parent s) for meter gas and
+// config cfg, which are the same for every call on one gasStores.
+func (g *gasStores) wrap(name string, s store.KVStore, gas *GasMeter, cfg *GasConfig) store.KVStore {
+	if g == nil { // a metered Context built without its With* methods
+		return gasKV{parent: s, gas: gas, cfg: cfg}
+	}
+	for i := 0; i < g.n; i++ {
+		if g.names[i] == name {
+			return &g.kvs[i]
+		}
+	}
+	if g.n == len(g.names) {
+		return gasKV{parent: s, gas: gas, cfg: cfg}
+	}
+	g.names[g.n], g.kvs[g.n] = name, gasKV{parent: s, gas: gas, cfg: cfg}
+	g.n++
+	return &g.kvs[g.n-1]
+}
+
 func (s gasKV) Get(key []byte) ([]byte, error) {
 	s.gas.ConsumeGas(s.cfg.ReadCostFlat, "read flat")
 	v, err := s.parent.Get(key)

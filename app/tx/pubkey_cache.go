@@ -18,11 +18,17 @@ var pubKeys = struct {
 	m map[string]crypto.PubKey
 }{m: make(map[string]crypto.PubKey)}
 
+// pubKeyBufSize fits a hybrid key with its type name on the stack.
+const pubKeyBufSize = 2048
+
 // ParsePubKey turns a typed key from a tx or an account into a crypto.PubKey.
 func ParsePubKey(pk *types.PubKey) (crypto.PubKey, error) {
-	k := pk.Type + "\x00" + string(pk.Key)
+	// The lookup key is built on the stack and looked up as string(k), which
+	// does not allocate; only a miss copies it into the map.
+	var arr [pubKeyBufSize]byte
+	k := append(append(append(arr[:0], pk.Type...), 0), pk.Key...)
 	pubKeys.Lock()
-	pub, ok := pubKeys.m[k]
+	pub, ok := pubKeys.m[string(k)]
 	pubKeys.Unlock()
 	if ok {
 		return pub, nil
@@ -35,7 +41,7 @@ func ParsePubKey(pk *types.PubKey) (crypto.PubKey, error) {
 	if len(pubKeys.m) >= maxCachedPubKeys {
 		clear(pubKeys.m)
 	}
-	pubKeys.m[k] = pub
+	pubKeys.m[string(k)] = pub
 	pubKeys.Unlock()
 	return pub, nil
 }

@@ -18,8 +18,12 @@ type SigCache struct {
 	mu    sync.Mutex
 	max   int
 	set   map[[32]byte]struct{}
-	order [][32]byte
+	order []sigCacheEntry
 	next  int
+	// txs holds the tx hashes of the remembered checks, so a block's parallel
+	// pre-pass can skip a tx CheckTx already verified without reading the
+	// signer's account and key again to build the full key (SeenTx).
+	txs map[[32]byte]struct{}
 	// verified counts the signature checks actually computed (cache misses that
 	// passed or failed): tests prove a tx is verified once per node.
 	verified atomic.Uint64
@@ -29,23 +33,38 @@ func NewSigCache(max int) *SigCache {
 	if max <= 0 {
 		max = 100_000
 	}
-	return &SigCache{max: max, set: make(map[[32]byte]struct{}, max)}
+	return &SigCache{max: max, set: make(map[[32]byte]struct{}, max), txs: make(map[[32]byte]struct{}, max)}
 }
 
+// sigCacheEntry is one remembered check: its key and its tx's hash.
+type sigCacheEntry struct{ key, tx [32]byte }
+
+// SeenTx reports whether a check of the tx with this hash passed recently. It is
+// a hint: the same tx with another account number or key is a different check,
+// which the caller makes in full (VerifyTxSignature) whatever SeenTx says.
+func (c *SigCache) SeenTx(hash [32]byte) bool {
+	c.mu.Lock()
+	_, ok := c.txs[hash]
+	c.mu.Unlock()
+	return ok
+}
+
+// sigKeyBufSize holds a hybrid key's inputs on the stack (~2.1 KB); larger
+// inputs (SLH-DSA keys are small; only an oversized chain id) spill to the heap.
+const sigKeyBufSize = 2304
+
 func sigCacheKey(chainID string, txHash [32]byte, accNum uint64, pub crypto.PubKey) [32]byte {
-	h := sha256.New()
-	h.Write(txHash[:])
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], accNum)
-	h.Write(n[:])
-	h.Write([]byte(chainID))
-	h.Write([]byte{0})
-	h.Write([]byte(pub.Type()))
-	h.Write([]byte{0})
-	h.Write(pub.Bytes())
-	var k [32]byte
-	h.Sum(k[:0])
-	return k
+	// sha256 of txHash ‖ accNum (8, big-endian) ‖ chainID ‖ 0 ‖ type ‖ 0 ‖ key,
+	// built in one buffer: sha256.New and pub.Bytes() each allocated per tx.
+	var arr [sigKeyBufSize]byte
+	b := append(arr[:0], txHash[:]...)
+	b = binary.BigEndian.AppendUint64(b, accNum)
+	b = append(b, chainID...)
+	b = append(b, 0)
+	b = append(b, pub.Type()...)
+	b = append(b, 0)
+	b = crypto.AppendPubKeyBytes(b, pub)
+	return sha256.Sum256(b)
 }
 
 func (c *SigCache) has(k [32]byte) bool {
@@ -55,20 +74,24 @@ func (c *SigCache) has(k [32]byte) bool {
 	return ok
 }
 
-func (c *SigCache) add(k [32]byte) {
+func (c *SigCache) add(k, txHash [32]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.set[k]; ok {
 		return
 	}
+	e := sigCacheEntry{key: k, tx: txHash}
 	if len(c.order) < c.max {
-		c.order = append(c.order, k)
+		c.order = append(c.order, e)
 	} else {
-		delete(c.set, c.order[c.next])
-		c.order[c.next] = k
+		old := c.order[c.next]
+		delete(c.set, old.key)
+		delete(c.txs, old.tx) // another check of the same tx may remain: SeenTx is only a hint
+		c.order[c.next] = e
 		c.next = (c.next + 1) % c.max
 	}
 	c.set[k] = struct{}{}
+	c.txs[txHash] = struct{}{}
 }
 
 // Verified is how many signature checks were computed (not answered from the cache).
@@ -95,7 +118,7 @@ func VerifyTxSignature(c *SigCache, chainID string, accNum uint64, pub crypto.Pu
 		return false
 	}
 	if c != nil {
-		c.add(k)
+		c.add(k, t.Hash)
 	}
 	return true
 }

@@ -23,6 +23,9 @@ var FeeCollector = crypto.ModuleAddress("fee_collector")
 // number) the first time they receive funds, as in the Cosmos SDK.
 type AccountKeeper interface {
 	EnsureAccount(ctx context.Context, addr crypto.Address) (auth.Account, error)
+	// EnsureAccountExists does what EnsureAccount does without returning (so
+	// without decoding) the account: the transfer path's form.
+	EnsureAccountExists(ctx context.Context, addr crypto.Address) error
 }
 
 // Store prefixes; never reuse one (stored bytes would be misread).

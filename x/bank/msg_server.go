@@ -67,7 +67,7 @@ func (s msgServer) MultiSend(ctx context.Context, msg *MsgMultiSend) (*MsgMultiS
 		if err != nil {
 			return nil, addressError(fmt.Sprintf("outputs[%d].address", i), err)
 		}
-		if _, err := s.k.ak.EnsureAccount(ctx, to); err != nil {
+		if err := s.k.ak.EnsureAccountExists(ctx, to); err != nil {
 			return nil, err
 		}
 		if err := s.k.credit(ctx, to, o.Coins); err != nil {

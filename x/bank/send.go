@@ -42,7 +42,7 @@ func (k Keeper) send(ctx context.Context, from, to crypto.Address, fromStr, toSt
 	if err := k.debit(ctx, from, amt); err != nil {
 		return err
 	}
-	if _, err := k.ak.EnsureAccount(ctx, to); err != nil {
+	if err := k.ak.EnsureAccountExists(ctx, to); err != nil {
 		return err
 	}
 	if err := k.credit(ctx, to, amt); err != nil {
@@ -99,7 +99,7 @@ func (k Keeper) MintCoins(ctx context.Context, to crypto.Address, amt types.Coin
 			return err
 		}
 	}
-	if _, err := k.ak.EnsureAccount(ctx, to); err != nil {
+	if err := k.ak.EnsureAccountExists(ctx, to); err != nil {
 		return err
 	}
 	if err := k.credit(ctx, to, amt); err != nil {
