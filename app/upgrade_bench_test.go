@@ -17,12 +17,12 @@ import (
 // BenchmarkUpgradeMigrate1M times an upgrade's migration of 1,000,000 stored
 // records (counterModule 1 -> 2: every record read, decoded and rewritten)
 // through Manager.RunMigrations, plus the commit that persists them, on pebble
-// (the default backend). Run: go test ./app -run '^$' -bench UpgradeMigrate1M -benchtime 1x
+// (the default backend, default block cache unless $SELFCHAIN_BENCH_DB_CACHE). Run: go test ./app -run '^$' -bench UpgradeMigrate1M -benchtime 1x
 func BenchmarkUpgradeMigrate1M(b *testing.B) {
 	records := benchRecords(1_000_000)
 	for range b.N {
 		b.StopTimer()
-		db, err := store.OpenDB("pebbledb", "state", b.TempDir())
+		db, err := store.OpenDBWith("pebbledb", "state", b.TempDir(), store.DBOptions{CacheBytes: dbCacheBytes(b)})
 		require.NoError(b, err)
 		ms, err := store.Open(db, []string{"counter"}, store.Options{IAVLCacheSize: cacheNodes()})
 		require.NoError(b, err)
@@ -71,6 +71,17 @@ func benchRecords(def int) int {
 		return n
 	}
 	return def
+}
+
+// dbCacheBytes is $SELFCHAIN_BENCH_DB_CACHE (e.g. 64MiB), else 0: the default block cache.
+func dbCacheBytes(b *testing.B) int64 {
+	v := os.Getenv("SELFCHAIN_BENCH_DB_CACHE")
+	if v == "" {
+		return 0
+	}
+	n, err := store.ParseByteSize(v)
+	require.NoError(b, err)
+	return n
 }
 
 // cacheNodes is $SELFCHAIN_BENCH_IAVL_CACHE (IAVL nodes), else the default cache.
