@@ -76,7 +76,7 @@ type StateConfig struct {
 	PruningKeepRecent uint64 `toml:"pruning-keep-recent"`
 	PruningInterval   uint64 `toml:"pruning-interval"`
 	IAVLCacheSize     int    `toml:"iavl-cache-size"`
-	// DBCacheSize is pebble's block cache, e.g. "256MiB" (see DBOptions).
+	// DBCacheSize is pebble's block cache, e.g. "256MiB"; empty means store.DefaultDBCacheBytes.
 	DBCacheSize string `toml:"db-cache-size"`
 }
 
@@ -223,7 +223,7 @@ pruning-interval = {{ .State.PruningInterval }}
 # IAVL node cache size (nodes) per module tree; x/poai's tree is capped at 256 (it
 # writes a few large values a block, and the cache counts nodes, not bytes).
 iavl-cache-size = {{ .State.IAVLCacheSize }}
-# pebble's block cache, e.g. "256MiB" (KiB, MiB, GiB; empty: 256MiB). IAVL reads every
+# pebble's block cache, e.g. "256MiB" (KiB, MiB, GiB; empty: 128MiB). IAVL reads every
 # node it misses in its own cache back through it, so it decides how fast an upgrade's
 # migration or a state-sync snapshot runs. The node's memory (RSS) grows by up to
 # this much as the state grows into it. Ignored by goleveldb and rocksdb.

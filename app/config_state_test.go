@@ -16,7 +16,7 @@ import (
 func TestStateDBCacheSizeConfig(t *testing.T) {
 	home := t.TempDir()
 	def := app.DefaultConfig()
-	require.Equal(t, "256MiB", def.State.DBCacheSize)
+	require.Equal(t, "128MiB", def.State.DBCacheSize)
 	o, err := def.State.DBOptions()
 	require.NoError(t, err)
 	require.Equal(t, int64(store.DefaultDBCacheBytes), o.CacheBytes)
