@@ -39,32 +39,31 @@ func compatData(t *testing.T, db dbm.DB, n int) map[string][]byte {
 // same directory, keys and pebble format.
 func TestPebbleDBOpensCosmosDBHomesAndBack(t *testing.T) {
 	const n = 3000
-	for _, dir := range []string{t.TempDir()} {
-		theirs, err := dbm.NewPebbleDB("application", dir, nil)
-		require.NoError(t, err)
-		want := compatData(t, theirs, n)
-		require.NoError(t, theirs.Close())
+	dir := t.TempDir()
+	theirs, err := dbm.NewPebbleDB("application", dir, nil)
+	require.NoError(t, err)
+	want := compatData(t, theirs, n)
+	require.NoError(t, theirs.Close())
 
-		ours, err := OpenDB("pebbledb", "application", dir)
+	ours, err := OpenDB("pebbledb", "application", dir)
+	require.NoError(t, err)
+	assertKeyValues(t, ours, want)
+	for k, v := range want {
+		got, err := ours.Get([]byte(k))
 		require.NoError(t, err)
-		assertKeyValues(t, ours, want)
-		for k, v := range want {
-			got, err := ours.Get([]byte(k))
-			require.NoError(t, err)
-			require.Equal(t, v, got, k)
-		}
-		// Ours adds to it, then theirs reads everything back.
-		more := compatData(t, prefixed{ours, "ours/"}, n)
-		for k, v := range more {
-			want["ours/"+k] = v
-		}
-		require.NoError(t, ours.Close())
-
-		theirs, err = dbm.NewPebbleDB("application", dir, nil)
-		require.NoError(t, err)
-		assertKeyValues(t, theirs, want)
-		require.NoError(t, theirs.Close())
+		require.Equal(t, v, got, k)
 	}
+	// Ours adds to it, then theirs reads everything back.
+	more := compatData(t, prefixed{ours, "ours/"}, n)
+	for k, v := range more {
+		want["ours/"+k] = v
+	}
+	require.NoError(t, ours.Close())
+
+	theirs, err = dbm.NewPebbleDB("application", dir, nil)
+	require.NoError(t, err)
+	assertKeyValues(t, theirs, want)
+	require.NoError(t, theirs.Close())
 }
 
 // prefixed writes under a prefix, so a second compatData run keeps the first's keys.
