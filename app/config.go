@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	dbm "github.com/cosmos/cosmos-db"
 
 	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/app/tx"
@@ -75,12 +76,36 @@ type StateConfig struct {
 	PruningKeepRecent uint64 `toml:"pruning-keep-recent"`
 	PruningInterval   uint64 `toml:"pruning-interval"`
 	IAVLCacheSize     int    `toml:"iavl-cache-size"`
+	// DBCacheSize is pebble's block cache, e.g. "256MiB"; empty means store.DefaultDBCacheBytes.
+	DBCacheSize string `toml:"db-cache-size"`
+}
+
+// OpenStateDB opens the node's application database ("application" under dir,
+// CometBFT's data directory) with [state]'s backend and options.
+func (c Config) OpenStateDB(dir string) (dbm.DB, error) {
+	o, err := c.State.DBOptions()
+	if err != nil {
+		return nil, err
+	}
+	return store.OpenDBWith(c.State.DBBackend, "application", dir, o)
+}
+
+// DBOptions are the state database's options from [state]; Validate has checked them.
+func (c StateConfig) DBOptions() (store.DBOptions, error) {
+	if c.DBCacheSize == "" {
+		return store.DBOptions{}, nil
+	}
+	n, err := store.ParseByteSize(c.DBCacheSize)
+	if err != nil {
+		return store.DBOptions{}, fmt.Errorf("app.toml state.db-cache-size: %w", err)
+	}
+	return store.DBOptions{CacheBytes: n}, nil
 }
 
 func DefaultConfig() Config {
 	return Config{
 		MinGasPrices: "0.001uself",
-		State:        StateConfig{DBBackend: "pebbledb", Pruning: "default", IAVLCacheSize: 100_000},
+		State:        StateConfig{DBBackend: "pebbledb", Pruning: "default", IAVLCacheSize: 100_000, DBCacheSize: store.FormatByteSize(store.DefaultDBCacheBytes)},
 		MaxTxBytes:   tx.DefaultMaxTxBytes,
 		SigCacheSize: 100_000,
 		PoAI:         PoAIConfig{Analyzer: analyzer.ModeBuiltin, ExtendVoteWait: 300 * time.Millisecond, LLM: analyzer.DefaultLLMConfig()},
@@ -98,6 +123,9 @@ func (c Config) Validate() error {
 	case "pebbledb", "goleveldb", "rocksdb", "memdb":
 	default:
 		return fmt.Errorf("app.toml state.db-backend: unknown backend %q (want pebbledb, goleveldb or rocksdb)", c.State.DBBackend)
+	}
+	if _, err := c.State.DBOptions(); err != nil {
+		return err
 	}
 	if _, err := c.PruningOptions(); err != nil {
 		return fmt.Errorf("app.toml state.pruning: %w", err)
@@ -195,6 +223,11 @@ pruning-interval = {{ .State.PruningInterval }}
 # IAVL node cache size (nodes) per module tree; x/poai's tree is capped at 256 (it
 # writes a few large values a block, and the cache counts nodes, not bytes).
 iavl-cache-size = {{ .State.IAVLCacheSize }}
+# pebble's block cache, e.g. "256MiB" (KiB, MiB, GiB; empty: 128MiB). IAVL reads every
+# node it misses in its own cache back through it, so it decides how fast an upgrade's
+# migration or a state-sync snapshot runs. The node's memory (RSS) grows by up to
+# this much as the state grows into it. Ignored by goleveldb and rocksdb.
+db-cache-size = "{{ .State.DBCacheSize }}"
 
 [poai]
 # This validator's AI analyzer, which scores each committed block's txs for risk and

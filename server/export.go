@@ -13,7 +13,6 @@ import (
 	dbm "github.com/cosmos/cosmos-db"
 
 	"github.com/selfchain/selfchain/app"
-	"github.com/selfchain/selfchain/app/store"
 )
 
 // ExportOptions are `selfchaind export`'s choices.
@@ -109,7 +108,7 @@ func withApp[T any](home string, conf *cmtcfg.Config, f func(*app.App) (T, error
 	if err != nil {
 		return zero, err
 	}
-	db, err := store.OpenDB(appCfg.State.DBBackend, "application", conf.DBDir())
+	db, err := appCfg.OpenStateDB(conf.DBDir())
 	if err != nil {
 		return zero, err
 	}
@@ -128,7 +127,7 @@ func openAppDB(home string, conf *cmtcfg.Config) (dbm.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return store.OpenDB(appCfg.State.DBBackend, "application", conf.DBDir())
+	return appCfg.OpenStateDB(conf.DBDir())
 }
 
 // openCometStores opens CometBFT's block and state stores of a stopped node.

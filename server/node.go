@@ -20,7 +20,6 @@ import (
 	dbm "github.com/cosmos/cosmos-db"
 
 	"github.com/selfchain/selfchain/app"
-	"github.com/selfchain/selfchain/app/store"
 )
 
 // Option adjusts how Start reads a home.
@@ -119,7 +118,7 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 	}
 
 	// Next to CometBFT's databases (<home>/data unless config.toml's db_dir moves them).
-	db, err := store.OpenDB(appCfg.State.DBBackend, "application", conf.DBDir())
+	db, err := appCfg.OpenStateDB(conf.DBDir())
 	if err != nil {
 		return nil, fmt.Errorf("open application db: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/selfchain/selfchain/app"
-	"github.com/selfchain/selfchain/app/store"
 )
 
 // SnapshotDir is where a node keeps its state-sync snapshots: <db dir>/snapshots, next to
@@ -47,7 +46,7 @@ func OpenApp(home string) (a *app.App, close func() error, err error) {
 		return nil, nil, err
 	}
 	appCfg.StateSync.SnapshotDir = SnapshotDir(conf)
-	db, err := store.OpenDB(appCfg.State.DBBackend, "application", conf.DBDir())
+	db, err := appCfg.OpenStateDB(conf.DBDir())
 	if err != nil {
 		return nil, nil, fmt.Errorf("open application db: %w", err)
 	}

@@ -9,9 +9,22 @@ import (
 	dbm "github.com/cosmos/cosmos-db"
 )
 
-// OpenDB opens the database name under dir with the given backend: "pebbledb" (default when
-// empty), "goleveldb", "rocksdb" (needs the rocksdb build tag) or "memdb".
+// DBOptions tune the state database; the zero value means the defaults.
+type DBOptions struct {
+	// CacheBytes is pebble's block cache (DefaultDBCacheBytes when 0); other
+	// backends ignore it.
+	CacheBytes int64
+}
+
+// OpenDB opens the database name under dir with the given backend and default
+// DBOptions: "pebbledb" (default when empty), "goleveldb", "rocksdb" (needs the
+// rocksdb build tag) or "memdb".
 func OpenDB(backend, name, dir string) (dbm.DB, error) {
+	return OpenDBWith(backend, name, dir, DBOptions{})
+}
+
+// OpenDBWith is OpenDB with options (app.toml [state]).
+func OpenDBWith(backend, name, dir string, o DBOptions) (dbm.DB, error) {
 	switch backend {
 	case "":
 		backend = string(dbm.PebbleDBBackend)
@@ -28,10 +41,20 @@ func OpenDB(backend, name, dir string) (dbm.DB, error) {
 	if name == "" {
 		return nil, errors.New("store: empty database name")
 	}
+	if o.CacheBytes < 0 {
+		return nil, fmt.Errorf("store: negative db cache size %d", o.CacheBytes)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("store: create db dir: %w", err)
 	}
-	db, err := dbm.NewDB(name, dbm.BackendType(backend), dir)
+	var db dbm.DB
+	var err error
+	if backend == string(dbm.PebbleDBBackend) {
+		// Our adapter, not cosmos-db's: that one has no block cache option.
+		db, err = NewPebbleDB(name, dir, o.CacheBytes)
+	} else {
+		db, err = dbm.NewDB(name, dbm.BackendType(backend), dir)
+	}
 	if err != nil && isLocked(err) {
 		return nil, fmt.Errorf("store: %s db %q in %s is locked by another process: is a node already running from this home? Stop it first (%w)", backend, name, dir, err)
 	}
