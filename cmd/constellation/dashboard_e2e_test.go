@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -17,20 +16,6 @@ import (
 
 	"github.com/selfchain/selfchain/testutil"
 )
-
-// chromium finds a Chromium (or Chrome) binary: $CHROME_BIN, then PATH.
-// scripts/install-chromium.sh installs Debian's for CI.
-func chromium() string {
-	if p := os.Getenv("CHROME_BIN"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // screenshotDir is $SCREENSHOT_DIR, else a folder under the temp dir that the
 // test keeps (and logs) for a person to look at.
@@ -55,7 +40,7 @@ func screenshotDir(t *testing.T) string {
 // owner logs in and restarts the two nodes from the chain page, and the chain
 // is ok again; both restarts are in the audit log.
 func TestDashboardInChromium(t *testing.T) {
-	bin := chromium()
+	bin := testutil.Chromium()
 	if bin == "" {
 		t.Skip("no Chromium found (set $CHROME_BIN or run scripts/install-chromium.sh): the dashboard's browser test needs one")
 	}

@@ -114,10 +114,8 @@ func TestBridgeRelayThroughput(t *testing.T) {
 	bq := bridge.NewQueryClient(cl)
 	acmeCl, err := client.New(e.status("acme").Nodes[0].RPC)
 	require.NoError(t, err)
-	h0dev, h0acme, ts := height(t, cl), height(t, acmeCl), time.Now()
-	lat := make([]time.Duration, streamN)
-	var wg sync.WaitGroup
-	for i := range streamN {
+	// sendOne sends one transfer and waits for its commit: its packet sequence and when.
+	sendOne := func() (uint64, time.Time) {
 		plan, err := f.Prepare(ctx, cl, signer, &bridge.MsgTransfer{Sender: alice, SourceClient: "client-0", Receiver: bob, Token: types.NewCoin("uself", 1)})
 		require.NoError(t, err)
 		bz, err := plan.Sign(signer)
@@ -129,12 +127,22 @@ func TestBridgeRelayThroughput(t *testing.T) {
 		acct.seq++
 		seq, err := strconv.ParseUint(txEventAttr(res, bridge.EventTypeSendPacket, bridge.AttrSequence), 10, 64)
 		require.NoError(t, err)
+		return seq, committed
+	}
+	isAcked := func(seq uint64) bool {
+		r, err := bq.Packet(ctx, &bridge.QueryPacketRequest{ClientId: "client-0", Sequence: seq})
+		return err == nil && len(r.Commitment) == 0
+	}
+	h0dev, h0acme, ts := height(t, cl), height(t, acmeCl), time.Now()
+	lat := make([]time.Duration, streamN)
+	var wg sync.WaitGroup
+	for i := range streamN {
+		seq, committed := sendOne()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for time.Since(committed) < time.Minute {
-				r, err := bq.Packet(ctx, &bridge.QueryPacketRequest{ClientId: "client-0", Sequence: seq})
-				if err == nil && len(r.Commitment) == 0 {
+				if isAcked(seq) {
 					lat[i] = time.Since(committed)
 					return
 				}
@@ -152,21 +160,8 @@ func TestBridgeRelayThroughput(t *testing.T) {
 	var single []time.Duration
 	for range 5 {
 		time.Sleep(2 * time.Second)
-		plan, err := f.Prepare(ctx, cl, signer, &bridge.MsgTransfer{Sender: alice, SourceClient: "client-0", Receiver: bob, Token: types.NewCoin("uself", 1)})
-		require.NoError(t, err)
-		bz, err := plan.Sign(signer)
-		require.NoError(t, err)
-		res, err := cl.BroadcastWithTimeout(ctx, bz, true, 30*time.Second)
-		require.NoError(t, err)
-		require.Zero(t, res.Code, res.Log)
-		committed := time.Now()
-		acct.seq++
-		seq, err := strconv.ParseUint(txEventAttr(res, bridge.EventTypeSendPacket, bridge.AttrSequence), 10, 64)
-		require.NoError(t, err)
-		waitUntil(t, "the single transfer is acknowledged", time.Minute, func() bool {
-			r, err := bq.Packet(ctx, &bridge.QueryPacketRequest{ClientId: "client-0", Sequence: seq})
-			return err == nil && len(r.Commitment) == 0
-		})
+		seq, committed := sendOne()
+		waitUntil(t, "the single transfer is acknowledged", time.Minute, func() bool { return isAcked(seq) })
 		single = append(single, time.Since(committed))
 	}
 	sort.Slice(single, func(i, j int) bool { return single[i] < single[j] })

@@ -5,29 +5,14 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/selfchain/selfchain/testutil"
 )
-
-// jsChromium finds a Chromium (or Chrome) binary: $CHROME_BIN, then PATH
-// (scripts/install-chromium.sh installs Debian's), as the dashboard's browser test.
-func jsChromium() string {
-	if p := os.Getenv("CHROME_BIN"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // browserPage loads the SDK's core as a browser app would: the built dist/ as ES
 // modules, @noble/* through an import map, nothing from Node.
@@ -43,7 +28,7 @@ const browserPage = `<!doctype html><meta charset="utf-8"><title>@selfchain/sdk 
 // client on the CometBFT vectors (every case, with its verdict), backing docs/SDK.md's
 // "and browsers". Skips without Chromium or Node.
 func TestJSSDKInChromium(t *testing.T) {
-	bin := jsChromium()
+	bin := testutil.Chromium()
 	if bin == "" {
 		t.Skip("no Chromium found (set $CHROME_BIN or run scripts/install-chromium.sh): the JS SDK's browser test needs one")
 	}
