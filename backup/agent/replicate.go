@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/selfchain/selfchain/backup/onchain"
 	"github.com/selfchain/selfchain/backup/wire"
-	"github.com/selfchain/selfchain/x/backup"
 )
 
 // ReplicateResult summarises a replication to a new agreement.
@@ -94,7 +92,7 @@ func (a *Agent) Replicate(ctx context.Context, to Target) (*ReplicateResult, err
 					present.Add(1)
 					continue
 				}
-				ct, leaf, err := a.fetchSealed(gctx, srcs, id, kinds[id])
+				ct, leaf, _, err := a.fetchChunk(gctx, srcs, id, kinds[id])
 				if err != nil {
 					return err
 				}
@@ -156,35 +154,4 @@ func (a *Agent) replicaSources(ctx context.Context) ([]*source, error) {
 		return nil, fmt.Errorf("no agreement to copy from (name active ones with --agreements): %w", errors.Join(errs...))
 	}
 	return out, nil
-}
-
-// fetchSealed gets a chunk's ciphertext from the first source whose copy
-// matches the leaf committed on chain and opens with the owner's key (so
-// only the owner's own chunks are passed on); the next source otherwise.
-func (a *Agent) fetchSealed(ctx context.Context, srcs []*source, id wire.ID, kind wire.Kind) (ct, leaf []byte, err error) {
-	var errs []error
-	for _, s := range srcs {
-		want, ok := s.leaves[id]
-		if !ok {
-			continue
-		}
-		ct, err := s.h.c.Get(ctx, id)
-		if err == nil {
-			if leaf, err = backup.ChunkLeafOf(ct); err == nil && !bytes.Equal(leaf, want) {
-				err = errors.New("its content does not match the leaf committed on chain")
-			}
-		}
-		if err == nil {
-			_, err = a.Keys.OpenChunk(id, kind, ct)
-		}
-		if err == nil {
-			return ct, leaf, nil
-		}
-		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
-		}
-		a.printf("chunk %s from the holder of agreement %d: %v; trying the next holder\n", id.String()[:16], s.t.Agreement, err)
-		errs = append(errs, fmt.Errorf("agreement %d: %w", s.t.Agreement, err))
-	}
-	return nil, nil, fmt.Errorf("chunk %s: no holder has a good copy: %w", id, errors.Join(errs...))
 }

@@ -104,34 +104,43 @@ func rootOf(es []wire.Entry) []byte {
 // committed leaf, and decrypts it. A bad or missing copy is reported and the
 // next holder is tried.
 func (a *Agent) fetch(ctx context.Context, srcs []*source, id wire.ID, kind wire.Kind) ([]byte, error) {
+	_, _, pt, err := a.fetchChunk(ctx, srcs, id, kind)
+	return pt, err
+}
+
+// fetchChunk is fetch returning the good copy's ciphertext and leaf too (what
+// replicate passes on unchanged) besides its plaintext.
+func (a *Agent) fetchChunk(ctx context.Context, srcs []*source, id wire.ID, kind wire.Kind) (ct, leaf, pt []byte, err error) {
 	var errs []error
 	for _, s := range srcs {
-		leaf, ok := s.leaves[id]
+		want, ok := s.leaves[id]
 		if !ok {
 			continue
 		}
 		ct, err := s.h.c.Get(ctx, id)
 		if err == nil {
-			var got []byte
-			if got, err = backup.ChunkLeafOf(ct); err == nil && !bytes.Equal(got, leaf) {
+			if leaf, err = backup.ChunkLeafOf(ct); err == nil && !bytes.Equal(leaf, want) {
 				err = errors.New("its content does not match the leaf committed on chain")
 			}
 		}
 		if err == nil {
 			pt, err := a.Keys.OpenChunk(id, kind, ct)
 			if err == nil {
-				return pt, nil
+				return ct, leaf, pt, nil
 			}
 			errs = append(errs, err)
 			continue
+		}
+		if ctx.Err() != nil {
+			return nil, nil, nil, ctx.Err()
 		}
 		a.printf("chunk %s from the holder of agreement %d: %v; trying the next holder\n", id.String()[:16], s.t.Agreement, err)
 		errs = append(errs, fmt.Errorf("agreement %d: %w", s.t.Agreement, err))
 	}
 	if len(errs) == 0 {
-		return nil, fmt.Errorf("chunk %s is in no committed manifest of the given agreements", id)
+		return nil, nil, nil, fmt.Errorf("chunk %s is in no committed manifest of the given agreements", id)
 	}
-	return nil, fmt.Errorf("chunk %s: no holder has a good copy: %w", id, errors.Join(errs...))
+	return nil, nil, nil, fmt.Errorf("chunk %s: no holder has a good copy: %w", id, errors.Join(errs...))
 }
 
 // RemoteSnapshots lists the snapshots stored on the holders (for a machine
