@@ -67,7 +67,7 @@ Chunks are sealed to the owner's own encryption key: holders see ciphertext and 
 See docs/BACKUP.md.`,
 	}
 	clientcli.AddTxFlags(cmd)
-	cmd.AddCommand(serveCmd(), runCmd(), snapshotsCmd(), verifyCmd(), restoreCmd(), forgetCmd(), replicateCmd())
+	cmd.AddCommand(serveCmd(), runCmd(), snapshotsCmd(), verifyCmd(), restoreCmd(), forgetCmd(), replicateCmd(), repairCmd())
 	return cmd
 }
 
@@ -85,6 +85,10 @@ exports Prometheus metrics on /metrics. Only an agreement's owner may store or r
 			nodeID := v.GetString(flagNodeID)
 			if nodeID == "" {
 				return errors.New("--node-id is required: the holder's node id in x/registry (40 hex digits)")
+			}
+			policy, err := acceptPolicy(cmd)
+			if err != nil {
+				return err
 			}
 			chain, err := nodeChain(cmd, v.GetString(flagFrom), true)
 			if err != nil {
@@ -112,6 +116,11 @@ exports Prometheus metrics on /metrics. Only an agreement's owner may store or r
 				return fmt.Errorf("invalid --poll %q: want a duration such as 2s", v.GetString(flagPoll))
 			}
 			go srv.NewProver().Run(ctx, poll)
+			if policy != nil {
+				log.Info("backup auto-accept on", "min_price", policy.MinPrice.String(), "max_quota", policy.MaxQuota,
+					"max_collateral", policy.MaxCollateral.String(), "min_escrow_epochs", policy.MinEscrowEpochs, "min_notice_epochs", policy.MinNoticeEpochs)
+				go srv.NewAutoAccepter(chain, *policy).Run(ctx, poll)
+			}
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			go func() {
 				<-ctx.Done()
@@ -132,7 +141,8 @@ exports Prometheus metrics on /metrics. Only an agreement's owner may store or r
 	f.String(flagNodeID, "", "this holder's node id in x/registry")
 	f.String(flagFrom, "", "key of the node's operator account, which signs storage proofs")
 	f.String(flagDB, "", "holder database directory (default <home>/data/backup-holder)")
-	f.String(flagPoll, "2s", "how often to look for new challenges")
+	f.String(flagPoll, "2s", "how often to look for new challenges (and, with --auto-accept, proposals)")
+	acceptFlags(cmd)
 	return cmd
 }
 
@@ -286,32 +296,46 @@ func runCmd() *cobra.Command {
 		Long: `Chunks <dir> (content-defined, ~1 MiB), seals each new chunk to the owner's encryption key,
 uploads it to every holder that lacks it (in parallel), stores the sealed snapshot manifest the
 same way, then commits each agreement's new manifest root on chain. Unchanged files are not
-read again; an interrupted run resumes where it stopped.`,
+read again; an interrupted run resumes where it stopped. With --replicas N (and the terms of
+'backup repair'), a run that finds fewer than N active agreements then chooses new holders,
+proposes, waits for them to accept and copies the backup to them, as 'backup repair' does.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opt, err := repairOptions(cmd, false)
+			if err != nil {
+				return err
+			}
 			a, done, err := newAgent(cmd, true)
 			if err != nil {
 				return err
 			}
 			defer done()
-			printWarnings(cmd, a)
+			if opt == nil {
+				printWarnings(cmd, a)
+			}
 			start := time.Now()
 			r, err := a.Run(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			secs := time.Since(start).Seconds()
-			return clientcli.PrintResult(cmd, r, func(w io.Writer) {
+			if err := clientcli.PrintResult(cmd, r, func(w io.Writer) {
 				clientcli.KV(w, "snapshot", r.Snapshot.String(), "files", r.Files, "bytes", r.Bytes, "read", r.ReadBytes,
 					"new chunks", r.NewChunks, "uploaded", r.UploadedBytes, "committed", len(r.Committed),
 					"seconds", fmt.Sprintf("%.1f", secs))
 				for _, s := range r.Skipped {
 					fmt.Fprintf(w, "skipped: %s\n", s)
 				}
-			})
+			}); err != nil || opt == nil {
+				return err
+			}
+			// --replicas: the snapshot is on the healthy holders; bring
+			// their number back up (a no-op when enough are active).
+			return repair(cmd, a, opt)
 		},
 	}
 	agentFlags(cmd)
+	repairFlags(cmd)
 	return cmd
 }
 

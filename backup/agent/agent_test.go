@@ -28,6 +28,7 @@ type testHolder struct {
 	node  string
 	dir   string
 	store *holder.Store
+	srv   *holder.Server
 	http  *httptest.Server
 }
 
@@ -58,17 +59,26 @@ func newTestEnv(t testing.TB, nHolders int, quota uint64) *testEnv {
 	}
 	e := &testEnv{chain: onchain.NewMemory(), keys: keys, repoDir: t.TempDir()}
 	for i := range nHolders {
-		h := &testHolder{node: "node-" + string(rune('a'+i)), dir: t.TempDir()}
-		if h.store, err = holder.OpenStore(h.dir); err != nil {
-			t.Fatal(err)
-		}
-		srv := holder.NewServer(holder.Config{NodeID: h.node, Chain: e.chain, Store: h.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		h.http = httptest.NewServer(srv.Handler())
-		t.Cleanup(func() { h.http.Close(); h.store.Close() })
+		h := e.startHolder(t, "node-"+string(rune('a'+i)), io.Discard)
 		e.chain.Put(onchain.Agreement{ID: uint64(i + 1), Owner: owner, Holder: h.node, Status: onchain.StatusActive, Quota: quota})
 		e.holders = append(e.holders, h)
 	}
 	return e
+}
+
+// startHolder runs a real holder daemon (store and HTTP API) for node,
+// logging to log.
+func (e *testEnv) startHolder(t testing.TB, node string, log io.Writer) *testHolder {
+	t.Helper()
+	h := &testHolder{node: node, dir: t.TempDir()}
+	var err error
+	if h.store, err = holder.OpenStore(h.dir); err != nil {
+		t.Fatal(err)
+	}
+	h.srv = holder.NewServer(holder.Config{NodeID: h.node, Chain: e.chain, Store: h.store, Logger: slog.New(slog.NewTextHandler(log, nil))})
+	h.http = httptest.NewServer(h.srv.Handler())
+	t.Cleanup(func() { h.http.Close(); h.store.Close() })
+	return h
 }
 
 type crand struct{}

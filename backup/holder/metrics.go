@@ -9,6 +9,7 @@ type metrics struct {
 	answered     prometheus.Counter
 	missed       prometheus.Counter
 	rejected     *prometheus.CounterVec
+	proposals    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -24,7 +25,9 @@ func newMetrics() *metrics {
 			Name: "challenges_missed_total", Help: "Storage challenges this holder could not answer (chunk missing or corrupt, or the proof was refused)."}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "selfchain", Subsystem: "backup_holder",
 			Name: "requests_rejected_total", Help: "Requests refused, by reason."}, []string{"reason"}),
+		proposals: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "selfchain", Subsystem: "backup_holder",
+			Name: "proposals_total", Help: "Proposals the auto-accept policy decided: accepted, declined (left for the operator), failed (accept refused)."}, []string{"decision"}),
 	}
-	m.reg.MustRegister(m.bytesHeld, m.chunksStored, m.answered, m.missed, m.rejected)
+	m.reg.MustRegister(m.bytesHeld, m.chunksStored, m.answered, m.missed, m.rejected, m.proposals)
 	return m
 }

@@ -2,11 +2,13 @@ package onchain
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"sync"
 
+	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/backup"
 )
 
@@ -20,6 +22,11 @@ type Memory struct {
 	Height     int64
 	Proved     []Proof // accepted proofs, in order
 	Rejected   []error // rejected proofs' errors
+
+	nodes      []Candidate
+	Owner      string   // the account Propose proposes as
+	ProposeErr error    // when set, Propose fails with it
+	Accepted   []uint64 // agreements accepted, in order
 }
 
 // NewMemory returns an empty chain.
@@ -110,5 +117,91 @@ func (m *Memory) CommitManifest(_ context.Context, man Manifest) error {
 		return fmt.Errorf("%d bytes over the quota of %d", man.TotalBytes, a.Quota)
 	}
 	a.Revision, a.Root, a.ChunkCount, a.TotalBytes = man.Revision, bytes.Clone(man.Root), man.ChunkCount, man.TotalBytes
+	return nil
+}
+
+// Market and Acceptor in process: Nodes are the registry's storage nodes
+// (Used is computed from the agreements); proposals and acceptances apply
+// x/backup's status and capacity rules.
+
+// AddNode registers a candidate holder node.
+func (m *Memory) AddNode(c Candidate) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.nodes = append(m.nodes, c)
+}
+
+func (m *Memory) Candidates(_ context.Context) ([]Candidate, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Clone(m.nodes)
+	for i := range out {
+		out[i].Used = 0
+		for _, a := range m.agreements {
+			if a.Holder == out[i].NodeID && a.Storing() {
+				out[i].Used += a.Quota
+			}
+		}
+	}
+	return out, nil
+}
+
+func (m *Memory) OwnerAgreements(_ context.Context, owner string) ([]Agreement, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Agreement
+	for _, a := range m.agreements {
+		if a.Owner == owner {
+			out = append(out, *a)
+		}
+	}
+	slices.SortFunc(out, func(a, b Agreement) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// Propose records a proposal from Owner (the owner every proposal in a
+// Memory is made by).
+func (m *Memory) Propose(_ context.Context, node string, t Terms) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ProposeErr != nil {
+		return 0, m.ProposeErr
+	}
+	if err := t.Validate(); err != nil {
+		return 0, err
+	}
+	i := slices.IndexFunc(m.nodes, func(c Candidate) bool { return c.NodeID == node })
+	if i < 0 {
+		return 0, fmt.Errorf("node %s is not registered", node)
+	}
+	if m.nodes[i].Operator == m.Owner {
+		return 0, fmt.Errorf("an agreement with oneself")
+	}
+	var id uint64
+	for k := range m.agreements {
+		id = max(id, k)
+	}
+	id++
+	m.agreements[id] = &Agreement{ID: id, Owner: m.Owner, Holder: node, Status: StatusProposed, Quota: t.Quota,
+		Price: t.Price, Escrow: t.Escrow, Collateral: t.Collateral, NoticeEpochs: max(t.NoticeEpochs, 1)}
+	return id, nil
+}
+
+// Accept activates a proposal (as its holder's operator would).
+func (m *Memory) Accept(_ context.Context, id uint64, collateral types.Coin) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	a, ok := m.agreements[id]
+	if !ok {
+		return fmt.Errorf("agreement %d: %w", id, ErrNotFound)
+	}
+	if a.Status != StatusProposed {
+		return fmt.Errorf("agreement %d is %s; only a proposed agreement can be accepted", id, a.Status)
+	}
+	if !a.Collateral.Amount.IsZero() && (collateral.Denom != a.Collateral.Denom || collateral.Amount.LT(a.Collateral.Amount)) {
+		return fmt.Errorf("collateral %s below the proposal's %s", collateral, a.Collateral)
+	}
+	a.Status, a.Collateral = StatusActive, collateral
+	m.Accepted = append(m.Accepted, id)
 	return nil
 }

@@ -31,7 +31,8 @@ func (n *Node) q() backup.QueryClient { return backup.NewQueryClient(n.Client) }
 func fromProto(a backup.Agreement) Agreement {
 	return Agreement{ID: a.Id, Owner: a.Owner, Holder: a.HolderNodeId, Status: strings.ToLower(strings.TrimPrefix(a.Status.String(), "STATUS_")),
 		Quota: a.QuotaBytes, Revision: a.Revision, Root: a.Root, ChunkCount: a.ChunkCount, TotalBytes: a.TotalBytes,
-		EndHeight: a.EndHeight, Slashed: slashedString(a)}
+		EndHeight: a.EndHeight, Slashed: slashedString(a),
+		Price: a.PricePerEpoch, Escrow: a.Escrow, Collateral: a.Collateral, NoticeEpochs: a.NoticeEpochs}
 }
 
 func slashedString(a backup.Agreement) string {
@@ -111,21 +112,27 @@ func (n *Node) CommitManifest(ctx context.Context, m Manifest) error {
 }
 
 func (n *Node) send(ctx context.Context, m runtime.Msg) error {
+	_, err := n.sendResult(ctx, m)
+	return err
+}
+
+// sendResult signs, broadcasts and waits for m; the result carries its events.
+func (n *Node) sendResult(ctx context.Context, m runtime.Msg) (*client.TxResult, error) {
 	if n.Signer == nil {
-		return fmt.Errorf("no signing key: pass --from")
+		return nil, fmt.Errorf("no signing key: pass --from")
 	}
 	if err := m.ValidateBasic(); err != nil {
-		return err
+		return nil, err
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	plan, err := n.Factory.Prepare(ctx, n.Client, n.Signer, m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bz, err := plan.Sign(n.Signer)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	timeout := n.Timeout
 	if timeout == 0 {
@@ -133,7 +140,7 @@ func (n *Node) send(ctx context.Context, m runtime.Msg) error {
 	}
 	res, err := n.Client.BroadcastWithTimeout(ctx, bz, true, timeout)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return res.Err()
+	return res, res.Err()
 }

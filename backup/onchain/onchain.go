@@ -9,6 +9,8 @@ package onchain
 import (
 	"context"
 	"errors"
+
+	"github.com/selfchain/selfchain/types"
 )
 
 // Agreement statuses, as x/backup names them.
@@ -18,6 +20,7 @@ const (
 	StatusEnding   = "ending"
 	StatusEnded    = "ended"
 	StatusFailed   = "failed"
+	StatusRejected = "rejected"
 )
 
 // Agreement is what the off-chain side reads of an agreement.
@@ -38,6 +41,10 @@ type Agreement struct {
 	// MaxMisses is how many missed challenges in a row fail an agreement
 	// (x/backup's max_misses); set for failed agreements, to say why.
 	MaxMisses uint32
+	// The terms: price per epoch, what is left of the escrow, the collateral
+	// asked (proposed) or locked (accepted), the notice in epochs.
+	Price, Escrow, Collateral types.Coin
+	NoticeEpochs              uint64
 }
 
 // Storing reports whether the holder should accept and keep data for it.
