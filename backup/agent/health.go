@@ -68,8 +68,9 @@ func agreementProblem(agr onchain.Agreement) string {
 	}
 }
 
-// replaceAdvice is the one-step fix: a new agreement, the backup copied to it
-// from the healthy holders, and the new id in --agreements.
+// replaceAdvice is the fix by hand (a new agreement, the backup copied to it
+// from the healthy holders, the new id in --agreements) and the automatic
+// one ('backup repair').
 func replaceAdvice(agr onchain.Agreement, healthy []string) string {
 	switch agr.Status {
 	case "": // not read: the chain was unreachable or the id is wrong
@@ -86,5 +87,5 @@ func replaceAdvice(agr onchain.Agreement, healthy []string) string {
 		return propose + ", then run 'selfchaind backup run <dir> --agreements <new>'"
 	}
 	list := strings.Join(healthy, ",")
-	return fmt.Sprintf("%s (query registry node <id> shows a holder's backup_reliability), copy the backup to it: selfchaind backup replicate --to-agreement <new> --agreements %s, and run with --agreements %s,<new>", propose, list, list)
+	return fmt.Sprintf("%s (query registry node <id> shows a holder's backup_reliability), copy the backup to it: selfchaind backup replicate --to-agreement <new> --agreements %s, and run with --agreements %s,<new>; or let 'selfchaind backup repair --agreements %s --replicas <n> --quota %s --price ... --escrow ...' choose the holder and do it all", propose, list, list, list, quota)
 }

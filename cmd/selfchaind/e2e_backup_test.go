@@ -32,11 +32,12 @@ type holderDaemon struct {
 	db     string
 }
 
-func startHolder(t *testing.T, c *cli, key, nodeID string, port int, db string) *holderDaemon {
+func startHolder(t *testing.T, c *cli, key, nodeID string, port int, db string, extra ...string) *holderDaemon {
 	t.Helper()
 	d := &holderDaemon{logs: &testutil.SyncBuffer{}, exited: make(chan struct{}), url: fmt.Sprintf("http://127.0.0.1:%d", port), db: db}
 	d.cmd = exec.Command(c.bin, "backup", "serve", "--node-id", nodeID, "--from", key, "--listen", fmt.Sprintf("127.0.0.1:%d", port),
 		"--db", db, "--poll", "300ms")
+	d.cmd.Args = append(d.cmd.Args, extra...)
 	d.cmd.Env = append(os.Environ(), "SELFCHAIN_HOME="+c.home)
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	if err := d.cmd.Start(); err != nil {
@@ -386,37 +387,49 @@ func TestCLIBackupEndToEnd(t *testing.T) {
 		t.Fatalf("registry node %s after its agreement failed: %+v", nodeIDs[0], node1.Backup)
 	}
 
-	// Replace it in one step: h4 offers space, alice proposes, h4 accepts,
-	// and the backup is copied from holders 2 and 3 without reading the
-	// directory; a restore from h4 alone is byte-identical.
+	// Replace it without a human: h4 offers space and runs its daemon with
+	// an auto-accept policy; 'backup repair --replicas 3' finds h4 in the
+	// registry (the only node not already holding alice's backup), proposes
+	// on alice's terms, h4's daemon accepts by itself, and the backup is
+	// copied from holders 2 and 3 without reading the directory; a restore
+	// from h4 alone is byte-identical.
 	port4 := testutil.FreePort(t)
 	c.must("tx", "registry", "register-node", "h4", "--endpoint", fmt.Sprintf("127.0.0.1:%d", port4),
 		"--storage-bytes", strconv.Itoa(1<<40), "--region", "eu", "--wait", "--yes")
 	node4 := byOwner(t, c, "h4").Node.ID
-	c.must("tx", "backup", "propose", node4, "--quota", strconv.Itoa(max(256, 2*e2eMiB()))+"MiB", "--price", "5uself", "--escrow", "5000uself",
-		"--collateral", "1000uself", "--from", "alice", "--wait", "--yes")
-	if err := json.Unmarshal([]byte(c.must("query", "backup", "agreements", alice, "-o", "json")), &agrs); err != nil {
+	d4 := startHolder(t, c, "h4", node4, port4, filepath.Join(dir, "holder-h4"),
+		"--auto-accept", "--accept-min-price", "5uself", "--accept-max-collateral", "1000uself")
+	var rep struct {
+		Proposals []struct {
+			Agreement uint64 `json:"Agreement"`
+			Node      string `json:"Node"`
+			Outcome   string `json:"Outcome"`
+		} `json:"Proposals"`
+		Agreements []uint64 `json:"Agreements"`
+	}
+	repOut, repErr, ok := c.run("backup", "repair", "--agreements", agreements, "--replicas", "3", "--quota", strconv.Itoa(max(256, 2*e2eMiB()))+"MiB",
+		"--price", "5uself", "--escrow", "5000uself", "--collateral", "1000uself", "--wait-accept", "60s", "--from", "alice", "-o", "json")
+	if !ok {
+		t.Fatalf("backup repair:\n%s\n%s", repOut, repErr)
+	}
+	if err := json.Unmarshal([]byte(repOut), &rep); err != nil {
 		t.Fatal(err)
 	}
-	id4 := ""
-	for _, a := range agrs.Agreements {
-		if a.Holder == node4 {
-			id4 = a.ID
+	if len(rep.Proposals) != 1 || rep.Proposals[0].Node != node4 || rep.Proposals[0].Outcome != "accepted, copied" || len(rep.Agreements) != 3 {
+		t.Fatalf("repair: %+v\n%s", rep, repErr)
+	}
+	for _, want := range []string{"repair: 2 of 3 wanted holders are healthy (agreement " + ids[0] + " is failed)", "repair: proposing to node " + node4,
+		"accepted agreement", "repair: use --agreements " + ids[1] + "," + ids[2] + ","} {
+		if !strings.Contains(repErr, want) {
+			t.Fatalf("repair stderr lacks %q:\n%s", want, repErr)
 		}
 	}
-	c.must("tx", "backup", "accept", id4, "--collateral", "1000uself", "--from", "h4", "--wait", "--yes")
-	startHolder(t, c, "h4", node4, port4, filepath.Join(dir, "holder-h4"))
-	var rep struct {
-		Copied    int64 `json:"Copied"`
-		Committed *struct {
-			Revision uint64 `json:"Revision"`
-		} `json:"Committed"`
+	if !strings.Contains(d4.logs.String(), "backup proposal accepted automatically") {
+		t.Fatalf("h4's daemon did not log its acceptance:\n%s", d4.logs.String())
 	}
-	if err := json.Unmarshal([]byte(c.must("backup", "replicate", "--to-agreement", id4, "--agreements", ids[1]+","+ids[2], "--from", "alice", "-o", "json")), &rep); err != nil {
-		t.Fatal(err)
-	}
-	if rep.Copied == 0 || rep.Committed == nil || rep.Committed.Revision != 1 {
-		t.Fatalf("replicate to agreement %s: %+v", id4, rep)
+	id4 := strconv.FormatUint(rep.Proposals[0].Agreement, 10)
+	if out := c.must("query", "backup", "agreement", id4, "-o", "json"); !strings.Contains(out, `"revision":"1"`) || !strings.Contains(out, "STATUS_ACTIVE") {
+		t.Fatalf("agreement %s after the repair: %s", id4, out)
 	}
 	dst4 := filepath.Join(dir, "restored4")
 	c.must("backup", "restore", "latest", "--to", dst4, "--agreements", id4, "--from", "alice")
