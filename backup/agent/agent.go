@@ -33,6 +33,8 @@ type Agent struct {
 	HTTP    *http.Client
 	Workers int // chunks sealed and uploaded (or fetched) at once; by default 2×NumCPU for backups (at least 4), NumCPU for restores (at least 2)
 
+	maxManifest int // manifests larger than this are stored as parts (0: repo.MaxPartSize); tests lower it
+
 	mu      sync.Mutex
 	session *wire.Session
 	chunker *chunker.Chunker // used by the walk only

@@ -143,6 +143,40 @@ func (a *Agent) fetchChunk(ctx context.Context, srcs []*source, id wire.ID, kind
 	return nil, nil, nil, fmt.Errorf("chunk %s: no holder has a good copy: %w", id, errors.Join(errs...))
 }
 
+// loadSnapshot fetches a snapshot manifest from the holders: the snapshot
+// chunk, and for a manifest stored as parts each part in order (one part
+// in memory at a time besides the entries decoded so far).
+func (a *Agent) loadSnapshot(ctx context.Context, srcs []*source, id wire.ID) (*repo.Snapshot, error) {
+	mb, err := a.fetch(ctx, srcs, id, wire.KindSnapshot)
+	if err != nil {
+		return nil, err
+	}
+	snap, idx, err := repo.DecodeStored(mb)
+	if err != nil || idx == nil {
+		return snap, err
+	}
+	snap = idx.Header()
+	snap.Files = make([]repo.File, 0, min(idx.Files, 1<<16)) // the count is checked as parts arrive
+	for i, pid := range idx.Parts {
+		pt, err := a.fetch(ctx, srcs, pid, wire.KindData)
+		if err != nil {
+			return nil, fmt.Errorf("part %d of %d of snapshot %s: %w", i+1, len(idx.Parts), id.String()[:16], err)
+		}
+		fs, err := repo.DecodePart(pt, len(snap.Files))
+		if err != nil {
+			return nil, fmt.Errorf("part %d of %d of snapshot %s: %w", i+1, len(idx.Parts), id.String()[:16], err)
+		}
+		if len(snap.Files)+len(fs) > idx.Files {
+			return nil, fmt.Errorf("snapshot %s: its parts hold more than the %d entries its index counts", id.String()[:16], idx.Files)
+		}
+		snap.Files = append(snap.Files, fs...)
+	}
+	if len(snap.Files) != idx.Files {
+		return nil, fmt.Errorf("snapshot %s: its parts hold %d entries, its index counts %d", id.String()[:16], len(snap.Files), idx.Files)
+	}
+	return snap, nil
+}
+
 // RemoteSnapshots lists the snapshots stored on the holders (for a machine
 // that lost its local index): every snapshot chunk is fetched and decrypted.
 func (a *Agent) RemoteSnapshots(ctx context.Context) ([]repo.SnapshotInfo, error) {
@@ -158,11 +192,7 @@ func (a *Agent) RemoteSnapshots(ctx context.Context) ([]repo.SnapshotInfo, error
 				continue
 			}
 			seen[id] = true
-			pt, err := a.fetch(ctx, srcs, id, wire.KindSnapshot)
-			if err != nil {
-				return nil, err
-			}
-			snap, err := repo.DecodeSnapshot(pt)
+			snap, err := a.loadSnapshot(ctx, srcs, id)
 			if err != nil {
 				return nil, err
 			}
@@ -204,11 +234,7 @@ func (a *Agent) Restore(ctx context.Context, ref, dir string) (*RestoreResult, e
 	}
 	// The manifest itself comes from a holder too, so a restore shows what
 	// the holders can give back, not what this machine remembers.
-	mb, err := a.fetch(ctx, srcs, info.ID, wire.KindSnapshot)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := repo.DecodeSnapshot(mb)
+	snap, err := a.loadSnapshot(ctx, srcs, info.ID)
 	if err != nil {
 		return nil, err
 	}

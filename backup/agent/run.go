@@ -162,16 +162,24 @@ func (a *Agent) Run(ctx context.Context, source string) (*RunResult, error) {
 	}
 	res.Files = len(snap.Files)
 
-	// The manifest is one more chunk, of kind snapshot.
+	// The manifest is one more chunk, of kind snapshot; one too large for
+	// a chunk is stored as parts (data chunks) and an index.
 	mb, err := repo.EncodeSnapshot(snap)
 	if err != nil {
 		return nil, err
 	}
-	if len(mb) > backup.MaxChunkSize-4096 {
-		return nil, fmt.Errorf("the snapshot manifest is %d bytes, over the %d a chunk may hold: back up fewer files per snapshot", len(mb), backup.MaxChunkSize-4096)
+	stored := mb
+	if len(mb) > a.manifestLimit() {
+		if stored, err = a.storeParts(ctx, hs, snap, &st); err != nil {
+			return nil, err
+		}
+		if mb, err = repo.EncodeSnapshot(snap); err != nil { // the local record names the parts
+			return nil, err
+		}
+		a.printf("the snapshot manifest (%d files, %d bytes) is stored as %d parts\n", len(snap.Files), len(mb), len(snap.Parts))
 	}
 	var sid wire.ID
-	if err := a.store(ctx, hs, job{data: mb, kind: wire.KindSnapshot, out: &sid}, &st); err != nil {
+	if err := a.store(ctx, hs, job{data: stored, kind: wire.KindSnapshot, out: &sid}, &st); err != nil {
 		return nil, err
 	}
 	if err := a.Repo.Sync(); err != nil {
@@ -186,6 +194,34 @@ func (a *Agent) Run(ctx context.Context, source string) (*RunResult, error) {
 	res.Snapshot = sid
 	res.ReadBytes, res.NewChunks, res.UploadedBytes = st.read.Load(), st.newChunks.Load(), st.uploaded.Load()
 	return res, nil
+}
+
+// manifestLimit is the largest manifest stored as one chunk (a sealed
+// chunk must stay under backup.MaxChunkSize).
+func (a *Agent) manifestLimit() int {
+	if a.maxManifest > 0 {
+		return a.maxManifest
+	}
+	return repo.MaxPartSize
+}
+
+// storeParts stores snap's entries as parts on every holder, one part at a
+// time, records their ids in snap.Parts and returns the sealed-to-be index.
+func (a *Agent) storeParts(ctx context.Context, hs []*holderState, snap *repo.Snapshot, st *stats) ([]byte, error) {
+	snap.Parts = nil
+	err := repo.SplitFiles(snap.Files, func(part []byte) error {
+		var id wire.ID
+		if err := a.store(ctx, hs, job{data: part, kind: wire.KindData, out: &id}, st); err != nil {
+			return err
+		}
+		snap.Parts = append(snap.Parts, id)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return repo.EncodeIndex(&repo.SnapshotIndex{Version: repo.SnapshotIndexVersion, Time: snap.Time, Host: snap.Host, Source: snap.Source,
+		Parent: snap.Parent, Files: len(snap.Files), Parts: snap.Parts})
 }
 
 func allStored(hs []*holderState, ids []wire.ID) bool {

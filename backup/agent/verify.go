@@ -105,6 +105,9 @@ func (a *Agent) Forget(ctx context.Context, ref string) (wire.ID, error) {
 			continue
 		}
 		live[s.ID] = true
+		for _, id := range s.Snapshot.Parts {
+			live[id] = true
+		}
 		for _, f := range s.Snapshot.Files {
 			for _, id := range f.Chunks {
 				live[id] = true

@@ -31,6 +31,10 @@ type Snapshot struct {
 	Source  string    `json:"source"`           // the directory backed up
 	Parent  string    `json:"parent,omitempty"` // id of the snapshot this one was compared with
 	Files   []File    `json:"files"`            // in walk (lexical) order, directories before their contents
+	// Parts: the chunks holding Files on the holders when the manifest was
+	// too large for one chunk (SnapshotIndex); set in the local index only,
+	// so that forget keeps them.
+	Parts []wire.ID `json:"parts,omitempty"`
 }
 
 // File is one entry of the tree. Paths are slash-separated, relative to Source.
@@ -65,24 +69,35 @@ func DecodeSnapshot(b []byte) (*Snapshot, error) {
 	if len(s.Files) > maxSnapshotFiles {
 		return nil, fmt.Errorf("snapshot manifest lists %d files: at most %d", len(s.Files), maxSnapshotFiles)
 	}
+	if len(s.Parts) > maxParts {
+		return nil, fmt.Errorf("snapshot manifest lists %d parts: at most %d", len(s.Parts), maxParts)
+	}
 	for i, f := range s.Files {
-		if err := checkPath(f.Path); err != nil {
-			return nil, fmt.Errorf("snapshot entry %d: %w", i, err)
-		}
-		switch f.Type {
-		case TypeFile:
-			if f.Size < 0 {
-				return nil, fmt.Errorf("snapshot entry %d (%s): negative size", i, f.Path)
-			}
-		case TypeDir, TypeSymlink:
-			if len(f.Chunks) > 0 {
-				return nil, fmt.Errorf("snapshot entry %d (%s): a %s has no chunks", i, f.Path, f.Type)
-			}
-		default:
-			return nil, fmt.Errorf("snapshot entry %d (%s): unknown type %q", i, f.Path, f.Type)
+		if err := checkFile(i, f); err != nil {
+			return nil, err
 		}
 	}
 	return &s, nil
+}
+
+// checkFile checks entry i of a manifest.
+func checkFile(i int, f File) error {
+	if err := checkPath(f.Path); err != nil {
+		return fmt.Errorf("snapshot entry %d: %w", i, err)
+	}
+	switch f.Type {
+	case TypeFile:
+		if f.Size < 0 {
+			return fmt.Errorf("snapshot entry %d (%s): negative size", i, f.Path)
+		}
+	case TypeDir, TypeSymlink:
+		if len(f.Chunks) > 0 {
+			return fmt.Errorf("snapshot entry %d (%s): a %s has no chunks", i, f.Path, f.Type)
+		}
+	default:
+		return fmt.Errorf("snapshot entry %d (%s): unknown type %q", i, f.Path, f.Type)
+	}
+	return nil
 }
 
 func checkPath(p string) error {
