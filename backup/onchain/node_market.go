@@ -39,8 +39,11 @@ func (n *Node) Candidates(ctx context.Context) ([]Candidate, error) {
 				continue
 			}
 			c := Candidate{NodeID: nd.Id, Operator: nd.Owner, URL: endpointURL(nd.Endpoints[0]), Capacity: nd.Capabilities.StorageBytes, ScorePPM: 1_000_000}
-			if nr, err := rq.Node(ctx, &registry.QueryNodeRequest{NodeId: nd.Id}); err == nil && nr.BackupReliability != nil {
-				br := nr.BackupReliability
+			nr, err := rq.Node(ctx, &registry.QueryNodeRequest{NodeId: nd.Id})
+			if err != nil { // never rank a node whose record could not be read as a perfect one
+				return nil, fmt.Errorf("registry record of node %s: %w", nd.Id, err)
+			}
+			if br := nr.BackupReliability; br != nil {
 				c.ScorePPM, c.Answered, c.Missed, c.Slashed = br.ScorePpm, br.Answered, br.Missed, br.Slashed
 			}
 			hr, err := n.q().Holder(ctx, &backup.QueryHolderRequest{NodeId: nd.Id})
