@@ -319,19 +319,31 @@ proposes, waits for them to accept and copies the backup to them, as 'backup rep
 				return err
 			}
 			secs := time.Since(start).Seconds()
-			if err := clientcli.PrintResult(cmd, r, func(w io.Writer) {
+			text := func(w io.Writer) {
 				clientcli.KV(w, "snapshot", r.Snapshot.String(), "files", r.Files, "bytes", r.Bytes, "read", r.ReadBytes,
 					"new chunks", r.NewChunks, "uploaded", r.UploadedBytes, "committed", len(r.Committed),
 					"seconds", fmt.Sprintf("%.1f", secs))
 				for _, s := range r.Skipped {
 					fmt.Fprintf(w, "skipped: %s\n", s)
 				}
-			}); err != nil || opt == nil {
-				return err
+			}
+			if opt == nil {
+				return clientcli.PrintResult(cmd, r, text)
 			}
 			// --replicas: the snapshot is on the healthy holders; bring
-			// their number back up (a no-op when enough are active).
-			return repair(cmd, a, opt)
+			// their number back up (a no-op when enough are active). One
+			// result: the run's fields and the repair's under "Repair".
+			rr, rerr := runRepair(cmd, a, opt)
+			out := struct {
+				*agent.RunResult
+				Repair *agent.RepairResult
+			}{r, rr}
+			return errors.Join(rerr, clientcli.PrintResult(cmd, out, func(w io.Writer) {
+				text(w)
+				if rr != nil {
+					printRepair(w, rr)
+				}
+			}))
 		},
 	}
 	agentFlags(cmd)

@@ -146,22 +146,28 @@ func oneCoin(flag, s string, optional bool) (types.Coin, error) {
 
 // repair runs a repair with the agent's chain as the market and prints it.
 func repair(cmd *cobra.Command, a *agent.Agent, opt *agent.RepairOptions) error {
-	m, ok := a.Chain.(onchain.Market)
-	if !ok {
-		return errors.New("this chain connection cannot list holders or propose")
-	}
-	opt.Market = m
-	r, err := a.Repair(cmd.Context(), *opt)
+	r, err := runRepair(cmd, a, opt)
 	if r == nil {
 		return err
 	}
-	perr := clientcli.PrintResult(cmd, r, func(w io.Writer) {
-		clientcli.KV(w, "wanted", r.Wanted, "healthy before", joinIDs(r.Healthy), "agreements", joinIDs(r.Agreements))
-		for _, p := range r.Proposals {
-			fmt.Fprintf(w, "agreement %s with node %s: %s (%s)\n", strconv.FormatUint(p.Agreement, 10), p.Node, p.Outcome, p.Reason)
-		}
-	})
-	return errors.Join(err, perr)
+	return errors.Join(err, clientcli.PrintResult(cmd, r, func(w io.Writer) { printRepair(w, r) }))
+}
+
+// runRepair runs a repair with the agent's chain as the market.
+func runRepair(cmd *cobra.Command, a *agent.Agent, opt *agent.RepairOptions) (*agent.RepairResult, error) {
+	m, ok := a.Chain.(onchain.Market)
+	if !ok {
+		return nil, errors.New("this chain connection cannot list holders or propose")
+	}
+	opt.Market = m
+	return a.Repair(cmd.Context(), *opt)
+}
+
+func printRepair(w io.Writer, r *agent.RepairResult) {
+	clientcli.KV(w, "wanted", r.Wanted, "healthy before", joinIDs(r.Healthy), "agreements", joinIDs(r.Agreements))
+	for _, p := range r.Proposals {
+		fmt.Fprintf(w, "agreement %s with node %s: %s (%s)\n", strconv.FormatUint(p.Agreement, 10), p.Node, p.Outcome, p.Reason)
+	}
 }
 
 // acceptPolicy reads serve's auto-accept flags (nil without --auto-accept).
