@@ -124,13 +124,13 @@ func (a *Agent) Repair(ctx context.Context, opt RepairOptions) (*RepairResult, e
 	if err != nil {
 		return nil, fmt.Errorf("listing your agreements: %w", err)
 	}
-	// Nodes that hold (or were asked to hold, or failed) an agreement of
-	// this owner are not asked again; earlier proposals and empty accepted
-	// agreements of this owner are used first.
+	// Nodes that hold (or were asked to hold, failed or recently rejected)
+	// an agreement of this owner are not asked again; earlier proposals and
+	// empty accepted agreements of this owner are used first.
 	busy := map[string]bool{}
 	var pending []*Proposal
 	for _, g := range mine {
-		if g.Status == onchain.StatusProposed || g.Status == onchain.StatusActive || g.Status == onchain.StatusEnding || g.Status == onchain.StatusFailed {
+		if g.Status != onchain.StatusEnded {
 			busy[g.Holder] = true
 		}
 		if named[g.ID] || len(pending) >= need || g.Quota < biggest {
@@ -149,7 +149,7 @@ func (a *Agent) Repair(ctx context.Context, opt RepairOptions) (*RepairResult, e
 		case c.Operator == a.Keys.Owner:
 			skipped = append(skipped, c.NodeID+" is yours")
 		case busy[c.NodeID]:
-			skipped = append(skipped, c.NodeID+" already holds (or failed) an agreement of yours")
+			skipped = append(skipped, c.NodeID+" already holds, was offered, failed or rejected an agreement of yours")
 		case c.Free() < opt.Terms.Quota:
 			skipped = append(skipped, fmt.Sprintf("%s has %d bytes free, under --quota %d", c.NodeID, c.Free(), opt.Terms.Quota))
 		case c.ScorePPM < opt.MinScorePPM:

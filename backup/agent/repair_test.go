@@ -103,7 +103,7 @@ func TestRepairReplacesFailedHolderWithoutAHuman(t *testing.T) {
 	if len(r.Agreements) != 2 || r.Agreements[0] != 2 || r.Agreements[1] != id {
 		t.Fatalf("agreements to use %v, want [2 %d]", r.Agreements, id)
 	}
-	for _, want := range []string{"1 of 2 wanted holders are healthy (agreement 1 is failed)", "not asking node node-a already holds (or failed)",
+	for _, want := range []string{"1 of 2 wanted holders are healthy (agreement 1 is failed)", "not asking node node-a already holds, was offered, failed or rejected",
 		"not asking node node-e has 1048576 bytes free, under --quota", "not asking node node-f is yours",
 		"proposing to node node-d (reliability 99.9500% (200 answered, 1 missed, 0 failed)", "price 5uself per epoch, escrow 500uself, collateral 1000uself",
 		"node node-d accepted agreement", "use --agreements 2,"} {
