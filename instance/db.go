@@ -97,6 +97,9 @@ CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, app TEXT NOT NULL, app_key TEXT NOT NULL,
   method TEXT NOT NULL, path TEXT NOT NULL, scope TEXT NOT NULL, result TEXT NOT NULL, reason TEXT NOT NULL,
   height INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+  hash BLOB PRIMARY KEY, app TEXT NOT NULL, key_type TEXT NOT NULL, key BLOB NOT NULL, expires INTEGER NOT NULL,
+  high INTEGER NOT NULL, seen BLOB, saved INTEGER NOT NULL);
 `
 
 // OpenDB opens (creating) <home>/instance.db. key may be nil (no values are opened).
