@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,7 +98,12 @@ type authState struct {
 	nonces   map[string]nonce
 	sessions map[[32]byte]*session
 	db       *DB
+	opened   int // sessions opened by this run, for pruneEvery
 }
+
+// pruneEvery: every this many new sessions the expired rows are deleted, so a
+// long run does not pile them up (start and clean stop prune them too).
+const pruneEvery = 256
 
 func newAuthState(db *DB) *authState {
 	return &authState{nonces: map[string]nonce{}, sessions: map[[32]byte]*session{}, db: db}
@@ -205,7 +211,14 @@ func (a *authState) newSession(app string, key crypto.PubKey, ttl time.Duration)
 	}
 	a.mu.Lock()
 	a.sessions[s.hash] = s
+	a.opened++
+	prune := a.opened%pruneEvery == 0
 	a.mu.Unlock()
+	if prune {
+		if err := a.db.PruneSessions(now); err != nil {
+			fmt.Fprintf(os.Stderr, "selfinstance: prune expired sessions: %v\n", err)
+		}
+	}
 	return s, tok, nil
 }
 

@@ -95,9 +95,9 @@ func (d *DB) LoadSessions(now time.Time) ([]sessionRow, error) {
 	return out, tx.Commit()
 }
 
-// DeleteSession forgets a session.
-func (d *DB) DeleteSession(hash []byte) error {
-	_, err := d.sql.Exec(`DELETE FROM sessions WHERE hash=?`, hash)
+// PruneSessions deletes the sessions expired at now.
+func (d *DB) PruneSessions(now time.Time) error {
+	_, err := d.sql.Exec(`DELETE FROM sessions WHERE expires <= ?`, now.UnixNano())
 	return err
 }
 

@@ -333,3 +333,23 @@ func FuzzSessionLoad(f *testing.F) {
 		}
 	})
 }
+
+// Expired session rows are pruned during a long run, not only at start and stop.
+func TestSessionsPrunedWhileRunning(t *testing.T) {
+	db, _ := testDB(t)
+	a := newAuthState(db)
+	pk := testutil.NewAccount(1).Key.PubKey()
+	if _, _, e := a.newSession("app", pk, time.Nanosecond); e != nil {
+		t.Fatal(e)
+	}
+	time.Sleep(time.Millisecond)
+	for range pruneEvery - 1 {
+		if _, _, e := a.newSession("app", pk, time.Hour); e != nil {
+			t.Fatal(e)
+		}
+	}
+	var n int
+	if err := db.sql.QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil || n != pruneEvery-1 {
+		t.Fatalf("%d session rows after %d sessions, one expired (%v)", n, pruneEvery, err)
+	}
+}
