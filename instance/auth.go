@@ -2,10 +2,13 @@ package instance
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,15 +52,16 @@ type nonce struct {
 // session is an authenticated app, bound to the key that created it: every
 // request on it must be signed by that key, so the token alone is worthless.
 type session struct {
-	id      string
+	hash    [32]byte // SHA-256 of the token: the token itself is kept nowhere
 	app     string
 	key     crypto.PubKey
 	keyName string // keyID(key), for the audit log
 	expires time.Time
 
-	mu   sync.Mutex
-	high uint64                 // highest sequence number accepted
-	seen [seqWindow / 64]uint64 // bit n%seqWindow: n was accepted, for n in (high-seqWindow, high]
+	mu     sync.Mutex
+	high   uint64                 // highest sequence number accepted
+	seen   [seqWindow / 64]uint64 // bit n%seqWindow: n was accepted, for n in (high-seqWindow, high]
+	frozen bool                   // the window was saved at a clean stop: accept nothing more
 }
 
 // accept records seq, refusing one already used or older than the window.
@@ -65,7 +69,7 @@ func (s *session) accept(seq uint64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case seq == 0:
+	case seq == 0 || s.frozen:
 		return false
 	case seq > s.high:
 		// Forget the numbers that leave the window: their bits are reused by
@@ -87,15 +91,73 @@ func (s *session) accept(seq uint64) bool {
 	return true
 }
 
-// authState holds nonces and sessions in memory: a restart ends every session.
+// authState holds nonces (memory) and sessions (memory, kept in db so a clean
+// restart does not end them; see session_store.go).
 type authState struct {
 	mu       sync.Mutex
 	nonces   map[string]nonce
-	sessions map[string]*session
+	sessions map[[32]byte]*session
+	db       *DB
+	opened   int // sessions opened by this run, for pruneEvery
 }
 
-func newAuthState() *authState {
-	return &authState{nonces: map[string]nonce{}, sessions: map[string]*session{}}
+// pruneEvery: every this many new sessions the expired rows are deleted, so a
+// long run does not pile them up (start and clean stop prune them too).
+const pruneEvery = 256
+
+func newAuthState(db *DB) *authState {
+	return &authState{nonces: map[string]nonce{}, sessions: map[[32]byte]*session{}, db: db}
+}
+
+func tokenHash(tok string) [32]byte { return sha256.Sum256([]byte(tok)) }
+
+// load restores the sessions saved at the last clean stop.
+func (a *authState) load() error {
+	now := time.Now()
+	rows, err := a.db.LoadSessions(now)
+	if err != nil {
+		return fmt.Errorf("load sessions: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, r := range rows {
+		pk, err := crypto.PubKeyFromTyped(r.keyType, r.key)
+		if err != nil || r.check() != nil {
+			continue // not a session this gateway made: dropped (LoadSessions marked it unsaved)
+		}
+		s := &session{app: r.app, key: pk, keyName: keyID(pk), expires: time.Unix(0, r.expires), high: r.high}
+		copy(s.hash[:], r.hash)
+		for i := range s.seen {
+			if len(r.seen) == seqWindow/8 {
+				s.seen[i] = binary.BigEndian.Uint64(r.seen[i*8:])
+			}
+		}
+		a.sessions[s.hash] = s
+	}
+	return nil
+}
+
+// save stores the sequence windows of the live sessions at a clean stop. The
+// sessions accept no request after it (one would be missing from the saved window).
+func (a *authState) save() error {
+	now := time.Now()
+	a.mu.Lock()
+	rows := make([]sessionRow, 0, len(a.sessions))
+	for _, s := range a.sessions {
+		if now.After(s.expires) {
+			continue
+		}
+		s.mu.Lock()
+		s.frozen = true
+		seen := make([]byte, 0, seqWindow/8)
+		for _, w := range s.seen {
+			seen = binary.BigEndian.AppendUint64(seen, w)
+		}
+		rows = append(rows, sessionRow{hash: s.hash[:], high: s.high, seen: seen})
+		s.mu.Unlock()
+	}
+	a.mu.Unlock()
+	return a.db.SaveWindows(rows, now)
 }
 
 func randomToken() string {
@@ -135,10 +197,36 @@ func (a *authState) takeNonce(n, app string) *apiError {
 	return nil
 }
 
-func (a *authState) newSession(app string, key crypto.PubKey, ttl time.Duration) (*session, *apiError) {
+// newSession opens a session and returns it with its token.
+func (a *authState) newSession(app string, key crypto.PubKey, ttl time.Duration) (*session, string, *apiError) {
+	now := time.Now()
+	if e := a.room(now); e != nil {
+		return nil, "", e
+	}
+	tok := randomToken()
+	s := &session{hash: tokenHash(tok), app: app, key: key, keyName: keyID(key), expires: now.Add(ttl)}
+	// Stored before it is answered (outside the lock: lookups do not wait for the disk).
+	if err := a.db.SaveSession(sessionRow{hash: s.hash[:], app: app, keyType: key.Type(), key: key.Bytes(), expires: s.expires.UnixNano()}); err != nil {
+		return nil, "", errf(http.StatusInternalServerError, wire.CodeInternal, "store the session: %v", err)
+	}
+	a.mu.Lock()
+	a.sessions[s.hash] = s
+	a.opened++
+	prune := a.opened%pruneEvery == 0
+	a.mu.Unlock()
+	if prune {
+		if err := a.db.PruneSessions(now); err != nil {
+			fmt.Fprintf(os.Stderr, "selfinstance: prune expired sessions: %v\n", err)
+		}
+	}
+	return s, tok, nil
+}
+
+// room makes room for a session by forgetting expired ones (their rows go at
+// the next clean stop or start), or refuses when maxSessions are live.
+func (a *authState) room(now time.Time) *apiError {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	now := time.Now()
 	if len(a.sessions) >= maxSessions {
 		for k, s := range a.sessions {
 			if now.After(s.expires) {
@@ -146,20 +234,20 @@ func (a *authState) newSession(app string, key crypto.PubKey, ttl time.Duration)
 			}
 		}
 		if len(a.sessions) >= maxSessions {
-			return nil, errf(http.StatusTooManyRequests, wire.CodeRateLimited, "too many open sessions: retry later")
+			return errf(http.StatusTooManyRequests, wire.CodeRateLimited, "too many open sessions: retry later")
 		}
 	}
-	s := &session{id: randomToken(), app: app, key: key, keyName: keyID(key), expires: now.Add(ttl)}
-	a.sessions[s.id] = s
-	return s, nil
+	return nil
 }
 
-func (a *authState) session(id string) *session {
+// session finds the live session of token tok.
+func (a *authState) session(tok string) *session {
+	h := tokenHash(tok)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := a.sessions[id]
+	s := a.sessions[h]
 	if s != nil && time.Now().After(s.expires) {
-		delete(a.sessions, id)
+		delete(a.sessions, h)
 		return nil
 	}
 	return s

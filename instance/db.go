@@ -36,6 +36,7 @@ type DB struct {
 	aead  cipher.AEAD // nil for the CLI, which opens no values
 	st    stmts
 	audit *auditWriter
+	store *storeWriter
 }
 
 // readConns is the size of the read pool.
@@ -43,8 +44,8 @@ const readConns = 4
 
 // stmts are the prepared statements of the storage requests.
 type stmts struct {
-	lastVersion, usage, insert, addUsage *sql.Stmt // writer
-	getLatest, getVersion                *sql.Stmt // readers
+	lastVersion, latestMeta, usage, insert, tombstone, addUsage *sql.Stmt // writer
+	getLatest, getVersion                                       *sql.Stmt // readers
 }
 
 func (st *stmts) prepare(w, r *sql.DB) error {
@@ -54,8 +55,10 @@ func (st *stmts) prepare(w, r *sql.DB) error {
 		q   string
 	}{
 		{w, &st.lastVersion, `SELECT COALESCE(MAX(version),0) FROM kv WHERE app=? AND key=?`},
+		{w, &st.latestMeta, `SELECT version, deleted FROM kv WHERE app=? AND key=? ORDER BY version DESC LIMIT 1`},
 		{w, &st.usage, `SELECT bytes FROM usage WHERE id=1`},
 		{w, &st.insert, `INSERT INTO kv (app,key,version,value,size,deleted,created) VALUES (?,?,?,?,?,0,?)`},
+		{w, &st.tombstone, `INSERT INTO kv (app,key,version,value,size,deleted,created) VALUES (?,?,?,NULL,0,1,?)`},
 		{w, &st.addUsage, `UPDATE usage SET bytes=bytes+? WHERE id=1`},
 		{r, &st.getLatest, `SELECT version, value, deleted FROM kv WHERE app=? AND key=? ORDER BY version DESC LIMIT 1`},
 		{r, &st.getVersion, `SELECT version, value, deleted FROM kv WHERE app=? AND key=? AND version=?`},
@@ -69,7 +72,7 @@ func (st *stmts) prepare(w, r *sql.DB) error {
 }
 
 func (st *stmts) close() {
-	for _, s := range []*sql.Stmt{st.lastVersion, st.usage, st.insert, st.addUsage, st.getLatest, st.getVersion} {
+	for _, s := range []*sql.Stmt{st.lastVersion, st.latestMeta, st.usage, st.insert, st.tombstone, st.addUsage, st.getLatest, st.getVersion} {
 		if s != nil {
 			s.Close()
 		}
@@ -94,6 +97,9 @@ CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, app TEXT NOT NULL, app_key TEXT NOT NULL,
   method TEXT NOT NULL, path TEXT NOT NULL, scope TEXT NOT NULL, result TEXT NOT NULL, reason TEXT NOT NULL,
   height INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+  hash BLOB PRIMARY KEY, app TEXT NOT NULL, key_type TEXT NOT NULL, key BLOB NOT NULL, expires INTEGER NOT NULL,
+  high INTEGER NOT NULL, seen BLOB, saved INTEGER NOT NULL);
 `
 
 // OpenDB opens (creating) <home>/instance.db. key may be nil (no values are opened).
@@ -135,6 +141,10 @@ func OpenDB(home string, pub *seal.PublicKey, key *seal.PrivateKey) (*DB, error)
 		}
 	}
 	if d.audit, err = newAuditWriter(s); err != nil {
+		return fail(err)
+	}
+	if d.store, err = newStoreWriter(d); err != nil {
+		d.audit.close()
 		return fail(err)
 	}
 	return d, nil
@@ -193,8 +203,9 @@ func (d *DB) openValue(env, ad []byte) ([]byte, error) {
 	return d.aead.Open(nil, env[:n], env[n:], ad)
 }
 
-// Close writes the queued audit entries and closes the database.
+// Close answers the queued writes, writes the queued audit entries and closes the database.
 func (d *DB) Close() error {
+	d.store.close()
 	d.audit.close()
 	d.st.close()
 	d.rd.Close()
@@ -213,36 +224,10 @@ var (
 )
 
 // Put stores a new version of app's key, sealed; it fails with errQuota when the
-// sealed value would take the instance past quota bytes.
+// sealed value would take the instance past quota bytes. The write is committed
+// (with the others waiting at the time, see storeWriter) when Put returns.
 func (d *DB) Put(app, key string, value []byte, quota int64) (uint64, error) {
-	tx, err := d.sql.Begin()
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	var last uint64
-	if err := tx.Stmt(d.st.lastVersion).QueryRow(app, key).Scan(&last); err != nil {
-		return 0, err
-	}
-	v := last + 1
-	env, err := d.sealValue(value, ad("kv", app, key, v))
-	if err != nil {
-		return 0, err
-	}
-	var used int64
-	if err := tx.Stmt(d.st.usage).QueryRow().Scan(&used); err != nil {
-		return 0, err
-	}
-	if used+int64(len(env)) > quota {
-		return 0, fmt.Errorf("%w: %d of %d bytes used, the value needs %d", errQuota, used, quota, len(env))
-	}
-	if _, err := tx.Stmt(d.st.insert).Exec(app, key, v, env, len(env), time.Now().Unix()); err != nil {
-		return 0, err
-	}
-	if _, err := tx.Stmt(d.st.addUsage).Exec(len(env)); err != nil {
-		return 0, err
-	}
-	return v, tx.Commit()
+	return d.store.do(&writeOp{app: app, key: key, value: value, quota: quota})
 }
 
 // Get opens app's key at version (0 = latest); a deleted key is not found.
@@ -268,24 +253,7 @@ func (d *DB) Get(app, key string, version uint64) ([]byte, uint64, error) {
 
 // Delete records a deletion (a tombstone version); the key must exist.
 func (d *DB) Delete(app, key string) (uint64, error) {
-	tx, err := d.sql.Begin()
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	var last uint64
-	var deleted bool
-	err = tx.QueryRow(`SELECT version, deleted FROM kv WHERE app=? AND key=? ORDER BY version DESC LIMIT 1`, app, key).Scan(&last, &deleted)
-	if errors.Is(err, sql.ErrNoRows) || deleted {
-		return 0, errNotFound
-	} else if err != nil {
-		return 0, err
-	}
-	if _, err := tx.Exec(`INSERT INTO kv (app,key,version,value,size,deleted,created) VALUES (?,?,?,NULL,0,1,?)`,
-		app, key, last+1, time.Now().Unix()); err != nil {
-		return 0, err
-	}
-	return last + 1, tx.Commit()
+	return d.store.do(&writeOp{del: true, app: app, key: key})
 }
 
 // List returns up to limit live keys of app under prefix, after cursor, in key order.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -41,7 +42,11 @@ func NewServer(cfg Config, chain *Chain, db *DB) (*Server, error) {
 		ResponseHeaderTimeout: cfg.LLMTimeout.Duration,
 		MaxIdleConnsPerHost:   16,
 	}
-	return &Server{cfg: cfg, quota: q, chain: chain, db: db, auth: newAuthState(), llm: &http.Client{Transport: tr}, rl: map[string]*bucket{}}, nil
+	auth := newAuthState(db)
+	if err := auth.load(); err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, quota: q, chain: chain, db: db, auth: auth, llm: &http.Client{Transport: tr}, rl: map[string]*bucket{}}, nil
 }
 
 // Handler is the gateway's HTTP API.
@@ -77,8 +82,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tc *tls.Config) err
 	err := hs.Serve(tls.NewListener(ln, tc))
 	if errors.Is(err, http.ErrServerClosed) {
 		// Serve returns at once; the requests still running finish (and queue
-		// their audit entries) before the caller closes the database.
+		// their audit entries) before the caller closes the database. Then the
+		// sessions' windows are saved: a restart continues them.
 		<-stopped
+		if err := s.auth.save(); err != nil {
+			return fmt.Errorf("save sessions (they end with this run): %w", err)
+		}
 		return nil
 	}
 	return err
@@ -233,11 +242,11 @@ func (s *Server) createSession(w http.ResponseWriter, r *http.Request) {
 			return &apiError{status: http.StatusForbidden, code: wire.CodePending,
 				msg: "the user has not granted these scopes yet: they can approve request with `selfinstance approve`; retry after", requestID: req.ID}
 		}
-		sess, e := s.auth.newSession(app, pk, s.cfg.SessionTTL.Duration)
+		sess, tok, e := s.auth.newSession(app, pk, s.cfg.SessionTTL.Duration)
 		if e != nil {
 			return e
 		}
-		writeJSON(w, http.StatusOK, wire.SessionResponse{Session: sess.id, ExpiresAt: sess.expires.Unix(), Scopes: scopes, Height: rec.Height})
+		writeJSON(w, http.StatusOK, wire.SessionResponse{Session: tok, ExpiresAt: sess.expires.Unix(), Scopes: scopes, Height: rec.Height})
 		return nil
 	}()
 	s.audit(r, app, keyName, scopeList, e, "session opened")
@@ -306,7 +315,7 @@ func (s *Server) authenticate(r *http.Request, maxBody int64) (*authed, *apiErro
 	if err != nil {
 		return &authed{sess: sess}, errf(http.StatusBadRequest, wire.CodeBadRequest, "%s: want a positive integer", wire.HeaderSeq)
 	}
-	msg := wire.SignBytes(s.cfg.OwnerAddress, wire.SessionNonce(sess.id, seq), r.Method, r.URL.RequestURI(), body, ts)
+	msg := wire.SignBytes(s.cfg.OwnerAddress, wire.SessionNonce(tok, seq), r.Method, r.URL.RequestURI(), body, ts)
 	if e := verifySig(sess.key, msg, r.Header.Get(wire.HeaderSignature)); e != nil {
 		return &authed{sess: sess}, e
 	}

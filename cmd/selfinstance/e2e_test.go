@@ -463,7 +463,8 @@ func TestInstanceEndToEnd(t *testing.T) {
 	}
 	t.Logf("bob's 6000-byte quota held %d sealed 1000-byte values: %v", saved, quotaErr)
 
-	// A restart: sessions end; the light client continues from its stored headers.
+	// A clean restart: sessions continue (and the quota's usage with them); the
+	// light client continues from its stored headers.
 	_ = bgw.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-bgw.exited:
@@ -472,8 +473,19 @@ func TestInstanceEndToEnd(t *testing.T) {
 	}
 	bgw = startProc(t, "bob's selfinstance (restarted)", nil, instBin, "start", "--home", bobHome)
 	waitUntil(t, "bob's gateway restarted", 30*time.Second, func() bool { return strings.Contains(bgw.logs.String(), "serving https://") })
-	if _, err := bsess.Storage.Save(ctx, "after-restart", []byte("x")); code(err) != wire.CodeBadSession {
-		t.Fatalf("a session from before the restart: %v", err)
+	if _, err := bsess.Storage.Save(ctx, "after-restart", bytes.Repeat([]byte("s"), 1000)); !errors.Is(err, sdk.ErrQuotaExceeded) {
+		t.Fatalf("a session from before a clean restart, over quota: %v", err)
+	}
+	if _, err := bsess.Storage.Save(ctx, "after-restart", []byte("x")); err != nil {
+		t.Fatalf("a session from before a clean restart: %v", err)
+	}
+	// A crash (kill -9) ends the sessions: their replay windows were not saved.
+	_ = bgw.cmd.Process.Kill()
+	<-bgw.exited
+	bgw = startProc(t, "bob's selfinstance (after a crash)", nil, instBin, "start", "--home", bobHome)
+	waitUntil(t, "bob's gateway started after a crash", 30*time.Second, func() bool { return strings.Contains(bgw.logs.String(), "serving https://") })
+	if _, err := bsess.Storage.Save(ctx, "after-crash", []byte("x")); code(err) != wire.CodeBadSession {
+		t.Fatalf("a session from before a crash: %v", err)
 	}
 	bsess, err = bc.Authenticate(ctx, "reader", signer("reader-key"), []string{"storage:write"})
 	if err != nil {
