@@ -1,6 +1,7 @@
 package instance
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/crypto/keyring"
 	"github.com/selfchain/selfchain/crypto/seal"
 	"github.com/selfchain/selfchain/instance/wire"
@@ -36,6 +38,7 @@ type shareBed struct {
 	c           *sdk.Client
 	user, owner *testutil.Account
 	diary       *sdk.Session
+	tlsKey      []byte // the gateway's pinned TLS key
 }
 
 const (
@@ -46,6 +49,8 @@ const (
 var (
 	readerKey = testutil.NewAccount(1).Key
 	diaryKey  = testutil.NewAccount(2).Key
+	// readerJSSeed is an Ed25519 key of reader held by the JS SDK (TestJSSharedRead).
+	readerJSSeed = bytes.Repeat([]byte{9}, 32)
 )
 
 // newShareBed grants reader readerGrant (besides its own storage:read and write)
@@ -57,15 +62,21 @@ func newShareBed(t *testing.T, readerGrant ...string) *shareBed {
 	t.Cleanup(func() { _ = ta.Close() })
 	ta.NextBlock()
 	b := &shareBed{t: t, ta: ta, user: user, owner: owner}
-	reg := func(id string, key sdk.Signer, scopes ...string) runtime.Msg {
-		pub := key.PubKey()
-		return &permissions.MsgRegisterApp{Owner: owner.Addr.String(), Id: id, Name: id,
-			PubKeys: []types.PubKey{{Type: pub.Type(), Key: pub.Bytes()}}, Scopes: scopes,
+	reg := func(id string, keys []crypto.PubKey, scopes ...string) runtime.Msg {
+		m := &permissions.MsgRegisterApp{Owner: owner.Addr.String(), Id: id, Name: id, Scopes: scopes,
 			Deposit: types.Coins{types.NewCoin(testutil.Denom, permissions.DefaultMinDeposit)}}
+		for _, pub := range keys {
+			m.PubKeys = append(m.PubKeys, types.PubKey{Type: pub.Type(), Key: pub.Bytes()})
+		}
+		return m
+	}
+	jsKey, err := crypto.PrivKeyFromTyped(crypto.KeyTypeEd25519, readerJSSeed)
+	if err != nil {
+		t.Fatal(err)
 	}
 	rw := []string{"storage:delete", "storage:read", "storage:write"}
-	b.run(owner, reg(diaryApp, diaryKey, rw...))
-	b.run(owner, reg(readerApp, readerKey, "storage:read", "storage:write", "storage:read-shared:diary"))
+	b.run(owner, reg(diaryApp, []crypto.PubKey{diaryKey.PubKey()}, rw...))
+	b.run(owner, reg(readerApp, []crypto.PubKey{readerKey.PubKey(), jsKey.PubKey()}, "storage:read", "storage:write", "storage:read-shared:diary"))
 	b.run(user, &permissions.MsgGrant{User: user.Addr.String(), AppId: diaryApp, Scopes: rw, ExpiryHeight: 1_000_000})
 	b.run(user, &permissions.MsgGrant{User: user.Addr.String(), AppId: readerApp,
 		Scopes: append([]string{"storage:read", "storage:write"}, readerGrant...), ExpiryHeight: 1_000_000})
@@ -103,6 +114,7 @@ func newShareBed(t *testing.T, readerGrant ...string) *shareBed {
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, ln, tc); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
+	b.tlsKey = ts.pub
 	if b.c, err = sdk.New(sdk.Config{URL: "https://" + ln.Addr().String(), Owner: cfg.OwnerAddress, TLSKey: ts.pub}); err != nil {
 		t.Fatal(err)
 	}
