@@ -104,3 +104,18 @@ func inPrefix(key, prefix string) bool {
 	}
 	return key == prefix || strings.HasPrefix(key, prefix+"/")
 }
+
+// coveredCursor keeps a list's next cursor from naming a key the prefix does not
+// cover (the page's last scanned key may be "notes-a" or "notesx" for prefix
+// "notes"). Keys sort so that the uncovered ones come before "notes/" ('-' and '.'
+// sort below '/') or after every "notes/…" key: a cursor before it moves to
+// "notes/" (no key ends in '/', so nothing is skipped); one after it ends the list.
+func coveredCursor(next, prefix string) string {
+	if next == "" || inPrefix(next, prefix) {
+		return next
+	}
+	if next < prefix+"/" && len(prefix) < permissions.MaxResourceLen {
+		return prefix + "/"
+	}
+	return ""
+}

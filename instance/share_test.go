@@ -121,7 +121,7 @@ func newShareBed(t *testing.T, readerGrant ...string) *shareBed {
 	if b.diary, err = b.c.Authenticate(ctx, diaryApp, diaryKey, rw); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"notes/a", "notes/b", "notes", "notesx", "secrets/x"} {
+	for _, k := range []string{"notes/a", "notes/b", "notes", "notes-a", "notesx", "notesy", "secrets/x"} {
 		if _, err := b.diary.Storage.Save(ctx, k, []byte("diary's "+k)); err != nil {
 			t.Fatal(err)
 		}
@@ -448,6 +448,42 @@ func TestListShowsOnlyCoveredKeys(t *testing.T) {
 		}
 		if strings.Join(keys, " ") != "notes notes/a notes/b" {
 			t.Errorf("list notes: %v", keys)
+		}
+	}
+}
+
+// TestListCursorStaysCovered: paging a list of "notes" at every page size shows
+// exactly the covered keys, and no next_cursor names an uncovered one ("notes-a",
+// "notesx"), in the app's own namespace and in a shared one.
+func TestListCursorStaysCovered(t *testing.T) {
+	b := newShareBed(t, "storage:read-shared:diary/notes")
+	ctx := context.Background()
+	shared := b.reader("storage:read-shared:diary/notes").Storage.Shared(diaryApp)
+	for name, list := range map[string]func(string, int) (wire.ListResponse, error){
+		"own":    func(c string, n int) (wire.ListResponse, error) { return b.diary.Storage.List(ctx, "notes", c, n) },
+		"shared": func(c string, n int) (wire.ListResponse, error) { return shared.List(ctx, "notes", c, n) },
+	} {
+		for limit := 1; limit <= 6; limit++ {
+			var keys []string
+			cursor := ""
+			for pages := 0; ; pages++ {
+				res, err := list(cursor, limit)
+				if err != nil || pages > 10 {
+					t.Fatalf("%s limit %d: %v (pages %d)", name, limit, err, pages)
+				}
+				for _, it := range res.Items {
+					keys = append(keys, it.Key)
+				}
+				if res.NextCursor != "" && !inPrefix(res.NextCursor, "notes") && res.NextCursor != "notes/" {
+					t.Fatalf("%s limit %d: next_cursor %q is outside the prefix", name, limit, res.NextCursor)
+				}
+				if cursor = res.NextCursor; cursor == "" {
+					break
+				}
+			}
+			if strings.Join(keys, " ") != "notes notes/a notes/b" {
+				t.Errorf("%s limit %d: %v", name, limit, keys)
+			}
 		}
 	}
 }

@@ -164,7 +164,7 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request, app, prefix st
 	if err != nil {
 		return errf(http.StatusInternalServerError, wire.CodeInternal, "%v", err)
 	}
-	out := wire.ListResponse{Items: []wire.ListItem{}, NextCursor: next}
+	out := wire.ListResponse{Items: []wire.ListItem{}, NextCursor: coveredCursor(next, prefix)}
 	for _, r := range rows {
 		if !inPrefix(r.Key, prefix) {
 			continue
