@@ -10,16 +10,19 @@ import (
 
 // AuditEntry is one decision of the gateway.
 type AuditEntry struct {
-	ID     uint64 `json:"id"`
-	Time   int64  `json:"time"`
-	App    string `json:"app"`
-	AppKey string `json:"app_key"`
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	Scope  string `json:"scope"`
-	Result string `json:"result"` // "allowed" or an error code
-	Reason string `json:"reason"`
-	Height int64  `json:"height"`
+	ID   uint64 `json:"id"`
+	Time int64  `json:"time"`
+	App  string `json:"app"`
+	// Namespace is the other app whose data the request reached (cross-app
+	// sharing); "" for the app's own namespace.
+	Namespace string `json:"namespace,omitempty"`
+	AppKey    string `json:"app_key"`
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	Scope     string `json:"scope"`
+	Result    string `json:"result"` // "allowed" or an error code
+	Reason    string `json:"reason"`
+	Height    int64  `json:"height"`
 }
 
 // Audit batching: a request hands its entry to one writer goroutine, which
@@ -51,9 +54,23 @@ type auditWriter struct {
 	db     *sql.DB
 }
 
-const auditInsert = `INSERT INTO audit (time, app, app_key, method, path, scope, result, reason, height) VALUES (?,?,?,?,?,?,?,?,?)`
+const auditInsert = `INSERT INTO audit (time, app, namespace, app_key, method, path, scope, result, reason, height) VALUES (?,?,?,?,?,?,?,?,?,?)`
+
+// addAuditNamespace adds the namespace column (cross-app sharing) to an audit
+// table made before it; older entries read as the app's own namespace.
+func addAuditNamespace(db *sql.DB) error {
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info('audit') WHERE name='namespace'`).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	_, err := db.Exec(`ALTER TABLE audit ADD COLUMN namespace TEXT NOT NULL DEFAULT ''`)
+	return err
+}
 
 func newAuditWriter(db *sql.DB) (*auditWriter, error) {
+	if err := addAuditNamespace(db); err != nil {
+		return nil, fmt.Errorf("audit table: %w", err)
+	}
 	ins, err := db.Prepare(auditInsert)
 	if err != nil {
 		return nil, err
@@ -139,7 +156,7 @@ func (w *auditWriter) write(batch []auditItem) error {
 			continue
 		}
 		e := it.e
-		if _, err := ins.Exec(e.Time, e.App, e.AppKey, e.Method, e.Path, e.Scope, e.Result, e.Reason, e.Height); err != nil {
+		if _, err := ins.Exec(e.Time, e.App, e.Namespace, e.AppKey, e.Method, e.Path, e.Scope, e.Result, e.Reason, e.Height); err != nil {
 			return err
 		}
 	}
@@ -151,12 +168,13 @@ func (d *DB) Audit(e AuditEntry) error {
 	return d.audit.send(auditItem{e: e})
 }
 
-// AuditLog lists entries, of one app when app is set, oldest first. Entries this
-// process queued before the call are included.
+// AuditLog lists entries, oldest first: when app is set, those of app and those
+// of other apps in app's namespace (who read its data). Entries this process
+// queued before the call are included.
 func (d *DB) AuditLog(app string, limit int) ([]AuditEntry, error) {
 	d.audit.flush()
-	rows, err := d.rd.Query(`SELECT id, time, app, app_key, method, path, scope, result, reason, height FROM audit
-		WHERE ?='' OR app=? ORDER BY id DESC LIMIT ?`, app, app, limit)
+	rows, err := d.rd.Query(`SELECT id, time, app, namespace, app_key, method, path, scope, result, reason, height FROM audit
+		WHERE ?='' OR app=? OR namespace=? ORDER BY id DESC LIMIT ?`, app, app, app, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +182,7 @@ func (d *DB) AuditLog(app string, limit int) ([]AuditEntry, error) {
 	var out []AuditEntry
 	for rows.Next() {
 		var e AuditEntry
-		if err := rows.Scan(&e.ID, &e.Time, &e.App, &e.AppKey, &e.Method, &e.Path, &e.Scope, &e.Result, &e.Reason, &e.Height); err != nil {
+		if err := rows.Scan(&e.ID, &e.Time, &e.App, &e.Namespace, &e.AppKey, &e.Method, &e.Path, &e.Scope, &e.Result, &e.Reason, &e.Height); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

@@ -2,8 +2,10 @@ package instance
 
 import (
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -73,5 +75,39 @@ func TestAuditBatchedEveryEntry(t *testing.T) {
 	}
 	if last := es[len(es)-1]; last.App != "last" || last.Path != "99" {
 		t.Fatalf("the entries queued at Close: last is %+v", last)
+	}
+}
+
+// TestAuditNamespaceMigration: an audit table made before cross-app sharing (no
+// namespace column) gets the column when the database opens; old entries read
+// as the app's own namespace, new ones keep theirs.
+func TestAuditNamespaceMigration(t *testing.T) {
+	dir := t.TempDir()
+	old, err := sql.Open("sqlite", "file:"+filepath.Join(dir, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(`CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, app TEXT NOT NULL, app_key TEXT NOT NULL,
+  method TEXT NOT NULL, path TEXT NOT NULL, scope TEXT NOT NULL, result TEXT NOT NULL, reason TEXT NOT NULL,
+  height INTEGER NOT NULL);
+INSERT INTO audit (time, app, app_key, method, path, scope, result, reason, height) VALUES (1, 'diary', 'k', 'GET', '/v1/storage/a', 'storage:read:a', 'allowed', '', 5)`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	k, _ := seal.GenerateKey(rand.Reader)
+	for range 2 { // the second opening finds the column already there
+		db, err := OpenDB(dir, k.Public(), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Audit(AuditEntry{Time: 2, App: "reader", Namespace: "diary", Method: "GET", Result: "allowed"}); err != nil {
+			t.Fatal(err)
+		}
+		es, err := db.AuditLog("diary", 10)
+		db.Close()
+		if err != nil || len(es) < 2 || es[0].App != "diary" || es[0].Namespace != "" || es[0].Height != 5 || es[1].Namespace != "diary" {
+			t.Fatalf("%+v %v", es, err)
+		}
 	}
 }

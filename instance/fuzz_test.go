@@ -100,3 +100,35 @@ func FuzzSessionAccept(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSharedNamespace: the app a storage request names is a valid app id given
+// exactly once, never the caller itself; a foreign scope built from it and an
+// accepted key stays in that app's namespace, and a grant for another app or
+// another prefix never covers it.
+func FuzzSharedNamespace(f *testing.F) {
+	for _, s := range []string{"app=diary", "app=diary&app=reader", "app=", "app=reader", "app=%zz", "app=diary%2f..", "version=1&app=diary", "app=DIARY", ""} {
+		f.Add(s, "notes/a")
+	}
+	f.Fuzz(func(t *testing.T, q, key string) {
+		ns, err := SharedNamespace(q, "reader")
+		if err != nil || ns == "" {
+			return
+		}
+		if ns == "reader" || permissions.ValidateAppID(ns) != nil {
+			t.Fatalf("query %q: namespace %q", q, ns)
+		}
+		k, err := StorageKey(key)
+		if err != nil {
+			return
+		}
+		want := permissions.ForeignScope("storage:read-shared", ns, k)
+		whole, err := permissions.ParseScope("storage:read-shared:" + ns)
+		if err != nil || !whole.Covers(want) {
+			t.Fatalf("the whole of %s does not cover %s: %v", ns, want, err)
+		}
+		other, _ := permissions.ParseScope("storage:read-shared:" + ns + "x")
+		if other.Covers(want) {
+			t.Fatalf("%s covers %s", other, want)
+		}
+	})
+}

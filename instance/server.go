@@ -145,6 +145,11 @@ func (s *Server) nonce(w http.ResponseWriter, r *http.Request) {
 
 // audit records one decision; the log is the user's record, so a failure to write is loud.
 func (s *Server) audit(r *http.Request, app, key, scope string, e *apiError, reason string) {
+	s.auditIn(r, app, "", key, scope, e, reason)
+}
+
+// auditIn is audit of a request in another app's namespace ns ("" = app's own).
+func (s *Server) auditIn(r *http.Request, app, ns, key, scope string, e *apiError, reason string) {
 	res := "allowed"
 	if e != nil {
 		res, reason = e.code, e.msg
@@ -153,7 +158,7 @@ func (s *Server) audit(r *http.Request, app, key, scope string, e *apiError, rea
 	if len(path) > 256 {
 		path = path[:256]
 	}
-	if err := s.db.Audit(AuditEntry{Time: time.Now().Unix(), App: app, AppKey: key, Method: r.Method, Path: path,
+	if err := s.db.Audit(AuditEntry{Time: time.Now().Unix(), App: app, Namespace: ns, AppKey: key, Method: r.Method, Path: path,
 		Scope: scope, Result: res, Reason: reason, Height: s.chain.Height()}); err != nil {
 		println("selfinstance: audit log write failed:", err.Error())
 	}

@@ -44,11 +44,15 @@ func (s *Server) storage(w http.ResponseWriter, r *http.Request) {
 	if a != nil {
 		app, key = a.sess.app, a.sess.keyName
 	}
-	var scope string
+	var scope, ns string
 	if e == nil {
-		scope, e = s.storageOp(w, r, a)
+		if ns, e = sharedNamespace(r, app); e == nil && ns != "" {
+			scope, e = s.sharedOp(w, r, a, ns)
+		} else if e == nil {
+			scope, e = s.storageOp(w, r, a)
+		}
 	}
-	s.audit(r, app, key, scope, e, "")
+	s.auditIn(r, app, ns, key, scope, e, "")
 	if e != nil {
 		writeErr(w, e)
 	}
@@ -127,26 +131,46 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, a *authed) (string
 	if e := a.decide(want); e != nil {
 		return want.String(), e
 	}
+	return want.String(), s.listPage(w, r, a.sess.app, prefix)
+}
+
+// sharedNamespace is SharedNamespace of r as a bad_request.
+func sharedNamespace(r *http.Request, own string) (string, *apiError) {
+	ns, err := SharedNamespace(r.URL.RawQuery, own)
+	if err != nil {
+		return "", errf(http.StatusBadRequest, wire.CodeBadRequest, "query parameter %s (the app whose namespace to read): %v", wire.QueryApp, err)
+	}
+	return ns, nil
+}
+
+// listPage writes one page of app's keys under prefix (already decided). Only keys
+// the prefix covers are shown, so a page may hold fewer than limit items: follow
+// next_cursor.
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request, app, prefix string) *apiError {
+	q := r.URL.Query()
 	limit := defaultPage
 	if l := q.Get("limit"); l != "" {
 		n, err := parseUint(l)
 		if err != nil || n == 0 || n > maxPage {
-			return want.String(), errf(http.StatusBadRequest, wire.CodeBadRequest, "limit %q: want 1-%d", l, maxPage)
+			return errf(http.StatusBadRequest, wire.CodeBadRequest, "limit %q: want 1-%d", l, maxPage)
 		}
 		limit = int(n)
 	}
 	cursor := q.Get("cursor")
 	if len(cursor) > permissions.MaxResourceLen {
-		return want.String(), errf(http.StatusBadRequest, wire.CodeBadRequest, "cursor too long")
+		return errf(http.StatusBadRequest, wire.CodeBadRequest, "cursor too long")
 	}
-	rows, next, err := s.db.List(a.sess.app, prefix, cursor, limit)
+	rows, next, err := s.db.List(app, prefix, cursor, limit)
 	if err != nil {
-		return want.String(), errf(http.StatusInternalServerError, wire.CodeInternal, "%v", err)
+		return errf(http.StatusInternalServerError, wire.CodeInternal, "%v", err)
 	}
-	out := wire.ListResponse{Items: []wire.ListItem{}, NextCursor: next}
+	out := wire.ListResponse{Items: []wire.ListItem{}, NextCursor: coveredCursor(next, prefix)}
 	for _, r := range rows {
+		if !inPrefix(r.Key, prefix) {
+			continue
+		}
 		out.Items = append(out.Items, wire.ListItem{Key: r.Key, Version: r.Version, Size: r.Size, UpdatedAt: r.Created})
 	}
 	writeJSON(w, http.StatusOK, out)
-	return want.String(), nil
+	return nil
 }

@@ -49,6 +49,8 @@ var (
 	ErrQuotaExceeded = &Error{Code: wire.CodeQuotaExceeded}
 	ErrRateLimited   = &Error{Code: wire.CodeRateLimited}
 	ErrTooLarge      = &Error{Code: wire.CodeTooLarge}
+	// ErrSharedReadOnly: a write or delete in another app's namespace (sharing is read-only).
+	ErrSharedReadOnly = &Error{Code: wire.CodeSharedReadOnly}
 )
 
 // Codes of errors the SDK itself raises.
@@ -58,6 +60,11 @@ const (
 	CodeDiscovery = "discovery" // the owner has no usable instance in x/registry
 	CodeDecode    = "decode"    // the answer does not decode
 	CodeSign      = "sign"      // the app key failed to sign
+	// CodeInvalidArgument: an argument the SDK refuses before sending (e.g. a malformed app id).
+	CodeInvalidArgument = "invalid_argument"
+	// CodeNamespace: a shared read was answered from another namespace than the one
+	// asked for (a gateway older than cross-app sharing ignores ?app=); not used.
+	CodeNamespace = "namespace"
 )
 
 func sdkErr(code, msg string, cause error) *Error {

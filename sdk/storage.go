@@ -52,16 +52,7 @@ func (st *Storage) GetVersion(ctx context.Context, key string, version uint64) (
 // List returns up to limit keys under prefix after cursor ("" = from the start);
 // the answer's NextCursor continues.
 func (st *Storage) List(ctx context.Context, prefix, cursor string, limit int) (wire.ListResponse, error) {
-	q := url.Values{}
-	if prefix != "" {
-		q.Set("prefix", prefix)
-	}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
+	q := listQuery(prefix, cursor, limit)
 	p := wire.PathStorage
 	if len(q) > 0 {
 		p += "?" + q.Encode()
@@ -73,6 +64,21 @@ func (st *Storage) List(ctx context.Context, prefix, cursor string, limit int) (
 	}
 	defer res.Body.Close()
 	return out, decodeJSON(res.Body, &out)
+}
+
+// listQuery is the query of a list request.
+func listQuery(prefix, cursor string, limit int) url.Values {
+	q := url.Values{}
+	if prefix != "" {
+		q.Set("prefix", prefix)
+	}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	return q
 }
 
 // Delete removes key (needs storage:delete); earlier versions stay readable by version.

@@ -20,7 +20,15 @@ const (
 	HeaderSignature = "X-Self-Signature" // base64 std signature over SignBytes
 	HeaderSession   = "Authorization"    // "Self <session token>" on session requests
 	HeaderVersion   = "X-Self-Version"   // storage: the version of the value returned or written
+	// HeaderNamespace is on answers from another app's namespace (QueryApp): the
+	// app whose data it is, so a client can tell a shared read from its own.
+	HeaderNamespace = "X-Self-Namespace"
 )
+
+// QueryApp is the storage query parameter naming another app's namespace to read
+// ("GET /v1/storage/notes/a?app=diary"): a query, not a header, because the path
+// and raw query are signed and headers are not.
+const QueryApp = "app"
 
 // SessionScheme prefixes the session token in the Authorization header.
 const SessionScheme = "Self "
@@ -96,6 +104,9 @@ const (
 	CodeLLMUnavailable  = "llm_unavailable" // backend down or timed out
 	CodeLLMMalformed    = "llm_malformed"   // backend answered something that is not chat completions
 	CodeInternal        = "internal"
+	// CodeSharedReadOnly: a write or delete in another app's namespace; sharing
+	// (storage:read-shared) is read-only.
+	CodeSharedReadOnly = "shared_read_only"
 )
 
 // NonceResponse is the answer of POST PathNonce.

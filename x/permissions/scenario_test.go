@@ -339,3 +339,37 @@ func TestAppAdministration(t *testing.T) {
 	require.Len(t, mine.Grants, 1)
 	require.Zero(t, mine.Grants[0].Uses)
 }
+
+// Cross-app sharing (catalogue v2): an app that declares storage:read-shared for
+// another app's prefix may be granted it; the check allows exactly that prefix of
+// that app; a grant naming no app or a malformed one is refused and changes nothing.
+func TestReadSharedScope(t *testing.T) {
+	e := newEnv(t)
+	for _, sc := range []string{"storage:read-shared", "storage:read-shared:/diary", "storage:read-shared:di/x", "storage:read-shared:diary/../x", "storage:write-shared:diary"} {
+		s := e.snap()
+		e.fails(e.tx(e.user, &permissions.MsgGrant{User: e.user.Addr.String(), AppId: appID, Scopes: []string{sc}, ExpiryHeight: 1000}), permissions.ErrInvalidScope)
+		e.user.Seq--
+		e.unchanged(s)
+	}
+	ask := func(res string) permissions.Decision {
+		return e.check(&permissions.QueryCheckRequest{User: e.user.Addr.String(), AppId: appID, Scope: "storage:read-shared", Resource: res}).Decision
+	}
+	update := func(scopes ...string) {
+		e.ok(e.tx(e.owner, &permissions.MsgUpdateApp{Owner: e.owner.Addr.String(), Id: appID, Name: "Notes", Homepage: "https://notes.example", Scopes: scopes}))
+	}
+	update("storage:read", "storage:write:notes/", "storage:read-shared:diary")
+	e.grant(permissions.MsgGrant{Scopes: []string{"storage:read-shared:diary/shared/"}})
+	require.Equal(t, permissions.DECISION_ALLOWED, ask("diary/shared/a"))
+	require.Equal(t, permissions.DECISION_SCOPE_NOT_GRANTED, ask("diary/secrets/a"))
+	require.Equal(t, permissions.DECISION_SCOPE_NOT_DECLARED, ask("diaryx/shared/a"))
+	require.Equal(t, permissions.DECISION_BAD_SCOPE, ask("diary/shared/../../secrets"))
+	// v1 scopes are untouched: the own-namespace grant still decides as before.
+	e.grant(permissions.MsgGrant{Scopes: []string{"storage:read:notes/", "storage:read-shared:diary/shared/"}})
+	require.Equal(t, permissions.DECISION_ALLOWED, e.check(&permissions.QueryCheckRequest{User: e.user.Addr.String(), AppId: appID, Scope: "storage:read", Resource: "notes/a"}).Decision)
+	e.ok(e.tx(e.user, &permissions.MsgRevoke{User: e.user.Addr.String(), AppId: appID, Scopes: []string{"storage:read-shared:diary/shared/"}}))
+	require.Equal(t, permissions.DECISION_SCOPE_NOT_GRANTED, ask("diary/shared/a"))
+	// The app's declaration bounds the grant: narrowing it ends the sharing at once.
+	e.grant(permissions.MsgGrant{Scopes: []string{"storage:read-shared:diary/shared/"}})
+	update("storage:read", "storage:write:notes/")
+	require.Equal(t, permissions.DECISION_SCOPE_NOT_DECLARED, ask("diary/shared/a"))
+}

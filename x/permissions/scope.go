@@ -11,28 +11,34 @@ import (
 )
 
 // CatalogueVersion names the scope catalogue below; adding or changing a scope bumps it.
-const CatalogueVersion = 1
+// v2 added storage:read-shared (state-breaking: a v1 binary rejects grants of it).
+// Every v1 scope parses and covers exactly as before, so v1 grants stay valid.
+const CatalogueVersion = 2
 
 // scopeInfo describes one catalogue scope: whether it may be narrowed to a resource
 // prefix, whether it lets an app act for the user on chain, and whether a grant of
-// it must carry a spend limit.
+// it must carry a spend limit. A foreign scope names another app's namespace: its
+// resource is required and starts with that app's id ("<app-id>[/<prefix>]").
 type scopeInfo struct {
 	resource bool
+	foreign  bool
 	onChain  bool
 	spend    bool
 }
 
 var catalogue = map[string]scopeInfo{
-	"ai:chat":            {},
-	"ai:context":         {},
-	"storage:read":       {resource: true},
-	"storage:write":      {resource: true},
-	"storage:delete":     {resource: true},
-	"profile:read":       {},
-	"messaging:send":     {},
-	"backup:manage":      {},
-	"registry:heartbeat": {onChain: true},
-	"bank:send":          {onChain: true, spend: true},
+	"ai:chat":        {},
+	"ai:context":     {},
+	"storage:read":   {resource: true},
+	"storage:write":  {resource: true},
+	"storage:delete": {resource: true},
+	// Read and list another app's namespace (cross-app sharing; read-only by design).
+	"storage:read-shared": {resource: true, foreign: true},
+	"profile:read":        {},
+	"messaging:send":      {},
+	"backup:manage":       {},
+	"registry:heartbeat":  {onChain: true},
+	"bank:send":           {onChain: true, spend: true},
 }
 
 // Limits on a scope string, checked before anything else.
@@ -82,6 +88,11 @@ func ParseScope(s string) (Scope, error) {
 		}
 		sc.Resource = parts[2]
 	}
+	if info.foreign {
+		if err := validateForeign(sc); err != nil {
+			return Scope{}, err
+		}
+	}
 	return sc, nil
 }
 
@@ -106,6 +117,32 @@ func validateResource(r string) error {
 		}
 	}
 	return nil
+}
+
+// validateForeign checks a foreign scope's resource: required (no grant of every
+// app's data exists), and its first segment a valid app id, so the "/" after the id
+// keeps "notes" from covering app "notesx".
+func validateForeign(sc Scope) error {
+	if sc.Resource == "" {
+		return fmt.Errorf("%w: %s needs the app whose data it shares: %s:<app-id>[/<prefix>]", ErrBadResource, sc.Name, sc.Name)
+	}
+	app, _, _ := strings.Cut(sc.Resource, "/")
+	if err := ValidateAppID(app); err != nil {
+		return fmt.Errorf("%w %q: the first segment must be an app id: %v", ErrBadResource, sc.Resource, err)
+	}
+	return nil
+}
+
+// Foreign reports whether the scope names another app's namespace (its resource is
+// "<app-id>[/<prefix>]").
+func (s Scope) Foreign() bool { return catalogue[s.Name].foreign }
+
+// ForeignScope is the scope a request by one app for key in app's namespace needs:
+// name (e.g. "storage:read-shared") with resource "<app>/<key>". It is built, not
+// parsed, so a key of up to MaxResourceLen fits after any app id; Covers compares
+// strings and needs no parse.
+func ForeignScope(name, app, key string) Scope {
+	return Scope{Name: name, Resource: app + "/" + key}
 }
 
 func (s Scope) String() string {

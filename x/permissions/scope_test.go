@@ -9,7 +9,10 @@ import (
 )
 
 func TestParseScopeAcceptsTheCatalogue(t *testing.T) {
-	for name := range catalogue {
+	for name, info := range catalogue {
+		if info.foreign { // needs the app it names
+			name += ":notes"
+		}
 		sc, err := ParseScope(name)
 		require.NoError(t, err, name)
 		require.Equal(t, name, sc.String())
@@ -43,6 +46,18 @@ func TestParseScopeRejects(t *testing.T) {
 		"storage:read:n\u00f6tes/":  ErrBadResource,
 		"storage:read:a:b":          ErrBadResource,
 		"storage:read:" + string(make([]byte, 129)): ErrBadResource,
+		// Foreign scopes name the app first: never every app, never a malformed id.
+		"storage:read-shared":                              ErrBadResource,
+		"storage:read-shared:/notes":                       ErrBadResource,
+		"storage:read-shared:ab/x":                         ErrBadResource, // too short for an app id
+		"storage:read-shared:1app/x":                       ErrBadResource, // an id starts with a letter
+		"storage:read-shared:app-/x":                       ErrBadResource,
+		"storage:read-shared:app_x/y":                      ErrBadResource,
+		"storage:read-shared:app/../x":                     ErrBadResource,
+		"storage:read-shared:app/./x":                      ErrBadResource,
+		"storage:read-shared:app//x":                       ErrBadResource,
+		"storage:write-shared:app/x":                       ErrUnknownScope, // sharing is read-only
+		"storage:read-shared:" + string(make([]byte, 129)): ErrBadResource,
 	}
 	for in, want := range cases {
 		_, err := ParseScope(in)
@@ -60,6 +75,31 @@ func TestCoversStaysInsideThePrefix(t *testing.T) {
 	require.False(t, p("storage:read:notes").Covers(p("storage:read:notesx")))
 	require.False(t, p("storage:read:notes/").Covers(p("storage:write:notes/a")))
 	require.False(t, p("storage:read:notes/").Covers(p("storage:read")), "a narrowed grant never covers everything")
+}
+
+// TestForeignScopes: storage:read-shared:<app>[/<prefix>] covers that app's keys
+// under the prefix only; never the app's own storage:read, never an app whose id
+// merely starts alike, never another prefix of the same app.
+func TestForeignScopes(t *testing.T) {
+	p := func(s string) Scope { sc, err := ParseScope(s); require.NoError(t, err, s); return sc }
+	for _, s := range []string{"storage:read-shared:notes", "storage:read-shared:notes/", "storage:read-shared:notes/a/b.txt", "storage:read-shared:my-app-2/x"} {
+		require.True(t, p(s).Foreign(), s)
+	}
+	require.False(t, p("storage:read:notes").Foreign())
+	whole, under := p("storage:read-shared:notes"), p("storage:read-shared:notes/shared/")
+	fs := func(app, key string) Scope { return ForeignScope("storage:read-shared", app, key) }
+	require.True(t, whole.Covers(fs("notes", "a")))
+	require.True(t, whole.Covers(fs("notes", "")), "the whole namespace covers a list of it")
+	require.True(t, p("storage:read-shared:notes/").Covers(fs("notes", "")))
+	require.False(t, whole.Covers(fs("notesx", "a")), "an app id is a whole segment")
+	require.True(t, under.Covers(fs("notes", "shared/a")))
+	require.False(t, under.Covers(fs("notes", "secrets/a")))
+	require.False(t, under.Covers(fs("notes", "shared")))
+	require.False(t, under.Covers(fs("notes", "")), "a narrowed grant never lists the whole namespace")
+	require.False(t, under.Covers(fs("other", "shared/a")))
+	require.False(t, whole.Covers(Scope{Name: "storage:read", Resource: "notes/a"}), "never the app's own namespace")
+	require.False(t, p("storage:read").Covers(fs("notes", "a")), "storage:read never reaches another app")
+	require.Equal(t, "storage:read-shared:notes/a", fs("notes", "a").String())
 }
 
 // FuzzParseScope: no panic; what parses re-encodes to the same string (canonical),

@@ -6,7 +6,7 @@ import { ErrorCode, SELFError, errorFromBody, transportError } from './errors.js
 import { keyHeader, signerFromSeed, type Signer } from './keys.js';
 import { chatPieces } from './sse.js';
 import {
-  Header, Path, SessionScheme, sessionNonce, signBytes,
+  Header, Path, QueryApp, SessionScheme, sessionNonce, signBytes,
   type ChatMessage, type InfoResponse, type ListItem, type ListResponse, type NonceResponse, type PutResponse, type SessionResponse,
 } from './wire.js';
 
@@ -433,27 +433,7 @@ export class Storage {
     const o = typeof keyOrOpts === 'string' ? { key: keyOrOpts } : keyOrOpts;
     let p = keyPath(o.key);
     if (o.version) p += `?version=${o.version}`;
-    const res = await this.auth.request('GET', p);
-    let value: Uint8Array;
-    try {
-      value = new Uint8Array(await res.arrayBuffer());
-    } catch (cause) {
-      throw transportError(cause);
-    }
-    const version = Number(res.headers.get(Header.Version) ?? 0);
-    return {
-      key: o.key,
-      version,
-      value,
-      text: () => fromUtf8(value),
-      json: <T>() => {
-        try {
-          return JSON.parse(fromUtf8(value)) as T;
-        } catch (cause) {
-          throw new SELFError(ErrorCode.Decode, `the value under ${o.key} is not JSON`, { cause });
-        }
-      },
-    };
+    return storedValue(o.key, await this.auth.request('GET', p));
   }
 
   /** One page of keys under prefix; pass the page's nextCursor to continue. */
@@ -479,11 +459,104 @@ export class Storage {
     } while (cursor);
   }
 
+  /** Another app's namespace, read-only (scope storage:read-shared:<appId>[/<prefix>]). */
+  shared(appId: string): SharedStorage {
+    return new SharedStorage(this.auth, appId);
+  }
+
   /** Removes key (earlier versions stay readable by version). */
   async delete(keyOrOpts: string | { key: string }): Promise<void> {
     const key = typeof keyOrOpts === 'string' ? keyOrOpts : keyOrOpts.key;
     const res = await this.auth.request('DELETE', keyPath(key));
     await readText(res);
+  }
+}
+
+/** The value of a storage GET answer. */
+async function storedValue(key: string, res: Response): Promise<StoredValue> {
+  let value: Uint8Array;
+  try {
+    value = new Uint8Array(await res.arrayBuffer());
+  } catch (cause) {
+    throw transportError(cause);
+  }
+  const version = Number(res.headers.get(Header.Version) ?? 0);
+  return {
+    key,
+    version,
+    value,
+    text: () => fromUtf8(value),
+    json: <T>() => {
+      try {
+        return JSON.parse(fromUtf8(value)) as T;
+      } catch (cause) {
+        throw new SELFError(ErrorCode.Decode, `the value under ${key} is not JSON`, { cause });
+      }
+    },
+  };
+}
+
+/** An app id as x/permissions accepts it: 3-64 of a-z 0-9 -, a letter first, not ending in -. */
+const appIdPattern = /^[a-z][a-z0-9-]{1,62}[a-z0-9]$/;
+
+/**
+ * Another app's namespace, read-only, with the user's consent: the session's
+ * grant must include `storage:read-shared:<appId>[/<prefix>]` (and the app must
+ * declare it in x/permissions). Writes there are refused (shared_read_only).
+ */
+export class SharedStorage {
+  constructor(private readonly auth: Auth, readonly appId: string) {}
+
+  private query(params: [string, string][]): string {
+    if (typeof this.appId !== 'string' || !appIdPattern.test(this.appId)) {
+      throw new SELFError(ErrorCode.InvalidArgument, `shared storage: ${JSON.stringify(this.appId)} is not an app id (3-64 of a-z 0-9 -, a letter first)`);
+    }
+    if (this.appId === this.auth.appId) {
+      throw new SELFError(ErrorCode.InvalidArgument, `shared storage of ${this.appId}: that is this app's own namespace, use auth.storage`);
+    }
+    // Sorted by name like Go's url.Values.Encode (the signature covers the query as sent).
+    const q = [...params, [QueryApp, this.appId] as [string, string]].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    return '?' + q.map(([k, v]) => `${k}=${encodeQuery(v)}`).join('&');
+  }
+
+  /** Refuses an answer that does not say it came from this app's namespace. */
+  private check(res: Response): void {
+    const got = res.headers.get(Header.Namespace);
+    if (got !== this.appId) {
+      throw new SELFError(ErrorCode.Namespace, `the instance answered from namespace ${JSON.stringify(got ?? '')}, not app ${this.appId}'s`, { status: res.status });
+    }
+  }
+
+  /** The latest value under key in the app's namespace, or the given version. */
+  async get(keyOrOpts: string | { key: string; version?: number }): Promise<StoredValue> {
+    const o = typeof keyOrOpts === 'string' ? { key: keyOrOpts } : keyOrOpts;
+    const params: [string, string][] = o.version ? [['version', String(o.version)]] : [];
+    const path = keyPath(o.key) + this.query(params);
+    const res = await this.auth.request('GET', path);
+    this.check(res);
+    return storedValue(o.key, res);
+  }
+
+  /** One page of the app's keys under prefix (it may hold fewer than limit: follow nextCursor). */
+  async list(opts: { prefix?: string; cursor?: string; limit?: number } = {}): Promise<ListPage> {
+    const params: [string, string][] = [];
+    if (opts.cursor) params.push(['cursor', opts.cursor]);
+    if (opts.limit) params.push(['limit', String(opts.limit)]);
+    if (opts.prefix) params.push(['prefix', opts.prefix]);
+    const res = await this.auth.request('GET', Path.Storage + this.query(params));
+    this.check(res);
+    const out = await readJSON<ListResponse>(res);
+    return { items: out.items ?? [], ...(out.next_cursor ? { nextCursor: out.next_cursor } : {}) };
+  }
+
+  /** Every key of the app's under prefix, page by page. */
+  async *listAll(opts: { prefix?: string; pageSize?: number } = {}): AsyncGenerator<ListItem> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.list({ prefix: opts.prefix, cursor, limit: opts.pageSize });
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
   }
 }
 

@@ -24,6 +24,7 @@ export const ErrorCode = {
   LLMUnavailable: 'llm_unavailable',
   LLMMalformed: 'llm_malformed',
   Internal: 'internal',
+  SharedReadOnly: 'shared_read_only',
   // Raised by the SDK (the same names as the Go SDK's).
   Transport: 'transport',
   TLSKey: 'tls_key',
@@ -32,6 +33,7 @@ export const ErrorCode = {
   Sign: 'sign',
   InvalidArgument: 'invalid_argument',
   Timeout: 'timeout',
+  Namespace: 'namespace',
   // Raised by the light client (light.ts); SELFError.reason says which check failed.
   LightClient: 'light_client',
   LightExpired: 'light_expired',
@@ -61,6 +63,8 @@ const hints: Record<string, string> = {
   rate_limited: 'too many requests; back off and retry',
   llm_unavailable: "the user's model is down or slow; retry later",
   llm_malformed: "the user's model answered something that is not chat completions",
+  shared_read_only: "another app's namespace is read-only: write in your own namespace (auth.storage) and let the other app read it",
+  namespace: 'the instance ignored the app parameter (a selfinstance older than cross-app sharing): ask the user to update it; the answer was not used',
   transport: 'the instance could not be reached: check its URL and that it is running',
   tls_key: "the server's TLS key is not the instance's registered key: do not talk to it (wrong URL, or an attack)",
   discovery: 'find the instance with discover({ nodeUrl, owner }) (or `selfchaind query registry resolve <owner> --verify`) and pass instanceUrl and tlsKey',

@@ -11,7 +11,12 @@ export const Header = {
   Signature: 'X-Self-Signature',
   Session: 'Authorization',
   Version: 'X-Self-Version',
+  /** On answers from another app's namespace: that app's id. */
+  Namespace: 'X-Self-Namespace',
 } as const;
+
+/** The storage query parameter naming another app's namespace to read (signed with the query). */
+export const QueryApp = 'app';
 
 export const SessionScheme = 'Self ';
 

@@ -1,4 +1,4 @@
-import { SELFClient, pinnedFetch, isSELFError } from '@selfchain/sdk';
+import { SELFClient, pinnedFetch, isSELFError, ErrorCode, type SharedStorage } from '@selfchain/sdk';
 const c = new SELFClient({ appId: 'notes', appKey: { type: 'hybrid', seed: 'ab' }, instanceUrl: 'https://x', tlsKey: 'ab' });
 async function f() {
   const auth = await c.authenticate({ appId: 'notes', permissions: ['ai:chat'] });
@@ -6,7 +6,11 @@ async function f() {
   const t: string = r.text;
   for await (const piece of auth.ai.chat({ message: 'x', stream: true })) { const s: string = piece; }
   await auth.storage.save({ key: 'k', value: { a: 1 }, encrypted: true });
-  return [t, pinnedFetch, isSELFError];
+  const diary: SharedStorage = auth.storage.shared('diary');
+  const v = await diary.get({ key: 'notes/a', version: 1 });
+  const page = await diary.list({ prefix: 'notes/', limit: 10 });
+  const readOnly: string = ErrorCode.SharedReadOnly;
+  return [t, pinnedFetch, isSELFError, v.text(), page.items.length, readOnly, ErrorCode.Namespace];
 }
 f;
 // The light client as an app's TypeScript sees it.
