@@ -377,9 +377,13 @@ func auditCmd() *cobra.Command {
 				return printJSON(cmd, es)
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "TIME\tAPP\tKEY\tREQUEST\tSCOPE\tRESULT\tHEIGHT")
+			fmt.Fprintln(w, "TIME\tAPP\tNAMESPACE\tKEY\tREQUEST\tSCOPE\tRESULT\tHEIGHT")
 			for _, e := range es {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s %s\t%s\t%s\t%d\n", time.Unix(e.Time, 0).UTC().Format(time.RFC3339), e.App, e.AppKey, e.Method, e.Path, e.Scope, e.Result, e.Height)
+				ns := e.Namespace // another app's data reached through sharing
+				if ns == "" {
+					ns = "(own)"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s %s\t%s\t%s\t%d\n", time.Unix(e.Time, 0).UTC().Format(time.RFC3339), e.App, ns, e.AppKey, e.Method, e.Path, e.Scope, e.Result, e.Height)
 			}
 			return w.Flush()
 		},

@@ -50,7 +50,7 @@ const hints: Record<string, string> = {
   bad_nonce: 'call authenticate() again',
   replay: 'a request was sent twice; send a new one',
   clock_skew: 'the machine clock is more than 120 s off the instance: sync it (NTP)',
-  bad_session: 'the session expired or the instance restarted: call authenticate() again',
+  bad_session: 'the session expired, was revoked, or the instance crashed: call authenticate() again',
   authorization_pending: 'ask the user to approve it (`selfinstance approve <id>`), then authenticate again, or pass `wait` to authenticate()',
   authorization_denied: 'the user refused; ask again only if they expect it',
   authorization_approved: "the user approved; the grant's block is about to be proven: authenticate again in ~1 s (or pass `wait`)",

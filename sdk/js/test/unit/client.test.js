@@ -42,10 +42,12 @@ test('a request with no answer in timeoutMs is a timeout error', async () => {
 });
 
 test('a stream may outlast timeoutMs; its signal cancels it', async () => {
-  const srv = await server((req, res) => sse(res, ['a', 'b', 'c', 'd'], 150));
+  // Margins wide enough for a loaded CI machine: the headers must beat 500 ms, the
+  // whole stream (~1.2 s) must not need to.
+  const srv = await server((req, res) => sse(res, ['a', 'b', 'c', 'd'], 300));
   try {
-    const auth = session(clientFor(srv.base, 200));
-    assert.equal(await auth.ai.chatStream({ message: 'hi' }).text(), 'abcd'); // ~600 ms > 200 ms
+    const auth = session(clientFor(srv.base, 500));
+    assert.equal(await auth.ai.chatStream({ message: 'hi' }).text(), 'abcd'); // ~1.2 s > 500 ms
     const ctl = new AbortController();
     const got = [];
     await assert.rejects(async () => {
