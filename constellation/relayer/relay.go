@@ -62,19 +62,32 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 // deliverer and a settler, and a refresher of both clients. Deliveries of the next
 // packets go out while earlier ones wait for the header that proves their receipt,
 // both directions at once; each chain's txs are still signed one at a time (sendAll).
+// The deliverer of a direction wakes at each new block of its source (the block that
+// makes a packet provable), the settler at each new block of the destination (the
+// one that makes an ack provable): blocks come as websocket events, /status polling
+// standing in while the subscription is down (heads.go).
 // Errors are logged (once while they repeat) and the worker carries on: a node that is
 // down, a client that needs recovery or a key without fees are reported, not fatal.
 func (r *Relayer) Run(ctx context.Context) error {
 	r.logf("relaying %s (%s, %s, key %s %s) <-> %s (%s, %s, key %s %s)",
 		r.a.Name, r.a.ChainID, r.a.ClientID, r.a.Key, r.a.addr, r.b.Name, r.b.ChainID, r.b.ClientID, r.b.Key, r.b.addr)
-	workers := []func(context.Context) (bool, error){
-		func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ab) },
-		func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.a, r.b) },
-		func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ba) },
-		func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.b, r.a) },
-		func(ctx context.Context) (bool, error) {
+	wctx, stopWatch := context.WithCancel(ctx)
+	var watchers sync.WaitGroup
+	for _, c := range []*chain{r.a, r.b} {
+		watchers.Add(1)
+		go func() {
+			defer watchers.Done()
+			c.watch(wctx, followCfg{staleAfter: staleAfter, pollEvery: pollEvery, logf: r.logf, name: c.Name})
+		}()
+	}
+	workers := []worker{
+		{func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ab) }, r.a.heads},
+		{func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.a, r.b) }, r.b.heads},
+		{func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ba) }, r.b.heads},
+		{func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.b, r.a) }, r.a.heads},
+		{func(ctx context.Context) (bool, error) {
 			return false, errors.Join(r.refresh(ctx, r.a, r.b), r.refresh(ctx, r.b, r.a))
-		},
+		}, nil},
 	}
 	var wg sync.WaitGroup
 	for _, w := range workers {
@@ -85,26 +98,49 @@ func (r *Relayer) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	stopWatch()
+	watchers.Wait()
 	r.logf("relayer stopped")
 	return nil
 }
 
+// staleAfter: no block event for this long means the subscription is down (blocks
+// come every 0.5-5 s on these chains); pollEvery is the fallback's /status poll.
+const (
+	staleAfter = 3 * time.Second
+	pollEvery  = 100 * time.Millisecond
+)
+
+// worker is one loop of Run: its step, and the chain whose new blocks wake it (nil:
+// the interval alone).
+type worker struct {
+	step func(context.Context) (bool, error)
+	wake *heads
+}
+
 // errNotYet: there is work, but the header that proves it is not final yet; look
-// again soon rather than after a whole interval.
+// again at the next block.
 var errNotYet = errors.New("not provable yet")
 
-// loop runs one worker until ctx ends.
-func (r *Relayer) loop(ctx context.Context, step func(context.Context) (bool, error)) {
+// loop runs one worker until ctx ends. Between passes it waits for the next block of
+// its chain, or the interval, whichever comes first.
+func (r *Relayer) loop(ctx context.Context, w worker) {
 	lastErr := ""
 	for ctx.Err() == nil {
-		worked, err := step(ctx)
+		var woken <-chan struct{}
+		if w.wake != nil {
+			woken = w.wake.wait() // before the step: a block during it wakes the next pass
+		}
+		worked, err := w.step(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		wait := r.cfg.Interval
 		switch {
 		case errors.Is(err, errNotYet):
-			wait = min(wait, notYetWait)
+			if woken == nil {
+				wait = min(wait, notYetWait)
+			}
 		case err != nil:
 			if msg := err.Error(); msg != lastErr {
 				for _, line := range strings.Split(msg, "\n") {
@@ -113,6 +149,7 @@ func (r *Relayer) loop(ctx context.Context, step func(context.Context) (bool, er
 				lastErr = msg
 			}
 			wait = 5 * r.cfg.Interval
+			woken = nil // a failing node or tx: not at every block
 		default:
 			if lastErr != "" {
 				r.logf("recovered: relaying again")
@@ -122,15 +159,18 @@ func (r *Relayer) loop(ctx context.Context, step func(context.Context) (bool, er
 				continue // at once: more may be waiting
 			}
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			return
-		case <-time.After(wait):
+		case <-woken:
+		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 
-// notYetWait is how soon a worker looks again for a header that is about to be final.
+// notYetWait is how soon a worker without block events looks again for a header
+// that is about to be final.
 const notYetWait = 100 * time.Millisecond
 
 // Step does one pass of every worker, one after the other, and reports whether it
@@ -253,6 +293,13 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 	if len(todo) == 0 {
 		return turn(), nil
 	}
+	tgt = skipUpdate(tgt, heldTarget(dstInfo), func(held target) bool {
+		// Committed as of the state the held header commits? A state the node no
+		// longer has just means updating.
+		old, _, err := src.pendingPage(ctx, int64(held.height)-1, l.next, 1000)
+		return err == nil && covers(seqsOf(old), todo)
+	})
+	version = int64(tgt.height) - 1
 	keys := make([][]byte, len(todo))
 	for i := range todo {
 		keys[i] = bridge.CommitmentKey(todo[i].SourceClient, todo[i].Sequence)
@@ -272,18 +319,13 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 	var txs [][]runtime.Msg
 	for start := 0; start < len(todo); start += MaxBatch {
 		end := min(start+MaxBatch, len(todo))
-		msgs := make([]runtime.Msg, 0, end-start+1)
-		if tgt.update != nil {
-			// Every batch carries the update: batches go out back to back, and an
-			// update the client already holds is a no-op, so each tx stands alone.
-			msgs = append(msgs, tgt.update)
-		}
+		msgs := make([]runtime.Msg, 0, end-start)
 		for i := start; i < end; i++ {
 			msgs = append(msgs, &bridge.MsgRecvPacket{Relayer: dst.addr, Packet: todo[i], ProofCommitment: proofs[i], ProofHeight: tgt.height})
 		}
 		batches, txs = append(batches, todo[start:end]), append(txs, msgs)
 	}
-	results, err := dst.sendAll(ctx, txs)
+	results, err := dst.sendAll(ctx, tgt.lead(), txs)
 	for i, res := range results {
 		r.logBatch(src, dst, "recv", batches[i], res, tgt, i == 0 && tgt.update != nil)
 	}
@@ -353,6 +395,13 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 			late = append(late, p)
 		}
 	}
+	tgt = skipUpdate(tgt, heldTarget(srcInfo), func(held target) bool {
+		// Received (or, past its timeout, not received) as of the state the held
+		// header commits?
+		unrecHeld, err := dst.unreceived(ctx, seqsOf(pending), int64(held.height)-1)
+		return err == nil && settledBy(held, unrecHeld, recvd, late)
+	})
+	version = int64(tgt.height) - 1
 	acks, err := dst.acks(ctx, seqsOf(recvd), version)
 	if err != nil {
 		return false, err
@@ -405,16 +454,13 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 	var txs [][]runtime.Msg
 	for start := 0; start < len(items); start += MaxBatch {
 		batch := items[start:min(start+MaxBatch, len(items))]
-		msgs := make([]runtime.Msg, 0, len(batch)+1)
-		if tgt.update != nil {
-			msgs = append(msgs, tgt.update) // in every batch, as in deliver
-		}
+		msgs := make([]runtime.Msg, 0, len(batch))
 		for _, it := range batch {
 			msgs = append(msgs, it.msg)
 		}
 		batches, txs = append(batches, batch), append(txs, msgs)
 	}
-	results, err := src.sendAll(ctx, txs)
+	results, err := src.sendAll(ctx, tgt.lead(), txs)
 	for i, res := range results {
 		var acks, timeouts []bridge.Packet
 		for _, it := range batches[i] {

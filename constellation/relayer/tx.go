@@ -92,41 +92,72 @@ var ErrNoFunds = errors.New("relayer key needs fees")
 
 // send signs msgs with the relayer's key, broadcasts them and waits for the block.
 func (c *chain) send(ctx context.Context, msgs []runtime.Msg) (*client.TxResult, error) {
-	res, err := c.sendAll(ctx, [][]runtime.Msg{msgs})
+	res, err := c.sendAll(ctx, nil, [][]runtime.Msg{msgs})
 	if len(res) == 0 {
 		return nil, err
 	}
 	return res[0], err
 }
 
+// planTxs lays out batches that all need lead (a client update; nil: none) first:
+// a single batch carries it; several get it once, in a tx of its own ahead of them
+// (a tx of one update is refused only if the update is, and then all of them would
+// be). The txs go out back to back from one account, so the chain executes them in
+// that order. The update is ~34 KB for 4 ML-DSA-65 validators, so a page of 33
+// batches used to carry 1.1 MB of copies of it.
+func planTxs(lead runtime.Msg, batches [][]runtime.Msg) (txs [][]runtime.Msg, leadAlone bool) {
+	switch {
+	case lead == nil:
+		return batches, false
+	case len(batches) == 1:
+		return [][]runtime.Msg{append([]runtime.Msg{lead}, batches[0]...)}, false
+	}
+	txs = append(txs, []runtime.Msg{lead})
+	return append(txs, batches...), true
+}
+
 // sendAll broadcasts one tx per batch back to back — the sequence is tracked
 // here, so they all go into the mempool before the first is in a block — then
 // waits for each. Pipelining is what lets a relayer move more than a batch a
-// block. It stops at the first batch the mempool refuses; results holds the
-// txs that were included, in order, and err the first failure.
-func (c *chain) sendAll(ctx context.Context, batches [][]runtime.Msg) ([]*client.TxResult, error) {
+// block. lead (a client update, or nil) goes ahead of them (planTxs). It stops at
+// the first tx the mempool refuses; results holds the batches' txs that were
+// included, in order, and err the first failure.
+func (c *chain) sendAll(ctx context.Context, lead runtime.Msg, batches [][]runtime.Msg) ([]*client.TxResult, error) {
+	txs, leadAlone := planTxs(lead, batches)
 	var hashes [][]byte
 	var sendErr error
-	var gas uint64 // 0: simulate
 	// Held while signing and broadcasting, not while waiting: another worker's txs
 	// on this chain take the next sequences meanwhile.
 	c.sendMu.Lock()
-	for _, msgs := range batches {
-		hash, used, err := c.broadcast(ctx, msgs, gas)
+	var gas uint64
+	for i, msgs := range txs {
+		switch {
+		case i == 0 && leadAlone:
+			gas, sendErr = c.estimate(ctx, msgs)
+		case i == 0 || (i == 1 && leadAlone):
+			// Simulation runs on committed state, where the update ahead has not
+			// happened: the batches' limit is simulated with it (a little more gas
+			// than they use), and later batches, no larger, take the same.
+			sim := msgs
+			if leadAlone {
+				sim = append([]runtime.Msg{lead}, msgs...)
+			}
+			gas, sendErr = c.estimate(ctx, sim)
+		}
+		if sendErr != nil {
+			break
+		}
+		hash, err := c.broadcast(ctx, msgs, gas)
 		if err != nil {
 			sendErr = err
 			break
 		}
 		hashes = append(hashes, hash)
-		// A simulation runs on committed state, where the next batch's sequence is
-		// still in the future: later batches (no larger than the first, and carrying
-		// the same client update) take the first one's simulated gas limit.
-		gas = used
 	}
 	c.sendMu.Unlock()
 	var out []*client.TxResult
-	for _, hash := range hashes {
-		res, err := c.cl.WaitForTxEvery(ctx, hash, txWait, txPoll)
+	for i, hash := range hashes {
+		res, err := c.waitTx(ctx, hash)
 		if err != nil {
 			c.acct.forget()
 			return out, err
@@ -134,21 +165,91 @@ func (c *chain) sendAll(ctx context.Context, batches [][]runtime.Msg) ([]*client
 		if res.Code != 0 {
 			return out, &TxError{Chain: c.Name, TxHash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.Log, Height: res.Height}
 		}
+		if i == 0 && leadAlone {
+			continue
+		}
 		out = append(out, res)
 	}
 	return out, sendErr
 }
 
-// broadcast signs msgs and hands them to the mempool (CheckTx only). A sequence
-// mismatch (someone used the key, or a tx got lost) re-reads the account and
-// retries; a key without funds says how to fund it.
-func (c *chain) broadcast(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, uint64, error) {
+// waitTx waits for a tx's block. With block events it looks when the chain commits
+// a block, then every indexPoll for a moment (the node indexes a block's txs just
+// after the block's event); without, every txPoll. The next step waits on this, so
+// a coarse poll is pure latency, and a fine one a load on the node.
+func (c *chain) waitTx(ctx context.Context, hash []byte) (*client.TxResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, txWait)
+	defer cancel()
+	hexHash := fmt.Sprintf("%X", hash)
+	var fastUntil time.Time
+	for {
+		next := c.heads.wait()
+		res, err := c.cl.GetTx(ctx, hexHash)
+		if err == nil {
+			return res, nil
+		}
+		if !strings.Contains(err.Error(), "not found") && ctx.Err() == nil {
+			return nil, err
+		}
+		wait := txPoll
+		switch {
+		case time.Now().Before(fastUntil):
+			wait = indexPoll
+		case c.heads.Live():
+			wait = staleAfter // the next block's event wakes this
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%s: tx %s was accepted but not in a block after %s; it may still be pending: %w", c.Name, hexHash, txWait, ctx.Err())
+		case <-next:
+			fastUntil = time.Now().Add(indexWindow)
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// indexPoll and indexWindow: after a block event, how often and how long to look
+// for a tx the indexer may not have written yet.
+const (
+	indexPoll   = 20 * time.Millisecond
+	indexWindow = 400 * time.Millisecond
+)
+
+// estimate simulates msgs for their gas limit. The draft is signed with the
+// account's committed sequence, read from the chain: the tracked one is ahead of it
+// while txs of ours wait in the mempool, and a simulation runs on committed state.
+func (c *chain) estimate(ctx context.Context, msgs []runtime.Msg) (uint64, error) {
+	var limit uint64
+	err := c.withPrefix(func() error {
+		f := client.Factory{ChainID: c.ChainID, GasAuto: true, GasAdjustment: gasAdjustment, GasPrices: c.GasPrice, Accounts: auth.AccountRetriever{}}
+		pctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		plan, err := f.Prepare(pctx, c.cl, c.signer, msgs...)
+		if err != nil {
+			return err
+		}
+		limit = plan.GasLimit
+		return nil
+	})
+	if err != nil {
+		return 0, c.explain(ctx, err)
+	}
+	return limit, nil
+}
+
+// broadcast signs msgs with gas as their limit and hands them to the mempool
+// (CheckTx only). A sequence mismatch (someone used the key, or a tx got lost)
+// re-reads the account and retries; a key without funds says how to fund it.
+func (c *chain) broadcast(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		hash, used, err := c.broadcastOnce(ctx, msgs, gas)
+		hash, err := c.broadcastOnce(ctx, msgs, gas)
 		switch {
 		case err == nil:
-			return hash, used, nil
+			return hash, nil
 		case isCode(err, runtime.ErrInvalidSequence):
 			// Someone else signed with this key, or a tx of ours was lost:
 			// the chain's account is the truth.
@@ -158,47 +259,52 @@ func (c *chain) broadcast(ctx context.Context, msgs []runtime.Msg, gas uint64) (
 			c.acct.forget()
 			lastErr = err
 			continue
-		case isCode(err, runtime.ErrInsufficientFunds), isCode(err, runtime.ErrUnknownAddress),
-			err != nil && strings.Contains(err.Error(), "must receive funds first"):
-			have := "0" + c.Denom
-			if b, berr := c.balance(ctx); berr == nil {
-				have = b.String() + c.Denom
-			}
-			return nil, 0, fmt.Errorf("%w: %v", ErrNoFunds, c.fundsHint(have))
 		}
-		return nil, 0, err
+		return nil, c.explain(ctx, err)
 	}
-	return nil, 0, fmt.Errorf("%s: account sequence kept changing under the relayer (is key %s used by someone else too?): %w", c.Name, c.Key, lastErr)
+	return nil, fmt.Errorf("%s: account sequence kept changing under the relayer (is key %s used by someone else too?): %w", c.Name, c.Key, lastErr)
 }
 
-// broadcastOnce signs with gas (0: simulated) and returns the tx hash and its gas limit.
-func (c *chain) broadcastOnce(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, uint64, error) {
+// explain turns a refusal for want of funds into the plain-words hint.
+func (c *chain) explain(ctx context.Context, err error) error {
+	if isCode(err, runtime.ErrInsufficientFunds) || isCode(err, runtime.ErrUnknownAddress) ||
+		err != nil && strings.Contains(err.Error(), "must receive funds first") {
+		have := "0" + c.Denom
+		if b, berr := c.balance(ctx); berr == nil {
+			have = b.String() + c.Denom
+		}
+		return fmt.Errorf("%w: %v", ErrNoFunds, c.fundsHint(have))
+	}
+	return err
+}
+
+// broadcastOnce signs with the tracked sequence and gas as the limit, and returns
+// the tx hash.
+func (c *chain) broadcastOnce(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, error) {
 	var bz []byte
-	var limit uint64
 	err := c.withPrefix(func() error {
-		f := client.Factory{ChainID: c.ChainID, GasAuto: gas == 0, Gas: gas, GasAdjustment: gasAdjustment, GasPrices: c.GasPrice, Accounts: &c.acct}
+		f := client.Factory{ChainID: c.ChainID, Gas: gas, GasPrices: c.GasPrice, Accounts: &c.acct}
 		pctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
 		plan, err := f.Prepare(pctx, c.cl, c.signer, msgs...)
 		if err != nil {
 			return err
 		}
-		limit = plan.GasLimit
 		bz, err = plan.Sign(c.signer)
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	res, err := c.cl.BroadcastWithTimeout(ctx, bz, false, 0)
 	if err != nil {
 		c.acct.forget() // unknown whether the node took it
-		return nil, 0, err
+		return nil, err
 	}
 	if res.Code != 0 {
-		return nil, 0, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
+		return nil, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
 	}
 	c.acct.accepted()
 	hash, _ := hexBytes(res.TxHash)
-	return hash, limit, nil
+	return hash, nil
 }
