@@ -128,7 +128,9 @@ func verifiable(held map[uint64]bool, tip uint64, txs [][]runtime.Msg, committed
 func TestSettledBy(t *testing.T) {
 	now := time.Unix(1_000, 0)
 	held := target{height: 9, time: now}
-	p := func(seq, timeout uint64) bridge.Packet { return bridge.Packet{Sequence: seq, TimeoutTimestamp: timeout} }
+	p := func(seq, timeout uint64) bridge.Packet {
+		return bridge.Packet{Sequence: seq, TimeoutTimestamp: timeout}
+	}
 	unrecHeld := map[uint64]bool{3: true, 4: true}
 	require.True(t, settledBy(held, unrecHeld, []bridge.Packet{p(1, 2000), p(2, 2000)}, nil), "received as of the held state")
 	require.False(t, settledBy(held, unrecHeld, []bridge.Packet{p(1, 2000), p(3, 2000)}, nil), "3 was received only later: its receipt needs a newer header")
