@@ -27,6 +27,9 @@ type Relayer struct {
 	ab   lane // a's packets to b
 	ba   lane
 	logf func(string, ...any)
+	// async: a worker goes on once its txs are in the mempool (Run); Step waits for
+	// their blocks.
+	async bool
 }
 
 // lane is one direction. next is where the deliverer's next scan of src's pending
@@ -36,6 +39,12 @@ type Relayer struct {
 type lane struct {
 	src, dst *chain
 	next     uint64
+	recv     *inflight // src's packets whose receipt on dst is in a mempool
+	settle   *inflight // src's packets whose ack or timeout on src is in a mempool
+}
+
+func newLane(src, dst *chain) lane {
+	return lane{src: src, dst: dst, recv: newInflight(), settle: newInflight()}
 }
 
 // New connects to both chains and opens the relayer's keys.
@@ -55,7 +64,7 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 		return nil, err
 	}
 	a.logf, b.logf = cfg.Logf, cfg.Logf
-	return &Relayer{cfg: cfg, a: a, b: b, ab: lane{src: a, dst: b}, ba: lane{src: b, dst: a}, logf: cfg.Logf}, nil
+	return &Relayer{cfg: cfg, a: a, b: b, ab: newLane(a, b), ba: newLane(b, a), logf: cfg.Logf}, nil
 }
 
 // Run relays until ctx ends: five workers, each on its own schedule — per direction a
@@ -71,6 +80,7 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 func (r *Relayer) Run(ctx context.Context) error {
 	r.logf("relaying %s (%s, %s, key %s %s) <-> %s (%s, %s, key %s %s)",
 		r.a.Name, r.a.ChainID, r.a.ClientID, r.a.Key, r.a.addr, r.b.Name, r.b.ChainID, r.b.ClientID, r.b.Key, r.b.addr)
+	r.async = true
 	wctx, stopWatch := context.WithCancel(ctx)
 	var watchers sync.WaitGroup
 	for _, c := range []*chain{r.a, r.b} {
@@ -82,9 +92,9 @@ func (r *Relayer) Run(ctx context.Context) error {
 	}
 	workers := []worker{
 		{func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ab) }, r.a.heads},
-		{func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.a, r.b) }, r.b.heads},
+		{func(ctx context.Context) (bool, error) { return r.settleStep(ctx, &r.ab) }, r.b.heads},
 		{func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ba) }, r.b.heads},
-		{func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.b, r.a) }, r.a.heads},
+		{func(ctx context.Context) (bool, error) { return r.settleStep(ctx, &r.ba) }, r.a.heads},
 		{func(ctx context.Context) (bool, error) {
 			return false, errors.Join(r.refresh(ctx, r.a, r.b), r.refresh(ctx, r.b, r.a))
 		}, nil},
@@ -98,6 +108,9 @@ func (r *Relayer) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	for _, f := range []*inflight{r.ab.recv, r.ab.settle, r.ba.recv, r.ba.settle} {
+		f.wg.Wait()
+	}
 	stopWatch()
 	watchers.Wait()
 	r.logf("relayer stopped")
@@ -177,9 +190,9 @@ const notYetWait = 100 * time.Millisecond
 // sent anything (tests and one-shot runs; Run overlaps them).
 func (r *Relayer) Step(ctx context.Context) (bool, error) {
 	w1, e1 := r.deliverStep(ctx, &r.ab)
-	w2, e2 := r.settleStep(ctx, r.a, r.b)
+	w2, e2 := r.settleStep(ctx, &r.ab)
 	w3, e3 := r.deliverStep(ctx, &r.ba)
-	w4, e4 := r.settleStep(ctx, r.b, r.a)
+	w4, e4 := r.settleStep(ctx, &r.ba)
 	e5 := r.refresh(ctx, r.a, r.b)
 	e6 := r.refresh(ctx, r.b, r.a)
 	for _, e := range []*error{&e1, &e2, &e3, &e4} {
@@ -238,10 +251,14 @@ func (r *Relayer) deliverStep(ctx context.Context, l *lane) (bool, error) {
 // settleStep acknowledges on src what dst received, and times out what it will not:
 // this needs only src's client of dst, so src can refund what times out even when
 // nothing can be delivered.
-func (r *Relayer) settleStep(ctx context.Context, src, dst *chain) (bool, error) {
+func (r *Relayer) settleStep(ctx context.Context, l *lane) (bool, error) {
+	src := l.src
 	pending, err := src.pending(ctx, 0)
 	if err != nil || len(pending) == 0 {
 		return false, err
+	}
+	if pending = l.settle.without(pending); len(pending) == 0 {
+		return false, errNotYet // all settling: their blocks come next
 	}
 	srcInfo, err := src.clientInfo(ctx)
 	if err != nil {
@@ -250,7 +267,7 @@ func (r *Relayer) settleStep(ctx context.Context, src, dst *chain) (bool, error)
 	if err := usable(src, srcInfo); err != nil {
 		return false, err
 	}
-	return r.settle(ctx, src, dst, srcInfo, pending)
+	return r.settle(ctx, l, srcInfo, pending)
 }
 
 // deliver sends dst a MsgRecvPacket for each packet src committed (as of the
@@ -285,7 +302,7 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 		return false, err
 	}
 	var todo []bridge.Packet
-	for _, p := range committed {
+	for _, p := range l.recv.without(committed) {
 		if unrec[p.Sequence] && time.Unix(int64(p.TimeoutTimestamp), 0).After(dstNow.Add(recvMargin)) {
 			todo = append(todo, p)
 		}
@@ -325,33 +342,43 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 		}
 		batches, txs = append(batches, todo[start:end]), append(txs, msgs)
 	}
-	results, err := dst.sendAll(ctx, tgt.lead(), txs)
-	for i, res := range results {
-		r.logBatch(src, dst, "recv", batches[i], res, tgt, i == 0 && tgt.update != nil)
-	}
-	sent := len(results) > 0
-	if err != nil {
-		failed := batches[len(results)]
-		if isCode(err, bridge.ErrAlreadyReceived) {
-			// Another relayer was faster: the next scan re-filters with
-			// UnreceivedPackets and sends the rest.
-			r.logf("%s→%s: packets %s: already received on %s (another relayer delivered some first); re-checking what is left", src.Name, dst.Name, seqRange(failed), dst.Name)
-			return true, nil
+	again := false // the page must be scanned again (sent only in part)
+	finish := func(results []*client.TxResult, err error) (bool, error) {
+		for i, res := range results {
+			r.logBatch(src, dst, "recv", batches[i], res, tgt, i == 0 && tgt.update != nil)
 		}
-		if isCode(err, bridge.ErrPacketTimedOut) {
-			r.logf("%s→%s: packets %s: one timed out on %s before delivery; it will be refunded on %s", src.Name, dst.Name, seqRange(failed), dst.Name, src.Name)
-			return true, nil
+		sent := len(results) > 0
+		if err != nil {
+			again = true
+			failed := batches[len(results)]
+			if isCode(err, bridge.ErrAlreadyReceived) {
+				// Another relayer was faster: the next scan re-filters with
+				// UnreceivedPackets and sends the rest.
+				r.logf("%s→%s: packets %s: already received on %s (another relayer delivered some first); re-checking what is left", src.Name, dst.Name, seqRange(failed), dst.Name)
+				return true, nil
+			}
+			if isCode(err, bridge.ErrPacketTimedOut) {
+				r.logf("%s→%s: packets %s: one timed out on %s before delivery; it will be refunded on %s", src.Name, dst.Name, seqRange(failed), dst.Name, src.Name)
+				return true, nil
+			}
+			return sent, fmt.Errorf("%s→%s: deliver packets %s: %w", src.Name, dst.Name, seqRange(failed), err)
 		}
-		return sent, fmt.Errorf("%s→%s: deliver packets %s: %w", src.Name, dst.Name, seqRange(failed), err)
+		return sent, nil
 	}
-	turn()
-	return sent, nil
+	sent, err := r.dispatch(ctx, dst, l.recv, batches, tgt.lead(), txs, finish)
+	if err == nil && (r.async || !again) {
+		// Under Run the next page goes out while this one's block is made; what
+		// fails is found again when the scan comes round.
+		turn()
+	}
+	return sent, err
 }
 
 // settle sends src a MsgAcknowledgement for each pending packet dst received
 // (as of the header src's client will hold), and a MsgTimeout for each that dst
 // had not received by a height whose block time reached its timeout.
-func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.ClientInfo, pending []bridge.Packet) (bool, error) {
+func (r *Relayer) settle(ctx context.Context, l *lane, srcInfo bridge.ClientInfo, pending []bridge.Packet) (bool, error) {
+	src, dst := l.src, l.dst
 	// Cheap check first: anything received by now, or past its timeout?
 	unrecNow, err := dst.unreceived(ctx, seqsOf(pending), 0)
 	if err != nil {
@@ -379,10 +406,6 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 	unrec, err := dst.unreceived(ctx, seqsOf(pending), version)
 	if err != nil {
 		return false, err
-	}
-	type item struct {
-		p   bridge.Packet
-		msg runtime.Msg
 	}
 	// Received packets get their ack proven; the others, once past their timeout by
 	// the proof header's time, the absence of their receipt.
@@ -460,7 +483,28 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 		}
 		batches, txs = append(batches, batch), append(txs, msgs)
 	}
-	results, err := src.sendAll(ctx, tgt.lead(), txs)
+	finish := func(results []*client.TxResult, err error) (bool, error) {
+		return r.settled(src, dst, tgt, batches, results, err)
+	}
+	return r.dispatch(ctx, src, l.settle, packetsOfBatches(batches), tgt.lead(), txs, finish)
+}
+
+// item is one settlement: a packet and its MsgAcknowledgement or MsgTimeout.
+type item struct {
+	p   bridge.Packet
+	msg runtime.Msg
+}
+
+func packetsOfBatches(batches [][]item) [][]bridge.Packet {
+	out := make([][]bridge.Packet, len(batches))
+	for i, b := range batches {
+		out[i] = packetsOf(b, func(it item) bridge.Packet { return it.p })
+	}
+	return out
+}
+
+// settled logs a settlement's txs and says what its failure means.
+func (r *Relayer) settled(src, dst *chain, tgt target, batches [][]item, results []*client.TxResult, err error) (bool, error) {
 	for i, res := range results {
 		var acks, timeouts []bridge.Packet
 		for _, it := range batches[i] {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -11,8 +12,10 @@ import (
 	gogogrpc "github.com/cosmos/gogoproto/grpc"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
 )
 
@@ -123,17 +126,43 @@ func planTxs(lead runtime.Msg, batches [][]runtime.Msg) (txs [][]runtime.Msg, le
 // the first tx the mempool refuses; results holds the batches' txs that were
 // included, in order, and err the first failure.
 func (c *chain) sendAll(ctx context.Context, lead runtime.Msg, batches [][]runtime.Msg) ([]*client.TxResult, error) {
+	sent, sendErr := c.submit(ctx, lead, batches)
+	out, err := c.await(ctx, sent)
+	if err != nil {
+		return out, err
+	}
+	return out, sendErr
+}
+
+// submitted is what submit handed to the mempool: the txs' hashes, and whether the
+// first is the lead update alone (not one of the batches).
+type submitted struct {
+	hashes    [][]byte
+	leadAlone bool
+}
+
+// batches is how many of the batches went into the mempool.
+func (s submitted) batches() int {
+	if s.leadAlone {
+		return max(0, len(s.hashes)-1)
+	}
+	return len(s.hashes)
+}
+
+// submit is sendAll's first half: sign and broadcast, up to the first refusal.
+func (c *chain) submit(ctx context.Context, lead runtime.Msg, batches [][]runtime.Msg) (submitted, error) {
 	txs, leadAlone := planTxs(lead, batches)
-	var hashes [][]byte
-	var sendErr error
+	sent := submitted{leadAlone: leadAlone}
 	// Held while signing and broadcasting, not while waiting: another worker's txs
 	// on this chain take the next sequences meanwhile.
 	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
 	var gas uint64
 	for i, msgs := range txs {
+		var err error
 		switch {
 		case i == 0 && leadAlone:
-			gas, sendErr = c.estimate(ctx, msgs)
+			gas, err = c.estimate(ctx, msgs)
 		case i == 0 || (i == 1 && leadAlone):
 			// Simulation runs on committed state, where the update ahead has not
 			// happened: the batches' limit is simulated with it (a little more gas
@@ -142,21 +171,25 @@ func (c *chain) sendAll(ctx context.Context, lead runtime.Msg, batches [][]runti
 			if leadAlone {
 				sim = append([]runtime.Msg{lead}, msgs...)
 			}
-			gas, sendErr = c.estimate(ctx, sim)
+			gas, err = c.estimate(ctx, sim)
 		}
-		if sendErr != nil {
-			break
+		if err != nil {
+			return sent, err
 		}
 		hash, err := c.broadcast(ctx, msgs, gas)
 		if err != nil {
-			sendErr = err
-			break
+			return sent, err
 		}
-		hashes = append(hashes, hash)
+		sent.hashes = append(sent.hashes, hash)
 	}
-	c.sendMu.Unlock()
+	return sent, nil
+}
+
+// await is sendAll's second half: each tx's block, in order. results are the
+// batches' txs (not the lead update's), up to the first that failed or did not come.
+func (c *chain) await(ctx context.Context, sent submitted) ([]*client.TxResult, error) {
 	var out []*client.TxResult
-	for i, hash := range hashes {
+	for i, hash := range sent.hashes {
 		res, err := c.waitTx(ctx, hash)
 		if err != nil {
 			c.acct.forget()
@@ -165,12 +198,12 @@ func (c *chain) sendAll(ctx context.Context, lead runtime.Msg, batches [][]runti
 		if res.Code != 0 {
 			return out, &TxError{Chain: c.Name, TxHash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.Log, Height: res.Height}
 		}
-		if i == 0 && leadAlone {
+		if i == 0 && sent.leadAlone {
 			continue
 		}
 		out = append(out, res)
 	}
-	return out, sendErr
+	return out, nil
 }
 
 // waitTx waits for a tx's block. With block events it looks when the chain commits
@@ -221,24 +254,42 @@ const (
 // estimate simulates msgs for their gas limit. The draft is signed with the
 // account's committed sequence, read from the chain: the tracked one is ahead of it
 // while txs of ours wait in the mempool, and a simulation runs on committed state.
+// Only the signing holds the process-wide prefix lock; the two queries do not, so
+// they do not hold up the other chain's signer.
 func (c *chain) estimate(ctx context.Context, msgs []runtime.Msg) (uint64, error) {
-	var limit uint64
-	err := c.withPrefix(func() error {
-		f := client.Factory{ChainID: c.ChainID, GasAuto: true, GasAdjustment: gasAdjustment, GasPrices: c.GasPrice, Accounts: auth.AccountRetriever{}}
-		pctx, cancel := context.WithTimeout(ctx, callTimeout)
-		defer cancel()
-		plan, err := f.Prepare(pctx, c.cl, c.signer, msgs...)
-		if err != nil {
-			return err
-		}
-		limit = plan.GasLimit
-		return nil
-	})
+	qctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	resp, err := auth.NewQueryClient(c.cl).Account(qctx, &auth.QueryAccountRequest{Address: c.addr})
 	if err != nil {
+		if client.IsNotFound(err) {
+			err = fmt.Errorf("account %s not found on chain: it must receive funds first", c.addr)
+		}
 		return 0, c.explain(ctx, err)
 	}
-	return limit, nil
+	acc := resp.Account
+	prices, err := tx.ParseGasPrices(c.GasPrice)
+	if err != nil || len(prices) != 1 {
+		return 0, fmt.Errorf("%s: gas price %q: %v", c.Name, c.GasPrice, err)
+	}
+	draft := client.Plan{ChainID: c.ChainID, AccountNumber: acc.AccountNumber, Sequence: acc.Sequence, Builder: tx.Builder{
+		Msgs: msgs, GasLimit: simulateGasLimit, IncludePubKey: acc.PublicKey == nil || len(acc.PublicKey.Key) == 0}}
+	if amt := prices[0].Required(client.DefaultGas); !amt.IsZero() {
+		draft.Fee = types.Coins{{Denom: prices[0].Denom, Amount: amt}}
+	}
+	var bz []byte
+	if err := c.withPrefix(func() (err error) { bz, err = draft.Sign(c.signer); return err }); err != nil {
+		return 0, err
+	}
+	used, err := c.cl.Simulate(qctx, bz)
+	if err != nil {
+		return 0, c.explain(ctx, fmt.Errorf("%s: gas estimation failed: %w", c.Name, err))
+	}
+	return uint64(math.Ceil(float64(used) * gasAdjustment)), nil
 }
+
+// simulateGasLimit is a draft's limit: high enough not to cut the estimate short
+// (as client.Factory's).
+const simulateGasLimit = 100_000_000
 
 // broadcast signs msgs with gas as their limit and hands them to the mempool
 // (CheckTx only). A sequence mismatch (someone used the key, or a tx got lost)
