@@ -2,7 +2,6 @@ package relayer
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -191,8 +190,6 @@ func (c *chain) fundsHint(have string) error {
 	return fmt.Errorf("relayer key %s (%s) on %s has %s: it needs fees: send it some with `selfchaind --home <a home with a funded key> tx bank send <key> %s 1000000%s --node %s --chain-id %s`",
 		c.Key, c.addr, c.ChainID, have, c.addr, c.Denom, c.RPC, c.ChainID)
 }
-
-func hexBytes(s string) ([]byte, error) { return hex.DecodeString(s) }
 
 // clientConn is a node connection without a key (queries only).
 type clientConn = client.Client

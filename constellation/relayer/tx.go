@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	gogogrpc "github.com/cosmos/gogoproto/grpc"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -149,7 +150,10 @@ func (s submitted) batches() int {
 	return len(s.hashes)
 }
 
-// submit is sendAll's first half: sign and broadcast, up to the first refusal.
+// submit is sendAll's first half: sign every tx with the next sequences, then hand
+// them to the node a JSON-RPC batch at a time (broadcastMany), up to the first the
+// mempool refuses. A sequence mismatch (someone else used the key, or a tx of ours
+// got lost) re-reads the account and carries on from there, twice at most.
 func (c *chain) submit(ctx context.Context, lead runtime.Msg, batches [][]runtime.Msg) (submitted, error) {
 	txs, leadAlone := planTxs(lead, batches)
 	sent := submitted{leadAlone: leadAlone}
@@ -157,12 +161,15 @@ func (c *chain) submit(ctx context.Context, lead runtime.Msg, batches [][]runtim
 	// on this chain take the next sequences meanwhile.
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
-	var gas uint64
+	gas := make([]uint64, len(txs))
 	for i, msgs := range txs {
-		var err error
 		switch {
 		case i == 0 && leadAlone:
-			gas, err = c.estimate(ctx, msgs)
+			g, err := c.estimate(ctx, msgs)
+			if err != nil {
+				return sent, err
+			}
+			gas[i] = g
 		case i == 0 || (i == 1 && leadAlone):
 			// Simulation runs on committed state, where the update ahead has not
 			// happened: the batches' limit is simulated with it (a little more gas
@@ -171,18 +178,113 @@ func (c *chain) submit(ctx context.Context, lead runtime.Msg, batches [][]runtim
 			if leadAlone {
 				sim = append([]runtime.Msg{lead}, msgs...)
 			}
-			gas, err = c.estimate(ctx, sim)
+			g, err := c.estimate(ctx, sim)
+			if err != nil {
+				return sent, err
+			}
+			gas[i] = g
+		default:
+			gas[i] = gas[i-1]
 		}
-		if err != nil {
-			return sent, err
-		}
-		hash, err := c.broadcast(ctx, msgs, gas)
-		if err != nil {
-			return sent, err
-		}
-		sent.hashes = append(sent.hashes, hash)
 	}
-	return sent, nil
+	for attempt := 0; ; attempt++ {
+		from := len(sent.hashes)
+		signed, err := c.signAll(ctx, txs[from:], gas[from:])
+		if err != nil {
+			return sent, c.explain(ctx, err)
+		}
+		hashes, err := c.broadcastMany(ctx, signed)
+		sent.hashes = append(sent.hashes, hashes...)
+		switch {
+		case err == nil:
+			return sent, nil
+		case isCode(err, runtime.ErrInvalidSequence) && attempt < 2:
+			if c.logf != nil {
+				c.logf("%s: account sequence mismatch for relayer key %s (%v); re-reading the account and retrying", c.Name, c.Key, err)
+			}
+			c.acct.forget()
+			continue
+		case isCode(err, runtime.ErrInvalidSequence):
+			return sent, fmt.Errorf("%s: account sequence kept changing under the relayer (is key %s used by someone else too?): %w", c.Name, c.Key, err)
+		}
+		return sent, c.explain(ctx, err)
+	}
+}
+
+// signAll signs txs with the tracked sequence and the ones after it.
+func (c *chain) signAll(ctx context.Context, txs [][]runtime.Msg, gas []uint64) ([][]byte, error) {
+	out := make([][]byte, len(txs))
+	err := c.withPrefix(func() error {
+		for i, msgs := range txs {
+			f := client.Factory{ChainID: c.ChainID, Gas: gas[i], GasPrices: c.GasPrice, Accounts: &c.acct}
+			pctx, cancel := context.WithTimeout(ctx, callTimeout)
+			plan, err := f.Prepare(pctx, c.cl, c.signer, msgs...)
+			cancel()
+			if err != nil {
+				return err
+			}
+			plan.Sequence += uint64(i)
+			if i > 0 {
+				plan.IncludePubKey = false // the first tx puts it on chain, if it is not yet
+			}
+			if out[i], err = plan.Sign(c.signer); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// rpcBatchTxs and rpcBatchBytes bound one JSON-RPC batch of broadcasts: CometBFT's
+// default max_request_batch_size is 10 and max_body_bytes 1 MB (txs go base64).
+const (
+	rpcBatchTxs   = 10
+	rpcBatchBytes = 600 << 10
+)
+
+// broadcastMany hands signed txs to the mempool in order (broadcast_tx_sync, a
+// JSON-RPC batch of up to rpcBatchTxs at a time: the node runs a batch's calls in
+// order, so the sequences stay in order, with one round trip instead of one a tx).
+// It returns the hashes of the txs the mempool took, up to the first it refused.
+func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, error) {
+	var hashes [][]byte
+	for len(signed) > 0 {
+		n, size := 0, 0
+		for n < len(signed) && n < rpcBatchTxs && (n == 0 || size+len(signed[n]) <= rpcBatchBytes) {
+			size += len(signed[n])
+			n++
+		}
+		b := c.cl.RPC().NewBatch()
+		for _, bz := range signed[:n] {
+			if _, err := b.BroadcastTxSync(ctx, bz); err != nil {
+				return hashes, err
+			}
+		}
+		bctx, cancel := context.WithTimeout(ctx, callTimeout)
+		results, err := b.Send(bctx)
+		cancel()
+		if err != nil {
+			c.acct.forget() // unknown which the node took
+			return hashes, fmt.Errorf("%s: broadcast: %w", c.Name, err)
+		}
+		for _, r := range results {
+			res, ok := r.(*ctypes.ResultBroadcastTx)
+			if !ok {
+				c.acct.forget()
+				return hashes, fmt.Errorf("%s: broadcast: unexpected answer %T", c.Name, r)
+			}
+			if res.Code != 0 {
+				// The ones after it in this batch are refused too (their sequences
+				// no longer follow): the tracked sequence stays at this one's.
+				return hashes, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
+			}
+			c.acct.accepted()
+			hashes = append(hashes, res.Hash)
+		}
+		signed = signed[n:]
+	}
+	return hashes, nil
 }
 
 // await is sendAll's second half: each tx's block, in order. results are the
@@ -291,31 +393,6 @@ func (c *chain) estimate(ctx context.Context, msgs []runtime.Msg) (uint64, error
 // (as client.Factory's).
 const simulateGasLimit = 100_000_000
 
-// broadcast signs msgs with gas as their limit and hands them to the mempool
-// (CheckTx only). A sequence mismatch (someone used the key, or a tx got lost)
-// re-reads the account and retries; a key without funds says how to fund it.
-func (c *chain) broadcast(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, error) {
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		hash, err := c.broadcastOnce(ctx, msgs, gas)
-		switch {
-		case err == nil:
-			return hash, nil
-		case isCode(err, runtime.ErrInvalidSequence):
-			// Someone else signed with this key, or a tx of ours was lost:
-			// the chain's account is the truth.
-			if c.logf != nil {
-				c.logf("%s: account sequence mismatch for relayer key %s (%v); re-reading the account and retrying", c.Name, c.Key, err)
-			}
-			c.acct.forget()
-			lastErr = err
-			continue
-		}
-		return nil, c.explain(ctx, err)
-	}
-	return nil, fmt.Errorf("%s: account sequence kept changing under the relayer (is key %s used by someone else too?): %w", c.Name, c.Key, lastErr)
-}
-
 // explain turns a refusal for want of funds into the plain-words hint.
 func (c *chain) explain(ctx context.Context, err error) error {
 	if isCode(err, runtime.ErrInsufficientFunds) || isCode(err, runtime.ErrUnknownAddress) ||
@@ -329,33 +406,3 @@ func (c *chain) explain(ctx context.Context, err error) error {
 	return err
 }
 
-// broadcastOnce signs with the tracked sequence and gas as the limit, and returns
-// the tx hash.
-func (c *chain) broadcastOnce(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, error) {
-	var bz []byte
-	err := c.withPrefix(func() error {
-		f := client.Factory{ChainID: c.ChainID, Gas: gas, GasPrices: c.GasPrice, Accounts: &c.acct}
-		pctx, cancel := context.WithTimeout(ctx, callTimeout)
-		defer cancel()
-		plan, err := f.Prepare(pctx, c.cl, c.signer, msgs...)
-		if err != nil {
-			return err
-		}
-		bz, err = plan.Sign(c.signer)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	res, err := c.cl.BroadcastWithTimeout(ctx, bz, false, 0)
-	if err != nil {
-		c.acct.forget() // unknown whether the node took it
-		return nil, err
-	}
-	if res.Code != 0 {
-		return nil, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
-	}
-	c.acct.accepted()
-	hash, _ := hexBytes(res.TxHash)
-	return hash, nil
-}
