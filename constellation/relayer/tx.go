@@ -255,14 +255,8 @@ func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, e
 			size += len(signed[n])
 			n++
 		}
-		b := c.cl.RPC().NewBatch()
-		for _, bz := range signed[:n] {
-			if _, err := b.BroadcastTxSync(ctx, bz); err != nil {
-				return hashes, err
-			}
-		}
 		bctx, cancel := context.WithTimeout(ctx, callTimeout)
-		results, err := b.Send(bctx)
+		results, err := c.broadcastBatch(bctx, signed[:n])
 		cancel()
 		if err != nil {
 			c.acct.forget() // unknown which the node took
@@ -406,3 +400,22 @@ func (c *chain) explain(ctx context.Context, err error) error {
 	return err
 }
 
+// broadcastBatch is one broadcast_tx_sync call, or a JSON-RPC batch of them (the
+// server answers a batch of one with a bare response, which the batch client does
+// not decode: one tx goes as a plain call).
+func (c *chain) broadcastBatch(ctx context.Context, txs [][]byte) ([]any, error) {
+	if len(txs) == 1 {
+		res, err := c.cl.RPC().BroadcastTxSync(ctx, txs[0])
+		if err != nil {
+			return nil, err
+		}
+		return []any{res}, nil
+	}
+	b := c.cl.RPC().NewBatch()
+	for _, bz := range txs {
+		if _, err := b.BroadcastTxSync(ctx, bz); err != nil {
+			return nil, err
+		}
+	}
+	return b.Send(ctx)
+}
