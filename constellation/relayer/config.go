@@ -62,6 +62,9 @@ type Config struct {
 	// Interval between scans when nothing is pending (default 250ms: one cheap
 	// query a pass, and a new packet waits at most this long to be noticed).
 	Interval time.Duration
+	// MetricsAddr, when set, is a loopback host:port where Run serves Prometheus
+	// metrics at /metrics (metrics.go).
+	MetricsAddr string
 	// Logf writes one line (default: the standard logger).
 	Logf func(format string, args ...any)
 }

@@ -29,7 +29,8 @@ type Relayer struct {
 	logf func(string, ...any)
 	// async: a worker goes on once its txs are in the mempool (Run); Step waits for
 	// their blocks.
-	async bool
+	async   bool
+	metrics *relayerMetrics
 }
 
 // lane is one direction. next is where the deliverer's next scan of src's pending
@@ -64,7 +65,7 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 		return nil, err
 	}
 	a.logf, b.logf = cfg.Logf, cfg.Logf
-	return &Relayer{cfg: cfg, a: a, b: b, ab: newLane(a, b), ba: newLane(b, a), logf: cfg.Logf}, nil
+	return &Relayer{cfg: cfg, a: a, b: b, ab: newLane(a, b), ba: newLane(b, a), logf: cfg.Logf, metrics: newRelayerMetrics()}, nil
 }
 
 // Run relays until ctx ends: five workers, each on its own schedule — per direction a
@@ -82,6 +83,14 @@ func (r *Relayer) Run(ctx context.Context) error {
 		r.a.Name, r.a.ChainID, r.a.ClientID, r.a.Key, r.a.addr, r.b.Name, r.b.ChainID, r.b.ClientID, r.b.Key, r.b.addr)
 	r.async = true
 	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	if r.cfg.MetricsAddr != "" {
+		at, err := r.serveMetrics(wctx, r.cfg.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		r.logf("metrics at http://%s/metrics", at)
+	}
 	var watchers sync.WaitGroup
 	for _, c := range []*chain{r.a, r.b} {
 		watchers.Add(1)
@@ -576,6 +585,7 @@ func (r *Relayer) logBatch(src, dst *chain, kind string, ps []bridge.Packet, res
 	if updated {
 		upd = fmt.Sprintf(", client %s updated to %d", on.ClientID, tgt.height)
 	}
+	r.metrics.relayed.WithLabelValues(on.Name, kind).Add(float64(len(ps)))
 	r.logf("%s→%s %s %s (%d) on %s: tx %s height %d gas %d%s", src.Name, dst.Name, kind, seqRange(ps), len(ps), on.Name, res.TxHash, res.Height, res.GasUsed, upd)
 }
 
