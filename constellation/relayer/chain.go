@@ -33,6 +33,8 @@ type chain struct {
 	addr   string // the relayer's address, with the chain's prefix
 	acct   accountState
 	heads  *heads               // new blocks, as they commit (Run's watcher feeds it)
+	hdrs   *valCache            // headers for client updates, validator sets cached by hash
+	gas    gasMemo              // simulated gas limits by tx shape
 	sendMu sync.Mutex           // one signer at a time: the workers share the key's sequence
 	logf   func(string, ...any) // nil: quiet (bridge setup)
 }
@@ -76,7 +78,7 @@ func connect(ctx context.Context, s Side) (*chain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: key %q: %w", s.Name, s.Key, err)
 	}
-	c := &chain{Side: s, cl: cl, signer: signer, heads: newHeads()}
+	c := &chain{Side: s, cl: cl, signer: signer, heads: newHeads(), hdrs: newValCache(cl.RPC())}
 	_ = c.withPrefix(func() error { c.addr = signer.PubKey().Address().String(); return nil })
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()

@@ -138,3 +138,32 @@ func TestSettledBy(t *testing.T) {
 	require.False(t, settledBy(held, unrecHeld, nil, []bridge.Packet{p(3, 1001)}), "times out only after the held header: the timeout needs a newer one")
 	require.False(t, settledBy(held, unrecHeld, nil, []bridge.Packet{p(1, 900)}), "received as of the held state: not provably unreceived there")
 }
+
+func TestGasMemoByShape(t *testing.T) {
+	upd := &bridge.MsgUpdateClient{}
+	recv := &bridge.MsgRecvPacket{}
+	ack := &bridge.MsgAcknowledgement{}
+	require.Equal(t, shapeOf([]runtime.Msg{upd, recv, recv}), shapeOf([]runtime.Msg{upd, recv, recv}))
+	require.NotEqual(t, shapeOf([]runtime.Msg{upd, recv, recv}), shapeOf([]runtime.Msg{recv, recv}), "with and without the update")
+	require.NotEqual(t, shapeOf([]runtime.Msg{upd, recv}), shapeOf([]runtime.Msg{upd, ack}), "receives and acks")
+	require.NotEqual(t, shapeOf([]runtime.Msg{recv, recv}), shapeOf([]runtime.Msg{recv}), "how many")
+
+	var g gasMemo
+	_, ok := g.get("a")
+	require.False(t, ok)
+	g.put("a", 100)
+	v, ok := g.get("a")
+	require.True(t, ok)
+	require.EqualValues(t, 100, v)
+	g.forget()
+	_, ok = g.get("a")
+	require.False(t, ok, "forgotten after a tx ran out of gas")
+	g.put("b", 5)
+	g.mu.Lock()
+	e := g.m["b"]
+	e.at = e.at.Add(-gasReuse - time.Second)
+	g.m["b"] = e
+	g.mu.Unlock()
+	_, ok = g.get("b")
+	require.False(t, ok, "stale")
+}

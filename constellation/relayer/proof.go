@@ -55,7 +55,7 @@ func proofTarget(ctx context.Context, holder, other *chain, info bridge.ClientIn
 	}
 	fctx, cancel := context.WithTimeout(ctx, 2*callTimeout)
 	defer cancel()
-	h, err := bridge.FetchNewestHeader(fctx, other.cl.RPC(), int64(latest))
+	h, err := bridge.FetchNewestHeader(fctx, other.hdrs, int64(latest))
 	if err != nil {
 		return target{}, fmt.Errorf("%s: header for %s's client %s: %w", other.Name, holder.Name, holder.ClientID, err)
 	}

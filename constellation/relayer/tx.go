@@ -165,7 +165,7 @@ func (c *chain) submit(ctx context.Context, lead runtime.Msg, batches [][]runtim
 	for i, msgs := range txs {
 		switch {
 		case i == 0 && leadAlone:
-			g, err := c.estimate(ctx, msgs)
+			g, err := c.gasFor(ctx, msgs)
 			if err != nil {
 				return sent, err
 			}
@@ -178,7 +178,7 @@ func (c *chain) submit(ctx context.Context, lead runtime.Msg, batches [][]runtim
 			if leadAlone {
 				sim = append([]runtime.Msg{lead}, msgs...)
 			}
-			g, err := c.estimate(ctx, sim)
+			g, err := c.gasFor(ctx, sim)
 			if err != nil {
 				return sent, err
 			}
@@ -292,7 +292,11 @@ func (c *chain) await(ctx context.Context, sent submitted) ([]*client.TxResult, 
 			return out, err
 		}
 		if res.Code != 0 {
-			return out, &TxError{Chain: c.Name, TxHash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.Log, Height: res.Height}
+			err := &TxError{Chain: c.Name, TxHash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.Log, Height: res.Height}
+			if isCode(err, runtime.ErrOutOfGas) {
+				c.gas.forget() // proofs grew: simulate again
+			}
+			return out, err
 		}
 		if i == 0 && sent.leadAlone {
 			continue
@@ -418,4 +422,77 @@ func (c *chain) broadcastBatch(ctx context.Context, txs [][]byte) ([]any, error)
 		}
 	}
 	return b.Send(ctx)
+}
+
+// gasFor is msgs' gas limit: simulated, or what a simulation of a tx of the same
+// shape (the same number of messages of each type) gave within gasReuse. A hop of a
+// packet costs the relayer one query and one simulation less; the limit has the
+// gasAdjustment margin, and a tx out of gas drops every remembered limit.
+func (c *chain) gasFor(ctx context.Context, msgs []runtime.Msg) (uint64, error) {
+	key := shapeOf(msgs)
+	if g, ok := c.gas.get(key); ok {
+		return g, nil
+	}
+	g, err := c.estimate(ctx, msgs)
+	if err == nil {
+		c.gas.put(key, g)
+	}
+	return g, err
+}
+
+// gasReuse is how long a simulated gas limit serves txs of the same shape.
+const gasReuse = 30 * time.Second
+
+// shapeOf is "type×count" per message type, in order of first appearance.
+func shapeOf(msgs []runtime.Msg) string {
+	var types []string
+	counts := map[string]int{}
+	for _, m := range msgs {
+		t := fmt.Sprintf("%T", m)
+		if counts[t] == 0 {
+			types = append(types, t)
+		}
+		counts[t]++
+	}
+	var b strings.Builder
+	for _, t := range types {
+		fmt.Fprintf(&b, "%s×%d;", t, counts[t])
+	}
+	return b.String()
+}
+
+// gasMemo remembers simulated gas limits by tx shape.
+type gasMemo struct {
+	mu sync.Mutex
+	m  map[string]gasEntry
+}
+
+type gasEntry struct {
+	gas uint64
+	at  time.Time
+}
+
+func (g *gasMemo) get(key string) (uint64, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e, ok := g.m[key]
+	if !ok || time.Since(e.at) > gasReuse {
+		return 0, false
+	}
+	return e.gas, true
+}
+
+func (g *gasMemo) put(key string, gas uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m == nil || len(g.m) > 256 {
+		g.m = map[string]gasEntry{}
+	}
+	g.m[key] = gasEntry{gas, time.Now()}
+}
+
+func (g *gasMemo) forget() {
+	g.mu.Lock()
+	g.m = nil
+	g.mu.Unlock()
 }
