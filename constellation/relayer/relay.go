@@ -320,10 +320,13 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 		return turn(), nil
 	}
 	tgt = skipUpdate(tgt, heldTarget(dstInfo), func(held target) bool {
-		// Committed as of the state the held header commits? A state the node no
-		// longer has just means updating.
-		old, _, err := src.pendingPage(ctx, int64(held.height)-1, l.next, 1000)
-		return err == nil && covers(seqsOf(old), todo)
+		// Committed as of the state the held header commits? Sequences are given
+		// out in the order sends execute, so if the newest packet to deliver was,
+		// every older one still pending was too: one packet to ask about. A state
+		// the node no longer has just means updating.
+		last := todo[len(todo)-1].Sequence
+		old, _, err := src.pendingPage(ctx, int64(held.height)-1, last, 1)
+		return err == nil && covers(seqsOf(old), todo[len(todo)-1:])
 	})
 	version = int64(tgt.height) - 1
 	keys := make([][]byte, len(todo))
