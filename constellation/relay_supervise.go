@@ -44,8 +44,9 @@ func (c *Chain) RelaySupervisorPID(cp string) (int, bool) {
 	return pid, true
 }
 
-// StartRelay starts the relayer's supervisor detached; self is this executable.
-func (c *Chain) StartRelay(home, self, cp string) (int, error) {
+// StartRelay starts the relayer's supervisor detached; self is this executable;
+// relayArgs are more flags of `relay --foreground` (e.g. --metrics 127.0.0.1:9465).
+func (c *Chain) StartRelay(home, self, cp string, relayArgs ...string) (int, error) {
 	if _, err := c.LoadBridge(cp); err != nil {
 		return 0, err
 	}
@@ -62,7 +63,7 @@ func (c *Chain) StartRelay(home, self, cp string) (int, error) {
 		return 0, err
 	}
 	defer logf.Close()
-	cmd := exec.Command(self, "supervise-relay", c.Spec.Name, "--to", cp, "--home", home)
+	cmd := exec.Command(self, append([]string{"supervise-relay", c.Spec.Name, "--to", cp, "--home", home, "--"}, relayArgs...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -103,7 +104,7 @@ func (c *Chain) StopRelay(cp string) bool {
 // SuperviseRelay runs `self relay <chain> --to cp --foreground` until SIGTERM,
 // restarting it after a backoff when it exits (a relayer keeps its state on
 // chain, so a restart resumes where it stopped).
-func (c *Chain) SuperviseRelay(home, self, cp string) error {
+func (c *Chain) SuperviseRelay(home, self, cp string, relayArgs ...string) error {
 	name := relayProc(cp)
 	if err := writePID(c.PIDFile(name+"-supervisor"), os.Getpid()); err != nil {
 		return err
@@ -114,7 +115,7 @@ func (c *Chain) SuperviseRelay(home, self, cp string) error {
 	log.SetFlags(log.LstdFlags | log.LUTC)
 	backoff := c.Spec.Supervisor.RestartBackoff.Duration
 	for {
-		cmd := exec.Command(self, "relay", c.Spec.Name, "--to", cp, "--home", home, "--foreground")
+		cmd := exec.Command(self, append([]string{"relay", c.Spec.Name, "--to", cp, "--home", home, "--foreground"}, relayArgs...)...)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr // the relay log
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 		started := time.Now()

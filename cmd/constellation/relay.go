@@ -49,7 +49,14 @@ never forge them. It logs one line per batch to logs/relay-<counterparty>.log.`,
 			if err != nil {
 				return err
 			}
-			pid, err := chain.StartRelay(home, self, cp)
+			var extra []string
+			if m, _ := cmd.Flags().GetString("metrics"); m != "" {
+				if err := relayer.CheckMetricsAddr(m); err != nil {
+					return err
+				}
+				extra = append(extra, "--metrics", m)
+			}
+			pid, err := chain.StartRelay(home, self, cp, extra...)
 			if err != nil {
 				return err
 			}
@@ -59,7 +66,8 @@ never forge them. It logs one line per batch to logs/relay-<counterparty>.log.`,
 	}
 	addToFlag(cmd)
 	cmd.Flags().Bool("foreground", false, "run in this terminal until Ctrl-C instead of under a supervisor")
-	cmd.Flags().Duration("interval", 250*time.Millisecond, "pause between scans when nothing is pending (while packets are in flight the relayer looks again within 100 ms)")
+	cmd.Flags().Duration("interval", 250*time.Millisecond, "longest pause between scans: the relayer also looks at once when either chain commits a block (websocket events; /status polled every 100 ms while they do not come)")
+	cmd.Flags().String("metrics", "", "serve Prometheus metrics (packets relayed, pending, client heights, balances) at this loopback host:port under /metrics, e.g. 127.0.0.1:9465")
 	cmd.Flags().String("key", "", "with --foreground: sign with this key name on both chains instead of the bridge's relayer key (a second relayer)")
 	cmd.AddCommand(relayStatusCmd(), relayLogsCmd(), relayStopCmd())
 	return cmd
@@ -100,6 +108,7 @@ func relayForeground(cmd *cobra.Command, chain *constellation.Chain, cp string) 
 	defer stop()
 	cfg := br.Config()
 	cfg.Interval, _ = cmd.Flags().GetDuration("interval")
+	cfg.MetricsAddr, _ = cmd.Flags().GetString("metrics")
 	if key, _ := cmd.Flags().GetString("key"); key != "" {
 		// A second relayer needs keys of its own: a shared key's sequence would
 		// be raced by both.
@@ -198,11 +207,19 @@ func relayStopCmd() *cobra.Command {
 
 func superviseRelayCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:    "supervise-relay <chain> --to <counterparty>",
+		Use:    "supervise-relay <chain> --to <counterparty> [-- <relay flags>]",
 		Short:  "Run a relayer and restart it when it exits (what `relay` starts detached)",
 		Hidden: true,
-		Args:   cobra.ExactArgs(1),
+		Args:   cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// After "--": flags for each `relay --foreground` it starts.
+			var extra []string
+			if at := cmd.ArgsLenAtDash(); at >= 0 {
+				args, extra = args[:at], args[at:]
+			}
+			if len(args) != 1 {
+				return fmt.Errorf("supervise-relay takes one chain name, got %q", args)
+			}
 			chain, cp, err := relayArgs(cmd, args)
 			if err != nil {
 				return err
@@ -215,7 +232,7 @@ func superviseRelayCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return chain.SuperviseRelay(home, self, cp)
+			return chain.SuperviseRelay(home, self, cp, extra...)
 		},
 	}
 	addToFlag(cmd)

@@ -2,7 +2,6 @@ package relayer
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,6 +32,9 @@ type chain struct {
 	signer *client.KeyringSigner
 	addr   string // the relayer's address, with the chain's prefix
 	acct   accountState
+	heads  *heads               // new blocks, as they commit (Run's watcher feeds it)
+	hdrs   *valCache            // headers for client updates, validator sets cached by hash
+	gas    gasMemo              // simulated gas limits by tx shape
 	sendMu sync.Mutex           // one signer at a time: the workers share the key's sequence
 	logf   func(string, ...any) // nil: quiet (bridge setup)
 }
@@ -76,7 +78,7 @@ func connect(ctx context.Context, s Side) (*chain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: key %q: %w", s.Name, s.Key, err)
 	}
-	c := &chain{Side: s, cl: cl, signer: signer}
+	c := &chain{Side: s, cl: cl, signer: signer, heads: newHeads(), hdrs: newValCache(cl.RPC())}
 	_ = c.withPrefix(func() error { c.addr = signer.PubKey().Address().String(); return nil })
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
@@ -190,8 +192,6 @@ func (c *chain) fundsHint(have string) error {
 	return fmt.Errorf("relayer key %s (%s) on %s has %s: it needs fees: send it some with `selfchaind --home <a home with a funded key> tx bank send <key> %s 1000000%s --node %s --chain-id %s`",
 		c.Key, c.addr, c.ChainID, have, c.addr, c.Denom, c.RPC, c.ChainID)
 }
-
-func hexBytes(s string) ([]byte, error) { return hex.DecodeString(s) }
 
 // clientConn is a node connection without a key (queries only).
 type clientConn = client.Client

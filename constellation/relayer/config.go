@@ -59,9 +59,13 @@ func (s Side) Validate() error {
 // Config is a bridge between chains A and B, as `constellation bridge` records it.
 type Config struct {
 	A, B Side
-	// Interval between scans when nothing is pending (default 250ms: one cheap
-	// query a pass, and a new packet waits at most this long to be noticed).
+	// Interval is the longest pause between scans (default 250ms). Under Run the
+	// workers also look at once when a chain commits a block (heads.go), so this
+	// matters only while block events are not coming and /status polling is slow.
 	Interval time.Duration
+	// MetricsAddr, when set, is a loopback host:port where Run serves Prometheus
+	// metrics at /metrics (metrics.go).
+	MetricsAddr string
 	// Logf writes one line (default: the standard logger).
 	Logf func(format string, args ...any)
 }

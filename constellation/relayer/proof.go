@@ -10,6 +10,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 
+	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/types/query"
 	"github.com/selfchain/selfchain/x/bridge"
 )
@@ -28,24 +29,33 @@ type target struct {
 	update *bridge.MsgUpdateClient
 }
 
-// proofTarget fetches other's latest header and says whether holder's client of
-// other must be updated to it before proofs at its height can be checked.
+// heldTarget is the client's latest consensus state: proofs at its height need no update.
+func heldTarget(info bridge.ClientInfo) target {
+	return target{height: info.Client.LatestHeight, time: time.Unix(0, info.LatestConsensusState.Timestamp)}
+}
+
+// proofTarget fetches other's newest header and says whether holder's client of
+// other must be updated to it before proofs at its height can be checked. The header
+// comes with the commit the node saw (bridge.FetchNewestHeader): a block's state is
+// provable as soon as the next block commits, not one block later.
 func proofTarget(ctx context.Context, holder, other *chain, info bridge.ClientInfo) (target, error) {
 	latest := info.Client.LatestHeight
-	current := target{height: latest, time: time.Unix(0, info.LatestConsensusState.Timestamp)}
-	// The newest header with a final commit is usually one below the tip. When
-	// the client already holds it (another relayer got there first), there is
-	// nothing to fetch, and asking for validators above the tip would fail.
-	tip, _, err := other.latest(ctx)
-	if err != nil {
-		return target{}, err
-	}
-	if uint64(tip) <= latest+1 {
-		return current, nil
+	current := heldTarget(info)
+	// When the client already holds the tip (another relayer got there first, or
+	// no block since), there is nothing to fetch. A block event above it says so
+	// without asking.
+	if tip := other.heads.latest(); tip <= int64(latest) {
+		tip, _, err := other.latest(ctx)
+		if err != nil {
+			return target{}, err
+		}
+		if uint64(tip) <= latest {
+			return current, nil
+		}
 	}
 	fctx, cancel := context.WithTimeout(ctx, 2*callTimeout)
 	defer cancel()
-	h, err := bridge.FetchHeader(fctx, other.cl.RPC(), 0, int64(latest))
+	h, err := bridge.FetchNewestHeader(fctx, other.hdrs, int64(latest))
 	if err != nil {
 		return target{}, fmt.Errorf("%s: header for %s's client %s: %w", other.Name, holder.Name, holder.ClientID, err)
 	}
@@ -165,4 +175,57 @@ func parallel[T any](ctx context.Context, n, workers int, f func(ctx context.Con
 	}
 	wg.Wait()
 	return out, first
+}
+
+// lead is the update a tx at this target needs first (nil: the client holds it).
+func (t target) lead() runtime.Msg {
+	if t.update == nil {
+		return nil
+	}
+	return t.update
+}
+
+// covers reports whether every packet in need has its sequence in have: packets
+// committed as of the held height, so the held consensus state proves them.
+func covers(have []uint64, need []bridge.Packet) bool {
+	in := make(map[uint64]bool, len(have))
+	for _, s := range have {
+		in[s] = true
+	}
+	for _, p := range need {
+		if !in[p.Sequence] {
+			return false
+		}
+	}
+	return true
+}
+
+// settledBy reports whether the held consensus state proves every settlement: the
+// receipt of each received packet (none in unrecHeld, the packets the destination
+// had not received as of the held state), and for each late one the absence of its
+// receipt there with the held header's time past its timeout.
+func settledBy(held target, unrecHeld map[uint64]bool, recvd, late []bridge.Packet) bool {
+	for _, p := range recvd {
+		if unrecHeld[p.Sequence] {
+			return false
+		}
+	}
+	for _, p := range late {
+		if !unrecHeld[p.Sequence] || time.Unix(int64(p.TimeoutTimestamp), 0).After(held.time) {
+			return false
+		}
+	}
+	return true
+}
+
+// skipUpdate is tgt, or held when tgt would update the client and provesAll says
+// the client's held consensus state already proves everything to relay: no update
+// in the tx then (an ML-DSA-65 update of 4 validators is ~34 KB and ~500,000 gas).
+// Proofs are built at the returned target's height, so a proof at a height the
+// client does not hold always travels behind its update.
+func skipUpdate(tgt, held target, provesAll func(held target) bool) target {
+	if tgt.update == nil || held.height < 2 || !provesAll(held) {
+		return tgt
+	}
+	return held
 }

@@ -27,6 +27,10 @@ type Relayer struct {
 	ab   lane // a's packets to b
 	ba   lane
 	logf func(string, ...any)
+	// async: a worker goes on once its txs are in the mempool (Run); Step waits for
+	// their blocks.
+	async   bool
+	metrics *relayerMetrics
 }
 
 // lane is one direction. next is where the deliverer's next scan of src's pending
@@ -36,6 +40,12 @@ type Relayer struct {
 type lane struct {
 	src, dst *chain
 	next     uint64
+	recv     *inflight // src's packets whose receipt on dst is in a mempool
+	settle   *inflight // src's packets whose ack or timeout on src is in a mempool
+}
+
+func newLane(src, dst *chain) lane {
+	return lane{src: src, dst: dst, recv: newInflight(), settle: newInflight()}
 }
 
 // New connects to both chains and opens the relayer's keys.
@@ -55,26 +65,48 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 		return nil, err
 	}
 	a.logf, b.logf = cfg.Logf, cfg.Logf
-	return &Relayer{cfg: cfg, a: a, b: b, ab: lane{src: a, dst: b}, ba: lane{src: b, dst: a}, logf: cfg.Logf}, nil
+	return &Relayer{cfg: cfg, a: a, b: b, ab: newLane(a, b), ba: newLane(b, a), logf: cfg.Logf, metrics: newRelayerMetrics()}, nil
 }
 
 // Run relays until ctx ends: five workers, each on its own schedule — per direction a
 // deliverer and a settler, and a refresher of both clients. Deliveries of the next
 // packets go out while earlier ones wait for the header that proves their receipt,
 // both directions at once; each chain's txs are still signed one at a time (sendAll).
+// The deliverer of a direction wakes at each new block of its source (the block that
+// makes a packet provable), the settler at each new block of the destination (the
+// one that makes an ack provable): blocks come as websocket events, /status polling
+// standing in while the subscription is down (heads.go).
 // Errors are logged (once while they repeat) and the worker carries on: a node that is
 // down, a client that needs recovery or a key without fees are reported, not fatal.
 func (r *Relayer) Run(ctx context.Context) error {
 	r.logf("relaying %s (%s, %s, key %s %s) <-> %s (%s, %s, key %s %s)",
 		r.a.Name, r.a.ChainID, r.a.ClientID, r.a.Key, r.a.addr, r.b.Name, r.b.ChainID, r.b.ClientID, r.b.Key, r.b.addr)
-	workers := []func(context.Context) (bool, error){
-		func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ab) },
-		func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.a, r.b) },
-		func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ba) },
-		func(ctx context.Context) (bool, error) { return r.settleStep(ctx, r.b, r.a) },
-		func(ctx context.Context) (bool, error) {
+	r.async = true
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	if r.cfg.MetricsAddr != "" {
+		at, err := r.serveMetrics(wctx, r.cfg.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		r.logf("metrics at http://%s/metrics", at)
+	}
+	var watchers sync.WaitGroup
+	for _, c := range []*chain{r.a, r.b} {
+		watchers.Add(1)
+		go func() {
+			defer watchers.Done()
+			c.watch(wctx, followCfg{staleAfter: staleAfter, pollEvery: pollEvery, logf: r.logf, name: c.Name})
+		}()
+	}
+	workers := []worker{
+		{func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ab) }, r.a.heads},
+		{func(ctx context.Context) (bool, error) { return r.settleStep(ctx, &r.ab) }, r.b.heads},
+		{func(ctx context.Context) (bool, error) { return r.deliverStep(ctx, &r.ba) }, r.b.heads},
+		{func(ctx context.Context) (bool, error) { return r.settleStep(ctx, &r.ba) }, r.a.heads},
+		{func(ctx context.Context) (bool, error) {
 			return false, errors.Join(r.refresh(ctx, r.a, r.b), r.refresh(ctx, r.b, r.a))
-		},
+		}, nil},
 	}
 	var wg sync.WaitGroup
 	for _, w := range workers {
@@ -85,26 +117,52 @@ func (r *Relayer) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	for _, f := range []*inflight{r.ab.recv, r.ab.settle, r.ba.recv, r.ba.settle} {
+		f.wg.Wait()
+	}
+	stopWatch()
+	watchers.Wait()
 	r.logf("relayer stopped")
 	return nil
 }
 
+// staleAfter: no block event for this long means the subscription is down (blocks
+// come every 0.5-5 s on these chains); pollEvery is the fallback's /status poll.
+const (
+	staleAfter = 3 * time.Second
+	pollEvery  = 100 * time.Millisecond
+)
+
+// worker is one loop of Run: its step, and the chain whose new blocks wake it (nil:
+// the interval alone).
+type worker struct {
+	step func(context.Context) (bool, error)
+	wake *heads
+}
+
 // errNotYet: there is work, but the header that proves it is not final yet; look
-// again soon rather than after a whole interval.
+// again at the next block.
 var errNotYet = errors.New("not provable yet")
 
-// loop runs one worker until ctx ends.
-func (r *Relayer) loop(ctx context.Context, step func(context.Context) (bool, error)) {
+// loop runs one worker until ctx ends. Between passes it waits for the next block of
+// its chain, or the interval, whichever comes first.
+func (r *Relayer) loop(ctx context.Context, w worker) {
 	lastErr := ""
 	for ctx.Err() == nil {
-		worked, err := step(ctx)
+		var woken <-chan struct{}
+		if w.wake != nil {
+			woken = w.wake.wait() // before the step: a block during it wakes the next pass
+		}
+		worked, err := w.step(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		wait := r.cfg.Interval
 		switch {
 		case errors.Is(err, errNotYet):
-			wait = min(wait, notYetWait)
+			if woken == nil {
+				wait = min(wait, notYetWait)
+			}
 		case err != nil:
 			if msg := err.Error(); msg != lastErr {
 				for _, line := range strings.Split(msg, "\n") {
@@ -113,6 +171,7 @@ func (r *Relayer) loop(ctx context.Context, step func(context.Context) (bool, er
 				lastErr = msg
 			}
 			wait = 5 * r.cfg.Interval
+			woken = nil // a failing node or tx: not at every block
 		default:
 			if lastErr != "" {
 				r.logf("recovered: relaying again")
@@ -122,24 +181,27 @@ func (r *Relayer) loop(ctx context.Context, step func(context.Context) (bool, er
 				continue // at once: more may be waiting
 			}
 		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			return
-		case <-time.After(wait):
+		case <-woken:
+		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 
-// notYetWait is how soon a worker looks again for a header that is about to be final.
+// notYetWait is how soon a worker without block events looks again for a header
+// that is about to be final.
 const notYetWait = 100 * time.Millisecond
 
 // Step does one pass of every worker, one after the other, and reports whether it
 // sent anything (tests and one-shot runs; Run overlaps them).
 func (r *Relayer) Step(ctx context.Context) (bool, error) {
 	w1, e1 := r.deliverStep(ctx, &r.ab)
-	w2, e2 := r.settleStep(ctx, r.a, r.b)
+	w2, e2 := r.settleStep(ctx, &r.ab)
 	w3, e3 := r.deliverStep(ctx, &r.ba)
-	w4, e4 := r.settleStep(ctx, r.b, r.a)
+	w4, e4 := r.settleStep(ctx, &r.ba)
 	e5 := r.refresh(ctx, r.a, r.b)
 	e6 := r.refresh(ctx, r.b, r.a)
 	for _, e := range []*error{&e1, &e2, &e3, &e4} {
@@ -198,10 +260,14 @@ func (r *Relayer) deliverStep(ctx context.Context, l *lane) (bool, error) {
 // settleStep acknowledges on src what dst received, and times out what it will not:
 // this needs only src's client of dst, so src can refund what times out even when
 // nothing can be delivered.
-func (r *Relayer) settleStep(ctx context.Context, src, dst *chain) (bool, error) {
+func (r *Relayer) settleStep(ctx context.Context, l *lane) (bool, error) {
+	src := l.src
 	pending, err := src.pending(ctx, 0)
 	if err != nil || len(pending) == 0 {
 		return false, err
+	}
+	if pending = l.settle.without(pending); len(pending) == 0 {
+		return false, errNotYet // all settling: their blocks come next
 	}
 	srcInfo, err := src.clientInfo(ctx)
 	if err != nil {
@@ -210,7 +276,7 @@ func (r *Relayer) settleStep(ctx context.Context, src, dst *chain) (bool, error)
 	if err := usable(src, srcInfo); err != nil {
 		return false, err
 	}
-	return r.settle(ctx, src, dst, srcInfo, pending)
+	return r.settle(ctx, l, srcInfo, pending)
 }
 
 // deliver sends dst a MsgRecvPacket for each packet src committed (as of the
@@ -245,7 +311,7 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 		return false, err
 	}
 	var todo []bridge.Packet
-	for _, p := range committed {
+	for _, p := range l.recv.without(committed) {
 		if unrec[p.Sequence] && time.Unix(int64(p.TimeoutTimestamp), 0).After(dstNow.Add(recvMargin)) {
 			todo = append(todo, p)
 		}
@@ -253,6 +319,16 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 	if len(todo) == 0 {
 		return turn(), nil
 	}
+	tgt = skipUpdate(tgt, heldTarget(dstInfo), func(held target) bool {
+		// Committed as of the state the held header commits? Sequences are given
+		// out in the order sends execute, so if the newest packet to deliver was,
+		// every older one still pending was too: one packet to ask about. A state
+		// the node no longer has just means updating.
+		last := todo[len(todo)-1].Sequence
+		old, _, err := src.pendingPage(ctx, int64(held.height)-1, last, 1)
+		return err == nil && covers(seqsOf(old), todo[len(todo)-1:])
+	})
+	version = int64(tgt.height) - 1
 	keys := make([][]byte, len(todo))
 	for i := range todo {
 		keys[i] = bridge.CommitmentKey(todo[i].SourceClient, todo[i].Sequence)
@@ -272,44 +348,49 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 	var txs [][]runtime.Msg
 	for start := 0; start < len(todo); start += MaxBatch {
 		end := min(start+MaxBatch, len(todo))
-		msgs := make([]runtime.Msg, 0, end-start+1)
-		if tgt.update != nil {
-			// Every batch carries the update: batches go out back to back, and an
-			// update the client already holds is a no-op, so each tx stands alone.
-			msgs = append(msgs, tgt.update)
-		}
+		msgs := make([]runtime.Msg, 0, end-start)
 		for i := start; i < end; i++ {
 			msgs = append(msgs, &bridge.MsgRecvPacket{Relayer: dst.addr, Packet: todo[i], ProofCommitment: proofs[i], ProofHeight: tgt.height})
 		}
 		batches, txs = append(batches, todo[start:end]), append(txs, msgs)
 	}
-	results, err := dst.sendAll(ctx, txs)
-	for i, res := range results {
-		r.logBatch(src, dst, "recv", batches[i], res, tgt, i == 0 && tgt.update != nil)
-	}
-	sent := len(results) > 0
-	if err != nil {
-		failed := batches[len(results)]
-		if isCode(err, bridge.ErrAlreadyReceived) {
-			// Another relayer was faster: the next scan re-filters with
-			// UnreceivedPackets and sends the rest.
-			r.logf("%s→%s: packets %s: already received on %s (another relayer delivered some first); re-checking what is left", src.Name, dst.Name, seqRange(failed), dst.Name)
-			return true, nil
+	again := false // the page must be scanned again (sent only in part)
+	finish := func(results []*client.TxResult, err error) (bool, error) {
+		for i, res := range results {
+			r.logBatch(src, dst, "recv", batches[i], res, tgt, i == 0 && tgt.update != nil)
 		}
-		if isCode(err, bridge.ErrPacketTimedOut) {
-			r.logf("%s→%s: packets %s: one timed out on %s before delivery; it will be refunded on %s", src.Name, dst.Name, seqRange(failed), dst.Name, src.Name)
-			return true, nil
+		sent := len(results) > 0
+		if err != nil {
+			again = true
+			failed := batches[len(results)]
+			if isCode(err, bridge.ErrAlreadyReceived) {
+				// Another relayer was faster: the next scan re-filters with
+				// UnreceivedPackets and sends the rest.
+				r.logf("%s→%s: packets %s: already received on %s (another relayer delivered some first); re-checking what is left", src.Name, dst.Name, seqRange(failed), dst.Name)
+				return true, nil
+			}
+			if isCode(err, bridge.ErrPacketTimedOut) {
+				r.logf("%s→%s: packets %s: one timed out on %s before delivery; it will be refunded on %s", src.Name, dst.Name, seqRange(failed), dst.Name, src.Name)
+				return true, nil
+			}
+			return sent, fmt.Errorf("%s→%s: deliver packets %s: %w", src.Name, dst.Name, seqRange(failed), err)
 		}
-		return sent, fmt.Errorf("%s→%s: deliver packets %s: %w", src.Name, dst.Name, seqRange(failed), err)
+		return sent, nil
 	}
-	turn()
-	return sent, nil
+	sent, err := r.dispatch(ctx, dst, l.recv, batches, tgt.lead(), txs, finish)
+	if err == nil && (r.async || !again) {
+		// Under Run the next page goes out while this one's block is made; what
+		// fails is found again when the scan comes round.
+		turn()
+	}
+	return sent, err
 }
 
 // settle sends src a MsgAcknowledgement for each pending packet dst received
 // (as of the header src's client will hold), and a MsgTimeout for each that dst
 // had not received by a height whose block time reached its timeout.
-func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.ClientInfo, pending []bridge.Packet) (bool, error) {
+func (r *Relayer) settle(ctx context.Context, l *lane, srcInfo bridge.ClientInfo, pending []bridge.Packet) (bool, error) {
+	src, dst := l.src, l.dst
 	// Cheap check first: anything received by now, or past its timeout?
 	unrecNow, err := dst.unreceived(ctx, seqsOf(pending), 0)
 	if err != nil {
@@ -338,10 +419,6 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 	if err != nil {
 		return false, err
 	}
-	type item struct {
-		p   bridge.Packet
-		msg runtime.Msg
-	}
 	// Received packets get their ack proven; the others, once past their timeout by
 	// the proof header's time, the absence of their receipt.
 	var recvd, late []bridge.Packet
@@ -353,6 +430,13 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 			late = append(late, p)
 		}
 	}
+	tgt = skipUpdate(tgt, heldTarget(srcInfo), func(held target) bool {
+		// Received (or, past its timeout, not received) as of the state the held
+		// header commits?
+		unrecHeld, err := dst.unreceived(ctx, seqsOf(pending), int64(held.height)-1)
+		return err == nil && settledBy(held, unrecHeld, recvd, late)
+	})
+	version = int64(tgt.height) - 1
 	acks, err := dst.acks(ctx, seqsOf(recvd), version)
 	if err != nil {
 		return false, err
@@ -405,16 +489,34 @@ func (r *Relayer) settle(ctx context.Context, src, dst *chain, srcInfo bridge.Cl
 	var txs [][]runtime.Msg
 	for start := 0; start < len(items); start += MaxBatch {
 		batch := items[start:min(start+MaxBatch, len(items))]
-		msgs := make([]runtime.Msg, 0, len(batch)+1)
-		if tgt.update != nil {
-			msgs = append(msgs, tgt.update) // in every batch, as in deliver
-		}
+		msgs := make([]runtime.Msg, 0, len(batch))
 		for _, it := range batch {
 			msgs = append(msgs, it.msg)
 		}
 		batches, txs = append(batches, batch), append(txs, msgs)
 	}
-	results, err := src.sendAll(ctx, txs)
+	finish := func(results []*client.TxResult, err error) (bool, error) {
+		return r.settled(src, dst, tgt, batches, results, err)
+	}
+	return r.dispatch(ctx, src, l.settle, packetsOfBatches(batches), tgt.lead(), txs, finish)
+}
+
+// item is one settlement: a packet and its MsgAcknowledgement or MsgTimeout.
+type item struct {
+	p   bridge.Packet
+	msg runtime.Msg
+}
+
+func packetsOfBatches(batches [][]item) [][]bridge.Packet {
+	out := make([][]bridge.Packet, len(batches))
+	for i, b := range batches {
+		out[i] = packetsOf(b, func(it item) bridge.Packet { return it.p })
+	}
+	return out
+}
+
+// settled logs a settlement's txs and says what its failure means.
+func (r *Relayer) settled(src, dst *chain, tgt target, batches [][]item, results []*client.TxResult, err error) (bool, error) {
 	for i, res := range results {
 		var acks, timeouts []bridge.Packet
 		for _, it := range batches[i] {
@@ -486,6 +588,7 @@ func (r *Relayer) logBatch(src, dst *chain, kind string, ps []bridge.Packet, res
 	if updated {
 		upd = fmt.Sprintf(", client %s updated to %d", on.ClientID, tgt.height)
 	}
+	r.metrics.relayed.WithLabelValues(on.Name, kind).Add(float64(len(ps)))
 	r.logf("%s→%s %s %s (%d) on %s: tx %s height %d gas %d%s", src.Name, dst.Name, kind, seqRange(ps), len(ps), on.Name, res.TxHash, res.Height, res.GasUsed, upd)
 }
 

@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
 
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	gogogrpc "github.com/cosmos/gogoproto/grpc"
 
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
+	"github.com/selfchain/selfchain/types"
 	"github.com/selfchain/selfchain/x/auth"
 )
 
@@ -92,113 +96,403 @@ var ErrNoFunds = errors.New("relayer key needs fees")
 
 // send signs msgs with the relayer's key, broadcasts them and waits for the block.
 func (c *chain) send(ctx context.Context, msgs []runtime.Msg) (*client.TxResult, error) {
-	res, err := c.sendAll(ctx, [][]runtime.Msg{msgs})
+	res, err := c.sendAll(ctx, nil, [][]runtime.Msg{msgs})
 	if len(res) == 0 {
 		return nil, err
 	}
 	return res[0], err
 }
 
+// planTxs lays out batches that all need lead (a client update; nil: none) first:
+// a single batch carries it; several get it once, in a tx of its own ahead of them
+// (a tx of one update is refused only if the update is, and then all of them would
+// be). The txs go out back to back from one account, so the chain executes them in
+// that order. The update is ~34 KB for 4 ML-DSA-65 validators, so a page of 33
+// batches used to carry 1.1 MB of copies of it.
+func planTxs(lead runtime.Msg, batches [][]runtime.Msg) (txs [][]runtime.Msg, leadAlone bool) {
+	switch {
+	case lead == nil:
+		return batches, false
+	case len(batches) == 1:
+		return [][]runtime.Msg{append([]runtime.Msg{lead}, batches[0]...)}, false
+	}
+	txs = append(txs, []runtime.Msg{lead})
+	return append(txs, batches...), true
+}
+
 // sendAll broadcasts one tx per batch back to back — the sequence is tracked
 // here, so they all go into the mempool before the first is in a block — then
 // waits for each. Pipelining is what lets a relayer move more than a batch a
-// block. It stops at the first batch the mempool refuses; results holds the
-// txs that were included, in order, and err the first failure.
-func (c *chain) sendAll(ctx context.Context, batches [][]runtime.Msg) ([]*client.TxResult, error) {
-	var hashes [][]byte
-	var sendErr error
-	var gas uint64 // 0: simulate
+// block. lead (a client update, or nil) goes ahead of them (planTxs). It stops at
+// the first tx the mempool refuses; results holds the batches' txs that were
+// included, in order, and err the first failure.
+func (c *chain) sendAll(ctx context.Context, lead runtime.Msg, batches [][]runtime.Msg) ([]*client.TxResult, error) {
+	sent, sendErr := c.submit(ctx, lead, batches)
+	out, err := c.await(ctx, sent)
+	if err != nil {
+		return out, err
+	}
+	return out, sendErr
+}
+
+// submitted is what submit handed to the mempool: the txs' hashes, and whether the
+// first is the lead update alone (not one of the batches).
+type submitted struct {
+	hashes    [][]byte
+	leadAlone bool
+}
+
+// batches is how many of the batches went into the mempool.
+func (s submitted) batches() int {
+	if s.leadAlone {
+		return max(0, len(s.hashes)-1)
+	}
+	return len(s.hashes)
+}
+
+// submit is sendAll's first half: sign every tx with the next sequences, then hand
+// them to the node a JSON-RPC batch at a time (broadcastMany), up to the first the
+// mempool refuses. A sequence mismatch (someone else used the key, or a tx of ours
+// got lost) re-reads the account and carries on from there, twice at most.
+func (c *chain) submit(ctx context.Context, lead runtime.Msg, batches [][]runtime.Msg) (submitted, error) {
+	txs, leadAlone := planTxs(lead, batches)
+	sent := submitted{leadAlone: leadAlone}
 	// Held while signing and broadcasting, not while waiting: another worker's txs
 	// on this chain take the next sequences meanwhile.
 	c.sendMu.Lock()
-	for _, msgs := range batches {
-		hash, used, err := c.broadcast(ctx, msgs, gas)
-		if err != nil {
-			sendErr = err
-			break
+	defer c.sendMu.Unlock()
+	gas := make([]uint64, len(txs))
+	for i, msgs := range txs {
+		switch {
+		case i == 0 && leadAlone:
+			g, err := c.gasFor(ctx, msgs)
+			if err != nil {
+				return sent, err
+			}
+			gas[i] = g
+		case i == 0 || (i == 1 && leadAlone):
+			// Simulation runs on committed state, where the update ahead has not
+			// happened: the batches' limit is simulated with it (a little more gas
+			// than they use), and later batches, no larger, take the same.
+			sim := msgs
+			if leadAlone {
+				sim = append([]runtime.Msg{lead}, msgs...)
+			}
+			g, err := c.gasFor(ctx, sim)
+			if err != nil {
+				return sent, err
+			}
+			gas[i] = g
+		default:
+			gas[i] = gas[i-1]
 		}
-		hashes = append(hashes, hash)
-		// A simulation runs on committed state, where the next batch's sequence is
-		// still in the future: later batches (no larger than the first, and carrying
-		// the same client update) take the first one's simulated gas limit.
-		gas = used
 	}
-	c.sendMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		from := len(sent.hashes)
+		signed, err := c.signAll(ctx, txs[from:], gas[from:])
+		if err != nil {
+			return sent, c.explain(ctx, err)
+		}
+		hashes, err := c.broadcastMany(ctx, signed)
+		sent.hashes = append(sent.hashes, hashes...)
+		switch {
+		case err == nil:
+			return sent, nil
+		case isCode(err, runtime.ErrInvalidSequence) && attempt < 2:
+			if c.logf != nil {
+				c.logf("%s: account sequence mismatch for relayer key %s (%v); re-reading the account and retrying", c.Name, c.Key, err)
+			}
+			c.acct.forget()
+			continue
+		case isCode(err, runtime.ErrInvalidSequence):
+			return sent, fmt.Errorf("%s: account sequence kept changing under the relayer (is key %s used by someone else too?): %w", c.Name, c.Key, err)
+		}
+		return sent, c.explain(ctx, err)
+	}
+}
+
+// signAll signs txs with the tracked sequence and the ones after it.
+func (c *chain) signAll(ctx context.Context, txs [][]runtime.Msg, gas []uint64) ([][]byte, error) {
+	out := make([][]byte, len(txs))
+	err := c.withPrefix(func() error {
+		for i, msgs := range txs {
+			f := client.Factory{ChainID: c.ChainID, Gas: gas[i], GasPrices: c.GasPrice, Accounts: &c.acct}
+			pctx, cancel := context.WithTimeout(ctx, callTimeout)
+			plan, err := f.Prepare(pctx, c.cl, c.signer, msgs...)
+			cancel()
+			if err != nil {
+				return err
+			}
+			plan.Sequence += uint64(i)
+			if i > 0 {
+				plan.IncludePubKey = false // the first tx puts it on chain, if it is not yet
+			}
+			if out[i], err = plan.Sign(c.signer); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// rpcBatchTxs and rpcBatchBytes bound one JSON-RPC batch of broadcasts: CometBFT's
+// default max_request_batch_size is 10 and max_body_bytes 1 MB (txs go base64).
+const (
+	rpcBatchTxs   = 10
+	rpcBatchBytes = 600 << 10
+)
+
+// broadcastMany hands signed txs to the mempool in order (broadcast_tx_sync, a
+// JSON-RPC batch of up to rpcBatchTxs at a time: the node runs a batch's calls in
+// order, so the sequences stay in order, with one round trip instead of one a tx).
+// It returns the hashes of the txs the mempool took, up to the first it refused.
+func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, error) {
+	var hashes [][]byte
+	for len(signed) > 0 {
+		n, size := 0, 0
+		for n < len(signed) && n < rpcBatchTxs && (n == 0 || size+len(signed[n]) <= rpcBatchBytes) {
+			size += len(signed[n])
+			n++
+		}
+		bctx, cancel := context.WithTimeout(ctx, callTimeout)
+		results, err := c.broadcastBatch(bctx, signed[:n])
+		cancel()
+		if err != nil {
+			c.acct.forget() // unknown which the node took
+			return hashes, fmt.Errorf("%s: broadcast: %w", c.Name, err)
+		}
+		for _, r := range results {
+			res, ok := r.(*ctypes.ResultBroadcastTx)
+			if !ok {
+				c.acct.forget()
+				return hashes, fmt.Errorf("%s: broadcast: unexpected answer %T", c.Name, r)
+			}
+			if res.Code != 0 {
+				// The ones after it in this batch are refused too (their sequences
+				// no longer follow): the tracked sequence stays at this one's.
+				return hashes, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
+			}
+			c.acct.accepted()
+			hashes = append(hashes, res.Hash)
+		}
+		signed = signed[n:]
+	}
+	return hashes, nil
+}
+
+// await is sendAll's second half: each tx's block, in order. results are the
+// batches' txs (not the lead update's), up to the first that failed or did not come.
+func (c *chain) await(ctx context.Context, sent submitted) ([]*client.TxResult, error) {
 	var out []*client.TxResult
-	for _, hash := range hashes {
-		res, err := c.cl.WaitForTxEvery(ctx, hash, txWait, txPoll)
+	for i, hash := range sent.hashes {
+		res, err := c.waitTx(ctx, hash)
 		if err != nil {
 			c.acct.forget()
 			return out, err
 		}
 		if res.Code != 0 {
-			return out, &TxError{Chain: c.Name, TxHash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.Log, Height: res.Height}
+			err := &TxError{Chain: c.Name, TxHash: res.TxHash, Codespace: res.Codespace, Code: res.Code, Log: res.Log, Height: res.Height}
+			if isCode(err, runtime.ErrOutOfGas) {
+				c.gas.forget() // proofs grew: simulate again
+			}
+			return out, err
+		}
+		if i == 0 && sent.leadAlone {
+			continue
 		}
 		out = append(out, res)
 	}
-	return out, sendErr
+	return out, nil
 }
 
-// broadcast signs msgs and hands them to the mempool (CheckTx only). A sequence
-// mismatch (someone used the key, or a tx got lost) re-reads the account and
-// retries; a key without funds says how to fund it.
-func (c *chain) broadcast(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, uint64, error) {
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		hash, used, err := c.broadcastOnce(ctx, msgs, gas)
+// waitTx waits for a tx's block. With block events it looks when the chain commits
+// a block, then every indexPoll for a moment (the node indexes a block's txs just
+// after the block's event); without, every txPoll. The next step waits on this, so
+// a coarse poll is pure latency, and a fine one a load on the node.
+func (c *chain) waitTx(ctx context.Context, hash []byte) (*client.TxResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, txWait)
+	defer cancel()
+	hexHash := fmt.Sprintf("%X", hash)
+	var fastUntil time.Time
+	for {
+		next := c.heads.wait()
+		res, err := c.cl.GetTx(ctx, hexHash)
+		if err == nil {
+			return res, nil
+		}
+		if !strings.Contains(err.Error(), "not found") && ctx.Err() == nil {
+			return nil, err
+		}
+		wait := txPoll
 		switch {
-		case err == nil:
-			return hash, used, nil
-		case isCode(err, runtime.ErrInvalidSequence):
-			// Someone else signed with this key, or a tx of ours was lost:
-			// the chain's account is the truth.
-			if c.logf != nil {
-				c.logf("%s: account sequence mismatch for relayer key %s (%v); re-reading the account and retrying", c.Name, c.Key, err)
-			}
-			c.acct.forget()
-			lastErr = err
-			continue
-		case isCode(err, runtime.ErrInsufficientFunds), isCode(err, runtime.ErrUnknownAddress),
-			err != nil && strings.Contains(err.Error(), "must receive funds first"):
-			have := "0" + c.Denom
-			if b, berr := c.balance(ctx); berr == nil {
-				have = b.String() + c.Denom
-			}
-			return nil, 0, fmt.Errorf("%w: %v", ErrNoFunds, c.fundsHint(have))
+		case time.Now().Before(fastUntil):
+			wait = indexPoll
+		case c.heads.Live():
+			wait = staleAfter // the next block's event wakes this
 		}
-		return nil, 0, err
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%s: tx %s was accepted but not in a block after %s; it may still be pending: %w", c.Name, hexHash, txWait, ctx.Err())
+		case <-next:
+			fastUntil = time.Now().Add(indexWindow)
+		case <-t.C:
+		}
+		t.Stop()
 	}
-	return nil, 0, fmt.Errorf("%s: account sequence kept changing under the relayer (is key %s used by someone else too?): %w", c.Name, c.Key, lastErr)
 }
 
-// broadcastOnce signs with gas (0: simulated) and returns the tx hash and its gas limit.
-func (c *chain) broadcastOnce(ctx context.Context, msgs []runtime.Msg, gas uint64) ([]byte, uint64, error) {
-	var bz []byte
-	var limit uint64
-	err := c.withPrefix(func() error {
-		f := client.Factory{ChainID: c.ChainID, GasAuto: gas == 0, Gas: gas, GasAdjustment: gasAdjustment, GasPrices: c.GasPrice, Accounts: &c.acct}
-		pctx, cancel := context.WithTimeout(ctx, callTimeout)
-		defer cancel()
-		plan, err := f.Prepare(pctx, c.cl, c.signer, msgs...)
-		if err != nil {
-			return err
+// indexPoll and indexWindow: after a block event, how often and how long to look
+// for a tx the indexer may not have written yet.
+const (
+	indexPoll   = 20 * time.Millisecond
+	indexWindow = 400 * time.Millisecond
+)
+
+// estimate simulates msgs for their gas limit. The draft is signed with the
+// account's committed sequence, read from the chain: the tracked one is ahead of it
+// while txs of ours wait in the mempool, and a simulation runs on committed state.
+// Only the signing holds the process-wide prefix lock; the two queries do not, so
+// they do not hold up the other chain's signer.
+func (c *chain) estimate(ctx context.Context, msgs []runtime.Msg) (uint64, error) {
+	qctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	resp, err := auth.NewQueryClient(c.cl).Account(qctx, &auth.QueryAccountRequest{Address: c.addr})
+	if err != nil {
+		if client.IsNotFound(err) {
+			err = fmt.Errorf("account %s not found on chain: it must receive funds first", c.addr)
 		}
-		limit = plan.GasLimit
-		bz, err = plan.Sign(c.signer)
-		return err
-	})
+		return 0, c.explain(ctx, err)
+	}
+	acc := resp.Account
+	prices, err := tx.ParseGasPrices(c.GasPrice)
+	if err != nil || len(prices) != 1 {
+		return 0, fmt.Errorf("%s: gas price %q: %v", c.Name, c.GasPrice, err)
+	}
+	draft := client.Plan{ChainID: c.ChainID, AccountNumber: acc.AccountNumber, Sequence: acc.Sequence, Builder: tx.Builder{
+		Msgs: msgs, GasLimit: simulateGasLimit, IncludePubKey: acc.PublicKey == nil || len(acc.PublicKey.Key) == 0}}
+	if amt := prices[0].Required(client.DefaultGas); !amt.IsZero() {
+		draft.Fee = types.Coins{{Denom: prices[0].Denom, Amount: amt}}
+	}
+	var bz []byte
+	if err := c.withPrefix(func() (err error) { bz, err = draft.Sign(c.signer); return err }); err != nil {
+		return 0, err
+	}
+	used, err := c.cl.Simulate(qctx, bz)
 	if err != nil {
-		return nil, 0, err
+		return 0, c.explain(ctx, fmt.Errorf("%s: gas estimation failed: %w", c.Name, err))
 	}
-	res, err := c.cl.BroadcastWithTimeout(ctx, bz, false, 0)
-	if err != nil {
-		c.acct.forget() // unknown whether the node took it
-		return nil, 0, err
+	return uint64(math.Ceil(float64(used) * gasAdjustment)), nil
+}
+
+// simulateGasLimit is a draft's limit: high enough not to cut the estimate short
+// (as client.Factory's).
+const simulateGasLimit = 100_000_000
+
+// explain turns a refusal for want of funds into the plain-words hint.
+func (c *chain) explain(ctx context.Context, err error) error {
+	if isCode(err, runtime.ErrInsufficientFunds) || isCode(err, runtime.ErrUnknownAddress) ||
+		err != nil && strings.Contains(err.Error(), "must receive funds first") {
+		have := "0" + c.Denom
+		if b, berr := c.balance(ctx); berr == nil {
+			have = b.String() + c.Denom
+		}
+		return fmt.Errorf("%w: %v", ErrNoFunds, c.fundsHint(have))
 	}
-	if res.Code != 0 {
-		return nil, 0, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
+	return err
+}
+
+// broadcastBatch is one broadcast_tx_sync call, or a JSON-RPC batch of them (the
+// server answers a batch of one with a bare response, which the batch client does
+// not decode: one tx goes as a plain call).
+func (c *chain) broadcastBatch(ctx context.Context, txs [][]byte) ([]any, error) {
+	if len(txs) == 1 {
+		res, err := c.cl.RPC().BroadcastTxSync(ctx, txs[0])
+		if err != nil {
+			return nil, err
+		}
+		return []any{res}, nil
 	}
-	c.acct.accepted()
-	hash, _ := hexBytes(res.TxHash)
-	return hash, limit, nil
+	b := c.cl.RPC().NewBatch()
+	for _, bz := range txs {
+		if _, err := b.BroadcastTxSync(ctx, bz); err != nil {
+			return nil, err
+		}
+	}
+	return b.Send(ctx)
+}
+
+// gasFor is msgs' gas limit: simulated, or what a simulation of a tx of the same
+// shape (the same number of messages of each type) gave within gasReuse. A hop of a
+// packet costs the relayer one query and one simulation less; the limit has the
+// gasAdjustment margin, and a tx out of gas drops every remembered limit.
+func (c *chain) gasFor(ctx context.Context, msgs []runtime.Msg) (uint64, error) {
+	key := shapeOf(msgs)
+	if g, ok := c.gas.get(key); ok {
+		return g, nil
+	}
+	g, err := c.estimate(ctx, msgs)
+	if err == nil {
+		c.gas.put(key, g)
+	}
+	return g, err
+}
+
+// gasReuse is how long a simulated gas limit serves txs of the same shape.
+const gasReuse = 30 * time.Second
+
+// shapeOf is "type×count" per message type, in order of first appearance.
+func shapeOf(msgs []runtime.Msg) string {
+	var types []string
+	counts := map[string]int{}
+	for _, m := range msgs {
+		t := fmt.Sprintf("%T", m)
+		if counts[t] == 0 {
+			types = append(types, t)
+		}
+		counts[t]++
+	}
+	var b strings.Builder
+	for _, t := range types {
+		fmt.Fprintf(&b, "%s×%d;", t, counts[t])
+	}
+	return b.String()
+}
+
+// gasMemo remembers simulated gas limits by tx shape.
+type gasMemo struct {
+	mu sync.Mutex
+	m  map[string]gasEntry
+}
+
+type gasEntry struct {
+	gas uint64
+	at  time.Time
+}
+
+func (g *gasMemo) get(key string) (uint64, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e, ok := g.m[key]
+	if !ok || time.Since(e.at) > gasReuse {
+		return 0, false
+	}
+	return e.gas, true
+}
+
+func (g *gasMemo) put(key string, gas uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m == nil || len(g.m) > 256 {
+		g.m = map[string]gasEntry{}
+	}
+	g.m[key] = gasEntry{gas, time.Now()}
+}
+
+func (g *gasMemo) forget() {
+	g.mu.Lock()
+	g.m = nil
+	g.mu.Unlock()
 }

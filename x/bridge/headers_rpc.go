@@ -18,6 +18,20 @@ type HeaderSource interface {
 // from a counterparty node; with trustedHeight > 0 it also reads the validators that
 // height's header names as next (the set at trustedHeight+1), which an update needs.
 func FetchHeader(ctx context.Context, src HeaderSource, height, trustedHeight int64) (*Header, error) {
+	return fetchHeader(ctx, src, height, trustedHeight, false)
+}
+
+// FetchNewestHeader is FetchHeader of the latest height with the commit the node saw
+// when it committed the block, not waiting for the next block to make that commit
+// canonical: a relayer proves state one block sooner. The seen commit holds more than
+// 2/3 of the voting power for the same block as the canonical one, so it verifies the
+// same header, and the consensus state a client stores from it is the same (a later
+// update with the canonical commit is a no-op, not misbehaviour).
+func FetchNewestHeader(ctx context.Context, src HeaderSource, trustedHeight int64) (*Header, error) {
+	return fetchHeader(ctx, src, 0, trustedHeight, true)
+}
+
+func fetchHeader(ctx context.Context, src HeaderSource, height, trustedHeight int64, seenOK bool) (*Header, error) {
 	var hp *int64
 	if height > 0 {
 		hp = &height
@@ -26,7 +40,7 @@ func FetchHeader(ctx context.Context, src HeaderSource, height, trustedHeight in
 	if err != nil {
 		return nil, fmt.Errorf("read the counterparty's commit at height %d: %w", height, err)
 	}
-	if !res.CanonicalCommit {
+	if !res.CanonicalCommit && !seenOK {
 		// The latest height's commit may still change (late precommits): use the one before.
 		h := res.Height - 1
 		if res, err = src.Commit(ctx, &h); err != nil {
