@@ -33,6 +33,9 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 		return nil, err
 	}
 	a.recheckTouched(id.Version)
+	if a.pool != nil {
+		metricProposalCap.Set(float64(a.budget.blockDone(a.pool)))
+	}
 	a.submitAnalysis()
 	metricCommit.Observe(time.Since(start).Seconds())
 	metricHeight.Set(float64(id.Version))

@@ -16,6 +16,9 @@ import (
 // trees and returns the app hash. Signatures are checked first, in parallel.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
+	if a.pool != nil {
+		a.budget.blockStarted(len(req.Txs))
+	}
 	header := runtime.Header{ChainID: a.chainID, Height: req.Height, Time: req.Time, ProposerAddress: req.ProposerAddress,
 		LastCommit: req.DecidedLastCommit, Misbehavior: req.Misbehavior, Hash: req.Hash}
 	branch := a.cms.Working()
