@@ -25,14 +25,18 @@ import (
 // minBlockTxs is the least a proposal may take whatever was measured; blocks
 // smaller than minMeasuredTxs are not measured (fixed costs dominate them).
 const (
-	minBlockTxs    = 256
+	minBlockTxs    = 1_000
 	minMeasuredTxs = 64
 	// initialTxCost is the per-tx execution cost assumed until a block is measured
 	// (a 10,000-send block executes and commits in ~0.3 s on one core).
 	initialTxCost = 50 * time.Microsecond
 )
 
-// budget is the measured execution cost and the caps derived from it.
+// budget is the measured execution cost and the caps derived from it. Only the
+// parts of a block that grow with its txs are timed (the tx loop of FinalizeBlock
+// and the state commit): dividing the whole block's time by its txs would count
+// the fixed costs (hooks, the re-check's setup, a machine busy with other work)
+// as per-tx costs, and a cap derived from that shrinks block after block.
 type budget struct {
 	target   time.Duration // app.toml mempool.block-time
 	ahead    int
@@ -40,8 +44,10 @@ type budget struct {
 	txCost   atomic.Int64 // ns per tx, smoothed over blocks
 	blockTxs atomic.Int64 // a proposal's tx cap
 	slots    *mempool.Slots
-	start    time.Time // FinalizeBlock's start (consensus goroutine only)
-	txs      int
+	// consensus connection only (FinalizeBlock → Commit)
+	active bool
+	txs    int
+	exec   time.Duration
 }
 
 func newBudget(c MempoolConfig) *budget {
@@ -64,23 +70,29 @@ func capFor(target, cost time.Duration) int64 {
 
 // blockStarted is called when FinalizeBlock begins: admissions leave a core to it.
 func (b *budget) blockStarted(txs int) {
-	b.start, b.txs = time.Now(), txs
+	b.active, b.txs, b.exec = true, txs, 0
 	b.slots.SetLimit(goruntime.GOMAXPROCS(0) - 1)
 }
 
-// blockDone is called at the end of Commit (after the re-check): it measures the
-// block's per-tx cost, updates the caps, and gives admission its cores back. It
-// returns the new proposal cap.
+// measured adds d, time spent on the block's per-tx work, to the block's cost.
+func (b *budget) measured(d time.Duration) {
+	if b.active {
+		b.exec += d
+	}
+}
+
+// blockDone is called at the end of Commit (after the re-check): it updates the
+// per-tx cost and the caps, and gives admission its cores back. It returns the
+// new proposal cap.
 func (b *budget) blockDone(pool *mempool.Pool) int64 {
 	defer b.slots.SetLimit(goruntime.GOMAXPROCS(0))
-	if b.start.IsZero() {
+	if !b.active {
 		return b.blockTxs.Load()
 	}
-	elapsed := time.Since(b.start)
-	b.start = time.Time{}
+	b.active = false
 	if b.txs >= minMeasuredTxs {
 		// Half the weight on the newest block: the cost follows load within a few blocks.
-		cost := (b.txCost.Load() + int64(elapsed)/int64(b.txs)) / 2
+		cost := (b.txCost.Load() + int64(b.exec)/int64(b.txs)) / 2
 		b.txCost.Store(cost)
 		b.blockTxs.Store(capFor(b.target, time.Duration(cost)))
 	}
