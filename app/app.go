@@ -89,6 +89,7 @@ type App struct {
 	// finalized, whose pending txs Commit re-checks (consensus connection).
 	pool    *mempool.Pool
 	touched []string
+	budget  *budget // the pool's bounds under overload (mempool_budget.go)
 
 	// mempool connection
 	checkMu     sync.Mutex

@@ -20,7 +20,7 @@ import (
 // peers): concurrent, no app-wide lock (mempool_admit.go).
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	if a.pool != nil {
-		res := a.admitTx(req.Tx)
+		res := a.admitTx(req.Tx, a.budget.wait)
 		return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace, GasWanted: res.GasWanted, GasUsed: res.GasUsed}, nil
 	}
 	if err := refuseInjectedTx(req.Tx); err != nil {

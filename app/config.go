@@ -40,6 +40,23 @@ type Config struct {
 	UpgradeInfoDir string `toml:"-"`
 	// StateSync: the snapshots this node takes and serves (config_statesync.go).
 	StateSync StateSyncConfig `toml:"state-sync"`
+	// Mempool bounds the app-side mempool's blocks and admission (config.toml
+	// [mempool] type = "app"; unused with CometBFT's flood mempool).
+	Mempool MempoolConfig `toml:"mempool"`
+}
+
+// MempoolConfig is app.toml [mempool] (docs/MEMPOOL.md, "Bounds under overload").
+type MempoolConfig struct {
+	// BlockTime is how long this node's proposals should take to execute and
+	// commit here: a proposal takes at most the txs this node measured it runs in
+	// that time.
+	BlockTime time.Duration `toml:"block-time"`
+	// AheadBlocks is how many proposals' worth of txs the pool admits before new
+	// txs wait for room.
+	AheadBlocks int `toml:"ahead-blocks"`
+	// AdmitWait is how long an RPC submission waits for room before it is
+	// refused with selfchain/32045 (mempool is full; a retry code).
+	AdmitWait time.Duration `toml:"admit-wait"`
 }
 
 // PoAIConfig is app.toml [poai].
@@ -111,6 +128,7 @@ func DefaultConfig() Config {
 		PoAI:         PoAIConfig{Analyzer: analyzer.ModeBuiltin, ExtendVoteWait: 300 * time.Millisecond, LLM: analyzer.DefaultLLMConfig()},
 		Registry:     RegistryConfig{KeyringBackend: "file", HeartbeatInterval: 100},
 		StateSync:    defaultStateSyncConfig(),
+		Mempool:      MempoolConfig{BlockTime: 500 * time.Millisecond, AheadBlocks: 2, AdmitWait: time.Second},
 	}
 }
 
@@ -132,6 +150,15 @@ func (c Config) Validate() error {
 	}
 	if c.MaxTxBytes <= 0 || c.MaxTxBytes > tx.MaxTxBytes {
 		return fmt.Errorf("app.toml max-tx-bytes: %d, want more than 0 and at most %d (the largest tx a block may carry)", c.MaxTxBytes, tx.MaxTxBytes)
+	}
+	if m := c.Mempool; m.BlockTime < 10*time.Millisecond || m.BlockTime > time.Minute {
+		return fmt.Errorf("app.toml mempool.block-time: %s, want 10ms to 1m (how long a proposal should take to execute here, e.g. \"500ms\")", m.BlockTime)
+	}
+	if m := c.Mempool; m.AheadBlocks < 1 || m.AheadBlocks > 100 {
+		return fmt.Errorf("app.toml mempool.ahead-blocks: %d, want 1 to 100 (proposals' worth of txs the pool holds before new txs wait)", m.AheadBlocks)
+	}
+	if m := c.Mempool; m.AdmitWait < 0 || m.AdmitWait > time.Minute {
+		return fmt.Errorf("app.toml mempool.admit-wait: %s, want 0 to 1m (how long a submission waits for room)", m.AdmitWait)
 	}
 	if c.Bech32Prefix != "" && !crypto.ValidBech32Prefix(c.Bech32Prefix) {
 		return fmt.Errorf("app.toml bech32-prefix: %q is not 1-32 lowercase letters and digits starting with a letter", c.Bech32Prefix)
@@ -211,6 +238,17 @@ sig-cache-size = {{ .SigCacheSize }}
 # Address prefix of this chain (default "self"); applied when selfchaind starts.
 bech32-prefix = "{{ .Bech32Prefix }}"
 {{- end }}
+
+[mempool]
+# Only with config.toml [mempool] type = "app" (the application's mempool).
+# A proposal of this node takes at most the txs this node measured it executes and
+# commits in block-time (so blocks stay about a block time under overload).
+block-time = "{{ .Mempool.BlockTime }}"
+# The pool admits ahead-blocks proposals' worth of txs; beyond that a submission
+# waits up to admit-wait for a block to make room, then gets selfchain/32045
+# (mempool is full: retry).
+ahead-blocks = {{ .Mempool.AheadBlocks }}
+admit-wait = "{{ .Mempool.AdmitWait }}"
 
 [state]
 # pebbledb (default), goleveldb, or rocksdb (only in a binary built with -tags rocksdb).

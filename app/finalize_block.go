@@ -16,6 +16,9 @@ import (
 // trees and returns the app hash. Signatures are checked first, in parallel.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
+	if a.pool != nil {
+		a.budget.blockStarted(len(req.Txs))
+	}
 	header := runtime.Header{ChainID: a.chainID, Height: req.Height, Time: req.Time, ProposerAddress: req.ProposerAddress,
 		LastCommit: req.DecidedLastCommit, Misbehavior: req.Misbehavior, Hash: req.Hash}
 	branch := a.cms.Working()
@@ -41,6 +44,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	resultVals := make([]abci.ExecTxResult, len(req.Txs)) // one allocation for the block's results
 	scratch := newTxBranches(branch)
+	loopStart := time.Now()
 	for i := range req.Txs {
 		res := &resultVals[i]
 		if i == 0 && injected {
@@ -54,6 +58,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		metricTxs.WithLabelValues(res.Codespace, strconv.FormatUint(uint64(res.Code), 10)).Inc()
 	}
 
+	if a.pool != nil {
+		a.budget.measured(time.Since(loopStart))
+	}
 	endCtx := ctx.WithEventManager(runtime.NewEventManager()) // end-block events apart from begin-block ones
 	updates, err := a.mm.EndBlock(endCtx)
 	if err != nil {

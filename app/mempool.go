@@ -16,7 +16,20 @@ type MempoolLimits = mempool.Limits
 // it, ReapTxs hands CometBFT what to gossip, PrepareProposal builds blocks from it
 // and Commit re-checks the accounts each block touched. Call it before the node
 // starts. Without it the app serves CometBFT's flood mempool (CheckTx/Recheck).
-func (a *App) EnableAppMempool(l MempoolLimits) { a.pool = mempool.New(l) }
+func (a *App) EnableAppMempool(l MempoolLimits) {
+	a.pool = mempool.New(l)
+	a.budget = newBudget(a.cfg.Mempool)
+	a.pool.SetAdmitLimit(int(a.budget.blockTxs.Load()) * a.budget.ahead)
+}
+
+// ProposalTxCap is how many txs this node's next proposal may take (app mempool
+// only; 0 without it): what it measured it executes in app.toml mempool.block-time.
+func (a *App) ProposalTxCap() int {
+	if a.pool == nil {
+		return 0
+	}
+	return int(a.budget.blockTxs.Load())
+}
 
 // AppMempool reports whether the app owns the mempool.
 func (a *App) AppMempool() bool { return a.pool != nil }
@@ -35,7 +48,9 @@ func (a *App) InsertTx(_ context.Context, req *abci.RequestInsertTx) (*abci.Resp
 	if a.pool == nil {
 		return &abci.ResponseInsertTx{}, nil
 	}
-	res := a.admitTx(req.Tx)
+	// A peer's tx does not wait for room: CometBFT calls InsertTx from the peer's
+	// receive routine, which would hold up the peer's consensus messages too.
+	res := a.admitTx(req.Tx, 0)
 	return &abci.ResponseInsertTx{Code: res.Code}, nil
 }
 

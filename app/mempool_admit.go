@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -19,7 +20,7 @@ import (
 // signature check (which fills the shared signature cache) take no lock; only the
 // state check and the insert hold the sender's lock, so different senders are
 // admitted in parallel on every core.
-func (a *App) admitTx(bz []byte) abci.ExecTxResult {
+func (a *App) admitTx(bz []byte, wait time.Duration) abci.ExecTxResult {
 	fail := func(err error) abci.ExecTxResult { return txResult(err, runtime.NewGasMeter(0), nil) }
 	if err := refuseInjectedTx(bz); err != nil {
 		return fail(err)
@@ -37,30 +38,45 @@ func (a *App) admitTx(bz []byte) abci.ExecTxResult {
 	if a.LastCommitID().Version == 0 {
 		return fail(runtime.ErrInvalidRequest.Wrap("the node has not committed its first block yet: retry in a moment"))
 	}
-	// The expensive part, outside any lock: the signature against committed state.
-	// The ante below finds it in the cache (same inputs); for a new account whose
-	// key is not on chain yet and a tx that omits it, the ante verifies inline.
-	if br, err := a.cms.BranchAt(a.LastCommitID().Version); err == nil {
-		ctx := a.mempoolContext(br, a.LastCommitID().Version)
-		if acc, found, err := a.AuthKeeper.GetAccount(ctx, t.Signer); err == nil && found {
-			ante.PreVerify(a.sigs, a.chainID, t, acc, nil)
-		}
-	}
-
 	sender := string(t.Signer)
-	lock := a.pool.SenderLock(sender)
-	lock.Lock()
-	defer lock.Unlock()
-	// Read the version under the lock: the re-check after Commit takes the same
-	// lock after the new version is visible, so the view and the pool agree.
+	// Backpressure before any expensive work: with ahead-blocks' worth of txs
+	// pending, wait for a block to make room (mempool_budget.go).
+	if !a.pool.WaitRoom(sender, t.Sequence(), wait) {
+		metricMempoolFull.Inc()
+		return fail(runtime.ErrMempoolFull.Wrapf("%d txs pending, %d proposals' worth of what this node executes in %s: retry after the next block",
+			a.pool.AdmitLimit(), a.budget.ahead, a.budget.target))
+	}
+	a.budget.slots.Acquire()
+	defer a.budget.slots.Release()
+
+	// The expensive part, outside the sender's lock: the signature against
+	// committed state. The ante below finds it in the cache (same inputs); for a
+	// new account whose key is not on chain yet and a tx that omits it, the ante
+	// verifies inline.
 	version := a.LastCommitID().Version
 	br, err := a.cms.BranchAt(version)
 	if err != nil {
 		return fail(runtime.ErrInvalidRequest.Wrapf("read committed state: %v", err))
 	}
+	if acc, found, err := a.AuthKeeper.GetAccount(a.mempoolContext(br, version), t.Signer); err == nil && found {
+		ante.PreVerify(a.sigs, a.chainID, t, acc, nil)
+	}
+
+	lock := a.pool.SenderLock(sender)
+	lock.Lock()
+	defer lock.Unlock()
+	// Read the version under the lock: the re-check after Commit takes the same
+	// lock after the new version is visible, so the view and the pool agree. The
+	// branch read above serves unless a block committed in between.
+	if v := a.LastCommitID().Version; v != version {
+		version = v
+		if br, err = a.cms.BranchAt(version); err != nil {
+			return fail(runtime.ErrInvalidRequest.Wrapf("read committed state: %v", err))
+		}
+	}
 	view := br.Branch()
 	ctx := a.mempoolContext(view, version)
-	committed, res := a.accountView(ctx, t)
+	committed, pv, res := a.accountView(ctx, t)
 	if res != nil {
 		return *res
 	}
@@ -69,9 +85,9 @@ func (a *App) admitTx(bz []byte) abci.ExecTxResult {
 		return res2
 	}
 	// A replacement must leave the sender's later pending txs able to pay.
-	if later := a.pool.Pending(sender, t.Sequence()+1); len(later) > 0 {
-		if err := a.deductPending(ctx, t, later); err != nil {
-			return fail(runtime.ErrInsufficientFunds.Wrapf("replacing sequence %d would leave the %d later pending txs unable to pay their fees: %v", t.Sequence(), len(later), err))
+	if pv.Later > 0 {
+		if err := a.BankKeeper.DeductFee(ctx, t.Signer, pv.FeesLater); err != nil {
+			return fail(runtime.ErrInsufficientFunds.Wrapf("replacing sequence %d would leave the %d later pending txs unable to pay their fees: %v", t.Sequence(), pv.Later, err))
 		}
 	}
 	evicted, err := a.pool.Insert(mempool.NewTx(t, bz), committed)
@@ -85,68 +101,55 @@ func (a *App) admitTx(bz []byte) abci.ExecTxResult {
 }
 
 // accountView prepares ctx's branch as the sender's account will be when t's turn
-// comes: the committed account with the pending txs before t applied (their fees
-// paid, sequence advanced, public key recorded), so that the ordinary ante judges t.
-// It returns the committed sequence, or the refusal.
-func (a *App) accountView(ctx *runtime.Context, t *tx.Tx) (uint64, *abci.ExecTxResult) {
-	fail := func(err error) (uint64, *abci.ExecTxResult) {
+// comes: the committed account with the pending txs before t applied (their fees,
+// summed by the pool, paid at once; sequence advanced; public key recorded), so
+// that the ordinary ante judges t. It returns the committed sequence and the
+// pool's view of the sender, or the refusal.
+func (a *App) accountView(ctx *runtime.Context, t *tx.Tx) (uint64, mempool.SenderView, *abci.ExecTxResult) {
+	fail := func(err error) (uint64, mempool.SenderView, *abci.ExecTxResult) {
 		r := txResult(err, runtime.NewGasMeter(0), nil)
-		return 0, &r
+		return 0, mempool.SenderView{}, &r
 	}
 	acc, found, err := a.AuthKeeper.GetAccount(ctx, t.Signer)
 	if err != nil {
 		return fail(err)
 	}
 	if !found {
-		return 0, nil // the ante refuses it with its own message
+		return 0, mempool.SenderView{}, nil // the ante refuses it with its own message
 	}
 	committed := acc.Sequence
-	pending := a.pool.Pending(string(t.Signer), committed)
 	seq := t.Sequence()
+	pv, err := a.pool.View(string(t.Signer), committed, seq)
+	if err != nil {
+		return fail(runtime.ErrInsufficientFunds.Wrapf("the account's pending txs: %v", err))
+	}
 	switch {
 	case seq < committed:
-		return fail(runtime.ErrInvalidSequence.Wrapf("account sequence mismatch: expected %d, got %d (already used)", committed+uint64(len(pending)), seq))
-	case seq > committed+uint64(len(pending)):
+		return fail(runtime.ErrInvalidSequence.Wrapf("account sequence mismatch: expected %d, got %d (already used)", committed+uint64(pv.Pending), seq))
+	case seq > committed+uint64(pv.Pending):
 		// Gaps are refused rather than parked: a parked tx holds room no block can
 		// use, and a client that resends in order (or re-queries the sequence) is
 		// served at once.
 		return fail(runtime.ErrInvalidSequence.Wrapf("account sequence mismatch: expected %d, got %d (%d committed, %d pending: send the missing sequences first)",
-			committed+uint64(len(pending)), seq, committed, len(pending)))
+			committed+uint64(pv.Pending), seq, committed, pv.Pending))
 	}
-	before := pending[:seq-committed]
-	if len(before) == 0 {
-		return committed, nil
+	before := seq - committed
+	if before == 0 {
+		return committed, pv, nil
 	}
-	if err := a.deductPending(ctx, t, before); err != nil {
-		return fail(runtime.ErrInsufficientFunds.Wrapf("the account's %d pending txs before this one already spend its balance on fees: %v", len(before), err))
-	}
-	acc, _, err = a.AuthKeeper.GetAccount(ctx, t.Signer)
-	if err != nil {
-		return fail(err)
+	// Deducting the sum at once succeeds exactly when deducting each fee in turn
+	// would: fees are not negative, so the sum is the largest prefix.
+	if err := a.BankKeeper.DeductFee(ctx, t.Signer, pv.FeesBefore); err != nil {
+		return fail(runtime.ErrInsufficientFunds.Wrapf("the account's %d pending txs before this one already spend its balance on fees: %v", before, err))
 	}
 	acc.Sequence = seq
-	if acc.PublicKey == nil {
-		for _, p := range before {
-			if pk := p.Tx.PubKey(); pk != nil {
-				acc.PublicKey = &types.PubKey{Type: pk.Type, Key: pk.Key}
-				break
-			}
-		}
+	if acc.PublicKey == nil && pv.PubKey != nil {
+		acc.PublicKey = &types.PubKey{Type: pv.PubKey.Type, Key: pv.PubKey.Key}
 	}
 	if err := a.AuthKeeper.SetAccount(ctx, acc); err != nil {
 		return fail(err)
 	}
-	return committed, nil
-}
-
-// deductPending pays the fees of txs (of t's sender) in ctx's branch.
-func (a *App) deductPending(ctx *runtime.Context, t *tx.Tx, txs []*mempool.Tx) error {
-	for _, p := range txs {
-		if err := a.BankKeeper.DeductFee(ctx, t.Signer, p.Tx.Fee()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return committed, pv, nil
 }
 
 func (a *App) mempoolContext(br *store.Branch, version int64) *runtime.Context {

@@ -28,7 +28,9 @@ func BenchmarkAdmission(b *testing.B) {
 			for i := range accs {
 				accs[i] = testutil.NewAccount(i)
 			}
-			ta := testutil.NewTestApp(b, nil, testutil.Config(), testutil.GenesisAppState(accs, 1_000_000_000))
+			cfg := testutil.Config()
+			cfg.Mempool.AheadBlocks = 100 // no backpressure: every tx is admitted, no block is made
+			ta := testutil.NewTestApp(b, nil, cfg, testutil.GenesisAppState(accs, 1_000_000_000))
 			if mode == "app" {
 				ta.EnableAppMempool(app.MempoolLimits{})
 			}

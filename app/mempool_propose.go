@@ -12,12 +12,15 @@ const maxProposalSkips = 10_000
 // first, each sender's in sequence order, within maxTxBytes (counted as CometBFT
 // counts them, size already used) and the block gas limit — the rules
 // ProcessProposal enforces, so the proposal is accepted. A sender whose next tx
-// does not fit is left out for this block (its later txs would have a gap).
+// does not fit is left out for this block (its later txs would have a gap). It
+// takes at most ProposalTxCap txs, so that the block executes in about
+// app.toml mempool.block-time here (mempool_budget.go).
 func (a *App) proposeFromPool(out [][]byte, height, size, maxTxBytes int64, gas *blockGas) [][]byte {
 	var expired [][32]byte
 	skips := 0
+	room := a.ProposalTxCap()
 	a.pool.Select(func(p *mempool.Tx) mempool.Verdict {
-		if maxTxBytes-size < minTxBlockBytes || skips > maxProposalSkips {
+		if maxTxBytes-size < minTxBlockBytes || skips > maxProposalSkips || room == 0 {
 			return mempool.Stop
 		}
 		if h := p.Tx.Body.TimeoutHeight; h > 0 && uint64(height) > h {
@@ -31,6 +34,7 @@ func (a *App) proposeFromPool(out [][]byte, height, size, maxTxBytes int64, gas 
 			return mempool.SkipSender
 		}
 		size += n
+		room--
 		out = append(out, p.Bytes)
 		if len(a.decoded) < maxDecodedCache {
 			a.decoded[p.Tx.Hash] = p.Tx // ProcessProposal and FinalizeBlock reuse it

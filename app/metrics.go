@@ -31,6 +31,14 @@ var (
 		Namespace: "selfchain", Name: "mempool_txs",
 		Help: "App-side mempool: pending txs after the last commit.",
 	})
+	metricMempoolFull = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "selfchain", Name: "mempool_full_total",
+		Help: "App-side mempool: submissions refused with selfchain/32045 after waiting for room.",
+	})
+	metricProposalCap = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "selfchain", Name: "mempool_proposal_tx_cap",
+		Help: "App-side mempool: txs this node's next proposal may take (measured execution rate x app.toml mempool.block-time).",
+	})
 	metricBlockTxs = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: "selfchain", Name: "block_txs",
 		Help:    "Transactions per block.",
@@ -57,5 +65,5 @@ var (
 func init() {
 	prometheus.MustRegister(metricTxs, metricBlockExec, metricCommit, metricBlockTxs, metricHeight,
 		metricLLMSeconds, metricLLMFallbacks, metricReportsLag,
-		metricMempoolEvicted, metricMempoolDropped, metricMempoolSize)
+		metricMempoolEvicted, metricMempoolDropped, metricMempoolSize, metricMempoolFull, metricProposalCap)
 }

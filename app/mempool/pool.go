@@ -90,6 +90,9 @@ type Pool struct {
 	bytes   int64
 	arrival uint64
 	gossip  []*Tx // admitted, not yet returned by TakeGossip
+
+	admitLimit int           // new txs wait for room at this count (room.go); 0: none
+	room       chan struct{} // closed when txs leave the pool, for WaitRoom
 }
 
 func New(l Limits) *Pool {
@@ -324,7 +327,11 @@ func (p *Pool) Retain(sender string, committed uint64, n int) int {
 			p.senders[sender] = q[:n]
 		}
 	}
-	return before - len(p.senders[sender])
+	removed := before - len(p.senders[sender])
+	if removed > 0 {
+		p.signalRoom()
+	}
+	return removed
 }
 
 // Remove drops the tx with hash h and every later tx of its sender (they would
@@ -347,6 +354,7 @@ func (p *Pool) Remove(h [32]byte) int {
 			} else {
 				p.senders[t.Sender] = q[:i]
 			}
+			p.signalRoom()
 			return len(q) - i
 		}
 	}

@@ -48,6 +48,7 @@ type report struct {
 	Submitted      int                   `json:"submitted"`
 	NotSent        int                   `json:"not_sent"`
 	Skipped        int                   `json:"skipped_after_account_failure"`
+	Retries        int                   `json:"retries_after_retry_code"`
 	SubmitSeconds  float64               `json:"submit_seconds"`
 	SubmitRate     float64               `json:"submit_rate"`
 	Accepted       int                   `json:"accepted"`
@@ -113,7 +114,7 @@ func buildReport(cfg *config, set *txSet, res *submitResult, w *watcher, sampler
 		Workers: cfg.workers, Presigned: total, AvgTxBytes: set.bytes / int64(total), Watch: w.mode,
 		KeyType: cfg.keyType, Gas: gas, FeeFirst: feeFor(prices[0], gas.First).String(),
 		FeeLater: feeFor(prices[0], gas.Later).String(), Warmup: cfg.warmup.Seconds(), Halted: halt,
-		Submitted: res.sent, NotSent: res.notSent, Skipped: res.skipped, Accepted: res.accepted,
+		Submitted: res.sent, NotSent: res.notSent, Skipped: res.skipped, Retries: res.retries, Accepted: res.accepted,
 		Rejected: res.rejectedTotal(), RejectedByCode: res.rejected, RPCErrors: res.rpcErrors,
 		ExecFailedByCode: w.execFailed, MempoolAtEnd: -1,
 	}
@@ -225,7 +226,7 @@ func (r *report) print(out io.Writer) {
 	}
 	p("submitted        %d in %.1fs (%.0f tx/s); not sent in the window %d; skipped after an earlier tx of the account failed %d",
 		r.Submitted, r.SubmitSeconds, r.SubmitRate, r.NotSent, r.Skipped)
-	p("accepted (CheckTx) %d", r.Accepted)
+	p("accepted (CheckTx) %d (resubmissions after a retry code such as mempool full: %d)", r.Accepted, r.Retries)
 	p("rejected (CheckTx) %d", r.Rejected)
 	for _, k := range sortedKeys(r.RejectedByCode) {
 		c := r.RejectedByCode[k]

@@ -23,6 +23,7 @@ type submitResult struct {
 	sent, accepted int
 	notSent        int                   // pre-signed but not submitted in the window
 	skipped        int                   // not submitted: an earlier tx of the account failed
+	retries        int                   // resubmissions after a retry code (broadcastRetrying)
 	rejected       map[string]*codeCount // CheckTx code != 0, by "codespace/code"
 	rpcErrors      map[string]int        // broadcast calls that failed (mempool full, timeouts, ...)
 	first, last    time.Time             // first and last submission
@@ -82,6 +83,7 @@ func submit(ctx context.Context, rpcs []*rpchttp.HTTP, cfg *config, set *txSet, 
 	broken := make([]atomic.Bool, nAcc) // a tx of the account failed: skip its later txs
 	var (
 		sent, accepted, skipped atomic.Int64
+		retries                 atomic.Int64
 		stopped                 atomic.Bool
 		mu                      sync.Mutex
 		res                     = &submitResult{rejected: map[string]*codeCount{}, rpcErrors: map[string]int{}}
@@ -144,9 +146,7 @@ func submit(ctx context.Context, rpcs []*rpchttp.HTTP, cfg *config, set *txSet, 
 				set.submitAt[k].Store(t0.UnixNano())
 				sent.Add(1)
 				live.sent.Add(1)
-				cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				r, err := rpcs[acct%len(rpcs)].BroadcastTxSync(cctx, set.txs[k])
-				cancel()
+				r, err := broadcastRetrying(ctx, rpcs[acct%len(rpcs)], set.txs[k], closed, &retries)
 				set.rtt[k] = int64(time.Since(t0))
 				if err != nil || r.Code != 0 {
 					broken[acct].Store(true) // before done[k]: its next tx reads it after
@@ -241,6 +241,7 @@ pace:
 
 	res.sendEnd = time.Now()
 	res.sent, res.accepted, res.skipped = int(sent.Load()), int(accepted.Load()), int(skipped.Load())
+	res.retries = int(retries.Load())
 	res.notSent = total - res.sent - res.skipped
 	for i := range set.submitAt {
 		t := set.submitAt[i].Load()

@@ -1,0 +1,83 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/stretchr/testify/require"
+
+	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/testutil"
+)
+
+// Under overload the app mempool holds ahead-blocks proposals' worth of txs: a
+// peer's tx beyond that is refused at once, an RPC submission waits admit-wait
+// for room and is then refused with the retryable mempool-full code (state and
+// pool untouched); a replacement still gets in; a proposal takes at most the cap;
+// and the block's commit wakes a waiting submission, which is then admitted.
+func TestAppMempoolBackpressure(t *testing.T) {
+	cfg := testutil.Config()
+	cfg.Mempool.BlockTime = 10 * time.Millisecond // below the floor: the cap is minBlockTxs
+	cfg.Mempool.AheadBlocks = 2
+	cfg.Mempool.AdmitWait = 3 * time.Second
+	const accounts = 2_010
+	accs := make([]*testutil.Account, accounts)
+	for i := range accs {
+		accs[i] = testutil.NewAccount(i)
+	}
+	ta := testutil.NewTestApp(t, nil, cfg, testutil.GenesisAppState(accs, 1_000_000))
+	ta.EnableAppMempool(app.MempoolLimits{})
+	ta.NextBlock()
+	cap0 := ta.ProposalTxCap()
+	require.Equal(t, 1_000, cap0)
+	limit := 2 * cap0
+	for i := 0; i < limit; i++ {
+		require.Zero(t, insert(t, ta, testutil.Send(accs[i], accs[0].Addr, 1, testutil.TxOpts{Fee: fee(100)})))
+	}
+	hash := ta.LastCommitID().Hash
+
+	over := testutil.Send(accs[limit], accs[0].Addr, 1, testutil.TxOpts{Fee: fee(100)})
+	require.Equal(t, runtime.ErrMempoolFull.Code(), insert(t, ta, over), "a peer's tx does not wait")
+	start := time.Now()
+	res := ta.CheckTx(over)
+	require.Equal(t, runtime.ErrMempoolFull.Code(), res.Code, res.Log)
+	require.GreaterOrEqual(t, res.Code, abci.CodeTypeRetry)
+	require.GreaterOrEqual(t, time.Since(start), cfg.Mempool.AdmitWait, "an RPC submission waits for room first")
+	require.Contains(t, res.Log, "retry after the next block")
+	// The account's next tx is not a replacement either.
+	accs[1].Seq = 1
+	require.Equal(t, runtime.ErrMempoolFull.Code(), insert(t, ta, testutil.Send(accs[1], accs[0].Addr, 1, testutil.TxOpts{Fee: fee(100)})))
+	n, _ := ta.MempoolSize()
+	require.Equal(t, limit, n)
+	require.Equal(t, hash, ta.LastCommitID().Hash)
+
+	// A replacement (10% more) needs no room.
+	accs[2].Seq = 0
+	require.Zero(t, insert(t, ta, testutil.Send(accs[2], accs[0].Addr, 1, testutil.TxOpts{Fee: fee(110)})))
+	n, _ = ta.MempoolSize()
+	require.Equal(t, limit, n)
+
+	// A submission waiting for room is admitted once a block makes room.
+	got := make(chan *abci.ResponseCheckTx, 1)
+	go func() {
+		r, _ := ta.App.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: over})
+		got <- r
+	}()
+	time.Sleep(50 * time.Millisecond)
+	blk := proposeAndCommit(t, ta, 1<<22)
+	require.Len(t, blk.TxResults, cap0, "a proposal takes at most the cap")
+	for _, r := range blk.TxResults {
+		require.Zero(t, r.Code, r.Log)
+	}
+	select {
+	case r := <-got:
+		require.Zero(t, r.Code, r.Log)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the waiting submission was not admitted after the block")
+	}
+	n, _ = ta.MempoolSize()
+	require.Equal(t, limit-cap0+1, n)
+}

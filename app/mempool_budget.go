@@ -1,0 +1,102 @@
+package app
+
+import (
+	goruntime "runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/selfchain/selfchain/app/mempool"
+)
+
+// Bounds of the app mempool under overload (docs/MEMPOOL.md, "Bounds under
+// overload"). Without them a pool that admits everything hands the proposer
+// tens of thousands of txs; blocks grow to ~10,000 txs and take seconds, and
+// every tx waits in a queue several blocks long.
+//
+//   - A proposal takes at most blockTxs txs: what this node measured it executes
+//     and commits in app.toml mempool.block-time. PrepareProposal is the
+//     proposer's choice (ProcessProposal checks only the consensus rules), so a
+//     cap measured on the wall clock is legitimate there and nowhere else.
+//   - The pool admits ahead-blocks × blockTxs txs; beyond that an RPC submission
+//     waits for a block to make room (admit-wait), then gets selfchain/32045.
+//   - At most GOMAXPROCS admissions run at once, one fewer while a block executes
+//     (mempool.Slots), so block execution keeps a core.
+
+// minBlockTxs is the least a proposal may take whatever was measured; blocks
+// smaller than minMeasuredTxs are not measured (fixed costs dominate them).
+const (
+	minBlockTxs    = 1_000
+	minMeasuredTxs = 64
+	// initialTxCost is the per-tx execution cost assumed until a block is measured
+	// (a 10,000-send block executes and commits in ~0.3 s on one core).
+	initialTxCost = 50 * time.Microsecond
+)
+
+// budget is the measured execution cost and the caps derived from it. Only the
+// parts of a block that grow with its txs are timed (the tx loop of FinalizeBlock
+// and the state commit): dividing the whole block's time by its txs would count
+// the fixed costs (hooks, the re-check's setup, a machine busy with other work)
+// as per-tx costs, and a cap derived from that shrinks block after block.
+type budget struct {
+	target   time.Duration // app.toml mempool.block-time
+	ahead    int
+	wait     time.Duration
+	txCost   atomic.Int64 // ns per tx, smoothed over blocks
+	blockTxs atomic.Int64 // a proposal's tx cap
+	slots    *mempool.Slots
+	// consensus connection only (FinalizeBlock → Commit)
+	active bool
+	txs    int
+	exec   time.Duration
+}
+
+func newBudget(c MempoolConfig) *budget {
+	d := DefaultConfig().Mempool
+	if c.BlockTime <= 0 {
+		c.BlockTime = d.BlockTime
+	}
+	if c.AheadBlocks <= 0 {
+		c.AheadBlocks = d.AheadBlocks
+	}
+	b := &budget{target: c.BlockTime, ahead: c.AheadBlocks, wait: c.AdmitWait, slots: mempool.NewSlots(goruntime.GOMAXPROCS(0))}
+	b.txCost.Store(int64(initialTxCost))
+	b.blockTxs.Store(capFor(b.target, initialTxCost))
+	return b
+}
+
+func capFor(target, cost time.Duration) int64 {
+	return max(int64(target)/max(int64(cost), 1), minBlockTxs)
+}
+
+// blockStarted is called when FinalizeBlock begins: admissions leave a core to it.
+func (b *budget) blockStarted(txs int) {
+	b.active, b.txs, b.exec = true, txs, 0
+	b.slots.SetLimit(goruntime.GOMAXPROCS(0) - 1)
+}
+
+// measured adds d, time spent on the block's per-tx work, to the block's cost.
+func (b *budget) measured(d time.Duration) {
+	if b.active {
+		b.exec += d
+	}
+}
+
+// blockDone is called at the end of Commit (after the re-check): it updates the
+// per-tx cost and the caps, and gives admission its cores back. It returns the
+// new proposal cap.
+func (b *budget) blockDone(pool *mempool.Pool) int64 {
+	defer b.slots.SetLimit(goruntime.GOMAXPROCS(0))
+	if !b.active {
+		return b.blockTxs.Load()
+	}
+	b.active = false
+	if b.txs >= minMeasuredTxs {
+		// Half the weight on the newest block: the cost follows load within a few blocks.
+		cost := (b.txCost.Load() + int64(b.exec)/int64(b.txs)) / 2
+		b.txCost.Store(cost)
+		b.blockTxs.Store(capFor(b.target, time.Duration(cost)))
+	}
+	n := b.blockTxs.Load()
+	pool.SetAdmitLimit(int(n) * b.ahead)
+	return n
+}

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/selfchain/selfchain/app/mempool"
+)
+
+// The proposal cap follows the measured per-tx cost of executing and committing a
+// block: a block over the target shrinks it, a block under it grows it, never
+// below minBlockTxs; small blocks are not measured; the pool admits ahead-blocks
+// times the cap; admissions get their cores back after the block.
+func TestBudgetFollowsMeasuredCost(t *testing.T) {
+	b := newBudget(MempoolConfig{BlockTime: 500 * time.Millisecond, AheadBlocks: 2, AdmitWait: time.Second})
+	p := mempool.New(mempool.Limits{})
+	require.EqualValues(t, 10_000, b.blockTxs.Load(), "500 ms at the initial 50 µs a tx")
+
+	// A 10,000-tx block whose txs took 3 s (300 µs a tx): the smoothed cost is 175 µs.
+	b.blockStarted(10_000)
+	b.measured(2 * time.Second)
+	b.measured(time.Second)
+	n := b.blockDone(p)
+	require.InDelta(t, 500*time.Millisecond/(175*time.Microsecond), n, 30)
+	require.EqualValues(t, 2*n, p.AdmitLimit())
+	require.False(t, b.active)
+	b.measured(time.Hour) // outside a block: ignored
+
+	// Blocks of n txs that take 250 ms: the cap grows towards twice that.
+	for range 10 {
+		b.blockStarted(int(n))
+		b.measured(250 * time.Millisecond)
+		n = b.blockDone(p)
+	}
+	require.Greater(t, n, int64(4_000))
+
+	// A block too small to measure leaves the cap.
+	b.blockStarted(minMeasuredTxs - 1)
+	b.measured(time.Minute)
+	require.Equal(t, n, b.blockDone(p))
+
+	// However slow, at least minBlockTxs.
+	for range 20 {
+		b.blockStarted(1_000)
+		b.measured(time.Minute)
+		n = b.blockDone(p)
+	}
+	require.EqualValues(t, minBlockTxs, n)
+
+	// Commit without FinalizeBlock (not measured) changes nothing.
+	require.Equal(t, n, b.blockDone(p))
+
+	// Zero config values (an App built without DefaultConfig) get the defaults.
+	z := newBudget(MempoolConfig{})
+	require.Equal(t, DefaultConfig().Mempool.BlockTime, z.target)
+	require.Equal(t, DefaultConfig().Mempool.AheadBlocks, z.ahead)
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+	cmttypes "github.com/cometbft/cometbft/types"
+)
+
+// retryDelay is how long to wait before resubmitting a tx the node answered with
+// a retry code (>= abci.CodeTypeRetry, e.g. the app mempool's selfchain/32045
+// "mempool is full"): CometBFT's app mempool forgets such a tx after
+// check_tx_retry_delay/10 (500 ms by default); before that the resubmission is
+// refused as "tx already exists in cache".
+const retryDelay = 550 * time.Millisecond
+
+// broadcastRetrying submits bz with broadcast_tx_sync, resubmitting it while the
+// node answers with a retry code (and the cache refusal that follows one) until
+// it answers otherwise or closed reports the window shut. Latency is still
+// counted from the first attempt, so waiting for room shows in it.
+func broadcastRetrying(ctx context.Context, rpc *rpchttp.HTTP, bz cmttypes.Tx, closed func() bool, retries *atomic.Int64) (*coretypes.ResultBroadcastTx, error) {
+	retried := false
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		r, err := rpc.BroadcastTxSync(cctx, bz)
+		cancel()
+		retry := (err == nil && r.Code >= abci.CodeTypeRetry) ||
+			(err != nil && retried && strings.Contains(err.Error(), "tx already exists in cache"))
+		if !retry || closed() {
+			return r, err
+		}
+		retried = true
+		retries.Add(1)
+		select {
+		case <-ctx.Done():
+			return r, err
+		case <-time.After(retryDelay):
+		}
+	}
+}
