@@ -40,6 +40,8 @@ type Config struct {
 	UpgradeInfoDir string `toml:"-"`
 	// StateSync: the snapshots this node takes and serves (config_statesync.go).
 	StateSync StateSyncConfig `toml:"state-sync"`
+	// Server: the node process (config_server.go).
+	Server ServerConfig `toml:"server"`
 }
 
 // PoAIConfig is app.toml [poai].
@@ -111,6 +113,7 @@ func DefaultConfig() Config {
 		PoAI:         PoAIConfig{Analyzer: analyzer.ModeBuiltin, ExtendVoteWait: 300 * time.Millisecond, LLM: analyzer.DefaultLLMConfig()},
 		Registry:     RegistryConfig{KeyringBackend: "file", HeartbeatInterval: 100},
 		StateSync:    defaultStateSyncConfig(),
+		Server:       ServerConfig{MemoryLimit: DefaultMemoryLimit},
 	}
 }
 
@@ -145,6 +148,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.StateSync.Validate(); err != nil {
+		return err
+	}
+	if _, err := c.Server.MemoryLimitBytes(); err != nil {
 		return err
 	}
 	return c.PoAI.Validate()
@@ -264,7 +270,7 @@ keyring_backend = "{{ .Registry.KeyringBackend }}"
 node_id = "{{ .Registry.NodeID }}"
 # Blocks between heartbeats; keep it well below the chain's stale_after_blocks.
 heartbeat_interval = {{ .Registry.HeartbeatInterval }}
-` + stateSyncConfigTemplate
+` + stateSyncConfigTemplate + serverConfigTemplate
 
 // WriteConfig writes c as a commented app.toml.
 func WriteConfig(home string, c Config) error {

@@ -227,3 +227,34 @@ func (quietLogger) Infof(string, ...interface{}) {}
 func (quietLogger) Fatalf(format string, args ...interface{}) {
 	pebble.DefaultLogger.Fatalf(format, args...)
 }
+
+// Compact compacts the keys in [start, end] (nil: from the first or to the last
+// key). CometBFT calls it after pruning blocks when compaction is enabled.
+func (db *PebbleDB) Compact(start, end []byte) error {
+	if db.closed.Load() {
+		return errDBClosed
+	}
+	if start == nil || end == nil {
+		// pebble has no open-ended compaction: bound it by the first and last keys.
+		it, err := db.db.NewIter(nil)
+		if err != nil {
+			return err
+		}
+		if start == nil && it.First() {
+			start = bytes.Clone(it.Key())
+		}
+		if end == nil && it.Last() {
+			end = append(bytes.Clone(it.Key()), 0) // end is exclusive
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+		if start == nil || end == nil {
+			return nil // empty
+		}
+	}
+	if bytes.Compare(start, end) >= 0 {
+		return nil
+	}
+	return db.db.Compact(start, end, true)
+}
