@@ -15,7 +15,7 @@ import (
 	"github.com/selfchain/selfchain/client"
 )
 
-// init gives a new home CometBFT stores on pebble and app.toml's memory limit;
+// init writes a new home's db_backend and app.toml's memory limit;
 // both read back as written. A re-init keeps an existing config.toml's backend,
 // and a home that lost its config.toml gets the backend its stores were written by.
 func TestInitHomeWritesCometDBBackend(t *testing.T) {
@@ -34,7 +34,7 @@ func TestInitHomeWritesCometDBBackend(t *testing.T) {
 		t.Fatalf("new home: db_backend %q, want %q", got, DefaultCometDBBackend)
 	}
 	bz, _ := os.ReadFile(CometConfigPath(home))
-	if !strings.Contains(string(bz), `db_backend = "pebbledb"`) {
+	if !strings.Contains(string(bz), `db_backend = "`+DefaultCometDBBackend+`"`) {
 		t.Fatal("config.toml does not spell out db_backend")
 	}
 	ac, err := app.LoadConfig(home)
@@ -45,18 +45,19 @@ func TestInitHomeWritesCometDBBackend(t *testing.T) {
 		t.Fatalf("app.toml server.memory-limit %q, want %q", ac.Server.MemoryLimit, app.DefaultMemoryLimit)
 	}
 
-	// An older home: config.toml says goleveldb.
-	setCometBackend(t, home, "goleveldb")
+	// A home whose operator chose the other backend keeps it.
+	other := otherBackend(DefaultCometDBBackend)
+	setCometBackend(t, home, other)
 	if err := InitHome(home, "n0", "selfchain-test-1", "", Overwrite(true)); err != nil {
 		t.Fatal(err)
 	}
-	if got := backend(home); got != "goleveldb" {
-		t.Fatalf("re-init: db_backend %q, want the file's goleveldb", got)
+	if got := backend(home); got != other {
+		t.Fatalf("re-init: db_backend %q, want the file's %s", got, other)
 	}
 
-	// A home whose config.toml is gone but whose block store goleveldb wrote.
+	// A home whose config.toml is gone but whose block store the other backend wrote.
 	lost := t.TempDir()
-	db, err := store.OpenCometDB("goleveldb", "blockstore", filepath.Join(lost, "data"))
+	db, err := store.OpenCometDB(other, "blockstore", filepath.Join(lost, "data"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,9 +67,16 @@ func TestInitHomeWritesCometDBBackend(t *testing.T) {
 	if err := InitHome(lost, "n0", "selfchain-test-1", ""); err != nil {
 		t.Fatal(err)
 	}
-	if got := backend(lost); got != "goleveldb" {
-		t.Fatalf("home with goleveldb stores: init wrote db_backend %q", got)
+	if got := backend(lost); got != other {
+		t.Fatalf("home with %s stores: init wrote db_backend %q", other, got)
 	}
+}
+
+func otherBackend(b string) string {
+	if b == "pebbledb" {
+		return "goleveldb"
+	}
+	return "pebbledb"
 }
 
 func setCometBackend(t *testing.T, home, backend string) {
@@ -97,6 +105,7 @@ func TestStartRefusesMismatchedCometBackend(t *testing.T) {
 	if err := InitHome(home, "n0", "selfchain-test-1", ""); err != nil {
 		t.Fatal(err)
 	}
+	setCometBackend(t, home, "pebbledb")
 	data := filepath.Join(home, "data")
 	db, err := store.OpenCometDB("goleveldb", "blockstore", data)
 	if err != nil {
@@ -130,43 +139,48 @@ func TestStartRefusesMismatchedCometBackend(t *testing.T) {
 	_ = adb.Close()
 }
 
-// A home init wrote before CometBFT's stores moved to pebble (db_backend =
-// "goleveldb") keeps working: it commits blocks, and restarts where it stopped.
-func TestNodeOnGoLevelDBHomeRestarts(t *testing.T) {
+// A node on either backend commits blocks, writes its stores with it, and
+// restarts where it stopped: pebbledb through app/store's adapter, goleveldb as
+// every home init wrote before db_backend was chosen.
+func TestNodeOnEachCometBackendRestarts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node")
 	}
-	home := t.TempDir()
-	if err := InitHome(home, "n0", "selfchain-test-1", ""); err != nil {
-		t.Fatal(err)
+	for _, backend := range []string{"pebbledb", "goleveldb"} {
+		t.Run(backend, func(t *testing.T) {
+			home := t.TempDir()
+			if err := InitHome(home, "n0", "selfchain-test-1", ""); err != nil {
+				t.Fatal(err)
+			}
+			setCometBackend(t, home, backend)
+			n, err := Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = n.Stop() })
+			c, err := client.New(n.RPCAddress())
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := waitHeight(t, c, 3)
+			if err := n.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{"blockstore", "state", "tx_index", "evidence"} {
+				if got, _ := store.DiskBackend(id, filepath.Join(home, "data")); got != backend {
+					t.Fatalf("%s written by %q, want %s", id, got, backend)
+				}
+			}
+			n2, err := Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = n2.Stop() })
+			c2, err := client.New(n2.RPCAddress())
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitHeight(t, c2, h+1)
+		})
 	}
-	setCometBackend(t, home, "goleveldb")
-	n, err := Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = n.Stop() })
-	c, err := client.New(n.RPCAddress())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := waitHeight(t, c, 3)
-	if err := n.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []string{"blockstore", "state", "tx_index"} {
-		if got, _ := store.DiskBackend(id, filepath.Join(home, "data")); got != "goleveldb" {
-			t.Fatalf("%s written by %q, want goleveldb", id, got)
-		}
-	}
-	n2, err := Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = n2.Stop() })
-	c2, err := client.New(n2.RPCAddress())
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitHeight(t, c2, h+1)
 }

@@ -140,10 +140,10 @@ func TestNodeCommitsTxAndRestarts(t *testing.T) {
 	}
 	last := n.App().LastCommitID()
 	stoppedAt := n.Comet().BlockStore().Height()
-	// init's db_backend: CometBFT's stores (and the tx indexer that found the tx) on pebble.
+	// CometBFT's stores are on init's db_backend.
 	for _, id := range []string{"blockstore", "state", "tx_index", "evidence"} {
-		if got, err := store.DiskBackend(id, n.Config().DBDir()); err != nil || got != "pebbledb" {
-			t.Fatalf("%s written by %q (%v), want pebbledb", id, got, err)
+		if got, err := store.DiskBackend(id, n.Config().DBDir()); err != nil || got != DefaultCometDBBackend {
+			t.Fatalf("%s written by %q (%v), want %s", id, got, err, DefaultCometDBBackend)
 		}
 	}
 
