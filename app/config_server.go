@@ -38,7 +38,7 @@ const serverConfigTemplate = `
 [server]
 # The Go runtime's soft memory limit (what GOMEMLIMIT sets), e.g. "300MiB"; "0": none.
 # Near it the garbage collector runs more often instead of letting the heap grow; it
-# does not cap pebble's block cache ([state] db-cache-size), which comes on top.
+# does not cap pebble's block cache (the [state] cache above), which comes on top.
 # The GOMEMLIMIT environment variable, when set, wins over this.
 memory-limit = "{{ .Server.MemoryLimit }}"
 `

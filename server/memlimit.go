@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime/debug"
 
@@ -23,7 +24,8 @@ func ApplyMemoryLimit(c app.ServerConfig) (limit int64, source string, err error
 		return 0, "", err
 	}
 	if n == 0 {
-		return debug.SetMemoryLimit(-1), "none (app.toml server.memory-limit)", nil
+		debug.SetMemoryLimit(math.MaxInt64)
+		return math.MaxInt64, "none (app.toml server.memory-limit)", nil
 	}
 	debug.SetMemoryLimit(n)
 	return n, fmt.Sprintf("app.toml server.memory-limit = %q", c.MemoryLimit), nil
