@@ -144,7 +144,8 @@ stop_series() {
     pkill -P "$SERIES_PID" 2>/dev/null || true # its sleep or curl
     kill "$SERIES_PID" 2>/dev/null || true
   fi
-  [ -n "$SERIES_PID" ] && { wait "$SERIES_PID" 2>/dev/null || true; }
+  # The braces take bash's "Terminated" job notice along with wait's stderr.
+  [ -n "$SERIES_PID" ] && { wait "$SERIES_PID" || true; } 2>/dev/null
   SERIES_PID=""
 }
 cleanup() {

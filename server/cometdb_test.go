@@ -139,8 +139,8 @@ func TestStartRefusesMismatchedCometBackend(t *testing.T) {
 	_ = adb.Close()
 }
 
-// A node on either backend commits blocks, writes its stores with it, and
-// restarts where it stopped: pebbledb through app/store's adapter, goleveldb as
+// A node on either backend commits blocks, writes its stores with it, rolls
+// back a height while stopped, and restarts from there: pebbledb through app/store's adapter, goleveldb as
 // every home init wrote before db_backend was chosen.
 func TestNodeOnEachCometBackendRestarts(t *testing.T) {
 	if testing.Short() {
@@ -170,6 +170,15 @@ func TestNodeOnEachCometBackendRestarts(t *testing.T) {
 				if got, _ := store.DiskBackend(id, filepath.Join(home, "data")); got != backend {
 					t.Fatalf("%s written by %q, want %s", id, got, backend)
 				}
+			}
+			// Rollback opens the stopped node's stores with the same backend.
+			stoppedAt := n.Comet().BlockStore().Height()
+			rb, err := Rollback(home, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rb.Height != stoppedAt-1 {
+				t.Fatalf("rollback to %d, want %d", rb.Height, stoppedAt-1)
 			}
 			n2, err := Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
 			if err != nil {
