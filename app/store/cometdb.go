@@ -14,6 +14,14 @@ import (
 // are read mostly at their recent end, which the memtables and OS page cache hold.
 const DefaultCometDBCacheBytes = 8 << 20
 
+// CometDBMemTableBytes is the pebble memtable of each of CometBFT's databases.
+// They take a block's worth of writes at once (the block, its results, a tx
+// index entry per event attribute): with pebble's 4 MB memtables the flushes
+// and L0 compactions cost a 1,000-tx block 107-137 CPU-ms, with 16 MiB 65
+// (BenchmarkCometStores, docs/PERFORMANCE.md). Costs up to this much RSS a
+// database that is being written.
+const CometDBMemTableBytes = 16 << 20
+
 // OpenCometDB opens one of CometBFT's databases, <dir>/<name>.db, for its
 // DBProvider. "pebbledb" is this package's pebble adapter (cometbft-db has one
 // only behind the pebbledb build tag, and a plain `go build` must keep working);
@@ -36,7 +44,7 @@ func OpenCometDB(backend, name, dir string) (cmtdb.DB, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("store: create db dir: %w", err)
 	}
-	db, err := NewPebbleDB(name, dir, DefaultCometDBCacheBytes)
+	db, err := newPebbleDB(name, dir, DefaultCometDBCacheBytes, CometDBMemTableBytes)
 	if err != nil && isLocked(err) {
 		return nil, lockedError(backend, name, dir, err)
 	}

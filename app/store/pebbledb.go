@@ -36,6 +36,11 @@ var _ dbm.DB = (*PebbleDB)(nil)
 // NewPebbleDB opens (creating if needed) the pebble database <dir>/<name>.db with a
 // block cache of cacheBytes (DefaultDBCacheBytes when 0).
 func NewPebbleDB(name, dir string, cacheBytes int64) (*PebbleDB, error) {
+	return newPebbleDB(name, dir, cacheBytes, 0)
+}
+
+// newPebbleDB is NewPebbleDB with a memtable size (pebble's 4 MB default when 0).
+func newPebbleDB(name, dir string, cacheBytes, memTableBytes int64) (*PebbleDB, error) {
 	if cacheBytes < 0 {
 		return nil, fmt.Errorf("store: negative pebble block cache size %d", cacheBytes)
 	}
@@ -50,6 +55,9 @@ func NewPebbleDB(name, dir string, cacheBytes int64) (*PebbleDB, error) {
 		Logger: quietLogger{},
 		// As cosmos-db: pebble's default is one compaction at a time.
 		MaxConcurrentCompactions: func() int { return 3 },
+	}
+	if memTableBytes > 0 {
+		o.MemTableSize = uint64(memTableBytes)
 	}
 	// Defaults as cosmos-db's (it calls EnsureDefaults too): in particular the
 	// FormatMajorVersion stays FormatMostCompatible, so its adapter and older
