@@ -40,6 +40,8 @@ type Config struct {
 	UpgradeInfoDir string `toml:"-"`
 	// StateSync: the snapshots this node takes and serves (config_statesync.go).
 	StateSync StateSyncConfig `toml:"state-sync"`
+	// Server: the node process (config_server.go).
+	Server ServerConfig `toml:"server"`
 	// Mempool bounds the app-side mempool's blocks and admission (config.toml
 	// [mempool] type = "app"; unused with CometBFT's flood mempool).
 	Mempool MempoolConfig `toml:"mempool"`
@@ -129,6 +131,7 @@ func DefaultConfig() Config {
 		Registry:     RegistryConfig{KeyringBackend: "file", HeartbeatInterval: 100},
 		StateSync:    defaultStateSyncConfig(),
 		Mempool:      MempoolConfig{BlockTime: 500 * time.Millisecond, AheadBlocks: 2, AdmitWait: time.Second},
+		Server:       ServerConfig{MemoryLimit: DefaultMemoryLimit},
 	}
 }
 
@@ -172,6 +175,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.StateSync.Validate(); err != nil {
+		return err
+	}
+	if _, err := c.Server.MemoryLimitBytes(); err != nil {
 		return err
 	}
 	return c.PoAI.Validate()
@@ -302,7 +308,7 @@ keyring_backend = "{{ .Registry.KeyringBackend }}"
 node_id = "{{ .Registry.NodeID }}"
 # Blocks between heartbeats; keep it well below the chain's stale_after_blocks.
 heartbeat_interval = {{ .Registry.HeartbeatInterval }}
-` + stateSyncConfigTemplate
+` + stateSyncConfigTemplate + serverConfigTemplate
 
 // WriteConfig writes c as a commented app.toml.
 func WriteConfig(home string, c Config) error {

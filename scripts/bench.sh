@@ -43,6 +43,10 @@
 #                           loadgen's "mempool at end" and its halt detection (which read
 #                           CometBFT's unconfirmed-tx count) see 0
 #   BENCH_INDEXER [kv]      config.toml tx_index.indexer (null: no tx indexing)
+#   BENCH_DB_BACKEND []     config.toml db_backend (CometBFT's stores): pebbledb or goleveldb;
+#                           empty keeps what init wrote
+#   BENCH_HEAP_SERIES [0]   seconds between heap profiles (and RSS lines) taken during each load
+#                           run into $OUT/heap-series-<key type>/ (needs BENCH_PPROF=1); 0: none
 #   BENCH_RPC_PORT [36657]  BENCH_P2P_PORT [36656]
 #   BENCH_IDLE_WAIT [30]    seconds each fresh node idles before its RSS is read (0: skip)
 #   BENCH_PPROF=1           serve pprof on 127.0.0.1:${BENCH_PPROF_PORT:-36060} and take
@@ -108,6 +112,7 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/selfchain-bench.XXXXXX")"
 NODE_PID=""    # node0's (the one loadgen samples)
 NODE_PIDS=()   # every node's of the run
 PROF_PID=""
+SERIES_PID=""
 LOADGEN_PID=""
 LLM_PIDS=()
 POAI_ANALYZER="${BENCH_POAI_ANALYZER:-builtin}"
@@ -134,12 +139,22 @@ stop_prof() {
   [ -n "$PROF_PID" ] && { wait "$PROF_PID" 2>/dev/null || true; }
   PROF_PID=""
 }
+stop_series() {
+  if [ -n "$SERIES_PID" ] && kill -0 "$SERIES_PID" 2>/dev/null; then
+    pkill -P "$SERIES_PID" 2>/dev/null || true # its sleep or curl
+    kill "$SERIES_PID" 2>/dev/null || true
+  fi
+  # The braces take bash's "Terminated" job notice along with wait's stderr.
+  [ -n "$SERIES_PID" ] && { wait "$SERIES_PID" || true; } 2>/dev/null
+  SERIES_PID=""
+}
 cleanup() {
   local rc=$?
   if [ -n "$LOADGEN_PID" ] && kill -0 "$LOADGEN_PID" 2>/dev/null; then
     kill -TERM "$LOADGEN_PID" 2>/dev/null || true
     wait "$LOADGEN_PID" 2>/dev/null || true
   fi
+  stop_series
   stop_prof
   stop_node
   local pid
@@ -182,6 +197,10 @@ tune_home() {
     -e 's/^timeout_commit = .*/timeout_commit = "'"$TIMEOUT_COMMIT"'"/' "$cfg"
   if [ -n "${BENCH_INDEXER:-}" ]; then
     sed -i.bak -e '/^\[tx_index\]/,/^\[/ s/^indexer = .*/indexer = "'"$BENCH_INDEXER"'"/' "$cfg"
+  fi
+  if [ -n "${BENCH_DB_BACKEND:-}" ]; then
+    sed -i.bak -e 's/^db_backend = .*/db_backend = "'"$BENCH_DB_BACKEND"'"/' "$cfg"
+    grep -q "^db_backend = \"$BENCH_DB_BACKEND\"" "$cfg" || { echo "could not set db_backend in $cfg" >&2; exit 1; }
   fi
   rm -f "$cfg.bak"
   grep -q "^size = $MEMPOOL_SIZE" "$cfg" || { echo "could not set mempool.size in $cfg" >&2; exit 1; }
@@ -287,6 +306,21 @@ run_load() {
         echo "cpu profile: $OUT/cpu-$kt.pprof, $OUT/pprof-top-$kt.txt, $OUT/pprof-top-cum-$kt.txt" >&2
     ) &
     PROF_PID=$!
+    if [ "${BENCH_HEAP_SERIES:-0}" -gt 0 ]; then
+      (
+        # What the heap and RSS do over the whole run (the soak's "flat" check).
+        local series="$OUT/heap-series-$kt" n=0
+        mkdir -p "$series"
+        while ! grep -q "pre-signed" "$dir/loadgen.log" 2>/dev/null; do sleep 0.5; done
+        while kill -0 "$NODE_PID" 2>/dev/null; do
+          sleep "$BENCH_HEAP_SERIES"
+          n=$((n + 1))
+          curl -sf -o "$series/heap-$(printf '%04d' "$n").pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap" || break
+          echo "$((n * BENCH_HEAP_SERIES))s rss $(rss) height $(height || echo '?')" >>"$series/rss.txt"
+        done
+      ) &
+      SERIES_PID=$!
+    fi
   fi
 
   local rate_var rate
@@ -306,6 +340,8 @@ run_load() {
   LOAD_RC=0
   wait "$LOADGEN_PID" || LOAD_RC=$?
   LOADGEN_PID=""
+  stop_series
+  [ "${BENCH_HEAP_SERIES:-0}" -gt 0 ] && [ -f "$OUT/heap-series-$kt/rss.txt" ] && echo "heap series: $OUT/heap-series-$kt/ ($(wc -l <"$OUT/heap-series-$kt/rss.txt") profiles; RSS in rss.txt)" >&2
   cat "$dir/report.txt"
   cp "$dir/report.txt" "$OUT/report-$kt.txt"
 

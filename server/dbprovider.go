@@ -6,6 +6,8 @@ import (
 
 	cmtdb "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
+
+	"github.com/selfchain/selfchain/app/store"
 )
 
 // dbTracker opens CometBFT's databases and remembers them: CometBFT's Stop
@@ -17,9 +19,9 @@ type dbTracker struct {
 }
 
 func (t *dbTracker) provider(ctx *cmtcfg.DBContext) (cmtdb.DB, error) {
-	db, err := cmtcfg.DefaultDBProvider(ctx)
+	db, err := cometDBProvider(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("open %s database: %w", ctx.ID, err)
+		return nil, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -27,6 +29,18 @@ func (t *dbTracker) provider(ctx *cmtcfg.DBContext) (cmtdb.DB, error) {
 		t.dbs = map[string]cmtdb.DB{}
 	}
 	t.dbs[ctx.ID] = db
+	return db, nil
+}
+
+// cometDBProvider opens CometBFT's database ctx.ID with config.toml's
+// db_backend: pebbledb through app/store's adapter (cometbft-db's needs a build
+// tag), the others through cometbft-db. Every opener of CometBFT's stores uses
+// it (node, export, rollback, restore), so they agree on the backend.
+func cometDBProvider(ctx *cmtcfg.DBContext) (cmtdb.DB, error) {
+	db, err := store.OpenCometDB(ctx.Config.DBBackend, ctx.ID, ctx.Config.DBDir())
+	if err != nil {
+		return nil, fmt.Errorf("open CometBFT %s database: %w", ctx.ID, err)
+	}
 	return db, nil
 }
 

@@ -132,14 +132,14 @@ func openAppDB(home string, conf *cmtcfg.Config) (dbm.DB, error) {
 
 // openCometStores opens CometBFT's block and state stores of a stopped node.
 func openCometStores(conf *cmtcfg.Config) (*cmtstore.BlockStore, sm.Store, func(), error) {
-	bdb, err := cmtcfg.DefaultDBProvider(&cmtcfg.DBContext{ID: "blockstore", Config: conf})
+	bdb, err := cometDBProvider(&cmtcfg.DBContext{ID: "blockstore", Config: conf})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("open CometBFT block store: %w", err)
+		return nil, nil, nil, err
 	}
-	sdb, err := cmtcfg.DefaultDBProvider(&cmtcfg.DBContext{ID: "state", Config: conf})
+	sdb, err := cometDBProvider(&cmtcfg.DBContext{ID: "state", Config: conf})
 	if err != nil {
 		_ = bdb.Close()
-		return nil, nil, nil, fmt.Errorf("open CometBFT state store: %w", err)
+		return nil, nil, nil, err
 	}
 	closeDBs := func() { _ = errors.Join(closeDB(bdb), closeDB(sdb)) }
 	return cmtstore.NewBlockStore(bdb), sm.NewStore(sdb, sm.StoreOptions{DiscardABCIResponses: conf.Storage.DiscardABCIResponses}), closeDBs, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
+	"github.com/selfchain/selfchain/app/store"
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
@@ -139,6 +140,12 @@ func TestNodeCommitsTxAndRestarts(t *testing.T) {
 	}
 	last := n.App().LastCommitID()
 	stoppedAt := n.Comet().BlockStore().Height()
+	// CometBFT's stores are on init's db_backend.
+	for _, id := range []string{"blockstore", "state", "tx_index", "evidence"} {
+		if got, err := store.DiskBackend(id, n.Config().DBDir()); err != nil || got != DefaultCometDBBackend {
+			t.Fatalf("%s written by %q (%v), want %s", id, got, err, DefaultCometDBBackend)
+		}
+	}
 
 	n2, err := Start(context.Background(), home, logger, testNodeOptions(t)...)
 	if err != nil {

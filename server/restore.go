@@ -66,7 +66,7 @@ func RestoreLocalSnapshot(ctx context.Context, home string, height int64, overri
 		return err
 	}
 	logger.Info("application state restored; bootstrapping CometBFT's stores", "height", height, "app_hash", fmt.Sprintf("%X", appHash))
-	if err := node.BootstrapStateWithGenProvider(ctx, conf, nil, node.DefaultGenesisDocProviderFunc(conf), uint64(height), appHash); err != nil {
+	if err := node.BootstrapStateWithGenProvider(ctx, conf, cometDBProvider, node.DefaultGenesisDocProviderFunc(conf), uint64(height), appHash); err != nil {
 		return fmt.Errorf("bootstrap CometBFT state at height %d: %w (the application state is restored; remove data/blockstore.db and data/state.db and run restore again)", height, err)
 	}
 	return nil

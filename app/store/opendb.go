@@ -44,6 +44,9 @@ func OpenDBWith(backend, name, dir string, o DBOptions) (dbm.DB, error) {
 	if o.CacheBytes < 0 {
 		return nil, fmt.Errorf("store: negative db cache size %d", o.CacheBytes)
 	}
+	if err := CheckDiskBackend(backend, name, dir, "app.toml state.db-backend"); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("store: create db dir: %w", err)
 	}
@@ -56,7 +59,7 @@ func OpenDBWith(backend, name, dir string, o DBOptions) (dbm.DB, error) {
 		db, err = dbm.NewDB(name, dbm.BackendType(backend), dir)
 	}
 	if err != nil && isLocked(err) {
-		return nil, fmt.Errorf("store: %s db %q in %s is locked by another process: is a node already running from this home? Stop it first (%w)", backend, name, dir, err)
+		return nil, lockedError(backend, name, dir, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s db %q in %s: %w", backend, name, dir, err)

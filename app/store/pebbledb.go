@@ -36,6 +36,11 @@ var _ dbm.DB = (*PebbleDB)(nil)
 // NewPebbleDB opens (creating if needed) the pebble database <dir>/<name>.db with a
 // block cache of cacheBytes (DefaultDBCacheBytes when 0).
 func NewPebbleDB(name, dir string, cacheBytes int64) (*PebbleDB, error) {
+	return newPebbleDB(name, dir, cacheBytes, 0)
+}
+
+// newPebbleDB is NewPebbleDB with a memtable size (pebble's 4 MB default when 0).
+func newPebbleDB(name, dir string, cacheBytes, memTableBytes int64) (*PebbleDB, error) {
 	if cacheBytes < 0 {
 		return nil, fmt.Errorf("store: negative pebble block cache size %d", cacheBytes)
 	}
@@ -50,6 +55,9 @@ func NewPebbleDB(name, dir string, cacheBytes int64) (*PebbleDB, error) {
 		Logger: quietLogger{},
 		// As cosmos-db: pebble's default is one compaction at a time.
 		MaxConcurrentCompactions: func() int { return 3 },
+	}
+	if memTableBytes > 0 {
+		o.MemTableSize = uint64(memTableBytes)
 	}
 	// Defaults as cosmos-db's (it calls EnsureDefaults too): in particular the
 	// FormatMajorVersion stays FormatMostCompatible, so its adapter and older
@@ -226,4 +234,35 @@ func (quietLogger) Infof(string, ...interface{}) {}
 
 func (quietLogger) Fatalf(format string, args ...interface{}) {
 	pebble.DefaultLogger.Fatalf(format, args...)
+}
+
+// Compact compacts the keys in [start, end] (nil: from the first or to the last
+// key). CometBFT calls it after pruning blocks when compaction is enabled.
+func (db *PebbleDB) Compact(start, end []byte) error {
+	if db.closed.Load() {
+		return errDBClosed
+	}
+	if start == nil || end == nil {
+		// pebble has no open-ended compaction: bound it by the first and last keys.
+		it, err := db.db.NewIter(nil)
+		if err != nil {
+			return err
+		}
+		if start == nil && it.First() {
+			start = bytes.Clone(it.Key())
+		}
+		if end == nil && it.Last() {
+			end = append(bytes.Clone(it.Key()), 0) // end is exclusive
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+		if start == nil || end == nil {
+			return nil // empty
+		}
+	}
+	if bytes.Compare(start, end) >= 0 {
+		return nil
+	}
+	return db.db.Compact(start, end, true)
 }

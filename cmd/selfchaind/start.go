@@ -128,10 +128,18 @@ func runStart(cmd *cobra.Command, _ []string) error {
 
 	// [registry] auto_heartbeat: open the operator key before starting, to fail fast.
 	var hb *heartbeater
-	if appCfg, err := app.LoadConfig(home); err == nil && appCfg.Registry.AutoHeartbeat {
+	appCfg, appCfgErr := app.LoadConfig(home) // a bad file is reported by server.Start
+	if appCfgErr == nil && appCfg.Registry.AutoHeartbeat {
 		if hb, err = newHeartbeater(home, appCfg, logger); err != nil {
 			return err
 		}
+	}
+	if appCfgErr == nil {
+		limit, source, err := server.ApplyMemoryLimit(appCfg.Server)
+		if err != nil {
+			return err
+		}
+		logger.Info("Go memory limit", "bytes", limit, "from", source)
 	}
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
