@@ -12,11 +12,12 @@ import (
 )
 
 // preVerify checks the signatures of a block's txs not yet seen by this node in parallel against the last
-// committed state, filling the signature cache. Execution then re-checks each tx in
-// order; a hit only skips recomputing a check that already passed with the same
-// inputs, so the block's outcome does not depend on scheduling or on this pass.
-// Accounts created within the block are not in committed state: those txs are
-// simply verified inline during execution.
+// committed state, filling the signature cache, and hands their messages to the
+// modules that pre-verify theirs (runtime.HasPreVerify: x/backup's storage proofs).
+// Execution then re-checks each tx in order; a hit only skips recomputing a check
+// that already passed with the same inputs, so the block's outcome does not depend
+// on scheduling or on this pass. Accounts created within the block are not in
+// committed state: those txs are simply verified inline during execution.
 func (a *App) preVerify(txs []*tx.Tx) {
 	last := a.LastCommitID().Version
 	if last == 0 || len(txs) < 2 {
@@ -42,7 +43,11 @@ func (a *App) preVerify(txs []*tx.Tx) {
 			ctx := runtime.NewContext(context.Background(), br, runtime.Header{ChainID: a.chainID, Height: last}, runtime.ModeQuery, a.logger)
 			for i := w; i < len(txs); i += workers {
 				t := txs[i]
-				if t == nil || a.sigs.SeenTx(t.Hash) {
+				if t == nil {
+					continue
+				}
+				a.mm.PreVerify(ctx, t.Msgs)
+				if a.sigs.SeenTx(t.Hash) {
 					// Verified by this node's CheckTx (the usual case): skip reading
 					// the signer's account and key here. Should the check differ
 					// (another account number or key by now), the ante verifies inline.
@@ -57,4 +62,20 @@ func (a *App) preVerify(txs []*tx.Tx) {
 		}(w)
 	}
 	wg.Wait()
+}
+
+// preVerifyMsgs hands an admitted tx's messages to the modules that pre-verify
+// theirs, against the last committed state, so the block that carries the tx
+// finds the checks done. Called outside CheckTx's locks; it writes no state.
+func (a *App) preVerifyMsgs(t *tx.Tx) {
+	if !a.mm.PreVerifies(t.Msgs) {
+		return
+	}
+	last := a.LastCommitID().Version
+	br, err := a.cms.BranchAt(last)
+	if err != nil {
+		return
+	}
+	ctx := runtime.NewContext(context.Background(), br, runtime.Header{ChainID: a.chainID, Height: last}, runtime.ModeQuery, a.logger)
+	a.mm.PreVerify(ctx, t.Msgs)
 }
