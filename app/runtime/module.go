@@ -64,8 +64,8 @@ type HasEndBlock interface {
 }
 
 // HasPreVerify modules check an expensive part of their messages (x/backup's
-// storage proofs) ahead of execution: on mempool admission and in a block's
-// parallel pre-pass, against the last committed state. PreVerify may only fill
+// storage proofs) ahead of execution: on mempool admission, against the last
+// committed state, outside the mempool's locks. PreVerify may only fill
 // the module's own cache of checks that passed: execution reads state again and
 // reuses a check only when every input is the same, so no outcome depends on the
 // pre-pass or on scheduling. Both methods are called concurrently and never

@@ -17,7 +17,8 @@ func (m Module) PreVerifies(msg runtime.Msg) bool {
 }
 
 // PreVerify checks a storage proof against the challenge open in ctx's state
-// (the last committed one), remembering it if it passes. It writes nothing:
+// (the last committed one; the app runs it when it admits a tx), remembering
+// it if it passes. It writes nothing:
 // execution re-reads the challenge and reuses the check only if every input
 // is the same (proofCache.passed).
 func (m Module) PreVerify(ctx context.Context, msg runtime.Msg) {

@@ -9,10 +9,10 @@ import (
 )
 
 // On a node, a storage proof is checked once: on admission (CheckTx) when it
-// came through this node's mempool, else in the block's parallel pre-pass; the
-// block's execution reuses that check. The block's results are those of a node
-// that never saw the txs (TestDeterminismWithChallenges replays blocks on a
-// fresh app, which fills nothing through CheckTx).
+// came through this node's mempool, and the block's execution reuses that
+// check; else when the block executes it. The block's results are those of a
+// node that never saw the txs (TestDeterminismWithChallenges replays blocks on
+// a fresh app, which fills nothing through CheckTx).
 func TestProofCheckedOncePerNode(t *testing.T) {
 	p := testParams()
 	e := newEnv(t, p)
@@ -35,7 +35,7 @@ func TestProofCheckedOncePerNode(t *testing.T) {
 	require.Zero(t, res.TxResults[0].Code, res.TxResults[0].Log)
 	require.Equal(t, before+1, k.ProofChecks(), "the block checked an admitted proof again")
 
-	// Not seen before: the block's pre-pass checks them (in parallel), execution reuses that.
+	// Not seen before: execution checks them, once each.
 	var txs [][]byte
 	for _, id := range []uint64{2, 3} {
 		ch, open := e.challenge(id)

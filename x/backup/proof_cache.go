@@ -13,8 +13,7 @@ import (
 const proofCacheSize = 20_000
 
 // proofCache remembers storage-proof checks that passed, so a proof checked on
-// admission (CheckTx) or in a block's parallel pre-pass is not checked again
-// when the block executes it. StorageProof.Verify is a pure function of the
+// admission (CheckTx) is not checked again when a block executes it. StorageProof.Verify is a pure function of the
 // challenge's root, chunk count, chunk index and seed and of the proof's bytes;
 // an entry holds all of them and a hit requires every one to be byte-equal, so
 // a hit means the very same check passed before: no outcome depends on what
@@ -82,7 +81,7 @@ func (e *proofEntry) sameChallenge(ch *Challenge) bool {
 	return e.chunkCount == ch.ChunkCount && bytes.Equal(e.root, ch.Root) && bytes.Equal(e.seed, ch.Seed)
 }
 
-// seen is a hint for the pre-pass: whether a check of this very proof for this
+// seen is a hint for admission: whether a check of this very proof for this
 // agreement and chunk passed recently (against which challenge is left to
 // passed, which execution asks). No state is read.
 func (c *proofCache) seen(m *MsgProveStorage) bool {
