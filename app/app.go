@@ -64,6 +64,7 @@ type App struct {
 	PoaiKeeper        poai.Keeper
 	PermissionsKeeper permissions.Keeper
 	RegistryKeeper    registry.Keeper
+	BackupKeeper      backup.Keeper
 	BridgeKeeper      bridge.Keeper
 	UpgradeKeeper     upgrade.Keeper
 
@@ -224,8 +225,8 @@ func modules(a *App) []runtime.Module {
 	a.RegistryKeeper = registry.NewKeeper(runtime.NewKVStoreService(registry.ModuleName), a.BankKeeper, committedStores{a})
 	// x/backup reads nodes; x/registry's node query reads x/backup's holder
 	// counters back (query only: each module still writes only its own store).
-	backupKeeper := backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper)
-	a.RegistryKeeper = a.RegistryKeeper.WithBackupStats(backupKeeper)
+	a.BackupKeeper = backup.NewKeeper(runtime.NewKVStoreService(backup.ModuleName), a.BankKeeper, a.RegistryKeeper)
+	a.RegistryKeeper = a.RegistryKeeper.WithBackupStats(a.BackupKeeper)
 	a.BridgeKeeper = bridge.NewKeeper(runtime.NewKVStoreService(bridge.ModuleName), a.BankKeeper)
 	a.UpgradeKeeper = upgrade.NewKeeper(runtime.NewKVStoreService(upgrade.ModuleName))
 	return []runtime.Module{
@@ -234,7 +235,7 @@ func modules(a *App) []runtime.Module {
 		permissions.NewModule(a.PermissionsKeeper),
 		registry.NewModule(a.RegistryKeeper),
 		bridge.NewModule(a.BridgeKeeper),
-		backup.NewModule(backupKeeper), // after registry: reads its nodes
+		backup.NewModule(a.BackupKeeper), // after registry: reads its nodes
 		upgrade.NewModule(a.UpgradeKeeper),
 		poai.NewModule(a.PoaiKeeper), // after bank: its EndBlock moves fees and mints inflation
 	}

@@ -37,19 +37,32 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if req.Type == abci.CheckTxType_Recheck {
 		mode = runtime.ModeRecheck
 	}
-	a.checkMu.Lock()
-	defer a.checkMu.Unlock()
-	if a.checkBranch == nil {
+	res, ok := a.checkTxLocked(t, mode)
+	if !ok {
 		return checkTxError(runtime.ErrInvalidRequest.Wrap("the node has not committed its first block yet: retry in a moment"), 0, 0), nil
 	}
-	ctx := runtime.NewContext(context.Background(), a.checkBranch, runtime.Header{
-		ChainID: a.chainID, Height: a.checkHeight,
-	}, mode, a.logger)
-	res := a.runTx(ctx, a.checkBranch, t)
+	if res.Code == 0 && mode == runtime.ModeCheck {
+		// After the lock: other admissions need not wait for it.
+		a.preVerifyMsgs(t)
+	}
 	return &abci.ResponseCheckTx{
 		Code: res.Code, Log: res.Log, Codespace: res.Codespace,
 		GasWanted: res.GasWanted, GasUsed: res.GasUsed,
 	}, nil
+}
+
+// checkTxLocked runs the ante on the mempool's branch under checkMu; false
+// before the first commit.
+func (a *App) checkTxLocked(t *tx.Tx, mode runtime.ExecMode) (abci.ExecTxResult, bool) {
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
+	if a.checkBranch == nil {
+		return abci.ExecTxResult{}, false
+	}
+	ctx := runtime.NewContext(context.Background(), a.checkBranch, runtime.Header{
+		ChainID: a.chainID, Height: a.checkHeight,
+	}, mode, a.logger)
+	return a.runTx(ctx, a.checkBranch, t), true
 }
 
 func checkTxError(err error, wanted, used uint64) *abci.ResponseCheckTx {

@@ -21,6 +21,18 @@ import (
 // state check and the insert hold the sender's lock, so different senders are
 // admitted in parallel on every core.
 func (a *App) admitTx(bz []byte, wait time.Duration) abci.ExecTxResult {
+	var admitted *tx.Tx
+	res := a.admit(bz, wait, &admitted)
+	if admitted != nil {
+		// Outside the sender's lock: its next tx need not wait for this.
+		a.preVerifyMsgs(admitted)
+	}
+	return res
+}
+
+// admit is admitTx but the modules' pre-verification; it sets *admitted to the
+// decoded tx once it is in the pool.
+func (a *App) admit(bz []byte, wait time.Duration, admitted **tx.Tx) abci.ExecTxResult {
 	fail := func(err error) abci.ExecTxResult { return txResult(err, runtime.NewGasMeter(0), nil) }
 	if err := refuseInjectedTx(bz); err != nil {
 		return fail(err)
@@ -97,6 +109,7 @@ func (a *App) admitTx(bz []byte, wait time.Duration) abci.ExecTxResult {
 	if len(evicted) > 0 {
 		metricMempoolEvicted.Add(float64(len(evicted)))
 	}
+	*admitted = t
 	return res2
 }
 

@@ -17,6 +17,12 @@ import (
 // inputs, so the block's outcome does not depend on scheduling or on this pass.
 // Accounts created within the block are not in committed state: those txs are
 // simply verified inline during execution.
+//
+// Modules' message checks (runtime.HasPreVerify) are not run here: measured on
+// 10,000 storage proofs, reading each one's challenge from the committed IAVL
+// version (a tree walk: BranchAt has no fast index) cost more CPU than the
+// hashing it saved (docs/PERFORMANCE.md, "10,000-proof block"). Admission runs
+// them (preVerifyMsgs), so a node's own mempool txs arrive checked.
 func (a *App) preVerify(txs []*tx.Tx) {
 	last := a.LastCommitID().Version
 	if last == 0 || len(txs) < 2 {
@@ -57,4 +63,20 @@ func (a *App) preVerify(txs []*tx.Tx) {
 		}(w)
 	}
 	wg.Wait()
+}
+
+// preVerifyMsgs hands an admitted tx's messages to the modules that pre-verify
+// theirs, against the last committed state, so the block that carries the tx
+// finds the checks done. Called outside CheckTx's locks; it writes no state.
+func (a *App) preVerifyMsgs(t *tx.Tx) {
+	if !a.mm.PreVerifies(t.Msgs) {
+		return
+	}
+	last := a.LastCommitID().Version
+	br, err := a.cms.BranchAt(last)
+	if err != nil {
+		return
+	}
+	ctx := runtime.NewContext(context.Background(), br, runtime.Header{ChainID: a.chainID, Height: last}, runtime.ModeQuery, a.logger)
+	a.mm.PreVerify(ctx, t.Msgs)
 }

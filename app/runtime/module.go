@@ -63,6 +63,19 @@ type HasEndBlock interface {
 	EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error)
 }
 
+// HasPreVerify modules check an expensive part of their messages (x/backup's
+// storage proofs) ahead of execution: on mempool admission, against the last
+// committed state, outside the mempool's locks. PreVerify may only fill
+// the module's own cache of checks that passed: execution reads state again and
+// reuses a check only when every input is the same, so no outcome depends on the
+// pre-pass or on scheduling. Both methods are called concurrently and never
+// write state; PreVerifies answers without reading state (a type test, a hint
+// that the check is already cached), so callers skip building a state view.
+type HasPreVerify interface {
+	PreVerifies(msg Msg) bool
+	PreVerify(ctx context.Context, msg Msg)
+}
+
 // HasTxCommand modules add `selfchaind tx <module>` (the Cosmos SDK's
 // AppModuleBasic.GetTxCmd); the command is built anew on each call.
 type HasTxCommand interface {
@@ -76,8 +89,9 @@ type HasQueryCommand interface {
 
 // Manager runs modules in one fixed order (the order given to NewManager).
 type Manager struct {
-	modules []Module
-	byName  map[string]Module
+	modules     []Module
+	byName      map[string]Module
+	preVerifier []HasPreVerify
 }
 
 func NewManager(mods ...Module) *Manager {
@@ -87,8 +101,35 @@ func NewManager(mods ...Module) *Manager {
 			panic("module registered twice: " + mod.Name())
 		}
 		m.byName[mod.Name()] = mod
+		if p, ok := mod.(HasPreVerify); ok {
+			m.preVerifier = append(m.preVerifier, p)
+		}
 	}
 	return m
+}
+
+// PreVerifies reports whether some module would pre-verify one of msgs.
+func (m *Manager) PreVerifies(msgs []Msg) bool {
+	for _, p := range m.preVerifier {
+		for _, msg := range msgs {
+			if p.PreVerifies(msg) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// PreVerify hands each of msgs to the modules that pre-verify it (HasPreVerify);
+// ctx reads the last committed state. Safe to call concurrently.
+func (m *Manager) PreVerify(ctx context.Context, msgs []Msg) {
+	for _, p := range m.preVerifier {
+		for _, msg := range msgs {
+			if p.PreVerifies(msg) {
+				p.PreVerify(ctx, msg)
+			}
+		}
+	}
 }
 
 func (m *Manager) Modules() []Module { return m.modules }

@@ -69,6 +69,9 @@ func dueAt(h int64, kind, id uint64) dueKey { return collections.Join3(h, kind, 
 type Keeper struct {
 	bank     BankKeeper
 	registry Registry
+	// proofs remembers storage proofs that passed (proof_cache.go); shared by
+	// the keeper's copies, never part of state.
+	proofs *proofCache
 
 	Schema        collections.Schema
 	Params        collections.Item[Params]
@@ -89,6 +92,7 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, reg Registr
 	k := Keeper{
 		bank:          bank,
 		registry:      reg,
+		proofs:        newProofCache(proofCacheSize),
 		Params:        collections.NewItem(sb, paramsPrefix, "params", runtime.ProtoValue[Params, *Params]{}),
 		Agreements:    collections.NewMap(sb, agreementsPrefix, "agreements", collections.Uint64Key, runtime.ProtoValue[Agreement, *Agreement]{}),
 		Seq:           collections.NewSequence(sb, seqPrefix, "agreement_sequence"),

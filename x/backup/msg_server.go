@@ -253,7 +253,7 @@ func (s msgServer) ProveStorage(ctx context.Context, m *MsgProveStorage) (*MsgPr
 	if m.ChunkIndex != ch.ChunkIndex {
 		return nil, ErrWrongChunk.Wrapf("agreement %d's challenge asks for chunk %d, the proof is for chunk %d", ch.AgreementId, ch.ChunkIndex, m.ChunkIndex)
 	}
-	if err := m.Proof().Verify(ch.Root, ch.ChunkCount, ch.ChunkIndex, ch.Seed); err != nil {
+	if err := k.verifyProof(&ch, m); err != nil {
 		// Which half failed decides the code: a wrong leaf or tampered manifest path, or a bad segment.
 		if lerr := leafInManifest(ch.Root, ch.ChunkCount, ch.ChunkIndex, m.ChunkLeaf, m.ManifestPath); lerr != nil {
 			return nil, ErrLeafNotInManifest.Wrapf("agreement %d chunk %d, revision %d root %x: %v", ch.AgreementId, ch.ChunkIndex, ch.Revision, ch.Root, lerr)
