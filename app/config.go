@@ -124,7 +124,7 @@ func (c StateConfig) DBOptions() (store.DBOptions, error) {
 func DefaultConfig() Config {
 	return Config{
 		MinGasPrices: "0.001uself",
-		State:        StateConfig{DBBackend: "pebbledb", Pruning: "default", IAVLCacheSize: 100_000, DBCacheSize: store.FormatByteSize(store.DefaultDBCacheBytes)},
+		State:        StateConfig{DBBackend: "pebbledb", Pruning: "default", IAVLCacheSize: store.DefaultIAVLCacheSize, DBCacheSize: store.FormatByteSize(store.DefaultDBCacheBytes)},
 		MaxTxBytes:   tx.DefaultMaxTxBytes,
 		SigCacheSize: 100_000,
 		PoAI:         PoAIConfig{Analyzer: analyzer.ModeBuiltin, ExtendVoteWait: 300 * time.Millisecond, LLM: analyzer.DefaultLLMConfig()},

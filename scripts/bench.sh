@@ -42,6 +42,7 @@
 #                           BENCH_MEMPOOL_TYPE=flood then =app on the same binary. With app,
 #                           loadgen's "mempool at end" and its halt detection (which read
 #                           CometBFT's unconfirmed-tx count) see 0
+#   BENCH_IAVL_CACHE []     app.toml [state] iavl-cache-size (nodes cached per store; init writes 20000)
 #   BENCH_INDEXER [kv]      config.toml tx_index.indexer (null: no tx indexing)
 #   BENCH_DB_BACKEND []     config.toml db_backend (CometBFT's stores): pebbledb or goleveldb;
 #                           empty keeps what init wrote
@@ -203,6 +204,11 @@ tune_home() {
     grep -q "^db_backend = \"$BENCH_DB_BACKEND\"" "$cfg" || { echo "could not set db_backend in $cfg" >&2; exit 1; }
   fi
   rm -f "$cfg.bak"
+  if [ -n "${BENCH_IAVL_CACHE:-}" ]; then
+    sed -i.bak -e 's/^iavl-cache-size = .*/iavl-cache-size = '"$BENCH_IAVL_CACHE"'/' "$home/config/app.toml"
+    rm -f "$home/config/app.toml.bak"
+    grep -q "^iavl-cache-size = $BENCH_IAVL_CACHE\$" "$home/config/app.toml" || { echo "could not set iavl-cache-size in app.toml" >&2; exit 1; }
+  fi
   grep -q "^size = $MEMPOOL_SIZE" "$cfg" || { echo "could not set mempool.size in $cfg" >&2; exit 1; }
   grep -q "^type = \"$MEMPOOL_TYPE\"" "$cfg" || { echo "could not set mempool.type in $cfg" >&2; exit 1; }
   if [ "$POAI_ANALYZER" != builtin ]; then

@@ -66,8 +66,12 @@ func (p PruningOptions) pruneTarget(version int64) (int64, bool) {
 	return version - int64(p.KeepRecent), true
 }
 
-// DefaultIAVLCacheSize is the node cache size used when Options.IAVLCacheSize is 0.
-const DefaultIAVLCacheSize = 100_000
+// DefaultIAVLCacheSize is the node cache size used when Options.IAVLCacheSize is 0
+// (and what init writes). It was 100,000: IAVL keeps nodes after they are replaced
+// until they age out, so at saturation the bank and auth trees filled it with dead
+// nodes, ~90-120 MB of a node's heap; 20,000 held the same throughput at half the
+// RSS (docs/PERFORMANCE.md, "Memory at saturation").
+const DefaultIAVLCacheSize = 20_000
 
 // Options configures Open.
 type Options struct {
