@@ -73,11 +73,16 @@ func (n *Node) HolderAgreements(ctx context.Context, holder string) ([]Agreement
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Agreement, len(r.Agreements))
-	for i, a := range r.Agreements {
+	return fromProtos(r.Agreements), nil
+}
+
+// fromProtos converts a query's agreements.
+func fromProtos(as []backup.Agreement) []Agreement {
+	out := make([]Agreement, len(as))
+	for i, a := range as {
 		out[i] = fromProto(a)
 	}
-	return out, nil
+	return out
 }
 
 func (n *Node) Challenges(ctx context.Context, holder string) ([]Challenge, error) {

@@ -77,11 +77,7 @@ func (n *Node) OwnerAgreements(ctx context.Context, owner string) ([]Agreement, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Agreement, len(r.Agreements))
-	for i, a := range r.Agreements {
-		out[i] = fromProto(a)
-	}
-	return out, nil
+	return fromProtos(r.Agreements), nil
 }
 
 // Propose sends MsgPropose and reads the new id from its backup_propose event.
