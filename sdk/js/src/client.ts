@@ -403,6 +403,19 @@ async function drain(r: ReadableStreamDefaultReader<Uint8Array>, max: number, ms
   }
 }
 
+/** Every item of a paginated list, following nextCursor (Storage and SharedStorage). */
+async function* listPages(
+  list: (o: { prefix?: string; cursor?: string; limit?: number }) => Promise<ListPage>,
+  opts: { prefix?: string; pageSize?: number },
+): AsyncGenerator<ListItem> {
+  let cursor: string | undefined;
+  do {
+    const page = await list({ prefix: opts.prefix, cursor, limit: opts.pageSize });
+    yield* page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
 /** The app's namespace in the user's sovereign storage (scopes storage:read|write|delete). */
 export class Storage {
   constructor(private readonly auth: Auth) {}
@@ -450,13 +463,8 @@ export class Storage {
   }
 
   /** Every key under prefix, page by page. */
-  async *listAll(opts: { prefix?: string; pageSize?: number } = {}): AsyncGenerator<ListItem> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.list({ prefix: opts.prefix, cursor, limit: opts.pageSize });
-      yield* page.items;
-      cursor = page.nextCursor;
-    } while (cursor);
+  listAll(opts: { prefix?: string; pageSize?: number } = {}): AsyncGenerator<ListItem> {
+    return listPages((o) => this.list(o), opts);
   }
 
   /** Another app's namespace, read-only (scope storage:read-shared:<appId>[/<prefix>]). */
@@ -550,13 +558,8 @@ export class SharedStorage {
   }
 
   /** Every key of the app's under prefix, page by page. */
-  async *listAll(opts: { prefix?: string; pageSize?: number } = {}): AsyncGenerator<ListItem> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.list({ prefix: opts.prefix, cursor, limit: opts.pageSize });
-      yield* page.items;
-      cursor = page.nextCursor;
-    } while (cursor);
+  listAll(opts: { prefix?: string; pageSize?: number } = {}): AsyncGenerator<ListItem> {
+    return listPages((o) => this.list(o), opts);
   }
 }
 
