@@ -145,6 +145,7 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	a.mm.RegisterServices(runtime.Registrars{Msg: a.msgs, Query: a.queries})
 
 	a.sigs = tx.NewSigCache(cfg.SigCacheSize)
+	a.sigs.OnVerify(metricSigVerifications.Inc)
 	a.ante = &ante.Ante{Accounts: a.AuthKeeper, Fees: a.BankKeeper, Sigs: a.sigs, MinGasPrices: minGas, RateLimits: a.PoaiKeeper}
 
 	// PoAI is always on: x/poai's keeper is the vote-extension pipeline's state.

@@ -19,19 +19,30 @@ import (
 // With the app-side mempool CheckTx is its admission from RPC (InsertTx is from
 // peers): concurrent, no app-wide lock (mempool_admit.go).
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	res := a.checkTx(req)
+	call := callCheckTx
+	if req.Type == abci.CheckTxType_Recheck && a.pool == nil {
+		call = callRecheck
+	}
+	countCheck(call, res.Code)
+	return res, nil
+}
+
+// checkTx is CheckTx without the count (metricMempoolChecks).
+func (a *App) checkTx(req *abci.RequestCheckTx) *abci.ResponseCheckTx {
 	if a.pool != nil {
 		res := a.admitTx(req.Tx, a.budget.wait)
-		return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace, GasWanted: res.GasWanted, GasUsed: res.GasUsed}, nil
+		return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace, GasWanted: res.GasWanted, GasUsed: res.GasUsed}
 	}
 	if err := refuseInjectedTx(req.Tx); err != nil {
-		return checkTxError(err, 0, 0), nil
+		return checkTxError(err, 0, 0)
 	}
 	t, err := tx.Decode(req.Tx, a.msgs, a.cfg.MaxTxBytes)
 	if err != nil {
-		return checkTxError(err, 0, 0), nil
+		return checkTxError(err, 0, 0)
 	}
 	if err := a.checkBlockGas(t); err != nil {
-		return checkTxError(err, 0, 0), nil
+		return checkTxError(err, 0, 0)
 	}
 	mode := runtime.ModeCheck
 	if req.Type == abci.CheckTxType_Recheck {
@@ -39,7 +50,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	}
 	res, ok := a.checkTxLocked(t, mode)
 	if !ok {
-		return checkTxError(runtime.ErrInvalidRequest.Wrap("the node has not committed its first block yet: retry in a moment"), 0, 0), nil
+		return checkTxError(runtime.ErrInvalidRequest.Wrap("the node has not committed its first block yet: retry in a moment"), 0, 0)
 	}
 	if res.Code == 0 && mode == runtime.ModeCheck {
 		// After the lock: other admissions need not wait for it.
@@ -48,7 +59,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	return &abci.ResponseCheckTx{
 		Code: res.Code, Log: res.Log, Codespace: res.Codespace,
 		GasWanted: res.GasWanted, GasUsed: res.GasUsed,
-	}, nil
+	}
 }
 
 // checkTxLocked runs the ante on the mempool's branch under checkMu; false

@@ -39,6 +39,14 @@ var (
 		Namespace: "selfchain", Name: "mempool_proposal_tx_cap",
 		Help: "App-side mempool: txs this node's next proposal may take (measured execution rate x app.toml mempool.block-time).",
 	})
+	metricSigVerifications = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "selfchain", Subsystem: "ante", Name: "sig_verifications_total",
+		Help: "Tx signature checks this node computed (signature-cache misses): at most one per tx it admitted or executed (docs/MEMPOOL.md).",
+	})
+	metricMempoolChecks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "selfchain", Name: "mempool_checks_total",
+		Help: "Txs checked for the mempool, by ABCI call (check_tx: RPC, and peers' with the flood mempool; insert_tx: peers' with the app mempool; recheck: the flood mempool's after a block) and result (accepted, refused).",
+	}, []string{"call", "result"})
 	metricBlockTxs = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: "selfchain", Name: "block_txs",
 		Help:    "Transactions per block.",
@@ -65,5 +73,28 @@ var (
 func init() {
 	prometheus.MustRegister(metricTxs, metricBlockExec, metricCommit, metricBlockTxs, metricHeight,
 		metricLLMSeconds, metricLLMFallbacks, metricReportsLag,
-		metricMempoolEvicted, metricMempoolDropped, metricMempoolSize, metricMempoolFull, metricProposalCap)
+		metricMempoolEvicted, metricMempoolDropped, metricMempoolSize, metricMempoolFull, metricProposalCap,
+		metricSigVerifications, metricMempoolChecks)
+	// Every series from the start, so a scrape reads 0 rather than nothing.
+	for _, call := range []string{callCheckTx, callInsertTx, callRecheck} {
+		for _, result := range []string{"accepted", "refused"} {
+			metricMempoolChecks.WithLabelValues(call, result)
+		}
+	}
+}
+
+// The calls metricMempoolChecks counts, by the ABCI method that checked the tx.
+const (
+	callCheckTx  = "check_tx"
+	callInsertTx = "insert_tx"
+	callRecheck  = "recheck"
+)
+
+// countCheck counts one mempool check of a tx by call and outcome.
+func countCheck(call string, code uint32) {
+	result := "accepted"
+	if code != 0 {
+		result = "refused"
+	}
+	metricMempoolChecks.WithLabelValues(call, result).Inc()
 }

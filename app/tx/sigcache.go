@@ -27,6 +27,8 @@ type SigCache struct {
 	// verified counts the signature checks actually computed (cache misses that
 	// passed or failed): tests prove a tx is verified once per node.
 	verified atomic.Uint64
+	// onVerify, if set, is called once per computed check (the node's metric).
+	onVerify func()
 }
 
 func NewSigCache(max int) *SigCache {
@@ -94,6 +96,10 @@ func (c *SigCache) add(k, txHash [32]byte) {
 	c.txs[txHash] = struct{}{}
 }
 
+// OnVerify registers f, called once per computed check (with Verified), for a
+// metric. Set it before the cache is shared: it is read without a lock.
+func (c *SigCache) OnVerify(f func()) { c.onVerify = f }
+
 // Verified is how many signature checks were computed (not answered from the cache).
 func (c *SigCache) Verified() uint64 { return c.verified.Load() }
 
@@ -112,6 +118,9 @@ func VerifyTxSignature(c *SigCache, chainID string, accNum uint64, pub crypto.Pu
 	}
 	if c != nil {
 		c.verified.Add(1)
+		if c.onVerify != nil {
+			c.onVerify()
+		}
 	}
 	signBz, err := SignBytes(chainID, accNum, t.Raw.BodyBytes, t.Raw.AuthInfoBytes)
 	if err != nil || !pub.VerifySignature(signBz, t.Raw.Signatures[0]) {
