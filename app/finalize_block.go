@@ -55,7 +55,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			*res = a.runTxIn(ctx, branch, txs[i], scratch)
 		}
 		results[i] = res
-		metricTxs.WithLabelValues(res.Codespace, strconv.FormatUint(uint64(res.Code), 10)).Inc()
+		if i > 0 || !injected { // the PoAI commit is not a tx anyone sent
+			metricTxs.WithLabelValues(res.Codespace, strconv.FormatUint(uint64(res.Code), 10)).Inc()
+		}
 	}
 
 	if a.pool != nil {
