@@ -66,7 +66,14 @@
 #                           and loadgen spreads the broadcasts over every node's RPC by account
 #                           (--submit-nodes); RSS and CPU figures are node0's. With
 #                           BENCH_POAI_ANALYZER=llm every validator gets its own test server
-#                           (port BENCH_LLM_PORT+i)
+#                           (port BENCH_LLM_PORT+i). Every node serves Prometheus on
+#                           127.0.0.1:BENCH_P2P_PORT+10i+2; after the load the script waits up to
+#                           BENCH_DRAIN_WAIT [30] s for the mempools to empty, then prints per node
+#                           the signature checks it computed per tx it committed
+#                           (selfchain_ante_sig_verifications_total / selfchain_txs_total, deltas
+#                           over the load run; at most 1 when gossip does not re-verify) and its
+#                           mempool checks (selfchain_mempool_checks_total), into the report and
+#                           the summary line
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO="${GO:-go}"
@@ -112,6 +119,8 @@ fi
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/selfchain-bench.XXXXXX")"
 NODE_PID=""    # node0's (the one loadgen samples)
 NODE_PIDS=()   # every node's of the run
+PROM_PORTS=()  # every node's Prometheus port (multi-validator runs)
+SIG_SUMMARY="" # the last multi-validator run's signature checks per committed tx
 PROF_PID=""
 SERIES_PID=""
 LOADGEN_PID=""
@@ -186,6 +195,26 @@ fi
 height() { curl -sf --max-time 5 "http://127.0.0.1:$RPC_PORT/status" | sed -n 's/.*"latest_block_height":"\([0-9]*\)".*/\1/p'; }
 rss() { awk '/^VmRSS:/ {printf "%.1f MiB", $2/1024}' "/proc/$NODE_PID/status"; }
 
+# node_counters PORT: one line from a node's Prometheus endpoint: signature checks computed,
+# txs executed in blocks, mempool checks (check_tx accepted refused, insert_tx accepted
+# refused, recheck accepted refused) and txs pending (either mempool); nothing if unreachable.
+node_counters() {
+  curl -sf --max-time 5 "http://127.0.0.1:$1/metrics" | awk '
+    /^#/ { next }
+    { name = $1; sub(/\{.*/, "", name); v = $NF + 0 }
+    name == "selfchain_ante_sig_verifications_total" { c[1] += v }
+    name == "selfchain_txs_total" { c[2] += v }
+    name == "selfchain_mempool_checks_total" {
+      i = 3
+      if ($1 ~ /call="insert_tx"/) i = 5
+      if ($1 ~ /call="recheck"/) i = 7
+      if ($1 ~ /result="refused"/) i++
+      c[i] += v
+    }
+    name == "cometbft_mempool_size" || name == "selfchain_mempool_txs" { c[9] += v }
+    END { if (c[1] == "") exit; for (i = 1; i <= 9; i++) printf "%d%s", c[i], (i < 9 ? " " : "\n") }'
+}
+
 # tune_home HOME LLM_PORT: the throughput settings (a mempool that holds several blocks'
 # worth of txs) and the PoAI analyzer in a node home's config.toml and app.toml.
 tune_home() {
@@ -221,6 +250,47 @@ tune_home() {
     rm -f "$appcfg.bak"
     grep -q "^analyzer = \"$POAI_ANALYZER\"" "$appcfg" || { echo "could not set [poai] analyzer in $appcfg" >&2; exit 1; }
   fi
+}
+
+# sig_report KEY_TYPE BEFORE...: after a multi-validator load, each node's signature checks per
+# committed tx and mempool checks (deltas of node_counters against BEFORE, one per node), once the
+# mempools are empty or BENCH_DRAIN_WAIT seconds have passed (a tx still pending was verified but
+# not committed: the line says how many). Sets SIG_SUMMARY for the summary line.
+sig_report() {
+  local kt="$1"; shift
+  local before=("$@") now=() b=() d=() i k pending port line
+  [ "$LOAD_RC" = 0 ] || BENCH_DRAIN_WAIT=0 # a failed run may never drain
+  for i in $(seq 1 "${BENCH_DRAIN_WAIT:-30}"); do
+    pending=0
+    for port in "${PROM_PORTS[@]}"; do
+      line="$(node_counters "$port" || true)"
+      [ -n "$line" ] && pending=$((pending + ${line##* }))
+    done
+    [ "$pending" = 0 ] && break
+    sleep 1
+  done
+  echo "signature checks per committed tx, per node ($kt; deltas over the load run, $MEMPOOL_TYPE mempool):"
+  local worst="" per per_admitted pending_end=0
+  for i in "${!PROM_PORTS[@]}"; do
+    line="$(node_counters "${PROM_PORTS[$i]}" || true)"
+    if [ -z "$line" ] || [ -z "${before[$i]:-}" ]; then
+      echo "  node$i: metrics unavailable (port ${PROM_PORTS[$i]})"
+      continue
+    fi
+    read -r -a now <<<"$line"
+    read -r -a b <<<"${before[$i]}"
+    for k in 0 1 2 3 4 5 6 7; do d[$k]=$((now[k] - b[k])); done
+    per="$(awk -v v="${d[0]}" -v t="${d[1]}" 'BEGIN { if (t > 0) printf "%.3f", v / t; else printf "n/a" }')"
+    # Per tx the mempool accepted too: meaningful when txs are still pending (a halted run).
+    per_admitted="$(awk -v v="${d[0]}" -v t="$((d[2] + d[4]))" 'BEGIN { if (t > 0) printf "%.3f", v / t; else printf "n/a" }')"
+    printf '  node%d: %d txs committed, %d signature checks: %s per committed tx (%s per tx admitted); check_tx %d accepted / %d refused, insert_tx %d / %d, recheck %d / %d; %d still pending\n' \
+      "$i" "${d[1]}" "${d[0]}" "$per" "$per_admitted" "${d[2]}" "${d[3]}" "${d[4]}" "${d[5]}" "${d[6]}" "${d[7]}" "${now[8]}"
+    pending_end=$((pending_end + now[8]))
+    SIG_SUMMARY="${SIG_SUMMARY:+$SIG_SUMMARY, }node$i $per"
+    if [ "$per" != n/a ] && { [ -z "$worst" ] || awk -v a="$per" -v b="$worst" 'BEGIN { exit !(a > b) }'; }; then worst="$per"; fi
+  done
+  [ -n "$SIG_SUMMARY" ] && SIG_SUMMARY="signature checks per committed tx: $SIG_SUMMARY (max ${worst:-n/a}$([ "$pending_end" = 0 ] || echo "; $pending_end txs still pending over the nodes, verified but not committed"))"
+  return 0
 }
 
 # run_load KEY_TYPE: one load run on a fresh node (or network: BENCH_VALIDATORS); sets
@@ -268,10 +338,13 @@ run_load() {
     RPC_PORT=$((P2P_PORT + 1))
     local i=0 name nhome rpc _kt pprof=()
     logs=()
+    PROM_PORTS=()
     while read -r name nhome rpc _kt; do
       tune_home "$nhome" $((LLM_PORT + i))
       pprof=()
       [ "${BENCH_PPROF:-}" = 1 ] && [ "$i" = 0 ] && pprof=(--rpc.pprof_laddr "127.0.0.1:$PPROF_PORT")
+      PROM_PORTS+=($((P2P_PORT + 10 * i + 2)))
+      pprof+=(--instrumentation.prometheus --instrumentation.prometheus_listen_addr "127.0.0.1:${PROM_PORTS[$i]}")
       "$TMP/selfchaind" --home "$nhome" start "${pprof[@]}" >"$dir/$name.log" 2>&1 &
       NODE_PIDS+=($!)
       logs+=("$dir/$name.log")
@@ -329,6 +402,11 @@ run_load() {
     fi
   fi
 
+  local counters_before=() port
+  if [ "$VALIDATORS" -gt 1 ]; then
+    for port in "${PROM_PORTS[@]}"; do counters_before+=("$(node_counters "$port" || true)"); done
+  fi
+
   local rate_var rate
   rate_var="LOADGEN_RATE_$(printf '%s' "$kt" | tr '[:lower:]-' '[:upper:]_')"
   rate="${!rate_var:-$LOADGEN_RATE}"
@@ -359,6 +437,12 @@ run_load() {
     curl -sf -o "$OUT/heap-$kt.pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap?gc=1" &&
       "$GO" tool pprof -top -sample_index=inuse_space -nodecount=40 "$TMP/selfchaind" "$OUT/heap-$kt.pprof" >"$OUT/heap-top-$kt.txt" 2>/dev/null &&
       echo "heap profile: $OUT/heap-$kt.pprof, $OUT/heap-top-$kt.txt" >&2 || echo "heap profile failed" >&2
+  fi
+  SIG_SUMMARY=""
+  if [ "$VALIDATORS" -gt 1 ]; then
+    # Not in a pipeline: sig_report sets SIG_SUMMARY.
+    sig_report "$kt" "${counters_before[@]}" >"$dir/sig-report.txt"
+    tee -a "$OUT/report-$kt.txt" <"$dir/sig-report.txt" >&2
   fi
   if kill -0 "$NODE_PID" 2>/dev/null; then
     echo "node after load: RSS $(rss), height $(height || echo '?')" >&2
@@ -392,7 +476,7 @@ for kt in $KEY_TYPES; do
   run_load "$kt"
   report="$OUT/report-$kt.txt"
   if [ "$LOAD_RC" = 0 ]; then
-    SUMMARY+=("$kt: ok; $(grep -m1 '^throughput' "$report" | sed 's/^throughput *//')")
+    SUMMARY+=("$kt: ok; $(grep -m1 '^throughput' "$report" | sed 's/^throughput *//')${SIG_SUMMARY:+; $SIG_SUMMARY}")
   else
     FAILED=1
     why="$(grep -m1 -o 'HALTED at height [0-9]*.*' "$report" || true)"
