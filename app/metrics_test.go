@@ -1,0 +1,80 @@
+package app_test
+
+import (
+	"context"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/selfchain/selfchain/app"
+	"github.com/selfchain/selfchain/testutil"
+)
+
+// The node's mempool and signature metrics count what the app did: with the flood
+// mempool a CheckTx accepted (one signature check), one refused (undecodable: no
+// check), a re-check after a block and the block executing the tx (both cache
+// hits); with the app mempool a peer's tx through InsertTx (one check).
+func TestMempoolAndSignatureMetrics(t *testing.T) {
+	accs := []*testutil.Account{testutil.NewAccount(0), testutil.NewAccount(1)}
+	ta := testutil.NewTestApp(t, nil, testutil.Config(), testutil.GenesisAppState(accs, 1_000_000))
+	ta.NextBlock()
+	before := appCounters(t)
+	bz := testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{})
+	require.Zero(t, ta.CheckTx(bz).Code)
+	require.NotZero(t, ta.CheckTx([]byte("not a tx")).Code)
+	ta.NextBlock() // an empty block: CometBFT then re-checks what is pending
+	res, err := ta.App.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: bz, Type: abci.CheckTxType_Recheck})
+	require.NoError(t, err)
+	require.Zero(t, res.Code, res.Log)
+	ta.NextBlock(bz)
+	d := appCounters(t).minus(before)
+	require.Equal(t, uint64(1), d.verified, "one check: the re-check and the block hit the cache")
+	require.Equal(t, uint64(1), d.executed)
+	require.Equal(t, map[string]uint64{
+		"check_tx/accepted": 1, "check_tx/refused": 1,
+		"recheck/accepted": 1, "recheck/refused": 0,
+		"insert_tx/accepted": 0, "insert_tx/refused": 0,
+	}, d.checks)
+
+	pool, paccs := newPoolApp(t, 2, app.MempoolLimits{})
+	before = appCounters(t)
+	require.Zero(t, insert(t, pool, testutil.Send(paccs[0], paccs[1].Addr, 1, testutil.TxOpts{})))
+	d = appCounters(t).minus(before)
+	require.Equal(t, uint64(1), d.verified)
+	require.Equal(t, uint64(1), d.checks["insert_tx/accepted"])
+	require.Zero(t, d.checks["check_tx/accepted"]+d.checks["recheck/accepted"])
+}
+
+// appCounters reads the counters from the default registry, the one the node's
+// Prometheus endpoint serves.
+func appCounters(t *testing.T) nodeCounters {
+	t.Helper()
+	fams, err := prometheus.DefaultGatherer.Gather()
+	require.NoError(t, err)
+	c := nodeCounters{checks: map[string]uint64{}}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			v := uint64(m.GetCounter().GetValue())
+			switch f.GetName() {
+			case "selfchain_ante_sig_verifications_total":
+				c.verified = v
+			case "selfchain_txs_total":
+				c.executed += v
+			case "selfchain_mempool_checks_total":
+				var call, result string
+				for _, l := range m.GetLabel() {
+					switch l.GetName() {
+					case "call":
+						call = l.GetValue()
+					case "result":
+						result = l.GetValue()
+					}
+				}
+				c.checks[call+"/"+result] = v
+			}
+		}
+	}
+	return c
+}
