@@ -75,26 +75,32 @@ func init() {
 		metricLLMSeconds, metricLLMFallbacks, metricReportsLag,
 		metricMempoolEvicted, metricMempoolDropped, metricMempoolSize, metricMempoolFull, metricProposalCap,
 		metricSigVerifications, metricMempoolChecks)
-	// Every series from the start, so a scrape reads 0 rather than nothing.
-	for _, call := range []string{callCheckTx, callInsertTx, callRecheck} {
-		for _, result := range []string{"accepted", "refused"} {
-			metricMempoolChecks.WithLabelValues(call, result)
+	// Every series from the start, so a scrape reads 0 rather than nothing;
+	// resolved once so the per-tx count is an atomic add, not a label lookup.
+	for call, name := range checkCallNames {
+		for result, label := range [2]string{"accepted", "refused"} {
+			checkCounters[call][result] = metricMempoolChecks.WithLabelValues(name, label)
 		}
 	}
 }
 
 // The calls metricMempoolChecks counts, by the ABCI method that checked the tx.
 const (
-	callCheckTx  = "check_tx"
-	callInsertTx = "insert_tx"
-	callRecheck  = "recheck"
+	callCheckTx = iota
+	callInsertTx
+	callRecheck
+)
+
+var (
+	checkCallNames = [...]string{callCheckTx: "check_tx", callInsertTx: "insert_tx", callRecheck: "recheck"}
+	checkCounters  [len(checkCallNames)][2]prometheus.Counter
 )
 
 // countCheck counts one mempool check of a tx by call and outcome.
-func countCheck(call string, code uint32) {
-	result := "accepted"
+func countCheck(call int, code uint32) {
+	result := 0
 	if code != 0 {
-		result = "refused"
+		result = 1
 	}
-	metricMempoolChecks.WithLabelValues(call, result).Inc()
+	checkCounters[call][result].Inc()
 }
