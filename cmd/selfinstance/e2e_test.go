@@ -442,16 +442,26 @@ func TestInstanceEndToEnd(t *testing.T) {
 	denied("the grant's expiry", "DECISION_EXPIRED")
 
 	// 7. Audit: allowed and denied decisions of notes are listed.
-	var audit []struct{ App, Result, Scope string }
+	// Reader's reads in notes' namespace are listed with notes' own entries.
+	var audit []struct{ App, Namespace, Result, Scope string }
 	if err := json.Unmarshal([]byte(inst("audit", "--app", "notes", "--json")), &audit); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
 	for _, e := range audit {
-		if e.App != "notes" {
-			t.Fatalf("audit --app notes lists %s", e.App)
+		switch {
+		case e.App == "notes" && e.Namespace == "":
+			seen[e.Result] = true
+		case e.App == "reader" && e.Namespace == "notes":
+			seen["reader:"+e.Result] = true
+		default:
+			t.Fatalf("audit --app notes lists %s in namespace %q", e.App, e.Namespace)
 		}
-		seen[e.Result] = true
+	}
+	for _, want := range []string{"reader:allowed", "reader:" + wire.CodeForbidden, "reader:" + wire.CodeSharedReadOnly} {
+		if !seen[want] {
+			t.Errorf("audit has no %q entry of reader in notes' namespace: %v", want, seen)
+		}
 	}
 	for _, want := range []string{"allowed", wire.CodePending, wire.CodeForbidden, wire.CodeReplay, wire.CodeBadKey, wire.CodeRateLimited} {
 		if !seen[want] {
