@@ -227,7 +227,15 @@ var (
 // sealed value would take the instance past quota bytes. The write is committed
 // (with the others waiting at the time, see storeWriter) when Put returns.
 func (d *DB) Put(app, key string, value []byte, quota int64) (uint64, error) {
-	return d.store.do(&writeOp{app: app, key: key, value: value, quota: quota})
+	v, _, err := d.store.do(&writeOp{app: app, key: key, value: value, quota: quota})
+	return v, err
+}
+
+// write runs op (a Put or a Delete) and, when op.audit is set, writes its audit
+// entry in the same transaction; audited reports that it did (false: the write's
+// transaction failed, and the caller audits the failure itself).
+func (d *DB) write(op *writeOp) (version uint64, audited bool, err error) {
+	return d.store.do(op)
 }
 
 // Get opens app's key at version (0 = latest); a deleted key is not found.
@@ -253,7 +261,8 @@ func (d *DB) Get(app, key string, version uint64) ([]byte, uint64, error) {
 
 // Delete records a deletion (a tombstone version); the key must exist.
 func (d *DB) Delete(app, key string) (uint64, error) {
-	return d.store.do(&writeOp{del: true, app: app, key: key})
+	v, _, err := d.store.do(&writeOp{del: true, app: app, key: key})
+	return v, err
 }
 
 // List returns up to limit live keys of app under prefix, after cursor, in key order.

@@ -47,7 +47,12 @@ func SendRevoke(ctx context.Context, c Config, kr keyring.Keyring, app string) (
 // the CLI, the user's own wallet — so an account sequence taken by another tx
 // is re-read and the tx signed again, a few times, a block apart.
 func sendTx(ctx context.Context, c Config, kr keyring.Keyring, cl *client.Client, msg runtime.Msg) (string, error) {
-	signer, err := client.NewKeyringSigner(kr, c.Owner)
+	return sendTxAs(ctx, c, kr, cl, c.Owner, msg)
+}
+
+// sendTxAs is sendTx signed with the keyring's key name.
+func sendTxAs(ctx context.Context, c Config, kr keyring.Keyring, cl *client.Client, name string, msg runtime.Msg) (string, error) {
+	signer, err := client.NewKeyringSigner(kr, name)
 	if err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -93,10 +94,42 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tc *tls.Config) err
 	return err
 }
 
+// Content types, shared by every answer (net/http only reads them).
+var (
+	contentJSON  = []string{"application/json"}
+	contentOctet = []string{"application/octet-stream"}
+)
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = contentJSON
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// respBufs recycles the bodies writePut builds.
+var respBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// writePut answers a storage write with wire.PutResponse{key, version}: the same
+// bytes json.Encoder writes, built without reflection for the hottest answer.
+// A key that JSON would escape (StorageKey admits none) goes through writeJSON.
+func writePut(w http.ResponseWriter, key string, version uint64) {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			writeJSON(w, http.StatusOK, wire.PutResponse{Key: key, Version: version})
+			return
+		}
+	}
+	bp := respBufs.Get().(*[]byte)
+	b := append((*bp)[:0], `{"key":"`...)
+	b = append(b, key...)
+	b = append(b, `","version":`...)
+	b = strconv.AppendUint(b, version, 10)
+	b = append(b, "}\n"...)
+	w.Header()["Content-Type"] = contentJSON
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	*bp = b[:0]
+	respBufs.Put(bp)
 }
 
 func writeErr(w http.ResponseWriter, e *apiError) {
@@ -108,6 +141,15 @@ func writeErr(w http.ResponseWriter, e *apiError) {
 
 // readBody reads at most max bytes of the body.
 func readBody(r *http.Request, max int64) ([]byte, *apiError) {
+	if n := r.ContentLength; n >= 0 && n <= max {
+		// The common case: the length is known (net/http's body reader stops
+		// there), so one exact allocation instead of ReadAll's growing ones.
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, errf(http.StatusBadRequest, wire.CodeBadRequest, "read body: %v", err)
+		}
+		return b, nil
+	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
 		return nil, errf(http.StatusBadRequest, wire.CodeBadRequest, "read body: %v", err)
@@ -150,6 +192,13 @@ func (s *Server) audit(r *http.Request, app, key, scope string, e *apiError, rea
 
 // auditIn is audit of a request in another app's namespace ns ("" = app's own).
 func (s *Server) auditIn(r *http.Request, app, ns, key, scope string, e *apiError, reason string) {
+	if err := s.db.Audit(s.auditEntry(r, app, ns, key, scope, e, reason)); err != nil {
+		println("selfinstance: audit log write failed:", err.Error())
+	}
+}
+
+// auditEntry is the audit log's entry for a decision (see auditIn).
+func (s *Server) auditEntry(r *http.Request, app, ns, key, scope string, e *apiError, reason string) AuditEntry {
 	res := "allowed"
 	if e != nil {
 		res, reason = e.code, e.msg
@@ -158,10 +207,8 @@ func (s *Server) auditIn(r *http.Request, app, ns, key, scope string, e *apiErro
 	if len(path) > 256 {
 		path = path[:256]
 	}
-	if err := s.db.Audit(AuditEntry{Time: time.Now().Unix(), App: app, Namespace: ns, AppKey: key, Method: r.Method, Path: path,
-		Scope: scope, Result: res, Reason: reason, Height: s.chain.Height()}); err != nil {
-		println("selfinstance: audit log write failed:", err.Error())
-	}
+	return AuditEntry{Time: time.Now().Unix(), App: app, Namespace: ns, AppKey: key, Method: r.Method, Path: path,
+		Scope: scope, Result: res, Reason: reason, Height: s.chain.Height()}
 }
 
 // records returns the proven records of app, or a chain_unverified error.
@@ -294,6 +341,9 @@ type authed struct {
 	sess *session
 	rec  *Records
 	body []byte
+	// audited: the request's entry was written with its storage write, in the
+	// same transaction (see storeWriter), so the handler must not write another.
+	audited bool
 }
 
 // authenticate checks a session request: the session, the signature by the
@@ -320,8 +370,12 @@ func (s *Server) authenticate(r *http.Request, maxBody int64) (*authed, *apiErro
 	if err != nil {
 		return &authed{sess: sess}, errf(http.StatusBadRequest, wire.CodeBadRequest, "%s: want a positive integer", wire.HeaderSeq)
 	}
-	msg := wire.SignBytes(s.cfg.OwnerAddress, wire.SessionNonce(tok, seq), r.Method, r.URL.RequestURI(), body, ts)
-	if e := verifySig(sess.key, msg, r.Header.Get(wire.HeaderSignature)); e != nil {
+	mp := signBufs.Get().(*[]byte)
+	msg := wire.AppendSessionSignBytes((*mp)[:0], s.cfg.OwnerAddress, tok, seq, r.Method, r.URL.RequestURI(), body, ts)
+	e = verifyWith(sess.verify, msg, r.Header.Get(wire.HeaderSignature))
+	*mp = msg[:0]
+	signBufs.Put(mp)
+	if e != nil {
 		return &authed{sess: sess}, e
 	}
 	if !sess.accept(seq) {
@@ -339,6 +393,9 @@ func (s *Server) authenticate(r *http.Request, maxBody int64) (*authed, *apiErro
 	}
 	return &authed{sess: sess, rec: rec, body: body}, nil
 }
+
+// signBufs recycles the sign bytes of session requests.
+var signBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // decide applies permissions.Decide for want on the proven records.
 func (a *authed) decide(want permissions.Scope) *apiError {

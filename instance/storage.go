@@ -52,7 +52,9 @@ func (s *Server) storage(w http.ResponseWriter, r *http.Request) {
 			scope, e = s.storageOp(w, r, a)
 		}
 	}
-	s.auditIn(r, app, ns, key, scope, e, "")
+	if a == nil || !a.audited {
+		s.auditIn(r, app, ns, key, scope, e, "")
+	}
 	if e != nil {
 		writeErr(w, e)
 	}
@@ -98,27 +100,40 @@ func (s *Server) storageOp(w http.ResponseWriter, r *http.Request, a *authed) (s
 		} else if err != nil {
 			return want.String(), errf(http.StatusInternalServerError, wire.CodeInternal, "%v", err)
 		}
-		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header()["Content-Type"] = contentOctet
 		w.Header().Set(wire.HeaderVersion, strconv.FormatUint(v, 10))
 		_, _ = w.Write(val)
-	case http.MethodPut:
-		v, err := s.db.Put(app, key, a.body, s.quota)
-		if errors.Is(err, errQuota) {
-			return want.String(), errf(http.StatusInsufficientStorage, wire.CodeQuotaExceeded, "the instance's %s tier storage is full: %v", s.cfg.Tier, err)
-		} else if err != nil {
-			return want.String(), errf(http.StatusInternalServerError, wire.CodeInternal, "%v", err)
+	case http.MethodPut, http.MethodDelete:
+		// The write and its audit entry commit together.
+		scope := want.String()
+		writeErr := func(err error) *apiError { return s.writeError(r.Method, key, err) }
+		op := &writeOp{del: r.Method == http.MethodDelete, app: app, key: key, value: a.body, quota: s.quota,
+			audit: func(err error) AuditEntry { return s.auditEntry(r, app, "", a.sess.keyName, scope, writeErr(err), "") }}
+		if op.del {
+			op.value = nil
 		}
-		writeJSON(w, http.StatusOK, wire.PutResponse{Key: key, Version: v})
-	case http.MethodDelete:
-		v, err := s.db.Delete(app, key)
-		if errors.Is(err, errNotFound) {
-			return want.String(), errf(http.StatusNotFound, wire.CodeNotFound, "no value under %q", key)
-		} else if err != nil {
-			return want.String(), errf(http.StatusInternalServerError, wire.CodeInternal, "%v", err)
+		v, audited, err := s.db.write(op)
+		a.audited = audited
+		if err != nil {
+			return scope, writeErr(err)
 		}
-		writeJSON(w, http.StatusOK, wire.PutResponse{Key: key, Version: v})
+		writePut(w, key, v)
 	}
 	return want.String(), nil
+}
+
+// writeError is the answer to a storage write (method PUT or DELETE of key) that
+// failed with err; nil for nil.
+func (s *Server) writeError(method, key string, err error) *apiError {
+	switch {
+	case err == nil:
+		return nil
+	case method == http.MethodPut && errors.Is(err, errQuota):
+		return errf(http.StatusInsufficientStorage, wire.CodeQuotaExceeded, "the instance's %s tier storage is full: %v", s.cfg.Tier, err)
+	case method == http.MethodDelete && errors.Is(err, errNotFound):
+		return errf(http.StatusNotFound, wire.CodeNotFound, "no value under %q", key)
+	}
+	return errf(http.StatusInternalServerError, wire.CodeInternal, "%v", err)
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, a *authed) (string, *apiError) {

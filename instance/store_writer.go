@@ -34,11 +34,16 @@ type writeOp struct {
 	key   string
 	value []byte
 	quota int64
+	// audit, when set, is the request's audit entry for the write's result (nil
+	// or its refusal), inserted in the write's transaction: one commit for
+	// both instead of a second one in the audit writer (~3% of a Put's CPU).
+	audit func(error) AuditEntry
 	res   chan writeRes // buffered (1): the writer never blocks on an answer
 }
 
 type writeRes struct {
 	version uint64
+	audited bool // op.audit's entry was committed with the write
 	err     error
 }
 
@@ -66,15 +71,15 @@ func newStoreWriter(d *DB) (*storeWriter, error) {
 }
 
 // do queues op and waits for its answer.
-func (w *storeWriter) do(op *writeOp) (uint64, error) {
+func (w *storeWriter) do(op *writeOp) (uint64, bool, error) {
 	op.res = make(chan writeRes, 1)
 	if !w.gate.enter() {
-		return 0, errStoreClosed
+		return 0, false, errStoreClosed
 	}
 	w.ch <- op
 	w.gate.leave()
 	r := <-op.res
-	return r.version, r.err
+	return r.version, r.audited, r.err
 }
 
 // close answers every queued write and stops the writer.
@@ -153,6 +158,13 @@ func (w *storeWriter) apply(batch []*writeOp, res []writeRes) (int64, error) {
 		}
 		res[i] = writeRes{version: v, err: err}
 		added += n
+		if op.audit != nil {
+			e := op.audit(err)
+			if _, err := st.get(d.audit.ins).Exec(e.Time, e.App, e.Namespace, e.AppKey, e.Method, e.Path, e.Scope, e.Result, e.Reason, e.Height); err != nil {
+				return 0, err
+			}
+			res[i].audited = true
+		}
 	}
 	if added != 0 {
 		if _, err := st.get(d.st.addUsage).Exec(added); err != nil {

@@ -144,16 +144,28 @@ func TestInstanceEndToEnd(t *testing.T) {
 	sc("tx", "permissions", "register-app", "dev", "notes", "--name", "Notes", "--pubkey", "notes-key",
 		"--scopes", "ai:chat,ai:context,storage:read,storage:write,storage:delete", "--wait", "--yes")
 	sc("tx", "permissions", "register-app", "dev", "reader", "--name", "Reader", "--pubkey", "reader-key",
-		"--scopes", "storage:read,storage:write", "--wait", "--yes")
+		"--scopes", "storage:read,storage:write,storage:read-shared:notes", "--wait", "--yes")
 
 	// The instance: alice's, with her key in the chain's (test) keyring.
 	llm := fakeLLM(t)
 	home := filepath.Join(dir, "instance")
 	port := testutil.FreePort(t)
 	inst := func(args ...string) string { return run(t, nil, instBin, append(args, "--home", home)...) }
-	gw := tb.startInstance(t, home, port, llm.URL, "--rate", "20", "--burst", "60")
+	gw := tb.startInstance(t, home, port, llm.URL, "--rate", "20", "--burst", "60", "--heartbeat-blocks", "1")
 	if !strings.Contains(gw.logs.String(), "registered 127.0.0.1:") {
 		t.Fatalf("start did not register the instance: %s", gw.logs.String())
+	}
+	// Heartbeats (every block here, so one is nearly always in the mempool) are
+	// signed with the node's own key: alice's own txs from the CLI meanwhile
+	// never meet an account sequence mismatch.
+	const byNode = "signed with the node's own key"
+	waitUntil(t, "a heartbeat signed with the node's key", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), byNode) })
+	before := strings.Count(gw.logs.String(), byNode)
+	for range 5 {
+		sc("tx", "bank", "send", "alice", "dev", "1uself", "--wait", "--yes")
+	}
+	if n := strings.Count(gw.logs.String(), byNode) - before; n < 2 || strings.Contains(gw.logs.String(), "owner's key") {
+		t.Fatalf("%d heartbeats by the node's key during alice's 5 txs:\n%s", n, gw.logs.String())
 	}
 
 	kr, err := keyring.New(keyring.BackendTest, chainHome, nil)
@@ -286,6 +298,46 @@ func TestInstanceEndToEnd(t *testing.T) {
 	if _, _, err := rsess.Storage.Get(ctx, "notes/a"); code(err) != wire.CodeNotFound {
 		t.Fatalf("app reader read notes' namespace: %v", err)
 	}
+	// Cross-app sharing: reader reads notes' notes/ once alice grants it
+	// storage:read-shared:notes/notes/ — and nothing outside that prefix, and
+	// never writes there.
+	shared := rsess.Storage.Shared("notes")
+	if v, _, err := shared.Get(ctx, "notes/a"); code(err) != wire.CodeForbidden || v != nil {
+		t.Fatalf("shared read before the grant: %q %v", v, err)
+	}
+	shareScopes := []string{"storage:read", "storage:read-shared:notes/notes/"}
+	if _, err := c.Authenticate(ctx, "reader", signer("reader-key"), shareScopes); code(err) != wire.CodePending {
+		t.Fatalf("reader asking for notes' notes/: %v", err)
+	}
+	inst("approve", strconv.FormatUint(lastRequest(t, inst), 10))
+	wctx, cancel = context.WithTimeout(ctx, 20*time.Second)
+	shsess, err := c.AuthenticateWait(wctx, "reader", signer("reader-key"), shareScopes, 200*time.Millisecond, nil)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared = shsess.Storage.Shared("notes")
+	if v, ver, err := shared.Get(ctx, "notes/a"); err != nil || ver != 2 || string(v) != "secret-value-xyz v2" {
+		t.Fatalf("shared read of notes/a: %q v%d %v", v, ver, err)
+	}
+	if l, err := shared.List(ctx, "notes/", "", 10); err != nil || len(l.Items) != 3 || l.Items[0].Key != "notes/a" {
+		t.Fatalf("shared list of notes/: %+v %v", l, err)
+	}
+	if v, _, err := shared.Get(ctx, "todo"); code(err) != wire.CodeForbidden || v != nil {
+		t.Fatalf("shared read outside the granted prefix: %q %v", v, err)
+	}
+	for _, m := range []string{http.MethodPut, http.MethodDelete} {
+		req, err := shsess.NewRequest(ctx, m, wire.PathStorage+"notes/a?app=notes", []byte("secret-value-xyz by reader"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := c.Do(req); err != nil || code(sdk.DecodeError(res)) != wire.CodeSharedReadOnly {
+			t.Fatalf("%s in notes' namespace: %v", m, err)
+		}
+	}
+	if v, ver, err := sess.Storage.Get(ctx, "notes/a"); err != nil || ver != 2 || string(v) != "secret-value-xyz v2" {
+		t.Fatalf("notes/a after reader's refused writes: %q v%d %v", v, ver, err)
+	}
 	// A replayed signed request.
 	req, err := sess.NewRequest(ctx, http.MethodPut, wire.PathStorage+"replayed", []byte("secret-value-xyz replay"))
 	if err != nil {
@@ -390,16 +442,26 @@ func TestInstanceEndToEnd(t *testing.T) {
 	denied("the grant's expiry", "DECISION_EXPIRED")
 
 	// 7. Audit: allowed and denied decisions of notes are listed.
-	var audit []struct{ App, Result, Scope string }
+	// Reader's reads in notes' namespace are listed with notes' own entries.
+	var audit []struct{ App, Namespace, Result, Scope string }
 	if err := json.Unmarshal([]byte(inst("audit", "--app", "notes", "--json")), &audit); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
 	for _, e := range audit {
-		if e.App != "notes" {
-			t.Fatalf("audit --app notes lists %s", e.App)
+		switch {
+		case e.App == "notes" && e.Namespace == "":
+			seen[e.Result] = true
+		case e.App == "reader" && e.Namespace == "notes":
+			seen["reader:"+e.Result] = true
+		default:
+			t.Fatalf("audit --app notes lists %s in namespace %q", e.App, e.Namespace)
 		}
-		seen[e.Result] = true
+	}
+	for _, want := range []string{"reader:allowed", "reader:" + wire.CodeForbidden, "reader:" + wire.CodeSharedReadOnly} {
+		if !seen[want] {
+			t.Errorf("audit has no %q entry of reader in notes' namespace: %v", want, seen)
+		}
 	}
 	for _, want := range []string{"allowed", wire.CodePending, wire.CodeForbidden, wire.CodeReplay, wire.CodeBadKey, wire.CodeRateLimited} {
 		if !seen[want] {

@@ -18,4 +18,5 @@ var (
 	ErrInvalidField        = runtime.RegisterError(ModuleName, 13, "invalid field")
 	ErrInvalidCapabilities = runtime.RegisterError(ModuleName, 14, "invalid capabilities")
 	ErrInvalidKeyProof     = runtime.RegisterError(ModuleName, 15, "signing key possession not proven")
+	ErrNotNodeKey          = runtime.RegisterError(ModuleName, 16, "signer is not the node's signing key")
 )

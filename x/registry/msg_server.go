@@ -296,6 +296,12 @@ func (s msgServer) Heartbeat(ctx context.Context, msg *MsgHeartbeat) (*MsgHeartb
 	if err := checkOwner(owner, l.Owner, msg.NodeId); err != nil {
 		return nil, err
 	}
+	if msg.NodeSigner != "" {
+		// Signed by the node's own key: only this path reads the node's keys.
+		if err := s.checkNodeSigner(ctx, msg.NodeId, msg.NodeSigner); err != nil {
+			return nil, err
+		}
+	}
 	if l.Status == STATUS_EXPIRED {
 		return nil, ErrNodeExpired.Wrapf("node %s missed heartbeats for expire_after_blocks; deregister it (the deposit is refunded) and register again", msg.NodeId)
 	}
@@ -325,6 +331,27 @@ func (s msgServer) Heartbeat(ctx context.Context, msg *MsgHeartbeat) (*MsgHeartb
 		return nil, err
 	}
 	return &MsgHeartbeatResponse{}, nil
+}
+
+// checkNodeSigner refuses a heartbeat's node_signer that is not the address of
+// node id's current signing key.
+func (s msgServer) checkNodeSigner(ctx context.Context, id, signer string) error {
+	addr, err := parseAddress("node_signer", signer)
+	if err != nil {
+		return err
+	}
+	n, err := s.k.Nodes.Get(ctx, id)
+	if err != nil {
+		return err // the liveness entry exists, so must the node: corrupted state
+	}
+	pk, err := crypto.PubKeyFromTyped(n.SigningKey.Type, n.SigningKey.Key)
+	if err != nil {
+		return err // stored keys were checked at registration: corrupted state
+	}
+	if !bytes.Equal(pk.Address(), addr) {
+		return ErrNotNodeKey.Wrapf("node %s's signing key has address %s, not %s: sign with the node's current signing key, or leave node_signer empty and sign as the owner", id, pk.Address(), signer)
+	}
+	return nil
 }
 
 func (s msgServer) DeregisterNode(ctx context.Context, msg *MsgDeregisterNode) (*MsgDeregisterNodeResponse, error) {

@@ -12,13 +12,20 @@ var (
 	_ runtime.Msg = (*MsgDeregisterNode)(nil)
 )
 
-// Every message is signed by the node's owner: x/permissions can later let an app
-// send MsgHeartbeat for a user through MsgExec without any change here.
+// Every message is signed by the node's owner (x/permissions lets an app send
+// MsgHeartbeat for a user through MsgExec), except a MsgHeartbeat that names the
+// node's own signing key as its signer.
 func (m *MsgRegisterNode) Signer() string   { return m.Owner }
 func (m *MsgUpdateNode) Signer() string     { return m.Owner }
 func (m *MsgRotateKeys) Signer() string     { return m.Owner }
-func (m *MsgHeartbeat) Signer() string      { return m.Owner }
 func (m *MsgDeregisterNode) Signer() string { return m.Owner }
+
+func (m *MsgHeartbeat) Signer() string {
+	if m.NodeSigner != "" {
+		return m.NodeSigner
+	}
+	return m.Owner
+}
 
 func (m *MsgRegisterNode) ValidateBasic() error {
 	if err := validateAddress("owner", m.Owner); err != nil {
@@ -68,7 +75,14 @@ func (m *MsgRotateKeys) ValidateBasic() error {
 	return nil
 }
 
-func (m *MsgHeartbeat) ValidateBasic() error { return validateOwnerAndNode(m.Owner, m.NodeId) }
+func (m *MsgHeartbeat) ValidateBasic() error {
+	if m.NodeSigner != "" {
+		if err := validateAddress("node_signer", m.NodeSigner); err != nil {
+			return err
+		}
+	}
+	return validateOwnerAndNode(m.Owner, m.NodeId)
+}
 
 func (m *MsgDeregisterNode) ValidateBasic() error { return validateOwnerAndNode(m.Owner, m.NodeId) }
 
