@@ -142,6 +142,7 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 						b.Fatalf("ProcessProposal: %v %v", err, pp)
 					}
 				}
+				checks := a.BackupKeeper.ProofChecks()
 				cpu0 := cpuTime()
 				start := time.Now()
 				var res *abci.ResponseFinalizeBlock
@@ -158,6 +159,10 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 					if r.Code != 0 {
 						b.Fatalf("tx %d: %s", i, r.Log)
 					}
+				}
+				// A block of proofs this node admitted hashes no Merkle path again.
+				if n := a.BackupKeeper.ProofChecks() - checks; warm && n != 0 {
+					b.Fatalf("FinalizeBlock checked %d admitted proofs again", n)
 				}
 				_ = a.Close()
 			}

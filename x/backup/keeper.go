@@ -77,6 +77,7 @@ type Keeper struct {
 	// current block, for EndBlock's one holder-stats write per holder
 	// (holder_stats.go); shared by the keeper's copies, never part of state.
 	answered *answeredLog
+	store    runtime.KVStoreService // raw reads of challenges (holder_stats.go)
 
 	Schema        collections.Schema
 	Params        collections.Item[Params]
@@ -99,6 +100,7 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, reg Registr
 		registry:      reg,
 		proofs:        newProofCache(proofCacheSize),
 		answered:      new(answeredLog),
+		store:         storeService,
 		Params:        collections.NewItem(sb, paramsPrefix, "params", runtime.ProtoValue[Params, *Params]{}),
 		Agreements:    collections.NewMap(sb, agreementsPrefix, "agreements", collections.Uint64Key, runtime.ProtoValue[Agreement, *Agreement]{}),
 		Seq:           collections.NewSequence(sb, seqPrefix, "agreement_sequence"),
