@@ -20,12 +20,12 @@ import (
 // byte or one result byte fails it. Change the constants only with a state-breaking
 // change that bumps the consensus versions.
 const (
-	goldenAppHash     = "ca00d835f934dd51b4ae49a8cca5d638a82db9007a284be5a670499b836db57a"
-	goldenBlockDigest = "df489e463f9a860d0a15c3486a3cae935b4ffa53e25d72482f3403dd104d21b5"
+	goldenAppHash     = "ee6eae8b2a39b26314c23b68f4c364a6605d4abd281a6a4e5c9c265b70373246"
+	goldenBlockDigest = "34e16fd2ecb8dfc9d90c21d57ba367635322d084768e3ccf6bb5fc6d96ed2dfc"
 	// The same with vote extensions on (x/poai records each block's txs) and
 	// ed25519 senders only, whose signatures (so tx hashes) are deterministic.
-	goldenPoAIAppHash     = "53fa9272539b6a24d1d5f7a772d809208a7c71f8668418230c6c6c8c5447a139"
-	goldenPoAIBlockDigest = "7c734dc564dd4b2f3c1bd72bb69b9df7596da2d935404497a189ebfd1653e3dd"
+	goldenPoAIAppHash     = "8f920840ecb34b6aa35a34ca851fadd96dc53a6571d7e00f8cc0b592e8f7b04d"
+	goldenPoAIBlockDigest = "82b0911051d8427855581e769d6008f326908c1ad7a9f1e4765c35fa258df187"
 )
 
 func TestGoldenBlockPathBytes(t *testing.T) {

@@ -12,7 +12,13 @@ import (
 	"github.com/selfchain/selfchain/app/runtime"
 )
 
-// EndBlock settles what falls due at this height — epoch payments, agreements
+// BeginBlock starts the block's list of answered challenges (holder_stats.go).
+func (k Keeper) BeginBlock(ctx context.Context) error {
+	k.answered.reset(runtime.Unwrap(ctx).BlockHeight())
+	return nil
+}
+
+// EndBlock counts the block's answered proofs into the holders' counters, settles what falls due at this height — epoch payments, agreements
 // whose notice ran out, challenges whose window closed (containment or
 // failure), prunes of closed agreements — at most maxQueueWork entries (the rest
 // wait a block), then issues new challenges at multiples of challenge_interval.
@@ -22,6 +28,10 @@ func (k Keeper) EndBlock(ctx context.Context) error {
 		return err
 	}
 	h := runtime.Unwrap(ctx).BlockHeight()
+	// First, while every challenge answered in this block is still as its proof left it.
+	if err := k.flushAnswered(ctx, h); err != nil {
+		return err
+	}
 	due, err := k.dueUpTo(ctx, h)
 	if err != nil {
 		return err
@@ -108,7 +118,7 @@ func (k Keeper) deadline(ctx context.Context, p Params, h, dh int64, id uint64) 
 	if err != nil {
 		return err
 	}
-	if ch.DeadlineHeight != dh {
+	if ch.DeadlineHeight != dh || ch.AnsweredHeight != 0 {
 		return nil
 	}
 	a, err := k.Agreements.Get(ctx, id)
@@ -156,9 +166,11 @@ func ChallengeSeed(blockHash []byte, h int64) []byte {
 	return s.Sum(nil)
 }
 
-// issueChallenges picks up to challenges_per_block challengeable agreements,
-// walking the id-ordered set from a point the block hash chooses (wrapping
-// once), and asks each for one chunk, chosen by a per-agreement seed.
+// issueChallenges picks up to challenges_per_block challengeable agreements
+// without an open challenge, walking the id-ordered set from a point the block
+// hash chooses (wrapping once) and looking at no more than challengeScan of
+// them, and asks each for one chunk, chosen by a per-agreement seed. The new
+// challenge overwrites the answered one in place.
 func (k Keeper) issueChallenges(ctx context.Context, p Params, h int64) error {
 	base := ChallengeSeed(runtime.Unwrap(ctx).Header().Hash, h)
 	next, err := k.Seq.Peek(ctx)
@@ -166,19 +178,16 @@ func (k Keeper) issueChallenges(ctx context.Context, p Params, h int64) error {
 		return err
 	}
 	start := binary.BigEndian.Uint64(base[:8]) % (next + 1)
-	limit := int(p.ChallengesPerBlock)
-	ids, err := k.walkChallengeable(ctx, new(collections.Range[uint64]).StartInclusive(start), limit)
-	if err != nil {
+	w := challengeWalk{limit: int(p.ChallengesPerBlock), budget: challengeScan(p.ChallengesPerBlock)}
+	if err := k.walkChallengeable(ctx, new(collections.Range[uint64]).StartInclusive(start), &w); err != nil {
 		return err
 	}
-	if len(ids) < limit && start > 0 {
-		more, err := k.walkChallengeable(ctx, new(collections.Range[uint64]).EndExclusive(start), limit-len(ids))
-		if err != nil {
+	if start > 0 {
+		if err := k.walkChallengeable(ctx, new(collections.Range[uint64]).EndExclusive(start), &w); err != nil {
 			return err
 		}
-		ids = append(ids, more...)
 	}
-	for _, id := range ids {
+	for _, id := range w.ids {
 		a, err := k.Agreements.Get(ctx, id)
 		if err != nil {
 			return err
@@ -189,9 +198,6 @@ func (k Keeper) issueChallenges(ctx context.Context, p Params, h int64) error {
 			Revision: a.Revision, IssuedHeight: h, DeadlineHeight: h + int64(p.ProofWindow),
 			Root: a.Root, ChunkCount: a.ChunkCount, Holder: a.Holder, HolderNodeId: a.HolderNodeId,
 		}
-		if err := k.Challengeable.Remove(ctx, id); err != nil {
-			return err
-		}
 		if err := k.openChallenge(ctx, a, ch); err != nil {
 			return err
 		}
@@ -199,19 +205,44 @@ func (k Keeper) issueChallenges(ctx context.Context, p Params, h int64) error {
 	return nil
 }
 
-func (k Keeper) walkChallengeable(ctx context.Context, r *collections.Range[uint64], limit int) ([]uint64, error) {
+// challengeScan bounds the challengeable agreements one challenge height looks
+// at: four per challenge to issue. When most of them already have an open
+// challenge the height issues fewer (the next one starts elsewhere).
+func challengeScan(perBlock uint32) int { return 4 * int(perBlock) }
+
+// challengeWalk is issueChallenges' progress over both halves of the walk.
+type challengeWalk struct {
+	limit, budget int
+	ids           []uint64
+}
+
+func (w *challengeWalk) done() bool { return len(w.ids) >= w.limit || w.budget <= 0 }
+
+// walkChallengeable adds to w the agreements of r without an open challenge.
+func (k Keeper) walkChallengeable(ctx context.Context, r *collections.Range[uint64], w *challengeWalk) error {
+	if w.done() {
+		return nil
+	}
 	it, err := k.Challengeable.Iterate(ctx, r)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer it.Close()
-	var out []uint64
-	for ; it.Valid() && len(out) < limit; it.Next() {
+	for ; it.Valid() && !w.done(); it.Next() {
 		id, err := it.Key()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, id)
+		w.budget--
+		ch, err := k.Challenges.Get(ctx, id)
+		switch {
+		case errIsNotFound(err):
+		case err != nil:
+			return err
+		case ch.AnsweredHeight == 0:
+			continue // open: answered or missed first
+		}
+		w.ids = append(w.ids, id)
 	}
-	return out, nil
+	return nil
 }

@@ -63,6 +63,9 @@ func (gs GenesisState) Validate() error {
 		if ch.ChunkIndex >= a.ChunkCount || len(ch.Seed) != sha256.Size || ch.DeadlineHeight < ch.IssuedHeight {
 			return fmt.Errorf("challenges[%d]: chunk_index, seed (32 bytes) or heights out of range", i)
 		}
+		if ch.AnsweredHeight != 0 {
+			return fmt.Errorf("challenges[%d]: answered_height %d: genesis lists open challenges only (answered_height 0)", i, ch.AnsweredHeight)
+		}
 	}
 	seen := map[string]bool{}
 	for i, e := range gs.HolderStats {
@@ -132,9 +135,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 	if err := k.Seq.Set(ctx, gs.NextAgreementId-1); err != nil { // Next()+1 is the id handed out
 		return err
 	}
-	challenged := map[uint64]bool{}
 	for _, ch := range gs.Challenges {
-		challenged[ch.AgreementId] = true
 		if err := k.Challenges.Set(ctx, ch.AgreementId, ch); err != nil {
 			return err
 		}
@@ -177,7 +178,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 					return err
 				}
 			}
-			if a.Revision > 0 && !challenged[a.Id] {
+			if a.Revision > 0 { // challenged or not (an open challenge is in Challenges)
 				if err := k.Challengeable.Set(ctx, a.Id); err != nil {
 					return err
 				}
@@ -199,7 +200,7 @@ func (k Keeper) InitGenesis(ctx context.Context, gs GenesisState) error {
 }
 
 // ExportGenesis writes params, every stored agreement (by id), the open
-// challenges and the holders' counters; the indexes and queues are rebuilt on import.
+// challenges (answered ones are dropped: an import makes the agreement challengeable alone) and the holders' counters; the indexes and queues are rebuilt on import.
 func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
 	p, err := k.GetParams(ctx)
 	if err != nil {
@@ -217,6 +218,9 @@ func (k Keeper) ExportGenesis(ctx context.Context) (GenesisState, error) {
 		return GenesisState{}, err
 	}
 	if err := k.Challenges.Walk(ctx, nil, func(_ uint64, ch Challenge) (bool, error) {
+		if ch.AnsweredHeight != 0 {
+			return false, nil // answered: kept only until the next challenge overwrites it
+		}
 		gs.Challenges = append(gs.Challenges, ch)
 		return false, nil
 	}); err != nil {

@@ -111,6 +111,7 @@ func TestGenesisValidation(t *testing.T) {
 			gs.Challenges = append(gs.Challenges, backup.Challenge{AgreementId: 2, Seed: make([]byte, 32)})
 		}, "not an active agreement"},
 		{func(gs *backup.GenesisState) { gs.Challenges[0].Root = make([]byte, 32) }, "must be agreement"},
+		{func(gs *backup.GenesisState) { gs.Challenges[0].AnsweredHeight = 5 }, "genesis lists open challenges only"},
 	} {
 		bz, err := runtime.MarshalGenesis(&good)
 		require.NoError(t, err)

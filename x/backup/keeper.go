@@ -61,9 +61,10 @@ func dueAt(h int64, kind, id uint64) dueKey { return collections.Join3(h, kind, 
 //   - ByOwner / ByHolder index every stored agreement under its owner / holder node;
 //   - OwnerOpen[o] and HolderStats[n].open_agreements count the open (proposed,
 //     active, ending) agreements; used_bytes sums the quotas of active and ending ones;
-//   - an active or ending agreement with a committed manifest is either in
-//     Challengeable or has exactly one Challenge, whose deadline is in Due;
-//     no other agreement is in either (Due may keep stale deadlines: skipped);
+//   - Challengeable holds exactly the active and ending agreements with a
+//     committed manifest; only they have a Challenge, at most one: open
+//     (answered_height 0, its deadline in Due) or answered (kept in place until
+//     the next challenge overwrites it; Due may keep stale deadlines: skipped);
 //   - Due holds the payment of every active and ending agreement, the end of
 //     every ending one and the pruning of every closed one.
 type Keeper struct {
@@ -72,6 +73,11 @@ type Keeper struct {
 	// proofs remembers storage proofs that passed (proof_cache.go); shared by
 	// the keeper's copies, never part of state.
 	proofs *proofCache
+	// answered lists the challenges this node's FinalizeBlock answered in the
+	// current block, for EndBlock's one holder-stats write per holder
+	// (holder_stats.go); shared by the keeper's copies, never part of state.
+	answered *answeredLog
+	store    runtime.KVStoreService // raw reads of challenges (holder_stats.go)
 
 	Schema        collections.Schema
 	Params        collections.Item[Params]
@@ -93,6 +99,8 @@ func NewKeeper(storeService runtime.KVStoreService, bank BankKeeper, reg Registr
 		bank:          bank,
 		registry:      reg,
 		proofs:        newProofCache(proofCacheSize),
+		answered:      new(answeredLog),
+		store:         storeService,
 		Params:        collections.NewItem(sb, paramsPrefix, "params", runtime.ProtoValue[Params, *Params]{}),
 		Agreements:    collections.NewMap(sb, agreementsPrefix, "agreements", collections.Uint64Key, runtime.ProtoValue[Agreement, *Agreement]{}),
 		Seq:           collections.NewSequence(sb, seqPrefix, "agreement_sequence"),

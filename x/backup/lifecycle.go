@@ -15,8 +15,18 @@ import (
 
 func errIsNotFound(err error) bool { return errors.Is(err, collections.ErrNotFound) }
 
-// cancelChallenge drops an agreement's open challenge, if any.
+// cancelChallenge drops an agreement's challenge, open or answered, if any.
 func (k Keeper) cancelChallenge(ctx context.Context, id uint64) error {
+	ch, err := k.Challenges.Get(ctx, id)
+	if errIsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := k.settleAnswered(ctx, ch); err != nil {
+		return err
+	}
 	// Its deadline entry stays (one write less per proof); the deadline step skips it.
 	return k.Challenges.Remove(ctx, id)
 }

@@ -13,13 +13,17 @@ var (
 	_ runtime.Module          = Module{}
 	_ runtime.HasGenesis      = Module{}
 	_ runtime.HasServices     = Module{}
+	_ runtime.HasBeginBlock   = Module{}
 	_ runtime.HasEndBlock     = Module{}
+	_ runtime.HasMigrations   = Module{}
 	_ runtime.HasTxCommand    = Module{}
 	_ runtime.HasQueryCommand = Module{}
 )
 
 // ConsensusVersion is bumped with a migration whenever stored bytes change.
-const ConsensusVersion = 1
+// 2: a proof answers its challenge in place and challengeable lists every
+// challenged agreement (Keeper.Migrate1to2).
+const ConsensusVersion = 2
 
 // Module plugs the backup Keeper into the runtime: Msg and Query services,
 // genesis, and the end-block hook (payments, ends, challenges).
@@ -52,6 +56,13 @@ func (m Module) RegisterServices(r runtime.Registrars) {
 		RegisterQueryServer(r.Query, NewQueryServer(m.keeper))
 	}
 }
+
+// RegisterMigrations declares the store's consensus-version steps (x/upgrade runs them).
+func (m Module) RegisterMigrations(r *runtime.Migrations) error {
+	return r.Register(1, m.keeper.Migrate1to2)
+}
+
+func (m Module) BeginBlock(ctx context.Context) error { return m.keeper.BeginBlock(ctx) }
 
 func (m Module) EndBlock(ctx context.Context) ([]abci.ValidatorUpdate, error) {
 	return nil, m.keeper.EndBlock(ctx)

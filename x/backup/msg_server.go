@@ -222,8 +222,10 @@ func (s msgServer) CommitManifest(ctx context.Context, m *MsgCommitManifest) (*M
 	if err := k.cancelChallenge(ctx, a.Id); err != nil {
 		return nil, err
 	}
-	if err := k.Challengeable.Set(ctx, a.Id); err != nil {
-		return nil, err
+	if a.Revision == 0 { // its first manifest: from now on it is challenged
+		if err := k.Challengeable.Set(ctx, a.Id); err != nil {
+			return nil, err
+		}
 	}
 	a.Revision, a.Root, a.ChunkCount, a.TotalBytes = m.Revision, m.Root, m.ChunkCount, m.TotalBytes
 	if err := k.Agreements.Set(ctx, a.Id, a); err != nil {
@@ -238,7 +240,7 @@ func (s msgServer) CommitManifest(ctx context.Context, m *MsgCommitManifest) (*M
 func (s msgServer) ProveStorage(ctx context.Context, m *MsgProveStorage) (*MsgProveStorageResponse, error) {
 	k := s.k
 	ch, err := k.Challenges.Get(ctx, m.AgreementId)
-	if errIsNotFound(err) {
+	if errIsNotFound(err) || (err == nil && ch.AnsweredHeight != 0) {
 		return nil, k.noChallenge(ctx, m)
 	}
 	if err != nil {
@@ -261,19 +263,21 @@ func (s msgServer) ProveStorage(ctx context.Context, m *MsgProveStorage) (*MsgPr
 		return nil, ErrSegmentNotInChunk.Wrapf("agreement %d chunk %d (segment %d for this challenge's seed): %v",
 			ch.AgreementId, ch.ChunkIndex, SegmentIndex(ch.Seed, chunkSize(m.ChunkLeaf)), err)
 	}
-	if err := k.cancelChallenge(ctx, ch.AgreementId); err != nil {
+	// Answered in place: the one write of a good proof. The record stays until
+	// the agreement's next challenge overwrites it; the holder's counter is
+	// written once for the block (holder_stats.go).
+	h := runtime.Unwrap(ctx).BlockHeight()
+	ch.AnsweredHeight = h
+	if err := k.Challenges.Set(ctx, ch.AgreementId, ch); err != nil {
 		return nil, err
 	}
-	if err := k.Challengeable.Set(ctx, ch.AgreementId); err != nil {
-		return nil, err
-	}
-	st, err := k.holderStats(ctx, ch.HolderNodeId)
-	if err != nil {
-		return nil, err
-	}
-	st.ProofsAnswered++
-	if err := k.HolderStats.Set(ctx, ch.HolderNodeId, st); err != nil {
-		return nil, err
+	switch mode := runtime.Unwrap(ctx).Mode(); {
+	case mode == runtime.ModeFinalize:
+		k.answered.note(h, ch.AgreementId)
+	case mode == runtime.ModeGenesis:
+		if err := k.addAnswered(ctx, ch.HolderNodeId, 1); err != nil {
+			return nil, err
+		}
 	}
 	emit(ctx, EventTypeProof, AttrAgreementID, idStr(ch.AgreementId), AttrChunkIndex, strconv.FormatUint(ch.ChunkIndex, 10))
 	return &MsgProveStorageResponse{}, nil

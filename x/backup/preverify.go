@@ -28,7 +28,7 @@ func (m Module) PreVerify(ctx context.Context, msg runtime.Msg) {
 	}
 	k := m.keeper
 	ch, err := k.Challenges.Get(ctx, p.AgreementId)
-	if err != nil || ch.Holder != p.Holder || ch.ChunkIndex != p.ChunkIndex {
+	if err != nil || ch.AnsweredHeight != 0 || ch.Holder != p.Holder || ch.ChunkIndex != p.ChunkIndex {
 		return // execution gives the specific error
 	}
 	k.proofs.count()

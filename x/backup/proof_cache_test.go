@@ -183,8 +183,8 @@ func TestPreVerifiedProofExecution(t *testing.T) {
 	if k.ProofChecks() != 1 {
 		t.Fatalf("execution checked a pre-verified proof again (%d checks)", k.ProofChecks())
 	}
-	if _, err := k.Challenges.Get(ctx, ch.AgreementId); !errIsNotFound(err) {
-		t.Fatal("the answered challenge is still open")
+	if got, err := k.Challenges.Get(ctx, ch.AgreementId); err != nil || got.AnsweredHeight != 10 {
+		t.Fatalf("the challenge is not answered in place at height 10: %v %v", got.AnsweredHeight, err)
 	}
 
 	// Pre-verified against one challenge, executed against another.

@@ -88,10 +88,12 @@ func (s queryServer) Challenges(ctx context.Context, req *QueryChallengesRequest
 	}
 	out := &QueryChallengesResponse{Challenges: []Challenge{}}
 	ch, err := s.k.Challenges.Get(ctx, req.AgreementId)
-	if err == nil {
-		out.Challenges = append(out.Challenges, ch)
-	} else if !errIsNotFound(err) {
+	switch {
+	case errIsNotFound(err):
+	case err != nil:
 		return nil, err
+	case ch.AnsweredHeight == 0: // an answered one is kept only until the next: not listed
+		out.Challenges = append(out.Challenges, ch)
 	}
 	return out, nil
 }
