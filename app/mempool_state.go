@@ -5,8 +5,8 @@ import (
 )
 
 // maxCommittedReads bounds the reads the app mempool's shared committed state
-// remembers per version: ~16 keys a sender (account, balance, params), so a few
-// blocks' worth of distinct senders, a few MB at most.
+// remembers per version, over all stores: admission reads an account and a
+// balance a sender (and a few params), so ~50,000 senders, a few tens of MB at most.
 const maxCommittedReads = 100_000
 
 // committedState is one committed version as the app mempool reads it.

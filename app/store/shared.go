@@ -2,6 +2,7 @@ package store
 
 import (
 	"sync"
+	"sync/atomic"
 
 	dbm "github.com/cosmos/cosmos-db"
 )
@@ -35,7 +36,7 @@ func (ms *MultiStore) SharedAt(version int64, maxReads int, prev *Branch) (*Bran
 	ms.mu.RUnlock()
 	known := changed.version == version && changed.keys != nil
 	carry := known && prev != nil && prev.version == version-1
-	per := max(maxReads/len(br.bases)/readShards, 1)
+	room := &readRoom{left: int64(maxReads)} // shared by the stores: admission reads mostly two
 	for i, b := range br.bases {
 		if v, ok := b.(*versionTree); ok {
 			// Loaded now, while one goroutine holds the branch: load is not safe
@@ -43,7 +44,7 @@ func (ms *MultiStore) SharedAt(version int64, maxReads int, prev *Branch) (*Bran
 			if _, err := v.load(); err != nil {
 				return nil, err
 			}
-			rc := &readCache{base: v, max: per}
+			rc := &readCache{base: v, room: room}
 			if known {
 				rc.seed(changed.keys[i])
 			}
@@ -98,13 +99,18 @@ func (ms *MultiStore) takeWrites(version int64) changedKeys {
 	return out
 }
 
+// readRoom counts the entries a SharedAt root may still remember.
+type readRoom struct{ left int64 }
+
+func (r *readRoom) take() bool { return atomic.AddInt64(&r.left, -1) >= 0 }
+
 // readShards spreads a readCache's lock over the cores.
 const readShards = 16
 
 // readCache remembers a read-only base's reads (absent keys too), for SharedAt.
 type readCache struct {
 	base   baseStore
-	max    int // entries per shard; when full, reads are not remembered
+	room   *readRoom // entries left over all stores; when none, reads are not remembered
 	shards [readShards]readShard
 }
 
@@ -139,7 +145,7 @@ func (c *readCache) get(key []byte) ([]byte, error) {
 	if s.m == nil {
 		s.m = make(map[string][]byte)
 	}
-	if len(s.m) < c.max {
+	if _, ok := s.m[string(key)]; !ok && c.room.take() {
 		s.m[string(key)] = v
 	}
 	s.mu.Unlock()
@@ -153,9 +159,10 @@ func (c *readCache) seed(written map[string][]byte) {
 		if s.m == nil {
 			s.m = make(map[string][]byte)
 		}
-		if len(s.m) < c.max {
-			s.m[k] = v
+		if !c.room.take() {
+			return
 		}
+		s.m[k] = v
 	}
 }
 
@@ -166,11 +173,11 @@ func (c *readCache) carry(old *readCache, changed map[string][]byte) {
 		o, n := &old.shards[i], &c.shards[i] // same key, same shard
 		o.mu.Lock()
 		for k, v := range o.m {
-			if len(n.m) >= c.max {
-				break
-			}
 			if _, ok := changed[k]; ok {
 				continue
+			}
+			if !c.room.take() {
+				break
 			}
 			if n.m == nil {
 				n.m = make(map[string][]byte, len(o.m))
