@@ -91,6 +91,10 @@ type App struct {
 	pool    *mempool.Pool
 	touched []string
 	budget  *budget // the pool's bounds under overload (mempool_budget.go)
+	// committed is the last committed state as admission and the re-check read it,
+	// shared by all of them (mempool_state.go).
+	committed   atomic.Pointer[committedState]
+	committedMu sync.Mutex
 
 	// mempool connection
 	checkMu     sync.Mutex

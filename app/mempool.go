@@ -18,6 +18,7 @@ type MempoolLimits = mempool.Limits
 // starts. Without it the app serves CometBFT's flood mempool (CheckTx/Recheck).
 func (a *App) EnableAppMempool(l MempoolLimits) {
 	a.pool = mempool.New(l)
+	a.cms.TrackWrites() // admission's reads carry over from block to block (mempool_state.go)
 	a.budget = newBudget(a.cfg.Mempool)
 	a.pool.SetAdmitLimit(int(a.budget.blockTxs.Load()) * a.budget.ahead)
 }

@@ -66,11 +66,15 @@ func (a *App) admit(bz []byte, wait time.Duration, admitted **tx.Tx) abci.ExecTx
 	// new account whose key is not on chain yet and a tx that omits it, the ante
 	// verifies inline.
 	version := a.LastCommitID().Version
-	br, err := a.cms.BranchAt(version)
+	root, err := a.committedAt(version)
 	if err != nil {
 		return fail(runtime.ErrInvalidRequest.Wrapf("read committed state: %v", err))
 	}
-	if acc, found, err := a.AuthKeeper.GetAccount(a.mempoolContext(br, version), t.Signer); err == nil && found {
+	// One nested branch for the signature's read and the ante below: the read
+	// writes nothing, and the account it read is then remembered by the shared root.
+	view := root.Branch()
+	ctx := a.mempoolContext(view, version)
+	if acc, found, err := a.AuthKeeper.GetAccount(ctx, t.Signer); err == nil && found {
 		ante.PreVerify(a.sigs, a.chainID, t, acc, nil)
 	}
 
@@ -82,12 +86,12 @@ func (a *App) admit(bz []byte, wait time.Duration, admitted **tx.Tx) abci.ExecTx
 	// branch read above serves unless a block committed in between.
 	if v := a.LastCommitID().Version; v != version {
 		version = v
-		if br, err = a.cms.BranchAt(version); err != nil {
+		if root, err = a.committedAt(version); err != nil {
 			return fail(runtime.ErrInvalidRequest.Wrapf("read committed state: %v", err))
 		}
+		view = root.Branch()
+		ctx = a.mempoolContext(view, version)
 	}
-	view := br.Branch()
-	ctx := a.mempoolContext(view, version)
 	committed, pv, res := a.accountView(ctx, t)
 	if res != nil {
 		return *res

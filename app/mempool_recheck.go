@@ -67,11 +67,11 @@ func (a *App) recheckSender(sender string, version int64) int {
 	lock := a.pool.SenderLock(sender)
 	lock.Lock()
 	defer lock.Unlock()
-	br, err := a.cms.BranchAt(version)
+	root, err := a.committedAt(version)
 	if err != nil {
 		return 0 // keep them; the next block's re-check or FinalizeBlock judges them
 	}
-	ctx := a.mempoolContext(br.Branch(), version)
+	ctx := a.mempoolContext(root.Branch(), version)
 	acc, found, err := a.AuthKeeper.GetAccount(ctx, []byte(sender))
 	if err != nil {
 		return 0

@@ -9,7 +9,13 @@ import (
 
 // workingTree is the base of Working() branches: the live IAVL tree with its fast index, owned
 // by the block-execution goroutine.
-type workingTree struct{ tree *iavl.MutableTree }
+type workingTree struct {
+	tree *iavl.MutableTree
+	// writes holds the keys set (with their values, owned by the tree and never
+	// modified) or removed (nil) since the last commit, when the store tracks them
+	// (MultiStore.TrackWrites); nil otherwise.
+	writes map[string][]byte
+}
 
 var _ writableBase = (*workingTree)(nil)
 
@@ -26,11 +32,17 @@ func (w *workingTree) iterator(start, end []byte, ascending bool) (dbm.Iterator,
 }
 
 func (w *workingTree) set(key, value []byte) error {
+	if w.writes != nil {
+		w.writes[string(key)] = value
+	}
 	_, err := w.tree.Set(key, value)
 	return err
 }
 
 func (w *workingTree) remove(key []byte) error {
+	if w.writes != nil {
+		w.writes[string(key)] = nil
+	}
 	_, _, err := w.tree.Remove(key)
 	return err
 }

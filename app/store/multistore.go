@@ -42,6 +42,9 @@ type MultiStore struct {
 	earliest int64 // lowest retained version; 0 before the first commit
 	closed   bool
 	holds    map[int64]int // versions a snapshot is reading: pruning stops below them (Hold)
+	changed  changedKeys   // the keys the last commit changed (TrackWrites; shared.go)
+
+	track bool // consensus goroutine: working trees record their writes (TrackWrites)
 }
 
 // Open loads (or creates) the trees of names on db at the latest committed version. The caller
@@ -254,8 +257,10 @@ func (ms *MultiStore) Commit() (CommitID, error) {
 		return CommitID{}, err
 	}
 	id := CommitID{Version: ci.version, Hash: ci.hash()}
+	changed := ms.takeWrites(ci.version)
 	ms.mu.Lock()
 	ms.last = id
+	ms.changed = changed
 	if ms.earliest == 0 {
 		ms.earliest = ci.version
 	}
