@@ -106,7 +106,11 @@ func relayForeground(cmd *cobra.Command, chain *constellation.Chain, cp string) 
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := br.Config()
+	// Every node of a constellation chain as it is now: txs go to all of them.
+	cfg := br.WithNodes(func(name string) (*constellation.Chain, bool) {
+		c, err := openChain(cmd, name)
+		return c, err == nil
+	}).Config()
 	cfg.Interval, _ = cmd.Flags().GetDuration("interval")
 	cfg.MetricsAddr, _ = cmd.Flags().GetString("metrics")
 	if key, _ := cmd.Flags().GetString("key"); key != "" {

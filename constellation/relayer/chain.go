@@ -28,7 +28,8 @@ var prefixMu sync.Mutex
 // chain is a connected side: its node, the relayer's key, its address there.
 type chain struct {
 	Side
-	cl     *client.Client
+	cl     *client.Client // the side's nodes, failing over (nodes.go)
+	peers  []*peer        // every node, for broadcasts
 	signer *client.KeyringSigner
 	addr   string // the relayer's address, with the chain's prefix
 	acct   accountState
@@ -63,8 +64,16 @@ func connect(ctx context.Context, s Side) (*chain, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	cl, err := client.New(rpcURL(s.RPC))
+	c := &chain{Side: s, heads: newHeads()}
+	cl, err := newNodeClient(s.Nodes(), func(format string, args ...any) {
+		if c.logf != nil {
+			c.logf("%s: "+format, append([]any{s.Name}, args...)...)
+		}
+	})
 	if err != nil {
+		return nil, err
+	}
+	if c.peers, err = newPeers(s.Nodes()); err != nil {
 		return nil, err
 	}
 	kr, err := keyring.New(s.KeyringBackend, s.Home, keyring.EnvPassphrase())
@@ -78,7 +87,7 @@ func connect(ctx context.Context, s Side) (*chain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: key %q: %w", s.Name, s.Key, err)
 	}
-	c := &chain{Side: s, cl: cl, signer: signer, heads: newHeads(), hdrs: newValCache(cl.RPC())}
+	c.cl, c.signer, c.hdrs = cl, signer, newValCache(cl.RPC())
 	_ = c.withPrefix(func() error { c.addr = signer.PubKey().Address().String(); return nil })
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
@@ -88,6 +97,14 @@ func connect(ctx context.Context, s Side) (*chain, error) {
 	}
 	if id != s.ChainID {
 		return nil, fmt.Errorf("%s: the node at %s runs chain %s, the bridge was made with %s", s.Name, s.RPC, id, s.ChainID)
+	}
+	// Every other node must run the same chain: queries fail over to them. One that
+	// is down now is checked by the chain itself later (a tx of the wrong chain id
+	// does not verify, a proof of another chain is refused).
+	for _, p := range c.peers[1:] {
+		if pid, err := p.cl.ChainID(cctx); err == nil && pid != s.ChainID {
+			return nil, fmt.Errorf("%s: the node at %s runs chain %s, not %s: remove it from the side's rpcs", s.Name, p.rpc, pid, s.ChainID)
+		}
 	}
 	return c, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 	gogogrpc "github.com/cosmos/gogoproto/grpc"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -243,10 +244,11 @@ const (
 	rpcBatchBytes = 600 << 10
 )
 
-// broadcastMany hands signed txs to the mempool in order (broadcast_tx_sync, a
-// JSON-RPC batch of up to rpcBatchTxs at a time: the node runs a batch's calls in
-// order, so the sequences stay in order, with one round trip instead of one a tx).
-// It returns the hashes of the txs the mempool took, up to the first it refused.
+// broadcastMany hands signed txs to the mempools in order (broadcast_tx_sync, a
+// JSON-RPC batch of up to rpcBatchTxs at a time: a node runs a batch's calls in
+// order, so the sequences stay in order, with one round trip instead of one a tx),
+// every batch to every node of the chain at once (broadcastAll). It returns the
+// hashes of the txs a mempool took, up to the first that none took.
 func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, error) {
 	var hashes [][]byte
 	for len(signed) > 0 {
@@ -256,29 +258,90 @@ func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, e
 			n++
 		}
 		bctx, cancel := context.WithTimeout(ctx, callTimeout)
-		results, err := c.broadcastBatch(bctx, signed[:n])
+		results, err := c.broadcastAll(bctx, signed[:n])
 		cancel()
-		if err != nil {
-			c.acct.forget() // unknown which the node took
-			return hashes, fmt.Errorf("%s: broadcast: %w", c.Name, err)
-		}
-		for _, r := range results {
-			res, ok := r.(*ctypes.ResultBroadcastTx)
-			if !ok {
-				c.acct.forget()
-				return hashes, fmt.Errorf("%s: broadcast: unexpected answer %T", c.Name, r)
-			}
+		for i, res := range results {
 			if res.Code != 0 {
 				// The ones after it in this batch are refused too (their sequences
 				// no longer follow): the tracked sequence stays at this one's.
 				return hashes, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
 			}
 			c.acct.accepted()
-			hashes = append(hashes, res.Hash)
+			hashes = append(hashes, cmttypes.Tx(signed[i]).Hash())
+		}
+		if err != nil {
+			c.acct.forget() // unknown whether a node took the rest
+			return hashes, fmt.Errorf("%s: broadcast: %w", c.Name, err)
 		}
 		signed = signed[n:]
 	}
 	return hashes, nil
+}
+
+// broadcastAll sends one batch of txs to every node of the chain at once and merges
+// the answers per tx: taken if any node's mempool took it (the others get it by
+// gossip, or already had it: a node that has a tx in its cache fails the call), else
+// the first node's refusal in list order; nil where no node answered (then err says
+// why). A node that cannot be dialled is left out for peerRest. Waiting for every
+// node keeps each node's batches in order, as their sequences need.
+func (c *chain) broadcastAll(ctx context.Context, txs [][]byte) ([]*ctypes.ResultBroadcastTx, error) {
+	type answer struct {
+		res []any
+		err error
+	}
+	now := time.Now()
+	answers := make([]answer, len(c.peers))
+	var wg sync.WaitGroup
+	resting := 0
+	for _, p := range c.peers {
+		if p.resting(now) {
+			resting++
+		}
+	}
+	for i, p := range c.peers {
+		if resting < len(c.peers) && p.resting(now) {
+			answers[i].err = fmt.Errorf("node %s: left out for %s after a failed dial", p.rpc, peerRest)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := broadcastBatch(ctx, p.cl, txs)
+			if err != nil && isDialError(err) {
+				p.rest(time.Now())
+			}
+			answers[i] = answer{res, err}
+		}()
+	}
+	wg.Wait()
+	out := make([]*ctypes.ResultBroadcastTx, len(txs))
+	var firstErr error
+	for i, a := range answers {
+		if a.err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("node %s: %w", c.peers[i].rpc, a.err)
+			}
+			continue
+		}
+		for j := range txs {
+			if j >= len(a.res) {
+				break
+			}
+			res, ok := a.res[j].(*ctypes.ResultBroadcastTx)
+			if !ok {
+				continue
+			}
+			if out[j] == nil || out[j].Code != 0 && res.Code == 0 {
+				out[j] = res
+			}
+		}
+	}
+	for j := range out {
+		if out[j] == nil {
+			return out[:j], firstErr
+		}
+	}
+	return out, nil
 }
 
 // await is sendAll's second half: each tx's block, in order. results are the
@@ -407,15 +470,15 @@ func (c *chain) explain(ctx context.Context, err error) error {
 // broadcastBatch is one broadcast_tx_sync call, or a JSON-RPC batch of them (the
 // server answers a batch of one with a bare response, which the batch client does
 // not decode: one tx goes as a plain call).
-func (c *chain) broadcastBatch(ctx context.Context, txs [][]byte) ([]any, error) {
+func broadcastBatch(ctx context.Context, cl *client.Client, txs [][]byte) ([]any, error) {
 	if len(txs) == 1 {
-		res, err := c.cl.RPC().BroadcastTxSync(ctx, txs[0])
+		res, err := cl.RPC().BroadcastTxSync(ctx, txs[0])
 		if err != nil {
 			return nil, err
 		}
 		return []any{res}, nil
 	}
-	b := c.cl.RPC().NewBatch()
+	b := cl.RPC().NewBatch()
 	for _, bz := range txs {
 		if _, err := b.BroadcastTxSync(ctx, bz); err != nil {
 			return nil, err
