@@ -60,11 +60,15 @@ func rpcURL(s string) string {
 }
 
 // connect opens the side's node and key. The node's chain id must be the side's.
-func connect(ctx context.Context, s Side) (*chain, error) {
+// logf (nil: quiet) gets the lines a relay log wants, failovers included.
+func connect(ctx context.Context, s Side, logf ...func(string, ...any)) (*chain, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	c := &chain{Side: s, heads: newHeads()}
+	if len(logf) > 0 {
+		c.logf = logf[0]
+	}
 	cl, err := newNodeClient(s.Nodes(), func(format string, args ...any) {
 		if c.logf != nil {
 			c.logf("%s: "+format, append([]any{s.Name}, args...)...)

@@ -61,15 +61,14 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	a, err := connect(ctx, cfg.A)
+	a, err := connect(ctx, cfg.A, cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
-	b, err := connect(ctx, cfg.B)
+	b, err := connect(ctx, cfg.B, cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
-	a.logf, b.logf = cfg.Logf, cfg.Logf
 	return &Relayer{cfg: cfg, a: a, b: b, ab: newLane(a, b), ba: newLane(b, a), logf: cfg.Logf, metrics: newRelayerMetrics()}, nil
 }
 
