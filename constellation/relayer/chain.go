@@ -138,14 +138,8 @@ func (c *chain) latest(ctx context.Context) (int64, time.Time, error) {
 	return st.SyncInfo.LatestBlockHeight, st.SyncInfo.LatestBlockTime, nil
 }
 
-// pending lists the packets this side sent over its client and has not seen
-// acknowledged or timed out, from its state at height (0: latest).
-func (c *chain) pending(ctx context.Context, height int64) ([]bridge.Packet, error) {
-	ps, _, err := c.pendingPage(ctx, height, 0, 1000)
-	return ps, err
-}
-
-// pendingPage is up to limit pending packets from sequence start on, and the first
+// pendingPage is up to limit of the packets this side sent over its client and has
+// not seen acknowledged or timed out (from its state at height, 0: latest) from sequence start on, and the first
 // sequence of the next page (0 after the last).
 func (c *chain) pendingPage(ctx context.Context, height int64, start uint64, limit uint32) ([]bridge.Packet, uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
