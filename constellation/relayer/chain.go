@@ -106,7 +106,11 @@ func connect(ctx context.Context, s Side, logf ...func(string, ...any)) (*chain,
 	// is down now is checked by the chain itself later (a tx of the wrong chain id
 	// does not verify, a proof of another chain is refused).
 	for _, p := range c.peers[1:] {
-		if pid, err := p.cl.ChainID(cctx); err == nil && pid != s.ChainID {
+		pc, err := client.New(rpcURL(p.rpc))
+		if err != nil {
+			return nil, err
+		}
+		if pid, err := pc.ChainID(cctx); err == nil && pid != s.ChainID {
 			return nil, fmt.Errorf("%s: the node at %s runs chain %s, not %s: remove it from the side's rpcs", s.Name, p.rpc, pid, s.ChainID)
 		}
 	}

@@ -1,8 +1,12 @@
 package relayer
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -10,8 +14,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	cmtjson "github.com/cometbft/cometbft/libs/json"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	jsonrpcclient "github.com/cometbft/cometbft/rpc/jsonrpc/client"
+	rpctypes "github.com/cometbft/cometbft/rpc/jsonrpc/types"
 
 	"github.com/selfchain/selfchain/client"
 )
@@ -118,7 +125,8 @@ func newNodeClient(rpcs []string, logf func(string, ...any)) (*client.Client, er
 // peer is one node a chain's txs are broadcast to.
 type peer struct {
 	rpc       string
-	cl        *client.Client
+	http      *http.Client // dials the node whatever the URL says
+	sendMu    sync.Mutex
 	mu        sync.Mutex
 	downUntil time.Time // after a failed dial: skipped until then
 }
@@ -141,11 +149,103 @@ func (p *peer) rest(now time.Time) {
 func newPeers(rpcs []string) ([]*peer, error) {
 	out := make([]*peer, 0, len(rpcs))
 	for _, r := range rpcs {
-		cl, err := client.New(rpcURL(r))
+		hc, err := jsonrpcclient.DefaultHTTPClient(rpcURL(r))
+		if err != nil {
+			return nil, fmt.Errorf("node %s: %w", r, err)
+		}
+		out = append(out, &peer{rpc: r, http: hc})
+	}
+	return out, nil
+}
+
+// txAnswer is one node's answer for one tx of a broadcast: its CheckTx result, or the
+// JSON-RPC error the node gave for that tx alone.
+type txAnswer struct {
+	res *ctypes.ResultBroadcastTx
+	err *rpctypes.RPCError
+}
+
+// taken: the node's mempool has the tx (it took it now, or had it from gossip).
+func (a txAnswer) taken() bool {
+	return a.res != nil && a.res.Code == 0 || a.err != nil && strings.Contains(a.err.Message+a.err.Data, "tx already exists in cache")
+}
+
+// broadcastRaw sends txs to the peer as one JSON-RPC batch of broadcast_tx_sync and
+// reads each answer on its own: CometBFT's batch client fails a whole batch when one
+// call of it failed, and with every node broadcast to, a node often has a tx from
+// gossip already ("tx already exists in cache").
+func (p *peer) broadcastRaw(ctx context.Context, txs [][]byte) ([]txAnswer, error) {
+	reqs := make([]rpctypes.RPCRequest, len(txs))
+	for i, tx := range txs {
+		r, err := rpctypes.MapToRequest(rpctypes.JSONRPCIntID(i), "broadcast_tx_sync", map[string]any{"tx": tx})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &peer{rpc: r, cl: cl})
+		reqs[i] = r
+	}
+	var body []byte
+	var err error
+	if len(reqs) == 1 {
+		body, err = json.Marshal(reqs[0])
+	} else {
+		body, err = json.Marshal(reqs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.sendMu.Lock() // one batch at a time to a node, in order: their sequences follow
+	defer p.sendMu.Unlock()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://node/", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := p.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	bz, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeBroadcastAnswers(bz, len(txs))
+	if err != nil {
+		return nil, fmt.Errorf("HTTP %d: %w", resp.StatusCode, err)
+	}
+	return out, nil
+}
+
+// decodeBroadcastAnswers reads a node's answer to a batch of n broadcast_tx_sync
+// calls (a bare response for a batch of one, or a whole request refused).
+func decodeBroadcastAnswers(bz []byte, n int) ([]txAnswer, error) {
+	var responses []rpctypes.RPCResponse
+	if err := json.Unmarshal(bz, &responses); err != nil {
+		var one rpctypes.RPCResponse
+		if err1 := json.Unmarshal(bz, &one); err1 != nil {
+			return nil, fmt.Errorf("undecodable answer: %w", err)
+		}
+		responses = []rpctypes.RPCResponse{one}
+	}
+	txs := make([]struct{}, n)
+	out := make([]txAnswer, n)
+	for _, r := range responses {
+		id, ok := r.ID.(rpctypes.JSONRPCIntID)
+		if !ok || int(id) < 0 || int(id) >= len(txs) {
+			if r.Error != nil && len(responses) == 1 {
+				return nil, r.Error // the whole request was refused
+			}
+			continue
+		}
+		if r.Error != nil {
+			out[id].err = r.Error
+			continue
+		}
+		var res ctypes.ResultBroadcastTx
+		if err := cmtjson.Unmarshal(r.Result, &res); err != nil {
+			return nil, fmt.Errorf("answer %d: %w", id, err)
+		}
+		out[id].res = &res
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package relayer
 import (
 	"context"
 	"fmt"
+	gonet "net"
 	"testing"
 	"time"
 
@@ -41,7 +42,21 @@ func TestBroadcastToEveryNodeAndFailover(t *testing.T) {
 	var logged []string
 	cl, err := newNodeClient(side.Nodes(), func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) })
 	require.NoError(t, err)
-	peers, err := newPeers(side.Nodes())
+	// And a node that accepts connections but never answers (hung): broadcasts do
+	// not wait for it beyond stragglerWait.
+	hung, err := gonet.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer hung.Close()
+	go func() {
+		for {
+			conn, err := hung.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+		}
+	}()
+	peers, err := newPeers(append(side.Nodes(), "tcp://"+hung.Addr().String()))
 	require.NoError(t, err)
 	c := &chain{Side: side, cl: cl, peers: peers, heads: newHeads()}
 
@@ -65,9 +80,11 @@ func TestBroadcastToEveryNodeAndFailover(t *testing.T) {
 			require.Zero(t, res.Code, res.Log)
 		}
 	}
+	t0 := time.Now()
 	hashes, err := c.broadcastMany(ctx, send(3))
 	require.NoError(t, err)
 	require.Len(t, hashes, 3)
+	require.Less(t, time.Since(t0), callTimeout, "the hung node does not hold the broadcast for a whole call timeout")
 	committed(hashes)
 
 	// The first validator stops: the relayer goes on through the second.
@@ -88,4 +105,41 @@ func TestBroadcastToEveryNodeAndFailover(t *testing.T) {
 	var te *TxError
 	require.ErrorAs(t, err, &te)
 	require.NotZero(t, te.Code)
+}
+
+// A node's batch answer with one call failed ("tx already exists in cache": the node
+// had it from gossip) and one refused by CheckTx keeps each tx's answer.
+func TestDecodeBroadcastAnswers(t *testing.T) {
+	bz := []byte(`[{"jsonrpc":"2.0","id":0,"error":{"code":-32603,"message":"Internal error","data":"tx already exists in cache"}},
+{"jsonrpc":"2.0","id":1,"result":{"code":0,"data":"","log":"","codespace":"","hash":"AB"}},
+{"jsonrpc":"2.0","id":2,"result":{"code":32,"data":"","log":"account sequence mismatch","codespace":"sdk","hash":"CD"}}]`)
+	out, err := decodeBroadcastAnswers(bz, 3)
+	require.NoError(t, err)
+	require.True(t, out[0].taken(), "in the node's cache: taken")
+	require.True(t, out[1].taken())
+	require.False(t, out[2].taken())
+	require.Equal(t, uint32(32), out[2].res.Code)
+
+	one, err := decodeBroadcastAnswers([]byte(`{"jsonrpc":"2.0","id":0,"result":{"code":0,"data":"","log":"","codespace":"","hash":"AB"}}`), 1)
+	require.NoError(t, err)
+	require.True(t, one[0].taken())
+	_, err = decodeBroadcastAnswers([]byte(`{"jsonrpc":"2.0","id":-1,"error":{"code":-32600,"message":"Invalid Request"}}`), 2)
+	require.Error(t, err, "the whole request refused")
+	_, err = decodeBroadcastAnswers([]byte(`<html>`), 2)
+	require.Error(t, err)
+}
+
+// FuzzDecodeBroadcastAnswers: whatever a node answers, no panic, and never more
+// answers than txs.
+func FuzzDecodeBroadcastAnswers(f *testing.F) {
+	f.Add([]byte(`[{"jsonrpc":"2.0","id":0,"result":{"code":0,"hash":"AB"}}]`), 1)
+	f.Add([]byte(`{"jsonrpc":"2.0","id":0,"error":{"code":1,"message":"x"}}`), 2)
+	f.Add([]byte(`[{"id":5},{"id":"a"},{"id":-3}]`), 3)
+	f.Fuzz(func(t *testing.T, bz []byte, n int) {
+		n = n & 63
+		out, err := decodeBroadcastAnswers(bz, n)
+		if err == nil && len(out) != n {
+			t.Fatalf("%d answers for %d txs", len(out), n)
+		}
+	})
 }

@@ -237,6 +237,9 @@ func (c *chain) signAll(ctx context.Context, txs [][]runtime.Msg, gas []uint64) 
 	return out, err
 }
 
+// stragglerWait is how long a broadcast waits for the other nodes once one answered.
+const stragglerWait = 2 * time.Second
+
 // rpcBatchTxs and rpcBatchBytes bound one JSON-RPC batch of broadcasts: CometBFT's
 // default max_request_batch_size is 10 and max_body_bytes 1 MB (txs go base64).
 const (
@@ -279,65 +282,105 @@ func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, e
 }
 
 // broadcastAll sends one batch of txs to every node of the chain at once and merges
-// the answers per tx: taken if any node's mempool took it (the others get it by
-// gossip, or already had it: a node that has a tx in its cache fails the call), else
-// the first node's refusal in list order; nil where no node answered (then err says
-// why). A node that cannot be dialled is left out for peerRest. Waiting for every
-// node keeps each node's batches in order, as their sequences need.
+// the answers per tx: taken if any node's mempool has it (took it now, or had it from
+// gossip), else the first refusal in list order; nil where no node answered (then
+// err says why). It goes on as soon as every tx is taken somewhere, or every node
+// answered, or stragglerWait after the first answer: the other nodes get the rest of
+// their copies in the background (a node takes one batch at a time, in order) or by
+// gossip. A node that cannot be dialled, or times out, is left out for peerRest.
 func (c *chain) broadcastAll(ctx context.Context, txs [][]byte) ([]*ctypes.ResultBroadcastTx, error) {
 	type answer struct {
-		res []any
+		i   int
+		res []txAnswer
 		err error
 	}
 	now := time.Now()
-	answers := make([]answer, len(c.peers))
-	var wg sync.WaitGroup
 	resting := 0
 	for _, p := range c.peers {
 		if p.resting(now) {
 			resting++
 		}
 	}
+	// The copies outlive this call by at most callTimeout, and end with the relayer.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	stop := context.AfterFunc(ctx, cancel)
+	got := make(chan answer, len(c.peers)) // buffered: a copy left behind never blocks
+	var firstErr error
+	started := 0
+	var wg sync.WaitGroup
 	for i, p := range c.peers {
 		if resting < len(c.peers) && p.resting(now) {
-			answers[i].err = fmt.Errorf("node %s: left out for %s after a failed dial", p.rpc, peerRest)
 			continue
 		}
+		started++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := broadcastBatch(ctx, p.cl, txs)
-			if err != nil && isDialError(err) {
+			res, err := p.broadcastRaw(bctx, txs)
+			if err != nil && (isDialError(err) || errors.Is(err, context.DeadlineExceeded)) {
 				p.rest(time.Now())
 			}
-			answers[i] = answer{res, err}
+			got <- answer{i, res, err}
 		}()
 	}
-	wg.Wait()
-	out := make([]*ctypes.ResultBroadcastTx, len(txs))
-	var firstErr error
-	for i, a := range answers {
-		if a.err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("node %s: %w", c.peers[i].rpc, a.err)
+	go func() { wg.Wait(); stop(); cancel() }()
+	taken := make([]bool, len(txs))
+	refused := make([]*ctypes.ResultBroadcastTx, len(txs))
+	refusedBy := make([]int, len(txs))
+	allTaken := func() bool {
+		for _, t := range taken {
+			if !t {
+				return false
 			}
-			continue
 		}
-		for j := range txs {
-			if j >= len(a.res) {
-				break
-			}
-			res, ok := a.res[j].(*ctypes.ResultBroadcastTx)
-			if !ok {
+		return true
+	}
+	var late <-chan time.Time
+	answered := 0
+wait:
+	for answered < started {
+		select {
+		case a := <-got:
+			answered++
+			if a.err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("node %s: %w", c.peers[a.i].rpc, a.err)
+				}
 				continue
 			}
-			if out[j] == nil || out[j].Code != 0 && res.Code == 0 {
-				out[j] = res
+			for j, ans := range a.res {
+				switch {
+				case ans.taken():
+					taken[j] = true
+				case ans.res != nil && (refused[j] == nil || a.i < refusedBy[j]):
+					refused[j], refusedBy[j] = ans.res, a.i
+				}
 			}
+			if allTaken() {
+				break wait
+			}
+			if late == nil {
+				t := time.NewTimer(stragglerWait)
+				defer t.Stop()
+				late = t.C
+			}
+		case <-late:
+			break wait
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
 	}
-	for j := range out {
-		if out[j] == nil {
+	out := make([]*ctypes.ResultBroadcastTx, len(txs))
+	for j, tx := range txs {
+		switch {
+		case taken[j]:
+			out[j] = &ctypes.ResultBroadcastTx{Hash: cmttypes.Tx(tx).Hash()}
+		case refused[j] != nil:
+			out[j] = refused[j]
+		default:
+			if firstErr == nil {
+				firstErr = fmt.Errorf("no node answered for tx %d of %d", j+1, len(txs))
+			}
 			return out[:j], firstErr
 		}
 	}
@@ -465,26 +508,6 @@ func (c *chain) explain(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: %v", ErrNoFunds, c.fundsHint(have))
 	}
 	return err
-}
-
-// broadcastBatch is one broadcast_tx_sync call, or a JSON-RPC batch of them (the
-// server answers a batch of one with a bare response, which the batch client does
-// not decode: one tx goes as a plain call).
-func broadcastBatch(ctx context.Context, cl *client.Client, txs [][]byte) ([]any, error) {
-	if len(txs) == 1 {
-		res, err := cl.RPC().BroadcastTxSync(ctx, txs[0])
-		if err != nil {
-			return nil, err
-		}
-		return []any{res}, nil
-	}
-	b := cl.RPC().NewBatch()
-	for _, bz := range txs {
-		if _, err := b.BroadcastTxSync(ctx, bz); err != nil {
-			return nil, err
-		}
-	}
-	return b.Send(ctx)
 }
 
 // gasFor is msgs' gas limit: simulated, or what a simulation of a tx of the same
