@@ -28,16 +28,18 @@ var prefixMu sync.Mutex
 // chain is a connected side: its node, the relayer's key, its address there.
 type chain struct {
 	Side
-	cl     *client.Client // the side's nodes, failing over (nodes.go)
-	peers  []*peer        // every node, for broadcasts
-	signer *client.KeyringSigner
-	addr   string // the relayer's address, with the chain's prefix
-	acct   accountState
-	heads  *heads               // new blocks, as they commit (Run's watcher feeds it)
-	hdrs   *valCache            // headers for client updates, validator sets cached by hash
-	gas    gasMemo              // simulated gas limits by tx shape
-	sendMu sync.Mutex           // one signer at a time: the workers share the key's sequence
-	logf   func(string, ...any) // nil: quiet (bridge setup)
+	cl    *client.Client // the side's nodes, failing over (nodes.go)
+	peers []*peer        // every node, for broadcasts
+	// broadcastOne: txs go to the first reachable node only (Config.BroadcastOne).
+	broadcastOne bool
+	signer       *client.KeyringSigner
+	addr         string // the relayer's address, with the chain's prefix
+	acct         accountState
+	heads        *heads               // new blocks, as they commit (Run's watcher feeds it)
+	hdrs         *valCache            // headers for client updates, validator sets cached by hash
+	gas          gasMemo              // simulated gas limits by tx shape
+	sendMu       sync.Mutex           // one signer at a time: the workers share the key's sequence
+	logf         func(string, ...any) // nil: quiet (bridge setup)
 }
 
 func (c *chain) withPrefix(f func() error) error {

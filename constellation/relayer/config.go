@@ -71,6 +71,9 @@ type Config struct {
 	// MetricsAddr, when set, is a loopback host:port where Run serves Prometheus
 	// metrics at /metrics (metrics.go).
 	MetricsAddr string
+	// BroadcastOne sends each tx to the first reachable node of a side instead of to
+	// all of them (queries fail over either way): `relay --broadcast one`, to compare.
+	BroadcastOne bool
 	// Logf writes one line (default: the standard logger).
 	Logf func(format string, args ...any)
 }

@@ -46,9 +46,10 @@ func (s Side) Nodes() []string {
 
 // failover is an http.RoundTripper over several nodes' RPC transports: a request
 // goes to the node that answered last, and to the next one in the list when that
-// one cannot be dialled (the request never reached it, so sending it again is safe,
-// broadcasts included). CometBFT's transports dial their own node whatever the
-// request's URL says.
+// one fails at the transport (cannot be dialled, or a kept-alive connection was
+// reset because the node stopped). Sending a request again is safe here: queries
+// read, and a broadcast tx is the same bytes with the same hash on any node.
+// CometBFT's transports dial their own node whatever the request's URL says.
 type failover struct {
 	names []string
 	rts   []http.RoundTripper
@@ -86,7 +87,7 @@ func (f *failover) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 		resp, err := f.rts[idx].RoundTrip(r)
-		if err == nil || !isDialError(err) || req.Context().Err() != nil {
+		if err == nil || req.Context().Err() != nil {
 			if err == nil && idx != start && f.cur.CompareAndSwap(int32(start), int32(idx)) && f.logf != nil {
 				f.logf("node %s cannot be reached: using %s", f.names[start], f.names[idx])
 			}

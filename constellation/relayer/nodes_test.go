@@ -96,6 +96,15 @@ func TestBroadcastToEveryNodeAndFailover(t *testing.T) {
 	require.Len(t, hashes, 2)
 	committed(hashes)
 
+	// --broadcast one: to the first node that can be reached (the dead port and the
+	// stopped validator are skipped).
+	c.broadcastOne = true
+	hashes, err = c.broadcastMany(ctx, send(2))
+	require.NoError(t, err)
+	require.Len(t, hashes, 2)
+	committed(hashes)
+	c.broadcastOne = false
+
 	// A refusal by every node is the chain's answer, with its code.
 	bad := testutil.Send(from, to.Addr, 1, testutil.TxOpts{})
 	from.Seq-- // used again: a sequence mismatch

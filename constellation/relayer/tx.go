@@ -289,6 +289,9 @@ func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, e
 // their copies in the background (a node takes one batch at a time, in order) or by
 // gossip. A node that cannot be dialled, or times out, is left out for peerRest.
 func (c *chain) broadcastAll(ctx context.Context, txs [][]byte) ([]*ctypes.ResultBroadcastTx, error) {
+	if c.broadcastOne {
+		return c.broadcastFirst(ctx, txs)
+	}
 	type answer struct {
 		i   int
 		res []txAnswer
@@ -385,6 +388,37 @@ wait:
 		}
 	}
 	return out, nil
+}
+
+// broadcastFirst sends the batch to the first node in list order that can be reached
+// (Config.BroadcastOne): the others get the txs by gossip.
+func (c *chain) broadcastFirst(ctx context.Context, txs [][]byte) ([]*ctypes.ResultBroadcastTx, error) {
+	var firstErr error
+	for _, p := range c.peers {
+		res, err := p.broadcastRaw(ctx, txs)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("node %s: %w", p.rpc, err)
+			}
+			if isDialError(err) {
+				continue
+			}
+			return nil, firstErr
+		}
+		out := make([]*ctypes.ResultBroadcastTx, len(txs))
+		for j, a := range res {
+			switch {
+			case a.taken():
+				out[j] = &ctypes.ResultBroadcastTx{Hash: cmttypes.Tx(txs[j]).Hash()}
+			case a.res != nil:
+				out[j] = a.res
+			default:
+				return out[:j], fmt.Errorf("node %s: tx %d of %d: %v", p.rpc, j+1, len(txs), a.err)
+			}
+		}
+		return out, nil
+	}
+	return nil, firstErr
 }
 
 // await is sendAll's second half: each tx's block, in order. results are the
