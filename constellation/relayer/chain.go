@@ -30,7 +30,7 @@ type chain struct {
 	Side
 	cl    *client.Client // the side's nodes, failing over (nodes.go)
 	peers []*peer        // every node, for broadcasts
-	// broadcastOne: txs go to the first reachable node only (Config.BroadcastOne).
+	// broadcastOne: txs go to the first reachable node only (unless Config.BroadcastAll).
 	broadcastOne bool
 	signer       *client.KeyringSigner
 	addr         string // the relayer's address, with the chain's prefix
@@ -67,7 +67,7 @@ func connect(ctx context.Context, s Side, logf ...func(string, ...any)) (*chain,
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	c := &chain{Side: s, heads: newHeads()}
+	c := &chain{Side: s, heads: newHeads(), broadcastOne: true}
 	if len(logf) > 0 {
 		c.logf = logf[0]
 	}

@@ -71,9 +71,11 @@ type Config struct {
 	// MetricsAddr, when set, is a loopback host:port where Run serves Prometheus
 	// metrics at /metrics (metrics.go).
 	MetricsAddr string
-	// BroadcastOne sends each tx to the first reachable node of a side instead of to
-	// all of them (queries fail over either way): `relay --broadcast one`, to compare.
-	BroadcastOne bool
+	// BroadcastAll sends each tx to every node of a side at once instead of to the
+	// first reachable one (queries fail over either way): `relay --broadcast all`.
+	// Off by default: measured here, copies racing gossip reached a proposer out of
+	// sequence order and failed batches in the block (docs/PERFORMANCE.md).
+	BroadcastAll bool
 	// Logf writes one line (default: the standard logger).
 	Logf func(format string, args ...any)
 }

@@ -69,7 +69,7 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.broadcastOne, b.broadcastOne = cfg.BroadcastOne, cfg.BroadcastOne
+	a.broadcastOne, b.broadcastOne = !cfg.BroadcastAll, !cfg.BroadcastAll
 	return &Relayer{cfg: cfg, a: a, b: b, ab: newLane(a, b), ba: newLane(b, a), logf: cfg.Logf, metrics: newRelayerMetrics()}, nil
 }
 

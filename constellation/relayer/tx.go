@@ -391,7 +391,7 @@ wait:
 }
 
 // broadcastFirst sends the batch to the first node in list order that can be reached
-// (Config.BroadcastOne): the others get the txs by gossip.
+// (the default; Config.BroadcastAll sends to all): the others get the txs by gossip.
 func (c *chain) broadcastFirst(ctx context.Context, txs [][]byte) ([]*ctypes.ResultBroadcastTx, error) {
 	var firstErr error
 	for _, p := range c.peers {
