@@ -33,6 +33,22 @@ type Bridge struct {
 // Config is the relayer's view of the bridge.
 func (b *Bridge) Config() relayer.Config { return relayer.Config{A: b.A, B: b.B} }
 
+// WithNodes is the bridge with each constellation chain's side listing all of the
+// chain's nodes as they are now (a record made before nodes were listed, or since
+// the chain gained nodes); open finds a chain of this home by name.
+func (b *Bridge) WithNodes(open func(name string) (*Chain, bool)) *Bridge {
+	out := *b
+	for _, s := range []*relayer.Side{&out.A, &out.B} {
+		if c, ok := open(s.Name); ok && c.Spec.ChainID == s.ChainID && len(c.Layout.Nodes) > 0 {
+			now := c.RelayerSide()
+			if now.RPC == s.RPC {
+				s.RPCs = now.RPCs
+			}
+		}
+	}
+	return &out
+}
+
 var counterpartyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
 func (c *Chain) bridgeFile(cp string) string { return filepath.Join(c.Dir, "bridges", cp+".json") }
@@ -91,9 +107,14 @@ func (c *Chain) Bridges() []*Bridge {
 
 // RelayerSide is this chain as one side of a bridge: node1's RPC, the client
 // home's test keyring, fees at the nodes' minimum gas price in the chain's token.
+// The relayer broadcasts to every node's RPC and fails over between them.
 func (c *Chain) RelayerSide() relayer.Side {
+	var rpcs []string
+	for _, n := range c.Layout.Nodes {
+		rpcs = append(rpcs, fmt.Sprintf("tcp://127.0.0.1:%d", n.RPC))
+	}
 	return relayer.Side{
-		Name: c.Spec.Name, ChainID: c.Spec.ChainID, RPC: fmt.Sprintf("tcp://127.0.0.1:%d", c.Layout.Nodes[0].RPC),
+		Name: c.Spec.Name, ChainID: c.Spec.ChainID, RPC: rpcs[0], RPCs: rpcs[1:],
 		Home: c.ClientHome(), KeyringBackend: keyring.BackendTest, Key: RelayerKeyName,
 		GasPrice: MinGasPrice + c.Spec.Token.Denom, Denom: c.Spec.Token.Denom, Prefix: c.Spec.Bech32Prefix,
 	}
@@ -102,7 +123,18 @@ func (c *Chain) RelayerSide() relayer.Side {
 // OutsideSide is a SELF-framework chain outside this home as a bridge side: its
 // node at rpc, and a selfchaind client home whose client.toml gives the keyring
 // backend, gas price (hence fee denom) and address prefix. chainID is the node's.
+// rpc may list several nodes of the chain, comma-separated: the first is asked
+// first, and txs go to all.
 func OutsideSide(name, rpc, home, chainID string) (relayer.Side, error) {
+	var more []string
+	if parts := strings.Split(rpc, ","); len(parts) > 1 {
+		rpc = strings.TrimSpace(parts[0])
+		for _, p := range parts[1:] {
+			if p = strings.TrimSpace(p); p != "" {
+				more = append(more, p)
+			}
+		}
+	}
 	if _, err := os.Stat(home); err != nil {
 		return relayer.Side{}, fmt.Errorf("--to-home %s: %w", home, err)
 	}
@@ -120,6 +152,6 @@ func OutsideSide(name, rpc, home, chainID string) (relayer.Side, error) {
 	if prefix == "" {
 		prefix = "self"
 	}
-	return relayer.Side{Name: name, ChainID: chainID, RPC: rpc, Home: abs, KeyringBackend: cfg.KeyringBackend,
+	return relayer.Side{Name: name, ChainID: chainID, RPC: rpc, RPCs: more, Home: abs, KeyringBackend: cfg.KeyringBackend,
 		Key: RelayerKeyName, GasPrice: price, Denom: denom, Prefix: prefix}, nil
 }

@@ -50,6 +50,12 @@ never forge them. It logs one line per batch to logs/relay-<counterparty>.log.`,
 				return err
 			}
 			var extra []string
+			if b, _ := cmd.Flags().GetString("broadcast"); b != "one" {
+				if b != "all" {
+					return fmt.Errorf("--broadcast %q: want all or one", b)
+				}
+				extra = append(extra, "--broadcast", b)
+			}
 			if m, _ := cmd.Flags().GetString("metrics"); m != "" {
 				if err := relayer.CheckMetricsAddr(m); err != nil {
 					return err
@@ -68,6 +74,7 @@ never forge them. It logs one line per batch to logs/relay-<counterparty>.log.`,
 	cmd.Flags().Bool("foreground", false, "run in this terminal until Ctrl-C instead of under a supervisor")
 	cmd.Flags().Duration("interval", 250*time.Millisecond, "longest pause between scans: the relayer also looks at once when either chain commits a block (websocket events; /status polled every 100 ms while they do not come)")
 	cmd.Flags().String("metrics", "", "serve Prometheus metrics (packets relayed, pending, client heights, balances) at this loopback host:port under /metrics, e.g. 127.0.0.1:9465")
+	cmd.Flags().String("broadcast", "one", "where each tx goes: one (the first reachable node of the chain; the others get it by gossip) or all (every node the relayer knows of the chain, at once; measured slower here, see docs/PERFORMANCE.md)")
 	cmd.Flags().String("key", "", "with --foreground: sign with this key name on both chains instead of the bridge's relayer key (a second relayer)")
 	cmd.AddCommand(relayStatusCmd(), relayLogsCmd(), relayStopCmd())
 	return cmd
@@ -106,9 +113,20 @@ func relayForeground(cmd *cobra.Command, chain *constellation.Chain, cp string) 
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := br.Config()
+	// Every node of a constellation chain as it is now: txs go to all of them.
+	cfg := br.WithNodes(func(name string) (*constellation.Chain, bool) {
+		c, err := openChain(cmd, name)
+		return c, err == nil
+	}).Config()
 	cfg.Interval, _ = cmd.Flags().GetDuration("interval")
 	cfg.MetricsAddr, _ = cmd.Flags().GetString("metrics")
+	switch b, _ := cmd.Flags().GetString("broadcast"); b {
+	case "one":
+	case "all":
+		cfg.BroadcastAll = true
+	default:
+		return fmt.Errorf("--broadcast %q: want all or one", b)
+	}
 	if key, _ := cmd.Flags().GetString("key"); key != "" {
 		// A second relayer needs keys of its own: a shared key's sequence would
 		// be raced by both.

@@ -28,15 +28,18 @@ var prefixMu sync.Mutex
 // chain is a connected side: its node, the relayer's key, its address there.
 type chain struct {
 	Side
-	cl     *client.Client
-	signer *client.KeyringSigner
-	addr   string // the relayer's address, with the chain's prefix
-	acct   accountState
-	heads  *heads               // new blocks, as they commit (Run's watcher feeds it)
-	hdrs   *valCache            // headers for client updates, validator sets cached by hash
-	gas    gasMemo              // simulated gas limits by tx shape
-	sendMu sync.Mutex           // one signer at a time: the workers share the key's sequence
-	logf   func(string, ...any) // nil: quiet (bridge setup)
+	cl    *client.Client // the side's nodes, failing over (nodes.go)
+	peers []*peer        // every node, for broadcasts
+	// broadcastOne: txs go to the first reachable node only (unless Config.BroadcastAll).
+	broadcastOne bool
+	signer       *client.KeyringSigner
+	addr         string // the relayer's address, with the chain's prefix
+	acct         accountState
+	heads        *heads               // new blocks, as they commit (Run's watcher feeds it)
+	hdrs         *valCache            // headers for client updates, validator sets cached by hash
+	gas          gasMemo              // simulated gas limits by tx shape
+	sendMu       sync.Mutex           // one signer at a time: the workers share the key's sequence
+	logf         func(string, ...any) // nil: quiet (bridge setup)
 }
 
 func (c *chain) withPrefix(f func() error) error {
@@ -59,12 +62,24 @@ func rpcURL(s string) string {
 }
 
 // connect opens the side's node and key. The node's chain id must be the side's.
-func connect(ctx context.Context, s Side) (*chain, error) {
+// logf (nil: quiet) gets the lines a relay log wants, failovers included.
+func connect(ctx context.Context, s Side, logf ...func(string, ...any)) (*chain, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	cl, err := client.New(rpcURL(s.RPC))
+	c := &chain{Side: s, heads: newHeads(), broadcastOne: true}
+	if len(logf) > 0 {
+		c.logf = logf[0]
+	}
+	cl, err := newNodeClient(s.Nodes(), func(format string, args ...any) {
+		if c.logf != nil {
+			c.logf("%s: "+format, append([]any{s.Name}, args...)...)
+		}
+	})
 	if err != nil {
+		return nil, err
+	}
+	if c.peers, err = newPeers(s.Nodes()); err != nil {
 		return nil, err
 	}
 	kr, err := keyring.New(s.KeyringBackend, s.Home, keyring.EnvPassphrase())
@@ -78,7 +93,7 @@ func connect(ctx context.Context, s Side) (*chain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: key %q: %w", s.Name, s.Key, err)
 	}
-	c := &chain{Side: s, cl: cl, signer: signer, heads: newHeads(), hdrs: newValCache(cl.RPC())}
+	c.cl, c.signer, c.hdrs = cl, signer, newValCache(cl.RPC())
 	_ = c.withPrefix(func() error { c.addr = signer.PubKey().Address().String(); return nil })
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
@@ -88,6 +103,18 @@ func connect(ctx context.Context, s Side) (*chain, error) {
 	}
 	if id != s.ChainID {
 		return nil, fmt.Errorf("%s: the node at %s runs chain %s, the bridge was made with %s", s.Name, s.RPC, id, s.ChainID)
+	}
+	// Every other node must run the same chain: queries fail over to them. One that
+	// is down now is checked by the chain itself later (a tx of the wrong chain id
+	// does not verify, a proof of another chain is refused).
+	for _, p := range c.peers[1:] {
+		pc, err := client.New(rpcURL(p.rpc))
+		if err != nil {
+			return nil, err
+		}
+		if pid, err := pc.ChainID(cctx); err == nil && pid != s.ChainID {
+			return nil, fmt.Errorf("%s: the node at %s runs chain %s, not %s: remove it from the side's rpcs", s.Name, p.rpc, pid, s.ChainID)
+		}
 	}
 	return c, nil
 }
@@ -117,14 +144,8 @@ func (c *chain) latest(ctx context.Context) (int64, time.Time, error) {
 	return st.SyncInfo.LatestBlockHeight, st.SyncInfo.LatestBlockTime, nil
 }
 
-// pending lists the packets this side sent over its client and has not seen
-// acknowledged or timed out, from its state at height (0: latest).
-func (c *chain) pending(ctx context.Context, height int64) ([]bridge.Packet, error) {
-	ps, _, err := c.pendingPage(ctx, height, 0, 1000)
-	return ps, err
-}
-
-// pendingPage is up to limit pending packets from sequence start on, and the first
+// pendingPage is up to limit of the packets this side sent over its client and has
+// not seen acknowledged or timed out (from its state at height, 0: latest) from sequence start on, and the first
 // sequence of the next page (0 after the last).
 func (c *chain) pendingPage(ctx context.Context, height int64, start uint64, limit uint32) ([]bridge.Packet, uint64, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)

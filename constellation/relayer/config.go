@@ -18,16 +18,19 @@ import (
 
 // Side is one chain of a bridge as the relayer sees it.
 type Side struct {
-	Name           string `json:"name"`            // label in logs and status: the constellation chain name, or "devnet"
-	ChainID        string `json:"chain_id"`        // checked against the node's
-	RPC            string `json:"rpc"`             // CometBFT RPC, e.g. http://127.0.0.1:26657
-	Home           string `json:"home"`            // client home holding the relayer's keyring
-	KeyringBackend string `json:"keyring_backend"` // test | file ($SELFCHAIN_KEYRING_PASSPHRASE)
-	Key            string `json:"key"`             // the relayer's own key name there
-	GasPrice       string `json:"gas_price"`       // in the chain's own denom, e.g. 0.001uacme
-	Denom          string `json:"denom"`           // the chain's fee denom
-	Prefix         string `json:"bech32_prefix"`   // the chain's address prefix
-	ClientID       string `json:"client_id"`       // this chain's light client of the other chain
+	Name    string `json:"name"`     // label in logs and status: the constellation chain name, or "devnet"
+	ChainID string `json:"chain_id"` // checked against the node's
+	RPC     string `json:"rpc"`      // CometBFT RPC, e.g. http://127.0.0.1:26657
+	// RPCs are the chain's other nodes (validators): txs go to all of them, and
+	// queries to the next one when RPC cannot be reached (nodes.go).
+	RPCs           []string `json:"rpcs,omitempty"`
+	Home           string   `json:"home"`            // client home holding the relayer's keyring
+	KeyringBackend string   `json:"keyring_backend"` // test | file ($SELFCHAIN_KEYRING_PASSPHRASE)
+	Key            string   `json:"key"`             // the relayer's own key name there
+	GasPrice       string   `json:"gas_price"`       // in the chain's own denom, e.g. 0.001uacme
+	Denom          string   `json:"denom"`           // the chain's fee denom
+	Prefix         string   `json:"bech32_prefix"`   // the chain's address prefix
+	ClientID       string   `json:"client_id"`       // this chain's light client of the other chain
 }
 
 // Validate names the first field a relayer cannot work without.
@@ -39,6 +42,8 @@ func (s Side) Validate() error {
 		return fmt.Errorf("%s: no chain id", s.Name)
 	case s.RPC == "":
 		return fmt.Errorf("%s: no RPC address", s.Name)
+	case len(s.RPCs) > maxNodes:
+		return fmt.Errorf("%s: %d node RPCs, at most %d", s.Name, len(s.RPCs), maxNodes)
 	case s.Home == "" || s.Key == "":
 		return fmt.Errorf("%s: no keyring home or relayer key name", s.Name)
 	case !crypto.ValidBech32Prefix(s.Prefix):
@@ -66,9 +71,17 @@ type Config struct {
 	// MetricsAddr, when set, is a loopback host:port where Run serves Prometheus
 	// metrics at /metrics (metrics.go).
 	MetricsAddr string
+	// BroadcastAll sends each tx to every node of a side at once instead of to the
+	// first reachable one (queries fail over either way): `relay --broadcast all`.
+	// Off by default: measured here, copies racing gossip reached a proposer out of
+	// sequence order and failed batches in the block (docs/PERFORMANCE.md).
+	BroadcastAll bool
 	// Logf writes one line (default: the standard logger).
 	Logf func(format string, args ...any)
 }
+
+// maxNodes bounds the nodes a side broadcasts to.
+const maxNodes = 64
 
 // MaxBatch is how many packet messages go in one tx: a tx holds tx.MaxMsgsPerTx
 // messages and the client update comes first.

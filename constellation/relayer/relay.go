@@ -40,8 +40,13 @@ type Relayer struct {
 type lane struct {
 	src, dst *chain
 	next     uint64
-	recv     *inflight // src's packets whose receipt on dst is in a mempool
-	settle   *inflight // src's packets whose ack or timeout on src is in a mempool
+	// settleNext is the settler's cursor, the same way: without it the settler saw
+	// only the first 1,000 pending packets, so acks of later pages (delivered while
+	// the first page's acks were on the way, or behind packets waiting for their
+	// timeout) waited until the first page was settled.
+	settleNext uint64
+	recv       *inflight // src's packets whose receipt on dst is in a mempool
+	settle     *inflight // src's packets whose ack or timeout on src is in a mempool
 }
 
 func newLane(src, dst *chain) lane {
@@ -56,15 +61,15 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	a, err := connect(ctx, cfg.A)
+	a, err := connect(ctx, cfg.A, cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
-	b, err := connect(ctx, cfg.B)
+	b, err := connect(ctx, cfg.B, cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
-	a.logf, b.logf = cfg.Logf, cfg.Logf
+	a.broadcastOne, b.broadcastOne = !cfg.BroadcastAll, !cfg.BroadcastAll
 	return &Relayer{cfg: cfg, a: a, b: b, ab: newLane(a, b), ba: newLane(b, a), logf: cfg.Logf, metrics: newRelayerMetrics()}, nil
 }
 
@@ -262,12 +267,28 @@ func (r *Relayer) deliverStep(ctx context.Context, l *lane) (bool, error) {
 // nothing can be delivered.
 func (r *Relayer) settleStep(ctx context.Context, l *lane) (bool, error) {
 	src := l.src
-	pending, err := src.pending(ctx, 0)
-	if err != nil || len(pending) == 0 {
+	pending, next, err := src.pendingPage(ctx, 0, l.settleNext, pageSize)
+	if err != nil {
 		return false, err
 	}
+	if len(pending) == 0 {
+		if l.settleNext != 0 {
+			l.settleNext = 0
+			return true, nil // past the last page: start over at once
+		}
+		return false, nil
+	}
+	// The next pass reads the next page (after the last, the first again): what is
+	// left on this one waits for its receipt or its timeout, or is in flight.
+	turn := func(worked bool, err error) (bool, error) {
+		l.settleNext = next
+		if next != 0 && (err == nil || errors.Is(err, errNotYet)) {
+			return true, nil // more pages: at once
+		}
+		return worked, err
+	}
 	if pending = l.settle.without(pending); len(pending) == 0 {
-		return false, errNotYet // all settling: their blocks come next
+		return turn(false, errNotYet) // all settling: their blocks come next
 	}
 	srcInfo, err := src.clientInfo(ctx)
 	if err != nil {
@@ -276,8 +297,15 @@ func (r *Relayer) settleStep(ctx context.Context, l *lane) (bool, error) {
 	if err := usable(src, srcInfo); err != nil {
 		return false, err
 	}
-	return r.settle(ctx, l, srcInfo, pending)
+	worked, err := r.settle(ctx, l, srcInfo, pending)
+	if !r.async && worked && err == nil {
+		return worked, err // one-shot: settled packets left the page; read it again
+	}
+	return turn(worked, err)
 }
+
+// pageSize is how many pending packets a scan reads (the query's most).
+const pageSize = 1000
 
 // deliver sends dst a MsgRecvPacket for each packet src committed (as of the
 // header dst's client will hold) that dst has not received and that has not
@@ -289,7 +317,7 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 		return false, err
 	}
 	version := int64(tgt.height) - 1
-	committed, next, err := src.pendingPage(ctx, version, l.next, 1000)
+	committed, next, err := src.pendingPage(ctx, version, l.next, pageSize)
 	if err != nil {
 		return false, err
 	}

@@ -76,10 +76,19 @@ func sideStatus(ctx context.Context, s Side, c, other *chain, connErr error) Sid
 	out.ClientHeight = info.Client.LatestHeight
 	out.NextSend = info.Client.NextSequenceSend
 	out.ExpiresAt = time.Unix(info.ExpiresAt, 0).UTC().Format(time.RFC3339)
-	pending, err := c.pending(ctx, 0)
-	if err != nil {
-		out.Error = err.Error()
-		return out
+	// Every page, not the first 1,000 only (a status is read, not relayed: a few
+	// queries more are fine), up to statusPages of them.
+	var pending []bridge.Packet
+	for next, pages := uint64(0), 0; pages < statusPages; pages++ {
+		ps, n, err := c.pendingPage(ctx, 0, next, pageSize)
+		if err != nil {
+			out.Error = err.Error()
+			return out
+		}
+		pending = append(pending, ps...)
+		if next = n; next == 0 {
+			break
+		}
 	}
 	out.Pending = len(pending)
 	if other != nil && len(pending) > 0 {
@@ -89,3 +98,6 @@ func sideStatus(ctx context.Context, s Side, c, other *chain, connErr error) Sid
 	}
 	return out
 }
+
+// statusPages bounds the pending packets a status counts (10,000).
+const statusPages = 10

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 	gogogrpc "github.com/cosmos/gogoproto/grpc"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -236,6 +237,9 @@ func (c *chain) signAll(ctx context.Context, txs [][]runtime.Msg, gas []uint64) 
 	return out, err
 }
 
+// stragglerWait is how long a broadcast waits for the other nodes once one answered.
+const stragglerWait = 2 * time.Second
+
 // rpcBatchTxs and rpcBatchBytes bound one JSON-RPC batch of broadcasts: CometBFT's
 // default max_request_batch_size is 10 and max_body_bytes 1 MB (txs go base64).
 const (
@@ -243,10 +247,11 @@ const (
 	rpcBatchBytes = 600 << 10
 )
 
-// broadcastMany hands signed txs to the mempool in order (broadcast_tx_sync, a
-// JSON-RPC batch of up to rpcBatchTxs at a time: the node runs a batch's calls in
-// order, so the sequences stay in order, with one round trip instead of one a tx).
-// It returns the hashes of the txs the mempool took, up to the first it refused.
+// broadcastMany hands signed txs to the mempools in order (broadcast_tx_sync, a
+// JSON-RPC batch of up to rpcBatchTxs at a time: a node runs a batch's calls in
+// order, so the sequences stay in order, with one round trip instead of one a tx),
+// every batch to every node of the chain at once (broadcastAll). It returns the
+// hashes of the txs a mempool took, up to the first that none took.
 func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, error) {
 	var hashes [][]byte
 	for len(signed) > 0 {
@@ -256,29 +261,164 @@ func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, e
 			n++
 		}
 		bctx, cancel := context.WithTimeout(ctx, callTimeout)
-		results, err := c.broadcastBatch(bctx, signed[:n])
+		results, err := c.broadcastAll(bctx, signed[:n])
 		cancel()
-		if err != nil {
-			c.acct.forget() // unknown which the node took
-			return hashes, fmt.Errorf("%s: broadcast: %w", c.Name, err)
-		}
-		for _, r := range results {
-			res, ok := r.(*ctypes.ResultBroadcastTx)
-			if !ok {
-				c.acct.forget()
-				return hashes, fmt.Errorf("%s: broadcast: unexpected answer %T", c.Name, r)
-			}
+		for i, res := range results {
 			if res.Code != 0 {
 				// The ones after it in this batch are refused too (their sequences
 				// no longer follow): the tracked sequence stays at this one's.
 				return hashes, &TxError{Chain: c.Name, Codespace: res.Codespace, Code: res.Code, Log: res.Log}
 			}
 			c.acct.accepted()
-			hashes = append(hashes, res.Hash)
+			hashes = append(hashes, cmttypes.Tx(signed[i]).Hash())
+		}
+		if err != nil {
+			c.acct.forget() // unknown whether a node took the rest
+			return hashes, fmt.Errorf("%s: broadcast: %w", c.Name, err)
 		}
 		signed = signed[n:]
 	}
 	return hashes, nil
+}
+
+// broadcastAll sends one batch of txs to every node of the chain at once and merges
+// the answers per tx: taken if any node's mempool has it (took it now, or had it from
+// gossip), else the first refusal in list order; nil where no node answered (then
+// err says why). It goes on as soon as every tx is taken somewhere, or every node
+// answered, or stragglerWait after the first answer: the other nodes get the rest of
+// their copies in the background (a node takes one batch at a time, in order) or by
+// gossip. A node that cannot be dialled, or times out, is left out for peerRest.
+func (c *chain) broadcastAll(ctx context.Context, txs [][]byte) ([]*ctypes.ResultBroadcastTx, error) {
+	if c.broadcastOne {
+		return c.broadcastFirst(ctx, txs)
+	}
+	type answer struct {
+		i   int
+		res []txAnswer
+		err error
+	}
+	now := time.Now()
+	resting := 0
+	for _, p := range c.peers {
+		if p.resting(now) {
+			resting++
+		}
+	}
+	// The copies outlive this call by at most callTimeout, and end with the relayer.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	stop := context.AfterFunc(ctx, cancel)
+	got := make(chan answer, len(c.peers)) // buffered: a copy left behind never blocks
+	var firstErr error
+	started := 0
+	var wg sync.WaitGroup
+	for i, p := range c.peers {
+		if resting < len(c.peers) && p.resting(now) {
+			continue
+		}
+		started++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := p.broadcastRaw(bctx, txs)
+			if err != nil && (isDialError(err) || errors.Is(err, context.DeadlineExceeded)) {
+				p.rest(time.Now())
+			}
+			got <- answer{i, res, err}
+		}()
+	}
+	go func() { wg.Wait(); stop(); cancel() }()
+	taken := make([]bool, len(txs))
+	refused := make([]*ctypes.ResultBroadcastTx, len(txs))
+	refusedBy := make([]int, len(txs))
+	allTaken := func() bool {
+		for _, t := range taken {
+			if !t {
+				return false
+			}
+		}
+		return true
+	}
+	var late <-chan time.Time
+	answered := 0
+wait:
+	for answered < started {
+		select {
+		case a := <-got:
+			answered++
+			if a.err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("node %s: %w", c.peers[a.i].rpc, a.err)
+				}
+				continue
+			}
+			for j, ans := range a.res {
+				switch {
+				case ans.taken():
+					taken[j] = true
+				case ans.res != nil && (refused[j] == nil || a.i < refusedBy[j]):
+					refused[j], refusedBy[j] = ans.res, a.i
+				}
+			}
+			if allTaken() {
+				break wait
+			}
+			if late == nil {
+				t := time.NewTimer(stragglerWait)
+				defer t.Stop()
+				late = t.C
+			}
+		case <-late:
+			break wait
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	out := make([]*ctypes.ResultBroadcastTx, len(txs))
+	for j, tx := range txs {
+		switch {
+		case taken[j]:
+			out[j] = &ctypes.ResultBroadcastTx{Hash: cmttypes.Tx(tx).Hash()}
+		case refused[j] != nil:
+			out[j] = refused[j]
+		default:
+			if firstErr == nil {
+				firstErr = fmt.Errorf("no node answered for tx %d of %d", j+1, len(txs))
+			}
+			return out[:j], firstErr
+		}
+	}
+	return out, nil
+}
+
+// broadcastFirst sends the batch to the first node in list order that can be reached
+// (the default; Config.BroadcastAll sends to all): the others get the txs by gossip.
+func (c *chain) broadcastFirst(ctx context.Context, txs [][]byte) ([]*ctypes.ResultBroadcastTx, error) {
+	var firstErr error
+	for _, p := range c.peers {
+		res, err := p.broadcastRaw(ctx, txs)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("node %s: %w", p.rpc, err)
+			}
+			if isDialError(err) {
+				continue
+			}
+			return nil, firstErr
+		}
+		out := make([]*ctypes.ResultBroadcastTx, len(txs))
+		for j, a := range res {
+			switch {
+			case a.taken():
+				out[j] = &ctypes.ResultBroadcastTx{Hash: cmttypes.Tx(txs[j]).Hash()}
+			case a.res != nil:
+				out[j] = a.res
+			default:
+				return out[:j], fmt.Errorf("node %s: tx %d of %d: %v", p.rpc, j+1, len(txs), a.err)
+			}
+		}
+		return out, nil
+	}
+	return nil, firstErr
 }
 
 // await is sendAll's second half: each tx's block, in order. results are the
@@ -402,26 +542,6 @@ func (c *chain) explain(ctx context.Context, err error) error {
 		return fmt.Errorf("%w: %v", ErrNoFunds, c.fundsHint(have))
 	}
 	return err
-}
-
-// broadcastBatch is one broadcast_tx_sync call, or a JSON-RPC batch of them (the
-// server answers a batch of one with a bare response, which the batch client does
-// not decode: one tx goes as a plain call).
-func (c *chain) broadcastBatch(ctx context.Context, txs [][]byte) ([]any, error) {
-	if len(txs) == 1 {
-		res, err := c.cl.RPC().BroadcastTxSync(ctx, txs[0])
-		if err != nil {
-			return nil, err
-		}
-		return []any{res}, nil
-	}
-	b := c.cl.RPC().NewBatch()
-	for _, bz := range txs {
-		if _, err := b.BroadcastTxSync(ctx, bz); err != nil {
-			return nil, err
-		}
-	}
-	return b.Send(ctx)
 }
 
 // gasFor is msgs' gas limit: simulated, or what a simulation of a tx of the same
