@@ -130,6 +130,7 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	}
 	minGas, _ := tx.ParseGasPrices(cfg.MinGasPrices)
 	a := &App{logger: logger, db: db, cfg: cfg, decoded: map[[32]byte]*tx.Tx{}, halt: make(chan *UpgradeNeededError, 1)}
+	a.budget = newBudget(cfg.Mempool) // both mempools: it caps proposals (mempool_budget.go)
 
 	// The routers come first: x/permissions dispatches MsgExec's inner messages
 	// through the message router (filled by RegisterServices below).

@@ -19,9 +19,7 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 	if err != nil {
 		return nil, fmt.Errorf("commit state: %w", err)
 	}
-	if a.pool != nil {
-		a.budget.measured(time.Since(start))
-	}
+	a.budget.measured(time.Since(start))
 	if id.Version != a.finalized.height {
 		return nil, fmt.Errorf("committed version %d for block %d: state and chain disagree", id.Version, a.finalized.height)
 	}
@@ -36,9 +34,7 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 		return nil, err
 	}
 	a.recheckTouched(id.Version)
-	if a.pool != nil {
-		metricProposalCap.Set(float64(a.budget.blockDone(a.pool)))
-	}
+	metricProposalCap.Set(float64(a.budget.blockDone(a.pool)))
 	a.submitAnalysis()
 	metricCommit.Observe(time.Since(start).Seconds())
 	metricHeight.Set(float64(id.Version))

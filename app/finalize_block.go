@@ -16,9 +16,7 @@ import (
 // trees and returns the app hash. Signatures are checked first, in parallel.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
-	if a.pool != nil {
-		a.budget.blockStarted(len(req.Txs))
-	}
+	a.budget.blockStarted(len(req.Txs))
 	header := runtime.Header{ChainID: a.chainID, Height: req.Height, Time: req.Time, ProposerAddress: req.ProposerAddress,
 		LastCommit: req.DecidedLastCommit, Misbehavior: req.Misbehavior, Hash: req.Hash}
 	branch := a.cms.Working()
@@ -60,9 +58,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		}
 	}
 
-	if a.pool != nil {
-		a.budget.measured(time.Since(loopStart))
-	}
+	a.budget.measured(time.Since(loopStart))
 	endCtx := ctx.WithEventManager(runtime.NewEventManager()) // end-block events apart from begin-block ones
 	updates, err := a.mm.EndBlock(endCtx)
 	if err != nil {

@@ -19,18 +19,12 @@ type MempoolLimits = mempool.Limits
 func (a *App) EnableAppMempool(l MempoolLimits) {
 	a.pool = mempool.New(l)
 	a.cms.TrackWrites() // admission's reads carry over from block to block (mempool_state.go)
-	a.budget = newBudget(a.cfg.Mempool)
 	a.pool.SetAdmitLimit(int(a.budget.blockTxs.Load()) * a.budget.ahead)
 }
 
-// ProposalTxCap is how many txs this node's next proposal may take (app mempool
-// only; 0 without it): what it measured it executes in app.toml mempool.block-time.
-func (a *App) ProposalTxCap() int {
-	if a.pool == nil {
-		return 0
-	}
-	return int(a.budget.blockTxs.Load())
-}
+// ProposalTxCap is how many txs this node's next proposal may take, with either
+// mempool: what it measured it executes in app.toml mempool.block-time.
+func (a *App) ProposalTxCap() int { return int(a.budget.blockTxs.Load()) }
 
 // AppMempool reports whether the app owns the mempool.
 func (a *App) AppMempool() bool { return a.pool != nil }

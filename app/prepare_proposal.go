@@ -35,6 +35,9 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		// The app owns the mempool: CometBFT hands no txs (its AppMempool reaps none).
 		return &abci.ResponsePrepareProposal{Txs: a.proposeFromPool(out, req.Height, size, req.MaxTxBytes, &gas)}, nil
 	}
+	// CometBFT's flood mempool hands everything that fits the bytes; this node
+	// takes no more than it measured it executes in a block time (ProposalTxCap).
+	room := a.ProposalTxCap()
 	for _, bz := range req.Txs {
 		// Undecodable txs are skipped before the size check so that a large one
 		// cannot end the block early.
@@ -43,11 +46,12 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 			continue
 		}
 		n := txBlockBytes(bz)
-		if size+n > req.MaxTxBytes || !gas.add(t) {
+		if room == 0 || size+n > req.MaxTxBytes || !gas.add(t) {
 			break
 		}
 		size += n
 		out = append(out, bz)
+		room--
 	}
 	return &abci.ResponsePrepareProposal{Txs: out}, nil
 }
