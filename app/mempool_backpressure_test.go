@@ -82,10 +82,9 @@ func TestAppMempoolBackpressure(t *testing.T) {
 	require.Equal(t, limit-cap0+1, n)
 }
 
-// With CometBFT's flood mempool the proposer gets every tx that fits the bytes;
-// it still takes at most the cap it measured (four validators on two cores with
-// 4 MiB blocks of ~20,000 sends stopped committing), and the block it proposes
-// passes ProcessProposal and executes.
+// With CometBFT's flood mempool the proposer gets every tx that fits the bytes
+// (~20,000 sends in 4 MiB); it still takes at most the cap it measured, and the
+// block it proposes passes ProcessProposal and executes.
 func TestFloodProposalTakesAtMostTheCap(t *testing.T) {
 	cfg := testutil.Config()
 	cfg.Mempool.BlockTime = 10 * time.Millisecond // below the floor: the cap is minBlockTxs

@@ -17,9 +17,8 @@ import (
 //     and commits in app.toml mempool.block-time. PrepareProposal is the
 //     proposer's choice (ProcessProposal checks only the consensus rules), so a
 //     cap measured on the wall clock is legitimate there and nowhere else. It
-//     holds for CometBFT's flood mempool too: four validators on two cores with
-//     a full 4 MiB block of ~20,000 sends missed every round's timeouts and
-//     stopped committing (docs/MEMPOOL.md).
+//     holds for CometBFT's flood mempool too, whose proposer is handed every tx
+//     that fits 4 MiB (~20,000 sends).
 //   - The pool admits ahead-blocks × blockTxs txs; beyond that an RPC submission
 //     waits for a block to make room (admit-wait), then gets selfchain/32045.
 //   - At most GOMAXPROCS admissions run at once, one fewer while a block executes
