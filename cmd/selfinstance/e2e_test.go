@@ -160,12 +160,16 @@ func TestInstanceEndToEnd(t *testing.T) {
 	// never meet an account sequence mismatch.
 	const byNode = "signed with the node's own key"
 	waitUntil(t, "a heartbeat signed with the node's key", 30*time.Second, func() bool { return strings.Contains(gw.logs.String(), byNode) })
+	// Alice sends (each tx must succeed: sc fails the test otherwise) until two
+	// heartbeats went out meanwhile; how many blocks that takes depends on the
+	// machine's load, so the count of txs is bounded, not fixed.
 	before := strings.Count(gw.logs.String(), byNode)
-	for range 5 {
+	sent := 0
+	for ; sent < 15 && (sent < 3 || strings.Count(gw.logs.String(), byNode)-before < 2); sent++ {
 		sc("tx", "bank", "send", "alice", "dev", "1uself", "--wait", "--yes")
 	}
 	if n := strings.Count(gw.logs.String(), byNode) - before; n < 2 || strings.Contains(gw.logs.String(), "owner's key") {
-		t.Fatalf("%d heartbeats by the node's key during alice's 5 txs:\n%s", n, gw.logs.String())
+		t.Fatalf("%d heartbeats by the node's key during alice's %d txs:\n%s", n, sent, gw.logs.String())
 	}
 
 	kr, err := keyring.New(keyring.BackendTest, chainHome, nil)
