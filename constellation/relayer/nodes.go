@@ -26,10 +26,12 @@ import (
 // A chain's relayer talks to every node it knows of the chain (Side.RPCs):
 //   - queries go to one node at a time, the next one in the list when it cannot be
 //     dialled (failover below), so one validator's RPC down does not stop relaying;
-//   - each signed tx goes to all of them at once (broadcastAll): the next proposer
-//     has it without waiting for gossip, which on a loaded chain spread a page of
-//     receives over 2-4 blocks. The same bytes go to every node, so there is one hash
-//     and one sequence per tx, whichever node's mempool takes it.
+//   - each signed tx goes to the first node that takes it (broadcastOne, the
+//     default), or with Config.BroadcastAll to all of them at once (broadcastAll).
+//     The same bytes go to every node, so there is one hash and one sequence per tx,
+//     whichever node's mempool takes it. Sending to all was measured no faster, and
+//     with the flood mempool copies racing gossip reached a proposer out of
+//     sequence order (docs/CONSTELLATION.md).
 
 // Nodes is the side's RPC followed by the other RPCs of its nodes, without repeats.
 func (s Side) Nodes() []string {

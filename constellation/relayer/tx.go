@@ -250,9 +250,14 @@ const (
 // broadcastMany hands signed txs to the mempools in order (broadcast_tx_sync, a
 // JSON-RPC batch of up to rpcBatchTxs at a time: a node runs a batch's calls in
 // order, so the sequences stay in order, with one round trip instead of one a tx),
-// every batch to every node of the chain at once (broadcastAll). It returns the
+// every batch to the first node that takes it (broadcastFirst) or, with
+// Config.BroadcastAll, to every node of the chain at once (broadcastAll). It returns the
 // hashes of the txs a mempool took, up to the first that none took.
 func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, error) {
+	send := c.broadcastAll
+	if c.broadcastOne {
+		send = c.broadcastFirst
+	}
 	var hashes [][]byte
 	for len(signed) > 0 {
 		n, size := 0, 0
@@ -261,7 +266,7 @@ func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, e
 			n++
 		}
 		bctx, cancel := context.WithTimeout(ctx, callTimeout)
-		results, err := c.broadcastAll(bctx, signed[:n])
+		results, err := send(bctx, signed[:n])
 		cancel()
 		for i, res := range results {
 			if res.Code != 0 {
@@ -289,9 +294,6 @@ func (c *chain) broadcastMany(ctx context.Context, signed [][]byte) ([][]byte, e
 // their copies in the background (a node takes one batch at a time, in order) or by
 // gossip. A node that cannot be dialled, or times out, is left out for peerRest.
 func (c *chain) broadcastAll(ctx context.Context, txs [][]byte) ([]*ctypes.ResultBroadcastTx, error) {
-	if c.broadcastOne {
-		return c.broadcastFirst(ctx, txs)
-	}
 	type answer struct {
 		i   int
 		res []txAnswer
