@@ -51,7 +51,7 @@ and how to send some, and stops. Running it again reuses what exists.`,
 		},
 	}
 	cmd.Flags().String("to", "", "counterparty: another chain of this constellation home")
-	cmd.Flags().String("to-rpc", "", "counterparty outside this home: its node's CometBFT RPC (e.g. http://127.0.0.1:26657), or several of its nodes comma-separated: the relayer sends each tx to all of them and queries the next when one is down")
+	cmd.Flags().String("to-rpc", "", "counterparty outside this home: its node's CometBFT RPC (e.g. http://127.0.0.1:26657), or several of its nodes comma-separated: the relayer moves to the next when one is down (relay --broadcast all sends each tx to all of them)")
 	cmd.Flags().String("to-home", "", "with --to-rpc: a selfchaind client home for the counterparty (keyring, client.toml)")
 	cmd.Flags().Duration("trusting-period", 0, "trusting period of new clients (default: 14 days, or two thirds of the counterparty's unbonding period if shorter); the relayer refreshes a client when a third of it is left")
 	cmd.Flags().String("to-name", "", "with --to-rpc: the name to call the counterparty by (default: its chain id without the -N revision)")
