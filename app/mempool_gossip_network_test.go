@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,14 +30,6 @@ func TestGossipVerifiesEachTxOncePerNode(t *testing.T) {
 	}
 	for _, mp := range []string{cmtcfg.MempoolTypeFlood, cmtcfg.MempoolTypeApp} {
 		t.Run(mp, func(t *testing.T) {
-			if mp == cmtcfg.MempoolTypeFlood && os.Getenv("SELFCHAIN_FLOOD_LOSS") == "" {
-				// Found with this test (2026-12-07), not fixed yet: with the flood
-				// mempool, in 2 of 3 runs on a quiet machine some of the 288 txs, each
-				// accepted by CheckTx at its node, are never committed with code 0
-				// (blocks go on empty for 30 s). Issue 20's note; run it with
-				// SELFCHAIN_FLOOD_LOSS=1.
-				t.Skip("flood mempool loses txs under four-node gossip: known, open (issue 20)")
-			}
 			testGossipVerifiesOnce(t, mp)
 		})
 	}

@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"sort"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/selfchain/selfchain/app/tx"
 )
 
 // PrepareProposal takes mempool txs in order while they fit the byte budget and the
@@ -38,11 +41,12 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	// CometBFT's flood mempool hands everything that fits the bytes; this node
 	// takes no more than it measured it executes in a block time (ProposalTxCap).
 	room := a.ProposalTxCap()
-	for _, bz := range req.Txs {
+	txs, decoded := a.decodeInSenderOrder(req.Txs)
+	for i, bz := range txs {
 		// Undecodable txs are skipped before the size check so that a large one
 		// cannot end the block early.
-		t, err := a.decodeCached(bz)
-		if err != nil {
+		t := decoded[i]
+		if t == nil {
 			continue
 		}
 		n := txBlockBytes(bz)
@@ -54,6 +58,66 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		room--
 	}
 	return &abci.ResponsePrepareProposal{Txs: out}, nil
+}
+
+// decodeInSenderOrder decodes txs (nil where a tx does not decode) and puts each
+// sender's txs in sequence order within the slots that sender's txs hold; other
+// txs keep their place. CometBFT's flood mempool runs CheckTx concurrently (RPC
+// handlers and every peer's receive routine) and adds a tx to its list in the
+// response callback, after the app's check, so a sender's sequence j+1 arriving
+// from one peer can land ahead of j arriving from another. Proposed in that
+// order, j+1 fails, j commits, and every later tx of the sender is dropped at
+// recheck: the sender is stuck. The proposal is this node's choice, so this is
+// not a consensus rule. In-order input (the common case) is returned as is.
+func (a *App) decodeInSenderOrder(txs [][]byte) ([][]byte, []*tx.Tx) {
+	decoded := make([]*tx.Tx, len(txs))
+	// A sender's index into last: the key is allocated once per sender, and a
+	// lookup by string(bytes) allocates nothing.
+	index := map[string]int{}
+	last := make([]uint64, 0, len(txs))
+	var disordered map[string]bool
+	for i, bz := range txs {
+		t, err := a.decodeCached(bz)
+		if err != nil {
+			continue
+		}
+		decoded[i] = t
+		seq := t.Sequence()
+		k, ok := index[string(t.Signer)]
+		if !ok {
+			k = len(last)
+			index[string(t.Signer)] = k
+			last = append(last, seq)
+			continue
+		}
+		if seq < last[k] {
+			if disordered == nil {
+				disordered = map[string]bool{}
+			}
+			disordered[string(t.Signer)] = true
+		}
+		last[k] = seq
+	}
+	if disordered == nil {
+		return txs, decoded
+	}
+	out := append([][]byte(nil), txs...)
+	slots := map[string][]int{}
+	for i, t := range decoded {
+		if t != nil && disordered[string(t.Signer)] {
+			slots[string(t.Signer)] = append(slots[string(t.Signer)], i)
+		}
+	}
+	reordered := append([]*tx.Tx(nil), decoded...)
+	for _, own := range slots {
+		// Stable: equal sequences keep their order (execution refuses the second).
+		byseq := append([]int(nil), own...)
+		sort.SliceStable(byseq, func(x, y int) bool { return decoded[byseq[x]].Sequence() < decoded[byseq[y]].Sequence() })
+		for k, i := range own {
+			out[i], reordered[i] = txs[byseq[k]], decoded[byseq[k]]
+		}
+	}
+	return out, reordered
 }
 
 // txBlockBytes is what one tx costs in a block's data, counted as CometBFT counts it

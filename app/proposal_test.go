@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"math/rand"
+	"sort"
 	"strings"
 	"testing"
 
@@ -134,11 +135,14 @@ func TestPrepareProposalFitsCometBFTBudget(t *testing.T) {
 				}
 				mempool = append(mempool, pool[r.Intn(len(pool))])
 			}
+			// The pool holds several txs of a sender, drawn in random order: the
+			// proposal takes each sender's in sequence order (decodeInSenderOrder).
+			ordered := senderOrdered(t, mode.ta, mempool)
 			// Budgets at the exact CometBFT size of a random prefix of the decodable
 			// txs (the injected commit first), give or take a few bytes.
 			budget := cmttypes.ComputeProtoSizeForTxs(cmttypes.ToTxs(nonNil(mode.inj)))
 			k := r.Intn(len(mempool) + 1)
-			for _, bz := range mempool[:k] {
+			for _, bz := range ordered[:k] {
 				budget += cmttypes.ComputeProtoSizeForTxs([]cmttypes.Tx{bz})
 			}
 			budget += int64(r.Intn(9) - 4)
@@ -163,7 +167,7 @@ func TestPrepareProposalFitsCometBFTBudget(t *testing.T) {
 			}
 			used := cmttypes.ComputeProtoSizeForTxs(cmttypes.ToTxs(prep.Txs))
 			next := 0
-			for _, bz := range mempool {
+			for _, bz := range ordered {
 				if next < len(txs) && string(bz) == string(txs[next]) {
 					next++
 					continue
@@ -176,7 +180,7 @@ func TestPrepareProposalFitsCometBFTBudget(t *testing.T) {
 					break
 				}
 			}
-			require.Equal(t, len(txs), next, "the proposal's txs are the mempool's, in order")
+			require.Equal(t, len(txs), next, "the proposal's txs are the mempool's, in order (each sender's by sequence)")
 			proc, err := mode.ta.ProcessProposal(context.Background(), &abci.RequestProcessProposal{
 				Height: h, Txs: prep.Txs, ProposedLastCommit: voteexttest.LastCommit(mode.commit),
 			})
@@ -191,4 +195,27 @@ func nonNil(bz []byte) [][]byte {
 		return nil
 	}
 	return [][]byte{bz}
+}
+
+// senderOrdered is mempool with each sender's decodable txs sorted by sequence
+// (stable) within the slots they hold; junk stays where it is.
+func senderOrdered(t *testing.T, ta *testutil.TestApp, mempool [][]byte) [][]byte {
+	t.Helper()
+	slots := map[string][]int{}
+	seqs := make([]uint64, len(mempool))
+	for i, bz := range mempool {
+		if d, err := tx.Decode(bz, ta.MsgRouter(), 0); err == nil {
+			slots[string(d.Signer)] = append(slots[string(d.Signer)], i)
+			seqs[i] = d.Sequence()
+		}
+	}
+	out := append([][]byte(nil), mempool...)
+	for _, own := range slots {
+		bySeq := append([]int(nil), own...)
+		sort.SliceStable(bySeq, func(x, y int) bool { return seqs[bySeq[x]] < seqs[bySeq[y]] })
+		for k, i := range own {
+			out[i] = mempool[bySeq[k]]
+		}
+	}
+	return out
 }
