@@ -83,6 +83,7 @@ type App struct {
 
 	// consensus connection only
 	decoded   map[[32]byte]*tx.Tx // txs decoded once per height by the proposal hooks and FinalizeBlock
+	decodedAt map[txRef]*tx.Tx    // the same txs by the memory they were decoded from (decode_cache.go)
 	finalized *finalizeResult     // set by FinalizeBlock, consumed by Commit
 
 	// pool is the app-side mempool (config.toml [mempool] type = "app"), nil with
@@ -129,7 +130,7 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 		logger = log.NewNopLogger()
 	}
 	minGas, _ := tx.ParseGasPrices(cfg.MinGasPrices)
-	a := &App{logger: logger, db: db, cfg: cfg, decoded: map[[32]byte]*tx.Tx{}, halt: make(chan *UpgradeNeededError, 1)}
+	a := &App{logger: logger, db: db, cfg: cfg, decoded: map[[32]byte]*tx.Tx{}, decodedAt: map[txRef]*tx.Tx{}, halt: make(chan *UpgradeNeededError, 1)}
 	a.budget = newBudget(cfg.Mempool) // both mempools: it caps proposals (mempool_budget.go)
 
 	// The routers come first: x/permissions dispatches MsgExec's inner messages

@@ -70,6 +70,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	a.finalized = &finalizeResult{height: req.Height, time: req.Time}
 	a.queueAnalysis(req.Height, req.Hash, txs, results, injected)
 	clear(a.decoded)
+	clear(a.decodedAt)
 	metricBlockExec.Observe(time.Since(start).Seconds())
 	metricBlockTxs.Observe(float64(len(req.Txs)))
 	return &abci.ResponseFinalizeBlock{
