@@ -1,13 +1,16 @@
 package constellation
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -63,6 +66,10 @@ func (c *Chain) StartRelay(home, self, cp string, relayArgs ...string) (int, err
 		return 0, err
 	}
 	defer logf.Close()
+	var from int64 // where this start's lines begin in the log
+	if st, err := logf.Stat(); err == nil {
+		from = st.Size()
+	}
 	cmd := exec.Command(self, append([]string{"supervise-relay", c.Spec.Name, "--to", cp, "--home", home, "--"}, relayArgs...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -71,14 +78,54 @@ func (c *Chain) StartRelay(home, self, cp string, relayArgs ...string) (int, err
 	}
 	pid := cmd.Process.Pid
 	_ = writePID(c.PIDFile(relayProc(cp)+"-supervisor"), pid)
-	go func() { _ = cmd.Wait() }()
-	// Give it a moment to fail on bad input (a missing key, an unreachable node)
-	// so the user sees the error rather than a silent crash loop.
-	time.Sleep(1500 * time.Millisecond)
-	if !alive(pid) {
-		return 0, fmt.Errorf("the relayer's supervisor exited at once; %s ends with:\n%s", c.RelayLog(cp), indent(TailFile(c.RelayLog(cp), 10)))
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	// Wait until the relayer says it is relaying (connected to both chains, keys
+	// open), or the supervisor dies on bad input (so the user sees the error rather
+	// than a silent crash loop), or relayStartWait passes; polled, not slept: a fixed
+	// pause was all of this command's time.
+	deadline := time.Now().Add(relayStartWait)
+	for {
+		select {
+		case <-exited:
+			return 0, fmt.Errorf("the relayer's supervisor exited at once; %s ends with:\n%s", c.RelayLog(cp), indent(TailFile(c.RelayLog(cp), 10)))
+		case <-time.After(relayStartPoll):
+		}
+		if relayReady(c.RelayLog(cp), from) || time.Now().After(deadline) {
+			return pid, nil
+		}
 	}
-	return pid, nil
+}
+
+// relayStartWait is the longest `relay` waits for the relayer to come up (a node
+// that is slow to answer); relayStartPoll how often it looks.
+const (
+	relayStartWait = 1500 * time.Millisecond
+	relayStartPoll = 50 * time.Millisecond
+)
+
+// relayReady reports whether the log, from offset from on, has the relayer's
+// first line ("relaying <a> ... <-> <b> ...", written once it is connected to
+// both chains with its keys open).
+func relayReady(path string, from int64) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if _, err := f.Seek(from, io.SeekStart); err != nil {
+		return false
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		// "2026/12/07 06:50:54.123456 relaying acme (...) <-> ...": the message is
+		// the third field.
+		if f := strings.SplitN(sc.Text(), " ", 3); len(f) == 3 && strings.HasPrefix(f[2], "relaying ") {
+			return true
+		}
+	}
+	return false
 }
 
 // StopRelay stops the relayer's supervisor (which stops the relayer), and any
@@ -112,7 +159,7 @@ func (c *Chain) SuperviseRelay(home, self, cp string, relayArgs ...string) error
 	defer os.Remove(c.PIDFile(name + "-supervisor"))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	log.SetFlags(log.LstdFlags | log.LUTC)
+	log.SetFlags(log.LstdFlags | log.Lmicroseconds | log.LUTC)
 	backoff := c.Spec.Supervisor.RestartBackoff.Duration
 	for {
 		cmd := exec.Command(self, append([]string{"relay", c.Spec.Name, "--to", cp, "--home", home, "--foreground"}, relayArgs...)...)

@@ -132,7 +132,7 @@ func relayForeground(cmd *cobra.Command, chain *constellation.Chain, cp string) 
 		// be raced by both.
 		cfg.A.Key, cfg.B.Key = key, key
 	}
-	lg := log.New(cmd.OutOrStdout(), "", log.LstdFlags|log.LUTC)
+	lg := log.New(cmd.OutOrStdout(), "", log.LstdFlags|log.Lmicroseconds|log.LUTC)
 	cfg.Logf = lg.Printf
 	r, err := relayer.New(ctx, cfg)
 	if err != nil {

@@ -73,7 +73,9 @@ func (r *Relayer) dispatch(ctx context.Context, c *chain, fly *inflight, packets
 	case <-ctx.Done():
 		return false, ctx.Err()
 	}
+	tr := r.trace("dispatch on " + c.Name)
 	sent, sendErr := c.submit(ctx, lead, txs)
+	tr.mark("submit", len(sent.hashes), sendErr)
 	n := sent.batches()
 	if len(sent.hashes) == 0 || n == 0 && sendErr != nil {
 		<-fly.slots
@@ -94,6 +96,9 @@ func (r *Relayer) dispatch(ctx context.Context, c *chain, fly *inflight, packets
 		defer func() { <-fly.slots }()
 		defer fly.mark(marked, false)
 		results, err := c.await(ctx, sent)
+		if len(results) > 0 {
+			tr.mark("await", len(results), results[0].Height, results[len(results)-1].Height, err)
+		}
 		if err == nil {
 			err = sendErr
 		}

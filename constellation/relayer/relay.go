@@ -45,8 +45,14 @@ type lane struct {
 	// the first page's acks were on the way, or behind packets waiting for their
 	// timeout) waited until the first page was settled.
 	settleNext uint64
-	recv       *inflight // src's packets whose receipt on dst is in a mempool
-	settle     *inflight // src's packets whose ack or timeout on src is in a mempool
+	// settleBlock is dst's newest block the settler has looked at the first page
+	// after: a block of dst makes its receipts provable, and the first page holds the
+	// oldest packets, so after each block the settler looks there once before going
+	// on with its pass, rather than finishing a pass over pages not yet delivered
+	// first (seconds with 10,000 pending, a page at a time on loaded nodes).
+	settleBlock int64
+	recv        *inflight // src's packets whose receipt on dst is in a mempool
+	settle      *inflight // src's packets whose ack or timeout on src is in a mempool
 }
 
 func newLane(src, dst *chain) lane {
@@ -61,14 +67,18 @@ func New(ctx context.Context, cfg Config) (*Relayer, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
+	tr := newTracer(cfg.Logf, "start")
+	tr.mark("process up")
 	a, err := connect(ctx, cfg.A, cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
+	tr.mark("connected " + a.Name)
 	b, err := connect(ctx, cfg.B, cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
+	tr.mark("connected " + b.Name)
 	a.broadcastOne, b.broadcastOne = !cfg.BroadcastAll, !cfg.BroadcastAll
 	return &Relayer{cfg: cfg, a: a, b: b, ab: newLane(a, b), ba: newLane(b, a), logf: cfg.Logf, metrics: newRelayerMetrics()}, nil
 }
@@ -267,20 +277,32 @@ func (r *Relayer) deliverStep(ctx context.Context, l *lane) (bool, error) {
 // nothing can be delivered.
 func (r *Relayer) settleStep(ctx context.Context, l *lane) (bool, error) {
 	src := l.src
-	pending, next, err := src.pendingPage(ctx, 0, l.settleNext, pageSize)
+	start, peek := l.settleNext, false
+	if h := l.dst.heads.latest(); h > l.settleBlock {
+		l.settleBlock = h
+		start, peek = 0, l.settleNext != 0
+	}
+	pending, next, err := src.pendingPage(ctx, 0, start, pageSize)
 	if err != nil {
 		return false, err
 	}
 	if len(pending) == 0 {
-		if l.settleNext != 0 {
+		if start != 0 {
 			l.settleNext = 0
 			return true, nil // past the last page: start over at once
 		}
 		return false, nil
 	}
 	// The next pass reads the next page (after the last, the first again): what is
-	// left on this one waits for its receipt or its timeout, or is in flight.
+	// left on this one waits for its receipt or its timeout, or is in flight. A
+	// look at the first page after a block leaves the cursor where it was.
 	turn := func(worked bool, err error) (bool, error) {
+		if peek {
+			if err == nil || errors.Is(err, errNotYet) {
+				return true, nil // on with the pass at once
+			}
+			return worked, err
+		}
 		l.settleNext = next
 		if next != 0 && (err == nil || errors.Is(err, errNotYet)) {
 			return true, nil // more pages: at once
@@ -312,15 +334,18 @@ const pageSize = 1000
 // timed out by dst's clock.
 func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInfo) (bool, error) {
 	src, dst := l.src, l.dst
+	tr := r.trace("deliver " + src.Name + "→" + dst.Name)
 	tgt, err := proofTarget(ctx, dst, src, dstInfo)
 	if err != nil {
 		return false, err
 	}
+	tr.mark("proofTarget", tgt.height, tgt.update != nil)
 	version := int64(tgt.height) - 1
 	committed, next, err := src.pendingPage(ctx, version, l.next, pageSize)
 	if err != nil {
 		return false, err
 	}
+	tr.mark("pendingPage", len(committed))
 	// This page is done once its packets are delivered (or left to time out): the
 	// next scan reads the next page, and after the last one starts over.
 	turn := func() bool {
@@ -338,6 +363,7 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 	if err != nil {
 		return false, err
 	}
+	tr.mark("unreceived+latest", len(unrec))
 	var todo []bridge.Packet
 	for _, p := range l.recv.without(committed) {
 		if unrec[p.Sequence] && time.Unix(int64(p.TimeoutTimestamp), 0).After(dstNow.Add(recvMargin)) {
@@ -357,6 +383,7 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 		return err == nil && covers(seqsOf(old), todo[len(todo)-1:])
 	})
 	version = int64(tgt.height) - 1
+	tr.mark("skipUpdate", tgt.update != nil)
 	keys := make([][]byte, len(todo))
 	for i := range todo {
 		keys[i] = bridge.CommitmentKey(todo[i].SourceClient, todo[i].Sequence)
@@ -365,6 +392,7 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 	if err != nil {
 		return false, err
 	}
+	tr.mark("proveMany", len(keys))
 	proofs := make([][]byte, len(todo))
 	for i := range todo {
 		if want := bridge.CommitPacket(&todo[i]); !bytes.Equal(proven[i].value, want) {
@@ -406,6 +434,7 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 		return sent, nil
 	}
 	sent, err := r.dispatch(ctx, dst, l.recv, batches, tgt.lead(), txs, finish)
+	tr.mark("dispatch", len(txs), err)
 	if err == nil && (r.async || !again) {
 		// Under Run the next page goes out while this one's block is made; what
 		// fails is found again when the scan comes round.
@@ -419,6 +448,7 @@ func (r *Relayer) deliver(ctx context.Context, l *lane, dstInfo bridge.ClientInf
 // had not received by a height whose block time reached its timeout.
 func (r *Relayer) settle(ctx context.Context, l *lane, srcInfo bridge.ClientInfo, pending []bridge.Packet) (bool, error) {
 	src, dst := l.src, l.dst
+	tr := r.trace("settle " + src.Name + "→" + dst.Name)
 	// Cheap check first: anything received by now, or past its timeout?
 	unrecNow, err := dst.unreceived(ctx, seqsOf(pending), 0)
 	if err != nil {
@@ -438,10 +468,12 @@ func (r *Relayer) settle(ctx context.Context, l *lane, srcInfo bridge.ClientInfo
 	if !due {
 		return false, errNotYet // in flight: received soon, so look again soon
 	}
+	tr.mark("due", len(pending))
 	tgt, err := proofTarget(ctx, src, dst, srcInfo)
 	if err != nil {
 		return false, err
 	}
+	tr.mark("proofTarget", tgt.height, tgt.update != nil)
 	version := int64(tgt.height) - 1
 	unrec, err := dst.unreceived(ctx, seqsOf(pending), version)
 	if err != nil {
@@ -476,10 +508,12 @@ func (r *Relayer) settle(ctx context.Context, l *lane, srcInfo bridge.ClientInfo
 	for _, p := range late {
 		keys = append(keys, bridge.ReceiptKey(p.DestinationClient, p.Sequence))
 	}
+	tr.mark("unreceived+acks", len(recvd), len(late))
 	proven, err := dst.proveMany(ctx, keys, version)
 	if err != nil {
 		return false, err
 	}
+	tr.mark("proveMany", len(keys))
 	built := make([]runtime.Msg, len(pending))
 	at := map[uint64]int{} // sequence -> index in pending
 	for i, p := range pending {
@@ -526,7 +560,9 @@ func (r *Relayer) settle(ctx context.Context, l *lane, srcInfo bridge.ClientInfo
 	finish := func(results []*client.TxResult, err error) (bool, error) {
 		return r.settled(src, dst, tgt, batches, results, err)
 	}
-	return r.dispatch(ctx, src, l.settle, packetsOfBatches(batches), tgt.lead(), txs, finish)
+	sent, err := r.dispatch(ctx, src, l.settle, packetsOfBatches(batches), tgt.lead(), txs, finish)
+	tr.mark("dispatch", len(txs), err)
+	return sent, err
 }
 
 // item is one settlement: a packet and its MsgAcknowledgement or MsgTimeout.

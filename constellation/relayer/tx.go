@@ -160,8 +160,10 @@ func (c *chain) submit(ctx context.Context, lead runtime.Msg, batches [][]runtim
 	sent := submitted{leadAlone: leadAlone}
 	// Held while signing and broadcasting, not while waiting: another worker's txs
 	// on this chain take the next sequences meanwhile.
+	tr := newTracer(c.logf, "submit on "+c.Name)
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
+	tr.mark("lock")
 	gas := make([]uint64, len(txs))
 	for i, msgs := range txs {
 		switch {
@@ -190,11 +192,14 @@ func (c *chain) submit(ctx context.Context, lead runtime.Msg, batches [][]runtim
 	}
 	for attempt := 0; ; attempt++ {
 		from := len(sent.hashes)
+		tr.mark("gas")
 		signed, err := c.signAll(ctx, txs[from:], gas[from:])
 		if err != nil {
 			return sent, c.explain(ctx, err)
 		}
+		tr.mark("sign", len(signed))
 		hashes, err := c.broadcastMany(ctx, signed)
+		tr.mark("broadcast", len(hashes))
 		sent.hashes = append(sent.hashes, hashes...)
 		switch {
 		case err == nil:
