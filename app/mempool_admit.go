@@ -53,13 +53,18 @@ func (a *App) admit(bz []byte, wait time.Duration, admitted **tx.Tx) abci.ExecTx
 	sender := string(t.Signer)
 	// Backpressure before any expensive work: with ahead-blocks' worth of txs
 	// pending, wait for a block to make room (mempool_budget.go).
-	if !a.pool.WaitRoom(sender, t.Sequence(), wait) {
+	start := time.Now()
+	room := a.pool.WaitRoom(sender, t.Sequence(), wait)
+	slotStart := time.Now()
+	waitRoom.Add(slotStart.Sub(start).Seconds())
+	if !room {
 		metricMempoolFull.Inc()
 		return fail(runtime.ErrMempoolFull.Wrapf("%d txs pending, %d proposals' worth of what this node executes in %s: retry after the next block",
 			a.pool.AdmitLimit(), a.budget.ahead, a.budget.target))
 	}
 	a.budget.slots.Acquire()
 	defer a.budget.slots.Release()
+	waitSlot.Add(time.Since(slotStart).Seconds())
 
 	// The expensive part, outside the sender's lock: the signature against
 	// committed state. The ante below finds it in the cache (same inputs); for a

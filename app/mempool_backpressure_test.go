@@ -42,10 +42,13 @@ func TestAppMempoolBackpressure(t *testing.T) {
 	over := testutil.Send(accs[limit], accs[0].Addr, 1, testutil.TxOpts{Fee: fee(100)})
 	require.Equal(t, runtime.ErrMempoolFull.Code(), insert(t, ta, over), "a peer's tx does not wait")
 	start := time.Now()
+	roomWait := counterValue(t, "selfchain_mempool_admit_wait_seconds_total", "stage", "room")
 	res := ta.CheckTx(over)
 	require.Equal(t, runtime.ErrMempoolFull.Code(), res.Code, res.Log)
 	require.GreaterOrEqual(t, res.Code, abci.CodeTypeRetry)
 	require.GreaterOrEqual(t, time.Since(start), cfg.Mempool.AdmitWait, "an RPC submission waits for room first")
+	require.GreaterOrEqual(t, counterValue(t, "selfchain_mempool_admit_wait_seconds_total", "stage", "room")-roomWait,
+		cfg.Mempool.AdmitWait.Seconds(), "the wait for room is counted")
 	require.Contains(t, res.Log, "retry after the next block")
 	// The account's next tx is not a replacement either.
 	accs[1].Seq = 1
@@ -67,8 +70,10 @@ func TestAppMempoolBackpressure(t *testing.T) {
 		got <- r
 	}()
 	time.Sleep(50 * time.Millisecond)
+	capped := counterValue(t, "selfchain_mempool_proposals_capped_total")
 	blk := proposeAndCommit(t, ta, 1<<22)
 	require.Len(t, blk.TxResults, cap0, "a proposal takes at most the cap")
+	require.Equal(t, capped+1, counterValue(t, "selfchain_mempool_proposals_capped_total"), "the cap ended the proposal")
 	for _, r := range blk.TxResults {
 		require.Zero(t, r.Code, r.Log)
 	}

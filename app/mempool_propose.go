@@ -19,8 +19,13 @@ func (a *App) proposeFromPool(out [][]byte, height, size, maxTxBytes int64, gas 
 	var expired [][32]byte
 	skips := 0
 	room := a.ProposalTxCap()
+	capped := false // a tx was left out for the cap alone
 	a.pool.Select(func(p *mempool.Tx) mempool.Verdict {
-		if maxTxBytes-size < minTxBlockBytes || skips > maxProposalSkips || room == 0 {
+		if maxTxBytes-size < minTxBlockBytes || skips > maxProposalSkips {
+			return mempool.Stop
+		}
+		if room == 0 {
+			capped = true
 			return mempool.Stop
 		}
 		if h := p.Tx.Body.TimeoutHeight; h > 0 && uint64(height) > h {
@@ -41,6 +46,9 @@ func (a *App) proposeFromPool(out [][]byte, height, size, maxTxBytes int64, gas 
 		}
 		return mempool.Take
 	})
+	if capped {
+		metricProposalsCapped.Inc()
+	}
 	for _, h := range expired {
 		a.pool.Remove(h)
 	}

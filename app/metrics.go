@@ -39,6 +39,17 @@ var (
 		Namespace: "selfchain", Name: "mempool_proposal_tx_cap",
 		Help: "App-side mempool: txs this node's next proposal may take (measured execution rate x app.toml mempool.block-time).",
 	})
+	// Where admissions wait rather than compute, and whether the proposal cap
+	// binds: the questions for a node that admits less than its cores allow
+	// (docs/PERFORMANCE.md, "Admission ceiling (stop 30)").
+	metricAdmitWait = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "selfchain", Name: "mempool_admit_wait_seconds_total",
+		Help: "App-side mempool: time admissions spent waiting, by stage (room: for a block to make room under the admission limit; slot: for an admission slot).",
+	}, []string{"stage"})
+	metricProposalsCapped = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "selfchain", Name: "mempool_proposals_capped_total",
+		Help: "App-side mempool: proposals that stopped at the proposal tx cap with txs still pending.",
+	})
 	metricSigVerifications = prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: "selfchain", Subsystem: "ante", Name: "sig_verifications_total",
 		Help: "Tx signature checks this node computed (signature-cache misses): at most one per tx it admitted or executed (docs/MEMPOOL.md).",
@@ -74,7 +85,8 @@ func init() {
 	prometheus.MustRegister(metricTxs, metricBlockExec, metricCommit, metricBlockTxs, metricHeight,
 		metricLLMSeconds, metricLLMFallbacks, metricReportsLag,
 		metricMempoolEvicted, metricMempoolDropped, metricMempoolSize, metricMempoolFull, metricProposalCap,
-		metricSigVerifications, metricMempoolChecks)
+		metricSigVerifications, metricMempoolChecks, metricAdmitWait, metricProposalsCapped)
+	waitRoom, waitSlot = metricAdmitWait.WithLabelValues("room"), metricAdmitWait.WithLabelValues("slot")
 	// Every series from the start, so a scrape reads 0 rather than nothing;
 	// resolved once so the per-tx count is an atomic add, not a label lookup.
 	for call, name := range checkCallNames {
@@ -83,6 +95,9 @@ func init() {
 		}
 	}
 }
+
+// The stages of metricAdmitWait, resolved once (per tx an atomic add).
+var waitRoom, waitSlot prometheus.Counter
 
 // The calls metricMempoolChecks counts, by the ABCI method that checked the tx.
 const (

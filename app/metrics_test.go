@@ -45,6 +45,10 @@ func TestMempoolAndSignatureMetrics(t *testing.T) {
 	require.Equal(t, uint64(1), d.verified)
 	require.Equal(t, uint64(1), d.checks["insert_tx/accepted"])
 	require.Zero(t, d.checks["check_tx/accepted"]+d.checks["recheck/accepted"])
+	// A proposal that takes the whole pool was not capped.
+	capped := counterValue(t, "selfchain_mempool_proposals_capped_total")
+	require.Len(t, proposeAndCommit(t, pool, 1<<22).TxResults, 1)
+	require.Equal(t, capped, counterValue(t, "selfchain_mempool_proposals_capped_total"))
 }
 
 // appCounters reads the counters from the default registry, the one the node's
@@ -77,4 +81,32 @@ func appCounters(t *testing.T) nodeCounters {
 		}
 	}
 	return c
+}
+
+// counterValue reads one counter from the default registry: the series whose
+// labels include every label=value pair in kv (none: the unlabelled one).
+func counterValue(t *testing.T, name string, kv ...string) float64 {
+	t.Helper()
+	fams, err := prometheus.DefaultGatherer.Gather()
+	require.NoError(t, err)
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			for i := 0; i+1 < len(kv); i += 2 {
+				found := false
+				for _, l := range m.GetLabel() {
+					found = found || (l.GetName() == kv[i] && l.GetValue() == kv[i+1])
+				}
+				if !found {
+					continue series
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no counter %s%v", name, kv)
+	return 0
 }

@@ -42,6 +42,11 @@
 #                           BENCH_MEMPOOL_TYPE=flood then =app on the same binary. With app,
 #                           loadgen's "mempool at end" and its halt detection (which read
 #                           CometBFT's unconfirmed-tx count) see 0
+#   BENCH_BLOCK_MAX_BYTES [] one validator: genesis consensus block.max_bytes (init writes 4 MiB,
+#                           app.DefaultBlockMaxBytes), e.g. 16777216 to see whether hybrid txs are
+#                           bound by block bytes
+#   BENCH_APP_BLOCK_TIME [] app.toml [mempool] block-time (the proposal cap's time budget; init writes
+#                           what app/config.go defaults to)
 #   BENCH_IAVL_CACHE []     app.toml [state] iavl-cache-size (nodes cached per store; init writes 20000)
 #   BENCH_INDEXER [kv]      config.toml tx_index.indexer (null: no tx indexing)
 #   BENCH_DB_BACKEND []     config.toml db_backend (CometBFT's stores): pebbledb or goleveldb;
@@ -49,6 +54,8 @@
 #   BENCH_HEAP_SERIES [0]   seconds between heap profiles (and RSS lines) taken during each load
 #                           run into $OUT/heap-series-<key type>/ (needs BENCH_PPROF=1); 0: none
 #   BENCH_RPC_PORT [36657]  BENCH_P2P_PORT [36656]
+#   BENCH_PROM=1            one validator: serve Prometheus on 127.0.0.1:BENCH_P2P_PORT+2 (multi-
+#                           validator runs always do), e.g. to watch selfchain_mempool_proposal_tx_cap
 #   BENCH_IDLE_WAIT [30]    seconds each fresh node idles before its RSS is read (0: skip)
 #   BENCH_PPROF=1           serve pprof on 127.0.0.1:${BENCH_PPROF_PORT:-36060} and take
 #                           a ${BENCH_PPROF_SECONDS:-20}s CPU profile BENCH_PPROF_DELAY [15]s into each load run,
@@ -215,6 +222,22 @@ node_counters() {
     END { if (c[1] == "") exit; for (i = 1; i <= 9; i++) printf "%d%s", c[i], (i < 9 ? " " : "\n") }'
 }
 
+# admission_line PORT: where the app mempool's admissions waited and whether the proposal cap
+# bound, from a node's Prometheus endpoint (totals since the node started: the load run,
+# funding included); nothing if unreachable. docs/PERFORMANCE.md, "Admission ceiling (stop 30)".
+admission_line() {
+  curl -sf --max-time 5 "http://127.0.0.1:$1/metrics" | awk '
+    /^#/ { next }
+    $1 == "selfchain_height" { h = $2 }
+    $1 == "selfchain_mempool_proposals_capped_total" { capped = $2 }
+    $1 == "selfchain_mempool_proposal_tx_cap" { cap = $2 }
+    $1 == "selfchain_mempool_full_total" { full = $2 }
+    $1 ~ /^selfchain_mempool_admit_wait_seconds_total\{stage="room"/ { room = $2 }
+    $1 ~ /^selfchain_mempool_admit_wait_seconds_total\{stage="slot"/ { slot = $2 }
+    END { if (h == "") exit
+      printf "admission (node totals): %d of %d proposals stopped at the tx cap (cap now %d); submissions waited %.1f s for room, %.1f s for a slot; %d refused as mempool full\n", capped, h, cap, room, slot, full }'
+}
+
 # tune_home HOME LLM_PORT: the throughput settings (a mempool that holds several blocks'
 # worth of txs) and the PoAI analyzer in a node home's config.toml and app.toml.
 tune_home() {
@@ -233,6 +256,11 @@ tune_home() {
     grep -q "^db_backend = \"$BENCH_DB_BACKEND\"" "$cfg" || { echo "could not set db_backend in $cfg" >&2; exit 1; }
   fi
   rm -f "$cfg.bak"
+  if [ -n "${BENCH_APP_BLOCK_TIME:-}" ]; then
+    sed -i.bak -e '/^\[mempool\]/,/^\[/ s/^block-time = .*/block-time = "'"$BENCH_APP_BLOCK_TIME"'"/' "$home/config/app.toml"
+    rm -f "$home/config/app.toml.bak"
+    grep -q "^block-time = \"$BENCH_APP_BLOCK_TIME\"" "$home/config/app.toml" || { echo "could not set mempool.block-time in app.toml" >&2; exit 1; }
+  fi
   if [ -n "${BENCH_IAVL_CACHE:-}" ]; then
     sed -i.bak -e 's/^iavl-cache-size = .*/iavl-cache-size = '"$BENCH_IAVL_CACHE"'/' "$home/config/app.toml"
     rm -f "$home/config/app.toml.bak"
@@ -319,11 +347,20 @@ run_load() {
     [ -n "$mnemonic" ] || { echo "could not read the faucet mnemonic" >&2; exit 1; }
     (umask 077 && printf '%s\n' "$mnemonic" >"$mnemonic_file")
     sc genesis add-account faucet 1001000000000uself >/dev/null
+    if [ -n "${BENCH_BLOCK_MAX_BYTES:-}" ]; then
+      # The first max_bytes in genesis.json is consensus.params.block's (the second, evidence's).
+      sed -i.bak -e '0,/"max_bytes": "[0-9]*"/ s//"max_bytes": "'"$BENCH_BLOCK_MAX_BYTES"'"/' "$home/config/genesis.json"
+      rm -f "$home/config/genesis.json.bak"
+      grep -q "\"max_bytes\": \"$BENCH_BLOCK_MAX_BYTES\"" "$home/config/genesis.json" || { echo "could not set block.max_bytes in genesis.json" >&2; exit 1; }
+    fi
     sc genesis validate >/dev/null
     tune_home "$home" "$LLM_PORT"
 
     local start_flags=(--rpc.laddr "tcp://127.0.0.1:$RPC_PORT" --p2p.laddr "tcp://127.0.0.1:$P2P_PORT" --p2p.pex=false)
     [ "${BENCH_PPROF:-}" = 1 ] && start_flags+=(--rpc.pprof_laddr "127.0.0.1:$PPROF_PORT")
+    # Prometheus on BENCH_P2P_PORT+2 as in multi-validator runs, to watch the proposal cap,
+    # the pool and block times during a run (BENCH_PROM=1).
+    [ "${BENCH_PROM:-}" = 1 ] && start_flags+=(--instrumentation.prometheus --instrumentation.prometheus_listen_addr "127.0.0.1:$((P2P_PORT + 2))")
     # Started directly (not through sc, a function: $! would be a subshell's pid).
     "$TMP/selfchaind" --home "$home" start "${start_flags[@]}" >"$dir/node.log" 2>&1 &
     NODE_PID=$!
@@ -426,6 +463,9 @@ run_load() {
   LOADGEN_PID=""
   stop_series
   [ "${BENCH_HEAP_SERIES:-0}" -gt 0 ] && [ -f "$OUT/heap-series-$kt/rss.txt" ] && echo "heap series: $OUT/heap-series-$kt/ ($(wc -l <"$OUT/heap-series-$kt/rss.txt") profiles; RSS in rss.txt)" >&2
+  if [ "$MEMPOOL_TYPE" = app ] && { [ "${BENCH_PROM:-}" = 1 ] || [ "$VALIDATORS" -gt 1 ]; }; then
+    admission_line $((P2P_PORT + 2)) >>"$dir/report.txt" || true
+  fi
   cat "$dir/report.txt"
   cp "$dir/report.txt" "$OUT/report-$kt.txt"
 
