@@ -29,8 +29,7 @@ func TestDecodeCacheByAddressThenHash(t *testing.T) {
 	require.Same(t, byHash, a.decodedAt[refOf(cp)], "and remembered by its own address")
 
 	// A prefix shares the first byte's address but not the length.
-	got, err = a.decodeCached(bz[:4])
+	_, err = a.decodeCached(bz[:4])
 	require.Error(t, err, "not a tx: decoded, not taken from bz's entry")
 	require.Nil(t, a.decodedAt[refOf(bz[:4])], "failed decodes are not kept")
-	_ = got
 }

@@ -121,7 +121,7 @@ func relayReady(path string, from int64) bool {
 	for sc.Scan() {
 		// "2026/12/07 06:50:54.123456 relaying acme (...) <-> ...": the message is
 		// the third field.
-		if f := strings.SplitN(sc.Text(), " ", 3); len(f) == 3 && strings.HasPrefix(f[2], "relaying ") {
+		if fields := strings.SplitN(sc.Text(), " ", 3); len(fields) == 3 && strings.HasPrefix(fields[2], "relaying ") {
 			return true
 		}
 	}
