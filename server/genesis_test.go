@@ -13,6 +13,7 @@ import (
 	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cosmos/gogoproto/jsonpb"
 
+	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
@@ -62,7 +63,7 @@ func TestInitHomeWritesAValidHome(t *testing.T) {
 			if len(gen.Validators) != 1 || gen.Validators[0].PubKey.Type() != want || gen.Validators[0].Power != DefaultValidatorPower {
 				t.Fatalf("validators %+v", gen.Validators)
 			}
-			if gen.ChainID != "selfchain-test-1" || gen.ConsensusParams.Block.MaxBytes != 4<<20 ||
+			if gen.ChainID != "selfchain-test-1" || gen.ConsensusParams.Block.MaxBytes != app.DefaultBlockMaxBytes ||
 				gen.ConsensusParams.ABCI.VoteExtensionsEnableHeight != 1 ||
 				strings.Join(gen.ConsensusParams.Validator.PubKeyTypes, ",") != "ed25519,ml_dsa_65" {
 				t.Fatalf("genesis %s params %+v", gen.ChainID, gen.ConsensusParams)
