@@ -79,6 +79,7 @@ type config struct {
 	seed          string
 	maxPresign    int
 	quiet         bool
+	liveBlockTxs  bool // match blocks' txs as they commit, not after submission
 }
 
 func parseFlags() (*config, error) {
@@ -109,6 +110,7 @@ func parseFlags() (*config, error) {
 	fs.StringVar(&c.seed, "seed", "loadgen", "seed of the deterministic account keys (change it for fresh accounts)")
 	fs.IntVar(&c.maxPresign, "max-presign", 2_000_000, "upper bound on pre-signed txs")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines")
+	fs.BoolVar(&c.liveBlockTxs, "live-block-txs", false, "fetch each block's txs (/block) as it commits, as before stop 31, instead of after the submission phase (costs the node CPU during the window)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return nil, err
 	}
@@ -333,6 +335,7 @@ func run(ctx context.Context, cfg *config) error {
 	}
 	det := newHaltDetector(haltFactor, blockTimeMin)
 	w := newWatcher(rpc, set, st.SyncInfo.LatestBlockHeight, det)
+	w.deferTxs.Store(!cfg.liveBlockTxs)
 	w.seedDetector(ctx, st.SyncInfo.LatestBlockHeight)
 	if err := w.start(runCtx); err != nil {
 		return err
@@ -360,6 +363,7 @@ func run(ctx context.Context, cfg *config) error {
 		sampler.mark()
 	}
 	res := submit(runCtx, submitRPCs, cfg, set, w, live)
+	w.resolveTxs() // the blocks' txs, read now that the window is over
 	drainUntil := time.Now().Add(cfg.drain)
 	if runCtx.Err() == nil {
 		logf("submission done: %d sent, %d accepted; waiting up to %s for commits", res.sent, res.accepted, cfg.drain)

@@ -198,6 +198,11 @@ func submit(ctx context.Context, rpcs []*rpchttp.HTTP, cfg *config, set *txSet, 
 				case <-t.C:
 					s, a := sent.Load(), accepted.Load()
 					blocks, ours := w.progress()
+					if w.deferring() {
+						logf("t=%4.0fs sent %d (%.0f/s) accepted %d; %d blocks (txs counted after the submission phase)",
+							time.Since(start).Seconds(), s, float64(s)/time.Since(start).Seconds(), a, blocks)
+						continue
+					}
 					logf("t=%4.0fs sent %d (%.0f/s) accepted %d committed %d in %d blocks",
 						time.Since(start).Seconds(), s, float64(s)/time.Since(start).Seconds(), a, ours, blocks)
 				}
