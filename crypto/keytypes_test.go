@@ -222,3 +222,25 @@ func TestConcurrentVerify(t *testing.T) {
 		require.Equal(t, []bool{true, true, true, true, true, true, true, true}, ok, name)
 	}
 }
+
+// RetainedBytes counts ML-DSA-65 keys, alone or in a hybrid, at their parsed
+// size, and small keys as small.
+func TestRetainedBytes(t *testing.T) {
+	for _, c := range []struct {
+		keyType string
+		min     int
+		max     int
+	}{
+		{KeyTypeEd25519, 1, 1 << 10},
+		{KeyTypeMLDSA65, 40 << 10, 48 << 10},
+		{KeyTypeHybrid, 40 << 10, 48 << 10},
+	} {
+		priv, err := GenerateKey(c.keyType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := RetainedBytes(priv.PubKey()); n < c.min || n > c.max {
+			t.Errorf("%s: %d bytes, want %d..%d", c.keyType, n, c.min, c.max)
+		}
+	}
+}

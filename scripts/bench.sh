@@ -33,7 +33,9 @@
 #   LOADGEN_RATE_<KEY TYPE> [LOADGEN_RATE]  e.g. LOADGEN_RATE_HYBRID=1500: one run's target
 #                           (loadgen pre-signs rate × duration txs; hybrid ones take ~0.5-1 ms each)
 #   LOADGEN_WORKERS [64]    LOADGEN_WARMUP []  (loadgen's default: 10s, at most a fifth of the duration)
-#   LOADGEN_ARGS []  extra loadgen flags, given to every run (e.g. --gas 200000)
+#   LOADGEN_ARGS []  extra loadgen flags, given to every run (e.g. --gas 200000, or
+#                           --live-block-txs: read each block's txs as it commits, as before stop 31,
+#                           which charges the node for serving /block during the window)
 #   BENCH_SKIP_GO=1         skip step 1        BENCH_SKIP_LOAD=1  skip step 2
 #   BENCH_LONG=1            add the long-setup benchmarks to step 1
 #   BENCH_TIMEOUT_COMMIT [1s]   BENCH_MEMPOOL_SIZE [50000]

@@ -7,15 +7,23 @@ import (
 	"github.com/selfchain/selfchain/types"
 )
 
-// maxCachedPubKeys bounds the parsed-key cache; when full it starts over.
-const maxCachedPubKeys = 20_000
+// maxCachedPubKeys and maxCachedPubKeyBytes bound the parsed-key cache; when
+// either would be passed it starts over. The bytes bind for ML-DSA keys (~41 KB
+// each parsed, crypto.RetainedBytes): 20,000 hybrid keys would hold ~820 MB,
+// twice issue 20's RSS target; 96 MiB keeps ~2,400 of them (the benchmark's 2,000
+// accounts fit).
+const (
+	maxCachedPubKeys     = 20_000
+	maxCachedPubKeyBytes = 96 << 20
+)
 
 // pubKeys caches parsed public keys by (type, bytes). Parsing is a pure function
 // of those bytes, so the cache cannot change an outcome; it saves the ML-DSA
 // matrix expansion (tens of µs) that every tx of an account would otherwise redo.
 var pubKeys = struct {
 	sync.Mutex
-	m map[string]crypto.PubKey
+	m     map[string]crypto.PubKey
+	bytes int // crypto.RetainedBytes of the keys in m
 }{m: make(map[string]crypto.PubKey)}
 
 // pubKeyBufSize fits a hybrid key with its type name on the stack.
@@ -37,11 +45,16 @@ func ParsePubKey(pk *types.PubKey) (crypto.PubKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	w := crypto.RetainedBytes(pub)
 	pubKeys.Lock()
-	if len(pubKeys.m) >= maxCachedPubKeys {
-		clear(pubKeys.m)
+	if _, ok := pubKeys.m[string(k)]; !ok {
+		if len(pubKeys.m) >= maxCachedPubKeys || pubKeys.bytes+w > maxCachedPubKeyBytes {
+			clear(pubKeys.m)
+			pubKeys.bytes = 0
+		}
+		pubKeys.m[string(k)] = pub
+		pubKeys.bytes += w
 	}
-	pubKeys.m[string(k)] = pub
 	pubKeys.Unlock()
 	return pub, nil
 }
