@@ -85,7 +85,6 @@ type App struct {
 	decoded   map[[32]byte]*tx.Tx // txs decoded once per height by the proposal hooks and FinalizeBlock
 	decodedAt map[txRef]*tx.Tx    // the same txs by the memory they were decoded from (decode_cache.go)
 	finalized *finalizeResult     // set by FinalizeBlock, consumed by Commit
-	backoff   proposalBackoff     // proposals after failed rounds (proposal_backoff.go)
 
 	// pool is the app-side mempool (config.toml [mempool] type = "app"), nil with
 	// CometBFT's flood mempool. touched lists the signers of the block being

@@ -17,7 +17,6 @@ import (
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
 	start := time.Now()
 	a.budget.blockStarted(len(req.Txs))
-	a.backoff.decided(req.DecidedLastCommit.Round, a.ProposalTxCap())
 	header := runtime.Header{ChainID: a.chainID, Height: req.Height, Time: req.Time, ProposerAddress: req.ProposerAddress,
 		LastCommit: req.DecidedLastCommit, Misbehavior: req.Misbehavior, Hash: req.Hash}
 	branch := a.cms.Working()

@@ -13,11 +13,12 @@ const maxProposalSkips = 10_000
 // counts them, size already used) and the block gas limit — the rules
 // ProcessProposal enforces, so the proposal is accepted. A sender whose next tx
 // does not fit is left out for this block (its later txs would have a gap). It
-// takes at most room txs (proposalRoom: ProposalTxCap, so that the block executes
-// in about app.toml mempool.block-time here, fewer after a failed round).
-func (a *App) proposeFromPool(out [][]byte, height, size, maxTxBytes int64, gas *blockGas, room int) [][]byte {
+// takes at most ProposalTxCap txs, so that the block executes in about
+// app.toml mempool.block-time here (mempool_budget.go).
+func (a *App) proposeFromPool(out [][]byte, height, size, maxTxBytes int64, gas *blockGas) [][]byte {
 	var expired [][32]byte
 	skips := 0
+	room := a.ProposalTxCap()
 	capped := false // a tx was left out for the cap alone
 	a.pool.Select(func(p *mempool.Tx) mempool.Verdict {
 		if maxTxBytes-size < minTxBlockBytes || skips > maxProposalSkips {

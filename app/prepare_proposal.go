@@ -34,16 +34,13 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		size += txBlockBytes(inj)
 	}
 	gas := a.newBlockGas()
-	room := a.proposalRoom(req.Height)
 	if a.pool != nil {
 		// The app owns the mempool: CometBFT hands no txs (its AppMempool reaps none).
-		out = a.proposeFromPool(out, req.Height, size, req.MaxTxBytes, &gas, room)
-		a.backoff.saw(req.Height, len(out))
-		return &abci.ResponsePrepareProposal{Txs: out}, nil
+		return &abci.ResponsePrepareProposal{Txs: a.proposeFromPool(out, req.Height, size, req.MaxTxBytes, &gas)}, nil
 	}
 	// CometBFT's flood mempool hands everything that fits the bytes; this node
-	// takes no more than it measured it executes in a block time (ProposalTxCap),
-	// fewer after a failed round (proposalRoom).
+	// takes no more than it measured it executes in a block time (ProposalTxCap).
+	room := a.ProposalTxCap()
 	txs, decoded := a.decodeInSenderOrder(req.Txs)
 	for i, bz := range txs {
 		// Undecodable txs are skipped before the size check so that a large one
@@ -60,7 +57,6 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 		out = append(out, bz)
 		room--
 	}
-	a.backoff.saw(req.Height, len(out))
 	return &abci.ResponsePrepareProposal{Txs: out}, nil
 }
 

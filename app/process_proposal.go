@@ -11,7 +11,6 @@ import (
 // commit; state-dependent failures are left to FinalizeBlock, where they fail that
 // tx alone.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
-	a.backoff.saw(req.Height, len(req.Txs)) // if this round fails, the next proposal here is smaller
 	txs := req.Txs
 	if a.injectsCommit(req.Height) {
 		if err := a.checkInjectedCommit(req); err != nil {
