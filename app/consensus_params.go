@@ -2,16 +2,17 @@ package app
 
 import cmttypes "github.com/cometbft/cometbft/types"
 
-// DefaultBlockMaxBytes is the genesis block size limit of a new chain: 21 MiB,
-// what the Cosmos SDK's init writes. Hybrid-key txs are ~3.6 KB (Ed25519 ‖
-// ML-DSA-65 signature): 4 MiB held 1,168 of them and bound hybrid throughput at
-// ~650 tx/s, while 0.6× the ed25519 rate needs ~2,500 a 1 s block (~9 MB) plus
-// room for bursts; a block of 10,000 storage proofs (x/backup) is 19.1 MB. Larger
-// blocks need faster gossip: init raises config.toml's p2p rates with it
-// (server.DefaultP2PRate). Existing chains keep their genesis value.
-const DefaultBlockMaxBytes = 21 << 20
+// DefaultBlockMaxBytes is the genesis block size limit: room for a commit
+// signed by hundreds of ML-DSA-65 validators (3.3 KB each) plus transactions.
+// It holds ~1,168 default hybrid-key sends (~3.6 KB each). 21 MiB (the Cosmos
+// SDK's init default) was measured in stop 31 (docs/PERFORMANCE.md, "Hybrid keys
+// at saturation"): no gain for one validator on two cores, where hybrid txs are
+// bound by CPU before bytes, and four validators stopped committing under
+// overload as proposals grew round after failed round. init sizes the p2p rates
+// from it (server.DefaultP2PRate).
+const DefaultBlockMaxBytes = 4 << 20
 
-// DefaultConsensusParams are CometBFT's defaults with a 21 MiB block, a block gas
+// DefaultConsensusParams are CometBFT's defaults with a 4 MiB block, a block gas
 // limit (CometBFT's default is unlimited), both
 // ed25519 and ML-DSA-65 validator keys allowed, and vote extensions (PoAI's
 // scores) enabled from height 1: turning them on later needs a coordinated

@@ -23,9 +23,9 @@ import (
 // the bytes plus ~3 bytes of framing each), a full block plus the injected extended
 // commit overshot CometBFT's data budget whenever the room left by the last tx was
 // under ~3 bytes per tx in the block, and the consensus goroutine died
-// ("transaction data size exceeds maximum"). In a 4 MiB block (the genesis default
-// then) of ~1,150 hybrid txs that is almost every full block; here a small
-// block.max_bytes keeps the test to seconds, and the short ed25519 sends among the hybrid ones keep the room left by
+// ("transaction data size exceeds maximum"). In a 4 MiB block of ~1,150 hybrid txs
+// that is almost every full block; here a small block.max_bytes keeps the test to
+// seconds, and the short ed25519 sends among the hybrid ones keep the room left by
 // the last tx small, so the old rule failed within the first few full blocks.
 func TestNodeKeepsProducingBlocksUnderHybridFlood(t *testing.T) {
 	if testing.Short() {

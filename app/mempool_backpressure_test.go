@@ -88,7 +88,7 @@ func TestAppMempoolBackpressure(t *testing.T) {
 }
 
 // With CometBFT's flood mempool the proposer gets every tx that fits the bytes
-// (~70,000 ed25519 sends in 21 MiB); it still takes at most the cap it measured, and the
+// (~20,000 sends in 4 MiB); it still takes at most the cap it measured, and the
 // block it proposes passes ProcessProposal and executes.
 func TestFloodProposalTakesAtMostTheCap(t *testing.T) {
 	cfg := testutil.Config()

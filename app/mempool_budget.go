@@ -18,7 +18,7 @@ import (
 //     proposer's choice (ProcessProposal checks only the consensus rules), so a
 //     cap measured on the wall clock is legitimate there and nowhere else. It
 //     holds for CometBFT's flood mempool too, whose proposer is handed every tx
-//     that fits the block bytes (~70,000 ed25519 sends in 21 MiB).
+//     that fits 4 MiB (~20,000 sends).
 //   - The pool admits ahead-blocks × blockTxs txs; beyond that an RPC submission
 //     waits for a block to make room (admit-wait), then gets selfchain/32045.
 //   - At most GOMAXPROCS admissions run at once, one fewer while a block executes

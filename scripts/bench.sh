@@ -44,9 +44,9 @@
 #                           BENCH_MEMPOOL_TYPE=flood then =app on the same binary. With app,
 #                           loadgen's "mempool at end" and its halt detection (which read
 #                           CometBFT's unconfirmed-tx count) see 0
-#   BENCH_BLOCK_MAX_BYTES [] one validator: genesis consensus block.max_bytes (init writes 21 MiB,
-#                           app.DefaultBlockMaxBytes), e.g. 4194304 (4 MiB, the default before
-#                           stop 31, which bound hybrid txs at ~1,168 a block)
+#   BENCH_BLOCK_MAX_BYTES [] one validator: genesis consensus block.max_bytes (init writes 4 MiB,
+#                           app.DefaultBlockMaxBytes, ~1,168 hybrid sends), e.g. 22020096 (21 MiB,
+#                           the Cosmos SDK's) to see whether hybrid txs are bound by block bytes
 #   BENCH_APP_BLOCK_TIME [] app.toml [mempool] block-time (the proposal cap's time budget; init writes
 #                           what app/config.go defaults to)
 #   BENCH_IAVL_CACHE []     app.toml [state] iavl-cache-size (nodes cached per store; init writes 20000)
