@@ -6,10 +6,10 @@ import cmttypes "github.com/cometbft/cometbft/types"
 // signed by hundreds of ML-DSA-65 validators (3.3 KB each) plus transactions.
 // It holds ~1,168 default hybrid-key sends (~3.6 KB each). 21 MiB (the Cosmos
 // SDK's init default) was measured in stop 31 (docs/PERFORMANCE.md, "Hybrid keys
-// at saturation"): no gain for one validator on two cores, where hybrid txs are
-// bound by CPU before bytes, and four validators stopped committing under
-// overload as proposals grew round after failed round. init sizes the p2p rates
-// from it (server.DefaultP2PRate).
+// at saturation"): one validator on two loaded cores gained nothing outside the
+// noise (hybrid txs cost ~1.2-1.6 ms of node CPU each, mostly per byte), and four
+// validators stopped committing under overload as proposals grew round after
+// failed round. init sizes the p2p rates from it (server.DefaultP2PRate).
 const DefaultBlockMaxBytes = 4 << 20
 
 // DefaultConsensusParams are CometBFT's defaults with a 4 MiB block, a block gas

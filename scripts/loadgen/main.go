@@ -11,8 +11,11 @@
 // other accounts at increasing sequences; the first tx of each account carries
 // its public key); submit them at --rate with --workers concurrent
 // broadcast_tx_sync calls, counting CheckTx rejections by code; watch new blocks
-// (websocket NewBlockHeader events, HTTP for any gap) and match tx hashes to time
-// submission→commit; print a report.
+// (websocket NewBlockHeader events, HTTP for any gap), noting when each commit
+// was seen, and match their txs' hashes to time submission→commit — reading the
+// blocks' txs (/block) once the submission phase ends, so that serving them does
+// not load the node during the window (--live-block-txs: as each block commits);
+// print a report.
 //
 // Committed tx/s is measured over a window that leaves out the --warmup and the
 // drain: txs with code 0 in the blocks committed between the warm-up's end and
