@@ -17,6 +17,8 @@ type Branch struct {
 	bases    []baseStore
 	writable bool         // root branches: whether the bases accept writes (working trees)
 	version  int64        // root BranchAt branches: the committed version read, for errors
+	// beforeWrite runs before a root branch writes the working trees (stops a Prefetch).
+	beforeWrite func()
 	caches   []cacheStore // caches[i].parent == nil until store i is first used
 	inline   [inlineStores]cacheStore
 }
@@ -95,6 +97,9 @@ func (b *Branch) Write() error {
 	}
 	// Root branch over the working trees: each tree gets its writes in key order; the trees
 	// are independent, so they are updated in parallel.
+	if b.beforeWrite != nil {
+		b.beforeWrite()
+	}
 	var dirty []int
 	for i := range b.caches {
 		if b.caches[i].buf.len() != 0 {
