@@ -15,12 +15,12 @@ type Branch struct {
 	names    []string // sorted; shared with the MultiStore, never modified
 	parent   *Branch  // nested branches write into their parent's caches
 	bases    []baseStore
-	writable bool         // root branches: whether the bases accept writes (working trees)
-	version  int64        // root BranchAt branches: the committed version read, for errors
+	writable bool  // root branches: whether the bases accept writes (working trees)
+	version  int64 // root BranchAt branches: the committed version read, for errors
 	// beforeWrite runs before a root branch writes the working trees (stops a Prefetch).
 	beforeWrite func()
-	caches   []cacheStore // caches[i].parent == nil until store i is first used
-	inline   [inlineStores]cacheStore
+	caches      []cacheStore // caches[i].parent == nil until store i is first used
+	inline      [inlineStores]cacheStore
 }
 
 func newRootBranch(names []string, bases []baseStore, writable bool, version int64) *Branch {
