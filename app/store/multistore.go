@@ -231,13 +231,13 @@ func (ms *MultiStore) WorkingHash() []byte {
 // Working returns a write-buffered branch over the working trees.
 func (ms *MultiStore) Working() *Branch {
 	b := newRootBranch(ms.names, ms.bases, true, 0)
-	b.beforeWrite = ms.settlePrefetch
+	b.beforeWrite = ms.waitPrefetch
 	return b
 }
 
 // Commit saves a new version of every tree, records the commit info and prunes.
 func (ms *MultiStore) Commit() (CommitID, error) {
-	ms.settlePrefetch()
+	ms.stopPrefetch()
 	versions := make([]int64, len(ms.trees))
 	ci := commitInfo{names: ms.names, roots: make([][]byte, len(ms.trees))}
 	err := forEach(allIndexes(len(ms.trees)), func(i int) (err error) {
@@ -355,7 +355,7 @@ func checkVersion(version, earliest, last int64) error {
 
 // Close releases the trees. It does not close db, which belongs to the caller.
 func (ms *MultiStore) Close() error {
-	ms.settlePrefetch()
+	ms.stopPrefetch()
 	ms.mu.Lock()
 	if ms.closed {
 		ms.mu.Unlock()
@@ -380,7 +380,7 @@ func (ms *MultiStore) closeTrees() error {
 // SetInitialVersion makes the first Commit save version v (a genesis initial_height > 1).
 // It only has an effect before anything is committed.
 func (ms *MultiStore) SetInitialVersion(v int64) error {
-	ms.settlePrefetch()
+	ms.stopPrefetch()
 	if ms.LastCommitID().Version != 0 {
 		return fmt.Errorf("store: initial version %d set after commits", v)
 	}

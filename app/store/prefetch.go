@@ -9,60 +9,70 @@ import (
 )
 
 // Prefetch loads, on another goroutine, the IAVL nodes that writing keys (store name →
-// keys) into the working trees will need, so Branch.Write finds them in the node cache
-// instead of reading and decoding them one by one (a 10,000-proof block spent ~60% of
-// its flush in node-cache misses: docs/PERFORMANCE.md, "10,000-proof block: prefetch").
+// keys) into the working trees will load, so Branch.Write finds them in the node cache
+// instead of reading and decoding them one at a time: a 10,000-proof block spent over
+// half of its flush on node-cache misses (docs/PERFORMANCE.md, "10,000-proof block:
+// prefetch (stop 31)").
 //
-// It walks each key's path in the last committed version with both children of every
-// node on it (what Node.clone loads), through the working tree's own node database, so
-// its cache holds what was loaded. Until the next write into the working trees nothing
-// changes those nodes (block execution only reads them), so the walk is safe next to it;
-// every write (the root Branch.Write, Commit, Close, ...) first stops the walk and waits
-// for it. It changes no state: an unknown or wrong key costs only the walk.
+// It walks each key's path in the last committed version through the working tree's own
+// node database (iavl's GetImmutable shares it, and is safe next to the working tree's
+// reads), so that cache holds what was loaded. Block execution only reads those nodes;
+// the first write into the working trees (the root Branch.Write) waits for the walk to
+// end, and Commit, Close or the next Prefetch stop it first. It changes no state: a key
+// that is wrong or absent costs only its walk.
 //
-// A running prefetch is stopped first. Called from the consensus goroutine.
+// Called from the consensus goroutine.
 func (ms *MultiStore) Prefetch(keys map[string][][]byte) {
-	ms.settlePrefetch()
+	ms.stopPrefetch()
+	if ms.opts.NoPrefetch {
+		return
+	}
 	ms.mu.RLock()
 	last, closed := ms.last.Version, ms.closed
 	ms.mu.RUnlock()
-	if closed || last == 0 || len(keys) == 0 {
+	if closed || last == 0 {
 		return
 	}
-	pf := &prefetch{done: make(chan struct{})}
-	var jobs []func()
-	for name, ks := range keys {
-		i := indexOf(ms.names, name)
-		if i < 0 || len(ks) == 0 {
-			continue
+	type job struct {
+		tree *iavl.MutableTree
+		keys [][]byte
+	}
+	var jobs []job
+	for i, name := range ms.names { // in name order: the same walk on every run
+		if ks := keys[name]; len(ks) != 0 {
+			jobs = append(jobs, job{ms.trees[i], slices.Clone(ks)})
 		}
-		tree := ms.trees[i]
-		ks = slices.Clone(ks)
-		jobs = append(jobs, func() { pf.walk(tree, last, ks) })
 	}
 	if len(jobs) == 0 {
 		return
 	}
+	pf := &prefetch{done: make(chan struct{})}
 	ms.pfMu.Lock()
 	ms.pf = pf
 	ms.pfMu.Unlock()
 	go func() {
 		defer close(pf.done)
-		for _, job := range jobs {
-			job()
+		for _, j := range jobs {
+			pf.walk(j.tree, last, j.keys)
 		}
 	}()
 }
 
-// settlePrefetch stops a running prefetch and waits for it: nothing may write the
-// working trees while it reads their nodes.
-func (ms *MultiStore) settlePrefetch() {
+// waitPrefetch waits for a running prefetch to finish: nothing may write the working
+// trees while it reads their nodes. Before a flush it is not stopped, as what is left
+// of it are loads the flush would make itself, in an order that keeps the cache useful.
+func (ms *MultiStore) waitPrefetch() { ms.endPrefetch(false) }
+
+// stopPrefetch stops a running prefetch and waits for it.
+func (ms *MultiStore) stopPrefetch() { ms.endPrefetch(true) }
+
+func (ms *MultiStore) endPrefetch(stop bool) {
 	ms.pfMu.Lock()
 	pf := ms.pf
 	ms.pf = nil
 	ms.pfMu.Unlock()
 	if pf != nil {
-		pf.stop.Store(true)
+		pf.stop.Store(stop)
 		<-pf.done
 	}
 }
@@ -73,14 +83,17 @@ type prefetch struct {
 	done chan struct{}
 }
 
-// walk loads the paths of keys in version. Keys go in descending order: the flush
-// writes in ascending order, and the node LRU evicts the earliest-loaded nodes first
-// when the paths hold more nodes than it does, so the first written stay cached.
+// walk loads the paths of keys in the tree's committed version. Per key, GetWithIndex
+// loads the path and GetByIndex the same path with the left child of every node on
+// it, which Node.clone loads too: of a dense range of keys (x/backup's challenges)
+// the flush then reads next to nothing, of scattered keys about a quarter (the right
+// children of the nodes where a path turns left stay unloaded: loading them too, through
+// GetMembershipProof, cost 3-4 times as much walking). Keys go in descending order: the
+// flush writes in ascending order, and when the paths hold more nodes than the cache,
+// its LRU keeps the last loaded, which are then the first written.
 func (pf *prefetch) walk(tree *iavl.MutableTree, version int64, keys [][]byte) {
-	// GetImmutable shares the working tree's node database (and cache) and is safe
-	// next to the working tree's reads.
 	t, err := tree.GetImmutable(version)
-	if err != nil || t == nil {
+	if err != nil {
 		return
 	}
 	slices.SortFunc(keys, func(a, b []byte) int { return bytes.Compare(b, a) })
@@ -93,8 +106,9 @@ func (pf *prefetch) walk(tree *iavl.MutableTree, version int64, keys [][]byte) {
 			continue
 		}
 		prev = k
-		// The proof walks the key's path and reads both children of each node on it;
-		// a key not in the tree fails after the same walk. The proof itself is dropped.
-		_, _ = t.GetMembershipProof(k)
+		// An absent key loads the same path and gets the index it would have.
+		if i, _, err := t.GetWithIndex(k); err == nil && i < t.Size() {
+			_, _, _ = t.GetByIndex(i)
+		}
 	}
 }

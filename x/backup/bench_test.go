@@ -144,6 +144,9 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 						b.Fatalf("ProcessProposal: %v %v", err, pp)
 					}
 				}
+				if gap, _ := time.ParseDuration(os.Getenv("BENCH_PP_GAP")); gap > 0 {
+					time.Sleep(gap)
+				}
 				checks := a.BackupKeeper.ProofChecks()
 				cpu0 := cpuTime()
 				start := time.Now()
