@@ -146,7 +146,8 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	cms, err := openState(db, a.mm.Names(), store.Options{Pruning: pruning, IAVLCacheSize: cfg.State.IAVLCacheSize, IAVLCacheCaps: iavlCacheCaps}, up)
+	cms, err := openState(db, a.mm.Names(), store.Options{Pruning: pruning, IAVLCacheSize: cfg.State.IAVLCacheSize, IAVLCacheCaps: iavlCacheCaps,
+		NoPrefetch: cfg.State.NoWritePrefetch}, up)
 	if err != nil {
 		return nil, fmt.Errorf("open state: %w", err)
 	}
