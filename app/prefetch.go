@@ -7,11 +7,11 @@ import (
 )
 
 // prefetchWrites hands the store the keys a block's messages declare they will write
-// (runtime.HasWriteKeys), whose IAVL paths it then loads on another core while the
-// block waits for its decision and executes (store.MultiStore.Prefetch). ProcessProposal
-// starts it hundreds of ms before FinalizeBlock on a node; FinalizeBlock starts it
-// only for a block whose proposal it did not see (the proposer's own, a replay). It
-// warms a cache and nothing else: no outcome depends on it.
+// (runtime.HasWriteKeys), whose IAVL paths it then loads on another core
+// (store.MultiStore.Prefetch). ProcessProposal starts it, so on a node it runs while
+// the validators vote on the block; FinalizeBlock starts it only for a block whose
+// proposal it did not see (a replay, a proposer that skipped the check), and then it
+// overlaps execution. It warms a cache and nothing else: no outcome depends on it.
 func (a *App) prefetchWrites(hash []byte, txs []*tx.Tx) {
 	if len(hash) != 0 && bytes.Equal(hash, a.prefetched) {
 		return // ProcessProposal already started this block's

@@ -17,7 +17,7 @@ type Branch struct {
 	bases    []baseStore
 	writable bool  // root branches: whether the bases accept writes (working trees)
 	version  int64 // root BranchAt branches: the committed version read, for errors
-	// beforeWrite runs before a root branch writes the working trees (stops a Prefetch).
+	// beforeWrite runs before a root branch writes the working trees (waits for a Prefetch).
 	beforeWrite func()
 	caches      []cacheStore // caches[i].parent == nil until store i is first used
 	inline      [inlineStores]cacheStore

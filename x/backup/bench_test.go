@@ -280,3 +280,38 @@ func TestPrefetchKeepsAppHash(t *testing.T) {
 		t.Fatalf("app hashes with FinalizeBlock's prefetch %X, without %X", got, plain)
 	}
 }
+
+// TestWriteKeysNameTheChallenge: the key x/backup declares for a storage proof
+// (runtime.HasWriteKeys) is the raw store key of the challenge the proof answers.
+func TestWriteKeysNameTheChallenge(t *testing.T) {
+	pb := newProofBench(t, 3)
+	a, err := app.New(nil, dbm.NewMemDB(), testutil.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	t0 := time.Unix(1_700_000_000, 0).UTC()
+	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1, Time: t0, AppStateBytes: pb.genesis}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: t0, Hash: blockHash(1), ProposerAddress: make([]byte, 20)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
+		t.Fatal(err)
+	}
+	var keys [][]byte
+	backup.NewModule(a.BackupKeeper).WriteKeys(&backup.MsgProveStorage{AgreementId: 2}, func(k []byte) { keys = append(keys, k) })
+	backup.NewModule(a.BackupKeeper).WriteKeys(&backup.MsgEnd{AgreementId: 2}, func(k []byte) { keys = append(keys, k) })
+	if len(keys) != 1 {
+		t.Fatalf("%d keys declared, want the proof's one", len(keys))
+	}
+	res, err := a.Query(context.Background(), &abci.RequestQuery{Path: "/store/backup/key", Data: keys[0]})
+	if err != nil || res.Code != 0 {
+		t.Fatalf("query: %v %v", err, res.Log)
+	}
+	var ch backup.Challenge
+	if err := ch.Unmarshal(res.Value); err != nil || ch.AgreementId != 2 {
+		t.Fatalf("key %X holds %v (%v), want agreement 2's challenge", keys[0], ch, err)
+	}
+}
