@@ -97,6 +97,9 @@ type StateConfig struct {
 	IAVLCacheSize     int    `toml:"iavl-cache-size"`
 	// DBCacheSize is pebble's block cache, e.g. "256MiB"; empty means store.DefaultDBCacheBytes.
 	DBCacheSize string `toml:"db-cache-size"`
+	// NoWritePrefetch turns off loading a block's written IAVL paths ahead of its
+	// flush (store.MultiStore.Prefetch): tests compare against the plain path.
+	NoWritePrefetch bool `toml:"-"`
 }
 
 // OpenStateDB opens the node's application database ("application" under dir,

@@ -35,6 +35,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	// messages (result code 0) and feeds the aggregation instead.
 	commit, injected := a.takeInjectedCommit(req.Height, req.Txs)
 	txs, decodeErrs := a.decodeBlockTxs(req.Txs, injected)
+	a.prefetchWrites(req.Hash, txs) // unless ProcessProposal did; Branch.Write waits for it
 	a.preVerify(txs)
 	a.noteTouched(txs)
 	beginEvents = append(beginEvents, a.recordPoAI(ctx, branch, req.Height, req.Hash, commit, txs, req.Txs, injected)...)
@@ -67,6 +68,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err := branch.Write(); err != nil {
 		return nil, err
 	}
+	a.prefetched = nil
 	a.finalized = &finalizeResult{height: req.Height, time: req.Time}
 	a.queueAnalysis(req.Height, req.Hash, txs, results, injected)
 	clear(a.decoded)

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/selfchain/selfchain/app/tx"
 )
 
 // ProcessProposal rejects a proposal holding a tx that does not decode or pass
@@ -20,7 +22,8 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		txs = txs[1:]
 	}
 	gas := a.newBlockGas()
-	for _, bz := range txs {
+	decoded := make([]*tx.Tx, len(txs))
+	for i, bz := range txs {
 		t, err := a.decodeCached(bz)
 		if err != nil {
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
@@ -29,6 +32,9 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 			a.logger.Info("rejecting a proposal: its txs declare more gas than block.max_gas", "height", req.Height, "max_gas", a.blockMaxGas)
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 		}
+		decoded[i] = t
 	}
+	// Accepted: load what the block will write while the network decides on it.
+	a.prefetchWrites(req.Hash, decoded)
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 }

@@ -76,6 +76,16 @@ type HasPreVerify interface {
 	PreVerify(ctx context.Context, msg Msg)
 }
 
+// HasWriteKeys modules name, from a message alone and without reading state, keys of
+// their own store that executing it will write (x/backup: the challenge a storage
+// proof answers), so the store can load those keys' IAVL paths on another core before
+// the block writes them (store.MultiStore.Prefetch, started in ProcessProposal). A key
+// is only a hint that warms a cache: a wrong or missing one costs time, never changes
+// an outcome. Called on the consensus goroutine.
+type HasWriteKeys interface {
+	WriteKeys(msg Msg, add func(key []byte))
+}
+
 // HasTxCommand modules add `selfchaind tx <module>` (the Cosmos SDK's
 // AppModuleBasic.GetTxCmd); the command is built anew on each call.
 type HasTxCommand interface {
@@ -92,6 +102,8 @@ type Manager struct {
 	modules     []Module
 	byName      map[string]Module
 	preVerifier []HasPreVerify
+	writeKeys   []HasWriteKeys
+	writeStores []string // writeKeys[i]'s store name
 }
 
 func NewManager(mods ...Module) *Manager {
@@ -104,8 +116,30 @@ func NewManager(mods ...Module) *Manager {
 		if p, ok := mod.(HasPreVerify); ok {
 			m.preVerifier = append(m.preVerifier, p)
 		}
+		if w, ok := mod.(HasWriteKeys); ok {
+			m.writeKeys = append(m.writeKeys, w)
+			m.writeStores = append(m.writeStores, mod.Name())
+		}
 	}
 	return m
+}
+
+// WriteKeys collects, per store, the keys the modules declare msgs will write
+// (HasWriteKeys); nil when none does.
+func (m *Manager) WriteKeys(msgs []Msg, keys map[string][][]byte) map[string][][]byte {
+	for i, w := range m.writeKeys {
+		name := m.writeStores[i]
+		add := func(key []byte) {
+			if keys == nil {
+				keys = map[string][][]byte{}
+			}
+			keys[name] = append(keys[name], key)
+		}
+		for _, msg := range msgs {
+			w.WriteKeys(msg, add)
+		}
+	}
+	return keys
 }
 
 // PreVerifies reports whether some module would pre-verify one of msgs.

@@ -15,10 +15,12 @@ type Branch struct {
 	names    []string // sorted; shared with the MultiStore, never modified
 	parent   *Branch  // nested branches write into their parent's caches
 	bases    []baseStore
-	writable bool         // root branches: whether the bases accept writes (working trees)
-	version  int64        // root BranchAt branches: the committed version read, for errors
-	caches   []cacheStore // caches[i].parent == nil until store i is first used
-	inline   [inlineStores]cacheStore
+	writable bool  // root branches: whether the bases accept writes (working trees)
+	version  int64 // root BranchAt branches: the committed version read, for errors
+	// beforeWrite runs before a root branch writes the working trees (waits for a Prefetch).
+	beforeWrite func()
+	caches      []cacheStore // caches[i].parent == nil until store i is first used
+	inline      [inlineStores]cacheStore
 }
 
 func newRootBranch(names []string, bases []baseStore, writable bool, version int64) *Branch {
@@ -95,6 +97,9 @@ func (b *Branch) Write() error {
 	}
 	// Root branch over the working trees: each tree gets its writes in key order; the trees
 	// are independent, so they are updated in parallel.
+	if b.beforeWrite != nil {
+		b.beforeWrite()
+	}
 	var dirty []int
 	for i := range b.caches {
 		if b.caches[i].buf.len() != 0 {

@@ -45,6 +45,9 @@ type MultiStore struct {
 	changed  changedKeys   // the keys the last commit changed (TrackWrites; shared.go)
 
 	track bool // consensus goroutine: working trees record their writes (TrackWrites)
+
+	pfMu sync.Mutex
+	pf   *prefetch // the running Prefetch (prefetch.go), nil when none
 }
 
 // Open loads (or creates) the trees of names on db at the latest committed version. The caller
@@ -227,11 +230,14 @@ func (ms *MultiStore) WorkingHash() []byte {
 
 // Working returns a write-buffered branch over the working trees.
 func (ms *MultiStore) Working() *Branch {
-	return newRootBranch(ms.names, ms.bases, true, 0)
+	b := newRootBranch(ms.names, ms.bases, true, 0)
+	b.beforeWrite = ms.waitPrefetch
+	return b
 }
 
 // Commit saves a new version of every tree, records the commit info and prunes.
 func (ms *MultiStore) Commit() (CommitID, error) {
+	ms.stopPrefetch()
 	versions := make([]int64, len(ms.trees))
 	ci := commitInfo{names: ms.names, roots: make([][]byte, len(ms.trees))}
 	err := forEach(allIndexes(len(ms.trees)), func(i int) (err error) {
@@ -349,6 +355,7 @@ func checkVersion(version, earliest, last int64) error {
 
 // Close releases the trees. It does not close db, which belongs to the caller.
 func (ms *MultiStore) Close() error {
+	ms.stopPrefetch()
 	ms.mu.Lock()
 	if ms.closed {
 		ms.mu.Unlock()
@@ -373,6 +380,7 @@ func (ms *MultiStore) closeTrees() error {
 // SetInitialVersion makes the first Commit save version v (a genesis initial_height > 1).
 // It only has an effect before anything is committed.
 func (ms *MultiStore) SetInitialVersion(v int64) error {
+	ms.stopPrefetch()
 	if ms.LastCommitID().Version != 0 {
 		return fmt.Errorf("store: initial version %d set after commits", v)
 	}

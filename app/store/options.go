@@ -83,6 +83,8 @@ type Options struct {
 	// a small count, or it holds thousands of dead values.
 	IAVLCacheCaps  map[string]int
 	InitialVersion int64 // first version when the store is empty (genesis initial_height); 0 or 1 = 1
+	// NoPrefetch makes Prefetch do nothing (tests compare against the plain path).
+	NoPrefetch bool
 }
 
 // cacheSize is the node cache size of store name.

@@ -1,6 +1,8 @@
 package backup_test
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -34,7 +36,7 @@ type proofBench struct {
 // newProofBench: every agreement stores the same manifest of 65,536 chunks of
 // 64 KiB (a 4 GiB backup: manifest paths of 16 hashes, segment paths of 6), so
 // each proof is a full-size one; challenges pick their chunk and seed at random.
-func newProofBench(b *testing.B, n int) *proofBench {
+func newProofBench(b testing.TB, n int) *proofBench {
 	const chunks, chunkSize = 1 << 16, 64 << 10
 	cipher := make([]byte, chunkSize)
 	for i := range cipher {
@@ -105,6 +107,13 @@ func newProofBench(b *testing.B, n int) *proofBench {
 // through ProcessProposal (txs decoded once); "cold": FinalizeBlock alone
 // decodes the txs and verifies their signatures. cpu-ms/block is the process's
 // CPU time over the call (wall time on a busy shared machine says little).
+//
+// ProcessProposal also starts loading the IAVL paths the block will write on the
+// other core (store.MultiStore.Prefetch), which FinalizeBlock's flush waits for:
+// ms/block is FinalizeBlock alone, pp+fb-ms/block and pp+fb-cpu-ms/block the pair.
+// On a node the prevote and precommit rounds separate the two; BENCH_PP_GAP (a
+// duration) sleeps that long between them; by default FinalizeBlock follows at
+// once. BACKUP_BENCH_NO_PREFETCH=1 turns the prefetch off.
 func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 	pb := newProofBench(b, 10_000)
 	var bytes int
@@ -113,7 +122,11 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 	}
 	for _, warm := range []bool{true, false} {
 		b.Run(map[bool]string{true: "warm", false: "cold"}[warm], func(b *testing.B) {
-			var total, cpu time.Duration
+			var total, cpu, pair, pairCPU time.Duration
+			gap, err := time.ParseDuration(cmp.Or(os.Getenv("BENCH_PP_GAP"), "0s"))
+			if err != nil {
+				b.Fatalf("BENCH_PP_GAP: %v", err)
+			}
 			for range b.N {
 				a, err := app.New(nil, dbm.NewMemDB(), benchConfig(b))
 				if err != nil {
@@ -138,11 +151,16 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 					}
 				}
 				req := &abci.RequestFinalizeBlock{Height: 2, Time: t0.Add(2 * time.Second), Txs: pb.txs, Hash: blockHash(2), ProposerAddress: make([]byte, 20)}
+				ppCPU0, ppStart := cpuTime(), time.Now()
 				if warm { // as on a node: the proposal was checked (and its txs decoded) before it is decided
 					pp, err := a.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: req.Height, Time: req.Time, Txs: req.Txs, Hash: req.Hash, ProposerAddress: req.ProposerAddress})
 					if err != nil || pp.Status != abci.ResponseProcessProposal_ACCEPT {
 						b.Fatalf("ProcessProposal: %v %v", err, pp)
 					}
+				}
+				ppTime := time.Since(ppStart)
+				if warm && gap > 0 {
+					time.Sleep(gap)
 				}
 				checks := a.BackupKeeper.ProofChecks()
 				cpu0 := cpuTime()
@@ -152,8 +170,11 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 				pprof.Do(context.Background(), pprof.Labels("block", "finalize"), func(ctx context.Context) {
 					res, err = a.FinalizeBlock(ctx, req)
 				})
-				total += time.Since(start)
-				cpu += cpuTime() - cpu0
+				fbTime, fbCPU := time.Since(start), cpuTime()-cpu0
+				total += fbTime
+				cpu += fbCPU
+				pair += ppTime + fbTime
+				pairCPU += cpuTime() - ppCPU0 // with a gap: also what the prefetch did during it
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -170,6 +191,10 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 			}
 			b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/block")
 			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/block")
+			if warm {
+				b.ReportMetric(float64(pair.Milliseconds())/float64(b.N), "pp+fb-ms/block")
+				b.ReportMetric(float64(pairCPU.Milliseconds())/float64(b.N), "pp+fb-cpu-ms/block")
+			}
 			b.ReportMetric(float64(bytes)/float64(len(pb.txs)*tx.MaxMsgsPerTx), "bytes/proof")
 			b.ReportMetric(0, "ns/op")
 		})
@@ -178,8 +203,9 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 
 // benchConfig is testutil.Config with BACKUP_BENCH_IAVL_CACHE nodes of IAVL
 // cache when set (the default, 20,000, holds a fifth of the backup tree here).
-func benchConfig(b *testing.B) app.Config {
+func benchConfig(b testing.TB) app.Config {
 	c := testutil.Config()
+	c.State.NoWritePrefetch = os.Getenv("BACKUP_BENCH_NO_PREFETCH") != ""
 	if v := os.Getenv("BACKUP_BENCH_IAVL_CACHE"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -196,4 +222,96 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestPrefetchKeepsAppHash: a block of storage proofs gives the same app hash
+// whether ProcessProposal's prefetch of its written IAVL paths ran (the node's
+// path) or not, and with a flush that starts while it still runs.
+func TestPrefetchKeepsAppHash(t *testing.T) {
+	pb := newProofBench(t, 2_000)
+	run := func(prefetch, process bool) []byte {
+		c := testutil.Config()
+		c.State.NoWritePrefetch = !prefetch
+		a, err := app.New(nil, dbm.NewMemDB(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		t0 := time.Unix(1_700_000_000, 0).UTC()
+		if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1, Time: t0, AppStateBytes: pb.genesis}); err != nil {
+			t.Fatal(err)
+		}
+		var hash []byte
+		for h := int64(1); h <= 3; h++ {
+			req := &abci.RequestFinalizeBlock{Height: h, Time: t0.Add(time.Duration(h) * time.Second), Hash: blockHash(h), ProposerAddress: make([]byte, 20)}
+			if h == 2 {
+				req.Txs = pb.txs
+			}
+			if process {
+				pp, err := a.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: req.Height, Time: req.Time, Txs: req.Txs, Hash: req.Hash, ProposerAddress: req.ProposerAddress})
+				if err != nil || pp.Status != abci.ResponseProcessProposal_ACCEPT {
+					t.Fatalf("ProcessProposal: %v %v", err, pp)
+				}
+			}
+			res, err := a.FinalizeBlock(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range res.TxResults {
+				if r.Code != 0 {
+					t.Fatalf("height %d tx %d: %s", h, i, r.Log)
+				}
+			}
+			if _, err := a.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(res.AppHash, a.LastCommitID().Hash) {
+				t.Fatalf("height %d: FinalizeBlock's app hash %X, committed %X", h, res.AppHash, a.LastCommitID().Hash)
+			}
+			hash = append(hash, res.AppHash...)
+		}
+		return hash
+	}
+	plain := run(false, true)
+	if got := run(true, true); !bytes.Equal(got, plain) {
+		t.Fatalf("app hashes with ProcessProposal's prefetch %X, without %X", got, plain)
+	}
+	if got := run(true, false); !bytes.Equal(got, plain) { // FinalizeBlock starts the prefetch itself
+		t.Fatalf("app hashes with FinalizeBlock's prefetch %X, without %X", got, plain)
+	}
+}
+
+// TestWriteKeysNameTheChallenge: the key x/backup declares for a storage proof
+// (runtime.HasWriteKeys) is the raw store key of the challenge the proof answers.
+func TestWriteKeysNameTheChallenge(t *testing.T) {
+	pb := newProofBench(t, 3)
+	a, err := app.New(nil, dbm.NewMemDB(), testutil.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	t0 := time.Unix(1_700_000_000, 0).UTC()
+	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1, Time: t0, AppStateBytes: pb.genesis}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: t0, Hash: blockHash(1), ProposerAddress: make([]byte, 20)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
+		t.Fatal(err)
+	}
+	var keys [][]byte
+	backup.NewModule(a.BackupKeeper).WriteKeys(&backup.MsgProveStorage{AgreementId: 2}, func(k []byte) { keys = append(keys, k) })
+	backup.NewModule(a.BackupKeeper).WriteKeys(&backup.MsgEnd{AgreementId: 2}, func(k []byte) { keys = append(keys, k) })
+	if len(keys) != 1 {
+		t.Fatalf("%d keys declared, want the proof's one", len(keys))
+	}
+	res, err := a.Query(context.Background(), &abci.RequestQuery{Path: "/store/backup/key", Data: keys[0]})
+	if err != nil || res.Code != 0 {
+		t.Fatalf("query: %v %v", err, res.Log)
+	}
+	var ch backup.Challenge
+	if err := ch.Unmarshal(res.Value); err != nil || ch.AgreementId != 2 {
+		t.Fatalf("key %X holds %v (%v), want agreement 2's challenge", keys[0], ch, err)
+	}
 }
