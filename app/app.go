@@ -85,9 +85,6 @@ type App struct {
 	decoded   map[[32]byte]*tx.Tx // txs decoded once per height by the proposal hooks and FinalizeBlock
 	decodedAt map[txRef]*tx.Tx    // the same txs by the memory they were decoded from (decode_cache.go)
 	finalized *finalizeResult     // set by FinalizeBlock, consumed by Commit
-	// prefetched is the hash of the block whose written keys the store is loading
-	// (prefetch.go), nil once FinalizeBlock has run.
-	prefetched []byte
 
 	// pool is the app-side mempool (config.toml [mempool] type = "app"), nil with
 	// CometBFT's flood mempool. touched lists the signers of the block being

@@ -35,7 +35,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	// messages (result code 0) and feeds the aggregation instead.
 	commit, injected := a.takeInjectedCommit(req.Height, req.Txs)
 	txs, decodeErrs := a.decodeBlockTxs(req.Txs, injected)
-	a.prefetchWrites(req.Hash, txs) // unless ProcessProposal did; Branch.Write waits for it
+	// What ProcessProposal's prefetch has not loaded by now the flush loads itself:
+	// a walk running next to execution only contends for the trees' node database.
+	a.cms.StopPrefetch()
 	a.preVerify(txs)
 	a.noteTouched(txs)
 	beginEvents = append(beginEvents, a.recordPoAI(ctx, branch, req.Height, req.Hash, commit, txs, req.Txs, injected)...)
@@ -68,7 +70,6 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err := branch.Write(); err != nil {
 		return nil, err
 	}
-	a.prefetched = nil
 	a.finalized = &finalizeResult{height: req.Height, time: req.Time}
 	a.queueAnalysis(req.Height, req.Hash, txs, results, injected)
 	clear(a.decoded)

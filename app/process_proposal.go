@@ -35,6 +35,6 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		decoded[i] = t
 	}
 	// Accepted: load what the block will write while the network decides on it.
-	a.prefetchWrites(req.Hash, decoded)
+	a.prefetchWrites(decoded)
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 }

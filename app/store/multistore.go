@@ -237,7 +237,7 @@ func (ms *MultiStore) Working() *Branch {
 
 // Commit saves a new version of every tree, records the commit info and prunes.
 func (ms *MultiStore) Commit() (CommitID, error) {
-	ms.stopPrefetch()
+	ms.StopPrefetch()
 	versions := make([]int64, len(ms.trees))
 	ci := commitInfo{names: ms.names, roots: make([][]byte, len(ms.trees))}
 	err := forEach(allIndexes(len(ms.trees)), func(i int) (err error) {
@@ -355,7 +355,7 @@ func checkVersion(version, earliest, last int64) error {
 
 // Close releases the trees. It does not close db, which belongs to the caller.
 func (ms *MultiStore) Close() error {
-	ms.stopPrefetch()
+	ms.StopPrefetch()
 	ms.mu.Lock()
 	if ms.closed {
 		ms.mu.Unlock()
@@ -380,7 +380,7 @@ func (ms *MultiStore) closeTrees() error {
 // SetInitialVersion makes the first Commit save version v (a genesis initial_height > 1).
 // It only has an effect before anything is committed.
 func (ms *MultiStore) SetInitialVersion(v int64) error {
-	ms.stopPrefetch()
+	ms.StopPrefetch()
 	if ms.LastCommitID().Version != 0 {
 		return fmt.Errorf("store: initial version %d set after commits", v)
 	}

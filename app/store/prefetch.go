@@ -23,7 +23,7 @@ import (
 //
 // Called from the consensus goroutine.
 func (ms *MultiStore) Prefetch(keys map[string][][]byte) {
-	ms.stopPrefetch()
+	ms.StopPrefetch()
 	if ms.opts.NoPrefetch {
 		return
 	}
@@ -63,8 +63,9 @@ func (ms *MultiStore) Prefetch(keys map[string][][]byte) {
 // of it are loads the flush would make itself, in an order that keeps the cache useful.
 func (ms *MultiStore) waitPrefetch() { ms.endPrefetch(false) }
 
-// stopPrefetch stops a running prefetch and waits for it.
-func (ms *MultiStore) stopPrefetch() { ms.endPrefetch(true) }
+// StopPrefetch stops a running prefetch and waits for it (FinalizeBlock, before it
+// executes: what the walk has not loaded yet, the flush loads itself).
+func (ms *MultiStore) StopPrefetch() { ms.endPrefetch(true) }
 
 func (ms *MultiStore) endPrefetch(stop bool) {
 	ms.pfMu.Lock()
