@@ -40,8 +40,9 @@
 #   BENCH_MEMPOOL_TYPE []   config.toml [mempool] type: app (the application's, docs/MEMPOOL.md)
 #                           or flood (CometBFT's); empty keeps what init wrote (the node's
 #                           default, app). To compare them: BENCH_MEMPOOL_TYPE=flood then =app
-#                           on the same binary. With app, loadgen's "mempool at end" and its
-#                           halt detection (which read CometBFT's unconfirmed-tx count) see 0
+#                           on the same binary. With app, loadgen's "mempool at end" (CometBFT's
+#                           unconfirmed-tx count) reads 0; its halt detection counts the run's
+#                           own pending txs and works with either
 #   BENCH_BLOCK_MAX_BYTES [] one validator: genesis consensus block.max_bytes (init writes 4 MiB,
 #                           app.DefaultBlockMaxBytes), e.g. 16777216 to see whether hybrid txs are
 #                           bound by block bytes
