@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,8 +77,14 @@ func (c *Chain) collectNode(ctx context.Context, i int) NodeStatus {
 	if ai, err := call(ctx, rpc.ABCIInfo); err == nil {
 		n.AppVersion = ai.Response.Version
 	}
-	if round, ok := scrapeGauge(ctx, ports.Metrics, "cometbft_consensus_rounds"); ok {
+	g := scrapeGauges(ctx, ports.Metrics, "cometbft_consensus_rounds", "selfchain_mempool_txs")
+	if round, ok := g["cometbft_consensus_rounds"]; ok {
 		n.Round = int64(round)
+	}
+	// With the app mempool (a new home's default) CometBFT holds no txs and
+	// reports 0; the app's gauge counts them (and is 0 with the flood mempool).
+	if pending, ok := g["selfchain_mempool_txs"]; ok && int(pending) > n.Mempool {
+		n.Mempool = int(pending)
 	}
 	return n
 }
@@ -85,21 +92,22 @@ func (c *Chain) collectNode(ctx context.Context, i int) NodeStatus {
 // metricsHTTP reads nodes' Prometheus endpoints (not RPC: no client wraps them).
 var metricsHTTP = &http.Client{Timeout: rpcTimeout}
 
-// scrapeGauge reads the first sample of metric name (labels ignored) from the
-// Prometheus text endpoint on port.
-func scrapeGauge(ctx context.Context, port int, name string) (float64, bool) {
+// scrapeGauges reads the first sample of each named metric (labels ignored)
+// from the Prometheus text endpoint on port; a metric not found is absent.
+func scrapeGauges(ctx context.Context, port int, names ...string) map[string]float64 {
+	found := make(map[string]float64, len(names))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), nil)
 	if err != nil {
-		return 0, false
+		return found
 	}
 	resp, err := metricsHTTP.Do(req)
 	if err != nil {
-		return 0, false
+		return found
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(io.LimitReader(resp.Body, 16<<20))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
+	for sc.Scan() && len(found) < len(names) {
 		line := sc.Text()
 		sp := strings.LastIndexByte(line, ' ')
 		if line == "" || line[0] == '#' || sp < 0 {
@@ -109,10 +117,12 @@ func scrapeGauge(ctx context.Context, port int, name string) (float64, bool) {
 		if b := strings.IndexByte(series, '{'); b >= 0 {
 			series = series[:b]
 		}
-		if series == name {
-			v, err := strconv.ParseFloat(line[sp+1:], 64)
-			return v, err == nil
+		if _, done := found[series]; done || !slices.Contains(names, series) {
+			continue
+		}
+		if v, err := strconv.ParseFloat(line[sp+1:], 64); err == nil {
+			found[series] = v
 		}
 	}
-	return 0, false
+	return found
 }

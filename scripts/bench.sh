@@ -39,11 +39,12 @@
 #   BENCH_SKIP_GO=1         skip step 1        BENCH_SKIP_LOAD=1  skip step 2
 #   BENCH_LONG=1            add the long-setup benchmarks to step 1
 #   BENCH_TIMEOUT_COMMIT [1s]   BENCH_MEMPOOL_SIZE [50000]
-#   BENCH_MEMPOOL_TYPE [flood]  config.toml [mempool] type: flood (CometBFT's) or app (the
-#                           application's, docs/MEMPOOL.md); the before/after pair is
-#                           BENCH_MEMPOOL_TYPE=flood then =app on the same binary. With app,
-#                           loadgen's "mempool at end" and its halt detection (which read
-#                           CometBFT's unconfirmed-tx count) see 0
+#   BENCH_MEMPOOL_TYPE []   config.toml [mempool] type: app (the application's, docs/MEMPOOL.md)
+#                           or flood (CometBFT's); empty keeps what init wrote (the node's
+#                           default, app). To compare them: BENCH_MEMPOOL_TYPE=flood then =app
+#                           on the same binary. With app, loadgen's "mempool at end" (CometBFT's
+#                           unconfirmed-tx count) reads 0; its halt detection counts the run's
+#                           own pending txs and works with either
 #   BENCH_BLOCK_MAX_BYTES [] one validator: genesis consensus block.max_bytes (init writes 4 MiB,
 #                           app.DefaultBlockMaxBytes, ~1,168 hybrid sends), e.g. 22020096 (21 MiB,
 #                           the Cosmos SDK's) to see whether hybrid txs are bound by block bytes
@@ -95,8 +96,9 @@ LOADGEN_WORKERS="${LOADGEN_WORKERS:-64}"
 LOADGEN_WARMUP="${LOADGEN_WARMUP:-}"
 TIMEOUT_COMMIT="${BENCH_TIMEOUT_COMMIT:-1s}"
 MEMPOOL_SIZE="${BENCH_MEMPOOL_SIZE:-50000}"
-MEMPOOL_TYPE="${BENCH_MEMPOOL_TYPE:-flood}"
-case "$MEMPOOL_TYPE" in flood|app) ;; *) echo "BENCH_MEMPOOL_TYPE must be flood or app, not $MEMPOOL_TYPE" >&2; exit 1 ;; esac
+# MEMPOOL_TYPE is what the homes run: BENCH_MEMPOOL_TYPE, or what init wrote (tune_home reads it).
+MEMPOOL_TYPE="${BENCH_MEMPOOL_TYPE:-}"
+case "$MEMPOOL_TYPE" in ''|flood|app) ;; *) echo "BENCH_MEMPOOL_TYPE must be flood or app, not $MEMPOOL_TYPE" >&2; exit 1 ;; esac
 RPC_PORT="${BENCH_RPC_PORT:-36657}"
 P2P_PORT="${BENCH_P2P_PORT:-36656}"
 IDLE_WAIT="${BENCH_IDLE_WAIT:-30}"
@@ -248,8 +250,12 @@ tune_home() {
   sed -i.bak \
     -e '/^\[mempool\]/,/^\[/ s/^size = .*/size = '"$MEMPOOL_SIZE"'/' \
     -e '/^\[mempool\]/,/^\[/ s/^max_txs_bytes = .*/max_txs_bytes = 1073741824/' \
-    -e '/^\[mempool\]/,/^\[/ s/^type = .*/type = "'"$MEMPOOL_TYPE"'"/' \
     -e 's/^timeout_commit = .*/timeout_commit = "'"$TIMEOUT_COMMIT"'"/' "$cfg"
+  if [ -n "${BENCH_MEMPOOL_TYPE:-}" ]; then
+    sed -i.bak -e '/^\[mempool\]/,/^\[/ s/^type = .*/type = "'"$BENCH_MEMPOOL_TYPE"'"/' "$cfg"
+  else
+    MEMPOOL_TYPE="$(sed -n '/^\[mempool\]/,/^\[/ s/^type = "\(.*\)"$/\1/p' "$cfg")"
+  fi
   if [ -n "${BENCH_INDEXER:-}" ]; then
     sed -i.bak -e '/^\[tx_index\]/,/^\[/ s/^indexer = .*/indexer = "'"$BENCH_INDEXER"'"/' "$cfg"
   fi
@@ -269,7 +275,7 @@ tune_home() {
     grep -q "^iavl-cache-size = $BENCH_IAVL_CACHE\$" "$home/config/app.toml" || { echo "could not set iavl-cache-size in app.toml" >&2; exit 1; }
   fi
   grep -q "^size = $MEMPOOL_SIZE" "$cfg" || { echo "could not set mempool.size in $cfg" >&2; exit 1; }
-  grep -q "^type = \"$MEMPOOL_TYPE\"" "$cfg" || { echo "could not set mempool.type in $cfg" >&2; exit 1; }
+  [ -n "$MEMPOOL_TYPE" ] && grep -q "^type = \"$MEMPOOL_TYPE\"" "$cfg" || { echo "could not set or read mempool.type in $cfg" >&2; exit 1; }
   if [ "$POAI_ANALYZER" != builtin ]; then
     local appcfg="$home/config/app.toml"
     sed -i.bak \

@@ -39,9 +39,12 @@ type initOptions struct {
 	mempoolType string
 }
 
-// DefaultMempoolType is the [mempool] type a new home gets: CometBFT's flood
-// mempool until the app mempool ("app") wins the benchmark (docs/MEMPOOL.md).
-const DefaultMempoolType = cmtcfg.MempoolTypeFlood
+// DefaultMempoolType is the [mempool] type a new home gets: the application's
+// mempool. Four validators under overload kept committing with it and halted
+// with CometBFT's flood mempool; one validator measured the same with either
+// (docs/MEMPOOL.md, "Choosing the mempool"). An existing config.toml keeps its
+// setting, and one without a type runs CometBFT's default, flood.
+const DefaultMempoolType = cmtcfg.MempoolTypeApp
 
 // DefaultCometDBBackend is the config.toml db_backend a new home gets for
 // CometBFT's own stores (block store, state, tx index, evidence). goleveldb:
@@ -122,6 +125,8 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		conf.Instrumentation.PrometheusListenAddr = "127.0.0.1:26660"
 		// Sized with the genesis block (app.DefaultBlockMaxBytes).
 		conf.P2P.SendRate, conf.P2P.RecvRate = DefaultP2PRate, DefaultP2PRate
+		// CometBFT's own default is flood; a new home gets ours.
+		conf.Mempool.Type = DefaultMempoolType
 		// Written out, unless this home already holds stores another backend
 		// wrote (its config.toml was lost).
 		conf.DBBackend = DefaultCometDBBackend
@@ -136,7 +141,8 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		conf.Mempool.Type = o.mempoolType
 	}
 	if conf.Mempool.Type == "" {
-		conf.Mempool.Type = DefaultMempoolType
+		// An existing file's empty type is CometBFT's flood: spelled out, not changed.
+		conf.Mempool.Type = cmtcfg.MempoolTypeFlood
 	}
 	if err := writeCometConfig(home, conf); err != nil {
 		return err

@@ -9,8 +9,9 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 )
 
-// init writes config.toml's [mempool] type: flood for a new home, app when asked,
-// an existing file's choice kept on re-init; an unknown type writes nothing.
+// init writes config.toml's [mempool] type: app for a new home, flood when asked,
+// an existing file's choice kept on re-init (a file without one runs CometBFT's
+// flood, and keeps it); an unknown type writes nothing.
 func TestInitHomeWritesMempoolType(t *testing.T) {
 	home := t.TempDir()
 	if err := InitHome(home, "n0", "selfchain-test-1", ""); err != nil {
@@ -23,24 +24,58 @@ func TestInitHomeWritesMempoolType(t *testing.T) {
 		}
 		return c.Mempool.Type
 	}
-	if got := mempoolType(); got != DefaultMempoolType {
-		t.Fatalf("new home: mempool type %q, want %q", got, DefaultMempoolType)
+	spelledOut := func(typ string) {
+		t.Helper()
+		bz, err := os.ReadFile(CometConfigPath(home))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(bz), `type = "`+typ+`"`) {
+			t.Fatalf("config.toml does not spell out mempool type %q", typ)
+		}
 	}
-	if err := InitHome(home, "n0", "selfchain-test-1", "", Overwrite(true), WithMempoolType(cmtcfg.MempoolTypeApp)); err != nil {
-		t.Fatal(err)
+	if DefaultMempoolType != cmtcfg.MempoolTypeApp {
+		t.Fatalf("DefaultMempoolType %q, want app", DefaultMempoolType)
 	}
 	if got := mempoolType(); got != cmtcfg.MempoolTypeApp {
-		t.Fatalf("--mempool app: type %q", got)
+		t.Fatalf("new home: mempool type %q, want app", got)
+	}
+	spelledOut(cmtcfg.MempoolTypeApp)
+	if err := InitHome(home, "n0", "selfchain-test-1", "", Overwrite(true), WithMempoolType(cmtcfg.MempoolTypeFlood)); err != nil {
+		t.Fatal(err)
+	}
+	if got := mempoolType(); got != cmtcfg.MempoolTypeFlood {
+		t.Fatalf("--mempool flood: type %q", got)
 	}
 	if err := InitHome(home, "n0", "selfchain-test-1", "", Overwrite(true)); err != nil {
 		t.Fatal(err)
 	}
-	if got := mempoolType(); got != cmtcfg.MempoolTypeApp {
-		t.Fatalf("re-init without --mempool: type %q, want the file's app", got)
+	if got := mempoolType(); got != cmtcfg.MempoolTypeFlood {
+		t.Fatalf("re-init without --mempool: type %q, want the file's flood", got)
 	}
-	bz, _ := os.ReadFile(CometConfigPath(home))
-	if !strings.Contains(string(bz), `type = "app"`) {
-		t.Fatal("config.toml does not spell out the mempool type")
+	spelledOut(cmtcfg.MempoolTypeFlood)
+
+	// A config.toml written before the type existed (or with it empty) runs
+	// CometBFT's flood; re-init spells that out rather than switching it to app.
+	for _, line := range []string{"", `type = ""`} {
+		bz, err := os.ReadFile(CometConfigPath(home))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := strings.Replace(string(bz), `type = "flood"`, line, 1)
+		if old == string(bz) {
+			t.Fatal("config.toml has no type line to remove")
+		}
+		if err := os.WriteFile(CometConfigPath(home), []byte(old), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := InitHome(home, "n0", "selfchain-test-1", "", Overwrite(true)); err != nil {
+			t.Fatal(err)
+		}
+		if got := mempoolType(); got != cmtcfg.MempoolTypeFlood {
+			t.Fatalf("re-init of a file with %q: type %q, want flood", line, got)
+		}
+		spelledOut(cmtcfg.MempoolTypeFlood)
 	}
 
 	fresh := filepath.Join(t.TempDir(), "h")

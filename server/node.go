@@ -239,7 +239,7 @@ func (n *Node) Wait() { n.comet.Wait() }
 // that waits for txs before proposing would wait forever.
 func checkMempoolConfig(conf *cmtcfg.Config) error {
 	if conf.Mempool.Type == cmtcfg.MempoolTypeApp && !conf.Consensus.CreateEmptyBlocks && conf.Consensus.CreateEmptyBlocksInterval == 0 {
-		return fmt.Errorf("%s: [mempool] type = \"app\" needs consensus.create_empty_blocks = true (or a create_empty_blocks_interval): the app mempool never tells CometBFT that txs are waiting", CometConfigPath(conf.RootDir))
+		return fmt.Errorf("%s: [mempool] type = \"app\" needs consensus.create_empty_blocks = true (or a create_empty_blocks_interval): the app mempool never tells CometBFT that txs are waiting; to wait for txs, set [mempool] type = \"flood\"", CometConfigPath(conf.RootDir))
 	}
 	return nil
 }

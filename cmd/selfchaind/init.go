@@ -79,7 +79,7 @@ Existing keys are kept. An existing genesis.json is an error unless --overwrite.
 	}
 	cmd.Flags().String(flagConsensusKeyType, server.ConsensusKeyEd25519, "validator consensus key type: ed25519 or ml_dsa_65")
 	cmd.Flags().Bool(flagOverwrite, false, "replace an existing genesis.json")
-	cmd.Flags().String(flagMempoolType, "", "config.toml [mempool] type: flood (CometBFT's, the default for a new home) or app (the application's); empty keeps an existing config.toml's")
+	cmd.Flags().String(flagMempoolType, "", "config.toml [mempool] type: app (the application's, the default for a new home) or flood (CometBFT's); empty keeps an existing config.toml's")
 	return cmd
 }
 

@@ -170,13 +170,22 @@ type txAnswer struct {
 
 // taken: the node's mempool has the tx (it took it now, or had it from gossip).
 func (a txAnswer) taken() bool {
-	return a.res != nil && a.res.Code == 0 || a.err != nil && strings.Contains(a.err.Message+a.err.Data, "tx already exists in cache")
+	return a.res != nil && a.res.Code == 0 || a.err != nil && seenBefore(a.err.Message+a.err.Data)
+}
+
+// seenBefore reports CometBFT's refusal of a tx the node already has: "tx already
+// exists in cache" from the flood mempool, "tx already seen" from the app mempool
+// (a new home's default). Either may also mean the node refused the tx moments
+// ago; then it never commits and the relay's wait for it times out, as for any
+// lost tx.
+func seenBefore(msg string) bool {
+	return strings.Contains(msg, "tx already exists in cache") || strings.Contains(msg, "tx already seen")
 }
 
 // broadcastRaw sends txs to the peer as one JSON-RPC batch of broadcast_tx_sync and
 // reads each answer on its own: CometBFT's batch client fails a whole batch when one
 // call of it failed, and with every node broadcast to, a node often has a tx from
-// gossip already ("tx already exists in cache").
+// gossip already ("tx already exists in cache", or "tx already seen" with the app mempool).
 func (p *peer) broadcastRaw(ctx context.Context, txs [][]byte) ([]txAnswer, error) {
 	reqs := make([]rpctypes.RPCRequest, len(txs))
 	for i, tx := range txs {

@@ -117,7 +117,8 @@ func TestBroadcastToEveryNodeAndFailover(t *testing.T) {
 }
 
 // A node's batch answer with one call failed ("tx already exists in cache": the node
-// had it from gossip) and one refused by CheckTx keeps each tx's answer.
+// had it from gossip; "tx already seen" with the app mempool) and one refused by
+// CheckTx keeps each tx's answer.
 func TestDecodeBroadcastAnswers(t *testing.T) {
 	bz := []byte(`[{"jsonrpc":"2.0","id":0,"error":{"code":-32603,"message":"Internal error","data":"tx already exists in cache"}},
 {"jsonrpc":"2.0","id":1,"result":{"code":0,"data":"","log":"","codespace":"","hash":"AB"}},
@@ -128,6 +129,13 @@ func TestDecodeBroadcastAnswers(t *testing.T) {
 	require.True(t, out[1].taken())
 	require.False(t, out[2].taken())
 	require.Equal(t, uint32(32), out[2].res.Code)
+
+	// The app mempool's words for the same.
+	seen, err := decodeBroadcastAnswers([]byte(`[{"jsonrpc":"2.0","id":0,"error":{"code":-32603,"message":"Internal error","data":"tx already seen"}},
+{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"Internal error","data":"tx is empty"}}]`), 2)
+	require.NoError(t, err)
+	require.True(t, seen[0].taken(), "seen by the app mempool: taken")
+	require.False(t, seen[1].taken())
 
 	one, err := decodeBroadcastAnswers([]byte(`{"jsonrpc":"2.0","id":0,"result":{"code":0,"data":"","log":"","codespace":"","hash":"AB"}}`), 1)
 	require.NoError(t, err)

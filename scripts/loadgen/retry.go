@@ -16,7 +16,8 @@ import (
 // a retry code (>= abci.CodeTypeRetry, e.g. the app mempool's selfchain/32045
 // "mempool is full"): CometBFT's app mempool forgets such a tx after
 // check_tx_retry_delay/10 (500 ms by default); before that the resubmission is
-// refused as "tx already exists in cache".
+// refused as "tx already seen" ("tx already exists in cache" from the flood
+// mempool).
 const retryDelay = 550 * time.Millisecond
 
 // broadcastRetrying submits bz with broadcast_tx_sync, resubmitting it while the
@@ -30,7 +31,7 @@ func broadcastRetrying(ctx context.Context, rpc *rpchttp.HTTP, bz cmttypes.Tx, c
 		r, err := rpc.BroadcastTxSync(cctx, bz)
 		cancel()
 		retry := (err == nil && r.Code >= abci.CodeTypeRetry) ||
-			(err != nil && retried && strings.Contains(err.Error(), "tx already exists in cache"))
+			(err != nil && retried && seenBefore(err))
 		if !retry || closed() {
 			return r, err
 		}
@@ -42,4 +43,11 @@ func broadcastRetrying(ctx context.Context, rpc *rpchttp.HTTP, bz cmttypes.Tx, c
 		case <-time.After(retryDelay):
 		}
 	}
+}
+
+// seenBefore reports CometBFT's refusal of a tx it saw moments ago: the app
+// mempool's "tx already seen", the flood mempool's "tx already exists in cache".
+func seenBefore(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "tx already seen") || strings.Contains(msg, "tx already exists in cache")
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // rpcAnswering serves broadcast_tx_sync with the given answers in turn (a CheckTx
-// code, or an RPC error when code < 0), then code 0.
+// code, or an RPC error when code < 0: the flood mempool's cache refusal for -1,
+// the app mempool's for -2), then code 0.
 func rpcAnswering(t *testing.T, codes []int) (*rpchttp.HTTP, *atomic.Int64) {
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -29,7 +30,11 @@ func rpcAnswering(t *testing.T, codes []int) (*rpchttp.HTTP, *atomic.Int64) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		if code < 0 {
-			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32603,"message":"Internal error","data":"tx already exists in cache"}}`, req.ID)
+			msg := "tx already exists in cache"
+			if code == -2 {
+				msg = "tx already seen"
+			}
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32603,"message":"Internal error","data":"%s"}}`, req.ID, msg)
 			return
 		}
 		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"code":%d,"data":"","log":"","codespace":"selfchain","hash":"00"}}`, req.ID, code)
@@ -56,15 +61,24 @@ func TestBroadcastRetrying(t *testing.T) {
 	}
 
 	retries.Store(0)
+	c, calls = rpcAnswering(t, []int{32045, -2})
+	r, err = broadcastRetrying(context.Background(), c, []byte{1}, never, &retries)
+	if err != nil || r.Code != 0 || calls.Load() != 3 || retries.Load() != 2 {
+		t.Fatalf("app mempool's refusal after a retry code: got %v %v after %d calls, %d retries; want code 0 after 3 calls, 2 retries", r, err, calls.Load(), retries.Load())
+	}
+
+	retries.Store(0)
 	c, calls = rpcAnswering(t, []int{3})
 	r, err = broadcastRetrying(context.Background(), c, []byte{1}, never, &retries)
 	if err != nil || r.Code != 3 || calls.Load() != 1 || retries.Load() != 0 {
 		t.Fatalf("a final code: got %v %v after %d calls", r, err, calls.Load())
 	}
 
-	c, calls = rpcAnswering(t, []int{-1})
-	if _, err = broadcastRetrying(context.Background(), c, []byte{1}, never, &retries); err == nil || calls.Load() != 1 {
-		t.Fatalf("a first cache refusal is final: got %v after %d calls", err, calls.Load())
+	for _, refusal := range []int{-1, -2} {
+		c, calls = rpcAnswering(t, []int{refusal})
+		if _, err = broadcastRetrying(context.Background(), c, []byte{1}, never, &retries); err == nil || calls.Load() != 1 {
+			t.Fatalf("a first cache refusal (%d) is final: got %v after %d calls", refusal, err, calls.Load())
+		}
 	}
 
 	c, calls = rpcAnswering(t, []int{32045, 32045, 32045})

@@ -49,7 +49,7 @@ var digitsRe = regexp.MustCompile(`[0-9]+`)
 // errorKind shortens an RPC error to a countable key.
 func errorKind(err error) string {
 	msg := err.Error()
-	for _, k := range []string{"mempool is full", "tx already exists in cache", "connection refused", "connection reset"} {
+	for _, k := range []string{"mempool is full", "tx already exists in cache", "tx already seen", "connection refused", "connection reset"} {
 		if strings.Contains(msg, k) {
 			return k
 		}

@@ -223,12 +223,15 @@ func permCheckCmd() *cobra.Command {
 				// Ask about the latest committed state, which includes a tx that
 				// `--wait` just saw committed; the header committing it is the next
 				// one, so the proof waits for that block (issue 18: asking about
-				// latest-1 answered "no grant" right after `grant --wait`).
-				st, err := c.Status(ctx)
+				// latest-1 answered "no grant" right after `grant --wait`). The app's
+				// own height (ABCI Info), not /status's: CometBFT stores a block
+				// before the app commits it, and a query at that height until then
+				// is refused ("version N is not committed yet").
+				info, err := c.RPC().ABCIInfo(ctx)
 				if err != nil {
 					return err
 				}
-				if height = st.SyncInfo.LatestBlockHeight; height < 1 {
+				if height = info.Response.LastBlockHeight; height < 1 {
 					return fmt.Errorf("--prove needs a committed block (latest is %d)", height)
 				}
 			}
