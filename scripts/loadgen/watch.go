@@ -150,19 +150,55 @@ func (w *watcher) stop() {
 
 func (w *watcher) progress() (blocks, ours int64) { return w.nBlocks.Load(), w.nOurs.Load() }
 
+// stampedEvent is a block event with the time it arrived.
+type stampedEvent struct {
+	ev   ctypes.ResultEvent
+	seen time.Time
+}
+
+// stampEvents takes events off the subscription as they come, on a goroutine of
+// its own, so a loop busy reading blocks (resolvePending reads every noted block
+// once submission ends, seconds of work) neither stamps the commits that arrive
+// meanwhile late nor takes the subscription for dropped (lastEvent is their
+// arrival) and reads those blocks over HTTP, late, ahead of their queued events.
+func (w *watcher) stampEvents(ctx context.Context, ch <-chan ctypes.ResultEvent, stop <-chan struct{}) <-chan stampedEvent {
+	out := make(chan stampedEvent, 1024)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-ctx.Done():
+				return
+			case ev := <-ch:
+				now := time.Now()
+				w.lastEvent.Store(now.UnixNano())
+				select {
+				case out <- stampedEvent{ev, now}:
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
 func (w *watcher) loopEvents(ctx context.Context, ch <-chan ctypes.ResultEvent) {
 	defer close(w.done)
 	check := time.NewTicker(2 * time.Second)
 	defer check.Stop()
+	events := w.stampEvents(ctx, ch, w.stopCh)
 	for {
 		select {
 		case <-w.stopCh:
 			return
 		case <-ctx.Done():
 			return
-		case ev := <-ch:
-			seen := time.Now()
-			w.lastEvent.Store(seen.UnixNano())
+		case se := <-events:
+			ev, seen := se.ev, se.seen
 			data, ok := ev.Data.(cmttypes.EventDataNewBlockHeader)
 			if !ok {
 				continue
