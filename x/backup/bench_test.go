@@ -128,14 +128,7 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 				b.Fatalf("BENCH_PP_GAP: %v", err)
 			}
 			for range b.N {
-				a, err := app.New(nil, dbm.NewMemDB(), benchConfig(b))
-				if err != nil {
-					b.Fatal(err)
-				}
-				t0 := time.Unix(1_700_000_000, 0).UTC()
-				if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1, Time: t0, AppStateBytes: pb.genesis}); err != nil {
-					b.Fatal(err)
-				}
+				a, t0 := pb.start(b, benchConfig(b))
 				// Block 1 empty: CheckTx needs a committed block.
 				if _, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: t0.Add(time.Second), Hash: blockHash(1), ProposerAddress: make([]byte, 20)}); err != nil {
 					b.Fatal(err)
@@ -203,6 +196,21 @@ func BenchmarkFinalizeBlock10kProofs(b *testing.B) {
 
 // benchConfig is testutil.Config with BACKUP_BENCH_IAVL_CACHE nodes of IAVL
 // cache when set (the default, 20,000, holds a fifth of the backup tree here).
+// start opens a fresh in-memory app with cfg and the bench's genesis, initialised
+// at the returned time.
+func (pb *proofBench) start(tb testing.TB, cfg app.Config) (*app.App, time.Time) {
+	tb.Helper()
+	a, err := app.New(nil, dbm.NewMemDB(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	t0 := time.Unix(1_700_000_000, 0).UTC()
+	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1, Time: t0, AppStateBytes: pb.genesis}); err != nil {
+		tb.Fatal(err)
+	}
+	return a, t0
+}
+
 func benchConfig(b testing.TB) app.Config {
 	c := testutil.Config()
 	c.State.NoWritePrefetch = os.Getenv("BACKUP_BENCH_NO_PREFETCH") != ""
@@ -232,15 +240,8 @@ func TestPrefetchKeepsAppHash(t *testing.T) {
 	run := func(prefetch bool, gap time.Duration) []byte {
 		c := testutil.Config()
 		c.State.NoWritePrefetch = !prefetch
-		a, err := app.New(nil, dbm.NewMemDB(), c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, t0 := pb.start(t, c)
 		defer a.Close()
-		t0 := time.Unix(1_700_000_000, 0).UTC()
-		if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1, Time: t0, AppStateBytes: pb.genesis}); err != nil {
-			t.Fatal(err)
-		}
 		var hash []byte
 		for h := int64(1); h <= 3; h++ {
 			req := &abci.RequestFinalizeBlock{Height: h, Time: t0.Add(time.Duration(h) * time.Second), Hash: blockHash(h), ProposerAddress: make([]byte, 20)}
@@ -284,15 +285,8 @@ func TestPrefetchKeepsAppHash(t *testing.T) {
 // (runtime.HasWriteKeys) is the raw store key of the challenge the proof answers.
 func TestWriteKeysNameTheChallenge(t *testing.T) {
 	pb := newProofBench(t, 3)
-	a, err := app.New(nil, dbm.NewMemDB(), testutil.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, t0 := pb.start(t, testutil.Config())
 	defer a.Close()
-	t0 := time.Unix(1_700_000_000, 0).UTC()
-	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1, Time: t0, AppStateBytes: pb.genesis}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: t0, Hash: blockHash(1), ProposerAddress: make([]byte, 20)}); err != nil {
 		t.Fatal(err)
 	}
