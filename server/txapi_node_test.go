@@ -45,7 +45,7 @@ func postTx(t *testing.T, base string, bz []byte) (int, []byte) {
 	return resp.StatusCode, body
 }
 
-// A real node with the app mempool and the tx API on: a signed send posted as raw
+// A real node with the tx API on, with either mempool: a signed send posted as raw
 // bytes is admitted (code 0) and commits; posting it again is 409; garbage gets the
 // tx decode error and changes nothing; a body over max_tx_bytes is refused from its
 // Content-Length alone (413); GET is 405.
@@ -53,6 +53,12 @@ func TestTxAPIOnANode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node")
 	}
+	for _, mempoolType := range []string{cmtcfg.MempoolTypeApp, cmtcfg.MempoolTypeFlood} {
+		t.Run(mempoolType, func(t *testing.T) { txAPIOnANode(t, mempoolType) })
+	}
+}
+
+func txAPIOnANode(t *testing.T, mempoolType string) {
 	home := t.TempDir()
 	if err := InitHome(home, "node0", "selfchain-txapi-1", ""); err != nil {
 		t.Fatal(err)
@@ -68,14 +74,11 @@ func TestTxAPIOnANode(t *testing.T) {
 	port := testutil.FreePort(t)
 	n, err := Start(context.Background(), home, nil, append(testNodeOptions(t), WithAppConfig(func(c *app.Config) {
 		c.API.Address = fmt.Sprintf("tcp://127.0.0.1:%d", port)
-	}))...)
+	}), WithCometConfig(func(c *cmtcfg.Config) { c.Mempool.Type = mempoolType }))...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = n.Stop() })
-	if n.Config().Mempool.Type != cmtcfg.MempoolTypeApp {
-		t.Fatalf("mempool %q, want init's app mempool", n.Config().Mempool.Type)
-	}
 	base := n.APIAddress()
 	if base != fmt.Sprintf("http://127.0.0.1:%d", port) {
 		t.Fatalf("APIAddress %q", base)
