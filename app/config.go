@@ -42,6 +42,8 @@ type Config struct {
 	StateSync StateSyncConfig `toml:"state-sync"`
 	// Server: the node process (config_server.go).
 	Server ServerConfig `toml:"server"`
+	// API: the node's binary tx submission endpoint (config_api.go).
+	API APIConfig `toml:"api"`
 	// Mempool bounds the app-side mempool's blocks and admission (config.toml
 	// [mempool] type = "app"; unused with CometBFT's flood mempool).
 	Mempool MempoolConfig `toml:"mempool"`
@@ -183,6 +185,9 @@ func (c Config) Validate() error {
 	if _, err := c.Server.MemoryLimitBytes(); err != nil {
 		return err
 	}
+	if _, err := c.API.ListenAddr(); err != nil {
+		return err
+	}
 	return c.PoAI.Validate()
 }
 
@@ -311,7 +316,7 @@ keyring_backend = "{{ .Registry.KeyringBackend }}"
 node_id = "{{ .Registry.NodeID }}"
 # Blocks between heartbeats; keep it well below the chain's stale_after_blocks.
 heartbeat_interval = {{ .Registry.HeartbeatInterval }}
-` + stateSyncConfigTemplate + serverConfigTemplate
+` + stateSyncConfigTemplate + serverConfigTemplate + apiConfigTemplate
 
 // WriteConfig writes c as a commented app.toml.
 func WriteConfig(home string, c Config) error {

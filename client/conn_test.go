@@ -12,6 +12,7 @@ import (
 	cmtlog "github.com/cometbft/cometbft/libs/log"
 	"github.com/stretchr/testify/require"
 
+	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
 	"github.com/selfchain/selfchain/client"
@@ -129,7 +130,7 @@ func TestInvokeOnANode(t *testing.T) {
 		c.P2P.PexReactor = false
 		c.Consensus.TimeoutCommit = 200 * time.Millisecond
 		c.Instrumentation.Prometheus = false
-	}))
+	}), server.WithAppConfig(func(c *app.Config) { c.API.Address = "" })) // init's fixed port: other tests may hold it
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = n.Stop() })
 	c, err := client.New(n.RPCAddress())

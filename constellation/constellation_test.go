@@ -148,6 +148,9 @@ func TestCreateBuildsChain(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "0.001uacme", ac.MinGasPrices)
 		require.Equal(t, "acme", ac.Bech32Prefix)
+		// The tx API on the node's block of ports (+3), checked free like the others.
+		require.Equal(t, fmt.Sprintf("tcp://127.0.0.1:%d", c.Layout.Base+10*(i+1)+3), ac.API.Address)
+		require.True(t, seen[c.Layout.Nodes[i].API])
 		cc, err := client.LoadConfig(c.NodeHome(i))
 		require.NoError(t, err)
 		require.Equal(t, "acme", cc.Bech32Prefix)

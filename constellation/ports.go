@@ -13,13 +13,15 @@ import (
 
 // Port layout of a chain: base_port serves the chain-level Prometheus
 // endpoint; node N (1-based) owns the block base_port+10*N .. +9 of which it
-// opens +0 (p2p), +1 (CometBFT RPC) and +2 (Prometheus). The rest of the block
-// is reserved (pprof, gRPC, ...) so adding a port later moves nothing.
+// opens +0 (p2p), +1 (CometBFT RPC), +2 (Prometheus) and +3 (the tx API, app.toml
+// [api]). The rest of the block is reserved (pprof, gRPC, ...) so adding a port
+// later moves nothing.
 const (
 	portsPerNode     = 10
 	offsetP2P        = 0
 	offsetRPC        = 1
 	offsetMetrics    = 2
+	offsetAPI        = 3
 	DefaultBaseRange = 27000 // first base port `new` tries
 	minBasePort      = 1024
 )
@@ -29,6 +31,7 @@ type NodePorts struct {
 	P2P     int `json:"p2p"`
 	RPC     int `json:"rpc"`
 	Metrics int `json:"metrics"`
+	API     int `json:"api"`
 }
 
 // Layout is every port of a chain.
@@ -46,7 +49,7 @@ func LayoutFor(base, n int) (Layout, error) {
 	l := Layout{Base: base, Chain: base}
 	for i := 1; i <= n; i++ {
 		b := base + portsPerNode*i
-		l.Nodes = append(l.Nodes, NodePorts{P2P: b + offsetP2P, RPC: b + offsetRPC, Metrics: b + offsetMetrics})
+		l.Nodes = append(l.Nodes, NodePorts{P2P: b + offsetP2P, RPC: b + offsetRPC, Metrics: b + offsetMetrics, API: b + offsetAPI})
 	}
 	return l, nil
 }
@@ -59,7 +62,7 @@ func (l Layout) Named() []NamedPort {
 	out := []NamedPort{{l.Chain, "chain metrics"}}
 	for i, n := range l.Nodes {
 		node := NodeName(i)
-		out = append(out, NamedPort{n.P2P, node + " p2p"}, NamedPort{n.RPC, node + " rpc"}, NamedPort{n.Metrics, node + " metrics"})
+		out = append(out, NamedPort{n.P2P, node + " p2p"}, NamedPort{n.RPC, node + " rpc"}, NamedPort{n.Metrics, node + " metrics"}, NamedPort{n.API, node + " tx api"})
 	}
 	return out
 }

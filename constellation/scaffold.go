@@ -234,6 +234,7 @@ func build(dir string, spec *Spec, layout Layout, prev string) error {
 		ac := app.DefaultConfig()
 		ac.MinGasPrices = gasPrice
 		ac.Bech32Prefix = spec.Bech32Prefix
+		ac.API.Address = fmt.Sprintf("tcp://127.0.0.1:%d", layout.Nodes[i].API)
 		ac.PoAI.Analyzer = spec.PoAIAnalyzer
 		if spec.PoAIAnalyzer == analyzer.ModeLLM {
 			ac.PoAI.LLM.Endpoint = spec.PoAILLMEndpoint

@@ -56,7 +56,10 @@
 #                           empty keeps what init wrote
 #   BENCH_HEAP_SERIES [0]   seconds between heap profiles (and RSS lines) taken during each load
 #                           run into $OUT/heap-series-<key type>/ (needs BENCH_PPROF=1); 0: none
-#   BENCH_RPC_PORT [36657]  BENCH_P2P_PORT [36656]
+#   BENCH_RPC_PORT [36657]  BENCH_P2P_PORT [36656]  BENCH_API_PORT [BENCH_P2P_PORT+3] (one validator:
+#                           the node's tx API, app.toml [api]; localnet nodes use BENCH_P2P_PORT+10i+3)
+#   BENCH_SUBMIT [rpc]      how loadgen submits: rpc (CometBFT's JSON-RPC broadcast_tx_sync) or api
+#                           (POST /txs of each node's tx API: raw bytes, no JSON; docs/CLI.md)
 #   BENCH_PROM=1            one validator: serve Prometheus on 127.0.0.1:BENCH_P2P_PORT+2 (multi-
 #                           validator runs always do), e.g. to watch selfchain_mempool_proposal_tx_cap
 #   BENCH_IDLE_WAIT [30]    seconds each fresh node idles before its RSS is read (0: skip)
@@ -101,6 +104,9 @@ MEMPOOL_TYPE="${BENCH_MEMPOOL_TYPE:-}"
 case "$MEMPOOL_TYPE" in ''|flood|app) ;; *) echo "BENCH_MEMPOOL_TYPE must be flood or app, not $MEMPOOL_TYPE" >&2; exit 1 ;; esac
 RPC_PORT="${BENCH_RPC_PORT:-36657}"
 P2P_PORT="${BENCH_P2P_PORT:-36656}"
+API_PORT="${BENCH_API_PORT:-$((P2P_PORT + 3))}"
+SUBMIT="${BENCH_SUBMIT:-rpc}"
+case "$SUBMIT" in rpc|api) ;; *) echo "BENCH_SUBMIT must be rpc or api, not $SUBMIT" >&2; exit 1 ;; esac
 IDLE_WAIT="${BENCH_IDLE_WAIT:-30}"
 PPROF_PORT="${BENCH_PPROF_PORT:-36060}"
 OUT="${BENCH_OUT:-./build/bench}"
@@ -186,7 +192,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "== load tests: ${KEY_TYPES} (temp dir $TMP) ==" >&2
+echo "== load tests: ${KEY_TYPES}, txs submitted over $SUBMIT (temp dir $TMP) ==" >&2
 if [ -n "${BENCH_SELFCHAIND:-}" ]; then
   cp "$BENCH_SELFCHAIND" "$TMP/selfchaind" # a prebuilt node, e.g. an older commit's, to compare
 else
@@ -338,6 +344,7 @@ run_load() {
   local chain_id="selfchain-bench-1"
   local mnemonic_file="$home/faucet.mnemonic"
   local submit_nodes=""
+  local apis="" # every node's tx API, node0 first (loadgen --api with BENCH_SUBMIT=api)
   local logs=("$dir/node.log")
   mkdir -p "$dir"
   if [ "$VALIDATORS" = 1 ]; then
@@ -364,7 +371,10 @@ run_load() {
     sc genesis validate >/dev/null
     tune_home "$home" "$LLM_PORT"
 
-    local start_flags=(--rpc.laddr "tcp://127.0.0.1:$RPC_PORT" --p2p.laddr "tcp://127.0.0.1:$P2P_PORT" --p2p.pex=false)
+    # The tx API on a port of the run's own too (init writes 26659, which another node may hold).
+    local start_flags=(--rpc.laddr "tcp://127.0.0.1:$RPC_PORT" --p2p.laddr "tcp://127.0.0.1:$P2P_PORT" --p2p.pex=false
+      --api.address "tcp://127.0.0.1:$API_PORT")
+    apis="http://127.0.0.1:$API_PORT"
     [ "${BENCH_PPROF:-}" = 1 ] && start_flags+=(--rpc.pprof_laddr "127.0.0.1:$PPROF_PORT")
     # Prometheus on BENCH_P2P_PORT+2 as in multi-validator runs, to watch the proposal cap,
     # the pool and block times during a run (BENCH_PROM=1).
@@ -394,6 +404,7 @@ run_load() {
       NODE_PIDS+=($!)
       logs+=("$dir/$name.log")
       [ "$i" -gt 0 ] && submit_nodes="${submit_nodes:+$submit_nodes,}${rpc/tcp:/http:}"
+      apis="${apis:+$apis,}http://127.0.0.1:$((P2P_PORT + 10 * i + 3))" # localnet's port for node i
       echo "$name pid $!, rpc $rpc ($_kt consensus key), log $dir/$name.log" >&2
       i=$((i + 1))
     done <"$dir/net/nodes"
@@ -460,10 +471,16 @@ run_load() {
   # In the background and waited for, so that a TERM to this script runs the cleanup at once
   # (bash defers traps while a foreground command runs). The report (stdout) goes to a file
   # and is printed when loadgen ends; progress (stderr) is shown as it comes.
+  local submit_args=(--submit "$SUBMIT")
+  if [ "$SUBMIT" = api ]; then
+    submit_args+=(--api "$apis") # spread over every node by account, as --submit-nodes does
+  elif [ -n "$submit_nodes" ]; then
+    submit_args+=(--submit-nodes "$submit_nodes")
+  fi
   # shellcheck disable=SC2086 # LOADGEN_ARGS is split on purpose
   "$TMP/loadgen" --node "http://127.0.0.1:$RPC_PORT" --faucet-mnemonic-file "$mnemonic_file" \
     --key-type "$kt" --accounts "$LOADGEN_ACCOUNTS" --duration "$LOADGEN_DURATION" --rate "$rate" \
-    --workers "$LOADGEN_WORKERS" "${warmup[@]}" --node-pid "$NODE_PID" --out "$OUT/report-$kt.json" ${submit_nodes:+--submit-nodes "$submit_nodes"} ${LOADGEN_ARGS:-} \
+    --workers "$LOADGEN_WORKERS" "${warmup[@]}" --node-pid "$NODE_PID" --out "$OUT/report-$kt.json" "${submit_args[@]}" ${LOADGEN_ARGS:-} \
     >"$dir/report.txt" 2> >(tee "$dir/loadgen.log" >&2) &
   LOADGEN_PID=$!
   LOAD_RC=0

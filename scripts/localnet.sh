@@ -10,9 +10,9 @@
 #   scripts/localnet.sh reset     stop, then delete ./.localnet
 #
 # Each node i has its home in .localnet/node<i>, its output in .localnet/node<i>.log and
-# its process id in .localnet/node<i>.pid; it listens on 127.0.0.1, p2p BASE+10i and
-# RPC BASE+10i+1 with BASE 36656 (node0's RPC is 36657, node1's 36667, ...; `make devnet`
-# uses 26657, so both can run at once).
+# its process id in .localnet/node<i>.pid; it listens on 127.0.0.1, p2p BASE+10i,
+# RPC BASE+10i+1 and the tx API (POST /txs) BASE+10i+3 with BASE 36656 (node0's RPC is
+# 36657, node1's 36667, ...; `make devnet` uses 26657, so both can run at once).
 # The funded `faucet` key is in node0's unencrypted test keyring (mnemonic in
 # .localnet/faucet.mnemonic, mode 0600).
 #

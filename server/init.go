@@ -148,7 +148,10 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		return err
 	}
 	if _, err := os.Stat(app.ConfigPath(home)); errors.Is(err, fs.ErrNotExist) {
-		if err := app.WriteConfig(home, app.DefaultConfig()); err != nil {
+		ac := app.DefaultConfig()
+		// A new home serves the tx API on loopback (an app.toml without [api]: off).
+		ac.API.Address = app.DefaultAPIAddress
+		if err := app.WriteConfig(home, ac); err != nil {
 			return err
 		}
 	}

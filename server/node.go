@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	cmtjson "github.com/cometbft/cometbft/libs/json"
@@ -61,6 +62,7 @@ type Node struct {
 	db    dbm.DB
 	conf  *cmtcfg.Config
 	dbs   dbTracker
+	api   *txAPI // app.toml [api]; nil when off
 
 	stopOnce sync.Once
 	stopErr  error
@@ -156,12 +158,43 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 		_ = n.closeApp()
 		return nil, fmt.Errorf("create node: %w", err)
 	}
+	// Bound before CometBFT starts: a taken port fails the start, not a later request.
+	if n.api, err = n.listenAPI(appCfg); err != nil {
+		n.dbs.closeAll()
+		_ = n.closeApp()
+		return nil, err
+	}
 	if err := n.comet.Start(); err != nil {
+		if n.api != nil {
+			n.api.close()
+		}
 		n.dbs.closeAll()
 		_ = n.closeApp()
 		return nil, fmt.Errorf("start node: %w", err)
 	}
+	if n.api != nil {
+		n.api.serve(logger.With("module", "txapi"))
+		logger.Info("tx API listening", "address", "http://"+n.api.Addr()+TxAPIPath)
+	}
 	return n, nil
+}
+
+// listenAPI binds app.toml [api] address, if set, for POST /txs into this node's mempool.
+func (n *Node) listenAPI(appCfg app.Config) (*txAPI, error) {
+	addr, err := appCfg.API.ListenAddr()
+	if err != nil || addr == "" {
+		return nil, err
+	}
+	h := &txAPIHandler{
+		mempool:    n.comet.Mempool(),
+		maxTxBytes: n.conf.Mempool.MaxTxBytes,
+		// A submission may wait for room up to admit-wait (app mempool), then CheckTx runs.
+		checkWait: appCfg.Mempool.AdmitWait + 10*time.Second,
+	}
+	if r, ok := n.comet.MempoolReactor().(interface{ WaitSync() bool }); ok {
+		h.waitSync = r.WaitSync
+	}
+	return listenTxAPI(addr, h)
 }
 
 // loadPrivValidator loads the file validator key and its last-sign state,
@@ -191,6 +224,12 @@ func loadPrivValidator(conf *cmtcfg.Config) (*privval.FilePV, error) {
 func (n *Node) Stop() error {
 	n.stopOnce.Do(func() {
 		var errs []error
+		// First: no new txs while CometBFT stops.
+		if n.api != nil {
+			if err := n.api.stop(); err != nil {
+				errs = append(errs, fmt.Errorf("stop tx API: %w", err))
+			}
+		}
 		if n.comet.IsRunning() {
 			if err := n.comet.Stop(); err != nil {
 				errs = append(errs, fmt.Errorf("stop node: %w", err))
@@ -217,6 +256,14 @@ func (n *Node) closeApp() error {
 
 // RPCAddress is the CometBFT RPC listen address, e.g. tcp://127.0.0.1:26657.
 func (n *Node) RPCAddress() string { return n.conf.RPC.ListenAddress }
+
+// APIAddress is the tx API's base URL, e.g. http://127.0.0.1:26659; "" when off.
+func (n *Node) APIAddress() string {
+	if n.api == nil {
+		return ""
+	}
+	return "http://" + n.api.Addr()
+}
 
 // Config is the CometBFT configuration the node runs with.
 func (n *Node) Config() *cmtcfg.Config { return n.conf }

@@ -32,7 +32,7 @@ func testNodeOptions(t *testing.T) []Option {
 		c.P2P.PexReactor = false
 		c.Consensus.TimeoutCommit = 200 * time.Millisecond
 		c.Instrumentation.Prometheus = false // go-kit metrics register globally: once per process
-	})}
+	}), WithAppConfig(func(c *app.Config) { c.API.Address = "" })} // init's fixed port: tests that want it pick a free one
 }
 
 func waitHeight(t *testing.T, c *client.Client, h int64) int64 {

@@ -77,7 +77,7 @@ func startDevnet(t *testing.T, e *env, accounts ...string) *devnet {
 	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o644))
 	logf, err := os.Create(filepath.Join(d.home, "node.log"))
 	require.NoError(t, err)
-	cmd := exec.Command(filepath.Join(binDir, "selfchaind"), "start", "--home", d.home)
+	cmd := exec.Command(filepath.Join(binDir, "selfchaind"), "start", "--home", d.home, "--api.address=") // init's fixed tx API port: other tests may hold it
 	cmd.Stdout, cmd.Stderr = logf, logf
 	require.NoError(t, cmd.Start())
 	done := make(chan struct{})

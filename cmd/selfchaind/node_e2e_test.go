@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +25,9 @@ type testNode struct {
 // (printing its log if the test failed) and returns once `status` reports height 2.
 func startNode(t *testing.T, c *cli, args ...string) *testNode {
 	t.Helper()
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--api.address") }) {
+		args = append(args, "--api.address=") // init's fixed tx API port: tests in parallel would share it
+	}
 	n := &testNode{
 		cmd:    exec.Command(c.bin, append([]string{"start"}, args...)...),
 		logs:   &testutil.SyncBuffer{},

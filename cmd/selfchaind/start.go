@@ -47,6 +47,7 @@ const upgradeHaltLinger = 3 * time.Second
 const (
 	flagMinGasPrices = "minimum-gas-prices"
 	flagPruning      = "pruning"
+	flagAPIAddress   = "api.address"
 )
 
 func startCmd() *cobra.Command {
@@ -74,6 +75,7 @@ SIGINT or SIGTERM stops CometBFT, then closes the application state cleanly.`,
 	}
 	f.String(flagMinGasPrices, "", "app.toml minimum-gas-prices: the node's mempool fee floor, e.g. 0.001uself")
 	f.String(flagPruning, "", "app.toml state.pruning: nothing, default, everything or custom")
+	f.String(flagAPIAddress, "", `app.toml api.address: the tx API (POST /txs), e.g. tcp://127.0.0.1:26659; "" turns it off`)
 	addStateSyncFlags(f)
 	return cmd
 }
@@ -114,14 +116,17 @@ func runStart(cmd *cobra.Command, _ []string) error {
 	}
 	opts := []server.Option{server.WithCometOverrides(overrides)}
 	opts = append(opts, snapshotOptions(v)...)
-	if v.IsSet(flagMinGasPrices) || v.IsSet(flagPruning) {
-		mgp, pruning := v.GetString(flagMinGasPrices), v.GetString(flagPruning)
+	if v.IsSet(flagMinGasPrices) || v.IsSet(flagPruning) || v.IsSet(flagAPIAddress) {
+		mgp, pruning, api := v.GetString(flagMinGasPrices), v.GetString(flagPruning), v.GetString(flagAPIAddress)
 		opts = append(opts, server.WithAppConfig(func(c *app.Config) {
 			if v.IsSet(flagMinGasPrices) {
 				c.MinGasPrices = mgp
 			}
 			if v.IsSet(flagPruning) {
 				c.State.Pruning = pruning
+			}
+			if v.IsSet(flagAPIAddress) {
+				c.API.Address = api
 			}
 		}))
 	}

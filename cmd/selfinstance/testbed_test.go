@@ -46,7 +46,8 @@ func newTestbed(t *testing.T, chainID string, funded ...string) *testbed {
 		tb.sc(t, "genesis", "add-account", k, "1000000000000uself")
 	}
 	startProc(t, "selfchaind", tb.env, tb.chainBin, "start", "--rpc.laddr", tb.node,
-		"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p), "--p2p.pex=false", "--consensus.timeout_commit", "300ms")
+		"--p2p.laddr", fmt.Sprintf("tcp://127.0.0.1:%d", p2p), "--p2p.pex=false", "--consensus.timeout_commit", "300ms",
+		"--api.address=") // init's fixed tx API port: other tests may hold it
 	if tb.cl, err = client.New(tb.node); err != nil {
 		t.Fatal(err)
 	}

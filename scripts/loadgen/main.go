@@ -10,7 +10,8 @@
 // them to commit; pre-sign every transfer of the run (account i sends 1uself to
 // other accounts at increasing sequences; the first tx of each account carries
 // its public key); submit them at --rate with --workers concurrent
-// broadcast_tx_sync calls, counting CheckTx rejections by code; watch new blocks
+// broadcast_tx_sync calls (--submit api: POST /txs to the nodes' tx API, the raw
+// bytes without JSON-RPC), counting CheckTx rejections by code; watch new blocks
 // (websocket NewBlockHeader events, HTTP for any gap), noting when each commit
 // was seen, and match their txs' hashes to time submission→commit — reading the
 // blocks' txs (/block) once the submission phase ends, so that serving them does
@@ -58,6 +59,8 @@ import (
 type config struct {
 	node          string
 	submitNodes   []string // more RPC addresses broadcasts are spread over (by account)
+	submitVia     string   // "rpc" (broadcast_tx_sync) or "api" (POST /txs)
+	apis          []string // tx API base URLs with --submit api, spread over by account
 	chainID       string
 	mnemonicFile  string
 	faucetKeyType string
@@ -90,6 +93,15 @@ func parseFlags() (*config, error) {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.StringVar(&c.node, "node", "http://127.0.0.1:26657", "node RPC address (http:// or tcp://; loopback only)")
 	submitNodes := fs.String("submit-nodes", "", "comma-separated RPC addresses of more nodes of the chain: each account's txs go to one node (account i to node i mod n, --node counting as the first), so the load is spread over them; setup, simulation and block watching use --node")
+	fs.StringVar(&c.submitVia, "submit", "rpc", "how txs are submitted: rpc (CometBFT's broadcast_tx_sync, JSON) or api (POST /txs of each --api: the raw bytes; app.toml [api])")
+	fs.Func("api", "with --submit api: a node's tx API, e.g. http://127.0.0.1:26659 (repeat it or give a comma-separated list: account i's txs go to the i mod n-th, as with --submit-nodes)", func(v string) error {
+		for _, a := range strings.Split(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				c.apis = append(c.apis, a)
+			}
+		}
+		return nil
+	})
 	fs.StringVar(&c.chainID, "chain-id", "", "chain id (default: the node's, from /status)")
 	fs.StringVar(&c.mnemonicFile, "faucet-mnemonic-file", "./.devnet/faucet.mnemonic", "file holding the funded faucet key's mnemonic (ed25519, index 0)")
 	fs.StringVar(&c.faucetKeyType, "faucet-key-type", "auto", "key type of the faucet key (auto: whichever registered type has an account on chain)")
@@ -152,6 +164,12 @@ func parseFlags() (*config, error) {
 		return nil, errors.New("--gas-adjustment must be at least 1")
 	case c.sendWindow() > 0 && c.warmup >= c.sendWindow():
 		return nil, fmt.Errorf("--warmup %s leaves nothing of the %s submission phase to measure", c.warmup, c.sendWindow())
+	case c.submitVia != "rpc" && c.submitVia != "api":
+		return nil, fmt.Errorf("--submit %q: want rpc or api", c.submitVia)
+	case c.submitVia == "api" && len(c.apis) == 0:
+		return nil, errors.New("--submit api needs --api http://127.0.0.1:PORT (the node's app.toml [api] address)")
+	case c.submitVia == "rpc" && len(c.apis) > 0:
+		return nil, errors.New("--api is only used with --submit api")
 	}
 	return c, nil
 }
@@ -264,14 +282,24 @@ func run(ctx context.Context, cfg *config) error {
 	if err != nil {
 		return fmt.Errorf("--node: %w", err)
 	}
-	// The clients broadcasts go to: --node and each of --submit-nodes.
-	submitRPCs := []*rpchttp.HTTP{rpc}
+	// Where txs go: --node and each of --submit-nodes, or each --api.
+	submitTo := []broadcaster{rpcBroadcaster(rpc)}
 	for _, n := range cfg.submitNodes {
 		c, err := newRPC(n, cfg.workers)
 		if err != nil {
 			return fmt.Errorf("--submit-nodes %s: %w", n, err)
 		}
-		submitRPCs = append(submitRPCs, c)
+		submitTo = append(submitTo, rpcBroadcaster(c))
+	}
+	if cfg.submitVia == "api" {
+		submitTo = nil
+		for _, a := range cfg.apis {
+			c, err := newAPIClient(a, cfg.workers)
+			if err != nil {
+				return fmt.Errorf("--api %s: %w", a, err)
+			}
+			submitTo = append(submitTo, c.broadcast)
+		}
 	}
 
 	var sampler *procSampler
@@ -293,7 +321,10 @@ func run(ctx context.Context, cfg *config) error {
 		cfg.chainID = st.NodeInfo.Network
 	}
 	logf("node %s, chain %s, height %d; %d accounts, %d txs", cfg.node, cfg.chainID, st.SyncInfo.LatestBlockHeight, cfg.accounts, total)
-	if len(cfg.submitNodes) > 0 {
+	switch {
+	case cfg.submitVia == "api":
+		logf("txs posted as raw bytes to the tx API of %d node(s), spread by account: %s", len(cfg.apis), strings.Join(cfg.apis, ", "))
+	case len(cfg.submitNodes) > 0:
 		logf("broadcasts spread by account over %d nodes: %s and %s", 1+len(cfg.submitNodes), cfg.node, strings.Join(cfg.submitNodes, ", "))
 	}
 
@@ -365,7 +396,7 @@ func run(ctx context.Context, cfg *config) error {
 	if sampler != nil {
 		sampler.mark()
 	}
-	res := submit(runCtx, submitRPCs, cfg, set, w, live)
+	res := submit(runCtx, submitTo, cfg, set, w, live)
 	w.resolveTxs() // the blocks' txs, read now that the window is over
 	drainUntil := time.Now().Add(cfg.drain)
 	if runCtx.Err() == nil {

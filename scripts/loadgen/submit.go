@@ -11,7 +11,18 @@ import (
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 )
+
+// broadcaster submits one tx to one node, resubmitting it on retry codes
+// (retry.go's rules): over JSON-RPC (--submit rpc) or the node's tx API (api).
+type broadcaster func(ctx context.Context, bz []byte, closed func() bool, retries *atomic.Int64) (*coretypes.ResultBroadcastTx, error)
+
+func rpcBroadcaster(rpc *rpchttp.HTTP) broadcaster {
+	return func(ctx context.Context, bz []byte, closed func() bool, retries *atomic.Int64) (*coretypes.ResultBroadcastTx, error) {
+		return broadcastRetrying(ctx, rpc, bz, closed, retries)
+	}
+}
 
 // codeCount is how often CheckTx answered one codespace/code, with one log line.
 type codeCount struct {
@@ -67,10 +78,10 @@ func errorKind(err error) string {
 }
 
 // submit broadcasts the set in order at cfg.rate with cfg.workers concurrent
-// broadcast_tx_sync calls, until all are sent or the window closes. Account i's txs
-// all go to rpcs[i mod len(rpcs)]: another node may not have its previous tx yet
-// and would refuse the next sequence.
-func submit(ctx context.Context, rpcs []*rpchttp.HTTP, cfg *config, set *txSet, w *watcher, live *liveCounts) *submitResult {
+// submissions (broadcast_tx_sync or POST /txs), until all are sent or the window
+// closes. Account i's txs all go to nodes[i mod len(nodes)]: another node may not
+// have its previous tx yet and would refuse the next sequence.
+func submit(ctx context.Context, nodes []broadcaster, cfg *config, set *txSet, w *watcher, live *liveCounts) *submitResult {
 	total := len(set.txs)
 	// Workers take txs from one queue in order, but an account's tx waits until
 	// the call carrying its previous tx (N txs earlier) has returned: sequences then
@@ -146,7 +157,7 @@ func submit(ctx context.Context, rpcs []*rpchttp.HTTP, cfg *config, set *txSet, 
 				set.submitAt[k].Store(t0.UnixNano())
 				sent.Add(1)
 				live.sent.Add(1)
-				r, err := broadcastRetrying(ctx, rpcs[acct%len(rpcs)], set.txs[k], closed, &retries)
+				r, err := nodes[acct%len(nodes)](ctx, set.txs[k], closed, &retries)
 				set.rtt[k] = int64(time.Since(t0))
 				if err != nil || r.Code != 0 {
 					broken[acct].Store(true) // before done[k]: its next tx reads it after

@@ -43,7 +43,7 @@ func run(args []string) (retErr error) {
 	flag := flag.NewFlagSet("localnet", flag.ContinueOnError)
 	dir := flag.String("dir", ".localnet", "directory for the node homes (must not hold a network yet)")
 	n := flag.Int("validators", 4, "number of validators (1-16)")
-	basePort := flag.Int("base-port", 36656, "node i listens on base+10i (p2p) and base+10i+1 (RPC)")
+	basePort := flag.Int("base-port", 36656, "node i listens on base+10i (p2p), base+10i+1 (RPC) and base+10i+3 (tx API, app.toml [api]; +2 is left for Prometheus)")
 	chainID := flag.String("chain-id", "selfchain-localnet-1", "chain id")
 	keyTypes := flag.String("key-types", "", "comma-separated consensus key types per validator (default: ed25519,ml_dsa_65 alternating)")
 	blockTime := flag.Duration("block-time", 500*time.Millisecond, "consensus.timeout_commit")
@@ -103,7 +103,7 @@ func run(args []string) (retErr error) {
 	}
 	ports := make([]network.Ports, *n)
 	for i := range ports {
-		ports[i] = network.Ports{P2P: *basePort + 10*i, RPC: *basePort + 10*i + 1}
+		ports[i] = network.Ports{P2P: *basePort + 10*i, RPC: *basePort + 10*i + 1, API: *basePort + 10*i + 3}
 		cfg.Validators = append(cfg.Validators, network.ValidatorConfig{
 			KeyType:         strings.TrimSpace(kts[i]),
 			ModifyAppConfig: func(c *app.Config) { c.MinGasPrices = *minGasPrices },

@@ -101,9 +101,9 @@ type ValidatorInfo struct {
 	Operator *testutil.Account
 }
 
-// Ports are a node's loopback listen ports.
+// Ports are a node's loopback listen ports. API 0: the tx API (app.toml [api]) is off.
 type Ports struct {
-	P2P, RPC int
+	P2P, RPC, API int
 }
 
 // Files is what InitFiles wrote.
@@ -200,6 +200,9 @@ func InitFiles(dir string, cfg Config, ports []Ports) (*Files, error) {
 		ac := app.DefaultConfig()
 		// Tests sign without fees (testutil.SignTx); ModifyAppConfig can set a floor.
 		ac.MinGasPrices = ""
+		if ports[i].API != 0 {
+			ac.API.Address = fmt.Sprintf("tcp://127.0.0.1:%d", ports[i].API)
+		}
 		if vc.ModifyAppConfig != nil {
 			vc.ModifyAppConfig(&ac)
 		}
