@@ -14,7 +14,7 @@ type MempoolLimits = mempool.Limits
 // EnableAppMempool makes the app own the mempool, as config.toml `[mempool] type =
 // "app"` asks of it (CometBFT then only gossips): CheckTx and InsertTx admit into
 // it, ReapTxs hands CometBFT what to gossip, PrepareProposal builds blocks from it
-// and Commit re-checks the accounts each block touched. Call it before the node
+// and the accounts each block touched are re-checked after Commit. Call it before the node
 // starts. Without it the app serves CometBFT's flood mempool (CheckTx/Recheck).
 func (a *App) EnableAppMempool(l MempoolLimits) {
 	a.pool = mempool.New(l)
@@ -29,11 +29,13 @@ func (a *App) ProposalTxCap() int { return int(a.budget.blockTxs.Load()) }
 // AppMempool reports whether the app owns the mempool.
 func (a *App) AppMempool() bool { return a.pool != nil }
 
-// MempoolSize is the app-side mempool's pending tx count and bytes (0 without it).
+// MempoolSize is the app-side mempool's pending tx count and bytes (0 without it),
+// once the last block's re-check has ended (it waits for it).
 func (a *App) MempoolSize() (int, int64) {
 	if a.pool == nil {
 		return 0, 0
 	}
+	a.waitRecheck()
 	return a.pool.Size()
 }
 
