@@ -15,8 +15,9 @@ type MempoolLimits = mempool.Limits
 // EnableAppMempool makes the app own the mempool, as config.toml `[mempool] type =
 // "app"` asks of it (CometBFT then only gossips): CheckTx and InsertTx admit into
 // it, ReapTxs hands CometBFT what to gossip, PrepareProposal builds blocks from it
-// and the accounts each block touched are re-checked after Commit. Call it before the node
-// starts. Without it the app serves CometBFT's flood mempool (CheckTx/Recheck).
+// and the accounts each block touched are re-checked after Commit. Call it before
+// the node starts. Without it the app serves CometBFT's flood mempool
+// (CheckTx/Recheck).
 func (a *App) EnableAppMempool(l MempoolLimits) {
 	a.pool = mempool.New(l)
 	a.cms.TrackWrites() // admission's reads carry over from block to block (mempool_state.go)
