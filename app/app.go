@@ -88,9 +88,12 @@ type App struct {
 
 	// pool is the app-side mempool (config.toml [mempool] type = "app"), nil with
 	// CometBFT's flood mempool. touched lists the signers of the block being
-	// finalized, whose pending txs Commit re-checks (consensus connection).
+	// finalized, whose pending txs are re-checked after Commit (consensus
+	// connection; the re-check reads it until it ends). recheck is the re-check
+	// under way or last run (mempool_recheck.go).
 	pool    *mempool.Pool
 	touched []string
+	recheck atomic.Pointer[recheckRun]
 	budget  *budget // the pool's bounds under overload (mempool_budget.go)
 	// committed is the last committed state as admission and the re-check read it,
 	// shared by all of them (mempool_state.go).
@@ -201,6 +204,7 @@ func (a *App) LastBlockTime() time.Time {
 
 // Close releases the state database.
 func (a *App) Close() error {
+	a.waitRecheck()    // it reads the committed state
 	a.closeSnapshots() // before the store: a snapshot reads it
 	a.closePoAI()
 	return a.cms.Close()

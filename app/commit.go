@@ -9,7 +9,8 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 )
 
-// Commit persists the state FinalizeBlock wrote and moves CheckTx onto it.
+// Commit persists the state FinalizeBlock wrote, moves CheckTx onto it and starts
+// the app mempool's re-check of the accounts the block touched.
 func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	if a.finalized == nil {
 		return nil, fmt.Errorf("commit without a finalized block")
@@ -33,7 +34,7 @@ func (a *App) Commit(_ context.Context, _ *abci.RequestCommit) (*abci.ResponseCo
 	if err := a.resetCheckState(id.Version); err != nil {
 		return nil, err
 	}
-	a.recheckTouched(id.Version)
+	a.startRecheck(id.Version) // returns at once: the block's events wait for Commit, not for it
 	metricProposalCap.Set(float64(a.budget.blockDone(a.pool)))
 	a.submitAnalysis()
 	metricCommit.Observe(time.Since(start).Seconds())

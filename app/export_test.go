@@ -1,6 +1,7 @@
 package app
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/selfchain/selfchain/app/runtime"
@@ -35,5 +36,13 @@ func SetUpgradeHandlersForTest(tb testing.TB, f func(a *App) []UpgradeHandler) {
 	tb.Cleanup(func() { upgradeList = old })
 }
 
-// PendingOf is how many txs of addr the app mempool holds from sequence from on.
-func (a *App) PendingOf(addr []byte, from uint64) int { return len(a.pool.Pending(string(addr), from)) }
+// PendingOf is how many txs of addr the app mempool holds from sequence from on,
+// once the last block's re-check has ended.
+func (a *App) PendingOf(addr []byte, from uint64) int {
+	a.waitRecheck()
+	return len(a.pool.Pending(string(addr), from))
+}
+
+// SenderLockForTest is the app mempool's admission and re-check lock of addr:
+// a test holding it holds up the re-check of that account.
+func (a *App) SenderLockForTest(addr []byte) *sync.Mutex { return a.pool.SenderLock(string(addr)) }

@@ -15,6 +15,9 @@ import (
 // (each in its own branches), end-block hooks; it writes the block into the working
 // trees and returns the app hash. Signatures are checked first, in parallel.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	// The previous block's re-check first: it reads a.touched, and admission gets
+	// its core back when it ends.
+	a.waitRecheck()
 	start := time.Now()
 	a.budget.blockStarted(len(req.Txs))
 	header := runtime.Header{ChainID: a.chainID, Height: req.Height, Time: req.Time, ProposerAddress: req.ProposerAddress,

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -14,8 +15,9 @@ type MempoolLimits = mempool.Limits
 // EnableAppMempool makes the app own the mempool, as config.toml `[mempool] type =
 // "app"` asks of it (CometBFT then only gossips): CheckTx and InsertTx admit into
 // it, ReapTxs hands CometBFT what to gossip, PrepareProposal builds blocks from it
-// and Commit re-checks the accounts each block touched. Call it before the node
-// starts. Without it the app serves CometBFT's flood mempool (CheckTx/Recheck).
+// and the accounts each block touched are re-checked after Commit. Call it before
+// the node starts. Without it the app serves CometBFT's flood mempool
+// (CheckTx/Recheck).
 func (a *App) EnableAppMempool(l MempoolLimits) {
 	a.pool = mempool.New(l)
 	a.cms.TrackWrites() // admission's reads carry over from block to block (mempool_state.go)
@@ -29,12 +31,33 @@ func (a *App) ProposalTxCap() int { return int(a.budget.blockTxs.Load()) }
 // AppMempool reports whether the app owns the mempool.
 func (a *App) AppMempool() bool { return a.pool != nil }
 
-// MempoolSize is the app-side mempool's pending tx count and bytes (0 without it).
+// MempoolSize is the app-side mempool's pending tx count and bytes (0 without it),
+// once the last block's re-check has ended (it waits for it).
 func (a *App) MempoolSize() (int, int64) {
 	if a.pool == nil {
 		return 0, 0
 	}
+	a.waitRecheck()
 	return a.pool.Size()
+}
+
+// MempoolStatus is the answer to the /app/mempool query: with the app mempool
+// CometBFT's num_unconfirmed_txs is always 0, and this is the count clients
+// (scripts/loadgen) read instead.
+type MempoolStatus struct {
+	Type  string `json:"type"`  // "app"; "flood": CometBFT's, counted by num_unconfirmed_txs
+	Txs   int    `json:"txs"`   // pending now (a block's re-check under way may still drop some)
+	Bytes int64  `json:"bytes"` // their bytes
+}
+
+func (a *App) queryMempool(height int64) *abci.ResponseQuery {
+	st := MempoolStatus{Type: "flood"}
+	if a.pool != nil {
+		st.Type = "app"
+		st.Txs, st.Bytes = a.pool.Size() // now: a query does not wait for the re-check
+	}
+	bz, _ := json.Marshal(st)
+	return &abci.ResponseQuery{Value: bz, Height: height}
 }
 
 // InsertTx admits a tx a peer gossiped. CometBFT calls it concurrently, without

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"math/rand"
 	"sync"
 	"testing"
@@ -330,4 +331,30 @@ func TestAppMempoolConcurrentAdmission(t *testing.T) {
 	for _, c := range committed {
 		require.Equal(t, 1, c)
 	}
+}
+
+// /app/mempool answers the app mempool's pending count (CometBFT's
+// num_unconfirmed_txs reads 0 with it); with the flood mempool it says so.
+func TestAppMempoolQuery(t *testing.T) {
+	query := func(ta *testutil.TestApp) app.MempoolStatus {
+		t.Helper()
+		res, err := ta.Query(context.Background(), &abci.RequestQuery{Path: "/app/mempool"})
+		require.NoError(t, err)
+		require.Zero(t, res.Code, res.Log)
+		var st app.MempoolStatus
+		require.NoError(t, json.Unmarshal(res.Value, &st))
+		return st
+	}
+	ta, accs := newPoolApp(t, 2, app.MempoolLimits{})
+	require.Equal(t, app.MempoolStatus{Type: "app"}, query(ta))
+	bz := testutil.Send(accs[0], accs[1].Addr, 1, testutil.TxOpts{Fee: fee(10)})
+	require.Zero(t, insert(t, ta, bz))
+	require.Equal(t, app.MempoolStatus{Type: "app", Txs: 1, Bytes: int64(len(bz))}, query(ta))
+	ta.NextBlock(bz)
+	ta.MempoolSize() // the re-check has ended
+	require.Equal(t, app.MempoolStatus{Type: "app"}, query(ta))
+
+	flood := testutil.NewTestApp(t, nil, testutil.Config(), testutil.GenesisAppState(freshAccounts(1), 1))
+	flood.NextBlock()
+	require.Equal(t, app.MempoolStatus{Type: "flood"}, query(flood))
 }

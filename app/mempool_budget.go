@@ -21,8 +21,8 @@ import (
 //     that fits 4 MiB (~20,000 sends).
 //   - The pool admits ahead-blocks × blockTxs txs; beyond that an RPC submission
 //     waits for a block to make room (admit-wait), then gets selfchain/32045.
-//   - At most GOMAXPROCS admissions run at once, one fewer while a block executes
-//     (mempool.Slots), so block execution keeps a core.
+//   - At most GOMAXPROCS admissions run at once, one fewer from FinalizeBlock to
+//     the end of the block's re-check (mempool.Slots), so the block keeps a core.
 
 // minBlockTxs is the least a proposal may take whatever was measured; blocks
 // smaller than minMeasuredTxs are not measured (fixed costs dominate them).
@@ -70,11 +70,17 @@ func capFor(target, cost time.Duration) int64 {
 	return max(int64(target)/max(int64(cost), 1), minBlockTxs)
 }
 
-// blockStarted is called when FinalizeBlock begins: admissions leave a core to it.
+// blockStarted is called when FinalizeBlock begins: admissions leave a core to it
+// until settled.
 func (b *budget) blockStarted(txs int) {
 	b.active, b.txs, b.exec = true, txs, 0
 	b.slots.SetLimit(goruntime.GOMAXPROCS(0) - 1)
 }
+
+// settled is called when the block's re-check has ended (after Commit, on the
+// re-check's goroutine; in Commit with the flood mempool): admission gets its
+// cores back.
+func (b *budget) settled() { b.slots.SetLimit(goruntime.GOMAXPROCS(0)) }
 
 // measured adds d, time spent on the block's per-tx work, to the block's cost.
 func (b *budget) measured(d time.Duration) {
@@ -83,11 +89,9 @@ func (b *budget) measured(d time.Duration) {
 	}
 }
 
-// blockDone is called at the end of Commit (after the re-check): it updates the
-// per-tx cost and the caps, and gives admission its cores back. It returns the
-// new proposal cap.
+// blockDone is called at the end of Commit: it updates the per-tx cost and the
+// caps. It returns the new proposal cap.
 func (b *budget) blockDone(pool *mempool.Pool) int64 {
-	defer b.slots.SetLimit(goruntime.GOMAXPROCS(0))
 	if !b.active {
 		return b.blockTxs.Load()
 	}

@@ -12,7 +12,7 @@ import (
 // The proposal cap follows the measured per-tx cost of executing and committing a
 // block: a block over the target shrinks it, a block under it grows it, never
 // below minBlockTxs; small blocks are not measured; the pool admits ahead-blocks
-// times the cap; admissions get their cores back after the block.
+// times the cap.
 func TestBudgetFollowsMeasuredCost(t *testing.T) {
 	b := newBudget(MempoolConfig{BlockTime: 500 * time.Millisecond, AheadBlocks: 2, AdmitWait: time.Second})
 	p := mempool.New(mempool.Limits{})

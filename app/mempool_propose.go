@@ -16,6 +16,9 @@ const maxProposalSkips = 10_000
 // takes at most ProposalTxCap txs, so that the block executes in about
 // app.toml mempool.block-time here (mempool_budget.go).
 func (a *App) proposeFromPool(out [][]byte, height, size, maxTxBytes int64, gas *blockGas) [][]byte {
+	// Until the last block's re-check ends the pool may hold txs that block used
+	// or left unpayable: proposed, they would fail.
+	a.waitRecheck()
 	var expired [][32]byte
 	skips := 0
 	room := a.ProposalTxCap()

@@ -29,7 +29,16 @@ var (
 	})
 	metricMempoolSize = prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: "selfchain", Name: "mempool_txs",
-		Help: "App-side mempool: pending txs after the last commit.",
+		Help: "App-side mempool: pending txs after the last block's re-check.",
+	})
+	metricRecheck = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: "selfchain", Name: "mempool_recheck_seconds",
+		Help:    "App-side mempool: time the re-check of the accounts a block touched takes, after Commit has returned.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+	})
+	metricRecheckWait = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "selfchain", Name: "mempool_recheck_wait_seconds_total",
+		Help: "App-side mempool: time proposals and blocks waited for the last block's re-check to end.",
 	})
 	metricMempoolFull = prometheus.NewCounter(prometheus.CounterOpts{
 		Namespace: "selfchain", Name: "mempool_full_total",
@@ -85,6 +94,7 @@ func init() {
 	prometheus.MustRegister(metricTxs, metricBlockExec, metricCommit, metricBlockTxs, metricHeight,
 		metricLLMSeconds, metricLLMFallbacks, metricReportsLag,
 		metricMempoolEvicted, metricMempoolDropped, metricMempoolSize, metricMempoolFull, metricProposalCap,
+		metricRecheck, metricRecheckWait,
 		metricSigVerifications, metricMempoolChecks, metricAdmitWait, metricProposalsCapped)
 	waitRoom, waitSlot = metricAdmitWait.WithLabelValues("room"), metricAdmitWait.WithLabelValues("slot")
 	// Every series from the start, so a scrape reads 0 rather than nothing;

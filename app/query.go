@@ -21,6 +21,7 @@ const QueryGasLimit = 50_000_000
 //   - /store/<module>/key: a raw key of a module's tree, with an ICS-23 proof when prove=true;
 //   - /store/<module>/keys: many raw keys (a query.StoreKeysRequest), each with its proof;
 //   - /app/simulate: the gas a tx would use now (tx bytes in data; JSON {"gas_used":N});
+//   - /app/mempool: the app mempool's pending txs now (JSON MempoolStatus);
 //   - /app/version.
 func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
 	height := req.Height
@@ -32,6 +33,8 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQu
 		return &abci.ResponseQuery{Value: []byte(Version), Height: height}, nil
 	case req.Path == "/app/simulate":
 		return a.simulate(req.Data, height), nil
+	case req.Path == "/app/mempool":
+		return a.queryMempool(height), nil
 	case strings.HasPrefix(req.Path, "/store/"):
 		return a.queryStore(req, height), nil
 	}

@@ -42,8 +42,9 @@
 #   BENCH_MEMPOOL_TYPE []   config.toml [mempool] type: app (the application's, docs/MEMPOOL.md)
 #                           or flood (CometBFT's); empty keeps what init wrote (the node's
 #                           default, app). To compare them: BENCH_MEMPOOL_TYPE=flood then =app
-#                           on the same binary. With app, loadgen's "mempool at end" (CometBFT's
-#                           unconfirmed-tx count) reads 0; its halt detection counts the run's
+#                           on the same binary. loadgen's "mempool at end" names the mempool it
+#                           counts (the app's from the node's /app/mempool query; CometBFT's
+#                           unconfirmed-tx count is 0 with it); its halt detection counts the run's
 #                           own pending txs and works with either
 #   BENCH_BLOCK_MAX_BYTES [] one validator: genesis consensus block.max_bytes (init writes 4 MiB,
 #                           app.DefaultBlockMaxBytes, ~1,168 hybrid sends), e.g. 22020096 (21 MiB,

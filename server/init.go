@@ -46,6 +46,34 @@ type initOptions struct {
 // setting, and one without a type runs CometBFT's default, flood.
 const DefaultMempoolType = cmtcfg.MempoolTypeApp
 
+// DefaultAppMempoolSize is the config.toml [mempool] size a home with the app
+// mempool gets. CometBFT's app mempool ignores size (it stores nothing); the app
+// takes it as its pool's hard bound, past which it evicts the lowest fee per gas
+// or refuses at once (EnableAppMempool). The bound meant to act under load is
+// the admission limit (app.toml ahead-blocks × the measured proposal cap: 20,000
+// before the first measured block, ~16,000 at saturation on two cores), where an
+// RPC submission waits admit-wait for room. CometBFT's 5,000, sized for its flood
+// mempool (which re-checks every pending tx after each block), bound first:
+// submissions were refused as full without waiting. 50,000 (what bench.sh has
+// always set) is above two full 4 MiB blocks of sends (~20,000 each), beyond
+// which a larger admission limit gains nothing; max_txs_bytes (1 GB) still
+// bounds the bytes.
+const DefaultAppMempoolSize = 50_000
+
+// mempoolSizeFor is the size init writes for mempool type typ: a size still at
+// one type's default (CometBFT's 5,000, or DefaultAppMempoolSize) follows the
+// type; any other value is the operator's and is kept.
+func mempoolSizeFor(typ string, size int) int {
+	floodSize := cmtcfg.DefaultMempoolConfig().Size
+	switch {
+	case typ == cmtcfg.MempoolTypeApp && size == floodSize:
+		return DefaultAppMempoolSize
+	case typ != cmtcfg.MempoolTypeApp && size == DefaultAppMempoolSize:
+		return floodSize
+	}
+	return size
+}
+
 // DefaultCometDBBackend is the config.toml db_backend a new home gets for
 // CometBFT's own stores (block store, state, tx index, evidence). goleveldb:
 // pebble ("pebbledb", through app/store's adapter, no build tag needed) spends
@@ -144,6 +172,7 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		// An existing file's empty type is CometBFT's flood: spelled out, not changed.
 		conf.Mempool.Type = cmtcfg.MempoolTypeFlood
 	}
+	conf.Mempool.Size = mempoolSizeFor(conf.Mempool.Type, conf.Mempool.Size)
 	if err := writeCometConfig(home, conf); err != nil {
 		return err
 	}

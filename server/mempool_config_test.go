@@ -105,3 +105,62 @@ func TestAppMempoolNeedsEmptyBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A home with the app mempool gets a size above the app's admission limit (the
+// bound meant to act under load); a flood home keeps CometBFT's 5,000. A size
+// left at one type's default follows the type init writes; the operator's own
+// value is kept.
+func TestInitHomeWritesMempoolSize(t *testing.T) {
+	floodSize := cmtcfg.DefaultMempoolConfig().Size
+	if DefaultAppMempoolSize < 2*20_000 {
+		t.Fatalf("DefaultAppMempoolSize %d: below two full blocks of sends, where the admission limit may sit", DefaultAppMempoolSize)
+	}
+	home := t.TempDir()
+	size := func() int {
+		t.Helper()
+		c, err := LoadCometConfig(home, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Mempool.Size
+	}
+	initAs := func(typ string) {
+		t.Helper()
+		if err := InitHome(home, "n0", "selfchain-test-1", "", Overwrite(true), WithMempoolType(typ)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	initAs("")
+	if got := size(); got != DefaultAppMempoolSize {
+		t.Fatalf("new home (app): size %d, want %d", got, DefaultAppMempoolSize)
+	}
+	initAs(cmtcfg.MempoolTypeFlood)
+	if got := size(); got != floodSize {
+		t.Fatalf("switched to flood: size %d, want CometBFT's %d", got, floodSize)
+	}
+	initAs(cmtcfg.MempoolTypeApp)
+	if got := size(); got != DefaultAppMempoolSize {
+		t.Fatalf("switched back to app: size %d, want %d", got, DefaultAppMempoolSize)
+	}
+
+	// The operator's size survives a re-init and a switch.
+	c, err := LoadCometConfig(home, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Mempool.Size = 7_000
+	cmtcfg.WriteConfigFile(CometConfigPath(home), c)
+	initAs(cmtcfg.MempoolTypeFlood)
+	if got := size(); got != 7_000 {
+		t.Fatalf("re-init: size %d, want the operator's 7000", got)
+	}
+
+	fresh := filepath.Join(t.TempDir(), "flood")
+	if err := InitHome(fresh, "n0", "selfchain-test-1", "", WithMempoolType(cmtcfg.MempoolTypeFlood)); err != nil {
+		t.Fatal(err)
+	}
+	home = fresh
+	if got := size(); got != floodSize {
+		t.Fatalf("new flood home: size %d, want %d", got, floodSize)
+	}
+}

@@ -60,7 +60,9 @@ type report struct {
 	CommittedOK       int            `json:"committed_ok"`
 	ExecFailedByCode  map[string]int `json:"committed_failed_by_code"`
 	AcceptedNotCommit int            `json:"accepted_not_committed"`
-	MempoolAtEnd      int            `json:"mempool_txs_at_end"`
+	MempoolAtEnd      int            `json:"mempool_txs_at_end"`     // CometBFT's num_unconfirmed_txs: 0 with the app mempool
+	MempoolType       string         `json:"mempool_type"`           // the node's, from /app/mempool ("": not known)
+	AppMempoolAtEnd   int            `json:"app_mempool_txs_at_end"` // the app mempool's pending txs (-1: not known, or flood)
 
 	// CommittedTPS is TPSWindow.TPS: txs with code 0 in the blocks committed between
 	// the warm-up's end and the submission phase's end, over the time between the
@@ -118,6 +120,7 @@ func buildReport(cfg *config, set *txSet, res *submitResult, w *watcher, sampler
 		Rejected: res.rejectedTotal(), RejectedByCode: res.rejected, RPCErrors: res.rpcErrors,
 		ExecFailedByCode: w.execFailed, MempoolAtEnd: -1,
 	}
+	r.MempoolType, r.AppMempoolAtEnd = w.appMempoolAtEnd()
 	if win := cfg.sendWindow(); win > 0 {
 		r.Window = win.String()
 	} else {
@@ -238,8 +241,8 @@ func (r *report) print(out io.Writer) {
 			p("    %8d  %s", r.RPCErrors[k], k)
 		}
 	}
-	p("committed        %d (ok %d, failed %d); accepted but not committed %d; mempool at end %d",
-		r.Committed, r.CommittedOK, r.Committed-r.CommittedOK, r.AcceptedNotCommit, r.MempoolAtEnd)
+	p("committed        %d (ok %d, failed %d); accepted but not committed %d; %s",
+		r.Committed, r.CommittedOK, r.Committed-r.CommittedOK, r.AcceptedNotCommit, r.mempoolAtEnd())
 	for _, k := range sortedKeys(r.ExecFailedByCode) {
 		p("    failed in block, code %-12s %d", k, r.ExecFailedByCode[k])
 	}
@@ -272,6 +275,20 @@ func (r *report) print(out io.Writer) {
 			n.CPUPercent, n.LoadgenCPU, n.MachineCPU, 100*n.Cores, n.Cores)
 	}
 	p("loadgen CPU      %.1fs; %d TCP connections opened to the node", r.LoadgenCPUSecs, r.ConnsOpened)
+}
+
+// mempoolAtEnd says what the node's mempool held after the run, and which
+// mempool that is: CometBFT's unconfirmed-tx count is 0 with the app mempool.
+func (r *report) mempoolAtEnd() string {
+	switch {
+	case r.MempoolType == "app" && r.AppMempoolAtEnd >= 0:
+		return fmt.Sprintf("app mempool at end %d", r.AppMempoolAtEnd)
+	case r.MempoolType != "" && r.MempoolAtEnd >= 0:
+		return fmt.Sprintf("%s mempool at end %d", r.MempoolType, r.MempoolAtEnd)
+	case r.MempoolAtEnd >= 0:
+		return fmt.Sprintf("CometBFT mempool at end %d (0 with the app mempool, whose count the node did not report)", r.MempoolAtEnd)
+	}
+	return "mempool at end not known"
 }
 
 func (r *report) writeJSON(path string) error {

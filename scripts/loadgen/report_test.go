@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
 )
 
 func TestVerdict(t *testing.T) {
@@ -26,5 +28,31 @@ func TestVerdict(t *testing.T) {
 	}
 	if err := ok.verdict(true); err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("interrupted run: %v", err)
+	}
+}
+
+// The "mempool at end" line names the mempool it counts: the app mempool's count
+// from /app/mempool, CometBFT's (0 with the app mempool) only when that is the
+// node's mempool or the node did not say.
+func TestMempoolAtEnd(t *testing.T) {
+	for _, c := range []struct {
+		res   abci.ResponseQuery
+		comet int
+		want  string
+	}{
+		{abci.ResponseQuery{Value: []byte(`{"type":"app","txs":1234,"bytes":300000}`)}, 0, "app mempool at end 1234"},
+		{abci.ResponseQuery{Value: []byte(`{"type":"flood","txs":0,"bytes":0}`)}, 17, "flood mempool at end 17"},
+		{abci.ResponseQuery{Code: 6, Log: "unknown query path"}, 0, "CometBFT mempool at end 0 (0 with the app mempool"},
+		{abci.ResponseQuery{Value: []byte(`not json`)}, -1, "mempool at end not known"},
+	} {
+		r := &report{MempoolAtEnd: c.comet}
+		r.MempoolType, r.AppMempoolAtEnd = parseMempoolStatus(&c.res)
+		if got := r.mempoolAtEnd(); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.res.Value, got, c.want)
+		}
+	}
+	// No node to ask: not known.
+	if typ, n := (&watcher{}).appMempoolAtEnd(); typ != "" || n != -1 {
+		t.Fatalf("without a node: %q %d", typ, n)
 	}
 }

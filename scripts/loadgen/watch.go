@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -410,4 +411,37 @@ func fetchTxs(ctx context.Context, rpc *rpchttp.HTTP, h int64) (cmttypes.Txs, ti
 		return nil, time.Time{}, err
 	}
 	return b.Block.Txs, b.Block.Time, nil
+}
+
+// appMempoolAtEnd asks the node's /app/mempool which mempool it runs and, with
+// the app's, how many txs it holds: CometBFT's num_unconfirmed_txs (the report's
+// MempoolAtEnd) counts only its own, always 0 with the app mempool. It returns
+// ("", -1) when the node does not answer (an older node, a stopped one).
+func (w *watcher) appMempoolAtEnd() (string, int) {
+	if w.rpc == nil {
+		return "", -1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := w.rpc.ABCIQuery(ctx, "/app/mempool", nil)
+	if err != nil {
+		return "", -1
+	}
+	return parseMempoolStatus(&res.Response)
+}
+
+// parseMempoolStatus reads /app/mempool's answer (app.MempoolStatus): the
+// mempool type, and the pending count when it is the app's (-1 otherwise).
+func parseMempoolStatus(res *abci.ResponseQuery) (string, int) {
+	var st struct {
+		Type string `json:"type"`
+		Txs  int    `json:"txs"`
+	}
+	if res.Code != 0 || json.Unmarshal(res.Value, &st) != nil || st.Type == "" {
+		return "", -1
+	}
+	if st.Type != "app" {
+		return st.Type, -1
+	}
+	return st.Type, st.Txs
 }

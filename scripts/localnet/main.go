@@ -50,7 +50,7 @@ func run(args []string) (retErr error) {
 	faucetCoins := flag.String("faucet-coins", "1001000000000uself", "genesis balance of the faucet key")
 	minGasPrices := flag.String("minimum-gas-prices", "0.001uself", "app.toml minimum-gas-prices of every node")
 	veHeight := flag.Int64("vote-extensions-height", -1, "consensus_params.abci.vote_extensions_enable_height: 0 off, h from height h (default -1: what `selfchaind init` writes)")
-	mempoolSize := flag.Int("mempool-size", 0, "config.toml mempool.size (default 0: CometBFT's)")
+	mempoolSize := flag.Int("mempool-size", 0, "config.toml mempool.size (default 0: what init writes for the mempool type)")
 	if err := flag.Parse(args); err != nil {
 		return err
 	}
