@@ -373,9 +373,16 @@ run_load() {
     tune_home "$home" "$LLM_PORT"
 
     # The tx API on a port of the run's own too (init writes 26659, which another node may hold).
-    local start_flags=(--rpc.laddr "tcp://127.0.0.1:$RPC_PORT" --p2p.laddr "tcp://127.0.0.1:$P2P_PORT" --p2p.pex=false
-      --api.address "tcp://127.0.0.1:$API_PORT")
-    apis="http://127.0.0.1:$API_PORT"
+    # Set in app.toml, not by a start flag: a binary from before the tx API (BENCH_SELFCHAIND,
+    # to compare) has neither the section nor the flag.
+    sed -i.bak -e '/^\[api\]/,/^\[/ s|^address = .*|address = "tcp://127.0.0.1:'"$API_PORT"'"|' "$home/config/app.toml"
+    rm -f "$home/config/app.toml.bak"
+    if grep -q '^\[api\]' "$home/config/app.toml"; then
+      apis="http://127.0.0.1:$API_PORT"
+    elif [ "$SUBMIT" = api ]; then
+      echo "BENCH_SUBMIT=api: this selfchaind has no tx API (no [api] in app.toml)" >&2; exit 1
+    fi
+    local start_flags=(--rpc.laddr "tcp://127.0.0.1:$RPC_PORT" --p2p.laddr "tcp://127.0.0.1:$P2P_PORT" --p2p.pex=false)
     [ "${BENCH_PPROF:-}" = 1 ] && start_flags+=(--rpc.pprof_laddr "127.0.0.1:$PPROF_PORT")
     # Prometheus on BENCH_P2P_PORT+2 as in multi-validator runs, to watch the proposal cap,
     # the pool and block times during a run (BENCH_PROM=1).
