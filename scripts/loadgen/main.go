@@ -248,8 +248,14 @@ func newRPC(node string, conns int) (*rpchttp.HTTP, error) {
 	if err := loopbackOnly(node); err != nil {
 		return nil, err
 	}
+	return rpchttp.NewWithClient(node, "/websocket", newHTTPClient(conns))
+}
+
+// newHTTPClient is the keep-alive client both submission paths use: up to 2×conns
+// connections to a node, each dial counted in connsOpened.
+func newHTTPClient(conns int) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	hc := &http.Client{
+	return &http.Client{
 		Transport: &http.Transport{
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 				connsOpened.Add(1)
@@ -263,7 +269,6 @@ func newRPC(node string, conns int) (*rpchttp.HTTP, error) {
 		},
 		Timeout: 30 * time.Second,
 	}
-	return rpchttp.NewWithClient(node, "/websocket", hc)
 }
 
 func run(ctx context.Context, cfg *config) error {

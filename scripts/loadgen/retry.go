@@ -20,15 +20,22 @@ import (
 // mempool).
 const retryDelay = 550 * time.Millisecond
 
-// broadcastRetrying submits bz with broadcast_tx_sync, resubmitting it while the
-// node answers with a retry code (and the cache refusal that follows one) until
-// it answers otherwise or closed reports the window shut. Latency is still
-// counted from the first attempt, so waiting for room shows in it.
+// broadcastRetrying submits bz with broadcast_tx_sync under submitRetrying's rules.
 func broadcastRetrying(ctx context.Context, rpc *rpchttp.HTTP, bz cmttypes.Tx, closed func() bool, retries *atomic.Int64) (*coretypes.ResultBroadcastTx, error) {
+	return submitRetrying(ctx, func(ctx context.Context) (*coretypes.ResultBroadcastTx, error) {
+		return rpc.BroadcastTxSync(ctx, bz)
+	}, closed, retries)
+}
+
+// submitRetrying submits a tx with send (JSON-RPC or the tx API), resubmitting it
+// while the node answers with a retry code (and the cache refusal that follows
+// one) until it answers otherwise or closed reports the window shut. Latency is
+// still counted from the first attempt, so waiting for room shows in it.
+func submitRetrying(ctx context.Context, send func(context.Context) (*coretypes.ResultBroadcastTx, error), closed func() bool, retries *atomic.Int64) (*coretypes.ResultBroadcastTx, error) {
 	retried := false
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		r, err := rpc.BroadcastTxSync(cctx, bz)
+		r, err := send(cctx)
 		cancel()
 		retry := (err == nil && r.Code >= abci.CodeTypeRetry) ||
 			(err != nil && retried && seenBefore(err))

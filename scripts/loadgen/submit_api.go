@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
-	"time"
 
-	abci "github.com/cometbft/cometbft/abci/types"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 )
 
@@ -39,24 +36,7 @@ func newAPIClient(base string, conns int) (*apiClient, error) {
 	if err := loopbackOnly(base); err != nil {
 		return nil, err
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	return &apiClient{
-		url: base + "/txs",
-		hc: &http.Client{
-			Transport: &http.Transport{
-				DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-					connsOpened.Add(1)
-					return dialer.DialContext(ctx, network, addr)
-				},
-				DisableCompression:  true,
-				MaxIdleConns:        conns * 2,
-				MaxIdleConnsPerHost: conns * 2,
-				MaxConnsPerHost:     conns * 2,
-				IdleConnTimeout:     90 * time.Second,
-			},
-			Timeout: 30 * time.Second,
-		},
-	}, nil
+	return &apiClient{url: base + "/txs", hc: newHTTPClient(conns)}, nil
 }
 
 // apiAnswer is the tx API's JSON: a CheckTx result (200) or {"error"} (others).
@@ -114,34 +94,17 @@ func clip(b []byte, n int) []byte {
 	return b
 }
 
-// apiRetry says whether a tx API answer calls for a resubmission, as
-// broadcastRetrying decides for the RPC: a retry code, or the node's "already
-// seen" after a retry (the retried tx is still in its seen-cache).
-func apiRetry(r *coretypes.ResultBroadcastTx, err error, retried bool) bool {
-	return (err == nil && r.Code >= abci.CodeTypeRetry) || (retried && errors.Is(err, errAPISeen))
-}
-
-// broadcast submits bz with broadcastRetrying's rules. A 409 on the first
-// attempt means the node already has the tx (a peer gossiped it there first):
-// accepted, code 0.
+// broadcast submits bz under submitRetrying's rules (errAPISeen reads as the
+// RPC's "tx already seen"). A 409 on the first attempt means the node already
+// has the tx (a peer gossiped it there first): accepted, code 0.
 func (a *apiClient) broadcast(ctx context.Context, bz []byte, closed func() bool, retries *atomic.Int64) (*coretypes.ResultBroadcastTx, error) {
-	retried := false
-	for {
-		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		r, err := a.post(cctx, bz)
-		cancel()
-		if !retried && errors.Is(err, errAPISeen) {
+	first := true
+	return submitRetrying(ctx, func(ctx context.Context) (*coretypes.ResultBroadcastTx, error) {
+		r, err := a.post(ctx, bz)
+		if first && errors.Is(err, errAPISeen) {
 			return &coretypes.ResultBroadcastTx{Log: "already seen by the node"}, nil
 		}
-		if !apiRetry(r, err, retried) || closed() {
-			return r, err
-		}
-		retried = true
-		retries.Add(1)
-		select {
-		case <-ctx.Done():
-			return r, err
-		case <-time.After(retryDelay):
-		}
-	}
+		first = false
+		return r, err
+	}, closed, retries)
 }
