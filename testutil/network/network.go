@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -119,6 +120,9 @@ type NodeSpec struct {
 	// (from its config.toml or from Args).
 	RPCAddress string
 	// Args are extra `selfchaind start` flags, e.g. --p2p.persistent_peers.
+	// Without an --api.address flag the node runs with the tx API off: a home
+	// `selfchaind init` wrote listens on its fixed 26659, which the other nodes of
+	// the network (and tests in parallel) would share.
 	Args []string
 }
 
@@ -134,9 +138,13 @@ func Launch(t testing.TB, specs []NodeSpec) *Network {
 	dir := t.TempDir()
 	net := &Network{T: t, Dir: dir, Bin: bin}
 	for i, sp := range specs {
+		args := sp.Args
+		if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--api.address") }) {
+			args = append(slices.Clip(args), "--api.address=")
+		}
 		n := &Node{
 			Index: i, Moniker: Moniker(i), Home: sp.Home, LogPath: filepath.Join(dir, Moniker(i)+".log"),
-			RPCAddress: sp.RPCAddress, args: sp.Args,
+			RPCAddress: sp.RPCAddress, args: args,
 		}
 		if id, err := server.NodeID(sp.Home); err == nil {
 			n.NodeID = id
