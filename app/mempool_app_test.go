@@ -35,6 +35,20 @@ func insert(t testing.TB, ta *testutil.TestApp, bz []byte) uint32 {
 	return res.Code
 }
 
+// admitVia admits bz through CheckTx (as from RPC) or InsertTx (as from a peer).
+// ok is false once it has reported CheckTx's error: the caller stops there.
+func admitVia(t testing.TB, ta *testutil.TestApp, bz []byte, rpc bool) (code uint32, ok bool) {
+	if !rpc {
+		return insert(t, ta, bz), true
+	}
+	res, err := ta.App.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: bz})
+	if err != nil {
+		t.Error(err)
+		return 0, false
+	}
+	return res.Code, true
+}
+
 // proposeAndCommit builds a block from the mempool as the proposer would, checks
 // CometBFT's budget and ProcessProposal's verdict, then finalizes and commits it.
 func proposeAndCommit(t testing.TB, ta *testutil.TestApp, maxTxBytes int64) *abci.ResponseFinalizeBlock {
@@ -282,16 +296,9 @@ func TestAppMempoolConcurrentAdmission(t *testing.T) {
 			defer wg.Done()
 			for _, bz := range signed[s] {
 				// Half through RPC (CheckTx), half as from peers (InsertTx).
-				var code uint32
-				if s%2 == 0 {
-					res, err := ta.App.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: bz})
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					code = res.Code
-				} else {
-					code = insert(t, ta, bz)
+				code, ok := admitVia(t, ta, bz, s%2 == 0)
+				if !ok {
+					return
 				}
 				if code != 0 {
 					t.Errorf("sender %d: code %d", s, code)

@@ -163,16 +163,9 @@ func TestAppMempoolAdmissionDuringRecheck(t *testing.T) {
 		go func(i int) {
 			defer wg.Done()
 			for _, bz := range next[i] {
-				var code uint32
-				if i%4 < 2 {
-					res, err := ta.App.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: bz})
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					code = res.Code
-				} else {
-					code = insert(t, ta, bz)
+				code, ok := admitVia(t, ta, bz, i%4 < 2)
+				if !ok {
+					return
 				}
 				switch {
 				case i%2 == 0 && code != 0:
