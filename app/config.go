@@ -44,6 +44,8 @@ type Config struct {
 	Server ServerConfig `toml:"server"`
 	// API: the node's binary tx submission endpoint (config_api.go).
 	API APIConfig `toml:"api"`
+	// TxIndex: the database of CometBFT's tx indexer (config_txindex.go).
+	TxIndex TxIndexConfig `toml:"tx-index"`
 	// Mempool bounds the app-side mempool's blocks and admission (config.toml
 	// [mempool] type = "app"; unused with CometBFT's flood mempool).
 	Mempool MempoolConfig `toml:"mempool"`
@@ -188,6 +190,9 @@ func (c Config) Validate() error {
 	if _, err := c.API.ListenAddr(); err != nil {
 		return err
 	}
+	if err := c.TxIndex.Validate(); err != nil {
+		return err
+	}
 	return c.PoAI.Validate()
 }
 
@@ -316,7 +321,7 @@ keyring_backend = "{{ .Registry.KeyringBackend }}"
 node_id = "{{ .Registry.NodeID }}"
 # Blocks between heartbeats; keep it well below the chain's stale_after_blocks.
 heartbeat_interval = {{ .Registry.HeartbeatInterval }}
-` + stateSyncConfigTemplate + serverConfigTemplate + apiConfigTemplate
+` + stateSyncConfigTemplate + serverConfigTemplate + apiConfigTemplate + txIndexConfigTemplate
 
 // WriteConfig writes c as a commented app.toml.
 func WriteConfig(home string, c Config) error {

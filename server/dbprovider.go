@@ -16,10 +16,23 @@ import (
 type dbTracker struct {
 	mu  sync.Mutex
 	dbs map[string]cmtdb.DB
+	// txIndexBackend is app.toml [tx-index] db-backend; empty: config.toml's.
+	txIndexBackend string
 }
 
+// txIndexDB is the name CometBFT's kv tx indexer opens its database under.
+const txIndexDB = "tx_index"
+
 func (t *dbTracker) provider(ctx *cmtcfg.DBContext) (cmtdb.DB, error) {
-	db, err := cometDBProvider(ctx)
+	var (
+		db  cmtdb.DB
+		err error
+	)
+	if ctx.ID == txIndexDB && t.txIndexBackend != "" {
+		db, err = openTxIndexDB(t.txIndexBackend, ctx.Config.DBDir())
+	} else {
+		db, err = cometDBProvider(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +53,19 @@ func cometDBProvider(ctx *cmtcfg.DBContext) (cmtdb.DB, error) {
 	db, err := store.OpenCometDB(ctx.Config.DBBackend, ctx.ID, ctx.Config.DBDir())
 	if err != nil {
 		return nil, fmt.Errorf("open CometBFT %s database: %w", ctx.ID, err)
+	}
+	return db, nil
+}
+
+// openTxIndexDB opens the tx index with app.toml's backend; a tx index another
+// backend wrote is refused naming that setting.
+func openTxIndexDB(backend, dir string) (cmtdb.DB, error) {
+	if err := store.CheckDiskBackend(backend, txIndexDB, dir, "app.toml tx-index.db-backend"); err != nil {
+		return nil, fmt.Errorf("open CometBFT %s database: %w", txIndexDB, err)
+	}
+	db, err := store.OpenCometDB(backend, txIndexDB, dir)
+	if err != nil {
+		return nil, fmt.Errorf("open CometBFT %s database: %w", txIndexDB, err)
 	}
 	return db, nil
 }

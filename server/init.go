@@ -180,6 +180,14 @@ func InitHome(home, moniker, chainID, consensusKeyType string, opts ...InitOptio
 		ac := app.DefaultConfig()
 		// A new home serves the tx API on loopback (an app.toml without [api]: off).
 		ac.API.Address = app.DefaultAPIAddress
+		// A new home's tx index goes to pebble, unless this home already holds one
+		// another backend wrote (its app.toml was lost).
+		ac.TxIndex.DBBackend = app.DefaultTxIndexDBBackend
+		if onDisk, err := store.DiskBackend(txIndexDB, conf.DBDir()); err != nil {
+			return err
+		} else if onDisk != "" {
+			ac.TxIndex.DBBackend = onDisk
+		}
 		if err := app.WriteConfig(home, ac); err != nil {
 			return err
 		}

@@ -141,6 +141,7 @@ func Start(ctx context.Context, home string, logger cmtlog.Logger, opts ...Optio
 		return nil, err
 	}
 	n := &Node{app: a, db: db, conf: conf}
+	n.dbs.txIndexBackend = appCfg.TxIndex.DBBackend
 	// CometBFT's own version lines say "0.39.0", its fallback constant (app/version.go).
 	logger.Info("starting SELF Chain node", "version", app.Version, "cometbft", app.CometBFTVersion)
 

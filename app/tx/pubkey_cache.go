@@ -9,12 +9,15 @@ import (
 
 // maxCachedPubKeys and maxCachedPubKeyBytes bound the parsed-key cache; when
 // either would be passed it starts over. The bytes bind for ML-DSA keys (~41 KB
-// each parsed, crypto.RetainedBytes): 20,000 hybrid keys would hold ~820 MB,
-// twice issue 20's RSS target; 96 MiB keeps ~2,400 of them (the benchmark's 2,000
-// accounts fit).
+// each parsed, crypto.RetainedBytes): 24 MiB keeps the ~600 busiest hybrid
+// senders parsed. A budget that held all 2,000 of the benchmark's accounts (96 MiB)
+// kept ~80 MB of live heap under a 300 MiB memory limit, and the garbage collector
+// then ran so often that re-parsing (~60 µs a tx) was the cheaper side: +6%
+// committed hybrid tx/s and ~15 MiB less RSS without it (docs/PERFORMANCE.md,
+// "The tx index on pebble (stop 33)").
 const (
 	maxCachedPubKeys     = 20_000
-	maxCachedPubKeyBytes = 96 << 20
+	maxCachedPubKeyBytes = 24 << 20
 )
 
 // pubKeys caches parsed public keys by (type, bytes). Parsing is a pure function

@@ -57,6 +57,7 @@ import (
 )
 
 type config struct {
+	cpuProfile    string
 	node          string
 	submitNodes   []string // more RPC addresses broadcasts are spread over (by account)
 	submitVia     string   // "rpc" (broadcast_tx_sync) or "api" (POST /txs)
@@ -125,6 +126,7 @@ func parseFlags() (*config, error) {
 	fs.StringVar(&c.seed, "seed", "loadgen", "seed of the deterministic account keys (change it for fresh accounts)")
 	fs.IntVar(&c.maxPresign, "max-presign", 2_000_000, "upper bound on pre-signed txs")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress lines")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write loadgen's own CPU profile of the submission phase to this file")
 	fs.BoolVar(&c.liveBlockTxs, "live-block-txs", false, "fetch each block's txs (/block) as it commits, as before stop 31, instead of after the submission phase (costs the node CPU during the window)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return nil, err
@@ -401,7 +403,12 @@ func run(ctx context.Context, cfg *config) error {
 	if sampler != nil {
 		sampler.mark()
 	}
+	stopProfile, err := startCPUProfile(cfg.cpuProfile)
+	if err != nil {
+		return err
+	}
 	res := submit(runCtx, submitTo, cfg, set, w, live)
+	stopProfile()
 	w.resolveTxs() // the blocks' txs, read now that the window is over
 	drainUntil := time.Now().Add(cfg.drain)
 	if runCtx.Err() == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -181,3 +182,20 @@ func (p *procSampler) stats() *nodeStats {
 }
 
 func mib(kib int64) float64 { return float64(kib) / 1024 }
+
+// startCPUProfile profiles loadgen itself into path ("" : nothing), to tell the
+// load generator's share of a saturated machine from the node's.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
