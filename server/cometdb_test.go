@@ -166,9 +166,10 @@ func TestNodeOnEachCometBackendRestarts(t *testing.T) {
 			if err := n.Stop(); err != nil {
 				t.Fatal(err)
 			}
-			for _, id := range []string{"blockstore", "state", "tx_index", "evidence"} {
-				if got, _ := store.DiskBackend(id, filepath.Join(home, "data")); got != backend {
-					t.Fatalf("%s written by %q, want %s", id, got, backend)
+			// The tx index follows app.toml [tx-index] db-backend, which init set.
+			for id, want := range map[string]string{"blockstore": backend, "state": backend, "evidence": backend, txIndexDB: app.DefaultTxIndexDBBackend} {
+				if got, _ := store.DiskBackend(id, filepath.Join(home, "data")); got != want {
+					t.Fatalf("%s written by %q, want %s", id, got, want)
 				}
 			}
 			// Rollback opens the stopped node's stores with the same backend.

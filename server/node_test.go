@@ -140,10 +140,10 @@ func TestNodeCommitsTxAndRestarts(t *testing.T) {
 	}
 	last := n.App().LastCommitID()
 	stoppedAt := n.Comet().BlockStore().Height()
-	// CometBFT's stores are on init's db_backend.
-	for _, id := range []string{"blockstore", "state", "tx_index", "evidence"} {
-		if got, err := store.DiskBackend(id, n.Config().DBDir()); err != nil || got != DefaultCometDBBackend {
-			t.Fatalf("%s written by %q (%v), want %s", id, got, err, DefaultCometDBBackend)
+	// CometBFT's stores are on init's db_backend, the tx index on app.toml's [tx-index] db-backend.
+	for id, want := range map[string]string{"blockstore": DefaultCometDBBackend, "state": DefaultCometDBBackend, "evidence": DefaultCometDBBackend, txIndexDB: app.DefaultTxIndexDBBackend} {
+		if got, err := store.DiskBackend(id, n.Config().DBDir()); err != nil || got != want {
+			t.Fatalf("%s written by %q (%v), want %s", id, got, err, want)
 		}
 	}
 
