@@ -97,46 +97,57 @@ func setCometBackend(t *testing.T, home, backend string) {
 	}
 }
 
-// A node whose config.toml names another backend than the one that wrote its
-// stores does not start, says which setting to change, leaves the stores as they
-// were, and releases what it opened (the application database opens again).
+// A node whose config.toml (or app.toml, for the tx index) names another backend
+// than the one that wrote a store does not start, says which setting to change,
+// leaves the store as it was, and releases what it opened (the application
+// database opens again).
 func TestStartRefusesMismatchedCometBackend(t *testing.T) {
-	home := t.TempDir()
-	if err := InitHome(home, "n0", "selfchain-test-1", ""); err != nil {
-		t.Fatal(err)
-	}
-	setCometBackend(t, home, "pebbledb")
-	data := filepath.Join(home, "data")
-	db, err := store.OpenCometDB("goleveldb", "blockstore", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := os.ReadDir(filepath.Join(data, "blockstore.db"))
+	for _, tc := range []struct {
+		db, setting string
+		configure   func(t *testing.T, home string) // makes the setting say pebbledb
+	}{
+		{"blockstore", "config.toml db_backend", func(t *testing.T, home string) { setCometBackend(t, home, "pebbledb") }},
+		{txIndexDB, "app.toml tx-index.db-backend", func(*testing.T, string) {}}, // init writes pebbledb
+	} {
+		t.Run(tc.db, func(t *testing.T) {
+			home := t.TempDir()
+			if err := InitHome(home, "n0", "selfchain-test-1", ""); err != nil {
+				t.Fatal(err)
+			}
+			tc.configure(t, home)
+			data := filepath.Join(home, "data")
+			db, err := store.OpenCometDB("goleveldb", tc.db, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.ReadDir(filepath.Join(data, tc.db+".db"))
 
-	_, err = Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
-	if !errors.Is(err, store.ErrBackendMismatch) {
-		t.Fatalf("want a backend mismatch, got %v", err)
+			_, err = Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
+			if !errors.Is(err, store.ErrBackendMismatch) {
+				t.Fatalf("want a backend mismatch, got %v", err)
+			}
+			for _, want := range []string{"open CometBFT " + tc.db + " database", tc.setting + ` is "pebbledb"`, `written by goleveldb: set ` + tc.setting + ` = "goleveldb"`} {
+				if !strings.Contains(err.Error(), want) {
+					t.Fatalf("error %q does not say %q", err, want)
+				}
+			}
+			after, _ := os.ReadDir(filepath.Join(data, tc.db+".db"))
+			if len(before) != len(after) {
+				t.Fatalf("the refused store changed: %v -> %v", before, after)
+			}
+			if got, _ := store.DiskBackend(tc.db, data); got != "goleveldb" {
+				t.Fatalf("%s now %q", tc.db, got)
+			}
+			adb, err := app.DefaultConfig().OpenStateDB(data)
+			if err != nil {
+				t.Fatalf("the application db is still held after the refused start: %v", err)
+			}
+			_ = adb.Close()
+		})
 	}
-	for _, want := range []string{"open CometBFT blockstore database", `config.toml db_backend is "pebbledb"`, `written by goleveldb: set config.toml db_backend = "goleveldb"`} {
-		if !strings.Contains(err.Error(), want) {
-			t.Fatalf("error %q does not say %q", err, want)
-		}
-	}
-	after, _ := os.ReadDir(filepath.Join(data, "blockstore.db"))
-	if len(before) != len(after) {
-		t.Fatalf("the refused store changed: %v -> %v", before, after)
-	}
-	if got, _ := store.DiskBackend("blockstore", data); got != "goleveldb" {
-		t.Fatalf("blockstore now %q", got)
-	}
-	adb, err := app.DefaultConfig().OpenStateDB(data)
-	if err != nil {
-		t.Fatalf("the application db is still held after the refused start: %v", err)
-	}
-	_ = adb.Close()
 }
 
 // A node on either backend commits blocks, writes its stores with it, rolls

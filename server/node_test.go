@@ -48,6 +48,40 @@ func waitHeight(t *testing.T, c *client.Client, h int64) int64 {
 	return 0
 }
 
+// startedNode starts home's node with testNodeOptions (then opts), stops it at the
+// end of the test, and returns it with a client once it has committed height 2.
+func startedNode(t *testing.T, home string, opts ...Option) (*Node, *client.Client) {
+	t.Helper()
+	n, err := Start(context.Background(), home, nil, append(testNodeOptions(t), opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Stop() })
+	c, err := client.New(n.RPCAddress())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitHeight(t, c, 2)
+	return n, c
+}
+
+// signedSend is a send of amount from from's account to to, signed for its next sequence.
+func signedSend(t *testing.T, c *client.Client, from crypto.PrivKey, to crypto.Address, amount string) []byte {
+	t.Helper()
+	f := client.Factory{Gas: 200_000, GasPrices: "0.001uself", Accounts: auth.AccountRetriever{}}
+	signer := tx.KeySigner{Key: from}
+	send := &bank.MsgSend{FromAddress: from.PubKey().Address().String(), ToAddress: to.String(), Amount: mustCoins(t, amount)}
+	plan, err := f.Prepare(context.Background(), c, signer, []runtime.Msg{send}...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bz, err := plan.Sign(signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bz
+}
+
 func balance(t *testing.T, c *client.Client, addr crypto.Address) string {
 	t.Helper()
 	resp, err := bank.NewQueryClient(c).Balance(context.Background(), &bank.QueryBalanceRequest{Address: addr.String(), Denom: app.BondDenom})

@@ -7,12 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/app/tx"
-	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
-	"github.com/selfchain/selfchain/x/auth"
-	"github.com/selfchain/selfchain/x/bank"
 	"github.com/selfchain/selfchain/x/poai"
 	"github.com/selfchain/selfchain/x/poai/voteext"
 )
@@ -78,28 +73,9 @@ func TestNodeWithPoAIVoteExtensions(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n, err := Start(context.Background(), home, nil, testNodeOptions(t)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = n.Stop() })
-	c, err := client.New(n.RPCAddress())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := startedNode(t, home)
 	ctx := context.Background()
-	waitHeight(t, c, 2)
-	f := client.Factory{Gas: 200_000, GasPrices: "0.001uself", Accounts: auth.AccountRetriever{}}
-	signer := tx.KeySigner{Key: faucet}
-	send := func() []byte {
-		msg := &bank.MsgSend{FromAddress: faucet.PubKey().Address().String(), ToAddress: rcpt.PubKey().Address().String(), Amount: mustCoins(t, "5uself")}
-		plan, err := f.Prepare(ctx, c, signer, []runtime.Msg{msg}...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bz, _ := plan.Sign(signer)
-		return bz
-	}
+	send := func() []byte { return signedSend(t, c, faucet, rcpt.PubKey().Address(), "5uself") }
 	res, err := c.Broadcast(ctx, send(), true)
 	if err != nil || !res.OK() {
 		t.Fatalf("tx not committed: %+v %v", res, err)

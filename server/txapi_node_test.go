@@ -19,12 +19,9 @@ import (
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/runtime"
-	"github.com/selfchain/selfchain/app/tx"
-	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
 	"github.com/selfchain/selfchain/testutil"
 	"github.com/selfchain/selfchain/x/auth"
-	"github.com/selfchain/selfchain/x/bank"
 )
 
 // postTx sends bz to the node's POST /txs and returns the status and body.
@@ -72,34 +69,14 @@ func txAPIOnANode(t *testing.T, mempoolType string) {
 		t.Fatal(err)
 	}
 	port := testutil.FreePort(t)
-	n, err := Start(context.Background(), home, nil, append(testNodeOptions(t), WithAppConfig(func(c *app.Config) {
+	n, c := startedNode(t, home, WithAppConfig(func(c *app.Config) {
 		c.API.Address = fmt.Sprintf("tcp://127.0.0.1:%d", port)
-	}), WithCometConfig(func(c *cmtcfg.Config) { c.Mempool.Type = mempoolType }))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = n.Stop() })
+	}), WithCometConfig(func(c *cmtcfg.Config) { c.Mempool.Type = mempoolType }))
 	base := n.APIAddress()
 	if base != fmt.Sprintf("http://127.0.0.1:%d", port) {
 		t.Fatalf("APIAddress %q", base)
 	}
-	c, err := client.New(n.RPCAddress())
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitHeight(t, c, 2)
-
-	f := client.Factory{Gas: 200_000, GasPrices: "0.001uself", Accounts: auth.AccountRetriever{}}
-	signer := tx.KeySigner{Key: faucet}
-	send := &bank.MsgSend{FromAddress: faucet.PubKey().Address().String(), ToAddress: rcpt.PubKey().Address().String(), Amount: mustCoins(t, "777uself")}
-	plan, err := f.Prepare(context.Background(), c, signer, []runtime.Msg{send}...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bz, err := plan.Sign(signer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bz := signedSend(t, c, faucet, rcpt.PubKey().Address(), "777uself")
 
 	status, body := postTx(t, base, bz)
 	var res TxAPIResult

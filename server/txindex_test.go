@@ -2,24 +2,14 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	cmtlog "github.com/cometbft/cometbft/libs/log"
-	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
-
 	"github.com/selfchain/selfchain/app"
-	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/store"
-	"github.com/selfchain/selfchain/app/tx"
-	"github.com/selfchain/selfchain/client"
 	"github.com/selfchain/selfchain/crypto"
-	"github.com/selfchain/selfchain/x/auth"
-	"github.com/selfchain/selfchain/x/bank"
 )
 
 // init writes app.toml [tx-index] db-backend = pebbledb into a new home; a home
@@ -84,38 +74,13 @@ func TestTxIndexOnPebble(t *testing.T) {
 	if err := AddGenesisAccount(GenesisPath(home), faucet.PubKey().Address(), mustCoins(t, "1000000000uself"), false); err != nil {
 		t.Fatal(err)
 	}
-	n, err := Start(context.Background(), home, nil, testNodeOptions(t)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = n.Stop() })
-	c, err := client.New(n.RPCAddress())
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitHeight(t, c, 2)
-
-	f := client.Factory{Gas: 200_000, GasPrices: "0.001uself", Accounts: auth.AccountRetriever{}}
-	signer := tx.KeySigner{Key: faucet}
+	n, c := startedNode(t, home)
 	to := rcpt.PubKey().Address().String()
-	send := &bank.MsgSend{FromAddress: faucet.PubKey().Address().String(), ToAddress: to, Amount: mustCoins(t, "5uself")}
-	plan, err := f.Prepare(context.Background(), c, signer, []runtime.Msg{send}...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bz, err := plan.Sign(signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.Broadcast(context.Background(), bz, true) // waits by looking the hash up in the tx index
+	res, err := c.Broadcast(context.Background(), signedSend(t, c, faucet, rcpt.PubKey().Address(), "5uself"), true) // waits by looking the hash up in the tx index
 	if err != nil || !res.OK() || res.Height == 0 {
 		t.Fatalf("send not committed and found by hash: %+v %v", res, err)
 	}
-	rc, err := rpchttp.New(n.RPCAddress(), "/websocket")
-	if err != nil {
-		t.Fatal(err)
-	}
-	found, err := rc.TxSearch(context.Background(), fmt.Sprintf("transfer.recipient='%s'", to), false, nil, nil, "")
+	found, err := c.RPC().TxSearch(context.Background(), fmt.Sprintf("transfer.recipient='%s'", to), false, nil, nil, "")
 	if err != nil || found.TotalCount != 1 || found.Txs[0].Hash.String() != res.TxHash {
 		t.Fatalf("tx_search by recipient: %+v %v", found, err)
 	}
@@ -127,40 +92,5 @@ func TestTxIndexOnPebble(t *testing.T) {
 		if got, err := store.DiskBackend(db, data); err != nil || got != want {
 			t.Fatalf("%s written by %q (%v), want %s", db, got, err, want)
 		}
-	}
-}
-
-// A tx index written by another backend than app.toml names stops the start with
-// the setting to change, and the tx index is left as it was.
-func TestStartRefusesMismatchedTxIndexBackend(t *testing.T) {
-	home := t.TempDir()
-	if err := InitHome(home, "n0", "selfchain-test-1", ""); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(home, "data")
-	db, err := store.OpenCometDB("goleveldb", txIndexDB, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	before, _ := os.ReadDir(filepath.Join(data, txIndexDB+".db"))
-
-	_, err = Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
-	if !errors.Is(err, store.ErrBackendMismatch) {
-		t.Fatalf("want a backend mismatch, got %v", err)
-	}
-	for _, want := range []string{"open CometBFT tx_index database", `app.toml tx-index.db-backend is "pebbledb"`, `set app.toml tx-index.db-backend = "goleveldb"`} {
-		if !strings.Contains(err.Error(), want) {
-			t.Fatalf("error %q does not say %q", err, want)
-		}
-	}
-	after, _ := os.ReadDir(filepath.Join(data, txIndexDB+".db"))
-	if len(before) != len(after) {
-		t.Fatalf("the refused tx index changed: %v -> %v", before, after)
-	}
-	if got, _ := store.DiskBackend(txIndexDB, data); got != "goleveldb" {
-		t.Fatalf("tx index now %q", got)
 	}
 }
