@@ -64,6 +64,10 @@
 #   BENCH_PROM=1            one validator: serve Prometheus on 127.0.0.1:BENCH_P2P_PORT+2 (multi-
 #                           validator runs always do), e.g. to watch selfchain_mempool_proposal_tx_cap
 #   BENCH_IDLE_WAIT [30]    seconds each fresh node idles before its RSS is read (0: skip)
+#   BENCH_SETTLE [15]       before each load run: sync, then wait this many seconds, so that a run
+#                           does not start while the kernel still writes back the last run's (or a
+#                           build's) dirty pages: runs straight after a saturation run lost up to a
+#                           fifth of their tx/s (docs/PERFORMANCE.md, stop 33). 0: no sync, no wait
 #   BENCH_PPROF=1           serve pprof on 127.0.0.1:${BENCH_PPROF_PORT:-36060} and take
 #                           a ${BENCH_PPROF_SECONDS:-20}s CPU profile BENCH_PPROF_DELAY [15]s into each load run,
 #                           and a heap profile after it
@@ -348,6 +352,10 @@ run_load() {
   local apis="" # every node's tx API, node0 first (loadgen --api with BENCH_SUBMIT=api)
   local logs=("$dir/node.log")
   mkdir -p "$dir"
+  if [ "${BENCH_SETTLE:-15}" != 0 ]; then
+    sync
+    sleep "${BENCH_SETTLE:-15}"
+  fi
   if [ "$VALIDATORS" = 1 ]; then
     echo "== load test: $kt keys, fresh node home $home ==" >&2
     sc() { "$TMP/selfchaind" --home "$home" "$@"; }

@@ -38,6 +38,12 @@ func LoadCometConfig(home string, overrides map[string]any) (*cmtcfg.Config, err
 	if err := v.Unmarshal(conf); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
+	_, sized := overrides["mempool.size"]
+	if _, typed := overrides["mempool.type"]; typed && !sized {
+		// A --mempool.type for this run takes the size that type's home would
+		// have, as init does, unless the file holds the operator's own size.
+		conf.Mempool.Size = mempoolSizeFor(conf.Mempool.Type, conf.Mempool.Size)
+	}
 	conf.SetRoot(home)
 	if err := conf.ValidateBasic(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -164,3 +164,44 @@ func TestInitHomeWritesMempoolSize(t *testing.T) {
 		t.Fatalf("new flood home: size %d, want %d", got, floodSize)
 	}
 }
+
+// `start --mempool.type` switches the type for one run: the size follows it the
+// way init's does (a default size becomes the other type's default), and an
+// override of the size itself, or the operator's own size, is kept.
+func TestStartMempoolTypeOverrideSize(t *testing.T) {
+	floodSize := cmtcfg.DefaultMempoolConfig().Size
+	home := t.TempDir()
+	if err := InitHome(home, "n0", "selfchain-test-1", "", WithMempoolType(cmtcfg.MempoolTypeFlood)); err != nil {
+		t.Fatal(err)
+	}
+	load := func(overrides map[string]any) *cmtcfg.Config {
+		t.Helper()
+		c, err := LoadCometConfig(home, overrides)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if c := load(map[string]any{"mempool.type": cmtcfg.MempoolTypeApp}); c.Mempool.Type != cmtcfg.MempoolTypeApp || c.Mempool.Size != DefaultAppMempoolSize {
+		t.Fatalf("flood home started with --mempool.type app: type %q size %d, want app %d", c.Mempool.Type, c.Mempool.Size, DefaultAppMempoolSize)
+	}
+	if c := load(map[string]any{"mempool.type": cmtcfg.MempoolTypeApp, "mempool.size": 9_000}); c.Mempool.Size != 9_000 {
+		t.Fatalf("--mempool.size 9000 with the type: size %d", c.Mempool.Size)
+	}
+	if c := load(nil); c.Mempool.Size != floodSize {
+		t.Fatalf("without the flag: size %d, want the file's %d", c.Mempool.Size, floodSize)
+	}
+
+	if err := InitHome(home, "n0", "selfchain-test-1", "", Overwrite(true), WithMempoolType(cmtcfg.MempoolTypeApp)); err != nil {
+		t.Fatal(err)
+	}
+	if c := load(map[string]any{"mempool.type": cmtcfg.MempoolTypeFlood}); c.Mempool.Size != floodSize {
+		t.Fatalf("app home started with --mempool.type flood: size %d, want %d", c.Mempool.Size, floodSize)
+	}
+	c := load(nil)
+	c.Mempool.Size = 7_000
+	cmtcfg.WriteConfigFile(CometConfigPath(home), c)
+	if c := load(map[string]any{"mempool.type": cmtcfg.MempoolTypeFlood}); c.Mempool.Size != 7_000 {
+		t.Fatalf("operator's size with --mempool.type flood: %d, want 7000", c.Mempool.Size)
+	}
+}

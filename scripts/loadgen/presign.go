@@ -23,7 +23,7 @@ type txSet struct {
 	bytes    int64
 
 	submitAt []atomic.Int64 // unix nanos when its broadcast began; 0 = never sent
-	rtt      []int64        // broadcast_tx_sync round trip, ns (its worker)
+	rtt      []int64        // submission call round trip, ns (its worker)
 	commitAt []int64        // unix nanos when the block holding it was seen (watcher)
 	execCode []uint32       // its result code in that block (watcher)
 	height   []int64        // the block (watcher)
