@@ -70,6 +70,12 @@ func capFor(target, cost time.Duration) int64 {
 	return max(int64(target)/max(int64(cost), 1), minBlockTxs)
 }
 
+// proposalStarted is called when this node starts to build (PrepareProposal) or
+// check (ProcessProposal) a proposal: from then until the block has settled,
+// admissions leave a core to consensus, which assembles the proposal's parts,
+// counts the votes and executes the block on one goroutine.
+func (b *budget) proposalStarted() { b.slots.SetLimit(goruntime.GOMAXPROCS(0) - 1) }
+
 // blockStarted is called when FinalizeBlock begins: admissions leave a core to it
 // until settled.
 func (b *budget) blockStarted(txs int) {

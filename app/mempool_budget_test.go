@@ -1,6 +1,7 @@
 package app
 
 import (
+	goruntime "runtime"
 	"testing"
 	"time"
 
@@ -56,4 +57,23 @@ func TestBudgetFollowsMeasuredCost(t *testing.T) {
 	z := newBudget(MempoolConfig{})
 	require.Equal(t, DefaultConfig().Mempool.BlockTime, z.target)
 	require.Equal(t, DefaultConfig().Mempool.AheadBlocks, z.ahead)
+}
+
+// Admissions leave a core to consensus from the moment this node builds or checks
+// a proposal (its parts, votes and execution run on one goroutine) until the
+// block's re-check has ended; a proposal that is never executed (another round)
+// keeps the core until the next block settles.
+func TestBudgetLeavesConsensusACoreFromTheProposal(t *testing.T) {
+	n := goruntime.GOMAXPROCS(0)
+	b := newBudget(DefaultConfig().Mempool)
+	require.Equal(t, n, b.slots.Limit(), "idle: every core admits")
+	b.proposalStarted()
+	require.Equal(t, max(n-1, 1), b.slots.Limit(), "building or checking a proposal")
+	b.proposalStarted() // a second round's proposal
+	b.blockStarted(1_000)
+	require.Equal(t, max(n-1, 1), b.slots.Limit(), "executing the block")
+	b.blockDone(nil)
+	require.Equal(t, max(n-1, 1), b.slots.Limit(), "until the re-check ends")
+	b.settled()
+	require.Equal(t, n, b.slots.Limit())
 }

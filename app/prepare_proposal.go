@@ -17,6 +17,7 @@ import (
 // the injected commit included, is counted by txBlockBytes. With the app mempool
 // the txs come from the pool instead (proposeFromPool), under the same rules.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	a.budget.proposalStarted()
 	out := make([][]byte, 0, len(req.Txs)+1)
 	var size int64
 	if a.injectsCommit(req.Height) {

@@ -13,6 +13,7 @@ import (
 // commit; state-dependent failures are left to FinalizeBlock, where they fail that
 // tx alone.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	a.budget.proposalStarted()
 	txs := req.Txs
 	if a.injectsCommit(req.Height) {
 		if err := a.checkInjectedCommit(req); err != nil {

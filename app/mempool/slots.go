@@ -49,6 +49,13 @@ func (s *Slots) SetLimit(n int) {
 	s.cond.Broadcast()
 }
 
+// Limit is the current number of slots (tests).
+func (s *Slots) Limit() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limit
+}
+
 // InUse is how many slots are held (tests, metrics).
 func (s *Slots) InUse() int {
 	s.mu.Lock()
