@@ -7,7 +7,7 @@ import "sync"
 // once; Go's scheduler shares the cores evenly between goroutines, and the one
 // goroutine executing and committing a block then gets a few percent of a core:
 // blocks that should take 0.3 s took 3 s. With as many slots as cores, and one
-// fewer while a block executes, the block keeps a core.
+// fewer from the block's proposal until it has settled, consensus keeps a core.
 type Slots struct {
 	mu    sync.Mutex
 	cond  sync.Cond
