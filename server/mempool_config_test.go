@@ -166,8 +166,8 @@ func TestInitHomeWritesMempoolSize(t *testing.T) {
 }
 
 // `start --mempool.type` switches the type for one run: the size follows it the
-// way init's does (a default size becomes the other type's default), and an
-// override of the size itself, or the operator's own size, is kept.
+// way init's does (a default size becomes the other type's default), and a size
+// given with it (an override map's mempool.size) or the operator's own is kept.
 func TestStartMempoolTypeOverrideSize(t *testing.T) {
 	floodSize := cmtcfg.DefaultMempoolConfig().Size
 	home := t.TempDir()
@@ -186,7 +186,7 @@ func TestStartMempoolTypeOverrideSize(t *testing.T) {
 		t.Fatalf("flood home started with --mempool.type app: type %q size %d, want app %d", c.Mempool.Type, c.Mempool.Size, DefaultAppMempoolSize)
 	}
 	if c := load(map[string]any{"mempool.type": cmtcfg.MempoolTypeApp, "mempool.size": 9_000}); c.Mempool.Size != 9_000 {
-		t.Fatalf("--mempool.size 9000 with the type: size %d", c.Mempool.Size)
+		t.Fatalf("mempool.size 9000 given with the type: size %d", c.Mempool.Size)
 	}
 	if c := load(nil); c.Mempool.Size != floodSize {
 		t.Fatalf("without the flag: size %d, want the file's %d", c.Mempool.Size, floodSize)
