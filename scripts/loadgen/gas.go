@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -88,8 +89,9 @@ func adjustGas(used uint64, adj float64) (uint64, error) {
 	return uint64(g), nil
 }
 
-// simulatedGas makes the choice from the two simulations.
-func simulatedGas(simFirst, simLater uint64, adj float64) (gasChoice, error) {
+// simulatedGas makes the choice from the two simulations: each times the
+// adjustment, rounded up to a multiple of step (gasStep).
+func simulatedGas(simFirst, simLater uint64, adj float64, step uint64) (gasChoice, error) {
 	first, err := adjustGas(simFirst, adj)
 	if err != nil {
 		return gasChoice{}, fmt.Errorf("first tx: %w", err)
@@ -98,8 +100,37 @@ func simulatedGas(simFirst, simLater uint64, adj float64) (gasChoice, error) {
 	if err != nil {
 		return gasChoice{}, fmt.Errorf("later tx: %w", err)
 	}
-	return gasChoice{First: first, Later: later, SimFirst: simFirst, SimLater: simLater, Adjust: adj,
+	return gasChoice{First: roundUpGas(first, step), Later: roundUpGas(later, step), SimFirst: simFirst, SimLater: simLater, Adjust: adj,
 		Source: fmt.Sprintf("simulated (/app/simulate) × %.2f", adj)}, nil
+}
+
+// maxGasStep bounds gasStep: a price with many significant decimals would
+// otherwise round limits up by more than the adjustment adds.
+const maxGasStep = 10_000
+
+// gasStep is the smallest gas whose fee at price is a whole number of the
+// denom's units (1,000 for 0.001uself), or 1 past maxGasStep. A limit that is a
+// multiple of it pays exactly the price per gas. Fees rounded up limit by limit
+// gave an account's first tx (more gas, for its public key) a lower fee per gas
+// than its later ones (195uself for 194,695 gas against 177uself for 176,521):
+// the app mempool ranks senders by fee per gas, so under overload the accounts
+// still at their first tx waited behind every other account's later txs (hybrid
+// p90 latency 21–34 s).
+func gasStep(price tx.GasPrice) uint64 {
+	den := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(price.Decimals)), nil)
+	step := den.Quo(den, new(big.Int).GCD(nil, nil, price.Num, den)) // GCD(0, den) = den: step 1
+	if !step.IsUint64() || step.Uint64() > maxGasStep {
+		return 1
+	}
+	return step.Uint64()
+}
+
+// roundUpGas rounds gas up to a multiple of step.
+func roundUpGas(gas, step uint64) uint64 {
+	if step <= 1 || gas > math.MaxUint64-step {
+		return gas
+	}
+	return (gas + step - 1) / step * step
 }
 
 // feeFor is the fee of a tx with gas limit gas.
@@ -181,10 +212,12 @@ func probeGas(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, price tx.GasP
 	if err != nil {
 		return gasChoice{}, fmt.Errorf("simulating a first tx (with its %s public key): %w", cfg.keyType, err)
 	}
+	step := gasStep(price)
 	first, err := adjustGas(simFirst, cfg.gasAdjust)
 	if err != nil {
 		return gasChoice{}, err
 	}
+	first = roundUpGas(first, step) // the limit the run's first txs get (simulatedGas)
 	bz, err = transfer(probe.sequence, first, feeFor(price, first), true)
 	if err != nil {
 		return gasChoice{}, err
@@ -196,5 +229,5 @@ func probeGas(ctx context.Context, rpc *rpchttp.HTTP, cfg *config, price tx.GasP
 	if err != nil {
 		return gasChoice{}, fmt.Errorf("simulating a later tx (public key on chain): %w", err)
 	}
-	return simulatedGas(simFirst, simLater, cfg.gasAdjust)
+	return simulatedGas(simFirst, simLater, cfg.gasAdjust, step)
 }

@@ -23,7 +23,7 @@ func TestParseGasFlag(t *testing.T) {
 }
 
 func TestSimulatedGas(t *testing.T) {
-	g, err := simulatedGas(100_000, 50_001, 1.3)
+	g, err := simulatedGas(100_000, 50_001, 1.3, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,16 +37,47 @@ func TestSimulatedGas(t *testing.T) {
 	if !strings.Contains(g.Source, "simulate") {
 		t.Fatalf("source %q", g.Source)
 	}
-	if g, _ := simulatedGas(7, 7, 1); g.First != 7 || g.Later != 7 {
+	if g, _ := simulatedGas(7, 7, 1, 1); g.First != 7 || g.Later != 7 {
 		t.Fatalf("adjustment 1: %+v", g)
 	}
 	for _, c := range []struct {
 		first, later uint64
 		adj          float64
 	}{{0, 10, 1.3}, {10, 0, 1.3}, {10, 10, 0.9}, {10, 10, 0}} {
-		if _, err := simulatedGas(c.first, c.later, c.adj); err == nil {
+		if _, err := simulatedGas(c.first, c.later, c.adj, 1); err == nil {
 			t.Errorf("simulatedGas(%d, %d, %v) accepted", c.first, c.later, c.adj)
 		}
+	}
+}
+
+// Limits rounded to the price's step pay exactly the price per gas, so an
+// account's first tx (more gas) ranks with its later ones by fee per gas.
+func TestGasStepEqualFeePerGas(t *testing.T) {
+	for in, want := range map[string]uint64{"0.001uself": 1000, "0.025uself": 40, "0.5uself": 2, "1uself": 1, "2.5uself": 2,
+		"0uself": 1, "0.0001234uself": 1 /* 5,000,000: past maxGasStep */} {
+		ps, err := tx.ParseGasPrices(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := gasStep(ps[0]); got != want {
+			t.Errorf("gasStep(%s) = %d, want %d", in, got, want)
+		}
+	}
+	ps, _ := tx.ParseGasPrices("0.001uself")
+	// The hybrid simulations of stop 33's runs (194,695 and 176,521 after × 1.3).
+	g, err := simulatedGas(149_766, 135_786, 1.3, gasStep(ps[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.First != 195_000 || g.Later != 177_000 {
+		t.Fatalf("%+v", g)
+	}
+	f, l := feeFor(ps[0], g.First)[0].Amount.Uint64(), feeFor(ps[0], g.Later)[0].Amount.Uint64()
+	if f*g.Later != l*g.First {
+		t.Fatalf("fee per gas differs: %d/%d against %d/%d", f, g.First, l, g.Later)
+	}
+	if roundUpGas(1001, 1000) != 2000 || roundUpGas(1000, 1000) != 1000 || roundUpGas(7, 1) != 7 {
+		t.Fatal("roundUpGas")
 	}
 }
 
