@@ -12,7 +12,6 @@ import (
 
 	"github.com/selfchain/selfchain/app"
 	"github.com/selfchain/selfchain/app/store"
-	"github.com/selfchain/selfchain/client"
 )
 
 // init writes a new home's db_backend and app.toml's memory limit;
@@ -164,25 +163,13 @@ func TestNodeOnEachCometBackendRestarts(t *testing.T) {
 				t.Fatal(err)
 			}
 			setCometBackend(t, home, backend)
-			n, err := Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = n.Stop() })
-			c, err := client.New(n.RPCAddress())
-			if err != nil {
-				t.Fatal(err)
-			}
+			n, c := startedNode(t, home)
 			h := waitHeight(t, c, 3)
 			if err := n.Stop(); err != nil {
 				t.Fatal(err)
 			}
 			// The tx index follows app.toml [tx-index] db-backend, which init set.
-			for id, want := range map[string]string{"blockstore": backend, "state": backend, "evidence": backend, txIndexDB: app.DefaultTxIndexDBBackend} {
-				if got, _ := store.DiskBackend(id, filepath.Join(home, "data")); got != want {
-					t.Fatalf("%s written by %q, want %s", id, got, want)
-				}
-			}
+			requireDiskBackends(t, filepath.Join(home, "data"), map[string]string{"blockstore": backend, "state": backend, "evidence": backend, txIndexDB: app.DefaultTxIndexDBBackend})
 			// Rollback opens the stopped node's stores with the same backend.
 			stoppedAt := n.Comet().BlockStore().Height()
 			rb, err := Rollback(home, false)
@@ -192,15 +179,7 @@ func TestNodeOnEachCometBackendRestarts(t *testing.T) {
 			if rb.Height != stoppedAt-1 {
 				t.Fatalf("rollback to %d, want %d", rb.Height, stoppedAt-1)
 			}
-			n2, err := Start(context.Background(), home, cmtlog.NewNopLogger(), testNodeOptions(t)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = n2.Stop() })
-			c2, err := client.New(n2.RPCAddress())
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, c2 := startedNode(t, home)
 			waitHeight(t, c2, h+1)
 		})
 	}

@@ -50,9 +50,14 @@ func waitHeight(t *testing.T, c *client.Client, h int64) int64 {
 
 // startedNode starts home's node with testNodeOptions (then opts), stops it at the
 // end of the test, and returns it with a client once it has committed height 2.
+// With -v the node logs to stderr.
 func startedNode(t *testing.T, home string, opts ...Option) (*Node, *client.Client) {
 	t.Helper()
-	n, err := Start(context.Background(), home, nil, append(testNodeOptions(t), opts...)...)
+	logger := cmtlog.NewNopLogger()
+	if testing.Verbose() {
+		logger = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(os.Stderr))
+	}
+	n, err := Start(context.Background(), home, logger, append(testNodeOptions(t), opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +68,17 @@ func startedNode(t *testing.T, home string, opts ...Option) (*Node, *client.Clie
 	}
 	waitHeight(t, c, 2)
 	return n, c
+}
+
+// requireDiskBackends fails unless each of CometBFT's databases in dataDir was
+// written by the backend want names for it.
+func requireDiskBackends(t *testing.T, dataDir string, want map[string]string) {
+	t.Helper()
+	for id, backend := range want {
+		if got, err := store.DiskBackend(id, dataDir); err != nil || got != backend {
+			t.Fatalf("%s written by %q (%v), want %s", id, got, err, backend)
+		}
+	}
 }
 
 // signedSend is a send of amount from from's account to to, signed for its next sequence.
@@ -115,21 +131,7 @@ func TestNodeCommitsTxAndRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	logger := cmtlog.NewNopLogger()
-	if testing.Verbose() {
-		logger = cmtlog.NewTMLogger(cmtlog.NewSyncWriter(os.Stderr))
-	}
-	opts := testNodeOptions(t)
-	n, err := Start(context.Background(), home, logger, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = n.Stop() })
-	c, err := client.New(n.RPCAddress())
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitHeight(t, c, 2)
+	n, c := startedNode(t, home)
 
 	f := client.Factory{Gas: 200_000, GasPrices: "0.001uself", Accounts: auth.AccountRetriever{}}
 	signer := tx.KeySigner{Key: faucet}
@@ -175,23 +177,11 @@ func TestNodeCommitsTxAndRestarts(t *testing.T) {
 	last := n.App().LastCommitID()
 	stoppedAt := n.Comet().BlockStore().Height()
 	// CometBFT's stores are on init's db_backend, the tx index on app.toml's [tx-index] db-backend.
-	for id, want := range map[string]string{"blockstore": DefaultCometDBBackend, "state": DefaultCometDBBackend, "evidence": DefaultCometDBBackend, txIndexDB: app.DefaultTxIndexDBBackend} {
-		if got, err := store.DiskBackend(id, n.Config().DBDir()); err != nil || got != want {
-			t.Fatalf("%s written by %q (%v), want %s", id, got, err, want)
-		}
-	}
+	requireDiskBackends(t, n.Config().DBDir(), map[string]string{"blockstore": DefaultCometDBBackend, "state": DefaultCometDBBackend, "evidence": DefaultCometDBBackend, txIndexDB: app.DefaultTxIndexDBBackend})
 
-	n2, err := Start(context.Background(), home, logger, testNodeOptions(t)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = n2.Stop() })
+	n2, c2 := startedNode(t, home)
 	if got := n2.App().LastCommitID(); got.Version < last.Version {
 		t.Fatalf("restarted app at version %d, was %d", got.Version, last.Version)
-	}
-	c2, err := client.New(n2.RPCAddress())
-	if err != nil {
-		t.Fatal(err)
 	}
 	waitHeight(t, c2, stoppedAt+1)
 	// Header H+1 carries the app hash after block H: the state the node stopped with.

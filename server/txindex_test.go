@@ -87,10 +87,5 @@ func TestTxIndexOnPebble(t *testing.T) {
 	if err := n.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	data := filepath.Join(home, "data")
-	for db, want := range map[string]string{txIndexDB: "pebbledb", "blockstore": DefaultCometDBBackend} {
-		if got, err := store.DiskBackend(db, data); err != nil || got != want {
-			t.Fatalf("%s written by %q (%v), want %s", db, got, err, want)
-		}
-	}
+	requireDiskBackends(t, filepath.Join(home, "data"), map[string]string{txIndexDB: "pebbledb", "blockstore": DefaultCometDBBackend})
 }
