@@ -57,8 +57,8 @@ type MempoolConfig struct {
 	// commit here: a proposal takes at most the txs this node measured it runs in
 	// that time.
 	BlockTime time.Duration `toml:"block-time"`
-	// AheadBlocks is how many proposals' worth of txs the pool admits before new
-	// txs wait for room.
+	// AheadBlocks is how many proposals' worth of txs (the proposal cap's count and
+	// a block's tx bytes) the pool admits before new txs wait for room.
 	AheadBlocks int `toml:"ahead-blocks"`
 	// AdmitWait is how long an RPC submission waits for room before it is
 	// refused with selfchain/32045 (mempool is full; a retry code).
@@ -263,7 +263,8 @@ bech32-prefix = "{{ .Bech32Prefix }}"
 # A proposal of this node takes at most the txs this node measured it executes and
 # commits in block-time (so blocks stay about a block time under overload).
 block-time = "{{ .Mempool.BlockTime }}"
-# The pool admits ahead-blocks proposals' worth of txs; beyond that a submission
+# The pool admits ahead-blocks proposals' worth of txs (as many as a proposal takes,
+# as many bytes as a block carries); beyond that a submission
 # waits up to admit-wait for a block to make room, then gets selfchain/32045
 # (mempool is full: retry).
 ahead-blocks = {{ .Mempool.AheadBlocks }}

@@ -21,7 +21,7 @@ type MempoolLimits = mempool.Limits
 func (a *App) EnableAppMempool(l MempoolLimits) {
 	a.pool = mempool.New(l)
 	a.cms.TrackWrites() // admission's reads carry over from block to block (mempool_state.go)
-	a.pool.SetAdmitLimit(int(a.budget.blockTxs.Load()) * a.budget.ahead)
+	a.budget.admitLimit(a.pool)
 }
 
 // ProposalTxCap is how many txs this node's next proposal may take, with either

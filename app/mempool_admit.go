@@ -59,8 +59,9 @@ func (a *App) admit(bz []byte, wait time.Duration, admitted **tx.Tx) abci.ExecTx
 	waitRoom.Add(slotStart.Sub(start).Seconds())
 	if !room {
 		metricMempoolFull.Inc()
-		return fail(runtime.ErrMempoolFull.Wrapf("%d txs pending, %d proposals' worth of what this node executes in %s: retry after the next block",
-			a.pool.AdmitLimit(), a.budget.ahead, a.budget.target))
+		txs, bytes := a.pool.AdmitLimit()
+		return fail(runtime.ErrMempoolFull.Wrapf("the pool holds %d proposals' worth of txs (at most %d txs, what this node executes in %s, or %d bytes): retry after the next block",
+			a.budget.ahead, txs, a.budget.target, bytes))
 	}
 	a.budget.slots.Acquire()
 	defer a.budget.slots.Release()

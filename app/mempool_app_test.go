@@ -19,11 +19,24 @@ import (
 // newPoolApp is an app that owns its mempool (config.toml [mempool] type = "app"),
 // with genesis committed.
 func newPoolApp(t testing.TB, n int, l app.MempoolLimits) (*testutil.TestApp, []*testutil.Account) {
+	return newPoolAppWith(t, testutil.Config(), n, l)
+}
+
+// smallBlocksConfig is for tests that propose blocks of a few KB so that many are
+// made while admissions run: the pool admits ahead-blocks proposals' worth of
+// bytes, so it holds 100 of them here, and admission is not refused as full.
+func smallBlocksConfig() app.Config {
+	cfg := testutil.Config()
+	cfg.Mempool.AheadBlocks = 100
+	return cfg
+}
+
+func newPoolAppWith(t testing.TB, cfg app.Config, n int, l app.MempoolLimits) (*testutil.TestApp, []*testutil.Account) {
 	accs := make([]*testutil.Account, n)
 	for i := range accs {
 		accs[i] = testutil.NewAccount(i)
 	}
-	ta := testutil.NewTestApp(t, nil, testutil.Config(), testutil.GenesisAppState(accs, 1_000_000))
+	ta := testutil.NewTestApp(t, nil, cfg, testutil.GenesisAppState(accs, 1_000_000))
 	ta.EnableAppMempool(l)
 	ta.NextBlock()
 	return ta, accs
@@ -282,7 +295,7 @@ func TestAppMempoolVerifiesEachSignatureOnce(t *testing.T) {
 // committed (run with -race): every tx is committed exactly once, each succeeds.
 func TestAppMempoolConcurrentAdmission(t *testing.T) {
 	const senders, perSender = 16, 12
-	ta, accs := newPoolApp(t, senders+1, app.MempoolLimits{})
+	ta, accs := newPoolAppWith(t, smallBlocksConfig(), senders+1, app.MempoolLimits{})
 	signed := make([][][]byte, senders)
 	for s := 0; s < senders; s++ {
 		for i := 0; i < perSender; i++ {

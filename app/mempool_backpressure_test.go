@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -85,6 +86,50 @@ func TestAppMempoolBackpressure(t *testing.T) {
 	}
 	n, _ = ta.MempoolSize()
 	require.Equal(t, limit-cap0+1, n)
+}
+
+// The pool also holds at most ahead-blocks proposals' worth of bytes, from the
+// tx bytes this node's last PrepareProposal was given: large txs fill a block's
+// bytes long before its count. Beyond that a peer's tx is refused as full, the
+// pool and state untouched; a proposal with more bytes raises the limit.
+func TestAppMempoolAdmitsAheadBlocksOfBytes(t *testing.T) {
+	cfg := testutil.Config()
+	cfg.Mempool.AheadBlocks = 2
+	cfg.Mempool.AdmitWait = 10 * time.Millisecond
+	ta, accs := newPoolAppWith(t, cfg, 12, app.MempoolLimits{})
+	send := func(i int) []byte { return testutil.Send(accs[i], accs[11].Addr, 1, testutil.TxOpts{Fee: fee(100)}) }
+	first := send(0)
+	size := int64(len(first))
+	// An empty proposal of just under 3.5 txs' bytes: the pool admits 7 txs (the
+	// limit is checked before each admission).
+	maxTxBytes := size*7/2 - 1
+	prep, err := ta.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{MaxTxBytes: maxTxBytes, Height: ta.Height + 1})
+	require.NoError(t, err)
+	require.Empty(t, prep.Txs)
+	require.Zero(t, insert(t, ta, first))
+	for i := 1; i < 7; i++ {
+		require.Zero(t, insert(t, ta, send(i)), "tx %d", i)
+	}
+	n, bytes := ta.MempoolSize()
+	require.Equal(t, 7, n)
+	hash := ta.LastCommitID().Hash
+
+	res := ta.CheckTx(send(7))
+	require.Equal(t, runtime.ErrMempoolFull.Code(), res.Code, res.Log)
+	require.Contains(t, res.Log, fmt.Sprintf("or %d bytes", 2*maxTxBytes))
+	n2, bytes2 := ta.MempoolSize()
+	require.Equal(t, n, n2)
+	require.Equal(t, bytes, bytes2)
+	require.Equal(t, hash, ta.LastCommitID().Hash)
+
+	// A proposer given more bytes: its next proposal takes all 7, and the pool
+	// admits twice those bytes again.
+	blk := proposeAndCommit(t, ta, 1<<20)
+	require.Len(t, blk.TxResults, 7)
+	accs[7].Seq = 0
+	for i := 7; i < 11; i++ {
+		require.Zero(t, insert(t, ta, send(i)), "tx %d", i)
+	}
 }
 
 // With CometBFT's flood mempool the proposer gets every tx that fits the bytes

@@ -19,8 +19,10 @@ import (
 //     cap measured on the wall clock is legitimate there and nowhere else. It
 //     holds for CometBFT's flood mempool too, whose proposer is handed every tx
 //     that fits 4 MiB (~20,000 sends).
-//   - The pool admits ahead-blocks × blockTxs txs; beyond that an RPC submission
-//     waits for a block to make room (admit-wait), then gets selfchain/32045.
+//   - The pool admits ahead-blocks proposals' worth: ahead × blockTxs txs and
+//     ahead × the tx bytes a block carries (large txs, such as hybrid-key ones, fill
+//     a block's bytes long before its count). Beyond that an RPC submission waits
+//     for a block to make room (admit-wait), then gets selfchain/32045.
 //   - At most GOMAXPROCS admissions run at once, one fewer from FinalizeBlock to
 //     the end of the block's re-check (mempool.Slots), so the block keeps a core.
 
@@ -45,7 +47,10 @@ type budget struct {
 	wait     time.Duration
 	txCost   atomic.Int64 // ns per tx, smoothed over blocks
 	blockTxs atomic.Int64 // a proposal's tx cap
-	slots    *mempool.Slots
+	// blockBytes is the tx bytes a proposal carries: PrepareProposal's MaxTxBytes
+	// once this node has proposed, the default block size before that.
+	blockBytes atomic.Int64
+	slots      *mempool.Slots
 	// consensus connection only (FinalizeBlock → Commit)
 	active bool
 	txs    int
@@ -63,6 +68,7 @@ func newBudget(c MempoolConfig) *budget {
 	b := &budget{target: c.BlockTime, ahead: c.AheadBlocks, wait: c.AdmitWait, slots: mempool.NewSlots(goruntime.GOMAXPROCS(0))}
 	b.txCost.Store(int64(initialTxCost))
 	b.blockTxs.Store(capFor(b.target, initialTxCost))
+	b.blockBytes.Store(DefaultBlockMaxBytes)
 	return b
 }
 
@@ -75,6 +81,15 @@ func capFor(target, cost time.Duration) int64 {
 // admissions leave a core to consensus, which assembles the proposal's parts,
 // counts the votes and executes the block on one goroutine.
 func (b *budget) proposalStarted() { b.slots.SetLimit(goruntime.GOMAXPROCS(0) - 1) }
+
+// proposalBytes records n, the tx bytes PrepareProposal may put in a block, and
+// reports whether that changed the admission limit.
+func (b *budget) proposalBytes(n int64) bool { return n > 0 && b.blockBytes.Swap(n) != n }
+
+// admitLimit sets pool's admission limit from the caps (mempool/room.go).
+func (b *budget) admitLimit(pool *mempool.Pool) {
+	pool.SetAdmitLimit(int(b.blockTxs.Load())*b.ahead, b.blockBytes.Load()*int64(b.ahead))
+}
 
 // blockStarted is called when FinalizeBlock begins: admissions leave a core to it
 // until settled.
@@ -108,9 +123,8 @@ func (b *budget) blockDone(pool *mempool.Pool) int64 {
 		b.txCost.Store(cost)
 		b.blockTxs.Store(capFor(b.target, time.Duration(cost)))
 	}
-	n := b.blockTxs.Load()
 	if pool != nil { // the flood mempool has only the proposal cap
-		pool.SetAdmitLimit(int(n) * b.ahead)
+		b.admitLimit(pool)
 	}
-	return n
+	return b.blockTxs.Load()
 }

@@ -25,7 +25,15 @@ func TestBudgetFollowsMeasuredCost(t *testing.T) {
 	b.measured(time.Second)
 	n := b.blockDone(p)
 	require.InDelta(t, 500*time.Millisecond/(175*time.Microsecond), n, 30)
-	require.EqualValues(t, 2*n, p.AdmitLimit())
+	txs, bytes := p.AdmitLimit()
+	require.EqualValues(t, 2*n, txs)
+	require.EqualValues(t, 2*DefaultBlockMaxBytes, bytes, "the default block's bytes until this node proposes")
+	require.True(t, b.proposalBytes(1<<20))
+	require.False(t, b.proposalBytes(1<<20), "unchanged")
+	require.False(t, b.proposalBytes(0), "no value")
+	b.admitLimit(p)
+	_, bytes = p.AdmitLimit()
+	require.EqualValues(t, 2<<20, bytes, "ahead-blocks × the proposal's tx bytes")
 	require.False(t, b.active)
 	b.measured(time.Hour) // outside a block: ignored
 

@@ -145,7 +145,7 @@ func TestAppMempoolProposalRightAfterCommitIsValid(t *testing.T) {
 // sender has been re-checked yet, and every tx admitted commits once, with code 0.
 func TestAppMempoolAdmissionDuringRecheck(t *testing.T) {
 	const senders = 32
-	ta, accs := newPoolApp(t, senders+1, app.MempoolLimits{})
+	ta, accs := newPoolAppWith(t, smallBlocksConfig(), senders+1, app.MempoolLimits{})
 	block, pending := staleBlock(t, ta, accs[:senders], accs[senders])
 	// The next three sequences of each sender, signed now, admitted during the re-check.
 	next := make([][][]byte, senders)

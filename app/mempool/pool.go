@@ -92,6 +92,7 @@ type Pool struct {
 	gossip  []*Tx // admitted, not yet returned by TakeGossip
 
 	admitLimit int           // new txs wait for room at this count (room.go); 0: none
+	admitBytes int64         // … or at these bytes; 0: none
 	room       chan struct{} // closed when txs leave the pool, for WaitRoom
 }
 

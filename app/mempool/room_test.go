@@ -17,8 +17,10 @@ import (
 func TestAdmitLimitWaitsForRoom(t *testing.T) {
 	p := mempool.New(mempool.Limits{})
 	require.True(t, p.WaitRoom("\x01", 0, 0), "no limit set")
-	p.SetAdmitLimit(2)
-	require.Equal(t, 2, p.AdmitLimit())
+	p.SetAdmitLimit(2, 0)
+	txs, bytes := p.AdmitLimit()
+	require.Equal(t, 2, txs)
+	require.Zero(t, bytes)
 	for seq := uint64(0); seq < 2; seq++ {
 		require.True(t, p.WaitRoom("\x01", seq, 0))
 		_, err := p.Insert(mk(1, seq, 100, 100, 0), 0)
@@ -52,10 +54,31 @@ func TestAdmitLimitWaitsForRoom(t *testing.T) {
 	require.NoError(t, err)
 	go func() { got <- p.WaitRoom("\x03", 0, time.Minute) }()
 	time.Sleep(20 * time.Millisecond)
-	p.SetAdmitLimit(3)
+	p.SetAdmitLimit(3, 0)
 	require.True(t, <-got)
-	p.SetAdmitLimit(0)
+	p.SetAdmitLimit(0, 0)
 	require.True(t, p.WaitRoom("\x03", 0, 0), "limit 0: none")
+}
+
+// The byte limit holds on its own: large txs fill a block's bytes long before its
+// count (hybrid-key sends are ~3.6 KB).
+func TestAdmitLimitBytes(t *testing.T) {
+	p := mempool.New(mempool.Limits{})
+	p.SetAdmitLimit(1_000, 2_500)
+	for seq := uint64(0); seq < 3; seq++ {
+		require.True(t, p.WaitRoom("\x01", seq, 0), "seq %d: %d bytes pending", seq, seq*1_000)
+		_, err := p.Insert(mk(1, seq, 100, 100, 1_000), 0)
+		require.NoError(t, err)
+	}
+	require.False(t, p.WaitRoom("\x02", 0, 0), "3,000 bytes pending, limit 2,500")
+	require.True(t, p.WaitRoom("\x01", 2, 0), "a replacement needs no room")
+	p.SetAdmitLimit(2, 0)
+	require.False(t, p.WaitRoom("\x02", 0, 0), "count limit alone")
+	p.SetAdmitLimit(0, 4_000)
+	require.True(t, p.WaitRoom("\x02", 0, 0), "count off, bytes below the limit")
+	require.Equal(t, 1, p.Retain("\x01", 1, 2), "a block committed sequence 0")
+	p.SetAdmitLimit(1_000, 2_500)
+	require.True(t, p.WaitRoom("\x02", 0, 0), "the block made room: 2,000 bytes pending")
 }
 
 func TestSlotsBoundConcurrency(t *testing.T) {
