@@ -168,7 +168,7 @@ func New(logger log.Logger, db dbm.DB, cfg Config) (*App, error) {
 	} else {
 		a.chainID = string(bz)
 	}
-	if err := a.loadBlockMaxGas(); err != nil {
+	if err := a.loadBlockParams(); err != nil {
 		return nil, err
 	}
 	if bz, err := db.Get(lastBlockTimeKey); err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	cmttypes "github.com/cometbft/cometbft/types"
+	dbm "github.com/cosmos/cosmos-db"
 
 	"github.com/selfchain/selfchain/app/runtime"
 	"github.com/selfchain/selfchain/app/tx"
@@ -16,37 +18,75 @@ const DefaultBlockMaxGas = 1_000_000_000
 
 // blockMaxGasKey keeps the genesis block.max_gas (learnt at InitChain) outside the
 // merkle state, like the vote-extension enable height: the app has no consensus-params
-// update path, so the genesis value stays the chain's value.
-var blockMaxGasKey = []byte("selfchain/block-max-gas")
+// update path, so the genesis value stays the chain's value. blockMaxBytesKey keeps
+// block.max_bytes the same way, for the mempool's admission limit on a node that
+// has not proposed yet (mempool_budget.go).
+var (
+	blockMaxGasKey   = []byte("selfchain/block-max-gas")
+	blockMaxBytesKey = []byte("selfchain/block-max-bytes")
+)
 
-// initBlockMaxGas records max_gas at InitChain; -1 (CometBFT's "unlimited") or absent
-// means no limit.
-func (a *App) initBlockMaxGas(cp *cmtproto.ConsensusParams) error {
-	g := int64(-1)
+// initBlockParams records block.max_gas and block.max_bytes at InitChain (or a
+// state-sync restore). max_gas -1 (CometBFT's "unlimited") or absent means no
+// limit; max_bytes -1 means CometBFT's largest block, absent the default.
+func (a *App) initBlockParams(cp *cmtproto.ConsensusParams) error {
+	g, b := int64(-1), int64(DefaultBlockMaxBytes)
 	if cp != nil && cp.Block != nil {
 		g = cp.Block.MaxGas
+		if cp.Block.MaxBytes != 0 {
+			b = cp.Block.MaxBytes
+		}
+	}
+	if b < 0 {
+		b = cmttypes.MaxBlockSizeBytes
 	}
 	if err := a.db.SetSync(blockMaxGasKey, binary.BigEndian.AppendUint64(nil, uint64(g))); err != nil {
 		return err
 	}
+	if err := a.db.SetSync(blockMaxBytesKey, binary.BigEndian.AppendUint64(nil, uint64(b))); err != nil {
+		return err
+	}
 	a.blockMaxGas = g
+	a.blockMaxBytes(b)
 	return nil
 }
 
-func (a *App) loadBlockMaxGas() error {
-	bz, err := a.db.Get(blockMaxGasKey)
+// blockMaxBytes hands the block size to the mempool budget: until this node
+// proposes, the admission limit counts a block's tx bytes as the whole block.
+func (a *App) blockMaxBytes(n int64) {
+	if a.budget.proposalBytes(n) && a.pool != nil {
+		a.budget.admitLimit(a.pool)
+	}
+}
+
+func (a *App) loadBlockParams() error {
+	g, err := loadInt64(a.db, blockMaxGasKey, -1) // absent: before InitChain, or a chain initialised by an older selfchaind
 	if err != nil {
 		return err
 	}
-	switch len(bz) {
-	case 0: // before InitChain, or a chain initialised by an older selfchaind
-		a.blockMaxGas = -1
-	case 8:
-		a.blockMaxGas = int64(binary.BigEndian.Uint64(bz))
-	default:
-		return fmt.Errorf("db: bad block max gas record (%d bytes)", len(bz))
+	b, err := loadInt64(a.db, blockMaxBytesKey, DefaultBlockMaxBytes)
+	if err != nil {
+		return err
 	}
+	a.blockMaxGas = g
+	a.blockMaxBytes(b)
 	return nil
+}
+
+// loadInt64 reads an 8-byte big-endian record of the app's db; absent, def.
+func loadInt64(db dbm.DB, key []byte, def int64) (int64, error) {
+	bz, err := db.Get(key)
+	if err != nil {
+		return 0, err
+	}
+	switch len(bz) {
+	case 0:
+		return def, nil
+	case 8:
+		return int64(binary.BigEndian.Uint64(bz)), nil
+	default:
+		return 0, fmt.Errorf("db: bad %s record (%d bytes)", key, len(bz))
+	}
 }
 
 // blockGas sums the gas limits txs declare against block.max_gas; add reports whether

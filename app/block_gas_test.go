@@ -6,6 +6,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 	dbm "github.com/cosmos/cosmos-db"
 	"github.com/stretchr/testify/require"
 
@@ -118,4 +119,44 @@ func TestAppMempoolBlockGasLimit(t *testing.T) {
 	}
 	n, _ := a.MempoolSize()
 	require.Zero(t, n)
+}
+
+// The app mempool's byte limit starts from the chain's block.max_bytes, recorded at
+// InitChain and kept across restarts, so a node that has not proposed (an RPC
+// node never does) admits two of the chain's blocks, not two default ones; -1
+// (CometBFT's "largest block") counts as that block; a proposal refines it.
+func TestAdmitLimitFollowsGenesisBlockSize(t *testing.T) {
+	cfg := testutil.Config()
+	cfg.Mempool.AheadBlocks = 2
+	open := func(db dbm.DB, maxBytes int64) *app.App {
+		a, err := app.New(nil, db, cfg)
+		require.NoError(t, err)
+		a.EnableAppMempool(app.MempoolLimits{})
+		if maxBytes != 0 {
+			_, err = a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testutil.ChainID, InitialHeight: 1,
+				AppStateBytes:   testutil.GenesisAppState(nil, 0),
+				ConsensusParams: &cmtproto.ConsensusParams{Block: &cmtproto.BlockParams{MaxBytes: maxBytes, MaxGas: -1}}})
+			require.NoError(t, err)
+		}
+		return a
+	}
+	admitBytes := func(a *app.App) int64 { _, b := a.AdmitLimit(); return b }
+
+	db := dbm.NewMemDB()
+	a := open(db, 0)
+	require.EqualValues(t, 2*app.DefaultBlockMaxBytes, admitBytes(a), "before InitChain: the default block")
+	require.NoError(t, a.Close())
+	a = open(db, 1<<20)
+	require.EqualValues(t, 2<<20, admitBytes(a), "InitChain: the chain's block")
+	require.NoError(t, a.Close())
+	a = open(db, 0)
+	require.EqualValues(t, 2<<20, admitBytes(a), "a restart keeps the chain's block")
+	_, err := a.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{MaxTxBytes: 1 << 19, Height: 1})
+	require.NoError(t, err)
+	require.EqualValues(t, 1<<20, admitBytes(a), "a proposal's own MaxTxBytes")
+	require.NoError(t, a.Close())
+
+	a = open(dbm.NewMemDB(), -1)
+	defer a.Close()
+	require.EqualValues(t, 2*cmttypes.MaxBlockSizeBytes, admitBytes(a), "-1: the largest block")
 }

@@ -25,7 +25,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := a.initVoteExtensions(req.ConsensusParams); err != nil {
 		return nil, err
 	}
-	if err := a.initBlockMaxGas(req.ConsensusParams); err != nil {
+	if err := a.initBlockParams(req.ConsensusParams); err != nil {
 		return nil, err
 	}
 	if req.InitialHeight > 1 {

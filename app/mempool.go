@@ -28,6 +28,15 @@ func (a *App) EnableAppMempool(l MempoolLimits) {
 // mempool: what it measured it executes in app.toml mempool.block-time.
 func (a *App) ProposalTxCap() int { return int(a.budget.blockTxs.Load()) }
 
+// AdmitLimit is how many txs and bytes the app-side mempool holds before new txs
+// wait for room (0, 0 without it): ahead-blocks proposals' worth.
+func (a *App) AdmitLimit() (txs int, bytes int64) {
+	if a.pool == nil {
+		return 0, 0
+	}
+	return a.pool.AdmitLimit()
+}
+
 // AppMempool reports whether the app owns the mempool.
 func (a *App) AppMempool() bool { return a.pool != nil }
 
@@ -48,6 +57,9 @@ type MempoolStatus struct {
 	Type  string `json:"type"`  // "app"; "flood": CometBFT's, counted by num_unconfirmed_txs
 	Txs   int    `json:"txs"`   // pending now (a block's re-check under way may still drop some)
 	Bytes int64  `json:"bytes"` // their bytes
+	// The admission limit: past either, new txs wait for room (0 with flood).
+	AdmitTxs   int   `json:"admit_txs"`
+	AdmitBytes int64 `json:"admit_bytes"`
 }
 
 func (a *App) queryMempool(height int64) *abci.ResponseQuery {
@@ -55,6 +67,7 @@ func (a *App) queryMempool(height int64) *abci.ResponseQuery {
 	if a.pool != nil {
 		st.Type = "app"
 		st.Txs, st.Bytes = a.pool.Size() // now: a query does not wait for the re-check
+		st.AdmitTxs, st.AdmitBytes = a.pool.AdmitLimit()
 	}
 	bz, _ := json.Marshal(st)
 	return &abci.ResponseQuery{Value: bz, Height: height}

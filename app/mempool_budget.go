@@ -48,7 +48,8 @@ type budget struct {
 	txCost   atomic.Int64 // ns per tx, smoothed over blocks
 	blockTxs atomic.Int64 // a proposal's tx cap
 	// blockBytes is the tx bytes a proposal carries: PrepareProposal's MaxTxBytes
-	// once this node has proposed, the default block size before that.
+	// once this node has proposed, the chain's block.max_bytes before that
+	// (block_gas.go), the default until InitChain.
 	blockBytes atomic.Int64
 	slots      *mempool.Slots
 	// consensus connection only (FinalizeBlock → Commit)

@@ -162,7 +162,7 @@ func (a *App) finishRestore(r *snapshots.Restore) error {
 	if err := a.initVoteExtensions(g.params); err != nil {
 		return err
 	}
-	if err := a.initBlockMaxGas(g.params); err != nil {
+	if err := a.initBlockParams(g.params); err != nil {
 		return err
 	}
 	if err := a.db.SetSync(lastBlockTimeKey, binary.BigEndian.AppendUint64(nil, uint64(r.Meta.BlockTime))); err != nil {
