@@ -47,16 +47,8 @@ func (a *App) initBlockParams(cp *cmtproto.ConsensusParams) error {
 		return err
 	}
 	a.blockMaxGas = g
-	a.blockMaxBytes(b)
+	a.setBlockBytes(b) // until this node proposes, the whole block counts as tx bytes
 	return nil
-}
-
-// blockMaxBytes hands the block size to the mempool budget: until this node
-// proposes, the admission limit counts a block's tx bytes as the whole block.
-func (a *App) blockMaxBytes(n int64) {
-	if a.budget.proposalBytes(n) && a.pool != nil {
-		a.budget.admitLimit(a.pool)
-	}
 }
 
 func (a *App) loadBlockParams() error {
@@ -69,7 +61,7 @@ func (a *App) loadBlockParams() error {
 		return err
 	}
 	a.blockMaxGas = g
-	a.blockMaxBytes(b)
+	a.setBlockBytes(b) // until this node proposes, the whole block counts as tx bytes
 	return nil
 }
 

@@ -24,6 +24,15 @@ func (a *App) EnableAppMempool(l MempoolLimits) {
 	a.budget.admitLimit(a.pool)
 }
 
+// setBlockBytes hands the mempool budget n, the tx bytes a block may carry:
+// PrepareProposal's MaxTxBytes, the chain's block.max_bytes before this node
+// proposes. The pool admits ahead-blocks times that.
+func (a *App) setBlockBytes(n int64) {
+	if a.budget.setBlockBytes(n) && a.pool != nil {
+		a.budget.admitLimit(a.pool)
+	}
+}
+
 // ProposalTxCap is how many txs this node's next proposal may take, with either
 // mempool: what it measured it executes in app.toml mempool.block-time.
 func (a *App) ProposalTxCap() int { return int(a.budget.blockTxs.Load()) }

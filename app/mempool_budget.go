@@ -83,9 +83,9 @@ func capFor(target, cost time.Duration) int64 {
 // counts the votes and executes the block on one goroutine.
 func (b *budget) proposalStarted() { b.slots.SetLimit(goruntime.GOMAXPROCS(0) - 1) }
 
-// proposalBytes records n, the tx bytes PrepareProposal may put in a block, and
-// reports whether that changed the admission limit.
-func (b *budget) proposalBytes(n int64) bool { return n > 0 && b.blockBytes.Swap(n) != n }
+// setBlockBytes records n, the tx bytes a block may carry, and reports whether
+// that changed the admission limit.
+func (b *budget) setBlockBytes(n int64) bool { return n > 0 && b.blockBytes.Swap(n) != n }
 
 // admitLimit sets pool's admission limit from the caps (mempool/room.go).
 func (b *budget) admitLimit(pool *mempool.Pool) {

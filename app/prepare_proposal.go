@@ -36,9 +36,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	}
 	gas := a.newBlockGas()
 	if a.pool != nil {
-		if a.budget.proposalBytes(req.MaxTxBytes) {
-			a.budget.admitLimit(a.pool)
-		}
+		a.setBlockBytes(req.MaxTxBytes)
 		// The app owns the mempool: CometBFT hands no txs (its AppMempool reaps none).
 		return &abci.ResponsePrepareProposal{Txs: a.proposeFromPool(out, req.Height, size, req.MaxTxBytes, &gas)}, nil
 	}
