@@ -31,7 +31,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 // checkTx is CheckTx without the count (metricMempoolChecks).
 func (a *App) checkTx(req *abci.RequestCheckTx) *abci.ResponseCheckTx {
 	if a.pool != nil {
-		res := a.admitTx(req.Tx, a.budget.wait)
+		res := a.admitTx(req.Tx, a.budget.wait, false)
 		return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace, GasWanted: res.GasWanted, GasUsed: res.GasUsed}
 	}
 	if err := refuseInjectedTx(req.Tx); err != nil {

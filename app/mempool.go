@@ -90,7 +90,7 @@ func (a *App) InsertTx(_ context.Context, req *abci.RequestInsertTx) (*abci.Resp
 	}
 	// A peer's tx does not wait for room: CometBFT calls InsertTx from the peer's
 	// receive routine, which would hold up the peer's consensus messages too.
-	res := a.admitTx(req.Tx, 0)
+	res := a.admitTx(req.Tx, 0, true)
 	countCheck(callInsertTx, res.Code)
 	return &abci.ResponseInsertTx{Code: res.Code}, nil
 }

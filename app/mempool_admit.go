@@ -20,9 +20,12 @@ import (
 // signature check (which fills the shared signature cache) take no lock; only the
 // state check and the insert hold the sender's lock, so different senders are
 // admitted in parallel on every core.
-func (a *App) admitTx(bz []byte, wait time.Duration) abci.ExecTxResult {
+//
+// A client's tx (CheckTx) waits up to wait for room; a peer's (InsertTx, peer)
+// never waits and has twice the room (mempool.Pool.PeerRoom).
+func (a *App) admitTx(bz []byte, wait time.Duration, peer bool) abci.ExecTxResult {
 	var admitted *tx.Tx
-	res := a.admit(bz, wait, &admitted)
+	res := a.admit(bz, wait, peer, &admitted)
 	if admitted != nil {
 		// Outside the sender's lock: its next tx need not wait for this.
 		a.preVerifyMsgs(admitted)
@@ -32,7 +35,7 @@ func (a *App) admitTx(bz []byte, wait time.Duration) abci.ExecTxResult {
 
 // admit is admitTx but the modules' pre-verification; it sets *admitted to the
 // decoded tx once it is in the pool.
-func (a *App) admit(bz []byte, wait time.Duration, admitted **tx.Tx) abci.ExecTxResult {
+func (a *App) admit(bz []byte, wait time.Duration, peer bool, admitted **tx.Tx) abci.ExecTxResult {
 	fail := func(err error) abci.ExecTxResult { return txResult(err, runtime.NewGasMeter(0), nil) }
 	if err := refuseInjectedTx(bz); err != nil {
 		return fail(err)
@@ -54,12 +57,21 @@ func (a *App) admit(bz []byte, wait time.Duration, admitted **tx.Tx) abci.ExecTx
 	// Backpressure before any expensive work: with ahead-blocks' worth of txs
 	// pending, wait for a block to make room (mempool_budget.go).
 	start := time.Now()
-	room := a.pool.WaitRoom(sender, t.Sequence(), wait)
+	var room bool
+	if peer {
+		room = a.pool.PeerRoom(sender, t.Sequence())
+	} else {
+		room = a.pool.WaitRoom(sender, t.Sequence(), wait)
+	}
 	slotStart := time.Now()
 	waitRoom.Add(slotStart.Sub(start).Seconds())
 	if !room {
 		metricMempoolFull.Inc()
 		txs, bytes := a.pool.AdmitLimit()
+		if peer {
+			return fail(runtime.ErrMempoolFull.Wrapf("the pool holds %d× its admission limit (%d txs or %d bytes) for peers' txs",
+				mempool.PeerRoomFactor, txs, bytes))
+		}
 		return fail(runtime.ErrMempoolFull.Wrapf("the pool holds %d proposals' worth of txs (at most %d txs, what this node executes in %s, or %d bytes): retry after the next block",
 			a.budget.ahead, txs, a.budget.target, bytes))
 	}

@@ -14,9 +14,8 @@ import (
 	"github.com/selfchain/selfchain/testutil"
 )
 
-// Under overload the app mempool holds ahead-blocks proposals' worth of txs: a
-// peer's tx beyond that is refused at once, an RPC submission waits admit-wait
-// for room and is then refused with the retryable mempool-full code (state and
+// Under overload the app mempool holds ahead-blocks proposals' worth of txs: an
+// RPC submission beyond that waits admit-wait for room and is then refused with the retryable mempool-full code (state and
 // pool untouched); a replacement still gets in; a proposal takes at most the cap;
 // and the block's commit wakes a waiting submission, which is then admitted.
 func TestAppMempoolBackpressure(t *testing.T) {
@@ -41,7 +40,6 @@ func TestAppMempoolBackpressure(t *testing.T) {
 	hash := ta.LastCommitID().Hash
 
 	over := testutil.Send(accs[limit], accs[0].Addr, 1, testutil.TxOpts{Fee: fee(100)})
-	require.Equal(t, runtime.ErrMempoolFull.Code(), insert(t, ta, over), "a peer's tx does not wait")
 	start := time.Now()
 	roomWait := counterValue(t, "selfchain_mempool_admit_wait_seconds_total", "stage", "room")
 	res := ta.CheckTx(over)
@@ -53,7 +51,7 @@ func TestAppMempoolBackpressure(t *testing.T) {
 	require.Contains(t, res.Log, "retry after the next block")
 	// The account's next tx is not a replacement either.
 	accs[1].Seq = 1
-	require.Equal(t, runtime.ErrMempoolFull.Code(), insert(t, ta, testutil.Send(accs[1], accs[0].Addr, 1, testutil.TxOpts{Fee: fee(100)})))
+	require.Equal(t, runtime.ErrMempoolFull.Code(), ta.CheckTx(testutil.Send(accs[1], accs[0].Addr, 1, testutil.TxOpts{Fee: fee(100)})).Code)
 	n, _ := ta.MempoolSize()
 	require.Equal(t, limit, n)
 	require.Equal(t, hash, ta.LastCommitID().Hash)
@@ -130,6 +128,44 @@ func TestAppMempoolAdmitsAheadBlocksOfBytes(t *testing.T) {
 	for i := 7; i < 11; i++ {
 		require.Zero(t, insert(t, ta, send(i)), "tx %d", i)
 	}
+}
+
+// A peer's tx never waits, and the pool holds twice the admission limit for
+// peers' txs, which the clients' limit counts: under overload the network's
+// pending txs reach every proposer, and a node whose pool is full of them makes
+// its own clients wait. Past twice the limit a peer's tx is refused at once, the
+// pool and state untouched.
+func TestAppMempoolPeerRoom(t *testing.T) {
+	cfg := testutil.Config()
+	cfg.Mempool.AheadBlocks = 2
+	cfg.Mempool.AdmitWait = 10 * time.Millisecond
+	ta, accs := newPoolAppWith(t, cfg, 11, app.MempoolLimits{})
+	txs := make([][]byte, 10)
+	for i := range txs {
+		txs[i] = testutil.Send(accs[i], accs[10].Addr, 1, testutil.TxOpts{Fee: fee(100)})
+	}
+	size := int64(len(txs[0])) // every account's first send: the same size
+	// Blocks of just under 2 txs' bytes: clients may fill 4 txs, peers 8.
+	_, err := ta.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{MaxTxBytes: 2*size - 1, Height: ta.Height + 1})
+	require.NoError(t, err)
+	for i := range 4 {
+		require.Zero(t, ta.CheckTx(txs[i]).Code, "client tx %d", i)
+	}
+	res := ta.CheckTx(txs[4])
+	require.Equal(t, runtime.ErrMempoolFull.Code(), res.Code, "a client's tx past the limit: %s", res.Log)
+	for i := 4; i < 8; i++ {
+		require.Zero(t, insert(t, ta, txs[i]), "peer tx %d, past the clients' limit", i)
+	}
+	hash := ta.LastCommitID().Hash
+	n, bytes := ta.MempoolSize()
+	require.Equal(t, 8, n)
+	require.Equal(t, runtime.ErrMempoolFull.Code(), insert(t, ta, txs[8]), "a peer's tx past twice the limit")
+	res = ta.CheckTx(txs[9])
+	require.Equal(t, runtime.ErrMempoolFull.Code(), res.Code, "the clients' limit counts the peers' txs: %s", res.Log)
+	n2, bytes2 := ta.MempoolSize()
+	require.Equal(t, n, n2)
+	require.Equal(t, bytes, bytes2)
+	require.Equal(t, hash, ta.LastCommitID().Hash)
 }
 
 // With CometBFT's flood mempool the proposer gets every tx that fits the bytes

@@ -41,7 +41,7 @@ func (p *Pool) WaitRoom(sender string, seq uint64, wait time.Duration) bool {
 	}()
 	for {
 		p.mu.Lock()
-		if p.hasRoom() || p.replaces(sender, seq) {
+		if p.hasRoom(1) || p.replaces(sender, seq) {
 			p.mu.Unlock()
 			return true
 		}
@@ -64,9 +64,28 @@ func (p *Pool) WaitRoom(sender string, seq uint64, wait time.Duration) bool {
 	}
 }
 
-// hasRoom reports whether the pool is below both admission limits (p.mu held).
-func (p *Pool) hasRoom() bool {
-	return (p.admitLimit == 0 || p.count < p.admitLimit) && (p.admitBytes == 0 || p.bytes < p.admitBytes)
+// PeerRoom reports whether a tx a peer gossiped may be admitted now: the pool
+// holds fewer than PeerRoomFactor times the admission limit in txs and bytes, or
+// the tx replaces a pending one. A peer's tx never waits.
+//
+// Why more room than WaitRoom's: under overload every node's pool fills with its
+// own clients' txs, and with one limit for both it then refuses its peers'; a tx
+// enters a block only when its own node proposes, and the network holds
+// ahead-blocks per node. Peers' txs admitted past the limit (and counted by it)
+// put every pending tx in every proposer's pool and make a node's own clients wait
+// while its pool is full of the network's txs.
+func (p *Pool) PeerRoom(sender string, seq uint64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.hasRoom(PeerRoomFactor) || p.replaces(sender, seq)
+}
+
+// PeerRoomFactor is how many admission limits' worth a pool holds for peers' txs.
+const PeerRoomFactor = 2
+
+// hasRoom reports whether the pool is below n times both admission limits (p.mu held).
+func (p *Pool) hasRoom(n int) bool {
+	return (p.admitLimit == 0 || p.count < n*p.admitLimit) && (p.admitBytes == 0 || p.bytes < int64(n)*p.admitBytes)
 }
 
 // replaces reports whether sender has a pending tx with sequence seq (p.mu held).

@@ -72,6 +72,12 @@ func TestAdmitLimitBytes(t *testing.T) {
 	}
 	require.False(t, p.WaitRoom("\x02", 0, 0), "3,000 bytes pending, limit 2,500")
 	require.True(t, p.WaitRoom("\x01", 2, 0), "a replacement needs no room")
+	require.True(t, p.PeerRoom("\x02", 0), "a peer's tx: twice the limit, 5,000")
+	p.SetAdmitLimit(1_000, 1_500)
+	require.False(t, p.PeerRoom("\x02", 0), "3,000 bytes pending: twice the limit")
+	require.True(t, p.PeerRoom("\x01", 1), "a peer's replacement needs no room")
+	p.SetAdmitLimit(1, 0)
+	require.False(t, p.PeerRoom("\x02", 0), "3 txs pending: past twice the count limit")
 	p.SetAdmitLimit(2, 0)
 	require.False(t, p.WaitRoom("\x02", 0, 0), "count limit alone")
 	p.SetAdmitLimit(0, 4_000)
