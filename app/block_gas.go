@@ -61,7 +61,7 @@ func (a *App) loadBlockParams() error {
 		return err
 	}
 	a.blockMaxGas = g
-	a.setBlockBytes(b) // until this node proposes, the whole block counts as tx bytes
+	a.setBlockBytes(b)
 	return nil
 }
 

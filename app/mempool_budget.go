@@ -22,7 +22,8 @@ import (
 //   - The pool admits ahead-blocks proposals' worth: ahead × blockTxs txs and
 //     ahead × the tx bytes a block carries (large txs, such as hybrid-key ones, fill
 //     a block's bytes long before its count). Beyond that an RPC submission waits
-//     for a block to make room (admit-wait), then gets selfchain/32045.
+//     for a block to make room (admit-wait), then gets selfchain/32045; a peer's
+//     tx never waits and is admitted up to twice the limit (Pool.PeerRoom).
 //   - At most GOMAXPROCS admissions run at once, one fewer from FinalizeBlock to
 //     the end of the block's re-check (mempool.Slots), so the block keeps a core.
 

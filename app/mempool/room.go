@@ -30,8 +30,8 @@ func (p *Pool) AdmitLimit() (int, int64) {
 // WaitRoom reports whether a tx of sender with sequence seq may be admitted now:
 // the pool holds fewer txs and bytes than the admission limit, or the tx would
 // replace a pending one. Otherwise it waits up to wait for a block to make room
-// and reports false if none came. The check is not a reservation: concurrent admissions that
-// all pass it overshoot the limit by at most their number.
+// and reports false if none came. The check is not a reservation: concurrent
+// admissions that all pass it overshoot the limit by at most their number.
 func (p *Pool) WaitRoom(sender string, seq uint64, wait time.Duration) bool {
 	var timer *time.Timer
 	defer func() {
